@@ -1,0 +1,53 @@
+// Who is calling: an account (by one of its API tokens) or the operator (by the operator token).
+
+import { fail, type Failure } from '../domain/failures.js';
+import type { AppContext } from './context.js';
+import { generateToken, hashToken, operatorTokenPrefix, sameHash } from './tokens.js';
+
+export type Audience = 'account' | 'operator';
+
+export type Principal = { readonly kind: 'account'; readonly accountId: string } | { readonly kind: 'operator' };
+
+const operatorTokenHashSetting = 'operator_token_hash';
+
+function bearerToken(authorization: string | undefined): string | null {
+  if (authorization === undefined) return null;
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
+  return match === null ? null : match[1]!;
+}
+
+export async function authenticate(
+  context: AppContext,
+  operatorTokenHash: string,
+  authorization: string | undefined,
+  audience: Audience,
+): Promise<Principal | Failure> {
+  const token = bearerToken(authorization);
+  if (token === null) return fail('unauthenticated', 'Missing API token: send "Authorization: Bearer <token>"');
+  const tokenHash = hashToken(token);
+  if (audience === 'operator') {
+    return sameHash(tokenHash, operatorTokenHash) ? { kind: 'operator' } : fail('unauthenticated', 'Invalid operator token');
+  }
+  const accountId = await context.store.transaction((tx) => tx.tokens.findAccountIdByHash(tokenHash));
+  if (accountId === undefined) return fail('unauthenticated', 'Invalid API token');
+  return { kind: 'account', accountId };
+}
+
+/**
+ * The operator token's hash. `ALLOT_ADMIN_TOKEN` wins when set; otherwise the token generated at
+ * the first start is used, and on that first start its value is returned so it can be printed
+ * once.
+ */
+export async function establishOperatorToken(
+  context: AppContext,
+  fromEnvironment: string | undefined,
+): Promise<{ hash: string; generatedToken: string | null }> {
+  if (fromEnvironment !== undefined && fromEnvironment !== '') return { hash: hashToken(fromEnvironment), generatedToken: null };
+  return context.store.transaction(async (tx) => {
+    const stored = await tx.settings.get(operatorTokenHashSetting);
+    if (stored !== undefined) return { hash: stored, generatedToken: null };
+    const token = generateToken(context, operatorTokenPrefix);
+    await tx.settings.set(operatorTokenHashSetting, hashToken(token));
+    return { hash: hashToken(token), generatedToken: token };
+  });
+}

@@ -1,0 +1,20 @@
+// The manual clock's time is kept in the database, so that a restart resumes where the clock
+// stood instead of jumping back to the wall clock.
+
+import type { Store } from '../store/store.js';
+
+const manualClockSetting = 'manual_clock_now';
+
+/** The manual clock's stored time, or `fallback` (stored from now on) on a database that has none. */
+export async function loadManualClockTime(store: Store, fallback: number): Promise<number> {
+  return store.transaction(async (tx) => {
+    const stored = await tx.settings.get(manualClockSetting);
+    if (stored !== undefined) return Number(stored);
+    await tx.settings.set(manualClockSetting, String(fallback));
+    return fallback;
+  });
+}
+
+export async function saveManualClockTime(store: Store, now: number): Promise<void> {
+  await store.transaction((tx) => tx.settings.set(manualClockSetting, String(now)));
+}

@@ -1,0 +1,157 @@
+// `allot serve`: the one place that wires everything together. It opens the store, sets up the
+// clock, establishes the operator token, seeds a new database, and serves the API until SIGINT or
+// SIGTERM.
+
+import { parseArgs } from 'node:util';
+import { establishOperatorToken } from '../app/auth.js';
+import { loadManualClockTime } from '../app/clock-setting.js';
+import { type AppContext, cryptoRandom } from '../app/context.js';
+import { seedDemo } from '../app/seed.js';
+import type { Clock } from '../clock/clock.js';
+import { ManualClock } from '../clock/manual-clock.js';
+import { RealClock } from '../clock/real-clock.js';
+import { isFailure } from '../domain/failures.js';
+import { buildServer } from '../http/server.js';
+import { DatabaseUrlError, describeDatabaseUrl, openStore } from '../store/open-store.js';
+import { SchemaTooNewError } from '../store/migrator.js';
+
+export const serveHelp = `Usage: allot serve [options]
+
+Serves the SF Compute API.
+
+Options:
+  --host <host>         Address to listen on (default 127.0.0.1)
+  --port <port>         Port to listen on (default 8080; 0 picks a free one)
+  --db <url>            Where to keep state (default sqlite:./.allot/allot.db):
+                          sqlite:<path>     an embedded SQLite file
+                          sqlite::memory:   in memory, gone when allot stops
+                          postgres://...    PostgreSQL; several allot processes may share it
+  --clock real|manual   real (default) follows the wall clock; manual stands still until
+                        the operator advances it (POST /admin/v1/clock/advance)
+  --seed demo|none      What to put into a new database (default demo: a demo account whose
+                        API token is printed). An existing database is never seeded.
+  --log-level <level>   fatal, error, warn, info (default), debug or trace
+  -h, --help            Show this help
+
+Environment:
+  ALLOT_ADMIN_TOKEN     The operator token for /admin/v1. When unset, allot generates one at
+                        the first start of a database and prints it once.
+`;
+
+interface ServeOptions {
+  host: string;
+  port: number;
+  db: string;
+  clock: 'real' | 'manual';
+  seed: 'demo' | 'none';
+  logLevel: string;
+}
+
+function parseServeOptions(args: readonly string[]): ServeOptions | string {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...args],
+      options: {
+        host: { type: 'string', default: '127.0.0.1' },
+        port: { type: 'string', default: '8080' },
+        db: { type: 'string', default: 'sqlite:./.allot/allot.db' },
+        clock: { type: 'string', default: 'real' },
+        seed: { type: 'string', default: 'demo' },
+        'log-level': { type: 'string', default: 'info' },
+      },
+      strict: true,
+      allowPositionals: false,
+    }).values;
+  } catch (error) {
+    return (error as Error).message;
+  }
+  const port = Number(parsed.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) return `--port must be a port number, not "${parsed.port}"`;
+  if (parsed.clock !== 'real' && parsed.clock !== 'manual') return `--clock must be real or manual, not "${parsed.clock}"`;
+  if (parsed.seed !== 'demo' && parsed.seed !== 'none') return `--seed must be demo or none, not "${parsed.seed}"`;
+  const levels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+  if (!levels.includes(parsed['log-level'])) return `--log-level must be one of ${levels.join(', ')}`;
+  try {
+    describeDatabaseUrl(parsed.db);
+  } catch (error) {
+    if (error instanceof DatabaseUrlError) return error.message;
+    throw error;
+  }
+  return { host: parsed.host, port, db: parsed.db, clock: parsed.clock, seed: parsed.seed, logLevel: parsed['log-level'] };
+}
+
+export async function serve(args: readonly string[]): Promise<number> {
+  const options = parseServeOptions(args);
+  if (typeof options === 'string') {
+    process.stderr.write(`allot serve: ${options}\n\nRun allot serve --help for the options.\n`);
+    return 2;
+  }
+
+  const wallClock = new RealClock();
+  let store;
+  try {
+    store = await openStore(options.db, wallClock.now());
+  } catch (error) {
+    if (error instanceof SchemaTooNewError) {
+      process.stderr.write(`allot serve: ${error.message}\n`);
+      return 1;
+    }
+    process.stderr.write(`allot serve: cannot open ${options.db}: ${(error as Error).message}\n`);
+    return 1;
+  }
+
+  let clock: Clock = wallClock;
+  if (options.clock === 'manual') {
+    const minute = Math.floor(wallClock.now() / 60) * 60;
+    clock = new ManualClock(await loadManualClockTime(store, minute));
+  }
+  const context: AppContext = { store, clock, random: cryptoRandom };
+
+  const operator = await establishOperatorToken(context, process.env.ALLOT_ADMIN_TOKEN);
+  const seeded = options.seed === 'demo' ? await seedDemo(context) : null;
+  if (isFailure(seeded)) throw new Error(`demo seed failed: ${seeded.message}`);
+
+  const app = await buildServer({ context, operatorTokenHash: operator.hash, logLevel: options.logLevel });
+  try {
+    await app.listen({ host: options.host, port: options.port });
+  } catch (error) {
+    process.stderr.write(`allot serve: cannot listen on ${options.host}:${options.port}: ${(error as Error).message}\n`);
+    await store.close();
+    return 1;
+  }
+  const address = app.server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : options.port;
+  const base = `http://${options.host.includes(':') ? `[${options.host}]` : options.host}:${port}`;
+
+  const lines = [`allot listening on ${base} (db ${options.db}, clock ${clock.mode})`, `  API reference: ${base}/docs`];
+  if (operator.generatedToken !== null) {
+    lines.push(`  Operator token: ${operator.generatedToken}`, '    (shown once; keep it, or set ALLOT_ADMIN_TOKEN to choose your own)');
+  } else if (process.env.ALLOT_ADMIN_TOKEN === undefined || process.env.ALLOT_ADMIN_TOKEN === '') {
+    lines.push('  Operator token: printed at this database\'s first start; set ALLOT_ADMIN_TOKEN to use your own');
+  }
+  if (seeded !== null) {
+    lines.push(
+      `  Demo account "${seeded.accountId}" token: ${seeded.token}`,
+      '    (shown once; the operator can issue more with POST /admin/v1/accounts/demo/tokens)',
+      `  Try: curl -H "Authorization: Bearer ${seeded.token}" ${base}/preview/v2/me`,
+    );
+  }
+  process.stdout.write(`${lines.join('\n')}\n`);
+
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    const stop = (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      app.log.info({ signal }, 'shutting down');
+      void (async () => {
+        await app.close();
+        await store.close();
+        resolve(0);
+      })();
+    };
+    process.once('SIGINT', () => stop('SIGINT'));
+    process.once('SIGTERM', () => stop('SIGTERM'));
+  });
+}

@@ -1,0 +1,44 @@
+// Every limit allot enforces, in one place, each with its reason. Tests check each limit and one
+// past it. Names carry their unit.
+
+/** Page size when a list request gives no `limit` (SF Compute's documented default). */
+export const pageSizeDefault = 50;
+/** Largest `limit` a list accepts (SF Compute's documented maximum for most lists). */
+export const pageSizeMax = 200;
+
+/** Longest name of a resource (SF Compute's `Name` schema). */
+export const nameLengthMax = 255;
+
+/** At most this many tags on one resource (SF Compute's `Tags` schema). */
+export const tagsCountMax = 50;
+/** Longest tag key (SF Compute's `Tags` schema). */
+export const tagKeyLengthMax = 128;
+/** Longest tag value (SF Compute's `Tags` schema). */
+export const tagValueLengthMax = 256;
+
+/** Largest JSON body accepted. Bigger bodies are refused with 413 before they are parsed. The
+ * largest legitimate body is an instance with 64 KiB of cloud-init, base64-encoded. */
+export const requestBodyBytesMax = 1024 * 1024;
+
+/** `schedule_history_minutes` range on pool reads (SF Compute's documented range). */
+export const scheduleHistoryMinutesMax = 1440;
+
+/** Workspaces one account may hold. The workspace list is not paginated in SF Compute's API, so
+ * the count must stay small enough to answer in one response. */
+export const workspacesPerAccountMax = 100;
+
+/** Longest `Idempotency-Key` header accepted (Stripe's limit). */
+export const idempotencyKeyLengthMax = 255;
+
+/** Random characters after an id's prefix (SF Compute's ids: `<prefix>_` + 21 characters). */
+export const idRandomLength = 21;
+
+/** Random characters in a generated name's suffix (`{{adjective}}-{{noun}}-{{nanoid(6)}}`). */
+export const generatedNameSuffixLength = 6;
+
+/** Bytes of randomness in an API token: 256 bits, so guessing one is hopeless. */
+export const tokenRandomBytes = 32;
+
+/** Longest account id. Account ids appear in every resource path, so they stay short, like a
+ * DNS label. */
+export const accountIdLengthMax = 63;

@@ -1,0 +1,16 @@
+// The Fastify instance type every route module registers on: TypeBox gives each handler the
+// types of its own request schema.
+
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FastifyBaseLogger, FastifyInstance, RawReplyDefaultExpression, RawRequestDefaultExpression, RawServerDefault } from 'fastify';
+
+export type ApiServer = FastifyInstance<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, FastifyBaseLogger, TypeBoxTypeProvider>;
+
+/** The OpenAPI tags that group operations in the served document. */
+export const tags = {
+  pools: 'Pools',
+  workspaces: 'Workspaces',
+  account: 'Account',
+  health: 'Health',
+  admin: 'Operator',
+} as const;

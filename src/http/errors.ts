@@ -1,0 +1,146 @@
+// Every error the API sends, in SF Compute's envelope: `{"error": {"type", "message", "details"?}}`.
+// One table maps each domain failure to its HTTP status and error type; one handler turns
+// everything else (schema validation, malformed JSON, oversized bodies, bugs) into the envelope.
+
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import type { Failure, FailureCode, FailureDetail } from '../domain/failures.js';
+
+export type ErrorType =
+  | 'invalid_request_error'
+  | 'authentication_error'
+  | 'payment_required'
+  | 'forbidden'
+  | 'not_found'
+  | 'conflict'
+  | 'idempotency_error'
+  | 'unprocessable_entity'
+  | 'api_error'
+  | 'service_unavailable';
+
+export const failureStatus: Readonly<Record<FailureCode, { readonly status: number; readonly type: ErrorType }>> = {
+  invalid_request: { status: 400, type: 'invalid_request_error' },
+  unauthenticated: { status: 401, type: 'authentication_error' },
+  account_not_found: { status: 404, type: 'not_found' },
+  workspace_not_found: { status: 404, type: 'not_found' },
+  pool_not_found: { status: 404, type: 'not_found' },
+  account_id_taken: { status: 409, type: 'conflict' },
+  name_taken: { status: 409, type: 'conflict' },
+  workspace_not_empty: { status: 422, type: 'unprocessable_entity' },
+  workspace_is_default: { status: 422, type: 'unprocessable_entity' },
+  workspace_limit_reached: { status: 422, type: 'unprocessable_entity' },
+  pool_has_dependencies: { status: 422, type: 'unprocessable_entity' },
+  pool_read_only: { status: 422, type: 'unprocessable_entity' },
+  idempotency_key_reused: { status: 409, type: 'idempotency_error' },
+};
+
+export interface ErrorBody {
+  error: { type: ErrorType; message: string; details?: FailureDetail[] };
+}
+
+export function errorBody(type: ErrorType, message: string, details?: readonly FailureDetail[]): ErrorBody {
+  return details === undefined || details.length === 0 ? { error: { type, message } } : { error: { type, message, details: [...details] } };
+}
+
+export function sendFailure(reply: FastifyReply, failure: Failure): FastifyReply {
+  const { status, type } = failureStatus[failure.failure];
+  return reply.code(status).send(errorBody(type, failure.message, failure.details));
+}
+
+/** An ajv error, as Fastify attaches them to a validation error. */
+interface SchemaError {
+  keyword: string;
+  instancePath: string;
+  params: Record<string, unknown>;
+  message?: string;
+  /** Set on the errors of a key's own schema under `propertyNames`. */
+  propertyName?: string;
+}
+
+const keywordCodes: Readonly<Record<string, string>> = {
+  required: 'missing',
+  type: 'invalid_type',
+  pattern: 'invalid_format',
+  minLength: 'too_short',
+  maxLength: 'too_long',
+  minimum: 'out_of_range',
+  maximum: 'out_of_range',
+  maxProperties: 'too_many',
+  maxItems: 'too_many',
+  minItems: 'too_few',
+  propertyNames: 'invalid_key',
+  const: 'invalid_value',
+  enum: 'invalid_value',
+};
+
+function fieldOf(location: string | undefined, error: SchemaError): string | null {
+  const segments = error.instancePath.split('/').slice(1).map((segment) => segment.replace(/~1/g, '/').replace(/~0/g, '~'));
+  if (error.keyword === 'required' && typeof error.params.missingProperty === 'string') segments.push(error.params.missingProperty);
+  if (error.keyword === 'propertyNames' && typeof error.params.propertyName === 'string') segments.push(error.params.propertyName);
+  if (segments.length === 0) return location === 'body' ? null : (location ?? null);
+  return segments.join('.');
+}
+
+/**
+ * Turns ajv's errors into one detail per field, keeping the most telling error of each: a union
+ * of "null or a name" that fails reports the name's rule, not "must be null".
+ */
+export function validationDetails(location: string | undefined, errors: readonly SchemaError[]): FailureDetail[] {
+  const specific = errors.filter((error) => error.keyword !== 'anyOf' && error.keyword !== 'oneOf' && !(error.keyword === 'type' && error.params.type === 'null'));
+  const chosen = specific.length > 0 ? specific : errors;
+  const byField = new Map<string, FailureDetail>();
+  for (const error of chosen) {
+    // A key that breaks `propertyNames` yields the key rule's own error too; the
+    // `propertyNames` error that follows names the key, so it is the one reported.
+    if (error.propertyName !== undefined) continue;
+    const field = fieldOf(location, error);
+    const key = field ?? '';
+    if (byField.has(key)) continue;
+    const code = keywordCodes[error.keyword] ?? 'invalid';
+    const subject = field === null ? 'The request body' : `"${field}"`;
+    byField.set(key, { field, code, message: `${subject} ${describe(error)}` });
+  }
+  return [...byField.values()];
+}
+
+function describe(error: SchemaError): string {
+  switch (error.keyword) {
+    case 'required':
+      return 'is required';
+    case 'pattern':
+      return `must match the pattern ${String(error.params.pattern)}`;
+    case 'propertyNames':
+      return 'is not a valid key';
+    default:
+      return error.message ?? 'is invalid';
+  }
+}
+
+/** The one error handler: whatever reached it leaves as an envelope, never as a bare 500. */
+export function handleError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  if (error.validation !== undefined) {
+    const details = validationDetails(error.validationContext, error.validation as SchemaError[]);
+    const message = details.length === 1 ? details[0]!.message : `The request is invalid: ${details.map((detail) => detail.message).join('; ')}`;
+    return reply.code(400).send(errorBody('invalid_request_error', message, details));
+  }
+  switch (error.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return reply.code(413).send(errorBody('invalid_request_error', 'The request body is too large'));
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return reply.code(415).send(errorBody('invalid_request_error', 'Send the request body as application/json'));
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return reply.code(400).send(errorBody('invalid_request_error', 'The request body is empty; send a JSON object'));
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return reply.code(400).send(errorBody('invalid_request_error', 'The Content-Length header does not match the body'));
+    default:
+      break;
+  }
+  if (error instanceof SyntaxError || error.code === 'FST_ERR_CTP_INVALID_JSON_BODY') {
+    return reply.code(400).send(errorBody('invalid_request_error', 'The request body is not valid JSON', [{ field: null, code: 'malformed_json', message: error.message }]));
+  }
+  const status = error.statusCode ?? 500;
+  if (status >= 400 && status < 500) {
+    return reply.code(status).send(errorBody('invalid_request_error', error.message));
+  }
+  request.log.error({ err: error }, 'request failed');
+  return reply.code(500).send(errorBody('api_error', 'Internal server error'));
+}

@@ -1,0 +1,16 @@
+// Renders a use case's result: the failure's envelope, or the value in the API's shape.
+
+import type { FastifyReply } from 'fastify';
+import { type Failure, isFailure } from '../domain/failures.js';
+import { sendFailure } from './errors.js';
+
+export function respond<T>(reply: FastifyReply, result: T | Failure, status: number, render: (value: T) => unknown): FastifyReply {
+  if (isFailure(result)) return sendFailure(reply, result);
+  return reply.code(status).send(render(result));
+}
+
+/** For deletes: 204 with no body. */
+export function respondEmpty(reply: FastifyReply, result: null | Failure): FastifyReply {
+  if (isFailure(result)) return sendFailure(reply, result);
+  return reply.code(204).send();
+}

@@ -1,0 +1,75 @@
+// Schemas every resource shares, written once: names, tags, timestamps, references, lists and the
+// error envelope. They follow SF Compute's OpenAPI components of the same names, with patterns
+// anchored.
+
+import Type, { type TSchema } from 'typebox';
+import { nameLengthMax, pageSizeMax, tagKeyLengthMax, tagsCountMax, tagValueLengthMax } from '../../domain/limits.js';
+import { namePattern } from '../../domain/names.js';
+import { tagKeyPattern, tagValuePattern } from '../../domain/tags.js';
+
+export const UnixEpoch = Type.Integer({ description: 'Unix timestamp in seconds.', examples: [1738972800] });
+
+export const Name = Type.String({ minLength: 1, maxLength: nameLengthMax, pattern: namePattern, examples: ['my-resource-name'] });
+
+export const Tags = Type.Record(Type.String({ pattern: tagKeyPattern }), Type.String({ maxLength: tagValueLengthMax, pattern: tagValuePattern }), {
+  maxProperties: tagsCountMax,
+  propertyNames: { type: 'string', minLength: 1, maxLength: tagKeyLengthMax, pattern: tagKeyPattern },
+  description: `Metadata tags: at most ${tagsCountMax} keys.`,
+  examples: [{ env: 'prod', team: 'infra' }],
+});
+
+export function Nullable<T extends TSchema>(schema: T) {
+  return Type.Union([Type.Null(), schema]);
+}
+
+/** A canonical id with its prefix, as responses carry it. */
+export function IdOf(prefix: string) {
+  return Type.String({ pattern: `^${prefix}_[0-9a-zA-Z_-]{1,21}$`, examples: [`${prefix}_k3R-nX9vLm7Qp2Yw5Jd8F`] });
+}
+
+/** A reference a request gives: an id (legacy prefixes accepted), a resource path or a name. */
+export function Reference(description: string) {
+  return Type.String({ minLength: 1, maxLength: 1024, description });
+}
+
+export const IdPathParams = Type.Object({ id: Reference('An id or a resource path, such as sfc:pool:acme:default:my-pool.') });
+
+export function ListOf<T extends TSchema>(item: T, cursorPrefix: string) {
+  return Type.Object({
+    object: Type.Literal('list'),
+    data: Type.Array(item),
+    has_more: Type.Boolean(),
+    cursor: Nullable(Type.String({ pattern: `^${cursorPrefix}_[A-Za-z0-9_-]+$`, description: 'Pass as `starting_after` (or `ending_before`, walking backwards) to continue.' })),
+  });
+}
+
+export function PageQuery(cursorPrefix: string) {
+  const cursor = Type.String({ description: `A cursor of this list (${cursorPrefix}_…) from a previous response.` });
+  return {
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: pageSizeMax, default: 50 })),
+    starting_after: Type.Optional(cursor),
+    ending_before: Type.Optional(cursor),
+  };
+}
+
+/** A repeatable query parameter (`?id=a&id=b`). */
+export function Repeated<T extends TSchema>(item: T, description: string) {
+  return Type.Optional(Type.Array(item, { description }));
+}
+
+export const ErrorDetail = Type.Object({
+  field: Nullable(Type.String()),
+  code: Type.String(),
+  message: Type.String(),
+});
+
+export const ErrorEnvelope = Type.Object(
+  {
+    error: Type.Object({
+      type: Type.String({ description: 'A stable error type, such as invalid_request_error or not_found.' }),
+      message: Type.String(),
+      details: Type.Optional(Type.Array(ErrorDetail)),
+    }),
+  },
+  { description: 'An error.' },
+);

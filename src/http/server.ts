@@ -1,0 +1,114 @@
+// Builds the HTTP server: Fastify with the API's conventions (auth, validation, the error
+// envelope, JSON 404 and 405), every route, the served OpenAPI document at /openapi.json and a
+// browsable reference at /docs. Nothing here decides anything; routes call use cases.
+
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyError } from 'fastify';
+import FindMyWay, { type HTTPVersion } from 'find-my-way';
+import secureJson from 'secure-json-parse';
+import type { AppContext } from '../app/context.js';
+import { requestBodyBytesMax } from '../domain/limits.js';
+import type { ApiServer } from './api-server.js';
+import { registerAuth } from './auth.js';
+import { errorBody, handleError } from './errors.js';
+import { registerAccountRoutes } from './routes/account.js';
+import { registerAdminAccountRoutes } from './routes/admin-accounts.js';
+import { registerPoolRoutes } from './routes/pools.js';
+import { registerWorkspaceRoutes } from './routes/workspaces.js';
+import { createValidatorCompiler } from './validation.js';
+
+export interface ServerOptions {
+  readonly context: AppContext;
+  /** SHA-256 of the operator token (see app/auth.ts). */
+  readonly operatorTokenHash: string;
+  readonly logLevel?: string;
+  readonly version?: string;
+}
+
+export async function buildServer(options: ServerOptions): Promise<ApiServer> {
+  const { context } = options;
+  let requestCount = 0;
+  const app = Fastify({
+    logger: { level: options.logLevel ?? 'info' },
+    bodyLimit: requestBodyBytesMax,
+    genReqId: () => `req_${(++requestCount).toString(36)}_${Date.now().toString(36)}`,
+    return503OnClosing: true,
+    routerOptions: { ignoreTrailingSlash: true },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.setValidatorCompiler(createValidatorCompiler());
+  app.setErrorHandler((error: FastifyError, request, reply) => handleError(error, request, reply));
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+
+  // JSON bodies, parsed safely (no prototype pollution). An empty body reads as no body, so that
+  // a DELETE or a body-less POST sent with a JSON content type is not an error in itself.
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
+    const text = typeof body === 'string' ? body : body.toString('utf8');
+    if (text.trim() === '') return done(null, undefined);
+    try {
+      done(null, secureJson.parse(text, undefined, { protoAction: 'error', constructorAction: 'error' }));
+    } catch (error) {
+      (error as FastifyError).statusCode = 400;
+      done(error as FastifyError, undefined);
+    }
+  });
+
+  const methodsByPath = FindMyWay<HTTPVersion.V1>();
+  app.addHook('onRoute', (route) => {
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    for (const method of methods) {
+      if (method === 'HEAD') continue;
+      try {
+        methodsByPath.on(method as 'GET', route.url, () => undefined);
+      } catch {
+        // Already registered (Fastify registers some routes twice, with and without a slash).
+      }
+    }
+  });
+
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'allot',
+        version: options.version ?? '0.1.0',
+        description: 'An open implementation of the SF Compute API. `/preview/v2`, `/v1` and `/v0` follow SF Compute; `/admin/v1` is the operator\'s API.',
+      },
+      components: {
+        securitySchemes: {
+          bearer_auth: { type: 'http', scheme: 'bearer', description: 'An account API token.' },
+          admin_token: { type: 'http', scheme: 'bearer', description: 'The operator token (ALLOT_ADMIN_TOKEN, or printed at first start).' },
+        },
+      },
+      security: [{ bearer_auth: [] }],
+    },
+  });
+
+  registerAuth(app, context, options.operatorTokenHash);
+  registerAccountRoutes(app, context);
+  registerWorkspaceRoutes(app, context);
+  registerPoolRoutes(app, context);
+  registerAdminAccountRoutes(app, context);
+
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  await app.register(fastifySwaggerUi, { routePrefix: '/docs', uiConfig: { url: '/openapi.json' } as object });
+
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0]!;
+    const allowed = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'].filter((method) => methodsByPath.find(method as 'GET', path) !== null);
+    if (allowed.length > 0) {
+      return reply
+        .code(405)
+        .header('allow', allowed.join(', '))
+        .send(errorBody('invalid_request_error', `${request.method} is not allowed on ${path}; use ${allowed.join(', ')}`));
+    }
+    return reply.code(404).send(errorBody('not_found', `No route ${request.method} ${path}`));
+  });
+
+  return app;
+}

@@ -1,0 +1,76 @@
+// The Store both engines share. Queries are written once with Kysely; what differs between SQLite
+// and PostgreSQL (row locks, JSON functions, error codes) comes from a `DialectAdapter` that
+// sqlite/ and postgres/ provide.
+
+import type { Kysely, RawBuilder, Transaction } from 'kysely';
+import { type Failure, isFailure } from '../domain/failures.js';
+import type { Database } from './database.js';
+import { SqlAccountRepository, SqlTokenRepository } from './repositories/accounts.js';
+import { SqlIdempotencyRepository } from './repositories/idempotency.js';
+import { SqlPoolRepository } from './repositories/pools.js';
+import { SqlSettingRepository } from './repositories/settings.js';
+import { SqlWorkspaceRepository } from './repositories/workspaces.js';
+import type { Store, StoreDialect, Tx } from './store.js';
+
+export interface DialectAdapter {
+  readonly dialect: StoreDialect;
+  readonly db: Kysely<Database>;
+  /** Rows of `{key, value}` text pairs from a column holding a JSON object. */
+  jsonObjectEntries(column: string): RawBuilder<unknown>;
+  isUniqueViolation(error: unknown): boolean;
+  /** A conflict between concurrent transactions that succeeds when retried. */
+  isTransientConflict(error: unknown): boolean;
+  close(): Promise<void>;
+}
+
+/** Attempts of one transaction that keeps meeting transient conflicts, before giving up. */
+const transactionAttemptsMax = 8;
+/** Backoff between attempts grows from this many milliseconds, doubling, capped at 100 ms. */
+const transactionRetryBackoffMs = 2;
+
+/** Carries a Failure out of Kysely's transaction callback so that Kysely rolls back. */
+class RollbackWithFailure extends Error {
+  constructor(readonly result: Failure) {
+    super(result.message);
+  }
+}
+
+export class KyselyStore implements Store {
+  readonly dialect: StoreDialect;
+
+  constructor(private readonly adapter: DialectAdapter) {
+    this.dialect = adapter.dialect;
+  }
+
+  async transaction<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.adapter.db.transaction().execute(async (trx) => {
+          const result = await work(this.repositories(trx));
+          if (isFailure(result)) throw new RollbackWithFailure(result);
+          return result;
+        });
+      } catch (error) {
+        if (error instanceof RollbackWithFailure) return error.result as T;
+        if (attempt >= transactionAttemptsMax || !this.adapter.isTransientConflict(error)) throw error;
+        const backoffMs = Math.min(100, transactionRetryBackoffMs * 2 ** attempt);
+        await new Promise((resolve) => setTimeout(resolve, backoffMs));
+      }
+    }
+  }
+
+  close(): Promise<void> {
+    return this.adapter.close();
+  }
+
+  private repositories(trx: Transaction<Database>): Tx {
+    return {
+      accounts: new SqlAccountRepository(trx),
+      tokens: new SqlTokenRepository(trx),
+      workspaces: new SqlWorkspaceRepository(trx, this.adapter),
+      pools: new SqlPoolRepository(trx, this.adapter),
+      settings: new SqlSettingRepository(trx),
+      idempotency: new SqlIdempotencyRepository(trx),
+    };
+  }
+}

@@ -1,0 +1,48 @@
+// Brings a database to the schema this build knows, one numbered migration at a time, each in its
+// own transaction. A database that has migrations this build does not know was written by a newer
+// allot; it is refused rather than misread.
+
+import { type Kysely, sql } from 'kysely';
+import type { Database } from './database.js';
+import { type SqlTypes, migrations } from './migrations.js';
+
+export class SchemaTooNewError extends Error {
+  constructor(readonly databaseVersion: number, readonly knownVersion: number) {
+    super(
+      `The database has schema version ${databaseVersion}, but this allot knows versions up to ${knownVersion}. ` +
+        'It was written by a newer allot; upgrade allot to serve it.',
+    );
+  }
+}
+
+export const latestSchemaVersion = migrations.at(-1)!.version;
+
+/**
+ * Runs the migrations the database lacks. `lock`, when given, runs inside each migration's
+ * transaction first, so that several processes starting at once migrate one at a time.
+ */
+export async function migrate(
+  db: Kysely<Database>,
+  types: SqlTypes,
+  now: number,
+  lock?: (trx: Kysely<Database>) => Promise<void>,
+): Promise<void> {
+  await sql`CREATE TABLE IF NOT EXISTS allot_schema_version (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at ${sql.raw(types.int)} NOT NULL)`.execute(db);
+  for (const migration of migrations) {
+    await db.transaction().execute(async (trx) => {
+      if (lock !== undefined) await lock(trx);
+      const current = await currentVersion(trx);
+      if (current > latestSchemaVersion) throw new SchemaTooNewError(current, latestSchemaVersion);
+      if (current >= migration.version) return;
+      for (const statement of migration.statements(types)) await sql.raw(statement).execute(trx);
+      await trx.insertInto('allot_schema_version').values({ version: migration.version, name: migration.name, applied_at: now }).execute();
+    });
+  }
+  const final = await currentVersion(db);
+  if (final > latestSchemaVersion) throw new SchemaTooNewError(final, latestSchemaVersion);
+}
+
+async function currentVersion(db: Kysely<Database>): Promise<number> {
+  const row = await db.selectFrom('allot_schema_version').select((eb) => eb.fn.max('version').as('version')).executeTakeFirst();
+  return Number(row?.version ?? 0);
+}

@@ -1,0 +1,59 @@
+// The scale-out store: PostgreSQL through `pg`. Several allot processes may serve one database;
+// transactions run at READ COMMITTED and take row locks where they decide on what they read, and
+// serialization failures and deadlocks are retried by KyselyStore.
+
+import { Kysely, PostgresDialect, sql } from 'kysely';
+import pg from 'pg';
+import type { Database } from '../database.js';
+import { type DialectAdapter, KyselyStore } from '../kysely-store.js';
+import { migrate } from '../migrator.js';
+
+/** Connections per process. allot's transactions are short; a small pool keeps the server's
+ * connection count low when several processes share it. */
+const poolSize = 10;
+/** Key of the advisory lock that serializes migrations across processes ("allot" in ASCII). */
+const migrationLockKey = 0x616c6c6f74;
+
+const int8Oid = 20;
+const numericOid = 1700;
+
+export interface PostgresStoreOptions {
+  /** A schema to create and use instead of `public`, so that tests can share one database. */
+  readonly schema?: string;
+}
+
+export async function openPostgresStore(url: string, now: number, options: PostgresStoreOptions = {}): Promise<KyselyStore> {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: poolSize,
+    // Integers are 64-bit in the schema (seconds, micro-dollars); they fit a JS number exactly.
+    types: {
+      getTypeParser: ((oid: number, format?: string) =>
+        oid === int8Oid || oid === numericOid ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
+    },
+    ...(options.schema === undefined ? {} : { options: `-c search_path=${options.schema}` }),
+  });
+  if (options.schema !== undefined) await pool.query(`CREATE SCHEMA IF NOT EXISTS "${options.schema}"`);
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const adapter: DialectAdapter = {
+    dialect: 'postgres',
+    db,
+    jsonObjectEntries: (column) => sql`jsonb_each_text(${sql.ref(column)}::jsonb)`,
+    isUniqueViolation: (error) => pgCode(error) === '23505',
+    isTransientConflict: (error) => pgCode(error) === '40001' || pgCode(error) === '40P01',
+    close: () => db.destroy(),
+  };
+  try {
+    await migrate(db, { seq: 'BIGSERIAL PRIMARY KEY', int: 'BIGINT' }, now, async (trx) => {
+      await sql`SELECT pg_advisory_xact_lock(${migrationLockKey})`.execute(trx);
+    });
+  } catch (error) {
+    await db.destroy();
+    throw error;
+  }
+  return new KyselyStore(adapter);
+}
+
+function pgCode(error: unknown): string {
+  return typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string' ? error.code : '';
+}

@@ -1,0 +1,55 @@
+// Accounts and their API tokens.
+
+import type { Selectable, Transaction } from 'kysely';
+import type { PageRequest } from '../../domain/pagination.js';
+import type { Database } from '../database.js';
+import type { AccountRecord, AccountRepository, TokenRecord, TokenRepository } from '../store.js';
+import { pageBySeq } from './paging.js';
+
+type AccountRow = Selectable<Database['accounts']>;
+
+function toAccount(row: AccountRow): AccountRecord {
+  return { seq: row.seq, id: row.id, name: row.name, defaultWorkspaceId: row.default_workspace_id, createdAt: row.created_at };
+}
+
+export class SqlAccountRepository implements AccountRepository {
+  constructor(private readonly trx: Transaction<Database>) {}
+
+  async insert(account: Omit<AccountRecord, 'seq'>): Promise<void> {
+    await this.trx
+      .insertInto('accounts')
+      .values({ id: account.id, name: account.name, default_workspace_id: account.defaultWorkspaceId, created_at: account.createdAt })
+      .execute();
+  }
+
+  async find(id: string): Promise<AccountRecord | undefined> {
+    const row = await this.trx.selectFrom('accounts').selectAll().where('id', '=', id).executeTakeFirst();
+    return row === undefined ? undefined : toAccount(row);
+  }
+
+  async list(page: PageRequest): Promise<AccountRecord[]> {
+    const rows = await pageBySeq(this.trx.selectFrom('accounts').selectAll(), 'seq', page).execute();
+    return rows.map(toAccount);
+  }
+
+  async count(): Promise<number> {
+    const row = await this.trx.selectFrom('accounts').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+}
+
+export class SqlTokenRepository implements TokenRepository {
+  constructor(private readonly trx: Transaction<Database>) {}
+
+  async insert(token: TokenRecord): Promise<void> {
+    await this.trx
+      .insertInto('api_tokens')
+      .values({ id: token.id, account_id: token.accountId, token_hash: token.tokenHash, suffix: token.suffix, created_at: token.createdAt })
+      .execute();
+  }
+
+  async findAccountIdByHash(tokenHash: string): Promise<string | undefined> {
+    const row = await this.trx.selectFrom('api_tokens').select('account_id').where('token_hash', '=', tokenHash).executeTakeFirst();
+    return row?.account_id;
+  }
+}

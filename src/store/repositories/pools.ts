@@ -1,0 +1,130 @@
+// Pools: an account's containers of allocation. Reads join the workspace for its name, which the
+// pool's resource path carries. Deleted pools stay as rows but free their name.
+
+import { type Expression, type SqlBool, type Transaction, sql } from 'kysely';
+import type { PageRequest } from '../../domain/pagination.js';
+import type { TagFilter, Tags } from '../../domain/tags.js';
+import type { Database } from '../database.js';
+import type { DialectAdapter } from '../kysely-store.js';
+import type { PoolKind } from '../../domain/pools.js';
+import type { NamedWrite, PoolListFilter, PoolRecord, PoolRepository, PoolView } from '../store.js';
+import { pageBySeq } from './paging.js';
+import { guardName } from './workspaces.js';
+
+interface PoolViewRow {
+  seq: number;
+  id: string;
+  account_id: string;
+  workspace_id: string;
+  workspace_name: string;
+  name: string;
+  kind: string;
+  tags: string;
+  created_at: number;
+}
+
+function toPoolView(row: PoolViewRow): PoolView {
+  return {
+    seq: row.seq,
+    id: row.id,
+    accountId: row.account_id,
+    workspaceId: row.workspace_id,
+    workspaceName: row.workspace_name,
+    name: row.name,
+    kind: row.kind as PoolKind,
+    tags: JSON.parse(row.tags) as Tags,
+    createdAt: row.created_at,
+  };
+}
+
+export class SqlPoolRepository implements PoolRepository {
+  constructor(
+    private readonly trx: Transaction<Database>,
+    private readonly adapter: DialectAdapter,
+  ) {}
+
+  async insert(pool: Omit<PoolRecord, 'seq'>): Promise<NamedWrite> {
+    const values = {
+      id: pool.id,
+      account_id: pool.accountId,
+      workspace_id: pool.workspaceId,
+      name: pool.name,
+      kind: pool.kind,
+      tags: JSON.stringify(pool.tags),
+      created_at: pool.createdAt,
+      deleted_at: null,
+    };
+    return guardName(this.adapter, () => this.trx.insertInto('pools').values(values).execute());
+  }
+
+  async findById(accountId: string, id: string): Promise<PoolView | undefined> {
+    const row = await this.views().where('pools.account_id', '=', accountId).where('pools.id', '=', id).executeTakeFirst();
+    return row === undefined ? undefined : toPoolView(row);
+  }
+
+  async findByName(workspaceId: string, name: string): Promise<PoolView | undefined> {
+    const row = await this.views().where('pools.workspace_id', '=', workspaceId).where('pools.name', '=', name).executeTakeFirst();
+    return row === undefined ? undefined : toPoolView(row);
+  }
+
+  async list(filter: PoolListFilter, page: PageRequest): Promise<PoolView[]> {
+    let query = this.views().where('pools.account_id', '=', filter.accountId);
+    if (filter.workspaceId !== null) query = query.where('pools.workspace_id', '=', filter.workspaceId);
+    if (filter.ids !== null) {
+      if (filter.ids.length === 0) return [];
+      query = query.where('pools.id', 'in', filter.ids);
+    }
+    const tagConditions = this.tagConditions(filter.tags);
+    if (tagConditions.length > 0) query = query.where((eb) => eb.and(tagConditions));
+    const rows = await pageBySeq(query, 'pools.seq', page).execute();
+    return rows.map(toPoolView);
+  }
+
+  async countInWorkspace(workspaceId: string): Promise<number> {
+    const row = await this.trx
+      .selectFrom('pools')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('workspace_id', '=', workspaceId)
+      .where('deleted_at', 'is', null)
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
+  async update(id: string, changes: { readonly name?: string; readonly tags?: Tags }): Promise<NamedWrite> {
+    const set: { name?: string; tags?: string } = {};
+    if (changes.name !== undefined) set.name = changes.name;
+    if (changes.tags !== undefined) set.tags = JSON.stringify(changes.tags);
+    if (Object.keys(set).length === 0) return 'written';
+    return guardName(this.adapter, () => this.trx.updateTable('pools').set(set).where('id', '=', id).execute());
+  }
+
+  async softDelete(id: string, now: number): Promise<void> {
+    await this.trx.updateTable('pools').set({ deleted_at: now }).where('id', '=', id).execute();
+  }
+
+  private views() {
+    return this.trx
+      .selectFrom('pools')
+      .innerJoin('workspaces', 'workspaces.id', 'pools.workspace_id')
+      .select([
+        'pools.seq',
+        'pools.id',
+        'pools.account_id',
+        'pools.workspace_id',
+        'workspaces.name as workspace_name',
+        'pools.name',
+        'pools.kind',
+        'pools.tags',
+        'pools.created_at',
+      ])
+      .where('pools.deleted_at', 'is', null);
+  }
+
+  private tagConditions(filter: TagFilter): Expression<SqlBool>[] {
+    const entries = this.adapter.jsonObjectEntries('pools.tags');
+    return [
+      ...filter.pairs.map(({ key, value }) => sql<SqlBool>`exists (select 1 from ${entries} as tag where tag.key = ${key} and tag.value = ${value})`),
+      ...filter.keys.map((key) => sql<SqlBool>`exists (select 1 from ${entries} as tag where tag.key = ${key})`),
+    ];
+  }
+}

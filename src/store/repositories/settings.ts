@@ -1,0 +1,22 @@
+// Server-wide settings as key/value text: the operator token's hash, the manual clock's time.
+
+import type { Transaction } from 'kysely';
+import type { Database } from '../database.js';
+import type { SettingRepository } from '../store.js';
+
+export class SqlSettingRepository implements SettingRepository {
+  constructor(private readonly trx: Transaction<Database>) {}
+
+  async get(key: string): Promise<string | undefined> {
+    const row = await this.trx.selectFrom('settings').select('value').where('key', '=', key).executeTakeFirst();
+    return row?.value;
+  }
+
+  async set(key: string, value: string): Promise<void> {
+    await this.trx
+      .insertInto('settings')
+      .values({ key, value })
+      .onConflict((oc) => oc.column('key').doUpdateSet({ value }))
+      .execute();
+  }
+}

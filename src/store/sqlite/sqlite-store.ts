@@ -1,0 +1,80 @@
+// The embedded store: SQLite through better-sqlite3, in WAL mode with synchronous=FULL so that a
+// write answered 2xx survives `kill -9` and power loss. One process owns the file: every
+// transaction begins IMMEDIATE, taking the write lock up front, so transactions never deadlock
+// on a lock upgrade.
+
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { CompiledQuery, type DatabaseConnection, Kysely, SqliteDialect, SqliteDriver, type SqliteDatabase, type SqliteStatement, sql } from 'kysely';
+import type { Database } from '../database.js';
+import { type DialectAdapter, KyselyStore } from '../kysely-store.js';
+import { migrate } from '../migrator.js';
+
+/** Prepared statements kept per connection; allot issues a few hundred distinct queries. */
+const statementCacheSize = 500;
+/** How long a writer waits for another connection's lock before failing. */
+const busyTimeoutMs = 5000;
+
+class ImmediateSqliteDriver extends SqliteDriver {
+  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+  }
+}
+
+class AllotSqliteDialect extends SqliteDialect {
+  constructor(private readonly database: SqliteDatabase) {
+    super({ database });
+  }
+
+  override createDriver(): SqliteDriver {
+    return new ImmediateSqliteDriver({ database: this.database });
+  }
+}
+
+/** Kysely prepares every query afresh; keeping the prepared statements saves that work. */
+function withStatementCache(database: BetterSqlite3.Database): SqliteDatabase {
+  const cache = new Map<string, SqliteStatement>();
+  return {
+    close: () => database.close(),
+    prepare(text: string): SqliteStatement {
+      let statement = cache.get(text);
+      if (statement === undefined) {
+        statement = database.prepare(text) as unknown as SqliteStatement;
+        if (cache.size >= statementCacheSize) cache.delete(cache.keys().next().value!);
+        cache.set(text, statement);
+      }
+      return statement;
+    },
+  };
+}
+
+/** Opens (creating if needed) the SQLite database at `path`, or an in-memory one for `:memory:`. */
+export async function openSqliteStore(path: string, now: number): Promise<KyselyStore> {
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  const database = new BetterSqlite3(path);
+  database.pragma('journal_mode = WAL');
+  database.pragma('synchronous = FULL');
+  database.pragma('foreign_keys = ON');
+  database.pragma(`busy_timeout = ${busyTimeoutMs}`);
+  const db = new Kysely<Database>({ dialect: new AllotSqliteDialect(withStatementCache(database)) });
+  const adapter: DialectAdapter = {
+    dialect: 'sqlite',
+    db,
+    jsonObjectEntries: (column) => sql`json_each(${sql.ref(column)})`,
+    isUniqueViolation: (error) => sqliteCode(error).startsWith('SQLITE_CONSTRAINT_UNIQUE') || sqliteCode(error) === 'SQLITE_CONSTRAINT_PRIMARYKEY',
+    isTransientConflict: (error) => sqliteCode(error) === 'SQLITE_BUSY',
+    close: () => db.destroy(),
+  };
+  try {
+    await migrate(db, { seq: 'INTEGER PRIMARY KEY AUTOINCREMENT', int: 'INTEGER' }, now);
+  } catch (error) {
+    await db.destroy();
+    throw error;
+  }
+  return new KyselyStore(adapter);
+}
+
+function sqliteCode(error: unknown): string {
+  return typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string' ? error.code : '';
+}

@@ -1,0 +1,117 @@
+// Validates response bodies against an OpenAPI 3.1 document: SF Compute's reference for the API
+// it defines, allot's own served document for the operator API. Used by every API test.
+
+import { readFileSync } from 'node:fs';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import type { ValidateFunction } from 'ajv';
+import FindMyWay, { type HTTPVersion } from 'find-my-way';
+
+type OpenApiDocument = { paths: Record<string, Record<string, { responses?: Record<string, { content?: Record<string, unknown> }> }>> };
+
+const referencePath = new URL('../../../shared/reference/api-evangelist+the-san-francisco-compute-company/the-san-francisco-compute-company-openapi.json', import.meta.url);
+
+/** Schemas of SF Compute's error envelope, for statuses an operation does not declare. */
+const envelopeByStatus: Readonly<Record<number, string>> = {
+  400: 'BadRequestError',
+  401: 'UnauthorizedError',
+  402: 'PaymentRequiredError',
+  403: 'ForbiddenError',
+  404: 'NotFoundError',
+  409: 'ConflictError',
+  422: 'UnprocessableEntityError',
+  500: 'InternalServerError',
+  503: 'ServiceUnavailableError',
+};
+
+const genericEnvelope = {
+  type: 'object',
+  required: ['error'],
+  properties: {
+    error: {
+      type: 'object',
+      required: ['type', 'message'],
+      properties: {
+        type: { type: 'string' },
+        message: { type: 'string' },
+        details: { type: 'array', items: { type: 'object', required: ['code', 'message'] } },
+      },
+    },
+  },
+};
+
+function pointer(segments: readonly string[]): string {
+  return segments.map((segment) => encodeURIComponent(segment.replace(/~/g, '~0').replace(/\//g, '~1'))).join('/');
+}
+
+export class OpenApiResponseValidator {
+  private readonly ajv = new Ajv2020({ strict: false, allErrors: true, validateFormats: false });
+  private readonly router = FindMyWay<HTTPVersion.V1>();
+  private readonly compiled = new Map<string, ValidateFunction>();
+
+  constructor(
+    private readonly document: OpenApiDocument,
+    private readonly documentId: string,
+    /** Whether the document's component names follow SF Compute's (for undeclared statuses). */
+    private readonly hasReferenceEnvelopes: boolean,
+  ) {
+    this.ajv.addSchema(document as object, documentId);
+    for (const path of Object.keys(document.paths)) {
+      const route = path.replace(/\{([^}]+)\}/g, ':$1');
+      for (const method of Object.keys(document.paths[path]!)) {
+        if (!['get', 'post', 'put', 'patch', 'delete'].includes(method)) continue;
+        this.router.on(method.toUpperCase() as 'GET', route, () => undefined, { path });
+      }
+    }
+  }
+
+  static reference(): OpenApiResponseValidator {
+    return new OpenApiResponseValidator(JSON.parse(readFileSync(referencePath, 'utf8')) as OpenApiDocument, 'https://reference.sfcompute/', true);
+  }
+
+  /** Whether the document defines this operation. */
+  knows(method: string, url: string): boolean {
+    return this.router.find(method.toUpperCase() as 'GET', url.split('?')[0]!) !== null;
+  }
+
+  /** Problems with the body (empty when it is valid). */
+  validate(method: string, url: string, status: number, body: unknown): string[] {
+    const found = this.router.find(method.toUpperCase() as 'GET', url.split('?')[0]!);
+    if (found === null) return [`${method} ${url} is not in the document`];
+    const path = (found.store as { path: string }).path;
+    const operation = this.document.paths[path]![method.toLowerCase()]!;
+    const response = operation.responses?.[String(status)];
+    if (status === 204) return body === undefined ? [] : ['a 204 response must have no body'];
+    let validator: ValidateFunction;
+    if (response !== undefined) {
+      if (response.content?.['application/json'] === undefined) return [];
+      validator = this.validatorFor(pointer(['paths', path, method.toLowerCase(), 'responses', String(status), 'content', 'application/json', 'schema']));
+    } else if (status >= 400) {
+      const errorType = (body as { error?: { type?: string } } | undefined)?.error?.type;
+      const component = envelopeByStatus[status];
+      if (this.hasReferenceEnvelopes && component !== undefined && errorType !== 'idempotency_error') {
+        validator = this.validatorFor(pointer(['components', 'schemas', component]));
+      } else {
+        validator = this.ajv.compile(genericEnvelope);
+      }
+    } else {
+      return [`${method} ${path} does not declare status ${status}`];
+    }
+    if (validator(body)) return [];
+    return (validator.errors ?? []).map((error) => `${error.instancePath || '(body)'} ${error.message ?? ''} ${JSON.stringify(error.params)}`);
+  }
+
+  /** Problems with an error body judged only as SF Compute's envelope. */
+  validateEnvelope(body: unknown): string[] {
+    const validator = this.ajv.compile(genericEnvelope);
+    return validator(body) ? [] : (validator.errors ?? []).map((error) => `${error.instancePath || '(body)'} ${error.message ?? ''}`);
+  }
+
+  private validatorFor(jsonPointer: string): ValidateFunction {
+    let validator = this.compiled.get(jsonPointer);
+    if (validator === undefined) {
+      validator = this.ajv.compile({ $ref: `${this.documentId}#/${jsonPointer}` });
+      this.compiled.set(jsonPointer, validator);
+    }
+    return validator;
+  }
+}

@@ -1,0 +1,48 @@
+// The stores every store and API test runs on: SQLite always, PostgreSQL when
+// ALLOT_TEST_POSTGRES_URL is set (.ci/run sets it, so CI never skips it silently). Each test
+// store gets its own in-memory SQLite database or its own PostgreSQL schema.
+
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { openStore } from '../../src/store/open-store.js';
+import type { Store, StoreDialect } from '../../src/store/store.js';
+
+export const postgresUrl = process.env.ALLOT_TEST_POSTGRES_URL;
+
+export const testDialects: StoreDialect[] = postgresUrl === undefined || postgresUrl === '' ? ['sqlite'] : ['sqlite', 'postgres'];
+
+export interface TestStore {
+  readonly store: Store;
+  readonly url: string;
+  readonly schema: string | undefined;
+  /** Closes the store and drops what it created. */
+  dispose(): Promise<void>;
+}
+
+export async function openTestStore(dialect: StoreDialect, now: number): Promise<TestStore> {
+  if (dialect === 'sqlite') {
+    const store = await openStore('sqlite::memory:', now);
+    return { store, url: 'sqlite::memory:', schema: undefined, dispose: () => store.close() };
+  }
+  const schema = `allot_test_${randomBytes(6).toString('hex')}`;
+  const store = await openStore(postgresUrl!, now, { schema });
+  return {
+    store,
+    url: postgresUrl!,
+    schema,
+    dispose: async () => {
+      await store.close();
+      await dropSchema(schema);
+    },
+  };
+}
+
+export async function dropSchema(schema: string): Promise<void> {
+  const client = new pg.Client({ connectionString: postgresUrl });
+  await client.connect();
+  try {
+    await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+  } finally {
+    await client.end();
+  }
+}
