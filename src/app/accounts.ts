@@ -44,12 +44,12 @@ export async function createAccount(context: AppContext, input: { name: string; 
 export async function listAccounts(context: AppContext, query: PageQuery): Promise<Page<AccountRecord> | Failure> {
   const page = parsePageQuery(cursorPrefixes.accounts, query);
   if (isFailure(page)) return page;
-  const rows = await context.store.transaction((tx) => tx.accounts.list(page));
+  const rows = await context.store.read((tx) => tx.accounts.list(page));
   return toPage(cursorPrefixes.accounts, page, rows);
 }
 
 export async function getAccount(context: AppContext, accountId: string): Promise<AccountRecord | Failure> {
-  const account = await context.store.transaction((tx) => tx.accounts.find(accountId));
+  const account = await context.store.read((tx) => tx.accounts.find(accountId));
   return account ?? fail('account_not_found', `No account with id "${accountId}"`);
 }
 

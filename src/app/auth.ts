@@ -10,6 +10,29 @@ export type Principal = { readonly kind: 'account'; readonly accountId: string }
 
 const operatorTokenHashSetting = 'operator_token_hash';
 
+/** Token hashes remembered per process, so that most requests skip the token lookup. */
+const tokenCacheSizeMax = 10_000;
+
+/**
+ * Token hash → account id, for tokens seen recently. Correct because an account token, once
+ * issued, stays valid: allot has no token revocation yet. When it gets one, revoking must clear
+ * this cache, and processes sharing a PostgreSQL database must learn of it.
+ */
+export class TokenCache {
+  readonly #accountIdByHash = new Map<string, string>();
+
+  get(tokenHash: string): string | undefined {
+    return this.#accountIdByHash.get(tokenHash);
+  }
+
+  remember(tokenHash: string, accountId: string): void {
+    if (this.#accountIdByHash.size >= tokenCacheSizeMax) {
+      this.#accountIdByHash.delete(this.#accountIdByHash.keys().next().value!);
+    }
+    this.#accountIdByHash.set(tokenHash, accountId);
+  }
+}
+
 function bearerToken(authorization: string | undefined): string | null {
   if (authorization === undefined) return null;
   const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
@@ -18,6 +41,7 @@ function bearerToken(authorization: string | undefined): string | null {
 
 export async function authenticate(
   context: AppContext,
+  tokens: TokenCache,
   operatorTokenHash: string,
   authorization: string | undefined,
   audience: Audience,
@@ -28,8 +52,12 @@ export async function authenticate(
   if (audience === 'operator') {
     return sameHash(tokenHash, operatorTokenHash) ? { kind: 'operator' } : fail('unauthenticated', 'Invalid operator token');
   }
-  const accountId = await context.store.transaction((tx) => tx.tokens.findAccountIdByHash(tokenHash));
-  if (accountId === undefined) return fail('unauthenticated', 'Invalid API token');
+  let accountId = tokens.get(tokenHash);
+  if (accountId === undefined) {
+    accountId = await context.store.read((tx) => tx.tokens.findAccountIdByHash(tokenHash));
+    if (accountId === undefined) return fail('unauthenticated', 'Invalid API token');
+    tokens.remember(tokenHash, accountId);
+  }
   return { kind: 'account', accountId };
 }
 

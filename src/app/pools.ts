@@ -69,7 +69,7 @@ export async function listPools(context: AppContext, accountId: string, input: L
   if (isFailure(page)) return page;
   const tags = parseTagFilter(input.tag ?? [], input.tag_key ?? []);
   if (isFailure(tags)) return tags;
-  return context.store.transaction(async (tx) => {
+  return context.store.read(async (tx) => {
     let workspace: WorkspaceRecord | undefined;
     if (input.workspace !== undefined) {
       const resolved = await resolveWorkspace(tx, accountId, input.workspace);
@@ -90,7 +90,7 @@ export async function listPools(context: AppContext, accountId: string, input: L
 }
 
 export async function getPool(context: AppContext, accountId: string, reference: string): Promise<PoolView | Failure> {
-  return context.store.transaction((tx) => resolvePool(tx, accountId, reference));
+  return context.store.read((tx) => resolvePool(tx, accountId, reference));
 }
 
 export interface UpdatePoolInput {

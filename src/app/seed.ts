@@ -15,7 +15,7 @@ export interface DemoSeed {
 
 /** Seeds a database that has no accounts yet; returns null when it already has some. */
 export async function seedDemo(context: AppContext): Promise<DemoSeed | null | Failure> {
-  const isNew = (await context.store.transaction((tx) => tx.accounts.count())) === 0;
+  const isNew = (await context.store.read((tx) => tx.accounts.count())) === 0;
   if (!isNew) return null;
   const demo = await createAccount(context, { name: 'Demo', id: demoAccountId });
   if (isFailure(demo)) return demo;

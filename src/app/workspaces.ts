@@ -43,7 +43,7 @@ export async function createWorkspace(context: AppContext, accountId: string, in
 
 /** The account's workspaces, newest first, optionally only those named by `references`. */
 export async function listWorkspaces(context: AppContext, accountId: string, references: readonly string[]): Promise<WorkspaceRecord[]> {
-  return context.store.transaction(async (tx) => {
+  return context.store.read(async (tx) => {
     const all = await tx.workspaces.list(accountId);
     if (references.length === 0) return all;
     const wanted = new Set<string>();
@@ -56,7 +56,7 @@ export async function listWorkspaces(context: AppContext, accountId: string, ref
 }
 
 export async function getWorkspace(context: AppContext, accountId: string, reference: string): Promise<WorkspaceRecord | Failure> {
-  return context.store.transaction((tx) => resolveWorkspace(tx, accountId, reference));
+  return context.store.read((tx) => resolveWorkspace(tx, accountId, reference));
 }
 
 export async function renameWorkspace(context: AppContext, accountId: string, reference: string, input: { name?: string | null | undefined }): Promise<WorkspaceRecord | Failure> {

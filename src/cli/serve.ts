@@ -97,7 +97,9 @@ export async function serve(args: readonly string[]): Promise<number> {
       process.stderr.write(`allot serve: ${error.message}\n`);
       return 1;
     }
-    process.stderr.write(`allot serve: cannot open ${options.db}: ${(error as Error).message}\n`);
+    const busy = (error as { code?: string }).code === 'SQLITE_BUSY';
+    const reason = busy ? 'another process holds it (an SQLite file is served by one allot process; use PostgreSQL to run several)' : (error as Error).message;
+    process.stderr.write(`allot serve: cannot open ${options.db}: ${reason}\n`);
     return 1;
   }
 

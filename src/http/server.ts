@@ -5,7 +5,7 @@
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { type FastifyError } from 'fastify';
+import Fastify, { type FastifyError, LogController } from 'fastify';
 import FindMyWay, { type HTTPVersion } from 'find-my-way';
 import secureJson from 'secure-json-parse';
 import type { AppContext } from '../app/context.js';
@@ -32,17 +32,21 @@ export async function buildServer(options: ServerOptions): Promise<ApiServer> {
   let requestCount = 0;
   const app = Fastify({
     logger: { level: options.logLevel ?? 'info' },
+    // One line per request costs as much as serving it; access lines come at debug level only.
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: requestBodyBytesMax,
     genReqId: () => `req_${(++requestCount).toString(36)}_${Date.now().toString(36)}`,
     return503OnClosing: true,
     routerOptions: { ignoreTrailingSlash: true },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
+  if (['debug', 'trace'].includes(app.log.level)) {
+    app.addHook('onResponse', async (request, reply) => {
+      request.log.debug({ method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
+    });
+  }
   app.setValidatorCompiler(createValidatorCompiler());
   app.setErrorHandler((error: FastifyError, request, reply) => handleError(error, request, reply));
-  app.addHook('onSend', async (request, reply) => {
-    reply.header('x-request-id', request.id);
-  });
 
   // JSON bodies, parsed safely (no prototype pollution). An empty body reads as no body, so that
   // a DELETE or a body-less POST sent with a JSON content type is not an error in itself.

@@ -2,7 +2,7 @@
 // and PostgreSQL (row locks, JSON functions, error codes) comes from a `DialectAdapter` that
 // sqlite/ and postgres/ provide.
 
-import type { Kysely, RawBuilder, Transaction } from 'kysely';
+import type { Kysely, RawBuilder } from 'kysely';
 import { type Failure, isFailure } from '../domain/failures.js';
 import type { Database } from './database.js';
 import { SqlAccountRepository, SqlTokenRepository } from './repositories/accounts.js';
@@ -17,6 +17,12 @@ export interface DialectAdapter {
   readonly db: Kysely<Database>;
   /** Rows of `{key, value}` text pairs from a column holding a JSON object. */
   jsonObjectEntries(column: string): RawBuilder<unknown>;
+  /**
+   * Runs compiled SQL on `db`, the transaction or connection the caller holds. SQLite runs it
+   * on its cached statement directly, skipping Kysely's executor; that is safe because holding
+   * `db` means holding the process's one connection.
+   */
+  runCompiled<Row>(db: Kysely<Database>, sql: string, parameters: readonly unknown[]): Promise<Row[]>;
   isUniqueViolation(error: unknown): boolean;
   /** A conflict between concurrent transactions that succeeds when retried. */
   isTransientConflict(error: unknown): boolean;
@@ -59,14 +65,18 @@ export class KyselyStore implements Store {
     }
   }
 
+  read<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
+    return this.adapter.db.connection().execute((connection) => work(this.repositories(connection)));
+  }
+
   close(): Promise<void> {
     return this.adapter.close();
   }
 
-  private repositories(trx: Transaction<Database>): Tx {
+  private repositories(trx: Kysely<Database>): Tx {
     return {
-      accounts: new SqlAccountRepository(trx),
-      tokens: new SqlTokenRepository(trx),
+      accounts: new SqlAccountRepository(trx, this.adapter),
+      tokens: new SqlTokenRepository(trx, this.adapter),
       workspaces: new SqlWorkspaceRepository(trx, this.adapter),
       pools: new SqlPoolRepository(trx, this.adapter),
       settings: new SqlSettingRepository(trx),

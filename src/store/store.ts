@@ -137,5 +137,12 @@ export interface Store {
    * are retried a bounded number of times.
    */
   transaction<T>(work: (tx: Tx) => Promise<T>): Promise<T>;
+  /**
+   * Runs `work`, which only reads, on one connection held for its duration, without BEGIN and
+   * COMMIT. On SQLite the connection is the process's only one, so nothing interleaves; on
+   * PostgreSQL at READ COMMITTED a transaction would give each statement its own snapshot all
+   * the same. Reads that must see one snapshot, or that decide a write, use `transaction`.
+   */
+  read<T>(work: (tx: Tx) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }

@@ -2,7 +2,7 @@
 // transactions run at READ COMMITTED and take row locks where they decide on what they read, and
 // serialization failures and deadlocks are retried by KyselyStore.
 
-import { Kysely, PostgresDialect, sql } from 'kysely';
+import { CompiledQuery, Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import type { Database } from '../database.js';
 import { type DialectAdapter, KyselyStore } from '../kysely-store.js';
@@ -39,6 +39,8 @@ export async function openPostgresStore(url: string, now: number, options: Postg
     dialect: 'postgres',
     db,
     jsonObjectEntries: (column) => sql`jsonb_each_text(${sql.ref(column)}::jsonb)`,
+    runCompiled: async <Row>(on: Kysely<Database>, text: string, parameters: readonly unknown[]) =>
+      (await on.executeQuery<Row>(CompiledQuery.raw(text, [...parameters]))).rows,
     isUniqueViolation: (error) => pgCode(error) === '23505',
     isTransientConflict: (error) => pgCode(error) === '40001' || pgCode(error) === '40P01',
     close: () => db.destroy(),

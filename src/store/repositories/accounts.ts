@@ -1,10 +1,15 @@
 // Accounts and their API tokens.
 
-import type { Selectable, Transaction } from 'kysely';
+import type { Kysely, Selectable } from 'kysely';
 import type { PageRequest } from '../../domain/pagination.js';
 import type { Database } from '../database.js';
+import type { DialectAdapter } from '../kysely-store.js';
 import type { AccountRecord, AccountRepository, TokenRecord, TokenRepository } from '../store.js';
 import { pageBySeq } from './paging.js';
+import { preparedQuery } from './prepared.js';
+
+const accountById = preparedQuery(1, (db, id: string) => db.selectFrom('accounts').selectAll().where('id', '=', id));
+const accountIdByTokenHash = preparedQuery(1, (db, tokenHash: string) => db.selectFrom('api_tokens').select('account_id').where('token_hash', '=', tokenHash));
 
 type AccountRow = Selectable<Database['accounts']>;
 
@@ -13,7 +18,10 @@ function toAccount(row: AccountRow): AccountRecord {
 }
 
 export class SqlAccountRepository implements AccountRepository {
-  constructor(private readonly trx: Transaction<Database>) {}
+  constructor(
+    private readonly trx: Kysely<Database>,
+    private readonly adapter: DialectAdapter,
+  ) {}
 
   async insert(account: Omit<AccountRecord, 'seq'>): Promise<void> {
     await this.trx
@@ -23,7 +31,7 @@ export class SqlAccountRepository implements AccountRepository {
   }
 
   async find(id: string): Promise<AccountRecord | undefined> {
-    const row = await this.trx.selectFrom('accounts').selectAll().where('id', '=', id).executeTakeFirst();
+    const [row] = await accountById.execute(this.trx, this.adapter, id);
     return row === undefined ? undefined : toAccount(row);
   }
 
@@ -39,7 +47,10 @@ export class SqlAccountRepository implements AccountRepository {
 }
 
 export class SqlTokenRepository implements TokenRepository {
-  constructor(private readonly trx: Transaction<Database>) {}
+  constructor(
+    private readonly trx: Kysely<Database>,
+    private readonly adapter: DialectAdapter,
+  ) {}
 
   async insert(token: TokenRecord): Promise<void> {
     await this.trx
@@ -49,7 +60,7 @@ export class SqlTokenRepository implements TokenRepository {
   }
 
   async findAccountIdByHash(tokenHash: string): Promise<string | undefined> {
-    const row = await this.trx.selectFrom('api_tokens').select('account_id').where('token_hash', '=', tokenHash).executeTakeFirst();
+    const [row] = await accountIdByTokenHash.execute(this.trx, this.adapter, tokenHash);
     return row?.account_id;
   }
 }

@@ -1,12 +1,12 @@
 // Idempotency keys, stored in the same transaction as the effect they guard, with the response
 // that effect produced.
 
-import type { Transaction } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { Database } from '../database.js';
 import type { IdempotencyRecord, IdempotencyRepository } from '../store.js';
 
 export class SqlIdempotencyRepository implements IdempotencyRepository {
-  constructor(private readonly trx: Transaction<Database>) {}
+  constructor(private readonly trx: Kysely<Database>) {}
 
   async find(accountId: string, key: string): Promise<IdempotencyRecord | undefined> {
     const row = await this.trx

@@ -1,7 +1,7 @@
 // Pools: an account's containers of allocation. Reads join the workspace for its name, which the
 // pool's resource path carries. Deleted pools stay as rows but free their name.
 
-import { type Expression, type SqlBool, type Transaction, sql } from 'kysely';
+import { type Expression, type Kysely, type SqlBool, sql } from 'kysely';
 import type { PageRequest } from '../../domain/pagination.js';
 import type { TagFilter, Tags } from '../../domain/tags.js';
 import type { Database } from '../database.js';
@@ -9,6 +9,7 @@ import type { DialectAdapter } from '../kysely-store.js';
 import type { PoolKind } from '../../domain/pools.js';
 import type { NamedWrite, PoolListFilter, PoolRecord, PoolRepository, PoolView } from '../store.js';
 import { pageBySeq } from './paging.js';
+import { preparedQuery } from './prepared.js';
 import { guardName } from './workspaces.js';
 
 interface PoolViewRow {
@@ -37,9 +38,30 @@ function toPoolView(row: PoolViewRow): PoolView {
   };
 }
 
+function poolViews(db: Kysely<Database>) {
+  return db
+    .selectFrom('pools')
+    .innerJoin('workspaces', 'workspaces.id', 'pools.workspace_id')
+    .select([
+      'pools.seq',
+      'pools.id',
+      'pools.account_id',
+      'pools.workspace_id',
+      'workspaces.name as workspace_name',
+      'pools.name',
+      'pools.kind',
+      'pools.tags',
+      'pools.created_at',
+    ])
+    .where('pools.deleted_at', 'is', null);
+}
+
+const poolById = preparedQuery(2, (db, accountId: string, id: string) => poolViews(db).where('pools.account_id', '=', accountId).where('pools.id', '=', id));
+const poolByName = preparedQuery(2, (db, workspaceId: string, name: string) => poolViews(db).where('pools.workspace_id', '=', workspaceId).where('pools.name', '=', name));
+
 export class SqlPoolRepository implements PoolRepository {
   constructor(
-    private readonly trx: Transaction<Database>,
+    private readonly trx: Kysely<Database>,
     private readonly adapter: DialectAdapter,
   ) {}
 
@@ -58,17 +80,17 @@ export class SqlPoolRepository implements PoolRepository {
   }
 
   async findById(accountId: string, id: string): Promise<PoolView | undefined> {
-    const row = await this.views().where('pools.account_id', '=', accountId).where('pools.id', '=', id).executeTakeFirst();
+    const [row] = await poolById.execute(this.trx, this.adapter, accountId, id);
     return row === undefined ? undefined : toPoolView(row);
   }
 
   async findByName(workspaceId: string, name: string): Promise<PoolView | undefined> {
-    const row = await this.views().where('pools.workspace_id', '=', workspaceId).where('pools.name', '=', name).executeTakeFirst();
+    const [row] = await poolByName.execute(this.trx, this.adapter, workspaceId, name);
     return row === undefined ? undefined : toPoolView(row);
   }
 
   async list(filter: PoolListFilter, page: PageRequest): Promise<PoolView[]> {
-    let query = this.views().where('pools.account_id', '=', filter.accountId);
+    let query = poolViews(this.trx).where('pools.account_id', '=', filter.accountId);
     if (filter.workspaceId !== null) query = query.where('pools.workspace_id', '=', filter.workspaceId);
     if (filter.ids !== null) {
       if (filter.ids.length === 0) return [];
@@ -100,24 +122,6 @@ export class SqlPoolRepository implements PoolRepository {
 
   async softDelete(id: string, now: number): Promise<void> {
     await this.trx.updateTable('pools').set({ deleted_at: now }).where('id', '=', id).execute();
-  }
-
-  private views() {
-    return this.trx
-      .selectFrom('pools')
-      .innerJoin('workspaces', 'workspaces.id', 'pools.workspace_id')
-      .select([
-        'pools.seq',
-        'pools.id',
-        'pools.account_id',
-        'pools.workspace_id',
-        'workspaces.name as workspace_name',
-        'pools.name',
-        'pools.kind',
-        'pools.tags',
-        'pools.created_at',
-      ])
-      .where('pools.deleted_at', 'is', null);
   }
 
   private tagConditions(filter: TagFilter): Expression<SqlBool>[] {

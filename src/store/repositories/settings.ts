@@ -1,11 +1,11 @@
 // Server-wide settings as key/value text: the operator token's hash, the manual clock's time.
 
-import type { Transaction } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { Database } from '../database.js';
 import type { SettingRepository } from '../store.js';
 
 export class SqlSettingRepository implements SettingRepository {
-  constructor(private readonly trx: Transaction<Database>) {}
+  constructor(private readonly trx: Kysely<Database>) {}
 
   async get(key: string): Promise<string | undefined> {
     const row = await this.trx.selectFrom('settings').select('value').where('key', '=', key).executeTakeFirst();

@@ -1,12 +1,20 @@
 // Workspaces: named containers of an account's resources. Deleted workspaces stay as rows (their
 // ids remain in history) but free their name.
 
-import type { Selectable, Transaction } from 'kysely';
+import type { Kysely, Selectable } from 'kysely';
 import type { Database } from '../database.js';
 import type { DialectAdapter } from '../kysely-store.js';
 import type { NamedWrite, WorkspaceRecord, WorkspaceRepository } from '../store.js';
+import { preparedQuery } from './prepared.js';
 
 type WorkspaceRow = Selectable<Database['workspaces']>;
+
+function liveWorkspaces(db: Kysely<Database>, accountId: string) {
+  return db.selectFrom('workspaces').selectAll().where('account_id', '=', accountId).where('deleted_at', 'is', null);
+}
+
+const workspaceById = preparedQuery(2, (db, accountId: string, id: string) => liveWorkspaces(db, accountId).where('id', '=', id));
+const workspaceByName = preparedQuery(2, (db, accountId: string, name: string) => liveWorkspaces(db, accountId).where('name', '=', name));
 
 function toWorkspace(row: WorkspaceRow): WorkspaceRecord {
   return { seq: row.seq, id: row.id, accountId: row.account_id, name: row.name, createdAt: row.created_at };
@@ -14,7 +22,7 @@ function toWorkspace(row: WorkspaceRow): WorkspaceRecord {
 
 export class SqlWorkspaceRepository implements WorkspaceRepository {
   constructor(
-    private readonly trx: Transaction<Database>,
+    private readonly trx: Kysely<Database>,
     private readonly adapter: DialectAdapter,
   ) {}
 
@@ -24,17 +32,17 @@ export class SqlWorkspaceRepository implements WorkspaceRepository {
   }
 
   async findById(accountId: string, id: string): Promise<WorkspaceRecord | undefined> {
-    const row = await this.live(accountId).where('id', '=', id).executeTakeFirst();
+    const [row] = await workspaceById.execute(this.trx, this.adapter, accountId, id);
     return row === undefined ? undefined : toWorkspace(row);
   }
 
   async findByName(accountId: string, name: string): Promise<WorkspaceRecord | undefined> {
-    const row = await this.live(accountId).where('name', '=', name).executeTakeFirst();
+    const [row] = await workspaceByName.execute(this.trx, this.adapter, accountId, name);
     return row === undefined ? undefined : toWorkspace(row);
   }
 
   async list(accountId: string): Promise<WorkspaceRecord[]> {
-    const rows = await this.live(accountId).orderBy('seq', 'desc').execute();
+    const rows = await liveWorkspaces(this.trx, accountId).orderBy('seq', 'desc').execute();
     return rows.map(toWorkspace);
   }
 
@@ -54,10 +62,6 @@ export class SqlWorkspaceRepository implements WorkspaceRepository {
 
   async softDelete(id: string, now: number): Promise<void> {
     await this.trx.updateTable('workspaces').set({ deleted_at: now }).where('id', '=', id).execute();
-  }
-
-  private live(accountId: string) {
-    return this.trx.selectFrom('workspaces').selectAll().where('account_id', '=', accountId).where('deleted_at', 'is', null);
   }
 }
 

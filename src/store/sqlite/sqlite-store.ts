@@ -53,15 +53,18 @@ function withStatementCache(database: BetterSqlite3.Database): SqliteDatabase {
 export async function openSqliteStore(path: string, now: number): Promise<KyselyStore> {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   const database = new BetterSqlite3(path);
+  database.pragma('locking_mode = EXCLUSIVE');
   database.pragma('journal_mode = WAL');
   database.pragma('synchronous = FULL');
   database.pragma('foreign_keys = ON');
   database.pragma(`busy_timeout = ${busyTimeoutMs}`);
-  const db = new Kysely<Database>({ dialect: new AllotSqliteDialect(withStatementCache(database)) });
+  const statements = withStatementCache(database);
+  const db = new Kysely<Database>({ dialect: new AllotSqliteDialect(statements) });
   const adapter: DialectAdapter = {
     dialect: 'sqlite',
     db,
     jsonObjectEntries: (column) => sql`json_each(${sql.ref(column)})`,
+    runCompiled: async <Row>(_on: Kysely<Database>, text: string, parameters: readonly unknown[]) => statements.prepare(text).all(parameters) as Row[],
     isUniqueViolation: (error) => sqliteCode(error).startsWith('SQLITE_CONSTRAINT_UNIQUE') || sqliteCode(error) === 'SQLITE_CONSTRAINT_PRIMARYKEY',
     isTransientConflict: (error) => sqliteCode(error) === 'SQLITE_BUSY',
     close: () => db.destroy(),

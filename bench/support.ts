@@ -1,0 +1,63 @@
+// Shared pieces of the benchmarks: load generation with autocannon and child processes.
+
+import { type ChildProcess, spawn } from 'node:child_process';
+import autocannon from 'autocannon';
+
+export interface LoadResult {
+  readonly requestsPerSecond: number;
+  readonly latencyP50Ms: number;
+  readonly latencyP99Ms: number;
+  readonly non2xx: number;
+}
+
+/** Drives `url` with concurrent keep-alive connections for `seconds`. */
+export async function load(url: string, headers: Record<string, string>, seconds: number, connections = 16): Promise<LoadResult> {
+  const result = await autocannon({ url, headers, duration: seconds, connections, pipelining: 1 });
+  return {
+    requestsPerSecond: result.requests.average,
+    latencyP50Ms: result.latency.p50,
+    latencyP99Ms: result.latency.p99,
+    non2xx: result.non2xx + result.errors,
+  };
+}
+
+export interface Child {
+  readonly process: ChildProcess;
+  readonly baseUrl: string;
+  readonly output: () => string;
+  stop(): Promise<void>;
+}
+
+/** Starts a Node process and waits for it to print `listening on <url>`. */
+export async function startChild(args: readonly string[], env: Record<string, string> = {}): Promise<Child> {
+  const child = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const baseUrl = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`did not start: ${output}`)), 30_000);
+    child.stdout!.on('data', () => {
+      const match = /listening on (http:\/\/\S+)/.exec(output);
+      if (match !== null) {
+        clearTimeout(timer);
+        resolve(match[1]!);
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`exited with ${code}: ${output}`)));
+  });
+  return {
+    process: child,
+    baseUrl,
+    output: () => output,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+export function formatRate(value: number): string {
+  return Math.round(value).toLocaleString('en-US');
+}

@@ -1,0 +1,46 @@
+// Hot queries, built and compiled by Kysely once per dialect and then run with fresh parameters.
+// Building and compiling a query costs more than SQLite takes to run it, so the queries on every
+// request's path (token lookup, fetch by id) are prepared this way. Only fixed-shape queries
+// qualify: no `in` lists, no optional clauses.
+
+import type { Compilable, Kysely } from 'kysely';
+import type { Database } from '../database.js';
+import type { DialectAdapter } from '../kysely-store.js';
+
+/** Stands in for argument `index` while the query is compiled; found again among its parameters. */
+function placeholder(index: number): string {
+  return `\u0000allot-prepared-argument-${index}\u0000`;
+}
+
+export interface PreparedQuery<Args extends readonly unknown[], Row> {
+  execute(db: Kysely<Database>, adapter: DialectAdapter, ...args: Args): Promise<Row[]>;
+}
+
+/**
+ * Prepares a query. `build` receives one stand-in per argument and must pass each one to the
+ * builder as a plain value, exactly once or more, never inspected or transformed.
+ */
+export function preparedQuery<Args extends readonly (string | number)[], Row>(
+  arity: Args['length'],
+  build: (db: Kysely<Database>, ...args: Args) => Compilable<Row>,
+): PreparedQuery<Args, Row> {
+  const compiledByDialect = new Map<string, { sql: string; parameters: readonly unknown[]; argumentIndexes: readonly (number | null)[] }>();
+  return {
+    async execute(db, adapter, ...args) {
+      let compiled = compiledByDialect.get(adapter.dialect);
+      if (compiled === undefined) {
+        const placeholders = Array.from({ length: arity }, (_, index) => placeholder(index)) as unknown as Args;
+        const query = build(db, ...placeholders).compile();
+        const argumentIndexes = query.parameters.map((parameter) => {
+          const index = placeholders.indexOf(parameter as never);
+          return index < 0 ? null : index;
+        });
+        if (argumentIndexes.filter((index) => index !== null).length < arity) throw new Error('preparedQuery: an argument was not used as a parameter');
+        compiled = { sql: query.sql, parameters: query.parameters, argumentIndexes };
+        compiledByDialect.set(adapter.dialect, compiled);
+      }
+      const parameters = compiled.argumentIndexes.map((index, position) => (index === null ? compiled.parameters[position] : args[index]));
+      return adapter.runCompiled<Row>(db, compiled.sql, parameters);
+    },
+  };
+}

@@ -1,0 +1,100 @@
+// `allot serve` as a user runs it: its help, its flags, a clean shutdown, and a database of a
+// newer schema refused with a clear message.
+
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import BetterSqlite3 from 'better-sqlite3';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ApiClient } from '../support/client.js';
+import { startServeProcess } from '../support/process.js';
+
+const run = promisify(execFile);
+const allotBin = fileURLToPath(new URL('../../bin/allot.js', import.meta.url));
+
+async function allot(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [allotBin, ...args]);
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const failed = error as { code: number; stdout: string; stderr: string };
+    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
+  }
+}
+
+describe('allot serve', () => {
+  const directory = mkdtempSync(join(tmpdir(), 'allot-cli-'));
+  afterAll(() => rmSync(directory, { recursive: true, force: true }));
+
+  it('explains every flag in --help', async () => {
+    const { code, stdout } = await allot('serve', '--help');
+    expect(code).toBe(0);
+    for (const flag of ['--host', '--port', '--db', '--clock', '--seed', '--log-level', 'ALLOT_ADMIN_TOKEN', 'sqlite::memory:', 'postgres://']) {
+      expect(stdout).toContain(flag);
+    }
+  });
+
+  it('refuses bad flags with a message and exit code 2', async () => {
+    for (const args of [['--port', 'eighty'], ['--clock', 'sundial'], ['--seed', 'everything'], ['--db', 'mysql://x'], ['--frobnicate']]) {
+      const { code, stderr } = await allot('serve', ...args);
+      expect(code, args.join(' ')).toBe(2);
+      expect(stderr).toContain('allot serve:');
+    }
+  });
+
+  it('seeds a new database once, prints both tokens, and shuts down cleanly on SIGTERM and SIGINT', async () => {
+    const db = `sqlite:${join(directory, 'seeded.db')}`;
+    const first = await startServeProcess(['--db', db, '--clock', 'manual']);
+    expect(first.output()).toContain('Operator token: allot_admin_');
+    expect(first.demoToken).toMatch(/^allot_sk_/);
+    const me = await new ApiClient(first.baseUrl, first.demoToken).get('/preview/v2/me');
+    expect(me.body.account_id).toBe('demo');
+    expect(await first.stop('SIGTERM')).toBe(0);
+
+    const second = await startServeProcess(['--db', db]);
+    expect(second.demoToken).toBeNull();
+    expect(second.output()).not.toContain('allot_admin_');
+    expect((await new ApiClient(second.baseUrl, first.demoToken).get('/preview/v2/me')).status).toBe(200);
+    expect(await second.stop('SIGINT')).toBe(0);
+  });
+
+  it('uses ALLOT_ADMIN_TOKEN as the operator token, and --seed none seeds nothing', async () => {
+    const served = await startServeProcess(['--db', 'sqlite::memory:', '--seed', 'none'], { ALLOT_ADMIN_TOKEN: 'my-operator-token' });
+    try {
+      expect(served.demoToken).toBeNull();
+      const accounts = await new ApiClient(served.baseUrl, 'my-operator-token').get('/admin/v1/accounts');
+      expect(accounts.status).toBe(200);
+      expect(accounts.body.data).toEqual([]);
+    } finally {
+      await served.stop();
+    }
+  });
+
+  it('refuses to open an SQLite file another allot process is serving', async () => {
+    const db = `sqlite:${join(directory, 'owned.db')}`;
+    const owner = await startServeProcess(['--db', db]);
+    try {
+      const { code, stderr } = await allot('serve', '--db', db, '--port', '0');
+      expect(code).toBe(1);
+      expect(stderr).toContain('another process holds it');
+    } finally {
+      await owner.stop();
+    }
+  });
+
+  it('refuses a database written by a newer allot', async () => {
+    const path = join(directory, 'newer.db');
+    const first = await startServeProcess(['--db', `sqlite:${path}`]);
+    await first.stop();
+    const database = new BetterSqlite3(path);
+    database.prepare('INSERT INTO allot_schema_version (version, name, applied_at) VALUES (999, ?, 0)').run('from the future');
+    database.close();
+    const { code, stderr } = await allot('serve', '--db', `sqlite:${path}`, '--port', '0');
+    expect(code).toBe(1);
+    expect(stderr).toContain('schema version 999');
+    expect(stderr).toContain('upgrade allot');
+  });
+});

@@ -1,0 +1,56 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { type PageRequest, parsePageQuery, toPage } from '../../src/domain/pagination.js';
+import { pageSizeMax } from '../../src/domain/limits.js';
+
+/** A brute-force store: what rows a page request reads from a set of sequences. */
+function readRows(all: readonly number[], request: PageRequest): { seq: number }[] {
+  const sorted = [...all].sort((a, b) => (request.direction === 'older' ? b - a : a - b));
+  const past = request.boundarySeq === null ? sorted : sorted.filter((seq) => (request.direction === 'older' ? seq < request.boundarySeq! : seq > request.boundarySeq!));
+  return past.slice(0, request.limit + 1).map((seq) => ({ seq }));
+}
+
+function walk(all: readonly number[], limit: number, direction: 'older' | 'newer', start: string | undefined): number[] {
+  const seen: number[] = [];
+  let cursor = start;
+  for (let guard = 0; guard < 1000; guard++) {
+    const query = direction === 'older' ? { limit, starting_after: cursor } : { limit, ending_before: cursor };
+    const request = parsePageQuery('poolc', query);
+    if ('failure' in request) throw new Error(request.message);
+    const page = toPage('poolc', request, readRows(all, request));
+    const pageSeqs = page.data.map((row) => row.seq);
+    seen.push(...(direction === 'older' ? pageSeqs : [...pageSeqs].reverse()));
+    if (page.cursor === null) return seen;
+    cursor = page.cursor;
+  }
+  throw new Error('pagination did not end');
+}
+
+describe('pagination', () => {
+  it('walks every row exactly once, newest first, for any page size', () => {
+    fc.assert(
+      fc.property(fc.uniqueArray(fc.integer({ min: 1, max: 10_000 }), { maxLength: 60 }), fc.integer({ min: 1, max: 10 }), (seqs, limit) => {
+        const expected = [...seqs].sort((a, b) => b - a);
+        expect(walk(seqs, limit, 'older', undefined)).toEqual(expected);
+      }),
+    );
+  });
+
+  it('walks back to the newest row from any cursor', () => {
+    fc.assert(
+      fc.property(fc.uniqueArray(fc.integer({ min: 1, max: 10_000 }), { minLength: 1, maxLength: 60 }), fc.integer({ min: 1, max: 10 }), fc.nat(), (seqs, limit, pick) => {
+        const boundary = seqs[pick % seqs.length]!;
+        const expected = seqs.filter((seq) => seq > boundary).sort((a, b) => a - b);
+        expect(walk(seqs, limit, 'newer', `poolc_${boundary.toString(36)}`)).toEqual(expected);
+      }),
+    );
+  });
+
+  it('checks limits and cursors', () => {
+    expect(parsePageQuery('poolc', {})).toEqual({ direction: 'older', boundarySeq: null, limit: 50 });
+    expect(parsePageQuery('poolc', { limit: pageSizeMax })).toMatchObject({ limit: pageSizeMax });
+    for (const bad of [{ limit: 0 }, { limit: pageSizeMax + 1 }, { starting_after: 'ordrc_1' }, { starting_after: 'poolc_' }, { ending_before: 'poolc_A' }, { starting_after: 'poolc_1', ending_before: 'poolc_2' }]) {
+      expect(parsePageQuery('poolc', bad), JSON.stringify(bad)).toMatchObject({ failure: 'invalid_request' });
+    }
+  });
+});

@@ -1,0 +1,132 @@
+// The Store contract, run on every engine: transactions commit results and roll back failures,
+// names stay unique under races, and lists page and filter as the domain's model says.
+
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fail } from '../../src/domain/failures.js';
+import { parsePageQuery, type PageRequest } from '../../src/domain/pagination.js';
+import { noTagFilter, type TagFilter, tagsMatch } from '../../src/domain/tags.js';
+import type { Store } from '../../src/store/store.js';
+import { openTestStore, type TestStore, testDialects } from '../support/stores.js';
+
+const firstPage = parsePageQuery('poolc', { limit: 200 }) as PageRequest;
+
+describe.each(testDialects)('store contract on %s', (dialect) => {
+  let testStore: TestStore;
+  let store: Store;
+  let counter = 0;
+
+  beforeAll(async () => {
+    testStore = await openTestStore(dialect, 1000);
+    store = testStore.store;
+  });
+  afterAll(() => testStore.dispose());
+
+  async function newAccount(): Promise<{ accountId: string; workspaceId: string }> {
+    const accountId = `acct-${++counter}`;
+    const workspaceId = `wksp_w${counter}`;
+    await store.transaction(async (tx) => {
+      await tx.accounts.insert({ id: accountId, name: accountId, defaultWorkspaceId: workspaceId, createdAt: 1000 });
+      await tx.workspaces.insert({ id: workspaceId, accountId, name: 'default', createdAt: 1000 });
+    });
+    return { accountId, workspaceId };
+  }
+
+  function pool(accountId: string, workspaceId: string, name: string, tags: Record<string, string> = {}) {
+    return { id: `pool_${name.replace(/[^0-9a-zA-Z_-]/g, '')}${++counter}`, accountId, workspaceId, name, kind: 'market' as const, tags, createdAt: 1000 };
+  }
+
+  it('commits what a transaction returns', async () => {
+    const result = await store.transaction(async (tx) => {
+      await tx.settings.set('contract-commit', 'yes');
+      return 'done';
+    });
+    expect(result).toBe('done');
+    expect(await store.transaction((tx) => tx.settings.get('contract-commit'))).toBe('yes');
+  });
+
+  it('rolls back a transaction that returns a failure, and returns the failure', async () => {
+    const result = await store.transaction(async (tx) => {
+      await tx.settings.set('contract-failure', 'written');
+      return fail('pool_not_found', 'no such pool');
+    });
+    expect(result).toEqual({ failure: 'pool_not_found', message: 'no such pool' });
+    expect(await store.transaction((tx) => tx.settings.get('contract-failure'))).toBeUndefined();
+  });
+
+  it('rolls back a transaction that throws', async () => {
+    await expect(
+      store.transaction(async (tx) => {
+        await tx.settings.set('contract-throw', 'written');
+        throw new Error('bug');
+      }),
+    ).rejects.toThrow('bug');
+    expect(await store.transaction((tx) => tx.settings.get('contract-throw'))).toBeUndefined();
+  });
+
+  it('overwrites a setting', async () => {
+    await store.transaction((tx) => tx.settings.set('contract-overwrite', 'a'));
+    await store.transaction((tx) => tx.settings.set('contract-overwrite', 'b'));
+    expect(await store.transaction((tx) => tx.settings.get('contract-overwrite'))).toBe('b');
+  });
+
+  it('reports a taken pool name as a value, also when concurrent transactions race for it', async () => {
+    const { accountId, workspaceId } = await newAccount();
+    const outcomes = await Promise.all(
+      Array.from({ length: 8 }, () => store.transaction((tx) => tx.pools.insert(pool(accountId, workspaceId, 'contested')))),
+    );
+    expect(outcomes.filter((outcome) => outcome === 'written')).toHaveLength(1);
+    expect(outcomes.filter((outcome) => outcome === 'name_taken')).toHaveLength(7);
+  });
+
+  it('frees a name when its pool is deleted', async () => {
+    const { accountId, workspaceId } = await newAccount();
+    const first = pool(accountId, workspaceId, 'reused');
+    await store.transaction((tx) => tx.pools.insert(first));
+    await store.transaction((tx) => tx.pools.softDelete(first.id, 2000));
+    expect(await store.transaction((tx) => tx.pools.insert(pool(accountId, workspaceId, 'reused')))).toBe('written');
+    expect(await store.transaction((tx) => tx.pools.findById(accountId, first.id))).toBeUndefined();
+  });
+
+  it('filters pools by tags as the domain model does', async () => {
+    const { accountId, workspaceId } = await newAccount();
+    const tagKeys = ['env', 'team', 'tier'];
+    const tagValues = ['a', 'b'];
+    const tagsArbitrary = fc.dictionary(fc.constantFrom(...tagKeys), fc.constantFrom(...tagValues), { maxKeys: 3 });
+    const stored: { id: string; tags: Record<string, string> }[] = [];
+    const samples = fc.sample(tagsArbitrary, { numRuns: 25, seed: 7 });
+    for (const [index, tags] of samples.entries()) {
+      const row = pool(accountId, workspaceId, `tagged-${index}`, tags);
+      await store.transaction((tx) => tx.pools.insert(row));
+      stored.push({ id: row.id, tags });
+    }
+    const filterArbitrary = fc.record({
+      pairs: fc.array(fc.record({ key: fc.constantFrom(...tagKeys), value: fc.constantFrom(...tagValues) }), { maxLength: 2 }),
+      keys: fc.array(fc.constantFrom(...tagKeys), { maxLength: 2 }),
+    });
+    for (const filter of fc.sample(filterArbitrary, { numRuns: 30, seed: 11 }) as TagFilter[]) {
+      const listed = await store.transaction((tx) => tx.pools.list({ accountId, workspaceId: null, ids: null, tags: filter }, firstPage));
+      const expected = stored.filter((row) => tagsMatch(row.tags, filter)).map((row) => row.id).reverse();
+      expect(listed.map((row) => row.id), JSON.stringify(filter)).toEqual(expected);
+    }
+  });
+
+  it('lists only the given ids, and nothing for an empty id list', async () => {
+    const { accountId, workspaceId } = await newAccount();
+    const rows = [pool(accountId, workspaceId, 'one'), pool(accountId, workspaceId, 'two'), pool(accountId, workspaceId, 'three')];
+    for (const row of rows) await store.transaction((tx) => tx.pools.insert(row));
+    const some = await store.transaction((tx) => tx.pools.list({ accountId, workspaceId, ids: [rows[0]!.id, rows[2]!.id], tags: noTagFilter }, firstPage));
+    expect(some.map((row) => row.name)).toEqual(['three', 'one']);
+    const none = await store.transaction((tx) => tx.pools.list({ accountId, workspaceId, ids: [], tags: noTagFilter }, firstPage));
+    expect(none).toEqual([]);
+  });
+
+  it('keeps idempotency records and forgets old ones', async () => {
+    const { accountId } = await newAccount();
+    const record = { accountId, key: 'k1', operation: 'test', requestHash: 'h', statusCode: 202, responseBody: { a: [1, 2] }, createdAt: 5000 };
+    await store.transaction((tx) => tx.idempotency.insert(record));
+    expect(await store.transaction((tx) => tx.idempotency.find(accountId, 'k1'))).toEqual(record);
+    expect(await store.transaction((tx) => tx.idempotency.deleteOlderThan(5001))).toBeGreaterThanOrEqual(1);
+    expect(await store.transaction((tx) => tx.idempotency.find(accountId, 'k1'))).toBeUndefined();
+  });
+});
