@@ -42,3 +42,13 @@ export const tokenRandomBytes = 32;
 /** Longest account id. Account ids appear in every resource path, so they stay short, like a
  * DNS label. */
 export const accountIdLengthMax = 63;
+
+/** Largest node count in a schedule entry (SF Compute's `node_count` is an int32). */
+export const nodeCountMax = 2_147_483_647;
+
+/** Entries in one schedule a request gives. Schedule operations are linear in their steps; this
+ * keeps one request's work bounded. */
+export const scheduleEntriesMax = 1000;
+
+/** The latest time a schedule may name: 9999-12-31T23:59:00Z, minute-aligned. */
+export const scheduleTimeMax = 253_402_300_740;
