@@ -1,9 +1,11 @@
 // Pools: containers of an account's allocation over time. This file holds their lifecycle;
 // allocation enters and leaves them through the ledger.
 
+import { type PoolAllocation, poolAllocation, scheduleViewStart } from '../domain/allocation.js';
 import { fail, type Failure, isFailure } from '../domain/failures.js';
 import { cursorPrefixes, type Page, type PageQuery, parsePageQuery, toPage } from '../domain/pagination.js';
-import { poolChangeRefusal, poolDeletionRefusal } from '../domain/pools.js';
+import { type PoolKind, poolChangeRefusal, poolDeletionRefusal } from '../domain/pools.js';
+import { floorToMinute, isZeroFrom } from '../domain/schedule.js';
 import { parseReference, resourceTypes } from '../domain/resource-paths.js';
 import { type Tags, parseTagFilter } from '../domain/tags.js';
 import type { PoolView, Tx, WorkspaceRecord } from '../store/store.js';
@@ -44,31 +46,71 @@ export interface CreatePoolInput {
   readonly tags?: Tags | null | undefined;
 }
 
-export async function createPool(context: AppContext, accountId: string, input: CreatePoolInput): Promise<PoolView | Failure> {
+/** A pool with its allocation, shown from `from` on. */
+export interface PoolReading {
+  readonly pool: PoolView;
+  readonly allocation: PoolAllocation;
+  readonly from: number;
+}
+
+async function withAllocation(tx: Tx, pools: readonly PoolView[], from: number): Promise<PoolReading[]> {
+  const balances = await tx.allocation.balancesOfPools(pools.map((pool) => pool.id));
+  return pools.map((pool) => ({ pool, allocation: poolAllocation(balances.filter((balance) => balance.poolId === pool.id), from), from }));
+}
+
+/** Creates a pool in the caller's transaction; both the account's and the operator's creates. */
+async function insertPool(context: AppContext, tx: Tx, workspace: WorkspaceRecord, kind: PoolKind, input: { readonly name?: string | null | undefined; readonly tags?: Tags | null | undefined }, now: number): Promise<PoolReading | Failure> {
+  const name = input.name ?? newName(context);
+  if ((await tx.pools.findByName(workspace.id, name)) !== undefined) return nameTaken(name, workspace.name);
+  const pool = { id: newId(context, 'pool'), accountId: workspace.accountId, workspaceId: workspace.id, name, kind, tags: input.tags ?? {}, createdAt: now };
+  if ((await tx.pools.insert(pool)) === 'name_taken') return nameTaken(name, workspace.name);
+  const [reading] = await withAllocation(tx, [(await tx.pools.findById(workspace.accountId, pool.id))!], scheduleViewStart(now, 0));
+  return reading!;
+}
+
+export async function createPool(context: AppContext, accountId: string, input: CreatePoolInput): Promise<PoolReading | Failure> {
   const now = context.clock.now();
   return context.store.transaction(async (tx) => {
     const workspace = await resolveWorkspace(tx, accountId, input.workspace);
     if (isFailure(workspace)) return workspace;
-    const name = input.name ?? newName(context);
-    if ((await tx.pools.findByName(workspace.id, name)) !== undefined) return nameTaken(name, workspace.name);
-    const pool = { id: newId(context, 'pool'), accountId, workspaceId: workspace.id, name, kind: 'market' as const, tags: input.tags ?? {}, createdAt: now };
-    if ((await tx.pools.insert(pool)) === 'name_taken') return nameTaken(name, workspace.name);
-    return (await tx.pools.findById(accountId, pool.id))!;
+    return insertPool(context, tx, workspace, 'market', input, now);
+  });
+}
+
+export interface CreateOperatorPoolInput {
+  readonly account: string;
+  readonly workspace?: string | undefined;
+  readonly name?: string | null | undefined;
+  readonly kind: PoolKind;
+  readonly tags?: Tags | null | undefined;
+}
+
+/** The operator creates a pool of any kind for any account (a provider's originating pools). */
+export async function createPoolForOperator(context: AppContext, input: CreateOperatorPoolInput): Promise<PoolReading | Failure> {
+  const now = context.clock.now();
+  return context.store.transaction(async (tx) => {
+    const account = await tx.accounts.find(input.account);
+    if (account === undefined) return fail('account_not_found', `No account with id "${input.account}"`);
+    const workspace = await resolveWorkspace(tx, account.id, input.workspace ?? account.defaultWorkspaceId);
+    if (isFailure(workspace)) return workspace;
+    return insertPool(context, tx, workspace, input.kind, input, now);
   });
 }
 
 export interface ListPoolsInput extends PageQuery {
+  readonly schedule_history_minutes?: number | undefined;
   readonly workspace?: string | undefined;
   readonly id?: readonly string[] | undefined;
   readonly tag?: readonly string[] | undefined;
   readonly tag_key?: readonly string[] | undefined;
 }
 
-export async function listPools(context: AppContext, accountId: string, input: ListPoolsInput): Promise<Page<PoolView> | Failure> {
+export async function listPools(context: AppContext, accountId: string, input: ListPoolsInput): Promise<Page<PoolReading> | Failure> {
   const page = parsePageQuery(cursorPrefixes.pools, input);
   if (isFailure(page)) return page;
   const tags = parseTagFilter(input.tag ?? [], input.tag_key ?? []);
   if (isFailure(tags)) return tags;
+  const from = scheduleViewStart(context.clock.now(), input.schedule_history_minutes ?? 0);
   return context.store.read(async (tx) => {
     let workspace: WorkspaceRecord | undefined;
     if (input.workspace !== undefined) {
@@ -85,12 +127,19 @@ export async function listPools(context: AppContext, accountId: string, input: L
       }
     }
     const rows = await tx.pools.list({ accountId, workspaceId: workspace?.id ?? null, ids, tags }, page);
-    return toPage(cursorPrefixes.pools, page, rows);
+    const pools = toPage(cursorPrefixes.pools, page, rows);
+    return { ...pools, data: await withAllocation(tx, pools.data, from) };
   });
 }
 
-export async function getPool(context: AppContext, accountId: string, reference: string): Promise<PoolView | Failure> {
-  return context.store.read((tx) => resolvePool(tx, accountId, reference));
+export async function getPool(context: AppContext, accountId: string, reference: string, historyMinutes = 0): Promise<PoolReading | Failure> {
+  const from = scheduleViewStart(context.clock.now(), historyMinutes);
+  return context.store.read(async (tx) => {
+    const pool = await resolvePool(tx, accountId, reference);
+    if (isFailure(pool)) return pool;
+    const [reading] = await withAllocation(tx, [pool], from);
+    return reading!;
+  });
 }
 
 export interface UpdatePoolInput {
@@ -100,7 +149,8 @@ export interface UpdatePoolInput {
   readonly tags?: Tags | null | undefined;
 }
 
-export async function updatePool(context: AppContext, accountId: string, reference: string, input: UpdatePoolInput): Promise<PoolView | Failure> {
+export async function updatePool(context: AppContext, accountId: string, reference: string, input: UpdatePoolInput): Promise<PoolReading | Failure> {
+  const now = context.clock.now();
   return context.store.transaction(async (tx) => {
     const pool = await resolvePool(tx, accountId, reference);
     if (isFailure(pool)) return pool;
@@ -113,7 +163,8 @@ export async function updatePool(context: AppContext, accountId: string, referen
     }
     if (input.tags !== undefined) changes.tags = input.tags ?? {};
     if ((await tx.pools.update(pool.id, changes)) === 'name_taken') return nameTaken(input.name!, pool.workspaceName);
-    return { ...pool, ...changes };
+    const [reading] = await withAllocation(tx, [{ ...pool, ...changes }], scheduleViewStart(now, 0));
+    return reading!;
   });
 }
 
@@ -122,7 +173,9 @@ export async function deletePool(context: AppContext, accountId: string, referen
   return context.store.transaction(async (tx) => {
     const pool = await resolvePool(tx, accountId, reference);
     if (isFailure(pool)) return pool;
-    const refusal = poolDeletionRefusal(pool.name, pool.kind, {});
+    const balances = await tx.allocation.balancesOfPools([pool.id]);
+    const futureAllocation = balances.some((balance) => !isZeroFrom(balance.schedule, floorToMinute(now)));
+    const refusal = poolDeletionRefusal(pool.name, pool.kind, { futureAllocation });
     if (refusal !== null) return refusal;
     await tx.pools.softDelete(pool.id, now);
     return null;

@@ -11,6 +11,8 @@ export const failureCodes = [
   'account_not_found',
   'workspace_not_found',
   'pool_not_found',
+  'instance_sku_not_found',
+  'pool_transfer_not_found',
   // Uniqueness.
   'account_id_taken',
   'name_taken',
@@ -20,6 +22,9 @@ export const failureCodes = [
   'workspace_limit_reached',
   'pool_has_dependencies',
   'pool_read_only',
+  'pool_cannot_receive',
+  'insufficient_allocation',
+  'clock_not_manual',
   // Idempotency.
   'idempotency_key_reused',
 ] as const;

@@ -18,6 +18,7 @@ export const idPrefixes = {
   spotDeployment: 'spot',
   contract: 'cont',
   token: 'tokn',
+  allocationEntry: 'alen',
 } as const;
 
 export type IdKind = keyof typeof idPrefixes;

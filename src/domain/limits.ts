@@ -30,6 +30,12 @@ export const workspacesPerAccountMax = 100;
 /** Longest `Idempotency-Key` header accepted (Stripe's limit). */
 export const idempotencyKeyLengthMax = 255;
 
+/** How long an idempotency key is remembered: a day, so a client may retry for that long. */
+export const idempotencyKeyRetentionSeconds = 24 * 60 * 60;
+
+/** The longest single advance of the manual clock: a year. Longer jumps are several advances. */
+export const clockAdvanceSecondsMax = 366 * 24 * 60 * 60;
+
 /** Random characters after an id's prefix (SF Compute's ids: `<prefix>_` + 21 characters). */
 export const idRandomLength = 21;
 

@@ -19,6 +19,7 @@ export const cursorPrefixes = {
   deployments: 'deplc',
   images: 'imagec',
   instanceSkus: 'iskuc',
+  instanceSkuProperties: 'ispkc',
   instanceTemplates: 'itmplc',
   orderbookFills: 'mfilc',
   orderbookWindows: 'mwin',
@@ -87,4 +88,15 @@ export function toPage<T extends { readonly seq: number }>(cursorPrefix: string,
   const cursor = hasMore && last !== undefined ? formatCursor(cursorPrefix, last.seq) : null;
   const data = request.direction === 'newer' ? [...taken].reverse() : taken;
   return { data, has_more: hasMore, cursor };
+}
+
+/**
+ * Applies a page request to items held in memory, newest (highest `seq`) first, reading what a
+ * store would: up to `limit + 1` items past the boundary in the direction of travel.
+ */
+export function pageRows<T extends { readonly seq: number }>(items: readonly T[], request: PageRequest): T[] {
+  const boundary = request.boundarySeq;
+  const ordered = [...items].sort((a, b) => (request.direction === 'older' ? b.seq - a.seq : a.seq - b.seq));
+  const past = boundary === null ? ordered : ordered.filter((item) => (request.direction === 'older' ? item.seq < boundary : item.seq > boundary));
+  return past.slice(0, request.limit + 1);
 }

@@ -5,8 +5,11 @@ import { fail, type Failure } from './failures.js';
 export type PoolKind = 'market' | 'originating' | 'read_only';
 
 /** What still depends on a pool; it can only be deleted when nothing does. Later capabilities
- * (allocation, orders, instances, automations) add their counts here. */
-export interface PoolDependencies {}
+ * (orders, instances, automations) add their counts here. */
+export interface PoolDependencies {
+  /** Whether the pool holds allocation at any minute from now on. */
+  readonly futureAllocation: boolean;
+}
 
 /** Why a pool cannot be changed through the API, or null when it can. */
 export function poolChangeRefusal(name: string, kind: PoolKind): Failure | null {
@@ -15,6 +18,20 @@ export function poolChangeRefusal(name: string, kind: PoolKind): Failure | null 
 }
 
 /** Why a pool cannot be deleted, or null when it can. Checked in this order. */
-export function poolDeletionRefusal(name: string, kind: PoolKind, _dependencies: PoolDependencies): Failure | null {
-  return poolChangeRefusal(name, kind);
+export function poolDeletionRefusal(name: string, kind: PoolKind, dependencies: PoolDependencies): Failure | null {
+  const refusal = poolChangeRefusal(name, kind);
+  if (refusal !== null) return refusal;
+  if (dependencies.futureAllocation) {
+    return fail('pool_has_dependencies', `Pool "${name}" has active dependencies: it holds allocation from now on. Transfer or sell it first.`);
+  }
+  return null;
+}
+
+/** Who may send allocation into a pool and take it out, by the pool's kind. */
+export function transferRefusal(role: 'source' | 'destination', name: string, kind: PoolKind): Failure | null {
+  if (kind === 'read_only') return poolChangeRefusal(name, kind);
+  if (role === 'destination' && kind === 'originating') {
+    return fail('pool_cannot_receive', `Pool "${name}" is an originating pool: it sells compute and cannot receive allocation`);
+  }
+  return null;
 }

@@ -9,6 +9,7 @@ export type ApiServer = FastifyInstance<RawServerDefault, RawRequestDefaultExpre
 /** The OpenAPI tags that group operations in the served document. */
 export const tags = {
   pools: 'Pools',
+  instanceSkus: 'Instance SKUs',
   workspaces: 'Workspaces',
   account: 'Account',
   health: 'Health',

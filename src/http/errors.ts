@@ -23,6 +23,8 @@ export const failureStatus: Readonly<Record<FailureCode, { readonly status: numb
   account_not_found: { status: 404, type: 'not_found' },
   workspace_not_found: { status: 404, type: 'not_found' },
   pool_not_found: { status: 404, type: 'not_found' },
+  instance_sku_not_found: { status: 404, type: 'not_found' },
+  pool_transfer_not_found: { status: 404, type: 'not_found' },
   account_id_taken: { status: 409, type: 'conflict' },
   name_taken: { status: 409, type: 'conflict' },
   workspace_not_empty: { status: 422, type: 'unprocessable_entity' },
@@ -30,6 +32,9 @@ export const failureStatus: Readonly<Record<FailureCode, { readonly status: numb
   workspace_limit_reached: { status: 422, type: 'unprocessable_entity' },
   pool_has_dependencies: { status: 422, type: 'unprocessable_entity' },
   pool_read_only: { status: 422, type: 'unprocessable_entity' },
+  pool_cannot_receive: { status: 422, type: 'unprocessable_entity' },
+  insufficient_allocation: { status: 422, type: 'unprocessable_entity' },
+  clock_not_manual: { status: 409, type: 'conflict' },
   idempotency_key_reused: { status: 409, type: 'idempotency_error' },
 };
 

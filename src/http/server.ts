@@ -15,6 +15,9 @@ import { registerAuth } from './auth.js';
 import { errorBody, handleError } from './errors.js';
 import { registerAccountRoutes } from './routes/account.js';
 import { registerAdminAccountRoutes } from './routes/admin-accounts.js';
+import { registerOperatorRoutes } from './routes/admin-operator.js';
+import { registerInstanceSkuRoutes } from './routes/instance-skus.js';
+import { registerPoolTransferRoutes } from './routes/pool-transfers.js';
 import { registerPoolRoutes } from './routes/pools.js';
 import { registerWorkspaceRoutes } from './routes/workspaces.js';
 import { createValidatorCompiler } from './validation.js';
@@ -97,7 +100,10 @@ export async function buildServer(options: ServerOptions): Promise<ApiServer> {
   registerAccountRoutes(app, context);
   registerWorkspaceRoutes(app, context);
   registerPoolRoutes(app, context);
+  registerPoolTransferRoutes(app, context);
+  registerInstanceSkuRoutes(app, context);
   registerAdminAccountRoutes(app, context);
+  registerOperatorRoutes(app, context);
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   await app.register(fastifySwaggerUi, { routePrefix: '/docs', uiConfig: { url: '/openapi.json' } as object });

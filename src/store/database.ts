@@ -42,6 +42,48 @@ export interface PoolsTable {
   deleted_at: number | null;
 }
 
+export interface InstanceSkusTable {
+  seq: Generated<number>;
+  id: string;
+  alias: string;
+  /** JSON object of the SKU's properties. */
+  properties: string;
+  created_at: number;
+}
+
+export interface AllocationEntriesTable {
+  seq: Generated<number>;
+  id: string;
+  kind: string;
+  instance_sku_id: string;
+  from_pool_id: string | null;
+  to_pool_id: string | null;
+  /** JSON steps of the schedule moved. */
+  delta: string;
+  reference_id: string | null;
+  created_at: number;
+}
+
+export interface AllocationBalancesTable {
+  pool_id: string;
+  instance_sku_id: string;
+  /** JSON steps of the schedule held. */
+  schedule: string;
+}
+
+export interface PoolTransfersTable {
+  seq: Generated<number>;
+  id: string;
+  account_id: string;
+  from_pool_id: string;
+  to_pool_id: string;
+  instance_sku_id: string;
+  delta: string;
+  status: string;
+  rejected_reason: string | null;
+  created_at: number;
+}
+
 export interface SettingsTable {
   key: string;
   value: string;
@@ -69,6 +111,10 @@ export interface Database {
   api_tokens: ApiTokensTable;
   workspaces: WorkspacesTable;
   pools: PoolsTable;
+  instance_skus: InstanceSkusTable;
+  allocation_entries: AllocationEntriesTable;
+  allocation_balances: AllocationBalancesTable;
+  pool_transfers: PoolTransfersTable;
   settings: SettingsTable;
   idempotency_keys: IdempotencyKeysTable;
   allot_schema_version: SchemaVersionTable;

@@ -6,7 +6,10 @@ import type { Kysely, RawBuilder } from 'kysely';
 import { type Failure, isFailure } from '../domain/failures.js';
 import type { Database } from './database.js';
 import { SqlAccountRepository, SqlTokenRepository } from './repositories/accounts.js';
+import { SqlAllocationRepository } from './repositories/allocation.js';
 import { SqlIdempotencyRepository } from './repositories/idempotency.js';
+import { SqlInstanceSkuRepository } from './repositories/instance-skus.js';
+import { SqlPoolTransferRepository } from './repositories/pool-transfers.js';
 import { SqlPoolRepository } from './repositories/pools.js';
 import { SqlSettingRepository } from './repositories/settings.js';
 import { SqlWorkspaceRepository } from './repositories/workspaces.js';
@@ -23,6 +26,9 @@ export interface DialectAdapter {
    * `db` means holding the process's one connection.
    */
   runCompiled<Row>(db: Kysely<Database>, sql: string, parameters: readonly unknown[]): Promise<Row[]>;
+  /** Whether `SELECT … FOR UPDATE` locks rows (PostgreSQL); SQLite's transactions hold the
+   * whole database already. */
+  readonly supportsRowLocks: boolean;
   isUniqueViolation(error: unknown): boolean;
   /** A conflict between concurrent transactions that succeeds when retried. */
   isTransientConflict(error: unknown): boolean;
@@ -79,6 +85,9 @@ export class KyselyStore implements Store {
       tokens: new SqlTokenRepository(trx, this.adapter),
       workspaces: new SqlWorkspaceRepository(trx, this.adapter),
       pools: new SqlPoolRepository(trx, this.adapter),
+      instanceSkus: new SqlInstanceSkuRepository(trx, this.adapter),
+      allocation: new SqlAllocationRepository(trx, this.adapter),
+      poolTransfers: new SqlPoolTransferRepository(trx, this.adapter),
       settings: new SqlSettingRepository(trx),
       idempotency: new SqlIdempotencyRepository(trx),
     };

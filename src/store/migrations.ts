@@ -74,4 +74,52 @@ export const migrations: readonly Migration[] = [
       `CREATE INDEX idempotency_keys_created ON idempotency_keys (created_at)`,
     ],
   },
+  {
+    version: 2,
+    name: 'allocation: instance SKUs, the node-second ledger, balances, pool transfers',
+    statements: ({ seq, int }) => [
+      `CREATE TABLE instance_skus (
+        seq ${seq},
+        id TEXT NOT NULL UNIQUE,
+        alias TEXT NOT NULL UNIQUE,
+        properties TEXT NOT NULL,
+        created_at ${int} NOT NULL
+      )`,
+      // The ledger: every change of allocation, append-only. An issuance has no source pool, a
+      // retirement no destination; the delta is a schedule of node counts (JSON steps).
+      `CREATE TABLE allocation_entries (
+        seq ${seq},
+        id TEXT NOT NULL UNIQUE,
+        kind TEXT NOT NULL,
+        instance_sku_id TEXT NOT NULL REFERENCES instance_skus (id),
+        from_pool_id TEXT REFERENCES pools (id),
+        to_pool_id TEXT REFERENCES pools (id),
+        delta TEXT NOT NULL,
+        reference_id TEXT,
+        created_at ${int} NOT NULL
+      )`,
+      `CREATE INDEX allocation_entries_sku ON allocation_entries (instance_sku_id, seq)`,
+      // Each pool's holding of each SKU: the sum of the entries into it minus those out of it,
+      // kept up to date in the same transaction as every entry.
+      `CREATE TABLE allocation_balances (
+        pool_id TEXT NOT NULL REFERENCES pools (id),
+        instance_sku_id TEXT NOT NULL REFERENCES instance_skus (id),
+        schedule TEXT NOT NULL,
+        PRIMARY KEY (pool_id, instance_sku_id)
+      )`,
+      `CREATE TABLE pool_transfers (
+        seq ${seq},
+        id TEXT NOT NULL UNIQUE,
+        account_id TEXT NOT NULL REFERENCES accounts (id),
+        from_pool_id TEXT NOT NULL REFERENCES pools (id),
+        to_pool_id TEXT NOT NULL REFERENCES pools (id),
+        instance_sku_id TEXT NOT NULL REFERENCES instance_skus (id),
+        delta TEXT NOT NULL,
+        status TEXT NOT NULL,
+        rejected_reason TEXT,
+        created_at ${int} NOT NULL
+      )`,
+      `CREATE INDEX pool_transfers_account ON pool_transfers (account_id, seq)`,
+    ],
+  },
 ];

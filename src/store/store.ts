@@ -4,7 +4,10 @@
 // test/store runs against both.
 
 import type { PageRequest } from '../domain/pagination.js';
+import type { SkuProperties } from '../domain/instance-skus.js';
+import type { EntryKind } from '../domain/ledger.js';
 import type { PoolKind } from '../domain/pools.js';
+import type { Schedule } from '../domain/schedule.js';
 import type { TagFilter, Tags } from '../domain/tags.js';
 
 export interface AccountRecord {
@@ -56,6 +59,63 @@ export interface PoolListFilter {
   readonly tags: TagFilter;
 }
 
+export interface InstanceSkuRecord {
+  readonly seq: number;
+  readonly id: string;
+  readonly alias: string;
+  readonly properties: SkuProperties;
+  readonly createdAt: number;
+}
+
+/** One balanced change of allocation: `delta` leaves `fromPoolId` and enters `toPoolId`. */
+export interface AllocationEntryRecord {
+  readonly id: string;
+  readonly kind: EntryKind;
+  readonly instanceSkuId: string;
+  /** Null for an issuance: the allocation comes from outside the system. */
+  readonly fromPoolId: string | null;
+  /** Null for a retirement: the allocation leaves the system. */
+  readonly toPoolId: string | null;
+  readonly delta: Schedule;
+  /** The transfer (or, later, contract) the entry belongs to. */
+  readonly referenceId: string | null;
+  readonly createdAt: number;
+}
+
+/** What one pool holds of one SKU. */
+export interface BalanceRecord {
+  readonly poolId: string;
+  readonly instanceSkuId: string;
+  readonly schedule: Schedule;
+}
+
+export type PoolTransferStatus = 'pending' | 'executed' | 'rejected';
+
+export interface PoolTransferRecord {
+  readonly seq: number;
+  readonly id: string;
+  readonly accountId: string;
+  readonly fromPoolId: string;
+  readonly toPoolId: string;
+  readonly instanceSkuId: string;
+  readonly delta: Schedule;
+  readonly status: PoolTransferStatus;
+  readonly rejectedReason: string | null;
+  readonly createdAt: number;
+}
+
+/** A transfer with its SKU's alias, as reads return it. */
+export interface PoolTransferView extends PoolTransferRecord {
+  readonly instanceSkuAlias: string;
+}
+
+export interface PoolTransferListFilter {
+  readonly accountId: string;
+  /** When set, transfers from or to any of these pools. */
+  readonly poolIds: readonly string[] | null;
+  readonly status: PoolTransferStatus | null;
+}
+
 export interface IdempotencyRecord {
   readonly accountId: string;
   readonly key: string;
@@ -98,11 +158,45 @@ export interface WorkspaceRepository {
 export interface PoolRepository {
   insert(pool: Omit<PoolRecord, 'seq'>): Promise<NamedWrite>;
   findById(accountId: string, id: string): Promise<PoolView | undefined>;
+  /** Any account's pool: for the operator. */
+  findByIdForOperator(id: string): Promise<PoolView | undefined>;
   findByName(workspaceId: string, name: string): Promise<PoolView | undefined>;
   list(filter: PoolListFilter, page: PageRequest): Promise<PoolView[]>;
   countInWorkspace(workspaceId: string): Promise<number>;
   update(id: string, changes: { readonly name?: string; readonly tags?: Tags }): Promise<NamedWrite>;
   softDelete(id: string, now: number): Promise<void>;
+}
+
+export interface InstanceSkuRepository {
+  /** Refused with `name_taken` when the alias is in use. */
+  insert(sku: Omit<InstanceSkuRecord, 'seq'>): Promise<NamedWrite>;
+  findById(id: string): Promise<InstanceSkuRecord | undefined>;
+  list(page: PageRequest): Promise<InstanceSkuRecord[]>;
+  /** Every SKU, newest first: the catalogue is small. */
+  listAll(): Promise<InstanceSkuRecord[]>;
+}
+
+export interface AllocationRepository {
+  insertEntry(entry: AllocationEntryRecord): Promise<void>;
+  /**
+   * The balances of these pools' SKUs, locked until the transaction ends so that no concurrent
+   * transaction can spend them (rows are locked in key order, so two transactions never wait on
+   * each other in a cycle). A pool that holds none of a SKU reads as the empty schedule.
+   */
+  lockBalances(keys: readonly { readonly poolId: string; readonly instanceSkuId: string }[]): Promise<BalanceRecord[]>;
+  setBalance(balance: BalanceRecord): Promise<void>;
+  balancesOfPools(poolIds: readonly string[]): Promise<BalanceRecord[]>;
+  /** What the live pools of a kind hold, per pool and SKU. */
+  balancesOfPoolKind(kind: PoolKind): Promise<BalanceRecord[]>;
+  /** Everything, for audits: every entry and every balance. */
+  allEntries(): Promise<AllocationEntryRecord[]>;
+  allBalances(): Promise<BalanceRecord[]>;
+}
+
+export interface PoolTransferRepository {
+  insert(transfer: Omit<PoolTransferRecord, 'seq'>): Promise<void>;
+  findById(accountId: string, id: string): Promise<PoolTransferView | undefined>;
+  list(filter: PoolTransferListFilter, page: PageRequest): Promise<PoolTransferView[]>;
 }
 
 export interface SettingRepository {
@@ -112,7 +206,9 @@ export interface SettingRepository {
 
 export interface IdempotencyRepository {
   find(accountId: string, key: string): Promise<IdempotencyRecord | undefined>;
-  insert(record: IdempotencyRecord): Promise<void>;
+  /** Returns false, writing nothing, when the key was stored meanwhile by another transaction. */
+  insert(record: IdempotencyRecord): Promise<boolean>;
+  delete(accountId: string, key: string): Promise<void>;
   deleteOlderThan(createdBefore: number): Promise<number>;
 }
 
@@ -122,6 +218,9 @@ export interface Tx {
   readonly tokens: TokenRepository;
   readonly workspaces: WorkspaceRepository;
   readonly pools: PoolRepository;
+  readonly instanceSkus: InstanceSkuRepository;
+  readonly allocation: AllocationRepository;
+  readonly poolTransfers: PoolTransferRepository;
   readonly settings: SettingRepository;
   readonly idempotency: IdempotencyRepository;
 }

@@ -3,7 +3,9 @@
 
 import { establishOperatorToken } from '../../src/app/auth.js';
 import { type AppContext, cryptoRandom } from '../../src/app/context.js';
+import type { Clock } from '../../src/clock/clock.js';
 import { ManualClock } from '../../src/clock/manual-clock.js';
+import { RealClock } from '../../src/clock/real-clock.js';
 import { buildServer } from '../../src/http/server.js';
 import type { StoreDialect } from '../../src/store/store.js';
 import { ApiClient } from './client.js';
@@ -25,14 +27,23 @@ export interface TestServer {
   readonly anonymous: ApiClient;
   /** Creates an account and returns a client authenticated as it. */
   newAccount(name?: string): Promise<ApiClient & { accountId: string }>;
+  /** Registers an instance SKU and returns its id. */
+  newInstanceSku(alias?: string, properties?: Record<string, unknown>): Promise<string>;
+  /** Issues allocation into a pool (as the operator). */
+  issue(pool: string, instanceSku: string, schedule: { start_at: number; end_at: number | null; node_count: number }[]): Promise<void>;
+  /** The ledger's invariant violations (GET /admin/v1/audit); empty when sound. */
+  audit(): Promise<string[]>;
   close(): Promise<void>;
 }
 
 let accountCounter = 0;
 
-export async function startTestServer(dialect: StoreDialect): Promise<TestServer> {
+let skuCounter = 0;
+
+export async function startTestServer(dialect: StoreDialect, options: { clock?: 'manual' | 'real' } = {}): Promise<TestServer> {
   const testStore = await openTestStore(dialect, testEpoch);
-  const clock = new ManualClock(testEpoch);
+  const manualClock = new ManualClock(testEpoch);
+  const clock: Clock = options.clock === 'real' ? new RealClock() : manualClock;
   const context: AppContext = { store: testStore.store, clock, random: cryptoRandom };
   const operatorToken = await establishOperatorToken(context, testOperatorToken);
   const app = await buildServer({ context, operatorTokenHash: operatorToken.hash, logLevel: 'silent' });
@@ -44,7 +55,7 @@ export async function startTestServer(dialect: StoreDialect): Promise<TestServer
   return {
     baseUrl,
     context,
-    clock,
+    clock: manualClock,
     testStore,
     operator,
     anonymous: new ApiClient(baseUrl, null),
@@ -53,6 +64,19 @@ export async function startTestServer(dialect: StoreDialect): Promise<TestServer
       if (created.status !== 201) throw new Error(`account creation failed: ${JSON.stringify(created.body)}`);
       const body = created.body as { id: string; token: string };
       return Object.assign(new ApiClient(baseUrl, body.token), { accountId: body.id });
+    },
+    async newInstanceSku(alias = `sku-${++skuCounter}`, properties = {}) {
+      const created = await operator.post('/admin/v1/instance_skus', { alias, accelerator: 'h100', num_accelerators: 8, rdma_type: 'infiniband', ...properties });
+      if (created.status !== 201) throw new Error(`SKU registration failed: ${JSON.stringify(created.body)}`);
+      return created.body.id as string;
+    },
+    async issue(pool, instanceSku, schedule) {
+      const issued = await operator.post('/admin/v1/allocations', { pool, instance_sku: instanceSku, allocation_schedule: schedule });
+      if (issued.status !== 201) throw new Error(`issuance failed: ${JSON.stringify(issued.body)}`);
+    },
+    async audit() {
+      const audit = await operator.get('/admin/v1/audit');
+      return audit.body.problems as string[];
     },
     async close() {
       await app.close();

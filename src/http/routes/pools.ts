@@ -1,9 +1,9 @@
 // /preview/v2/pools
 
 import type { AppContext } from '../../app/context.js';
-import { createPool, deletePool, getPool, listPools, updatePool } from '../../app/pools.js';
+import { createPool, deletePool, getPool, listPools, type PoolReading, updatePool } from '../../app/pools.js';
 import { formatResourcePath, resourceTypes } from '../../domain/resource-paths.js';
-import type { PoolView } from '../../store/store.js';
+import { toRectangles } from '../../domain/schedule.js';
 import { type ApiServer, tags } from '../api-server.js';
 import { accountOf } from '../auth.js';
 import { respond, respondEmpty } from '../respond.js';
@@ -11,7 +11,7 @@ import { IdPathParams } from '../schemas/common.js';
 import { errorResponses } from '../schemas/errors.js';
 import { CreatePoolRequest, ListPoolsQuery, ListPoolsResponse, PatchPoolRequest, PoolQuery, PoolResponse } from '../schemas/pools.js';
 
-export function renderPool(pool: PoolView) {
+export function renderPool({ pool, allocation, from }: PoolReading) {
   return {
     object: 'pool' as const,
     id: pool.id,
@@ -21,7 +21,10 @@ export function renderPool(pool: PoolView) {
     workspace_id: pool.workspaceId,
     name: pool.name,
     kind: pool.kind,
-    allocation_schedule: { total: [], by_instance_sku: {} },
+    allocation_schedule: {
+      total: toRectangles(allocation.total, from),
+      by_instance_sku: Object.fromEntries([...allocation.byInstanceSku].map(([skuId, schedule]) => [skuId, toRectangles(schedule, from)])),
+    },
     created_at: pool.createdAt,
     procurements: [],
     deployments: [],
@@ -49,7 +52,7 @@ export function registerPoolRoutes(app: ApiServer, context: AppContext): void {
   app.get('/preview/v2/pools/:id', {
     config,
     schema: { ...tagged, summary: 'Get pool', params: IdPathParams, querystring: PoolQuery, response: { 200: PoolResponse, ...errorResponses(400, 401, 404) } },
-  }, async (request, reply) => respond(reply, await getPool(context, accountOf(request), request.params.id), 200, renderPool));
+  }, async (request, reply) => respond(reply, await getPool(context, accountOf(request), request.params.id, request.query.schedule_history_minutes), 200, renderPool));
 
   app.patch('/preview/v2/pools/:id', {
     config,

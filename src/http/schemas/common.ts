@@ -3,7 +3,7 @@
 // anchored.
 
 import Type, { type TSchema } from 'typebox';
-import { nameLengthMax, pageSizeMax, tagKeyLengthMax, tagsCountMax, tagValueLengthMax } from '../../domain/limits.js';
+import { idempotencyKeyLengthMax, nameLengthMax, pageSizeMax, scheduleEntriesMax, tagKeyLengthMax, tagsCountMax, tagValueLengthMax } from '../../domain/limits.js';
 import { namePattern } from '../../domain/names.js';
 import { tagKeyPattern, tagValuePattern } from '../../domain/tags.js';
 
@@ -31,6 +31,35 @@ export function IdOf(prefix: string) {
 export function Reference(description: string) {
   return Type.String({ minLength: 1, maxLength: 1024, description });
 }
+
+/** A schedule entry as requests give it: `end_at` may be omitted where the next entry gives it. */
+export const ScheduleEntryInput = Type.Object({
+  start_at: Type.Integer({ description: 'Unix seconds, a multiple of 60.' }),
+  end_at: Type.Optional(Nullable(Type.Integer({ description: 'Unix seconds, a multiple of 60; null (or omitted on the last entry) for no end.' }))),
+  node_count: Type.Integer({ description: 'Nodes over [start_at, end_at); not negative.' }),
+});
+
+export const ScheduleInput = Type.Array(ScheduleEntryInput, { maxItems: scheduleEntriesMax });
+
+export const ScheduleEntry = Type.Object({
+  start_at: UnixEpoch,
+  end_at: Nullable(UnixEpoch),
+  node_count: Type.Integer({ minimum: 0 }),
+});
+
+export const Schedule = Type.Array(ScheduleEntry, {
+  description: 'Node count over time as [start_at, end_at) ranges; gaps are explicit zeros and the last has end_at null.',
+});
+
+export const InstanceSkuSummary = Type.Object({
+  object: Type.Literal('instance_sku'),
+  id: Type.String({ pattern: '^isku_[0-9a-zA-Z_-]{1,21}$' }),
+  alias: Name,
+});
+
+export const IdempotencyHeaders = Type.Object({
+  'idempotency-key': Type.Optional(Type.String({ minLength: 1, maxLength: idempotencyKeyLengthMax, description: 'Retries with the same key and body return the original result.' })),
+});
 
 export const IdPathParams = Type.Object({ id: Reference('An id or a resource path, such as sfc:pool:acme:default:my-pool.') });
 

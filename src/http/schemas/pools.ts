@@ -3,17 +3,7 @@
 import Type from 'typebox';
 import { cursorPrefixes } from '../../domain/pagination.js';
 import { scheduleHistoryMinutesMax } from '../../domain/limits.js';
-import { IdOf, ListOf, Name, Nullable, PageQuery, Reference, Repeated, Tags, UnixEpoch } from './common.js';
-
-export const ScheduleEntry = Type.Object({
-  start_at: UnixEpoch,
-  end_at: Nullable(UnixEpoch),
-  node_count: Type.Integer({ minimum: 0 }),
-});
-
-export const Schedule = Type.Array(ScheduleEntry, {
-  description: 'Node count over time as [start_at, end_at) ranges; the last has end_at null.',
-});
+import { IdOf, ListOf, Name, Nullable, PageQuery, Reference, Repeated, Schedule, Tags, UnixEpoch } from './common.js';
 
 export const AllocationSchedule = Type.Object({
   total: Schedule,
@@ -58,6 +48,14 @@ export const ListPoolsQuery = Type.Object({
 export const CreatePoolRequest = Type.Object({
   workspace: Reference('The workspace to create the pool in: id, resource path or name.'),
   name: Type.Optional(Nullable(Name)),
+  tags: Type.Optional(Nullable(Tags)),
+});
+
+export const CreateOperatorPoolRequest = Type.Object({
+  account: Type.String({ description: 'The account that will own the pool.' }),
+  workspace: Type.Optional(Reference('The workspace: id, resource path or name; the account\'s default workspace when absent.')),
+  name: Type.Optional(Nullable(Name)),
+  kind: Type.Union([Type.Literal('market'), Type.Literal('originating'), Type.Literal('read_only')], { description: 'originating pools sell compute and cannot receive; read_only pools cannot be changed through the API.' }),
   tags: Type.Optional(Nullable(Tags)),
 });
 

@@ -41,6 +41,7 @@ export async function openPostgresStore(url: string, now: number, options: Postg
     jsonObjectEntries: (column) => sql`jsonb_each_text(${sql.ref(column)}::jsonb)`,
     runCompiled: async <Row>(on: Kysely<Database>, text: string, parameters: readonly unknown[]) =>
       (await on.executeQuery<Row>(CompiledQuery.raw(text, [...parameters]))).rows,
+    supportsRowLocks: true,
     isUniqueViolation: (error) => pgCode(error) === '23505',
     isTransientConflict: (error) => pgCode(error) === '40001' || pgCode(error) === '40P01',
     close: () => db.destroy(),

@@ -27,8 +27,8 @@ export class SqlIdempotencyRepository implements IdempotencyRepository {
     };
   }
 
-  async insert(record: IdempotencyRecord): Promise<void> {
-    await this.trx
+  async insert(record: IdempotencyRecord): Promise<boolean> {
+    const result = await this.trx
       .insertInto('idempotency_keys')
       .values({
         account_id: record.accountId,
@@ -39,7 +39,13 @@ export class SqlIdempotencyRepository implements IdempotencyRepository {
         response_body: JSON.stringify(record.responseBody),
         created_at: record.createdAt,
       })
-      .execute();
+      .onConflict((oc) => oc.columns(['account_id', 'key']).doNothing())
+      .executeTakeFirst();
+    return Number(result.numInsertedOrUpdatedRows ?? 0) > 0;
+  }
+
+  async delete(accountId: string, key: string): Promise<void> {
+    await this.trx.deleteFrom('idempotency_keys').where('account_id', '=', accountId).where('key', '=', key).execute();
   }
 
   async deleteOlderThan(createdBefore: number): Promise<number> {

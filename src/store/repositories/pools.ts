@@ -57,6 +57,7 @@ function poolViews(db: Kysely<Database>) {
 }
 
 const poolById = preparedQuery(2, (db, accountId: string, id: string) => poolViews(db).where('pools.account_id', '=', accountId).where('pools.id', '=', id));
+const poolByIdForOperator = preparedQuery(1, (db, id: string) => poolViews(db).where('pools.id', '=', id));
 const poolByName = preparedQuery(2, (db, workspaceId: string, name: string) => poolViews(db).where('pools.workspace_id', '=', workspaceId).where('pools.name', '=', name));
 
 export class SqlPoolRepository implements PoolRepository {
@@ -81,6 +82,11 @@ export class SqlPoolRepository implements PoolRepository {
 
   async findById(accountId: string, id: string): Promise<PoolView | undefined> {
     const [row] = await poolById.execute(this.trx, this.adapter, accountId, id);
+    return row === undefined ? undefined : toPoolView(row);
+  }
+
+  async findByIdForOperator(id: string): Promise<PoolView | undefined> {
+    const [row] = await poolByIdForOperator.execute(this.trx, this.adapter, id);
     return row === undefined ? undefined : toPoolView(row);
   }
 

@@ -1,0 +1,68 @@
+// The ledger's invariants, checked over the whole state: every balance is the sum of its
+// entries, each SKU's pools together hold what was issued less what was retired, and no pool is
+// below zero at any minute from now on. Tests run it after every scenario; the operator can run
+// it on a live system.
+
+import { add, emptySchedule, firstBelow, floorToMinute, type Schedule, subtract } from './schedule.js';
+
+export interface AuditEntry {
+  readonly instanceSkuId: string;
+  readonly fromPoolId: string | null;
+  readonly toPoolId: string | null;
+  readonly delta: Schedule;
+}
+
+export interface AuditBalance {
+  readonly poolId: string;
+  readonly instanceSkuId: string;
+  readonly schedule: Schedule;
+}
+
+function sameSchedule(a: Schedule, b: Schedule): boolean {
+  return a.length === b.length && a.every((step, index) => step.at === b[index]!.at && step.count === b[index]!.count);
+}
+
+/** Every violated invariant, as sentences; empty when the ledger is sound. */
+export function auditLedger(entries: readonly AuditEntry[], balances: readonly AuditBalance[], now: number): string[] {
+  const problems: string[] = [];
+  const key = (poolId: string, skuId: string) => `${poolId} ${skuId}`;
+  const expected = new Map<string, Schedule>();
+  const issuedLessRetired = new Map<string, Schedule>();
+  for (const entry of entries) {
+    if (entry.fromPoolId !== null) {
+      const from = key(entry.fromPoolId, entry.instanceSkuId);
+      expected.set(from, subtract(expected.get(from) ?? emptySchedule, entry.delta));
+    } else {
+      issuedLessRetired.set(entry.instanceSkuId, add(issuedLessRetired.get(entry.instanceSkuId) ?? emptySchedule, entry.delta));
+    }
+    if (entry.toPoolId !== null) {
+      const to = key(entry.toPoolId, entry.instanceSkuId);
+      expected.set(to, add(expected.get(to) ?? emptySchedule, entry.delta));
+    } else {
+      issuedLessRetired.set(entry.instanceSkuId, subtract(issuedLessRetired.get(entry.instanceSkuId) ?? emptySchedule, entry.delta));
+    }
+  }
+
+  const held = new Map<string, Schedule>();
+  const balanceKeys = new Set<string>();
+  for (const balance of balances) {
+    const balanceKey = key(balance.poolId, balance.instanceSkuId);
+    balanceKeys.add(balanceKey);
+    if (!sameSchedule(balance.schedule, expected.get(balanceKey) ?? emptySchedule)) {
+      problems.push(`The balance of ${balanceKey} is not the sum of its entries`);
+    }
+    const below = firstBelow(balance.schedule, 0, floorToMinute(now));
+    if (below !== null) problems.push(`Pool ${balance.poolId} holds a negative amount of ${balance.instanceSkuId} at ${below}`);
+    held.set(balance.instanceSkuId, add(held.get(balance.instanceSkuId) ?? emptySchedule, balance.schedule));
+  }
+  for (const [expectedKey, schedule] of expected) {
+    if (!balanceKeys.has(expectedKey) && schedule.length > 0) problems.push(`Entries move allocation of ${expectedKey}, which has no balance`);
+  }
+  const skus = new Set([...held.keys(), ...issuedLessRetired.keys()]);
+  for (const skuId of skus) {
+    if (!sameSchedule(held.get(skuId) ?? emptySchedule, issuedLessRetired.get(skuId) ?? emptySchedule)) {
+      problems.push(`The pools hold a different amount of ${skuId} than was issued less retired`);
+    }
+  }
+  return problems;
+}

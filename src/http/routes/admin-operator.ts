@@ -1,0 +1,70 @@
+// The operator's control of supply and time: pools of any kind for any account, issuing and
+// retiring allocation, and the manual clock.
+
+import { changeIssuedAllocation, type OperatorAllocationResult } from '../../app/allocation.js';
+import { auditAllocation } from '../../app/audit.js';
+import { advanceClock, type ClockReading, readClock } from '../../app/clock.js';
+import type { AppContext } from '../../app/context.js';
+import { createPoolForOperator } from '../../app/pools.js';
+import { toRectangles } from '../../domain/schedule.js';
+import { type ApiServer, tags } from '../api-server.js';
+import { respond } from '../respond.js';
+import { errorResponses } from '../schemas/errors.js';
+import { AdvanceClockRequest, AllocationChangeRequest, AllocationEntryResponse, AuditResponse, ClockResponse } from '../schemas/operator.js';
+import { CreateOperatorPoolRequest, PoolResponse } from '../schemas/pools.js';
+import { renderInstanceSkuSummary } from './instance-skus.js';
+import { renderPool } from './pools.js';
+
+function renderEntry({ entry, skuAlias }: OperatorAllocationResult) {
+  return {
+    object: 'allocation_entry' as const,
+    id: entry.id,
+    kind: entry.kind as 'issuance' | 'retirement',
+    pool: (entry.toPoolId ?? entry.fromPoolId)!,
+    instance_sku: renderInstanceSkuSummary(entry.instanceSkuId, skuAlias),
+    allocation_schedule: toRectangles(entry.delta),
+    created_at: entry.createdAt,
+  };
+}
+
+function renderClock(clock: ClockReading) {
+  return { object: 'clock' as const, mode: clock.mode, now: clock.now };
+}
+
+export function registerOperatorRoutes(app: ApiServer, context: AppContext): void {
+  const config = { audience: 'operator' as const };
+  const route = { tags: [tags.admin], security: [{ admin_token: [] }] };
+
+  app.post('/admin/v1/pools', {
+    config,
+    schema: { ...route, summary: 'Create a pool for an account', description: 'Any kind: originating pools hold a provider\'s supply; read_only pools cannot be changed through the public API.', body: CreateOperatorPoolRequest, response: { 201: PoolResponse, ...errorResponses(400, 401, 404, 409) } },
+  }, async (request, reply) => respond(reply, await createPoolForOperator(context, request.body), 201, renderPool));
+
+  app.post('/admin/v1/allocations', {
+    config,
+    schema: { ...route, summary: 'Issue allocation into a pool', description: 'Allocation enters the system only this way: hardware registered, or a contract granted.', body: AllocationChangeRequest, response: { 201: AllocationEntryResponse, ...errorResponses(400, 401, 404) } },
+  }, async (request, reply) => respond(reply, await changeIssuedAllocation(context, 'issuance', request.body), 201, renderEntry));
+
+  app.post('/admin/v1/retirements', {
+    config,
+    schema: { ...route, summary: 'Retire allocation from a pool', description: 'Refused (422) when the pool would go below zero at any minute.', body: AllocationChangeRequest, response: { 201: AllocationEntryResponse, ...errorResponses(400, 401, 404, 422) } },
+  }, async (request, reply) => respond(reply, await changeIssuedAllocation(context, 'retirement', request.body), 201, renderEntry));
+
+  app.get('/admin/v1/audit', {
+    config,
+    schema: { ...route, summary: 'Audit the ledger', description: 'Checks every invariant of allocation over the whole state: balances equal their entries, pools hold what was issued less retired, no pool is negative from now on.', response: { 200: AuditResponse, ...errorResponses(401) } },
+  }, async (_request, reply) => {
+    const problems = await auditAllocation(context);
+    return reply.send({ object: 'audit' as const, ok: problems.length === 0, problems });
+  });
+
+  app.get('/admin/v1/clock', {
+    config,
+    schema: { ...route, summary: 'Read the clock', response: { 200: ClockResponse, ...errorResponses(401) } },
+  }, async (_request, reply) => reply.send(renderClock(readClock(context))));
+
+  app.post('/admin/v1/clock/advance', {
+    config,
+    schema: { ...route, summary: 'Advance the manual clock', description: '409 under the real clock.', body: AdvanceClockRequest, response: { 200: ClockResponse, ...errorResponses(400, 401, 409) } },
+  }, async (request, reply) => respond(reply, await advanceClock(context, request.body.seconds), 200, renderClock));
+}

@@ -1,0 +1,104 @@
+// The ledger of node-seconds: append-only entries, and per pool and SKU the balance they add up
+// to. Balances are locked row by row (in key order) before a transaction spends them.
+
+import type { Kysely, Selectable } from 'kysely';
+import type { EntryKind } from '../../domain/ledger.js';
+import type { PoolKind } from '../../domain/pools.js';
+import { emptySchedule } from '../../domain/schedule.js';
+import type { Database } from '../database.js';
+import type { DialectAdapter } from '../kysely-store.js';
+import type { AllocationEntryRecord, AllocationRepository, BalanceRecord } from '../store.js';
+import { preparedQuery } from './prepared.js';
+import { decodeSchedule, encodeSchedule } from './schedules.js';
+
+const balancesOfPool = preparedQuery(1, (db, poolId: string) => db.selectFrom('allocation_balances').selectAll().where('pool_id', '=', poolId));
+
+function toBalance(row: Selectable<Database['allocation_balances']>): BalanceRecord {
+  return { poolId: row.pool_id, instanceSkuId: row.instance_sku_id, schedule: decodeSchedule(row.schedule) };
+}
+
+export class SqlAllocationRepository implements AllocationRepository {
+  constructor(
+    private readonly trx: Kysely<Database>,
+    private readonly adapter: DialectAdapter,
+  ) {}
+
+  async insertEntry(entry: AllocationEntryRecord): Promise<void> {
+    await this.trx
+      .insertInto('allocation_entries')
+      .values({
+        id: entry.id,
+        kind: entry.kind,
+        instance_sku_id: entry.instanceSkuId,
+        from_pool_id: entry.fromPoolId,
+        to_pool_id: entry.toPoolId,
+        delta: encodeSchedule(entry.delta),
+        reference_id: entry.referenceId,
+        created_at: entry.createdAt,
+      })
+      .execute();
+  }
+
+  async lockBalances(keys: readonly { readonly poolId: string; readonly instanceSkuId: string }[]): Promise<BalanceRecord[]> {
+    const ordered = [...keys].sort((a, b) => (a.poolId === b.poolId ? a.instanceSkuId.localeCompare(b.instanceSkuId) : a.poolId.localeCompare(b.poolId)));
+    const balances: BalanceRecord[] = [];
+    for (const key of ordered) {
+      // The row must exist to be locked; an empty schedule is what a pool without the SKU holds.
+      await this.trx
+        .insertInto('allocation_balances')
+        .values({ pool_id: key.poolId, instance_sku_id: key.instanceSkuId, schedule: encodeSchedule(emptySchedule) })
+        .onConflict((oc) => oc.columns(['pool_id', 'instance_sku_id']).doNothing())
+        .execute();
+      let query = this.trx.selectFrom('allocation_balances').selectAll().where('pool_id', '=', key.poolId).where('instance_sku_id', '=', key.instanceSkuId);
+      if (this.adapter.supportsRowLocks) query = query.forUpdate();
+      balances.push(toBalance(await query.executeTakeFirstOrThrow()));
+    }
+    return keys.map((key) => balances.find((balance) => balance.poolId === key.poolId && balance.instanceSkuId === key.instanceSkuId)!);
+  }
+
+  async setBalance(balance: BalanceRecord): Promise<void> {
+    await this.trx
+      .updateTable('allocation_balances')
+      .set({ schedule: encodeSchedule(balance.schedule) })
+      .where('pool_id', '=', balance.poolId)
+      .where('instance_sku_id', '=', balance.instanceSkuId)
+      .execute();
+  }
+
+  async balancesOfPools(poolIds: readonly string[]): Promise<BalanceRecord[]> {
+    if (poolIds.length === 0) return [];
+    if (poolIds.length === 1) return (await balancesOfPool.execute(this.trx, this.adapter, poolIds[0]!)).map(toBalance);
+    const rows = await this.trx.selectFrom('allocation_balances').selectAll().where('pool_id', 'in', poolIds).execute();
+    return rows.map(toBalance);
+  }
+
+  async balancesOfPoolKind(kind: PoolKind): Promise<BalanceRecord[]> {
+    const rows = await this.trx
+      .selectFrom('allocation_balances')
+      .innerJoin('pools', 'pools.id', 'allocation_balances.pool_id')
+      .selectAll('allocation_balances')
+      .where('pools.kind', '=', kind)
+      .where('pools.deleted_at', 'is', null)
+      .execute();
+    return rows.map(toBalance);
+  }
+
+  async allEntries(): Promise<AllocationEntryRecord[]> {
+    const rows = await this.trx.selectFrom('allocation_entries').selectAll().orderBy('seq').execute();
+    return rows.map((row) => ({
+      id: row.id,
+      kind: row.kind as EntryKind,
+      instanceSkuId: row.instance_sku_id,
+      fromPoolId: row.from_pool_id,
+      toPoolId: row.to_pool_id,
+      delta: decodeSchedule(row.delta),
+      referenceId: row.reference_id,
+      createdAt: row.created_at,
+    }));
+  }
+
+  async allBalances(): Promise<BalanceRecord[]> {
+    const rows = await this.trx.selectFrom('allocation_balances').selectAll().execute();
+    return rows.map(toBalance);
+  }
+}
