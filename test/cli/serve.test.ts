@@ -50,8 +50,16 @@ describe('allot serve', () => {
     const first = await startServeProcess(['--db', db, '--clock', 'manual']);
     expect(first.output()).toContain('Operator token: allot_admin_');
     expect(first.demoToken).toMatch(/^allot_sk_/);
-    const me = await new ApiClient(first.baseUrl, first.demoToken).get('/preview/v2/me');
+    const demo = new ApiClient(first.baseUrl, first.demoToken);
+    const me = await demo.get('/preview/v2/me');
     expect(me.body.account_id).toBe('demo');
+    // The catalogue, and a provider whose supply is on offer for the coming weeks.
+    const skus = await demo.get('/preview/v2/instance_skus');
+    expect(skus.body.data.map((sku: { alias: string }) => sku.alias).sort()).toEqual(['h100-fishermanswharf', 'h100-hayesvalley', 'h100-richmond', 'h200-yerbabuena']);
+    const availability = await demo.get('/preview/v2/instance_skus/availability?accelerator=h100&availability_zone=richmond');
+    const [supply] = availability.body.data[0].schedule;
+    expect(supply.node_count).toBe(64);
+    expect(availability.body.data[0].schedule[1].start_at - supply.start_at).toBe(28 * 24 * 3600);
     expect(await first.stop('SIGTERM')).toBe(0);
 
     const second = await startServeProcess(['--db', db]);
@@ -59,6 +67,23 @@ describe('allot serve', () => {
     expect(second.output()).not.toContain('allot_admin_');
     expect((await new ApiClient(second.baseUrl, first.demoToken).get('/preview/v2/me')).status).toBe(200);
     expect(await second.stop('SIGINT')).toBe(0);
+  });
+
+  it('keeps the manual clock where it was advanced to across a restart', async () => {
+    const db = `sqlite:${join(directory, 'clock.db')}`;
+    const env = { ALLOT_ADMIN_TOKEN: 'clock-operator' };
+    const first = await startServeProcess(['--db', db, '--clock', 'manual', '--seed', 'none'], env);
+    const operator = new ApiClient(first.baseUrl, 'clock-operator');
+    const before = (await operator.get('/admin/v1/clock')).body.now as number;
+    expect(before % 60).toBe(0);
+    await operator.post('/admin/v1/clock/advance', { seconds: 7 * 24 * 3600 });
+    await first.stop();
+    const second = await startServeProcess(['--db', db, '--clock', 'manual', '--seed', 'none'], env);
+    try {
+      expect((await new ApiClient(second.baseUrl, 'clock-operator').get('/admin/v1/clock')).body).toEqual({ object: 'clock', mode: 'manual', now: before + 7 * 24 * 3600 });
+    } finally {
+      await second.stop();
+    }
   });
 
   it('uses ALLOT_ADMIN_TOKEN as the operator token, and --seed none seeds nothing', async () => {

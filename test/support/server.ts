@@ -31,6 +31,8 @@ export interface TestServer {
   newInstanceSku(alias?: string, properties?: Record<string, unknown>): Promise<string>;
   /** Issues allocation into a pool (as the operator). */
   issue(pool: string, instanceSku: string, schedule: { start_at: number; end_at: number | null; node_count: number }[]): Promise<void>;
+  /** Advances the manual clock through the operator API, as a user would. */
+  advance(seconds: number): Promise<number>;
   /** The ledger's invariant violations (GET /admin/v1/audit); empty when sound. */
   audit(): Promise<string[]>;
   close(): Promise<void>;
@@ -73,6 +75,11 @@ export async function startTestServer(dialect: StoreDialect, options: { clock?: 
     async issue(pool, instanceSku, schedule) {
       const issued = await operator.post('/admin/v1/allocations', { pool, instance_sku: instanceSku, allocation_schedule: schedule });
       if (issued.status !== 201) throw new Error(`issuance failed: ${JSON.stringify(issued.body)}`);
+    },
+    async advance(seconds) {
+      const advanced = await operator.post('/admin/v1/clock/advance', { seconds });
+      if (advanced.status !== 200) throw new Error(`advance failed: ${JSON.stringify(advanced.body)}`);
+      return advanced.body.now as number;
     },
     async audit() {
       const audit = await operator.get('/admin/v1/audit');

@@ -1,0 +1,58 @@
+// Several allot processes over one PostgreSQL database: transfers racing through two processes
+// for more than a pool holds never overdraw it, and the ledger stays sound.
+
+import { afterAll, describe, expect, it } from 'vitest';
+import pg from 'pg';
+import { ApiClient } from '../support/client.js';
+import { startServeProcess } from '../support/process.js';
+import { dropSchema, postgresUrl, testDialects } from '../support/stores.js';
+
+const operatorToken = 'multi-process-operator';
+
+describe.runIf(testDialects.includes('postgres'))('two allot processes on one PostgreSQL database', () => {
+  const schema = `allot_multi_${process.pid}`;
+  afterAll(() => dropSchema(schema));
+
+  it('serialise transfers out of one pool across processes', async () => {
+    const client = new pg.Client({ connectionString: postgresUrl });
+    await client.connect();
+    await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+    await client.query(`CREATE SCHEMA "${schema}"`);
+    await client.end();
+    const db = `${postgresUrl}?options=-c%20search_path%3D${schema}`;
+    const env = { ALLOT_ADMIN_TOKEN: operatorToken };
+    // Both start at once: migrations must serialise on the advisory lock.
+    const [first, second] = await Promise.all([startServeProcess(['--db', db, '--seed', 'none'], env), startServeProcess(['--db', db, '--seed', 'none'], env)]);
+    try {
+      const operator = new ApiClient(first.baseUrl, operatorToken);
+      const created = await operator.post('/admin/v1/accounts', { name: 'Racer' });
+      const viaFirst = new ApiClient(first.baseUrl, created.body.token);
+      const viaSecond = new ApiClient(second.baseUrl, created.body.token);
+      const sku = (await operator.post('/admin/v1/instance_skus', { alias: 'raced' })).body.id;
+      const now = Math.ceil(Date.now() / 1000 / 60) * 60 + 60;
+      const source = (await viaFirst.post('/preview/v2/pools', { workspace: 'default', name: 'source' })).body.id;
+      const destination = (await viaSecond.post('/preview/v2/pools', { workspace: 'default', name: 'destination' })).body.id;
+      await operator.post('/admin/v1/allocations', { pool: source, instance_sku: sku, allocation_schedule: [{ start_at: now, end_at: now + 3600, node_count: 30 }] });
+
+      const responses = await Promise.all(
+        Array.from({ length: 64 }, (_, index) =>
+          (index % 2 === 0 ? viaFirst : viaSecond).post('/preview/v2/pool_transfers', {
+            from_pool: source,
+            to_pool: destination,
+            instance_sku: sku,
+            allocation_schedule_delta: [{ start_at: now, end_at: now + 3600, node_count: 1 }],
+          }),
+        ),
+      );
+      expect(responses.every((response) => response.status === 202)).toBe(true);
+      const executed = responses.filter((response) => response.body.status === 'executed').length;
+      expect(executed).toBe(30);
+      const audit = await operator.get('/admin/v1/audit');
+      expect(audit.body).toEqual({ object: 'audit', ok: true, problems: [] });
+      const held = await viaSecond.get(`/preview/v2/pools/${source}`);
+      expect(held.body.allocation_schedule.by_instance_sku).toEqual({});
+    } finally {
+      await Promise.all([first.stop(), second.stop()]);
+    }
+  });
+});
