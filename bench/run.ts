@@ -2,10 +2,18 @@
 // Figures are for reading, never asserted. BENCH_SECONDS sets the length of each measurement.
 
 import { benchGetPool } from './http-get-pool.js';
+import { benchScheduleAlgebra } from './schedule.js';
+import { benchTransfers } from './transfers.js';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 5);
+/** PostgreSQL for the benchmarks that measure it; the same variable the tests use. */
+const postgresUrl = process.env.ALLOT_TEST_POSTGRES_URL || undefined;
 
-const sections: [string, () => Promise<string[]>][] = [['http', () => benchGetPool(seconds)]];
+const sections: [string, () => Promise<string[]>][] = [
+  ['http', () => benchGetPool(seconds)],
+  ['transfers', () => benchTransfers(seconds, postgresUrl)],
+  ['schedule', () => benchScheduleAlgebra()],
+];
 
 for (const [name, bench] of sections) {
   const lines = await bench();

@@ -11,8 +11,14 @@ export interface LoadResult {
 }
 
 /** Drives `url` with concurrent keep-alive connections for `seconds`. */
-export async function load(url: string, headers: Record<string, string>, seconds: number, connections = 16): Promise<LoadResult> {
-  const result = await autocannon({ url, headers, duration: seconds, connections, pipelining: 1 });
+export async function load(
+  url: string,
+  headers: Record<string, string>,
+  seconds: number,
+  connections = 16,
+  request: { method?: 'GET' | 'POST'; body?: string } = {},
+): Promise<LoadResult> {
+  const result = await autocannon({ url, headers, duration: seconds, connections, pipelining: 1, method: request.method ?? 'GET', ...(request.body === undefined ? {} : { body: request.body }) });
   return {
     requestsPerSecond: result.requests.average,
     latencyP50Ms: result.latency.p50,

@@ -3,7 +3,7 @@
 // below zero at any minute from now on. Tests run it after every scenario; the operator can run
 // it on a live system.
 
-import { add, emptySchedule, firstBelow, floorToMinute, type Schedule, subtract } from './schedule.js';
+import { add, emptySchedule, firstBelow, floorToMinute, isEmpty, type Schedule, sameSchedule, subtract } from './schedule.js';
 
 export interface AuditEntry {
   readonly instanceSkuId: string;
@@ -16,10 +16,6 @@ export interface AuditBalance {
   readonly poolId: string;
   readonly instanceSkuId: string;
   readonly schedule: Schedule;
-}
-
-function sameSchedule(a: Schedule, b: Schedule): boolean {
-  return a.length === b.length && a.every((step, index) => step.at === b[index]!.at && step.count === b[index]!.count);
 }
 
 /** Every violated invariant, as sentences; empty when the ledger is sound. */
@@ -56,7 +52,7 @@ export function auditLedger(entries: readonly AuditEntry[], balances: readonly A
     held.set(balance.instanceSkuId, add(held.get(balance.instanceSkuId) ?? emptySchedule, balance.schedule));
   }
   for (const [expectedKey, schedule] of expected) {
-    if (!balanceKeys.has(expectedKey) && schedule.length > 0) problems.push(`Entries move allocation of ${expectedKey}, which has no balance`);
+    if (!balanceKeys.has(expectedKey) && !isEmpty(schedule)) problems.push(`Entries move allocation of ${expectedKey}, which has no balance`);
   }
   const skus = new Set([...held.keys(), ...issuedLessRetired.keys()]);
   for (const skuId of skus) {

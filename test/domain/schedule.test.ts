@@ -12,6 +12,7 @@ import {
   normalize,
   parseRectangles,
   type Schedule,
+  stepsOf,
   subtract,
   toRectangles,
   valueAt,
@@ -25,7 +26,7 @@ const times = Array.from({ length: minutes + 1 }, (_, minute) => minute * 60);
 function model(schedule: Schedule): number[] {
   return times.map((time) => {
     let value = 0;
-    for (const step of schedule) if (step.at <= time) value = step.count;
+    for (const step of stepsOf(schedule)) if (step.at <= time) value = step.count;
     return value;
   });
 }
@@ -43,7 +44,8 @@ const nonNegative = stepsArbitrary(0);
 const time = fc.integer({ min: 0, max: minutes }).map((minute) => minute * 60);
 
 function isCanonical(value: Schedule): boolean {
-  return value.every((step, index) => index === 0 ? step.count !== 0 : step.at > value[index - 1]!.at && step.count !== value[index - 1]!.count);
+  const steps = stepsOf(value);
+  return steps.every((step, index) => (index === 0 ? step.count !== 0 : step.at > steps[index - 1]!.at && step.count !== steps[index - 1]!.count));
 }
 
 describe('schedule algebra', () => {
@@ -66,7 +68,7 @@ describe('schedule algebra', () => {
       const mb = model(b);
       expect(model(add(a, b))).toEqual(ma.map((value, index) => value + mb[index]!));
       expect(model(subtract(a, b))).toEqual(ma.map((value, index) => value - mb[index]!));
-      expect(subtract(add(a, b), b)).toEqual(a);
+      expect(stepsOf(subtract(add(a, b), b))).toEqual(stepsOf(a));
     }));
   });
 
@@ -104,13 +106,13 @@ describe('schedule algebra', () => {
   it('renders rectangles that read back as the same schedule', () => {
     fc.assert(fc.property(nonNegative, (a) => {
       const rectangles = toRectangles(a);
-      if (a.length === 0) {
+      if (a.times.length === 0) {
         expect(rectangles).toEqual([]);
         return;
       }
       expect(rectangles.at(-1)!.end_at).toBeNull();
       expect(rectangles.every((rectangle, index) => index === 0 || rectangle.start_at === rectangles[index - 1]!.end_at)).toBe(true);
-      expect(parseRectangles(rectangles, 'schedule')).toEqual(a);
+      expect(stepsOf(parseRectangles(rectangles, 'schedule') as Schedule)).toEqual(stepsOf(a));
     }));
   });
 
@@ -132,8 +134,8 @@ describe('schedule algebra', () => {
 describe('reading rectangles', () => {
   it('fills gaps with zero, infers omitted end_at, and treats an omitted last end_at as unbounded', () => {
     const parsed = parseRectangles([{ start_at: 60, node_count: 1 }, { start_at: 120, end_at: 180, node_count: 2 }, { start_at: 300, node_count: 3 }], 'delta');
-    expect(parsed).toEqual([{ at: 60, count: 1 }, { at: 120, count: 2 }, { at: 180, count: 0 }, { at: 300, count: 3 }]);
-    expect(parseRectangles([{ start_at: 60, end_at: 120, node_count: 0 }], 'delta')).toEqual([]);
+    expect(stepsOf(parsed as Schedule)).toEqual([{ at: 60, count: 1 }, { at: 120, count: 2 }, { at: 180, count: 0 }, { at: 300, count: 3 }]);
+    expect(stepsOf(parseRectangles([{ start_at: 60, end_at: 120, node_count: 0 }], 'delta') as Schedule)).toEqual([]);
   });
 
   const bad: [string, { start_at: number; end_at?: number | null; node_count: number }[], string, string][] = [

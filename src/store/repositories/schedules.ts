@@ -1,9 +1,9 @@
 // How schedules are stored: JSON arrays of `[at, count]` steps.
 
-import { normalize, type Schedule } from '../../domain/schedule.js';
+import { normalize, type Schedule, stepsOf } from '../../domain/schedule.js';
 
 export function encodeSchedule(schedule: Schedule): string {
-  return JSON.stringify(schedule.map((step) => [step.at, step.count]));
+  return JSON.stringify(stepsOf(schedule).map((step) => [step.at, step.count]));
 }
 
 export function decodeSchedule(text: string): Schedule {
