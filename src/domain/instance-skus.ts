@@ -60,8 +60,8 @@ function formatBytes(bytes: number): string {
     value /= 1024;
     unit++;
   }
-  const rounded = Math.round(value * 10) / 10;
-  return `${Number.isInteger(rounded) ? rounded : rounded.toFixed(1)} ${binaryUnits[unit]}`;
+  const tenths = Math.round(value * 10);
+  return `${Math.floor(tenths / 10)}${tenths % 10 === 0 ? '' : `.${tenths % 10}`} ${binaryUnits[unit]}`;
 }
 
 function capitalize(text: string): string {
