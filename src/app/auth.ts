@@ -39,26 +39,32 @@ function bearerToken(authorization: string | undefined): string | null {
   return match === null ? null : match[1]!;
 }
 
-export async function authenticate(
+/**
+ * Who a request's `Authorization` header names. Answers synchronously when it can (no token, the
+ * operator token, a cached account token) and with a promise when the store must be asked: this
+ * runs on every request.
+ */
+export function authenticate(
   context: AppContext,
   tokens: TokenCache,
   operatorTokenHash: string,
   authorization: string | undefined,
   audience: Audience,
-): Promise<Principal | Failure> {
+): Principal | Failure | Promise<Principal | Failure> {
   const token = bearerToken(authorization);
   if (token === null) return fail('unauthenticated', 'Missing API token: send "Authorization: Bearer <token>"');
   const tokenHash = hashToken(token);
   if (audience === 'operator') {
     return sameHash(tokenHash, operatorTokenHash) ? { kind: 'operator' } : fail('unauthenticated', 'Invalid operator token');
   }
-  let accountId = tokens.get(tokenHash);
-  if (accountId === undefined) {
-    accountId = await context.store.read((tx) => tx.tokens.findAccountIdByHash(tokenHash));
+  const cached = tokens.get(tokenHash);
+  if (cached !== undefined) return { kind: 'account', accountId: cached };
+  return context.store.read(async (tx) => {
+    const accountId = await tx.tokens.findAccountIdByHash(tokenHash);
     if (accountId === undefined) return fail('unauthenticated', 'Invalid API token');
     tokens.remember(tokenHash, accountId);
-  }
-  return { kind: 'account', accountId };
+    return { kind: 'account', accountId };
+  });
 }
 
 /**

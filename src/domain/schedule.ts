@@ -108,6 +108,7 @@ export function valueAt(schedule: Schedule, time: number): number {
 
 /** Pointwise combination of two schedules, built canonical in one pass. */
 export function combine(a: Schedule, b: Schedule, operation: (left: number, right: number) => number): Schedule {
+  if (a.times.length === 0 && b.times.length === 0) return emptySchedule;
   const capacity = a.times.length + b.times.length;
   const times = new Float64Array(capacity);
   const counts = new Float64Array(capacity);
@@ -137,6 +138,8 @@ export function combine(a: Schedule, b: Schedule, operation: (left: number, righ
 }
 
 export function add(a: Schedule, b: Schedule): Schedule {
+  if (isEmpty(a)) return b;
+  if (isEmpty(b)) return a;
   return combine(a, b, (left, right) => left + right);
 }
 
@@ -211,11 +214,22 @@ export interface RectangleInput {
  * `end_at: null`. A schedule that is zero throughout renders as `[]`.
  */
 export function toRectangles(schedule: Schedule, from: number | null = null): Rectangle[] {
-  const visible = from === null ? schedule : clip(schedule, from, null);
-  if (isEmpty(visible)) return [];
-  const steps = stepsOf(visible);
-  if (from !== null && steps[0]!.at !== from) steps.unshift({ at: from, count: 0 });
-  return steps.map((step, index) => ({ start_at: step.at, end_at: steps[index + 1]?.at ?? null, node_count: step.count }));
+  const { times, counts } = schedule;
+  const first = from === null ? 0 : stepsUpTo(schedule, from);
+  const rectangles: Rectangle[] = [];
+  let start = from ?? times[0];
+  let count = from === null || first === 0 ? 0 : counts[first - 1]!;
+  for (let index = first; index < times.length; index++) {
+    const at = times[index]!;
+    if (start !== undefined && at > start && (count !== 0 || rectangles.length > 0 || from !== null)) {
+      rectangles.push({ start_at: start, end_at: at, node_count: count });
+    }
+    start = at;
+    count = counts[index]!;
+  }
+  if (rectangles.length === 0 && count === 0) return [];
+  rectangles.push({ start_at: start!, end_at: null, node_count: count });
+  return rectangles;
 }
 
 /**

@@ -1,11 +1,11 @@
-// Authentication on every route: each route says who may call it (`config.audience`), and this
-// hook resolves the bearer token to a principal before the body is even read. It also stamps the
-// request id on the reply. It is a callback hook, not an async one: it runs on every request.
+// Authentication on every route: each route says who may call it (`config.audience`), and a
+// hook of its own resolves the bearer token to a principal before the body is even read. Hooks
+// here are callbacks, not async functions: they run on every request.
 
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest, onRequestHookHandler } from 'fastify';
 import { type Audience, authenticate, type Principal, TokenCache } from '../app/auth.js';
 import type { AppContext } from '../app/context.js';
-import { isFailure } from '../domain/failures.js';
+import { type Failure, isFailure } from '../domain/failures.js';
 import { sendFailure } from './errors.js';
 
 declare module 'fastify' {
@@ -23,16 +23,29 @@ export function registerAuth(app: FastifyInstance, context: AppContext, operator
   app.decorateRequest('principal', null);
   app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);
-    const audience = request.routeOptions.config.audience;
-    if (audience === undefined) return done();
-    authenticate(context, tokens, operatorTokenHash, request.headers.authorization, audience).then((principal) => {
+    done();
+  });
+
+  // Each route that names an audience gets its own hook, fixed when the route is registered, so
+  // that no request pays to look its route's options up.
+  const hookFor = (audience: Audience): onRequestHookHandler => (request, reply, done) => {
+    const admit = (principal: Principal | Failure) => {
       if (isFailure(principal)) {
         sendFailure(reply, principal);
         return;
       }
       request.principal = principal;
       done();
-    }, done);
+    };
+    const principal = authenticate(context, tokens, operatorTokenHash, request.headers.authorization, audience);
+    if (principal instanceof Promise) principal.then(admit, done);
+    else admit(principal);
+  };
+  app.addHook('onRoute', (route) => {
+    const audience = route.config?.audience;
+    if (audience === undefined) return;
+    const existing = route.onRequest === undefined ? [] : Array.isArray(route.onRequest) ? route.onRequest : [route.onRequest];
+    route.onRequest = [hookFor(audience), ...existing];
   });
 }
 

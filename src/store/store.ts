@@ -181,7 +181,7 @@ export interface AllocationRepository {
   /**
    * The balances of these pools' SKUs, locked until the transaction ends so that no concurrent
    * transaction can spend them (rows are locked in key order, so two transactions never wait on
-   * each other in a cycle). A pool that holds none of a SKU reads as the empty schedule.
+   * each other in a cycle). Keys must be distinct. A pool that holds none of a SKU reads as the empty schedule.
    */
   lockBalances(keys: readonly { readonly poolId: string; readonly instanceSkuId: string }[]): Promise<BalanceRecord[]>;
   setBalance(balance: BalanceRecord): Promise<void>;

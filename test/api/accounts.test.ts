@@ -1,7 +1,7 @@
 // Accounts, tokens and authentication: the operator's /admin/v1/accounts, /preview/v2/me, and
 // the 401s for missing and wrong tokens.
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer, testEpoch } from '../support/server.js';
 import { testDialects } from '../support/stores.js';
 
@@ -11,6 +11,7 @@ describe.each(testDialects)('accounts and authentication on %s', (dialect) => {
     server = await startTestServer(dialect);
   });
   afterAll(() => server.close());
+  afterEach(async () => expect(await server.audit()).toEqual([]));
 
   it('creates an account with a default workspace and a first token', async () => {
     const created = await server.operator.post('/admin/v1/accounts', { name: 'Acme Corp' });

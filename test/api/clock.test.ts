@@ -1,7 +1,7 @@
 // The clock: the operator reads it and advances the manual clock; under the real clock an
 // advance is a 409. Pools read "now" only from it.
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer, testEpoch } from '../support/server.js';
 import { testDialects } from '../support/stores.js';
 
@@ -13,6 +13,7 @@ describe.each(testDialects)('the clock on %s', (dialect) => {
     real = await startTestServer(dialect, { clock: 'real' });
   });
   afterAll(async () => {
+  afterEach(async () => expect(await manual.audit()).toEqual([]));
     await manual.close();
     await real.close();
   });

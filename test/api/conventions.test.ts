@@ -1,7 +1,7 @@
 // The conventions every route shares: the error envelope for unknown paths, wrong methods,
 // malformed and oversized bodies; the served OpenAPI document and the browsable reference.
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { requestBodyBytesMax } from '../../src/domain/limits.js';
 import type { ApiClient } from '../support/client.js';
 import { startTestServer, type TestServer } from '../support/server.js';
@@ -15,6 +15,7 @@ describe.each(testDialects)('API conventions on %s', (dialect) => {
     account = await server.newAccount();
   });
   afterAll(() => server.close());
+  afterEach(async () => expect(await server.audit()).toEqual([]));
 
   it('answers an unknown path with a JSON 404', async () => {
     const response = await account.get('/preview/v2/no-such-thing');

@@ -147,6 +147,23 @@ describe.each(testDialects)('pool transfers on %s', (dialect) => {
       expect(good.status).toBe(202);
     });
 
+    it('forgets a key after a day', async () => {
+      const from = await poolWith('idem5-source', 0);
+      const to = await poolWith('idem5-destination', 0);
+      const body = { from_pool: from, to_pool: to, instance_sku: sku, allocation_schedule_delta: [{ start_at: now, end_at: now + 60, node_count: 0 }] };
+      const headers = { 'idempotency-key': 'for-a-day' };
+      const first = await account.post('/preview/v2/pool_transfers', body, headers);
+      await server.advance(24 * 3600 - 60);
+      const later = server.clock.now();
+      const changed = { ...body, allocation_schedule_delta: [{ start_at: later, end_at: later + 60, node_count: 0 }] };
+      expect((await account.post('/preview/v2/pool_transfers', changed, headers)).status).toBe(409);
+      await server.advance(60);
+      const afterADay = await account.post('/preview/v2/pool_transfers', { ...body, allocation_schedule_delta: [{ start_at: later + 60, end_at: later + 120, node_count: 0 }] }, headers);
+      expect(afterADay.status).toBe(202);
+      expect(afterADay.body.id).not.toBe(first.body.id);
+      now = server.clock.now();
+    });
+
     it('refuses an over-long key', async () => {
       const from = await poolWith('idem4-source', 1);
       const to = await poolWith('idem4-destination', 0);

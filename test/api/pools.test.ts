@@ -1,7 +1,7 @@
 // /preview/v2/pools (seeds 000 and 001): create, get, list with filters and pages, update,
 // delete, isolation between accounts, and every malformed field.
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiClient } from '../support/client.js';
 import { startTestServer, type TestServer, testEpoch } from '../support/server.js';
 import { testDialects } from '../support/stores.js';
@@ -14,6 +14,7 @@ describe.each(testDialects)('pools on %s', (dialect) => {
     account = await server.newAccount();
   });
   afterAll(() => server.close());
+  afterEach(async () => expect(await server.audit()).toEqual([]));
 
   async function poolCount(client: ApiClient = account): Promise<number> {
     const response = await client.get('/preview/v2/pools?limit=200');

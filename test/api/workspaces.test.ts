@@ -1,6 +1,6 @@
 // /preview/v2/workspaces: create, list, get, rename, delete, and every malformed field.
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiClient } from '../support/client.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 import { testDialects } from '../support/stores.js';
@@ -13,6 +13,7 @@ describe.each(testDialects)('workspaces on %s', (dialect) => {
     account = await server.newAccount();
   });
   afterAll(() => server.close());
+  afterEach(async () => expect(await server.audit()).toEqual([]));
 
   it('creates a workspace, finds it by id, resource path and name, and lists it', async () => {
     const created = await account.post('/preview/v2/workspaces', { name: 'research' });

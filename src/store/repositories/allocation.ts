@@ -40,19 +40,22 @@ export class SqlAllocationRepository implements AllocationRepository {
   }
 
   async lockBalances(keys: readonly { readonly poolId: string; readonly instanceSkuId: string }[]): Promise<BalanceRecord[]> {
-    const ordered = [...keys].sort((a, b) => (a.poolId === b.poolId ? a.instanceSkuId.localeCompare(b.instanceSkuId) : a.poolId.localeCompare(b.poolId)));
-    const balances: BalanceRecord[] = [];
-    for (const key of ordered) {
-      // The row must exist to be locked; an empty schedule is what a pool without the SKU holds.
-      await this.trx
-        .insertInto('allocation_balances')
-        .values({ pool_id: key.poolId, instance_sku_id: key.instanceSkuId, schedule: encodeSchedule(emptySchedule) })
-        .onConflict((oc) => oc.columns(['pool_id', 'instance_sku_id']).doNothing())
-        .execute();
-      let query = this.trx.selectFrom('allocation_balances').selectAll().where('pool_id', '=', key.poolId).where('instance_sku_id', '=', key.instanceSkuId);
-      if (this.adapter.supportsRowLocks) query = query.forUpdate();
-      balances.push(toBalance(await query.executeTakeFirstOrThrow()));
-    }
+    if (keys.length === 0) return [];
+    // The rows must exist to be locked; an empty schedule is what a pool without the SKU holds.
+    await this.trx
+      .insertInto('allocation_balances')
+      .values(keys.map((key) => ({ pool_id: key.poolId, instance_sku_id: key.instanceSkuId, schedule: encodeSchedule(emptySchedule) })))
+      .onConflict((oc) => oc.columns(['pool_id', 'instance_sku_id']).doNothing())
+      .execute();
+    // One statement, rows in key order: PostgreSQL locks them in the order it reads them.
+    let query = this.trx
+      .selectFrom('allocation_balances')
+      .selectAll()
+      .where((eb) => eb.or(keys.map((key) => eb.and([eb('pool_id', '=', key.poolId), eb('instance_sku_id', '=', key.instanceSkuId)]))))
+      .orderBy('pool_id')
+      .orderBy('instance_sku_id');
+    if (this.adapter.supportsRowLocks) query = query.forUpdate();
+    const balances = (await query.execute()).map(toBalance);
     return keys.map((key) => balances.find((balance) => balance.poolId === key.poolId && balance.instanceSkuId === key.instanceSkuId)!);
   }
 
