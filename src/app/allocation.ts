@@ -2,21 +2,15 @@
 // retirement are the operator's; transfers (and, later, order fills) move it between pools.
 
 import { fail, type Failure, invalidField, isFailure } from '../domain/failures.js';
-import { describeShortfall, type EntryKind, type Shortfall, shortfall } from '../domain/ledger.js';
+import { describeShortfall, type Shortfall, shortfall } from '../domain/ledger.js';
 import { parseId } from '../domain/ids.js';
 import { parseReference, resourceTypes } from '../domain/resource-paths.js';
 import { add, floorToMinute, parseRectangles, type RectangleInput, type Schedule, subtract } from '../domain/schedule.js';
 import type { AllocationEntryRecord, InstanceSkuRecord, PoolView, Tx } from '../store/store.js';
 import { type AppContext, newId } from './context.js';
 
-export interface AllocationMove {
-  readonly kind: EntryKind;
-  readonly instanceSkuId: string;
-  readonly fromPoolId: string | null;
-  readonly toPoolId: string | null;
-  readonly delta: Schedule;
-  readonly referenceId: string | null;
-}
+/** An entry to be written: everything but its id and time. */
+export type AllocationMove = Omit<AllocationEntryRecord, 'id' | 'createdAt'>;
 
 /**
  * Moves `delta` inside the caller's transaction: locks the balances involved, refuses (returning

@@ -14,3 +14,12 @@ export function respondEmpty(reply: FastifyReply, result: null | Failure): Fasti
   if (isFailure(result)) return sendFailure(reply, result);
   return reply.code(204).send();
 }
+
+/** A page of a list, in the API's list envelope. */
+export function respondPage<T>(
+  reply: FastifyReply,
+  result: { readonly data: readonly T[]; readonly has_more: boolean; readonly cursor: string | null } | Failure,
+  render: (value: T) => unknown,
+): FastifyReply {
+  return respond(reply, result, 200, (page) => ({ object: 'list', data: page.data.map(render), has_more: page.has_more, cursor: page.cursor }));
+}

@@ -27,7 +27,11 @@ export async function migrate(
   now: number,
   lock?: (trx: Kysely<Database>) => Promise<void>,
 ): Promise<void> {
-  await sql`CREATE TABLE IF NOT EXISTS allot_schema_version (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at ${sql.raw(types.int)} NOT NULL)`.execute(db);
+  // Under the lock too: PostgreSQL's CREATE TABLE IF NOT EXISTS fails when two sessions race.
+  await db.transaction().execute(async (trx) => {
+    if (lock !== undefined) await lock(trx);
+    await sql`CREATE TABLE IF NOT EXISTS allot_schema_version (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at ${sql.raw(types.int)} NOT NULL)`.execute(trx);
+  });
   for (const migration of migrations) {
     await db.transaction().execute(async (trx) => {
       if (lock !== undefined) await lock(trx);

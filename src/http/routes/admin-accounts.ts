@@ -4,7 +4,7 @@ import { createAccount, createAccountToken, getAccount, listAccounts } from '../
 import type { AppContext } from '../../app/context.js';
 import type { AccountRecord } from '../../store/store.js';
 import { type ApiServer, tags } from '../api-server.js';
-import { respond } from '../respond.js';
+import { respond, respondPage } from '../respond.js';
 import {
   AccountPathParams,
   AccountResponse,
@@ -34,7 +34,7 @@ export function registerAdminAccountRoutes(app: ApiServer, context: AppContext):
     config,
     schema: { ...route, summary: 'List accounts', querystring: ListAccountsQuery, response: { 200: ListAccountsResponse, ...errorResponses(400, 401) } },
   }, async (request, reply) =>
-    respond(reply, await listAccounts(context, request.query), 200, (page) => ({ object: 'list', data: page.data.map(renderAccount), has_more: page.has_more, cursor: page.cursor })));
+    respondPage(reply, await listAccounts(context, request.query), renderAccount));
 
   app.get('/admin/v1/accounts/:id', {
     config,

@@ -16,7 +16,7 @@ import { displayValue, skuPropertyKeys } from '../../domain/instance-skus.js';
 import { toRectangles } from '../../domain/schedule.js';
 import type { InstanceSkuRecord } from '../../store/store.js';
 import { type ApiServer, tags } from '../api-server.js';
-import { respond } from '../respond.js';
+import { respond, respondPage } from '../respond.js';
 import { IdPathParams } from '../schemas/common.js';
 import { errorResponses } from '../schemas/errors.js';
 import {
@@ -78,7 +78,7 @@ export function registerInstanceSkuRoutes(app: ApiServer, context: AppContext): 
     config,
     schema: { ...tagged, summary: 'List instance SKUs', querystring: ListInstanceSkusQuery, response: { 200: ListInstanceSkusResponse, ...errorResponses(400, 401) } },
   }, async (request, reply) =>
-    respond(reply, await listInstanceSkus(context, request.query), 200, (page) => ({ object: 'list', data: page.data.map(renderInstanceSku), has_more: page.has_more, cursor: page.cursor })));
+    respondPage(reply, await listInstanceSkus(context, request.query), renderInstanceSku));
 
   app.get('/preview/v2/instance_skus/availability', {
     config,
@@ -86,7 +86,7 @@ export function registerInstanceSkuRoutes(app: ApiServer, context: AppContext): 
   }, async (request, reply) => {
     const { limit, starting_after, ending_before, ...filter } = request.query;
     const page = await listAvailability(context, filter, { limit, starting_after, ending_before });
-    return respond(reply, page, 200, (found) => ({ object: 'list', data: found.data.map(renderAvailability), has_more: found.has_more, cursor: found.cursor }));
+    return respondPage(reply, page, renderAvailability);
   });
 
   app.get('/preview/v2/instance_skus/:id', {
@@ -103,7 +103,7 @@ export function registerInstanceSkuRoutes(app: ApiServer, context: AppContext): 
     config,
     schema: { ...tagged, summary: 'List the property catalog', description: 'Every property key and the values the registered SKUs take.', querystring: ListPropertyCatalogQuery, response: { 200: ListPropertyCatalogResponse, ...errorResponses(400, 401) } },
   }, async (request, reply) =>
-    respond(reply, await listPropertyCatalog(context, request.query), 200, (page) => ({ object: 'list', data: page.data.map(renderCatalogEntry), has_more: page.has_more, cursor: page.cursor })));
+    respondPage(reply, await listPropertyCatalog(context, request.query), renderCatalogEntry));
 
   app.post('/admin/v1/instance_skus', {
     config: { audience: 'operator' },

@@ -6,7 +6,7 @@ import { toRectangles } from '../../domain/schedule.js';
 import type { PoolTransferView } from '../../store/store.js';
 import { type ApiServer, tags } from '../api-server.js';
 import { accountOf } from '../auth.js';
-import { respond } from '../respond.js';
+import { respond, respondPage } from '../respond.js';
 import { IdempotencyHeaders, IdPathParams } from '../schemas/common.js';
 import { errorResponses } from '../schemas/errors.js';
 import { CreatePoolTransferRequest, ListPoolTransfersQuery, ListPoolTransfersResponse, PoolTransferResponse } from '../schemas/pool-transfers.js';
@@ -47,7 +47,7 @@ export function registerPoolTransferRoutes(app: ApiServer, context: AppContext):
     config,
     schema: { ...tagged, summary: 'List pool transfers', querystring: ListPoolTransfersQuery, response: { 200: ListPoolTransfersResponse, ...errorResponses(400, 401) } },
   }, async (request, reply) =>
-    respond(reply, await listPoolTransfers(context, accountOf(request), request.query), 200, (page) => ({ object: 'list', data: page.data.map(renderPoolTransfer), has_more: page.has_more, cursor: page.cursor })));
+    respondPage(reply, await listPoolTransfers(context, accountOf(request), request.query), renderPoolTransfer));
 
   app.get('/preview/v2/pool_transfers/:id', {
     config,

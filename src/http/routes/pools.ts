@@ -6,7 +6,7 @@ import { formatResourcePath, resourceTypes } from '../../domain/resource-paths.j
 import { toRectangles } from '../../domain/schedule.js';
 import { type ApiServer, tags } from '../api-server.js';
 import { accountOf } from '../auth.js';
-import { respond, respondEmpty } from '../respond.js';
+import { respond, respondEmpty, respondPage } from '../respond.js';
 import { IdPathParams } from '../schemas/common.js';
 import { errorResponses } from '../schemas/errors.js';
 import { CreatePoolRequest, ListPoolsQuery, ListPoolsResponse, PatchPoolRequest, PoolQuery, PoolResponse } from '../schemas/pools.js';
@@ -46,7 +46,7 @@ export function registerPoolRoutes(app: ApiServer, context: AppContext): void {
     schema: { ...tagged, summary: 'List pools', querystring: ListPoolsQuery, response: { 200: ListPoolsResponse, ...errorResponses(400, 401, 404) } },
   }, async (request, reply) => {
     const page = await listPools(context, accountOf(request), request.query);
-    return respond(reply, page, 200, (found) => ({ object: 'list', data: found.data.map(renderPool), has_more: found.has_more, cursor: found.cursor }));
+    return respondPage(reply, page, renderPool);
   });
 
   app.get('/preview/v2/pools/:id', {
