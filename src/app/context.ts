@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import type { Clock } from '../clock/clock.js';
 import { formatId, type IdKind } from '../domain/ids.js';
 import { idRandomLength } from '../domain/limits.js';
-import { generateName } from '../domain/names.js';
+import { generateName, type NameTemplate, randomBytesNeeded, renderNameTemplate } from '../domain/names.js';
 import type { Store } from '../store/store.js';
 
 export interface RandomSource {
@@ -24,6 +24,7 @@ export function newId(context: AppContext, kind: IdKind): string {
   return formatId(kind, context.random.bytes(idRandomLength));
 }
 
-export function newName(context: AppContext): string {
-  return generateName(context.random.bytes(16));
+export function newName(context: AppContext, template?: NameTemplate): string {
+  if (template === undefined) return generateName(context.random.bytes(8));
+  return renderNameTemplate(template, context.random.bytes(randomBytesNeeded(template)));
 }

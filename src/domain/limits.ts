@@ -39,8 +39,8 @@ export const clockAdvanceSecondsMax = 366 * 24 * 60 * 60;
 /** Random characters after an id's prefix (SF Compute's ids: `<prefix>_` + 21 characters). */
 export const idRandomLength = 21;
 
-/** Random characters in a generated name's suffix (`{{adjective}}-{{noun}}-{{nanoid(6)}}`). */
-export const generatedNameSuffixLength = 6;
+/** Longest name template (SF Compute's `NameTemplate` schema). */
+export const nameTemplateLengthMax = 512;
 
 /** Bytes of randomness in an API token: 256 bits, so guessing one is hopeless. */
 export const tokenRandomBytes = 32;

@@ -53,7 +53,7 @@ describe.each(testDialects)('pools on %s', (dialect) => {
 
   it('generates a name when none is given', async () => {
     const created = await account.post('/preview/v2/pools', { workspace: 'default', name: null });
-    expect(created.body.name).toMatch(/^[a-z]+-[a-z]+-[0-9a-z]{6}$/);
+    expect(created.body.name).toMatch(/^[a-z]+-[a-z]+-[0-9a-zA-Z]{6}$/);
     expect(created.body.tags).toEqual({});
   });
 

@@ -34,7 +34,7 @@ describe.each(testDialects)('workspaces on %s', (dialect) => {
   it('generates a name when none is given', async () => {
     const created = await account.post('/preview/v2/workspaces', {});
     expect(created.status).toBe(201);
-    expect(created.body.name).toMatch(/^[a-z]+-[a-z]+-[0-9a-z]{6}$/);
+    expect(created.body.name).toMatch(/^[a-z]+-[a-z]+-[0-9a-zA-Z]{6}$/);
   });
 
   it('refuses a second workspace with the same name', async () => {

@@ -42,7 +42,7 @@ describe('names', () => {
     fc.assert(
       fc.property(fc.uint8Array({ minLength: 8, maxLength: 8 }), (bytes) => {
         const name = generateName(bytes);
-        expect(name).toMatch(/^[a-z]+-[a-z]+-[0-9a-z]{6}$/);
+        expect(name).toMatch(/^[a-z]+-[a-z]+-[0-9a-zA-Z]{6}$/);
         expect(isValidName(name)).toBe(true);
       }),
     );

@@ -1,0 +1,109 @@
+// Placement against its rules, over random instance sets and allocations.
+
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { compareKeepOrder, expectedShutdownAt, instancePriorities, type Placeable, place } from '../../src/domain/placement.js';
+import { normalize } from '../../src/domain/schedule.js';
+
+const instanceArbitrary = fc.record({
+  priority: fc.constantFrom(...instancePriorities),
+  createdAt: fc.integer({ min: 0, max: 5 }),
+  status: fc.constantFrom('awaiting_allocation', 'running', 'terminated', 'failed') as fc.Arbitrary<Placeable['status']>,
+});
+
+const scenario = fc
+  .tuple(fc.array(instanceArbitrary, { maxLength: 14 }), fc.integer({ min: 0, max: 12 }))
+  .map(([instances, allocation]) => ({ instances: instances.map((instance, index) => ({ ...instance, id: `inst_${String(index).padStart(2, '0')}` })), allocation }));
+
+function apply(instances: readonly Placeable[], decision: { start: readonly string[]; terminate: readonly string[] }): Placeable[] {
+  return instances.map((instance) =>
+    decision.start.includes(instance.id) ? { ...instance, status: 'running' } : decision.terminate.includes(instance.id) ? { ...instance, status: 'terminated' } : instance,
+  );
+}
+
+describe('placement', () => {
+  it('never runs more instances than the allocation, and never restarts an ended one', () => {
+    fc.assert(
+      fc.property(scenario, ({ instances, allocation }) => {
+        const decision = place(instances, allocation);
+        const byId = new Map(instances.map((instance) => [instance.id, instance]));
+        for (const id of decision.start) expect(byId.get(id)!.status).toBe('awaiting_allocation');
+        for (const id of decision.terminate) expect(byId.get(id)!.status).toBe('running');
+        const after = apply(instances, decision);
+        const running = after.filter((instance) => instance.status === 'running');
+        expect(running.length).toBeLessThanOrEqual(allocation);
+      }),
+    );
+  });
+
+  it('leaves no allocation idle while instances wait', () => {
+    fc.assert(
+      fc.property(scenario, ({ instances, allocation }) => {
+        const live = instances.filter((instance) => instance.status === 'running' || instance.status === 'awaiting_allocation').length;
+        const runningBefore = instances.filter((instance) => instance.status === 'running').length;
+        const after = apply(instances, place(instances, allocation));
+        const running = after.filter((instance) => instance.status === 'running').length;
+        // Only a drop in allocation ends instances, so what was running beyond it is gone for good.
+        expect(running).toBe(Math.min(allocation, runningBefore > allocation ? allocation : live));
+      }),
+    );
+  });
+
+  it('ends running instances from the end of the keep order when allocation drops', () => {
+    fc.assert(
+      fc.property(scenario, ({ instances, allocation }) => {
+        const decision = place(instances, allocation);
+        const running = instances.filter((instance) => instance.status === 'running').sort(compareKeepOrder);
+        if (running.length <= allocation) return;
+        expect(new Set(decision.terminate)).toEqual(new Set(running.slice(allocation).map((instance) => instance.id)));
+        expect(decision.start).toEqual([]);
+      }),
+    );
+  });
+
+  it('lets a running yield instance give way to an awaiting instance of higher priority, and nothing else', () => {
+    fc.assert(
+      fc.property(scenario, ({ instances, allocation }) => {
+        const after = apply(instances, place(instances, allocation));
+        const stillWaiting = after.filter((instance) => instance.status === 'awaiting_allocation' && instance.priority !== 'yield');
+        const yieldRunning = after.filter((instance) => instance.status === 'running' && instance.priority === 'yield');
+        if (stillWaiting.length > 0) expect(yieldRunning).toEqual([]);
+        // Non-yield running instances are ended only by a drop in allocation.
+        const runningBefore = instances.filter((instance) => instance.status === 'running');
+        if (runningBefore.length <= allocation) {
+          const ended = runningBefore.filter((instance) => after.find((other) => other.id === instance.id)!.status === 'terminated');
+          expect(ended.every((instance) => instance.priority === 'yield')).toBe(true);
+        }
+      }),
+    );
+  });
+
+  it('starts awaiting instances in keep order', () => {
+    const instances: Placeable[] = [
+      { id: 'inst_a', priority: 'normal', createdAt: 1, status: 'awaiting_allocation' },
+      { id: 'inst_b', priority: 'critical', createdAt: 2, status: 'awaiting_allocation' },
+      { id: 'inst_c', priority: 'normal', createdAt: 0, status: 'awaiting_allocation' },
+      { id: 'inst_d', priority: 'yield', createdAt: 0, status: 'awaiting_allocation' },
+    ];
+    expect(place(instances, 2)).toEqual({ start: ['inst_b', 'inst_c'], terminate: [] });
+    expect(place(instances, 0)).toEqual({ start: [], terminate: [] });
+  });
+});
+
+describe('expected shutdown', () => {
+  const t = 6000;
+  const schedule = normalize([{ at: t + 60, count: 2 }, { at: t + 3660, count: 0 }]);
+
+  it('is the first boundary where allocation falls below the rank', () => {
+    expect(expectedShutdownAt(schedule, 1, t + 60)).toBe(t + 3660);
+    expect(expectedShutdownAt(schedule, 2, t + 60)).toBe(t + 3660);
+    const stepped = normalize([{ at: t, count: 3 }, { at: t + 600, count: 2 }, { at: t + 1200, count: 1 }, { at: t + 1800, count: 0 }]);
+    expect([1, 2, 3].map((rank) => expectedShutdownAt(stepped, rank, t))).toEqual([t + 1800, t + 1200, t + 600]);
+  });
+
+  it('is null when allocation rises first, or never falls below the rank', () => {
+    const rising = normalize([{ at: t, count: 1 }, { at: t + 600, count: 2 }, { at: t + 1200, count: 0 }]);
+    expect(expectedShutdownAt(rising, 1, t)).toBeNull();
+    expect(expectedShutdownAt(normalize([{ at: t, count: 2 }]), 2, t)).toBeNull();
+  });
+});
