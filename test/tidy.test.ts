@@ -24,10 +24,10 @@ const allowedImports: Readonly<Record<string, readonly string[]>> = {
   domain: ['domain'],
   clock: ['clock'],
   store: ['store', 'domain'],
-  app: ['app', 'domain', 'store', 'clock'],
-  engine: ['engine', 'app', 'domain', 'store', 'clock'],
+  app: ['app', 'domain', 'store', 'clock', 'providers'],
+  engine: ['engine', 'app', 'domain', 'store', 'clock', 'providers'],
   providers: ['providers', 'domain'],
-  http: ['http', 'app', 'domain', 'store', 'clock'],
+  http: ['http', 'app', 'domain', 'store', 'clock', 'providers'],
   cli: ['cli', 'http', 'app', 'engine', 'providers', 'domain', 'store', 'clock'],
 };
 

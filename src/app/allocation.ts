@@ -5,9 +5,10 @@ import { fail, type Failure, invalidField, isFailure } from '../domain/failures.
 import { describeShortfall, type Shortfall, shortfall } from '../domain/ledger.js';
 import { parseId } from '../domain/ids.js';
 import { parseReference, resourceTypes } from '../domain/resource-paths.js';
-import { add, floorToMinute, parseRectangles, type RectangleInput, type Schedule, subtract } from '../domain/schedule.js';
+import { add, floorToMinute, nextBoundary, parseRectangles, type RectangleInput, type Schedule, subtract } from '../domain/schedule.js';
 import type { AllocationEntryRecord, InstanceSkuRecord, PoolView, Tx } from '../store/store.js';
 import { type AppContext, newId } from './context.js';
+import { reconcilePoolSku } from './reconciler.js';
 
 /** An entry to be written: everything but its id and time. */
 export type AllocationMove = Omit<AllocationEntryRecord, 'id' | 'createdAt'>;
@@ -30,11 +31,17 @@ export async function moveAllocation(
   if (source !== undefined) {
     const gap = shortfall(source.schedule, move.delta, floorToMinute(now));
     if (gap !== null) return { shortfall: gap };
-    await tx.allocation.setBalance({ ...source, schedule: subtract(source.schedule, move.delta) });
+    const schedule = subtract(source.schedule, move.delta);
+    await tx.allocation.setBalance({ ...source, schedule }, nextBoundary(schedule, now));
   }
-  if (destination !== undefined) await tx.allocation.setBalance({ ...destination, schedule: add(destination.schedule, move.delta) });
+  if (destination !== undefined) {
+    const schedule = add(destination.schedule, move.delta);
+    await tx.allocation.setBalance({ ...destination, schedule }, nextBoundary(schedule, now));
+  }
   const entry: AllocationEntryRecord = { id: newId(context, 'allocationEntry'), ...move, createdAt: now };
   await tx.allocation.insertEntry(entry);
+  // Instances follow allocation at once: running ones beyond it end, awaiting ones start.
+  for (const { poolId } of keys) await reconcilePoolSku(context, tx, poolId, move.instanceSkuId, now);
   return { entry };
 }
 

@@ -1,11 +1,12 @@
 // The operator's view of the clock: read it, and advance the manual clock. Under `--clock
-// manual` time stands still until advanced; the new time is kept in the database so that a
-// restart resumes from it.
+// manual` time stands still until advanced; an advance processes every schedule boundary on the
+// way, in order, and the new time is kept in the database so that a restart resumes from it.
 
 import { ManualClock } from '../clock/manual-clock.js';
 import type { ClockMode } from '../clock/clock.js';
 import { fail, type Failure, invalidField } from '../domain/failures.js';
 import { clockAdvanceSecondsMax } from '../domain/limits.js';
+import { processBoundaries } from './boundaries.js';
 import { saveManualClockTime } from './clock-setting.js';
 import type { AppContext } from './context.js';
 
@@ -25,6 +26,11 @@ export async function advanceClock(context: AppContext, seconds: number): Promis
     return invalidField('seconds', 'out_of_range', `seconds must be a whole number from 1 to ${clockAdvanceSecondsMax}`);
   }
   const target = clock.now() + seconds;
+  // Every boundary on the way is processed at its own time, in order, before the advance returns.
+  await processBoundaries(context, target, (at) => {
+    clock.set(Math.max(at, clock.now()));
+    return clock.now();
+  });
   await saveManualClockTime(context.store, target);
   clock.set(target);
   return readClock(context);

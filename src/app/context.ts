@@ -1,11 +1,14 @@
-// What every use case receives: the store, the clock and a source of randomness. Tests give a
-// manual clock and, for deterministic simulation, a seeded random source.
+// What every use case receives: the store, the clock, a source of randomness, the provider
+// instances run on and the blob store images live in. Tests give a manual clock and, for
+// deterministic simulation, a seeded random source.
 
 import { randomBytes } from 'node:crypto';
 import type { Clock } from '../clock/clock.js';
 import { formatId, type IdKind } from '../domain/ids.js';
 import { idRandomLength } from '../domain/limits.js';
 import { generateName, type NameTemplate, randomBytesNeeded, renderNameTemplate } from '../domain/names.js';
+import type { InstanceProvider } from '../providers/provider.js';
+import type { BlobStore } from '../store/blobs.js';
 import type { Store } from '../store/store.js';
 
 export interface RandomSource {
@@ -18,6 +21,12 @@ export interface AppContext {
   readonly store: Store;
   readonly clock: Clock;
   readonly random: RandomSource;
+  /** Where instances run: their console logs and SSH details. */
+  readonly provider: InstanceProvider;
+  /** Where image bytes are kept. */
+  readonly blobs: BlobStore;
+  /** The key that signs the upload and download URLs allot hands out. */
+  readonly urlSigningKey: string;
 }
 
 export function newId(context: AppContext, kind: IdKind): string {

@@ -6,10 +6,11 @@ import { fail, type Failure, isFailure } from '../domain/failures.js';
 import { cursorPrefixes, type Page, type PageQuery, parsePageQuery, toPage } from '../domain/pagination.js';
 import { type PoolKind, poolChangeRefusal, poolDeletionRefusal } from '../domain/pools.js';
 import { floorToMinute, isZeroFrom } from '../domain/schedule.js';
-import { parseReference, resourceTypes } from '../domain/resource-paths.js';
+import { resourceTypes } from '../domain/resource-paths.js';
 import { type Tags, parseTagFilter } from '../domain/tags.js';
 import type { PoolView, Tx, WorkspaceRecord } from '../store/store.js';
 import { type AppContext, newId, newName } from './context.js';
+import { resolveScoped } from './references.js';
 import { resolveWorkspace } from './workspaces.js';
 
 function poolNotFound(reference: string): Failure {
@@ -20,42 +21,33 @@ function nameTaken(name: string, workspace: string): Failure {
   return fail('name_taken', `A pool named "${name}" already exists in workspace "${workspace}"`);
 }
 
-/**
- * Finds one of the account's pools by id, resource path or bare name. A bare name is looked up in
- * `workspace` when the request names one, otherwise in the account's default workspace.
- */
+/** Finds one of the account's pools by id, resource path or name (see references.ts). */
 export async function resolvePool(tx: Tx, accountId: string, reference: string, workspace?: WorkspaceRecord): Promise<PoolView | Failure> {
-  const parsed = parseReference(resourceTypes.pool, reference, true);
-  if (parsed === null) return poolNotFound(reference);
-  if (parsed.by === 'id') return (await tx.pools.findById(accountId, parsed.id)) ?? poolNotFound(reference);
-  let home: WorkspaceRecord | undefined = workspace;
-  if (parsed.by === 'path') {
-    if (parsed.account !== accountId) return poolNotFound(reference);
-    home = await tx.workspaces.findByName(accountId, parsed.workspace!);
-  } else if (home === undefined) {
-    const account = (await tx.accounts.find(accountId))!;
-    home = await tx.workspaces.findById(accountId, account.defaultWorkspaceId);
-  }
-  if (home === undefined) return poolNotFound(reference);
-  return (await tx.pools.findByName(home.id, parsed.name)) ?? poolNotFound(reference);
+  const pool = await resolveScoped(tx, accountId, reference, resourceTypes.pool, {
+    byId: (id) => tx.pools.findById(accountId, id),
+    byName: (workspaceId, name) => tx.pools.findByName(workspaceId, name),
+  }, workspace);
+  return pool ?? poolNotFound(reference);
 }
 
-export interface CreatePoolInput {
-  readonly workspace: string;
-  readonly name?: string | null | undefined;
-  readonly tags?: Tags | null | undefined;
-}
-
-/** A pool with its allocation, shown from `from` on. */
+/** A pool with its allocation (shown from `from` on) and the automations that target it. */
 export interface PoolReading {
   readonly pool: PoolView;
   readonly allocation: PoolAllocation;
   readonly from: number;
+  readonly deployments: readonly { readonly id: string; readonly name: string }[];
 }
 
 async function withAllocation(tx: Tx, pools: readonly PoolView[], from: number): Promise<PoolReading[]> {
-  const balances = await tx.allocation.balancesOfPools(pools.map((pool) => pool.id));
-  return pools.map((pool) => ({ pool, allocation: poolAllocation(balances.filter((balance) => balance.poolId === pool.id), from), from }));
+  const poolIds = pools.map((pool) => pool.id);
+  const balances = await tx.allocation.balancesOfPools(poolIds);
+  const deployments = await tx.deployments.activeInPools(poolIds);
+  return pools.map((pool) => ({
+    pool,
+    allocation: poolAllocation(balances.filter((balance) => balance.poolId === pool.id), from),
+    from,
+    deployments: deployments.filter((deployment) => deployment.poolId === pool.id).map(({ id, name }) => ({ id, name })),
+  }));
 }
 
 /** Creates a pool in the caller's transaction; both the account's and the operator's creates. */
@@ -66,6 +58,12 @@ async function insertPool(context: AppContext, tx: Tx, workspace: WorkspaceRecor
   if ((await tx.pools.insert(pool)) === 'name_taken') return nameTaken(name, workspace.name);
   const [reading] = await withAllocation(tx, [(await tx.pools.findById(workspace.accountId, pool.id))!], scheduleViewStart(now, 0));
   return reading!;
+}
+
+export interface CreatePoolInput {
+  readonly workspace: string;
+  readonly name?: string | null | undefined;
+  readonly tags?: Tags | null | undefined;
 }
 
 export async function createPool(context: AppContext, accountId: string, input: CreatePoolInput): Promise<PoolReading | Failure> {
@@ -175,7 +173,9 @@ export async function deletePool(context: AppContext, accountId: string, referen
     if (isFailure(pool)) return pool;
     const balances = await tx.allocation.balancesOfPools([pool.id]);
     const futureAllocation = balances.some((balance) => !isZeroFrom(balance.schedule, floorToMinute(now)));
-    const refusal = poolDeletionRefusal(pool.name, pool.kind, { futureAllocation });
+    const liveInstances = await tx.instances.countLiveInPool(pool.id);
+    const deployments = (await tx.deployments.activeInPools([pool.id])).length;
+    const refusal = poolDeletionRefusal(pool.name, pool.kind, { futureAllocation, liveInstances, deployments });
     if (refusal !== null) return refusal;
     await tx.pools.softDelete(pool.id, now);
     return null;

@@ -77,7 +77,11 @@ export async function deleteWorkspace(context: AppContext, accountId: string, re
     const workspace = await resolveWorkspace(tx, accountId, reference);
     if (isFailure(workspace)) return workspace;
     const account = (await tx.accounts.find(accountId))!;
-    const contents = { pools: await tx.pools.countInWorkspace(workspace.id) };
+    const contents = {
+      pools: await tx.pools.countInWorkspace(workspace.id),
+      images: await tx.images.countInWorkspace(workspace.id),
+      instanceTemplates: await tx.instanceTemplates.countInWorkspace(workspace.id),
+    };
     const refusal = workspaceDeletionRefusal(workspace.name, account.defaultWorkspaceId === workspace.id, contents);
     if (refusal !== null) return refusal;
     await tx.workspaces.softDelete(workspace.id, now);

@@ -2,16 +2,22 @@
 // clock, establishes the operator token, seeds a new database, and serves the API until SIGINT or
 // SIGTERM.
 
+import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { establishOperatorToken } from '../app/auth.js';
 import { loadManualClockTime } from '../app/clock-setting.js';
 import { type AppContext, cryptoRandom } from '../app/context.js';
+import { ensurePublicImages } from '../app/images.js';
 import { seedDemo } from '../app/seed.js';
+import { loadUrlSigningKey } from '../app/signed-urls.js';
 import type { Clock } from '../clock/clock.js';
 import { ManualClock } from '../clock/manual-clock.js';
 import { RealClock } from '../clock/real-clock.js';
 import { isFailure } from '../domain/failures.js';
+import { Engine } from '../engine/engine.js';
 import { buildServer } from '../http/server.js';
+import { defaultBootSeconds, SimulatedProvider } from '../providers/simulated.js';
+import { FileBlobStore } from '../store/blobs.js';
 import { DatabaseUrlError, describeDatabaseUrl, openStore } from '../store/open-store.js';
 import { SchemaTooNewError } from '../store/migrator.js';
 
@@ -30,6 +36,9 @@ Options:
                         the operator advances it (POST /admin/v1/clock/advance)
   --seed demo|none      What to put into a new database (default demo: a demo account whose
                         API token is printed). An existing database is never seeded.
+  --blobs <dir>         Where image bytes are kept (default: blobs/ beside an SQLite file,
+                        otherwise ./.allot/blobs)
+  --boot-seconds <n>    How long a simulated instance takes from running to SSH (default 60)
   --log-level <level>   fatal, error, warn, info (default), debug or trace
   -h, --help            Show this help
 
@@ -42,9 +51,17 @@ interface ServeOptions {
   host: string;
   port: number;
   db: string;
+  blobs: string;
   clock: 'real' | 'manual';
   seed: 'demo' | 'none';
+  bootSeconds: number;
   logLevel: string;
+}
+
+/** Image bytes go beside the SQLite file; for other stores, into ./.allot/blobs. */
+function defaultBlobDirectory(db: string): string {
+  const { dialect, location } = describeDatabaseUrl(db);
+  return dialect === 'sqlite' && location !== ':memory:' ? join(dirname(location), 'blobs') : join('.allot', 'blobs');
 }
 
 function parseServeOptions(args: readonly string[]): ServeOptions | string {
@@ -58,6 +75,8 @@ function parseServeOptions(args: readonly string[]): ServeOptions | string {
         db: { type: 'string', default: 'sqlite:./.allot/allot.db' },
         clock: { type: 'string', default: 'real' },
         seed: { type: 'string', default: 'demo' },
+        blobs: { type: 'string' },
+        'boot-seconds': { type: 'string', default: String(defaultBootSeconds) },
         'log-level': { type: 'string', default: 'info' },
       },
       strict: true,
@@ -78,7 +97,18 @@ function parseServeOptions(args: readonly string[]): ServeOptions | string {
     if (error instanceof DatabaseUrlError) return error.message;
     throw error;
   }
-  return { host: parsed.host, port, db: parsed.db, clock: parsed.clock, seed: parsed.seed, logLevel: parsed['log-level'] };
+  const bootSeconds = Number(parsed['boot-seconds']);
+  if (!Number.isInteger(bootSeconds) || bootSeconds < 1 || bootSeconds > 3600) return `--boot-seconds must be a whole number from 1 to 3600, not "${parsed['boot-seconds']}"`;
+  return {
+    host: parsed.host,
+    port,
+    db: parsed.db,
+    blobs: parsed.blobs ?? defaultBlobDirectory(parsed.db),
+    clock: parsed.clock,
+    seed: parsed.seed,
+    bootSeconds,
+    logLevel: parsed['log-level'],
+  };
 }
 
 export async function serve(args: readonly string[]): Promise<number> {
@@ -108,11 +138,20 @@ export async function serve(args: readonly string[]): Promise<number> {
     const minute = Math.floor(wallClock.now() / 60) * 60;
     clock = new ManualClock(await loadManualClockTime(store, minute));
   }
-  const context: AppContext = { store, clock, random: cryptoRandom };
+  const context: AppContext = {
+    store,
+    clock,
+    random: cryptoRandom,
+    provider: new SimulatedProvider(options.bootSeconds),
+    blobs: new FileBlobStore(options.blobs),
+    urlSigningKey: await loadUrlSigningKey(store, cryptoRandom),
+  };
 
   const operator = await establishOperatorToken(context, process.env.ALLOT_ADMIN_TOKEN);
+  // The seed first: it runs only on a database with no accounts yet.
   const seeded = options.seed === 'demo' ? await seedDemo(context) : null;
   if (isFailure(seeded)) throw new Error(`demo seed failed: ${seeded.message}`);
+  await ensurePublicImages(context);
 
   const app = await buildServer({ context, operatorTokenHash: operator.hash, logLevel: options.logLevel });
   try {
@@ -122,6 +161,9 @@ export async function serve(args: readonly string[]): Promise<number> {
     await store.close();
     return 1;
   }
+  // Under the real clock the engine processes schedule boundaries as time passes them.
+  const engine = clock.mode === 'real' ? new Engine(context, (error) => app.log.error({ err: error }, 'engine')) : null;
+  engine?.start();
   const address = app.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : options.port;
   const base = `http://${options.host.includes(':') ? `[${options.host}]` : options.host}:${port}`;
@@ -148,6 +190,7 @@ export async function serve(args: readonly string[]): Promise<number> {
       stopping = true;
       app.log.info({ signal }, 'shutting down');
       void (async () => {
+        await engine?.stop();
         await app.close();
         await store.close();
         resolve(0);

@@ -13,6 +13,10 @@ export const failureCodes = [
   'pool_not_found',
   'instance_sku_not_found',
   'pool_transfer_not_found',
+  'image_not_found',
+  'instance_template_not_found',
+  'instance_not_found',
+  'deployment_not_found',
   // Uniqueness.
   'account_id_taken',
   'name_taken',
@@ -25,6 +29,17 @@ export const failureCodes = [
   'pool_cannot_receive',
   'insufficient_allocation',
   'clock_not_manual',
+  'image_not_uploading',
+  'image_not_ready',
+  'image_in_use',
+  'image_too_large',
+  'instance_not_deletable',
+  'instance_not_replaceable',
+  'instance_template_in_use',
+  'sku_lacks_feature',
+  'pool_cannot_run_instances',
+  'deployment_kind_unsupported',
+  'upload_url_invalid',
   // Idempotency.
   'idempotency_key_reused',
 ] as const;

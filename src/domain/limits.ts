@@ -58,3 +58,26 @@ export const scheduleEntriesMax = 1000;
 
 /** The latest time a schedule may name: 9999-12-31T23:59:00Z, minute-aligned. */
 export const scheduleTimeMax = 253_402_300_740;
+
+/** Pool-and-SKU boundaries reconciled in one transaction: large enough that 10,000 pools need
+ * few commits, small enough that one transaction stays short. */
+export const boundaryBatchSize = 500;
+
+/** The largest image: SF Compute's limit. */
+export const imageBytesMax = 128 * 1024 ** 3;
+
+/** How long an upload or download URL stays valid. */
+export const signedUrlLifetimeSeconds = 60 * 60;
+
+/** The largest cloud-init user data, decoded (SF Compute's limit). */
+export const cloudInitBytesMax = 64 * 1024;
+
+/** Instances in one batch PATCH. */
+export const batchPatchEntriesMax = 200;
+
+/** Lines one instance log read returns at most (SF Compute's limit); 100 by default. */
+export const logLinesMax = 2500;
+export const logLinesDefault = 100;
+
+/** The largest deployment: instances it keeps. */
+export const deploymentInstancesMax = 10_000;

@@ -9,6 +9,10 @@ export type PoolKind = 'market' | 'originating' | 'read_only';
 export interface PoolDependencies {
   /** Whether the pool holds allocation at any minute from now on. */
   readonly futureAllocation: boolean;
+  /** Instances awaiting allocation or running on the pool. */
+  readonly liveInstances: number;
+  /** Deployments targeting the pool. */
+  readonly deployments: number;
 }
 
 /** Why a pool cannot be changed through the API, or null when it can. */
@@ -21,9 +25,12 @@ export function poolChangeRefusal(name: string, kind: PoolKind): Failure | null 
 export function poolDeletionRefusal(name: string, kind: PoolKind, dependencies: PoolDependencies): Failure | null {
   const refusal = poolChangeRefusal(name, kind);
   if (refusal !== null) return refusal;
-  if (dependencies.futureAllocation) {
-    return fail('pool_has_dependencies', `Pool "${name}" has active dependencies: it holds allocation from now on. Transfer or sell it first.`);
-  }
+  const reasons = [
+    dependencies.futureAllocation ? 'it holds allocation from now on (transfer or sell it first)' : null,
+    dependencies.liveInstances > 0 ? `${dependencies.liveInstances} instance(s) are awaiting allocation or running on it` : null,
+    dependencies.deployments > 0 ? `${dependencies.deployments} deployment(s) target it` : null,
+  ].filter((reason) => reason !== null);
+  if (reasons.length > 0) return fail('pool_has_dependencies', `Pool "${name}" has active dependencies: ${reasons.join('; ')}`);
   return null;
 }
 

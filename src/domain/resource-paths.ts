@@ -17,6 +17,10 @@ export interface ResourceType {
 export const resourceTypes = {
   workspace: { idKind: 'workspace', pathType: 'workspace', workspaceScoped: false },
   pool: { idKind: 'pool', pathType: 'pool', workspaceScoped: true },
+  image: { idKind: 'image', pathType: 'image', workspaceScoped: true },
+  instance: { idKind: 'instance', pathType: 'instance', workspaceScoped: true },
+  instanceTemplate: { idKind: 'instanceTemplate', pathType: 'instance_template', workspaceScoped: true },
+  deployment: { idKind: 'deployment', pathType: 'deployment', workspaceScoped: true },
 } as const satisfies Record<string, ResourceType>;
 
 /** A reference to a resource as a request gives it, once read. */

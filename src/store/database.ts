@@ -69,6 +69,84 @@ export interface AllocationBalancesTable {
   instance_sku_id: string;
   /** JSON steps of the schedule held. */
   schedule: string;
+  /** The schedule's next step after the last time it was reconciled at, or null. */
+  next_boundary_at: number | null;
+}
+
+export interface ImagesTable {
+  seq: Generated<number>;
+  id: string;
+  account_id: string;
+  workspace_id: string;
+  name: string;
+  upload_status: string;
+  sha256: string | null;
+  size: number | null;
+  is_public: number;
+  created_at: number;
+  updated_at: number;
+  deleted_at: number | null;
+}
+
+export interface ImagePartsTable {
+  image_id: string;
+  part_id: number;
+  size: number;
+}
+
+export interface InstanceTemplatesTable {
+  seq: Generated<number>;
+  id: string;
+  account_id: string;
+  workspace_id: string;
+  name: string;
+  image_id: string;
+  cloud_init_user_data: string | null;
+  tags: string;
+  created_at: number;
+  deleted_at: number | null;
+}
+
+export interface DeploymentsTable {
+  seq: Generated<number>;
+  id: string;
+  kind: string;
+  account_id: string;
+  workspace_id: string;
+  name: string;
+  pool_id: string;
+  instance_sku_id: string;
+  instance_template_id: string;
+  enabled: number;
+  target_instance_count: number;
+  instance_name_template: string;
+  created_at: number;
+  updated_at: number;
+  deleted_at: number | null;
+}
+
+export interface InstancesTable {
+  seq: Generated<number>;
+  id: string;
+  account_id: string;
+  workspace_id: string;
+  name: string;
+  pool_id: string;
+  instance_sku_id: string;
+  image_id: string;
+  deployment_id: string | null;
+  cloud_init_user_data: string | null;
+  tags: string;
+  priority: string;
+  status: string;
+  enable_public_ipv4: number;
+  firewall: string | null;
+  infiniband: number;
+  created_at: number;
+  updated_at: number;
+  started_at: number | null;
+  ended_at: number | null;
+  deleted_at: number | null;
 }
 
 export interface PoolTransfersTable {
@@ -115,6 +193,11 @@ export interface Database {
   allocation_entries: AllocationEntriesTable;
   allocation_balances: AllocationBalancesTable;
   pool_transfers: PoolTransfersTable;
+  images: ImagesTable;
+  image_parts: ImagePartsTable;
+  instance_templates: InstanceTemplatesTable;
+  deployments: DeploymentsTable;
+  instances: InstancesTable;
   settings: SettingsTable;
   idempotency_keys: IdempotencyKeysTable;
   allot_schema_version: SchemaVersionTable;

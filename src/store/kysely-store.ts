@@ -7,6 +7,10 @@ import { type Failure, isFailure } from '../domain/failures.js';
 import type { Database } from './database.js';
 import { SqlAccountRepository, SqlTokenRepository } from './repositories/accounts.js';
 import { SqlAllocationRepository } from './repositories/allocation.js';
+import { SqlDeploymentRepository } from './repositories/deployments.js';
+import { SqlImageRepository } from './repositories/images.js';
+import { SqlInstanceTemplateRepository } from './repositories/instance-templates.js';
+import { SqlInstanceRepository } from './repositories/instances.js';
 import { SqlIdempotencyRepository } from './repositories/idempotency.js';
 import { SqlInstanceSkuRepository } from './repositories/instance-skus.js';
 import { SqlPoolTransferRepository } from './repositories/pool-transfers.js';
@@ -32,6 +36,8 @@ export interface DialectAdapter {
   isUniqueViolation(error: unknown): boolean;
   /** A conflict between concurrent transactions that succeeds when retried. */
   isTransientConflict(error: unknown): boolean;
+  /** Tries to become (or confirms being) the leader of time-driven work. */
+  tryLeadership(): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -75,6 +81,10 @@ export class KyselyStore implements Store {
     return this.adapter.db.connection().execute((connection) => work(this.repositories(connection)));
   }
 
+  isLeader(): Promise<boolean> {
+    return this.adapter.tryLeadership();
+  }
+
   close(): Promise<void> {
     return this.adapter.close();
   }
@@ -88,6 +98,10 @@ export class KyselyStore implements Store {
       instanceSkus: new SqlInstanceSkuRepository(trx, this.adapter),
       allocation: new SqlAllocationRepository(trx, this.adapter),
       poolTransfers: new SqlPoolTransferRepository(trx, this.adapter),
+      images: new SqlImageRepository(trx, this.adapter),
+      instanceTemplates: new SqlInstanceTemplateRepository(trx, this.adapter),
+      deployments: new SqlDeploymentRepository(trx, this.adapter),
+      instances: new SqlInstanceRepository(trx, this.adapter),
       settings: new SqlSettingRepository(trx),
       idempotency: new SqlIdempotencyRepository(trx),
     };

@@ -4,8 +4,10 @@
 // test/store runs against both.
 
 import type { PageRequest } from '../domain/pagination.js';
+import type { ImageUploadStatus } from '../domain/images.js';
 import type { SkuProperties } from '../domain/instance-skus.js';
 import type { EntryKind } from '../domain/ledger.js';
+import type { InstancePriority, InstanceStatus } from '../domain/placement.js';
 import type { PoolKind } from '../domain/pools.js';
 import type { Schedule } from '../domain/schedule.js';
 import type { TagFilter, Tags } from '../domain/tags.js';
@@ -87,6 +89,15 @@ export interface BalanceRecord {
   readonly poolId: string;
   readonly instanceSkuId: string;
   readonly schedule: Schedule;
+  /** When the schedule next changes after it was last written or reconciled (null: never). */
+  readonly nextBoundaryAt?: number | null;
+}
+
+/** A pool and SKU whose allocation changes at `at`, which is due for reconciling then. */
+export interface DueBoundary {
+  readonly poolId: string;
+  readonly instanceSkuId: string;
+  readonly at: number;
 }
 
 export type PoolTransferStatus = 'pending' | 'executed' | 'rejected';
@@ -114,6 +125,130 @@ export interface PoolTransferListFilter {
   /** When set, transfers from or to any of these pools. */
   readonly poolIds: readonly string[] | null;
   readonly status: PoolTransferStatus | null;
+}
+
+export interface ImageRecord {
+  readonly seq: number;
+  readonly id: string;
+  readonly accountId: string;
+  readonly workspaceId: string;
+  readonly name: string;
+  readonly uploadStatus: ImageUploadStatus;
+  readonly sha256: string | null;
+  readonly size: number | null;
+  readonly isPublic: boolean;
+  readonly createdAt: number;
+  readonly updatedAt: number;
+}
+
+export interface ImageView extends ImageRecord {
+  readonly workspaceName: string;
+}
+
+export interface ImageListFilter {
+  readonly workspaceId: string;
+  readonly ids: readonly string[] | null;
+}
+
+export interface InstanceTemplateRecord {
+  readonly seq: number;
+  readonly id: string;
+  readonly accountId: string;
+  readonly workspaceId: string;
+  readonly name: string;
+  readonly imageId: string;
+  readonly cloudInitUserData: string | null;
+  readonly tags: Tags;
+  readonly createdAt: number;
+}
+
+export interface InstanceTemplateView extends InstanceTemplateRecord {
+  readonly workspaceName: string;
+  readonly imageName: string;
+}
+
+export interface InstanceTemplateListFilter {
+  readonly accountId: string;
+  readonly workspaceId: string | null;
+  readonly ids: readonly string[] | null;
+}
+
+export type DeploymentKind = 'generic' | 'spot';
+
+export interface DeploymentRecord {
+  readonly seq: number;
+  readonly id: string;
+  readonly kind: DeploymentKind;
+  readonly accountId: string;
+  readonly workspaceId: string;
+  readonly name: string;
+  readonly poolId: string;
+  readonly instanceSkuId: string;
+  readonly instanceTemplateId: string;
+  readonly enabled: boolean;
+  readonly targetInstanceCount: number;
+  readonly instanceNameTemplate: string;
+  readonly createdAt: number;
+  readonly updatedAt: number;
+}
+
+/** A deployment with the names its responses carry. */
+export interface DeploymentView extends DeploymentRecord {
+  readonly workspaceName: string;
+  readonly poolName: string;
+  readonly instanceSkuAlias: string;
+  readonly instanceTemplateName: string;
+}
+
+export interface DeploymentListFilter {
+  readonly accountId: string;
+  readonly workspaceId: string | null;
+  readonly poolId: string | null;
+}
+
+export interface InstanceRecord {
+  readonly seq: number;
+  readonly id: string;
+  readonly accountId: string;
+  readonly workspaceId: string;
+  readonly name: string;
+  readonly poolId: string;
+  readonly instanceSkuId: string;
+  readonly imageId: string;
+  readonly deploymentId: string | null;
+  readonly cloudInitUserData: string | null;
+  readonly tags: Tags;
+  readonly priority: InstancePriority;
+  readonly status: InstanceStatus;
+  readonly enablePublicIpv4: boolean;
+  readonly firewall: string | null;
+  readonly infiniband: boolean;
+  readonly createdAt: number;
+  readonly updatedAt: number;
+  readonly startedAt: number | null;
+  readonly endedAt: number | null;
+}
+
+/** An instance with the names its responses carry. */
+export interface InstanceView extends InstanceRecord {
+  readonly workspaceName: string;
+  readonly poolName: string;
+  readonly instanceSkuAlias: string;
+  readonly imageName: string;
+  readonly deploymentName: string | null;
+  readonly deploymentKind: DeploymentKind | null;
+}
+
+export interface InstanceListFilter {
+  readonly accountId: string;
+  readonly workspaceId: string | null;
+  readonly ids: readonly string[] | null;
+  readonly poolIds: readonly string[] | null;
+  readonly instanceSkuIds: readonly string[] | null;
+  readonly statuses: readonly InstanceStatus[] | null;
+  readonly createdAfter: number | null;
+  readonly createdBefore: number | null;
+  readonly tags: TagFilter;
 }
 
 export interface IdempotencyRecord {
@@ -184,7 +319,12 @@ export interface AllocationRepository {
    * each other in a cycle). Keys must be distinct. A pool that holds none of a SKU reads as the empty schedule.
    */
   lockBalances(keys: readonly { readonly poolId: string; readonly instanceSkuId: string }[]): Promise<BalanceRecord[]>;
-  setBalance(balance: BalanceRecord): Promise<void>;
+  /** Writes a balance, with the time it next changes after now (null: never). */
+  setBalance(balance: BalanceRecord, nextBoundaryAt: number | null): Promise<void>;
+  balanceOf(poolId: string, instanceSkuId: string): Promise<BalanceRecord | undefined>;
+  /** Balances whose next boundary is at or before `upTo`, earliest first. */
+  dueBoundaries(upTo: number, limit: number): Promise<DueBoundary[]>;
+  setNextBoundary(poolId: string, instanceSkuId: string, nextBoundaryAt: number | null): Promise<void>;
   balancesOfPools(poolIds: readonly string[]): Promise<BalanceRecord[]>;
   /** What the live pools of a kind hold, per pool and SKU. */
   balancesOfPoolKind(kind: PoolKind): Promise<BalanceRecord[]>;
@@ -197,6 +337,62 @@ export interface PoolTransferRepository {
   insert(transfer: Omit<PoolTransferRecord, 'seq'>): Promise<void>;
   findById(accountId: string, id: string): Promise<PoolTransferView | undefined>;
   list(filter: PoolTransferListFilter, page: PageRequest): Promise<PoolTransferView[]>;
+}
+
+export interface ImageRepository {
+  insert(image: Omit<ImageRecord, 'seq'>): Promise<NamedWrite>;
+  /** Any account's image; visibility is the caller's to decide. */
+  findById(id: string): Promise<ImageView | undefined>;
+  findByName(workspaceId: string, name: string): Promise<ImageView | undefined>;
+  list(filter: ImageListFilter, page: PageRequest): Promise<ImageView[]>;
+  update(id: string, changes: { readonly uploadStatus?: ImageUploadStatus; readonly sha256?: string | null; readonly size?: number | null; readonly updatedAt: number }): Promise<void>;
+  softDelete(id: string, now: number): Promise<void>;
+  savePart(imageId: string, partId: number, size: number): Promise<void>;
+  parts(imageId: string): Promise<{ readonly partId: number; readonly size: number }[]>;
+  /** Live instances and templates that use the image. */
+  countUsers(imageId: string): Promise<number>;
+  countInWorkspace(workspaceId: string): Promise<number>;
+}
+
+export interface InstanceTemplateRepository {
+  insert(template: Omit<InstanceTemplateRecord, 'seq'>): Promise<NamedWrite>;
+  findById(accountId: string, id: string): Promise<InstanceTemplateView | undefined>;
+  findByName(workspaceId: string, name: string): Promise<InstanceTemplateView | undefined>;
+  list(filter: InstanceTemplateListFilter, page: PageRequest): Promise<InstanceTemplateView[]>;
+  softDelete(id: string, now: number): Promise<void>;
+  countInWorkspace(workspaceId: string): Promise<number>;
+}
+
+export interface DeploymentRepository {
+  insert(deployment: Omit<DeploymentRecord, 'seq'>): Promise<NamedWrite>;
+  findById(accountId: string, id: string): Promise<DeploymentView | undefined>;
+  /** Any account's deployment: for the reconciler. */
+  findByIdForEngine(id: string): Promise<DeploymentView | undefined>;
+  findByName(workspaceId: string, name: string): Promise<DeploymentView | undefined>;
+  list(filter: DeploymentListFilter, page: PageRequest): Promise<DeploymentView[]>;
+  update(id: string, changes: Partial<Pick<DeploymentRecord, 'name' | 'instanceTemplateId' | 'enabled' | 'targetInstanceCount' | 'instanceNameTemplate'>> & { readonly updatedAt: number }): Promise<NamedWrite>;
+  softDelete(id: string, now: number): Promise<void>;
+  /** The live deployments of these pools, for their responses. */
+  activeInPools(poolIds: readonly string[]): Promise<{ readonly poolId: string; readonly id: string; readonly name: string }[]>;
+  countUsingTemplate(templateId: string): Promise<number>;
+}
+
+export interface InstanceRepository {
+  insert(instance: Omit<InstanceRecord, 'seq'>): Promise<NamedWrite>;
+  findById(accountId: string, id: string): Promise<InstanceView | undefined>;
+  findByIdForOperator(id: string): Promise<InstanceView | undefined>;
+  findByName(workspaceId: string, name: string): Promise<InstanceView | undefined>;
+  list(filter: InstanceListFilter, page: PageRequest): Promise<InstanceView[]>;
+  /** The awaiting and running instances of one pool and SKU. */
+  liveInPoolSku(poolId: string, instanceSkuId: string): Promise<InstanceRecord[]>;
+  /** The running instances of these pools and SKUs, for ranking them. */
+  runningInPoolSkus(keys: readonly { readonly poolId: string; readonly instanceSkuId: string }[]): Promise<InstanceRecord[]>;
+  liveOfDeployment(deploymentId: string): Promise<InstanceRecord[]>;
+  markRunning(ids: readonly string[], at: number): Promise<void>;
+  markEnded(ids: readonly string[], status: 'terminated' | 'failed', at: number): Promise<void>;
+  update(id: string, changes: { readonly name?: string; readonly tags?: Tags; readonly priority?: InstancePriority; readonly updatedAt: number }): Promise<NamedWrite>;
+  softDelete(id: string, now: number): Promise<void>;
+  countLiveInPool(poolId: string): Promise<number>;
 }
 
 export interface SettingRepository {
@@ -221,6 +417,10 @@ export interface Tx {
   readonly instanceSkus: InstanceSkuRepository;
   readonly allocation: AllocationRepository;
   readonly poolTransfers: PoolTransferRepository;
+  readonly images: ImageRepository;
+  readonly instanceTemplates: InstanceTemplateRepository;
+  readonly deployments: DeploymentRepository;
+  readonly instances: InstanceRepository;
   readonly settings: SettingRepository;
   readonly idempotency: IdempotencyRepository;
 }
@@ -243,5 +443,11 @@ export interface Store {
    * the same. Reads that must see one snapshot, or that decide a write, use `transaction`.
    */
   read<T>(work: (tx: Tx) => Promise<T>): Promise<T>;
+  /**
+   * Whether this process leads time-driven work. Processes sharing a PostgreSQL database elect
+   * one through an advisory lock held for the process's life; an SQLite file has one process.
+   * Asked again and again: a process takes over when the leader goes.
+   */
+  isLeader(): Promise<boolean>;
   close(): Promise<void>;
 }

@@ -92,7 +92,8 @@ describe('allot serve', () => {
       expect(served.demoToken).toBeNull();
       const accounts = await new ApiClient(served.baseUrl, 'my-operator-token').get('/admin/v1/accounts');
       expect(accounts.status).toBe(200);
-      expect(accounts.body.data).toEqual([]);
+      // Only the account that owns SF Compute's public images.
+      expect(accounts.body.data.map((account: { id: string }) => account.id)).toEqual(['sfcompute']);
     } finally {
       await served.stop();
     }

@@ -1,7 +1,14 @@
 // Starts a real allot server for API tests: the same buildServer `allot serve` uses, listening
 // on a free port, over a fresh store, on a manual clock. Tests talk to it over HTTP.
 
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { establishOperatorToken } from '../../src/app/auth.js';
+import { ensurePublicImages } from '../../src/app/images.js';
+import { loadUrlSigningKey } from '../../src/app/signed-urls.js';
+import { SimulatedProvider } from '../../src/providers/simulated.js';
+import { FileBlobStore } from '../../src/store/blobs.js';
 import { type AppContext, cryptoRandom } from '../../src/app/context.js';
 import type { Clock } from '../../src/clock/clock.js';
 import { ManualClock } from '../../src/clock/manual-clock.js';
@@ -46,8 +53,17 @@ export async function startTestServer(dialect: StoreDialect, options: { clock?: 
   const testStore = await openTestStore(dialect, testEpoch);
   const manualClock = new ManualClock(testEpoch);
   const clock: Clock = options.clock === 'real' ? new RealClock() : manualClock;
-  const context: AppContext = { store: testStore.store, clock, random: cryptoRandom };
+  const blobDirectory = mkdtempSync(join(tmpdir(), 'allot-test-blobs-'));
+  const context: AppContext = {
+    store: testStore.store,
+    clock,
+    random: cryptoRandom,
+    provider: new SimulatedProvider(),
+    blobs: new FileBlobStore(blobDirectory),
+    urlSigningKey: await loadUrlSigningKey(testStore.store, cryptoRandom),
+  };
   const operatorToken = await establishOperatorToken(context, testOperatorToken);
+  await ensurePublicImages(context);
   const app = await buildServer({ context, operatorTokenHash: operatorToken.hash, logLevel: 'silent' });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();
@@ -88,6 +104,7 @@ export async function startTestServer(dialect: StoreDialect, options: { clock?: 
     async close() {
       await app.close();
       await testStore.dispose();
+      rmSync(blobDirectory, { recursive: true, force: true });
     },
   };
 }

@@ -11,7 +11,7 @@ import { IdPathParams } from '../schemas/common.js';
 import { errorResponses } from '../schemas/errors.js';
 import { CreatePoolRequest, ListPoolsQuery, ListPoolsResponse, PatchPoolRequest, PoolQuery, PoolResponse } from '../schemas/pools.js';
 
-export function renderPool({ pool, allocation, from }: PoolReading) {
+export function renderPool({ pool, allocation, from, deployments }: PoolReading) {
   return {
     object: 'pool' as const,
     id: pool.id,
@@ -27,7 +27,7 @@ export function renderPool({ pool, allocation, from }: PoolReading) {
     },
     created_at: pool.createdAt,
     procurements: [],
-    deployments: [],
+    deployments,
     tags: pool.tags,
   };
 }

@@ -13,6 +13,8 @@ import { migrate } from '../migrator.js';
 const poolSize = 10;
 /** Key of the advisory lock that serializes migrations across processes ("allot" in ASCII). */
 const migrationLockKey = 0x616c6c6f74;
+/** Key of the advisory lock the leader of time-driven work holds ("allotL"). */
+const leaderLockKey = 0x616c6c6f744c;
 
 const int8Oid = 20;
 const numericOid = 1700;
@@ -35,6 +37,19 @@ export async function openPostgresStore(url: string, now: number, options: Postg
   });
   if (options.schema !== undefined) await pool.query(`CREATE SCHEMA IF NOT EXISTS "${options.schema}"`);
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  // The leader's lock lives as long as a session: one connection kept for it alone.
+  let leaderClient: pg.PoolClient | null = null;
+  const tryLeadership = async (): Promise<boolean> => {
+    try {
+      if (leaderClient === null) leaderClient = await pool.connect();
+      const result = await leaderClient.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1) AS locked', [leaderLockKey]);
+      return result.rows[0]!.locked;
+    } catch {
+      leaderClient?.release(true);
+      leaderClient = null;
+      return false;
+    }
+  };
   const adapter: DialectAdapter = {
     dialect: 'postgres',
     db,
@@ -44,7 +59,12 @@ export async function openPostgresStore(url: string, now: number, options: Postg
     supportsRowLocks: true,
     isUniqueViolation: (error) => pgCode(error) === '23505',
     isTransientConflict: (error) => pgCode(error) === '40001' || pgCode(error) === '40P01',
-    close: () => db.destroy(),
+    tryLeadership,
+    close: async () => {
+      leaderClient?.release(true);
+      leaderClient = null;
+      await db.destroy();
+    },
   };
   try {
     await migrate(db, { seq: 'BIGSERIAL PRIMARY KEY', int: 'BIGINT' }, now, async (trx) => {

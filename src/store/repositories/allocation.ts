@@ -7,14 +7,17 @@ import type { PoolKind } from '../../domain/pools.js';
 import { emptySchedule } from '../../domain/schedule.js';
 import type { Database } from '../database.js';
 import type { DialectAdapter } from '../kysely-store.js';
-import type { AllocationEntryRecord, AllocationRepository, BalanceRecord } from '../store.js';
+import type { AllocationEntryRecord, AllocationRepository, BalanceRecord, DueBoundary } from '../store.js';
 import { preparedQuery } from './prepared.js';
 import { decodeSchedule, encodeSchedule } from './schedules.js';
 
+const balanceOfPoolSku = preparedQuery(2, (db, poolId: string, instanceSkuId: string) =>
+  db.selectFrom('allocation_balances').selectAll().where('pool_id', '=', poolId).where('instance_sku_id', '=', instanceSkuId),
+);
 const balancesOfPool = preparedQuery(1, (db, poolId: string) => db.selectFrom('allocation_balances').selectAll().where('pool_id', '=', poolId));
 
 function toBalance(row: Selectable<Database['allocation_balances']>): BalanceRecord {
-  return { poolId: row.pool_id, instanceSkuId: row.instance_sku_id, schedule: decodeSchedule(row.schedule) };
+  return { poolId: row.pool_id, instanceSkuId: row.instance_sku_id, schedule: decodeSchedule(row.schedule), nextBoundaryAt: row.next_boundary_at };
 }
 
 export class SqlAllocationRepository implements AllocationRepository {
@@ -59,13 +62,35 @@ export class SqlAllocationRepository implements AllocationRepository {
     return keys.map((key) => balances.find((balance) => balance.poolId === key.poolId && balance.instanceSkuId === key.instanceSkuId)!);
   }
 
-  async setBalance(balance: BalanceRecord): Promise<void> {
+  async setBalance(balance: BalanceRecord, nextBoundaryAt: number | null): Promise<void> {
     await this.trx
       .updateTable('allocation_balances')
-      .set({ schedule: encodeSchedule(balance.schedule) })
+      .set({ schedule: encodeSchedule(balance.schedule), next_boundary_at: nextBoundaryAt })
       .where('pool_id', '=', balance.poolId)
       .where('instance_sku_id', '=', balance.instanceSkuId)
       .execute();
+  }
+
+  async balanceOf(poolId: string, instanceSkuId: string): Promise<BalanceRecord | undefined> {
+    const [row] = await balanceOfPoolSku.execute(this.trx, this.adapter, poolId, instanceSkuId);
+    return row === undefined ? undefined : toBalance(row);
+  }
+
+  async dueBoundaries(upTo: number, limit: number): Promise<DueBoundary[]> {
+    const rows = await this.trx
+      .selectFrom('allocation_balances')
+      .select(['pool_id', 'instance_sku_id', 'next_boundary_at'])
+      .where('next_boundary_at', '<=', upTo)
+      .orderBy('next_boundary_at')
+      .orderBy('pool_id')
+      .orderBy('instance_sku_id')
+      .limit(limit)
+      .execute();
+    return rows.map((row) => ({ poolId: row.pool_id, instanceSkuId: row.instance_sku_id, at: row.next_boundary_at! }));
+  }
+
+  async setNextBoundary(poolId: string, instanceSkuId: string, nextBoundaryAt: number | null): Promise<void> {
+    await this.trx.updateTable('allocation_balances').set({ next_boundary_at: nextBoundaryAt }).where('pool_id', '=', poolId).where('instance_sku_id', '=', instanceSkuId).execute();
   }
 
   async balancesOfPools(poolIds: readonly string[]): Promise<BalanceRecord[]> {

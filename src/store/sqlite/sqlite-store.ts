@@ -68,6 +68,7 @@ export async function openSqliteStore(path: string, now: number): Promise<Kysely
     supportsRowLocks: false,
     isUniqueViolation: (error) => sqliteCode(error).startsWith('SQLITE_CONSTRAINT_UNIQUE') || sqliteCode(error) === 'SQLITE_CONSTRAINT_PRIMARYKEY',
     isTransientConflict: (error) => sqliteCode(error) === 'SQLITE_BUSY',
+    tryLeadership: async () => true,
     close: () => db.destroy(),
   };
   try {

@@ -1,0 +1,99 @@
+// The simulated provider: an instance boots on the clock. Its console shows the kernel, then
+// each cloud-init stage (with the first line of the user's script), and SSH host keys appear
+// once it has booted, `bootSeconds` after it started running. Everything is derived from the
+// instance and the time, so reads are deterministic and nothing needs scheduling.
+
+import { createHash } from 'node:crypto';
+import type { ConsoleLine, InstanceProvider, ProviderInstance, SshInfo } from './provider.js';
+
+/** Seconds from running to SSH host keys, unless the operator says otherwise. */
+export const defaultBootSeconds = 60;
+
+interface Stage {
+  /** Seconds after the instance started running, as a fraction of the boot time. */
+  readonly at: number;
+  readonly line: (instance: ProviderInstance) => string;
+}
+
+function firstScriptLine(instance: ProviderInstance): string | null {
+  if (instance.cloudInitUserData === null) return null;
+  const script = Buffer.from(instance.cloudInitUserData, 'base64').toString('utf8');
+  const lines = script.split('\n').map((line) => line.trim()).filter((line) => line !== '' && !line.startsWith('#!'));
+  return lines[0] ?? script.split('\n')[0] ?? null;
+}
+
+function digest(text: string): Buffer {
+  return createHash('sha256').update(text).digest();
+}
+
+export class SimulatedProvider implements InstanceProvider {
+  private readonly stages: readonly Stage[];
+
+  constructor(private readonly bootSeconds: number = defaultBootSeconds) {
+    const at = (fraction: number) => Math.floor(bootSeconds * fraction);
+    this.stages = [
+      { at: 0, line: () => '[    0.000000] Linux version 6.8.0-allot (simulated) #1 SMP PREEMPT_DYNAMIC' },
+      { at: 0, line: (instance) => `[    0.000000] Command line: BOOT_IMAGE=/vmlinuz root=LABEL=${instance.imageName} ro console=ttyS0` },
+      { at: at(0.1), line: () => '[    3.141592] systemd[1]: Detected virtualization kvm.' },
+      { at: at(0.15), line: (instance) => `[    4.000000] systemd[1]: Set hostname to <${instance.name}>.` },
+      { at: at(0.25), line: () => 'cloud-init[812]: Cloud-init v. 24.1 running \'init-local\'.' },
+      { at: at(0.35), line: () => 'cloud-init[901]: Cloud-init v. 24.1 running \'init\'. Up 20.00 seconds.' },
+      { at: at(0.5), line: () => 'cloud-init[1020]: Cloud-init v. 24.1 running \'modules:config\'.' },
+      {
+        at: at(0.65),
+        line: (instance) => {
+          const first = firstScriptLine(instance);
+          return first === null
+            ? 'cloud-init[1107]: Cloud-init v. 24.1 running \'modules:final\'. No user data.'
+            : `cloud-init[1107]: Cloud-init v. 24.1 running 'modules:final'. Running user script: ${first}`;
+        },
+      },
+      { at: at(0.9), line: () => 'cloud-init[1107]: Generating public/private ed25519 key pair.' },
+      { at: bootSeconds, line: (instance) => `cloud-init[1107]: Cloud-init v. 24.1 finished. Datasource allot. ${instance.name} is ready.` },
+    ];
+  }
+
+  consoleLog(instance: ProviderInstance, now: number): ConsoleLine[] {
+    if (instance.startedAt === null) return [];
+    const startedAt = instance.startedAt;
+    const until = Math.min(now, instance.endedAt ?? now);
+    const lines: ConsoleLine[] = [];
+    for (const stage of this.stages) {
+      if (startedAt + stage.at > until) break;
+      lines.push({ seqnum: lines.length + 1, timestampRealtime: startedAt + stage.at, monotonicSeconds: stage.at, monotonicNanos: (lines.length * 1_000_003) % 1_000_000_000, data: `${stage.line(instance)}\n` });
+    }
+    if (instance.endedAt !== null && instance.endedAt <= now) {
+      const message = instance.endReason === 'failed' ? 'kernel: Machine check events logged: hardware error. Instance failed.' : 'systemd-shutdown[1]: Powering off.';
+      lines.push({ seqnum: lines.length + 1, timestampRealtime: instance.endedAt, monotonicSeconds: instance.endedAt - startedAt, monotonicNanos: 0, data: `${message}\n` });
+    }
+    return lines;
+  }
+
+  sshInfo(instance: ProviderInstance, now: number): SshInfo | null {
+    if (instance.startedAt === null) return null;
+    const bootedAt = instance.startedAt + this.bootSeconds;
+    const booted = now >= bootedAt && (instance.endedAt === null || instance.endedAt >= bootedAt);
+    const key = digest(`host-key ${instance.id}`);
+    // An OpenSSH ed25519 public key: the type, then 32 bytes of key, each length-prefixed.
+    const blob = Buffer.concat([Buffer.from([0, 0, 0, 11]), Buffer.from('ssh-ed25519'), Buffer.from([0, 0, 0, 32]), key]);
+    return {
+      hostname: this.publicIp(instance) ?? this.privateIp(instance),
+      port: 22,
+      hostKeys: booted ? [{ keyType: 'ssh-ed25519', key: blob.toString('base64') }] : [],
+      lastSuccessfulKeyUpdateAt: booted ? bootedAt : null,
+      lastAttemptedKeyUpdateAt: booted ? bootedAt : instance.startedAt,
+    };
+  }
+
+  publicIp(instance: ProviderInstance): string | null {
+    if (!instance.enablePublicIpv4) return null;
+    const bytes = digest(`public ${instance.id}`);
+    // 198.18.0.0/15 is set aside for benchmarking: a simulated address never collides with a real one.
+    return `198.${18 + (bytes[0]! & 1)}.${bytes[1]}.${1 + (bytes[2]! % 254)}`;
+  }
+
+  private privateIp(instance: ProviderInstance): string {
+    const bytes = digest(`private ${instance.id}`);
+    return `10.${bytes[0]}.${bytes[1]}.${1 + (bytes[2]! % 254)}`;
+  }
+}
