@@ -1,9 +1,12 @@
-// Audits the whole state against the ledger's invariants (domain/audit.ts).
+// Audits the whole state against the invariants (domain/audit.ts).
 
-import { auditLedger } from '../domain/audit.js';
+import { auditLedger, auditPlacement } from '../domain/audit.js';
 import type { AppContext } from './context.js';
 
 export async function auditAllocation(context: AppContext): Promise<string[]> {
   const now = context.clock.now();
-  return context.store.transaction(async (tx) => auditLedger(await tx.allocation.allEntries(), await tx.allocation.allBalances(), now));
+  return context.store.transaction(async (tx) => {
+    const balances = await tx.allocation.allBalances();
+    return [...auditLedger(await tx.allocation.allEntries(), balances, now), ...auditPlacement(await tx.instances.runningCounts(), balances, now)];
+  });
 }

@@ -3,6 +3,7 @@
 // lowest-ranked first, when it no longer does. The simulated provider supplies their console log
 // and SSH details.
 
+import { createHash } from 'node:crypto';
 import { checkCloudInit } from '../domain/cloud-init.js';
 import { fail, type Failure, invalidField, isFailure } from '../domain/failures.js';
 import { readinessRefusal } from '../domain/images.js';
@@ -21,6 +22,19 @@ import { resolvePool } from './pools.js';
 import { maintainDeployment, insertInstance, reconcilePoolSku } from './reconciler.js';
 import { resolveScoped } from './references.js';
 import { resolveWorkspace } from './workspaces.js';
+
+const firewallIdPattern = /^frwl_[0-9a-zA-Z_-]{1,21}$/;
+const firewallPathPattern = /^sfc:firewall:[a-zA-Z0-9._-]+(:[a-zA-Z0-9._-]+){2}$/;
+
+/**
+ * The firewall of an instance with a public address, as an id. allot does not model firewalls:
+ * one named by resource path gets a stable id derived from the path.
+ */
+function firewallId(reference: string): string | Failure {
+  if (firewallIdPattern.test(reference)) return reference;
+  if (!firewallPathPattern.test(reference)) return invalidField('firewall', 'invalid_format', 'firewall must be a frwl_ id or an sfc:firewall:<account>:<workspace>:<name> path');
+  return `frwl_${createHash('sha256').update(reference).digest('base64url').slice(0, 21)}`;
+}
 
 /** An instance as reads show it: with when it is expected to shut down, and its public address. */
 export interface InstanceReading {
@@ -115,6 +129,8 @@ export async function createInstance(context: AppContext, accountId: string, inp
   if (!publicIpv4 && input.firewall !== undefined && input.firewall !== null) {
     return invalidField('firewall', 'forbidden', '"firewall" is only for instances with enable_public_ipv4');
   }
+  const firewall = input.firewall === undefined || input.firewall === null ? null : firewallId(input.firewall);
+  if (isFailure(firewall)) return firewall;
   const now = context.clock.now();
   return context.store.transaction(async (tx) => {
     const pool = await resolvePool(tx, accountId, poolReference);
@@ -144,7 +160,7 @@ export async function createInstance(context: AppContext, accountId: string, inp
       tags: input.tags ?? {},
       priority: input.priority_level ?? 'normal',
       enablePublicIpv4: publicIpv4,
-      firewall: publicIpv4 ? (input.firewall ?? `sfc:firewall:${accountId}:${pool.workspaceName}:default`) : null,
+      firewall: publicIpv4 ? (firewall ?? (firewallId(`sfc:firewall:${accountId}:${pool.workspaceName}:default`) as string)) : null,
       infiniband: input._preview_enable_infiniband ?? false,
       createdAt: now,
     });

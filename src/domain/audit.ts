@@ -1,9 +1,9 @@
-// The ledger's invariants, checked over the whole state: every balance is the sum of its
-// entries, each SKU's pools together hold what was issued less what was retired, and no pool is
-// below zero at any minute from now on. Tests run it after every scenario; the operator can run
-// it on a live system.
+// The invariants, checked over the whole state: every balance is the sum of its entries, each
+// SKU's pools together hold what was issued less what was retired, no pool is below zero at any
+// minute from now on, and no pool runs more instances than its allocation now. Tests run it
+// after every scenario; the operator can run it on a live system.
 
-import { add, emptySchedule, firstBelow, floorToMinute, isEmpty, type Schedule, sameSchedule, subtract } from './schedule.js';
+import { add, emptySchedule, firstBelow, floorToMinute, isEmpty, type Schedule, sameSchedule, subtract, valueAt } from './schedule.js';
 
 export interface AuditEntry {
   readonly instanceSkuId: string;
@@ -16,6 +16,24 @@ export interface AuditBalance {
   readonly poolId: string;
   readonly instanceSkuId: string;
   readonly schedule: Schedule;
+}
+
+/** How many instances run on a pool's allocation of one SKU. */
+export interface AuditRunning {
+  readonly poolId: string;
+  readonly instanceSkuId: string;
+  readonly running: number;
+}
+
+/** Running instances that exceed their pool's allocation now, as sentences. */
+export function auditPlacement(running: readonly AuditRunning[], balances: readonly AuditBalance[], now: number): string[] {
+  const problems: string[] = [];
+  for (const group of running) {
+    const balance = balances.find((candidate) => candidate.poolId === group.poolId && candidate.instanceSkuId === group.instanceSkuId);
+    const allocation = balance === undefined ? 0 : valueAt(balance.schedule, now);
+    if (group.running > allocation) problems.push(`Pool ${group.poolId} runs ${group.running} instance(s) of ${group.instanceSkuId} on an allocation of ${allocation}`);
+  }
+  return problems;
 }
 
 /** Every violated invariant, as sentences; empty when the ledger is sound. */

@@ -10,6 +10,10 @@ export type ApiServer = FastifyInstance<RawServerDefault, RawRequestDefaultExpre
 export const tags = {
   pools: 'Pools',
   instanceSkus: 'Instance SKUs',
+  images: 'Images',
+  instances: 'Instances',
+  instanceTemplates: 'Instance templates',
+  deployments: 'Deployments',
   workspaces: 'Workspaces',
   account: 'Account',
   health: 'Health',

@@ -16,7 +16,10 @@ import { errorBody, handleError } from './errors.js';
 import { registerAccountRoutes } from './routes/account.js';
 import { registerAdminAccountRoutes } from './routes/admin-accounts.js';
 import { registerOperatorRoutes } from './routes/admin-operator.js';
+import { registerDeploymentRoutes } from './routes/deployments.js';
+import { registerImageRoutes } from './routes/images.js';
 import { registerInstanceSkuRoutes } from './routes/instance-skus.js';
+import { registerInstanceRoutes } from './routes/instances.js';
 import { registerPoolTransferRoutes } from './routes/pool-transfers.js';
 import { registerPoolRoutes } from './routes/pools.js';
 import { registerWorkspaceRoutes } from './routes/workspaces.js';
@@ -102,6 +105,9 @@ export async function buildServer(options: ServerOptions): Promise<ApiServer> {
   registerPoolRoutes(app, context);
   registerPoolTransferRoutes(app, context);
   registerInstanceSkuRoutes(app, context);
+  registerImageRoutes(app, context);
+  registerInstanceRoutes(app, context);
+  registerDeploymentRoutes(app, context);
   registerAdminAccountRoutes(app, context);
   registerOperatorRoutes(app, context);
 

@@ -393,6 +393,8 @@ export interface InstanceRepository {
   update(id: string, changes: { readonly name?: string; readonly tags?: Tags; readonly priority?: InstancePriority; readonly updatedAt: number }): Promise<NamedWrite>;
   softDelete(id: string, now: number): Promise<void>;
   countLiveInPool(poolId: string): Promise<number>;
+  /** Running instances per pool and SKU, for audits. */
+  runningCounts(): Promise<{ readonly poolId: string; readonly instanceSkuId: string; readonly running: number }[]>;
 }
 
 export interface SettingRepository {

@@ -199,6 +199,17 @@ export class SqlInstanceRepository implements InstanceRepository {
     return Number(row.n);
   }
 
+  async runningCounts(): Promise<{ readonly poolId: string; readonly instanceSkuId: string; readonly running: number }[]> {
+    const rows = await this.trx
+      .selectFrom('instances')
+      .select(['pool_id', 'instance_sku_id', (eb) => eb.fn.countAll<number>().as('running')])
+      .where('status', '=', 'running')
+      .where('deleted_at', 'is', null)
+      .groupBy(['pool_id', 'instance_sku_id'])
+      .execute();
+    return rows.map((row) => ({ poolId: row.pool_id, instanceSkuId: row.instance_sku_id, running: Number(row.running) }));
+  }
+
   private tagConditions(filter: TagFilter): Expression<SqlBool>[] {
     const entries = this.adapter.jsonObjectEntries('instances.tags');
     return [

@@ -1,0 +1,72 @@
+// /preview/v2/deployments
+
+import type { AppContext } from '../../app/context.js';
+import { createDeployment, type DeploymentReading, deleteDeployment, getDeployment, listDeployments, patchDeployment } from '../../app/deployments.js';
+import { formatResourcePath, resourceTypes } from '../../domain/resource-paths.js';
+import { type ApiServer, tags } from '../api-server.js';
+import { accountOf } from '../auth.js';
+import { respond, respondEmpty, respondPage } from '../respond.js';
+import { IdPathParams } from '../schemas/common.js';
+import { CreateDeploymentRequest, DeploymentResponse, ListDeploymentsQuery, ListDeploymentsResponse, PatchDeploymentRequest } from '../schemas/deployments.js';
+import { errorResponses } from '../schemas/errors.js';
+import { renderInstanceSkuSummary } from './instance-skus.js';
+
+function status({ deployment, running, awaiting }: DeploymentReading) {
+  if (!deployment.enabled) return { state: 'info' as const, message: `Disabled: ${running} instance(s) running; ended instances are not replaced.` };
+  if (running >= deployment.targetInstanceCount) return { state: 'info' as const, message: `All ${deployment.targetInstanceCount} instance(s) running.` };
+  return { state: 'warning' as const, message: `${running} of ${deployment.targetInstanceCount} instance(s) running; ${awaiting} awaiting allocation on the pool.` };
+}
+
+export function renderDeployment(reading: DeploymentReading) {
+  const { deployment } = reading;
+  const pool = { id: deployment.poolId, name: deployment.poolName };
+  return {
+    object: 'deployment' as const,
+    id: deployment.id,
+    resource_path: formatResourcePath(resourceTypes.deployment, deployment.accountId, deployment.workspaceName, deployment.name),
+    owner: deployment.accountId,
+    workspace: deployment.workspaceName,
+    workspace_id: deployment.workspaceId,
+    name: deployment.name,
+    capacity: pool,
+    pool,
+    instance_sku: renderInstanceSkuSummary(deployment.instanceSkuId, deployment.instanceSkuAlias),
+    instance_template: { id: deployment.instanceTemplateId, name: deployment.instanceTemplateName },
+    enabled: deployment.enabled,
+    target_instance_count: deployment.targetInstanceCount,
+    instance_name_template: deployment.instanceNameTemplate,
+    status: status(reading),
+    created_at: deployment.createdAt,
+    updated_at: deployment.updatedAt,
+  };
+}
+
+export function registerDeploymentRoutes(app: ApiServer, context: AppContext): void {
+  const config = { audience: 'account' as const };
+  const tagged = { tags: [tags.deployments] };
+
+  app.post('/preview/v2/deployments', {
+    config,
+    schema: { ...tagged, summary: 'Create deployment', description: 'A generic deployment keeps target_instance_count instances from a template on a pool\'s allocation, replacing those that end.', body: CreateDeploymentRequest, response: { 201: DeploymentResponse, ...errorResponses(400, 401, 404, 409, 422) } },
+  }, async (request, reply) => respond(reply, await createDeployment(context, accountOf(request), request.body), 201, renderDeployment));
+
+  app.get('/preview/v2/deployments', {
+    config,
+    schema: { ...tagged, summary: 'List deployments', querystring: ListDeploymentsQuery, response: { 200: ListDeploymentsResponse, ...errorResponses(400, 401, 404) } },
+  }, async (request, reply) => respondPage(reply, await listDeployments(context, accountOf(request), request.query), renderDeployment));
+
+  app.get('/preview/v2/deployments/:id', {
+    config,
+    schema: { ...tagged, summary: 'Get deployment', params: IdPathParams, response: { 200: DeploymentResponse, ...errorResponses(401, 404) } },
+  }, async (request, reply) => respond(reply, await getDeployment(context, accountOf(request), request.params.id), 200, renderDeployment));
+
+  app.patch('/preview/v2/deployments/:id', {
+    config,
+    schema: { ...tagged, summary: 'Update deployment', description: 'A new template applies to instances created from now on.', params: IdPathParams, body: PatchDeploymentRequest, response: { 200: DeploymentResponse, ...errorResponses(400, 401, 404, 409, 422) } },
+  }, async (request, reply) => respond(reply, await patchDeployment(context, accountOf(request), request.params.id, request.body), 200, renderDeployment));
+
+  app.delete('/preview/v2/deployments/:id', {
+    config,
+    schema: { ...tagged, summary: 'Delete deployment', description: 'Its instances are terminated.', params: IdPathParams, response: { 204: { type: 'null', description: 'Deleted.' }, ...errorResponses(401, 404) } },
+  }, async (request, reply) => respondEmpty(reply, await deleteDeployment(context, accountOf(request), request.params.id)));
+}
