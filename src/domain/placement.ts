@@ -2,6 +2,8 @@
 // the pool's allocation. Instances are kept in *keep order* — priority (critical, preferred,
 // normal, yield), then older first, then id — and:
 //
+// ("Older" is by creation time, then by order of creation within the same second.)
+//
 // - when allocation drops below the running count, running instances are terminated from the
 //   end of the keep order (never put back to wait);
 // - awaiting instances start in keep order while allocation is free;
@@ -25,6 +27,8 @@ export interface Placeable {
   readonly id: string;
   readonly priority: InstancePriority;
   readonly createdAt: number;
+  /** Creation order, to tell apart instances created in the same second. */
+  readonly seq?: number;
   readonly status: InstanceStatus;
 }
 
@@ -32,7 +36,7 @@ const priorityRank: Readonly<Record<InstancePriority, number>> = { critical: 0, 
 
 /** Keep order: higher priority first, then older, then by id. */
 export function compareKeepOrder(a: Placeable, b: Placeable): number {
-  return priorityRank[a.priority] - priorityRank[b.priority] || a.createdAt - b.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+  return priorityRank[a.priority] - priorityRank[b.priority] || a.createdAt - b.createdAt || (a.seq ?? 0) - (b.seq ?? 0) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 }
 
 export interface PlacementDecision {
