@@ -77,11 +77,8 @@ export async function establishOperatorToken(
   fromEnvironment: string | undefined,
 ): Promise<{ hash: string; generatedToken: string | null }> {
   if (fromEnvironment !== undefined && fromEnvironment !== '') return { hash: hashToken(fromEnvironment), generatedToken: null };
-  return context.store.transaction(async (tx) => {
-    const stored = await tx.settings.get(operatorTokenHashSetting);
-    if (stored !== undefined) return { hash: stored, generatedToken: null };
-    const token = generateToken(context, operatorTokenPrefix);
-    await tx.settings.set(operatorTokenHashSetting, hashToken(token));
-    return { hash: hashToken(token), generatedToken: token };
-  });
+  const token = generateToken(context, operatorTokenPrefix);
+  const hash = await context.store.transaction((tx) => tx.settings.setIfAbsent(operatorTokenHashSetting, hashToken(token)));
+  // Another process (or an earlier start) may have set it first; then this token is not it.
+  return hash === hashToken(token) ? { hash, generatedToken: token } : { hash, generatedToken: null };
 }

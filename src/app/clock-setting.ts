@@ -7,12 +7,7 @@ const manualClockSetting = 'manual_clock_now';
 
 /** The manual clock's stored time, or `fallback` (stored from now on) on a database that has none. */
 export async function loadManualClockTime(store: Store, fallback: number): Promise<number> {
-  return store.transaction(async (tx) => {
-    const stored = await tx.settings.get(manualClockSetting);
-    if (stored !== undefined) return Number(stored);
-    await tx.settings.set(manualClockSetting, String(fallback));
-    return fallback;
-  });
+  return Number(await store.transaction((tx) => tx.settings.setIfAbsent(manualClockSetting, String(fallback))));
 }
 
 export async function saveManualClockTime(store: Store, now: number): Promise<void> {

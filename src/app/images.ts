@@ -37,8 +37,23 @@ function imageNotFound(reference: string): Failure {
   return fail('image_not_found', `No image "${reference}"`);
 }
 
-/** Creates the `sfcompute` account's public workspace and images, if missing. Idempotent. */
+/**
+ * Creates the `sfcompute` account's public workspace and images, if missing. Idempotent; when
+ * processes starting at once race to create them, the loser's attempt fails on a unique index and
+ * its retry finds them there.
+ */
 export async function ensurePublicImages(context: AppContext): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await createPublicImages(context);
+      return;
+    } catch (error) {
+      if (attempt >= 3) throw error;
+    }
+  }
+}
+
+async function createPublicImages(context: AppContext): Promise<void> {
   const now = context.clock.now();
   await context.store.transaction(async (tx) => {
     if ((await tx.accounts.find(publicImagesAccountId)) === undefined) {

@@ -11,13 +11,7 @@ const signingKeySetting = 'url_signing_key';
 /** The key that signs URLs, made at a database's first start and kept, so URLs outlive restarts
  * and are honoured by every process sharing the database. */
 export async function loadUrlSigningKey(store: Store, random: RandomSource): Promise<string> {
-  return store.transaction(async (tx) => {
-    const stored = await tx.settings.get(signingKeySetting);
-    if (stored !== undefined) return stored;
-    const key = Buffer.from(random.bytes(32)).toString('base64url');
-    await tx.settings.set(signingKeySetting, key);
-    return key;
-  });
+  return store.transaction((tx) => tx.settings.setIfAbsent(signingKeySetting, Buffer.from(random.bytes(32)).toString('base64url')));
 }
 
 function signature(key: string, path: string, expiresAt: number): string {

@@ -400,6 +400,9 @@ export interface InstanceRepository {
 export interface SettingRepository {
   get(key: string): Promise<string | undefined>;
   set(key: string, value: string): Promise<void>;
+  /** Sets the value unless the key has one, and returns the value the key ends up with: the
+   * first writer wins when several processes start at once. */
+  setIfAbsent(key: string, value: string): Promise<string>;
 }
 
 export interface IdempotencyRepository {

@@ -19,7 +19,7 @@ describe.each(testDialects)('images on %s', (dialect) => {
   afterEach(async () => expect(await server.audit()).toEqual([]));
 
   async function put(url: string, bytes: Buffer) {
-    return fetch(url, { method: 'PUT', headers: { 'content-type': 'application/octet-stream' }, body: bytes });
+    return fetch(url, { method: 'PUT', headers: { 'content-type': 'application/octet-stream' }, body: new Uint8Array(bytes) });
   }
 
   async function upload(name: string, parts: Buffer[]) {

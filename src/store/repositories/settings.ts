@@ -12,6 +12,15 @@ export class SqlSettingRepository implements SettingRepository {
     return row?.value;
   }
 
+  async setIfAbsent(key: string, value: string): Promise<string> {
+    await this.trx
+      .insertInto('settings')
+      .values({ key, value })
+      .onConflict((oc) => oc.column('key').doNothing())
+      .execute();
+    return (await this.get(key))!;
+  }
+
   async set(key: string, value: string): Promise<void> {
     await this.trx
       .insertInto('settings')
