@@ -1,6 +1,7 @@
 // `npm run bench`: every benchmark, each printed beside a baseline measured in the same run.
 // Figures are for reading, never asserted. BENCH_SECONDS sets the length of each measurement.
 
+import { benchAdvance } from './advance.js';
 import { benchGetPool } from './http-get-pool.js';
 import { benchScheduleAlgebra } from './schedule.js';
 import { benchTransfers } from './transfers.js';
@@ -13,6 +14,7 @@ const sections: [string, () => Promise<string[]>][] = [
   ['http', () => benchGetPool(seconds)],
   ['transfers', () => benchTransfers(seconds, postgresUrl)],
   ['schedule', () => benchScheduleAlgebra()],
+  ['advance', () => benchAdvance()],
 ];
 
 for (const [name, bench] of sections) {
