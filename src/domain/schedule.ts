@@ -189,6 +189,32 @@ export function nextBoundary(schedule: Schedule, time: number): number | null {
   return index < schedule.times.length ? schedule.times[index]! : null;
 }
 
+/** Node-seconds over `[from, to)`. */
+export function integral(schedule: Schedule, from: number, to: number): number {
+  let total = 0;
+  let at = from;
+  let count = valueAt(schedule, from);
+  for (let index = stepsUpTo(schedule, from); index < schedule.times.length && schedule.times[index]! < to; index++) {
+    total += count * (schedule.times[index]! - at);
+    at = schedule.times[index]!;
+    count = schedule.counts[index]!;
+  }
+  return total + count * (to - at);
+}
+
+/** Node-seconds of a schedule that ends (zero tail); throws for an unbounded one. */
+export function totalNodeSeconds(schedule: Schedule): number {
+  if (isEmpty(schedule)) return 0;
+  const last = schedule.times.length - 1;
+  if (schedule.counts[last] !== 0) throw new Error('totalNodeSeconds of a schedule without end');
+  return integral(schedule, schedule.times[0]!, schedule.times[last]!);
+}
+
+/** Pointwise minimum of two schedules. */
+export function minimum(a: Schedule, b: Schedule): Schedule {
+  return combine(a, b, (left, right) => Math.min(left, right));
+}
+
 /** Whether the schedule is zero everywhere at and after `from`. */
 export function isZeroFrom(schedule: Schedule, from: number): boolean {
   return valueAt(schedule, from) === 0 && nextBoundary(schedule, from) === null;

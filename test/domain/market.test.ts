@@ -1,0 +1,171 @@
+// Money units, matching (against its rules over random books) and procurement planning.
+
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { comparePriority, match, type RestingOrder } from '../../src/domain/matching.js';
+import { costOf, feeOf, formatDollars, parseDollarsPerNodeHour } from '../../src/domain/money.js';
+import { planProcurement, procurementBlocks } from '../../src/domain/procurement.js';
+import { parseRequirements, meetsRequirements } from '../../src/domain/requirements.js';
+import { add, clip, normalize, type Schedule, stepsOf, valueAt } from '../../src/domain/schedule.js';
+
+const rectangle = (start: number, end: number, count: number) => normalize([{ at: start, count }, { at: end, count: 0 }]);
+
+describe('money', () => {
+  it('reads dollar strings to per-minute precision', () => {
+    expect(parseDollarsPerNodeHour('2.500000', 'price')).toBe(2_500_020);
+    expect(parseDollarsPerNodeHour('16.00', 'price')).toBe(16_000_020);
+    expect(parseDollarsPerNodeHour('0.000060', 'price')).toBe(60);
+    expect(parseDollarsPerNodeHour('0.000029', 'price')).toBe(0);
+    expect(parseDollarsPerNodeHour('0.000030', 'price')).toBe(60);
+    expect(parseDollarsPerNodeHour('1.0000004', 'price')).toBe(1_000_020);
+    for (const bad of ['2', '2.', '.5', '-1.0', '1,5', 'abc', '1e3']) expect(parseDollarsPerNodeHour(bad, 'price'), bad).toMatchObject({ failure: 'invalid_request' });
+  });
+
+  it('formats micro-dollars as the API writes them', () => {
+    expect(formatDollars(2_500_020)).toBe('2.500020');
+    expect(formatDollars(60)).toBe('0.000060');
+    expect(formatDollars(-1_500_000)).toBe('-1.500000');
+  });
+
+  it('prices whole node-minutes exactly', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 1_000_000 }), fc.integer({ min: 0, max: 10_000 }), (ticks, nodeMinutes) => {
+        const cost = costOf(ticks * 60, nodeMinutes * 60)!;
+        expect(Number.isInteger(cost)).toBe(true);
+        expect(cost).toBe(ticks * nodeMinutes);
+      }),
+    );
+    expect(costOf(16_000_020, 3600)).toBe(16_000_020);
+    expect(costOf(Number.MAX_SAFE_INTEGER - 59, 6000 * 60)).toBeNull();
+  });
+
+  it('takes the flat fee and the share, never more than the total', () => {
+    expect(feeOf({ flatMicrosPerNodeHour: 100_000, basisPoints: 200 }, 16_000_000, 3600)).toBe(100_000 + 320_000);
+    expect(feeOf({ flatMicrosPerNodeHour: 10_000_000, basisPoints: 0 }, 1_000, 3600)).toBe(1_000);
+  });
+});
+
+const t = 600_000;
+const minutes = 12;
+const restingArbitrary = fc.record({
+  side: fc.constantFrom<'buy' | 'sell'>('buy', 'sell'),
+  price: fc.integer({ min: 1, max: 6 }).map((tick) => tick * 60),
+  start: fc.integer({ min: 0, max: minutes - 1 }),
+  length: fc.integer({ min: 1, max: minutes }),
+  count: fc.integer({ min: 1, max: 4 }),
+  allowPartial: fc.boolean(),
+});
+const bookArbitrary = fc.array(restingArbitrary, { maxLength: 8 }).map((orders) =>
+  orders.map((order, index): RestingOrder => ({
+    id: `r${index}`,
+    side: order.side,
+    priceMicrosPerHour: order.price,
+    remaining: rectangle(t + order.start * 60, t + Math.min(minutes, order.start + order.length) * 60, order.count),
+    allowPartial: order.allowPartial,
+    seq: index,
+  })),
+);
+const incomingArbitrary = fc.record({
+  side: fc.constantFrom<'buy' | 'sell'>('buy', 'sell'),
+  limit: fc.integer({ min: 1, max: 6 }).map((tick) => tick * 60),
+  start: fc.integer({ min: 0, max: minutes - 1 }),
+  length: fc.integer({ min: 1, max: minutes }),
+  count: fc.integer({ min: 1, max: 6 }),
+  allowPartial: fc.boolean(),
+  tradableFrom: fc.integer({ min: 0, max: 4 }),
+});
+
+describe('matching', () => {
+  it('keeps to its rules on any book', () => {
+    fc.assert(
+      fc.property(incomingArbitrary, bookArbitrary, (order, book) => {
+        const wanted = rectangle(t + order.start * 60, t + Math.min(minutes, order.start + order.length) * 60, order.count);
+        const tradableFrom = t + order.tradableFrom * 60;
+        const incoming = { side: order.side, limitMicrosPerHour: order.limit, wanted, allowPartial: order.allowPartial };
+        const trades = match(incoming, book, tradableFrom);
+        const byId = new Map(book.map((resting) => [resting.id, resting]));
+        let traded: Schedule = { times: new Float64Array(0), counts: new Float64Array(0) };
+        for (const trade of trades) {
+          const resting = byId.get(trade.restingId)!;
+          expect(resting.side).not.toBe(order.side);
+          expect(trade.priceMicrosPerHour).toBe(resting.priceMicrosPerHour);
+          if (order.side === 'buy') expect(resting.priceMicrosPerHour).toBeLessThanOrEqual(order.limit);
+          else expect(resting.priceMicrosPerHour).toBeGreaterThanOrEqual(order.limit);
+          for (let minute = 0; minute < minutes; minute++) {
+            const at = t + minute * 60;
+            const amount = valueAt(trade.schedule, at);
+            expect(amount).toBeLessThanOrEqual(valueAt(resting.remaining, at));
+            if (at < tradableFrom) expect(amount).toBe(0);
+          }
+          if (!resting.allowPartial) expect(stepsOf(trade.schedule)).toEqual(stepsOf(clip(resting.remaining, tradableFrom, null)));
+          traded = add(traded, trade.schedule);
+        }
+        const tradableWanted = clip(wanted, tradableFrom, null);
+        for (let minute = 0; minute < minutes; minute++) expect(valueAt(traded, t + minute * 60)).toBeLessThanOrEqual(valueAt(tradableWanted, t + minute * 60));
+        if (!order.allowPartial && trades.length > 0) expect(stepsOf(traded)).toEqual(stepsOf(tradableWanted));
+        // Priority among partial-fill resting orders: a later one trades at a minute only when
+        // every better one that could trade there is used up.
+        if (order.allowPartial) {
+          const ordered = book.filter((resting) => resting.allowPartial && trades.some((trade) => trade.restingId === resting.id)).sort(comparePriority(order.side));
+          for (const [index, later] of ordered.entries()) {
+            const laterTrade = trades.find((trade) => trade.restingId === later.id)!;
+            for (const better of ordered.slice(0, index)) {
+              const betterTrade = trades.find((trade) => trade.restingId === better.id)!;
+              for (let minute = order.tradableFrom; minute < minutes; minute++) {
+                const at = t + minute * 60;
+                if (valueAt(laterTrade.schedule, at) > 0) expect(valueAt(betterTrade.schedule, at)).toBe(valueAt(better.remaining, at));
+              }
+            }
+          }
+        }
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('fills a buy across two sellers, cheapest first, at their prices', () => {
+    const book: RestingOrder[] = [
+      { id: 'expensive', side: 'sell', priceMicrosPerHour: 300, remaining: rectangle(t, t + 3600, 4), allowPartial: true, seq: 1 },
+      { id: 'cheap', side: 'sell', priceMicrosPerHour: 120, remaining: rectangle(t, t + 3600, 2), allowPartial: true, seq: 2 },
+    ];
+    const trades = match({ side: 'buy', limitMicrosPerHour: 300, wanted: rectangle(t, t + 3600, 3), allowPartial: false }, book, t);
+    expect(trades.map((trade) => [trade.restingId, valueAt(trade.schedule, t), trade.priceMicrosPerHour])).toEqual([
+      ['cheap', 2, 120],
+      ['expensive', 1, 300],
+    ]);
+    expect(match({ side: 'buy', limitMicrosPerHour: 200, wanted: rectangle(t, t + 3600, 3), allowPartial: false }, book, t)).toEqual([]);
+  });
+});
+
+describe('procurement planning', () => {
+  it('manages blocks from the next minute to whole hours', () => {
+    expect(procurementBlocks(3600 * 10 + 17 * 60 + 5, 120)).toEqual([
+      { startAt: 3600 * 10 + 18 * 60, endAt: 3600 * 11 },
+      { startAt: 3600 * 11, endAt: 3600 * 12 },
+      { startAt: 3600 * 12, endAt: 3600 * 13 },
+    ]);
+    expect(procurementBlocks(3600 * 10 - 60, 60)).toEqual([{ startAt: 3600 * 10, endAt: 3600 * 11 }]);
+  });
+
+  it('buys shortfalls and sells surpluses per block', () => {
+    const now = 3600 * 10 - 60;
+    const allocation = normalize([{ at: 3600 * 10, count: 1 }, { at: 3600 * 11, count: 5 }, { at: 3600 * 12, count: 0 }]);
+    expect(planProcurement(3, allocation, now, 180)).toEqual([
+      { startAt: 3600 * 10, endAt: 3600 * 11, side: 'buy', nodes: 2 },
+      { startAt: 3600 * 11, endAt: 3600 * 12, side: 'sell', nodes: 2 },
+      { startAt: 3600 * 12, endAt: 3600 * 13, side: 'buy', nodes: 3 },
+    ]);
+  });
+});
+
+describe('requirements', () => {
+  const h100 = { region: 'us-west', availability_zone: 'richmond', accelerator: 'h100', form_factor: 'sxm', rdma_type: 'infiniband' as const, num_accelerators: 8, num_vcpus: 112, memory: 1, local_storage: 1, supports_public_ipv4: true };
+  it('reads the query form and matches case-insensitively', () => {
+    const parsed = parseRequirements('accelerator_type:H100,H200;zone:richmond;num_accelerators:eq:8');
+    expect(meetsRequirements(h100, parsed as never)).toBe(true);
+    expect(meetsRequirements(h100, parseRequirements('zone:hayesvalley') as never)).toBe(false);
+    expect(meetsRequirements(h100, parseRequirements('') as never)).toBe(true);
+    expect(parseRequirements('colour:blue')).toMatchObject({ failure: 'invalid_request' });
+    expect(parseRequirements('accelerator')).toMatchObject({ failure: 'invalid_request' });
+  });
+});
