@@ -14,6 +14,7 @@ import { registerInstanceSku } from '../src/app/instance-skus.js';
 import { insertInstance } from '../src/app/reconciler.js';
 import { ManualClock } from '../src/clock/manual-clock.js';
 import { isFailure } from '../src/domain/failures.js';
+import { defaultFeePolicy } from '../src/domain/money.js';
 import { normalize } from '../src/domain/schedule.js';
 import { SimulatedProvider } from '../src/providers/simulated.js';
 import { FileBlobStore } from '../src/store/blobs.js';
@@ -33,7 +34,7 @@ export async function benchAdvance(): Promise<string[]> {
   const store = await openStore(`sqlite:${join(directory, 'allot.db')}`, start);
   try {
     const clock = new ManualClock(start);
-    const context: AppContext = { store, clock, random: cryptoRandom, provider: new SimulatedProvider(), blobs: new FileBlobStore(join(directory, 'blobs')), urlSigningKey: 'bench' };
+    const context: AppContext = { store, clock, random: cryptoRandom, provider: new SimulatedProvider(), blobs: new FileBlobStore(join(directory, 'blobs')), urlSigningKey: 'bench', feePolicy: defaultFeePolicy };
     await ensurePublicImages(context);
     const account = await createAccount(context, { name: 'Bench' });
     const sku = await registerInstanceSku(context, { alias: 'bench-sku' });

@@ -6,7 +6,9 @@ import { generateToken, hashToken, operatorTokenPrefix, sameHash } from './token
 
 export type Audience = 'account' | 'operator';
 
-export type Principal = { readonly kind: 'account'; readonly accountId: string } | { readonly kind: 'operator' };
+export type Principal = { readonly kind: 'account'; readonly accountId: string; readonly tokenId: string } | { readonly kind: 'operator' };
+
+type AccountPrincipal = Extract<Principal, { kind: 'account' }>;
 
 const operatorTokenHashSetting = 'operator_token_hash';
 
@@ -14,22 +16,22 @@ const operatorTokenHashSetting = 'operator_token_hash';
 const tokenCacheSizeMax = 10_000;
 
 /**
- * Token hash → account id, for tokens seen recently. Correct because an account token, once
+ * Token hash → who it is, for tokens seen recently. Correct because an account token, once
  * issued, stays valid: allot has no token revocation yet. When it gets one, revoking must clear
  * this cache, and processes sharing a PostgreSQL database must learn of it.
  */
 export class TokenCache {
-  readonly #accountIdByHash = new Map<string, string>();
+  readonly #principalByHash = new Map<string, AccountPrincipal>();
 
-  get(tokenHash: string): string | undefined {
-    return this.#accountIdByHash.get(tokenHash);
+  get(tokenHash: string): AccountPrincipal | undefined {
+    return this.#principalByHash.get(tokenHash);
   }
 
-  remember(tokenHash: string, accountId: string): void {
-    if (this.#accountIdByHash.size >= tokenCacheSizeMax) {
-      this.#accountIdByHash.delete(this.#accountIdByHash.keys().next().value!);
+  remember(tokenHash: string, principal: AccountPrincipal): void {
+    if (this.#principalByHash.size >= tokenCacheSizeMax) {
+      this.#principalByHash.delete(this.#principalByHash.keys().next().value!);
     }
-    this.#accountIdByHash.set(tokenHash, accountId);
+    this.#principalByHash.set(tokenHash, principal);
   }
 }
 
@@ -58,12 +60,13 @@ export function authenticate(
     return sameHash(tokenHash, operatorTokenHash) ? { kind: 'operator' } : fail('unauthenticated', 'Invalid operator token');
   }
   const cached = tokens.get(tokenHash);
-  if (cached !== undefined) return { kind: 'account', accountId: cached };
+  if (cached !== undefined) return cached;
   return context.store.read(async (tx) => {
-    const accountId = await tx.tokens.findAccountIdByHash(tokenHash);
-    if (accountId === undefined) return fail('unauthenticated', 'Invalid API token');
-    tokens.remember(tokenHash, accountId);
-    return { kind: 'account', accountId };
+    const token = await tx.tokens.findByHash(tokenHash);
+    if (token === undefined) return fail('unauthenticated', 'Invalid API token');
+    const principal: AccountPrincipal = { kind: 'account', accountId: token.accountId, tokenId: token.tokenId };
+    tokens.remember(tokenHash, principal);
+    return principal;
   });
 }
 

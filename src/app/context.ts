@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import type { Clock } from '../clock/clock.js';
 import { formatId, type IdKind } from '../domain/ids.js';
 import { idRandomLength } from '../domain/limits.js';
+import type { FeePolicy } from '../domain/money.js';
 import { generateName, type NameTemplate, randomBytesNeeded, renderNameTemplate } from '../domain/names.js';
 import type { InstanceProvider } from '../providers/provider.js';
 import type { BlobStore } from '../store/blobs.js';
@@ -27,6 +28,8 @@ export interface AppContext {
   readonly blobs: BlobStore;
   /** The key that signs the upload and download URLs allot hands out. */
   readonly urlSigningKey: string;
+  /** What the operator takes from each sell. */
+  readonly feePolicy: FeePolicy;
 }
 
 export function newId(context: AppContext, kind: IdKind): string {

@@ -13,6 +13,7 @@ import { findInstanceSku } from './allocation.js';
 import { type AppContext, newId, newName } from './context.js';
 import { resolveInstanceTemplate } from './instance-templates.js';
 import { resolvePool } from './pools.js';
+import { runProcurementFor } from './procurements.js';
 import { maintainDeployment, reconcilePoolSku } from './reconciler.js';
 import { resolveScoped } from './references.js';
 import { resolveWorkspace } from './workspaces.js';
@@ -91,12 +92,14 @@ export async function createDeployment(context: AppContext, accountId: string, i
       enabled: true,
       targetInstanceCount: input.target_instance_count,
       instanceNameTemplate: nameTemplateText,
+      procurementId: null,
       createdAt: now,
       updatedAt: now,
     };
     if ((await tx.deployments.insert(deployment)) === 'name_taken') return taken;
     await maintainDeployment(context, tx, id, now);
     await reconcilePoolSku(context, tx, pool.id, sku.id, now);
+    await runProcurementFor(context, tx, pool.id, sku.id, now);
     return readDeployment(tx, (await tx.deployments.findById(accountId, id))!);
   });
 }
@@ -174,6 +177,7 @@ export async function patchDeployment(context: AppContext, accountId: string, re
     if ((await tx.deployments.update(deployment.id, changes)) === 'name_taken') return fail('name_taken', `A deployment named "${input.name}" already exists`);
     await maintainDeployment(context, tx, deployment.id, now);
     await reconcilePoolSku(context, tx, deployment.poolId, deployment.instanceSkuId, now);
+    await runProcurementFor(context, tx, deployment.poolId, deployment.instanceSkuId, now);
     return readDeployment(tx, (await tx.deployments.findById(accountId, deployment.id))!);
   });
 }
@@ -188,6 +192,7 @@ export async function deleteDeployment(context: AppContext, accountId: string, r
     await tx.deployments.softDelete(deployment.id, now);
     await tx.instances.markEnded(live.map((instance) => instance.id), 'terminated', now);
     await reconcilePoolSku(context, tx, deployment.poolId, deployment.instanceSkuId, now);
+    await runProcurementFor(context, tx, deployment.poolId, deployment.instanceSkuId, now);
     return null;
   });
 }

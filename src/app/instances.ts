@@ -19,6 +19,7 @@ import type { AppContext } from './context.js';
 import { runIdempotent } from './idempotency.js';
 import { resolveImage } from './images.js';
 import { resolvePool } from './pools.js';
+import { runProcurementFor } from './procurements.js';
 import { maintainDeployment, insertInstance, reconcilePoolSku } from './reconciler.js';
 import { resolveScoped } from './references.js';
 import { resolveWorkspace } from './workspaces.js';
@@ -166,6 +167,7 @@ export async function createInstance(context: AppContext, accountId: string, inp
     });
     if (inserted === 'name_taken') return fail('name_taken', `An instance named "${input.name}" already exists in workspace "${pool.workspaceName}"`);
     await reconcilePoolSku(context, tx, pool.id, sku.id, now);
+    await runProcurementFor(context, tx, pool.id, sku.id, now);
     return readOne(context, tx, (await tx.instances.findById(accountId, inserted.id))!, now);
   });
 }
@@ -302,6 +304,7 @@ async function endInstance(context: AppContext, tx: Tx, instance: InstanceView, 
   await tx.instances.markEnded([instance.id], status, now);
   if (instance.deploymentId !== null) await maintainDeployment(context, tx, instance.deploymentId, now);
   await reconcilePoolSku(context, tx, instance.poolId, instance.instanceSkuId, now);
+  await runProcurementFor(context, tx, instance.poolId, instance.instanceSkuId, now);
 }
 
 export async function terminateInstance(context: AppContext, accountId: string, reference: string): Promise<InstanceReading | Failure> {

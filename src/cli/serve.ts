@@ -14,6 +14,7 @@ import type { Clock } from '../clock/clock.js';
 import { ManualClock } from '../clock/manual-clock.js';
 import { RealClock } from '../clock/real-clock.js';
 import { isFailure } from '../domain/failures.js';
+import { defaultFeePolicy, type FeePolicy, formatDollars, parseDollarsPerNodeHour } from '../domain/money.js';
 import { Engine } from '../engine/engine.js';
 import { buildServer } from '../http/server.js';
 import { defaultBootSeconds, SimulatedProvider } from '../providers/simulated.js';
@@ -39,6 +40,8 @@ Options:
   --blobs <dir>         Where image bytes are kept (default: blobs/ beside an SQLite file,
                         otherwise ./.allot/blobs)
   --boot-seconds <n>    How long a simulated instance takes from running to SSH (default 60)
+  --fee-flat <dollars>  Fee on sells, in dollars per node-hour (default 0.000000)
+  --fee-bps <n>         Fee on sells, in basis points of the total (default 200, 2%)
   --log-level <level>   fatal, error, warn, info (default), debug or trace
   -h, --help            Show this help
 
@@ -55,6 +58,7 @@ interface ServeOptions {
   clock: 'real' | 'manual';
   seed: 'demo' | 'none';
   bootSeconds: number;
+  feePolicy: FeePolicy;
   logLevel: string;
 }
 
@@ -77,6 +81,8 @@ function parseServeOptions(args: readonly string[]): ServeOptions | string {
         seed: { type: 'string', default: 'demo' },
         blobs: { type: 'string' },
         'boot-seconds': { type: 'string', default: String(defaultBootSeconds) },
+        'fee-flat': { type: 'string', default: formatDollars(defaultFeePolicy.flatMicrosPerNodeHour) },
+        'fee-bps': { type: 'string', default: String(defaultFeePolicy.basisPoints) },
         'log-level': { type: 'string', default: 'info' },
       },
       strict: true,
@@ -99,6 +105,10 @@ function parseServeOptions(args: readonly string[]): ServeOptions | string {
   }
   const bootSeconds = Number(parsed['boot-seconds']);
   if (!Number.isInteger(bootSeconds) || bootSeconds < 1 || bootSeconds > 3600) return `--boot-seconds must be a whole number from 1 to 3600, not "${parsed['boot-seconds']}"`;
+  const flat = parseDollarsPerNodeHour(parsed['fee-flat'], '--fee-flat');
+  if (typeof flat !== 'number') return `--fee-flat must be dollars per node-hour such as 0.10, not "${parsed['fee-flat']}"`;
+  const basisPoints = Number(parsed['fee-bps']);
+  if (!Number.isInteger(basisPoints) || basisPoints < 0 || basisPoints > 10_000) return `--fee-bps must be a whole number from 0 to 10000, not "${parsed['fee-bps']}"`;
   return {
     host: parsed.host,
     port,
@@ -107,6 +117,7 @@ function parseServeOptions(args: readonly string[]): ServeOptions | string {
     clock: parsed.clock,
     seed: parsed.seed,
     bootSeconds,
+    feePolicy: { flatMicrosPerNodeHour: flat, basisPoints },
     logLevel: parsed['log-level'],
   };
 }
@@ -145,6 +156,7 @@ export async function serve(args: readonly string[]): Promise<number> {
     provider: new SimulatedProvider(options.bootSeconds),
     blobs: new FileBlobStore(options.blobs),
     urlSigningKey: await loadUrlSigningKey(store, cryptoRandom),
+    feePolicy: options.feePolicy,
   };
 
   const operator = await establishOperatorToken(context, process.env.ALLOT_ADMIN_TOKEN);

@@ -17,6 +17,8 @@ export const failureCodes = [
   'instance_template_not_found',
   'instance_not_found',
   'deployment_not_found',
+  'order_not_found',
+  'procurement_not_found',
   // Uniqueness.
   'account_id_taken',
   'name_taken',
@@ -40,6 +42,9 @@ export const failureCodes = [
   'pool_cannot_run_instances',
   'deployment_kind_unsupported',
   'upload_url_invalid',
+  'insufficient_balance',
+  'order_not_cancellable',
+  'automation_conflict',
   // Idempotency.
   'idempotency_key_reused',
 ] as const;

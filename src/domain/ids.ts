@@ -19,6 +19,8 @@ export const idPrefixes = {
   contract: 'cont',
   token: 'tokn',
   allocationEntry: 'alen',
+  moneyEntry: 'mnen',
+  transaction: 'txn',
 } as const;
 
 export type IdKind = keyof typeof idPrefixes;

@@ -5,7 +5,7 @@
 
 import { type Schedule, firstBelow, subtract, valueAt } from './schedule.js';
 
-export type EntryKind = 'issuance' | 'retirement' | 'transfer';
+export type EntryKind = 'issuance' | 'retirement' | 'transfer' | 'fill';
 
 /** Where a source pool falls short: the first minute, what it holds then, and what is asked. */
 export interface Shortfall {

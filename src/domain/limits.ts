@@ -81,3 +81,6 @@ export const logLinesDefault = 100;
 
 /** The largest deployment: instances it keeps. */
 export const deploymentInstancesMax = 10_000;
+
+/** How far ahead a procurement may manage: 90 days, SF Compute's limit. */
+export const managedWindowMinutesMax = 129_600;

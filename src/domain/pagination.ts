@@ -23,6 +23,7 @@ export const cursorPrefixes = {
   instanceTemplates: 'itmplc',
   orderbookFills: 'mfilc',
   orderbookWindows: 'mwin',
+  transactions: 'txc',
 } as const;
 
 export type PageDirection = 'older' | 'newer';

@@ -21,6 +21,8 @@ export const resourceTypes = {
   instance: { idKind: 'instance', pathType: 'instance', workspaceScoped: true },
   instanceTemplate: { idKind: 'instanceTemplate', pathType: 'instance_template', workspaceScoped: true },
   deployment: { idKind: 'deployment', pathType: 'deployment', workspaceScoped: true },
+  spotDeployment: { idKind: 'spotDeployment', pathType: 'spot_deployment', workspaceScoped: true },
+  procurement: { idKind: 'procurement', pathType: 'procurement', workspaceScoped: true },
 } as const satisfies Record<string, ResourceType>;
 
 /** A reference to a resource as a request gives it, once read. */

@@ -51,7 +51,12 @@ export function registerAuth(app: FastifyInstance, context: AppContext, operator
 
 /** The calling account of a route whose audience is `account`. */
 export function accountOf(request: FastifyRequest): string {
+  return callerOf(request).accountId;
+}
+
+/** The calling account and the token it used. */
+export function callerOf(request: FastifyRequest): { readonly accountId: string; readonly tokenId: string } {
   const principal = request.principal;
-  if (principal === null || principal.kind !== 'account') throw new Error('accountOf called on a route without account authentication');
-  return principal.accountId;
+  if (principal === null || principal.kind !== 'account') throw new Error('callerOf called on a route without account authentication');
+  return principal;
 }

@@ -29,6 +29,8 @@ export const failureStatus: Readonly<Record<FailureCode, { readonly status: numb
   instance_template_not_found: { status: 404, type: 'not_found' },
   instance_not_found: { status: 404, type: 'not_found' },
   deployment_not_found: { status: 404, type: 'not_found' },
+  order_not_found: { status: 404, type: 'not_found' },
+  procurement_not_found: { status: 404, type: 'not_found' },
   account_id_taken: { status: 409, type: 'conflict' },
   name_taken: { status: 409, type: 'conflict' },
   workspace_not_empty: { status: 422, type: 'unprocessable_entity' },
@@ -50,6 +52,9 @@ export const failureStatus: Readonly<Record<FailureCode, { readonly status: numb
   pool_cannot_run_instances: { status: 422, type: 'unprocessable_entity' },
   deployment_kind_unsupported: { status: 422, type: 'unprocessable_entity' },
   upload_url_invalid: { status: 403, type: 'forbidden' },
+  insufficient_balance: { status: 402, type: 'payment_required' },
+  order_not_cancellable: { status: 422, type: 'unprocessable_entity' },
+  automation_conflict: { status: 409, type: 'conflict' },
   idempotency_key_reused: { status: 409, type: 'idempotency_error' },
 };
 

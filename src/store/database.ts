@@ -123,6 +123,7 @@ export interface DeploymentsTable {
   created_at: number;
   updated_at: number;
   deleted_at: number | null;
+  procurement_id: Generated<string | null>;
 }
 
 export interface InstancesTable {
@@ -162,6 +163,101 @@ export interface PoolTransfersTable {
   created_at: number;
 }
 
+export interface OrdersTable {
+  seq: Generated<number>;
+  id: string;
+  account_id: string;
+  workspace_id: string;
+  pool_id: string;
+  side: string;
+  instance_sku_id: string;
+  start_at: number;
+  end_at: number;
+  node_count: number;
+  limit_micros: number;
+  allow_standing: number;
+  allow_partial: number;
+  status: string;
+  /** JSON steps: nodes not yet filled. */
+  remaining: string;
+  /** JSON steps: nodes filled so far. */
+  filled: string;
+  hold_micros: number;
+  procurement_id: string | null;
+  created_by: string | null;
+  created_at: number;
+  updated_at: number;
+  filled_at: number | null;
+  cancelled_at: number | null;
+  rejected_reason: string | null;
+}
+
+export interface ContractsTable {
+  seq: Generated<number>;
+  id: string;
+  instance_sku_id: string;
+  buy_order_id: string;
+  sell_order_id: string;
+  schedule: string;
+  start_at: number;
+  end_at: number;
+  price_micros: number;
+  total_micros: number;
+  fee_micros: number;
+  filled_at: number;
+}
+
+export interface MoneyAccountsTable {
+  key: string;
+  balance_micros: number;
+}
+
+export interface MoneyEntriesTable {
+  seq: Generated<number>;
+  id: string;
+  from_key: string;
+  to_key: string;
+  amount_micros: number;
+  reason: string;
+  order_id: string | null;
+  contract_id: string | null;
+  created_at: number;
+}
+
+export interface AccountTransactionsTable {
+  seq: Generated<number>;
+  id: string;
+  account_id: string;
+  type: string;
+  amount_micros: number;
+  balance_after_micros: number;
+  order_id: string | null;
+  memo: string | null;
+  created_at: number;
+}
+
+export interface ProcurementsTable {
+  seq: Generated<number>;
+  id: string;
+  account_id: string;
+  workspace_id: string;
+  name: string;
+  pool_id: string;
+  instance_sku_id: string;
+  /** Nodes, or -1 for `node_count`. */
+  target: number;
+  min_sell_micros: number;
+  max_buy_micros: number;
+  managed_window_minutes: number;
+  enabled: number;
+  status_state: string;
+  status_message: string;
+  next_run_at: number | null;
+  created_at: number;
+  updated_at: number;
+  deleted_at: number | null;
+}
+
 export interface SettingsTable {
   key: string;
   value: string;
@@ -198,6 +294,12 @@ export interface Database {
   instance_templates: InstanceTemplatesTable;
   deployments: DeploymentsTable;
   instances: InstancesTable;
+  orders: OrdersTable;
+  contracts: ContractsTable;
+  money_accounts: MoneyAccountsTable;
+  money_entries: MoneyEntriesTable;
+  account_transactions: AccountTransactionsTable;
+  procurements: ProcurementsTable;
   settings: SettingsTable;
   idempotency_keys: IdempotencyKeysTable;
   allot_schema_version: SchemaVersionTable;

@@ -7,10 +7,14 @@ import { type Failure, isFailure } from '../domain/failures.js';
 import type { Database } from './database.js';
 import { SqlAccountRepository, SqlTokenRepository } from './repositories/accounts.js';
 import { SqlAllocationRepository } from './repositories/allocation.js';
+import { SqlContractRepository } from './repositories/contracts.js';
 import { SqlDeploymentRepository } from './repositories/deployments.js';
 import { SqlImageRepository } from './repositories/images.js';
 import { SqlInstanceTemplateRepository } from './repositories/instance-templates.js';
 import { SqlInstanceRepository } from './repositories/instances.js';
+import { SqlAccountTransactionRepository, SqlMoneyRepository } from './repositories/money.js';
+import { SqlOrderRepository } from './repositories/orders.js';
+import { SqlProcurementRepository } from './repositories/procurements.js';
 import { SqlIdempotencyRepository } from './repositories/idempotency.js';
 import { SqlInstanceSkuRepository } from './repositories/instance-skus.js';
 import { SqlPoolTransferRepository } from './repositories/pool-transfers.js';
@@ -102,6 +106,11 @@ export class KyselyStore implements Store {
       instanceTemplates: new SqlInstanceTemplateRepository(trx, this.adapter),
       deployments: new SqlDeploymentRepository(trx, this.adapter),
       instances: new SqlInstanceRepository(trx, this.adapter),
+      orders: new SqlOrderRepository(trx, this.adapter),
+      contracts: new SqlContractRepository(trx),
+      money: new SqlMoneyRepository(trx, this.adapter),
+      accountTransactions: new SqlAccountTransactionRepository(trx),
+      procurements: new SqlProcurementRepository(trx, this.adapter),
       settings: new SqlSettingRepository(trx),
       idempotency: new SqlIdempotencyRepository(trx),
     };

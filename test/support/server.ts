@@ -23,6 +23,9 @@ export const testEpoch = 1767225600;
 
 export const testOperatorToken = 'allot_admin_test-operator-token';
 
+/** Sellers pay $0.10 per node-hour plus 2%. */
+export const testFeePolicy = { flatMicrosPerNodeHour: 100_000, basisPoints: 200 };
+
 export interface TestServer {
   readonly baseUrl: string;
   readonly context: AppContext;
@@ -61,6 +64,7 @@ export async function startTestServer(dialect: StoreDialect, options: { clock?: 
     provider: new SimulatedProvider(),
     blobs: new FileBlobStore(blobDirectory),
     urlSigningKey: await loadUrlSigningKey(testStore.store, cryptoRandom),
+    feePolicy: testFeePolicy,
   };
   const operatorToken = await establishOperatorToken(context, testOperatorToken);
   await ensurePublicImages(context);

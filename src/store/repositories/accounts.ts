@@ -9,7 +9,7 @@ import { pageBySeq } from './paging.js';
 import { preparedQuery } from './prepared.js';
 
 const accountById = preparedQuery(1, (db, id: string) => db.selectFrom('accounts').selectAll().where('id', '=', id));
-const accountIdByTokenHash = preparedQuery(1, (db, tokenHash: string) => db.selectFrom('api_tokens').select('account_id').where('token_hash', '=', tokenHash));
+const tokenByHash = preparedQuery(1, (db, tokenHash: string) => db.selectFrom('api_tokens').select(['account_id', 'id']).where('token_hash', '=', tokenHash));
 
 type AccountRow = Selectable<Database['accounts']>;
 
@@ -59,8 +59,8 @@ export class SqlTokenRepository implements TokenRepository {
       .execute();
   }
 
-  async findAccountIdByHash(tokenHash: string): Promise<string | undefined> {
-    const [row] = await accountIdByTokenHash.execute(this.trx, this.adapter, tokenHash);
-    return row?.account_id;
+  async findByHash(tokenHash: string): Promise<{ readonly accountId: string; readonly tokenId: string } | undefined> {
+    const [row] = await tokenByHash.execute(this.trx, this.adapter, tokenHash);
+    return row === undefined ? undefined : { accountId: row.account_id, tokenId: row.id };
   }
 }

@@ -40,6 +40,7 @@ function toView(row: DeploymentRow): DeploymentView {
     enabled: row.enabled === 1,
     targetInstanceCount: row.target_instance_count,
     instanceNameTemplate: row.instance_name_template,
+    procurementId: row.procurement_id,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
@@ -64,6 +65,7 @@ export class SqlDeploymentRepository implements DeploymentRepository {
       enabled: deployment.enabled ? 1 : 0,
       target_instance_count: deployment.targetInstanceCount,
       instance_name_template: deployment.instanceNameTemplate,
+      procurement_id: deployment.procurementId,
       created_at: deployment.createdAt,
       updated_at: deployment.updatedAt,
       deleted_at: null,
