@@ -1,12 +1,16 @@
-// Audits the whole state against the invariants (domain/audit.ts).
+// Audits the whole state against the invariants (domain/audit.ts): allocation, placement and money.
 
-import { auditLedger, auditPlacement } from '../domain/audit.js';
+import { auditLedger, auditMoney, auditPlacement } from '../domain/audit.js';
 import type { AppContext } from './context.js';
 
-export async function auditAllocation(context: AppContext): Promise<string[]> {
+export async function auditState(context: AppContext): Promise<string[]> {
   const now = context.clock.now();
   return context.store.transaction(async (tx) => {
     const balances = await tx.allocation.allBalances();
-    return [...auditLedger(await tx.allocation.allEntries(), balances, now), ...auditPlacement(await tx.instances.runningCounts(), balances, now)];
+    return [
+      ...auditLedger(await tx.allocation.allEntries(), balances, now),
+      ...auditPlacement(await tx.instances.runningCounts(), balances, now),
+      ...auditMoney(await tx.money.allEntries(), await tx.money.allBalances(), await tx.orders.holdsByAccount()),
+    ];
   });
 }

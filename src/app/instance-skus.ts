@@ -1,14 +1,13 @@
 // Instance SKUs: the operator registers them; accounts list them, read the property catalog, and
-// see what is available to buy. Until the market exists, a SKU's availability is what the
-// provider (originating) pools hold of it from the current minute on.
+// see what is available to buy: what the SKU's resting sells still offer from the current minute.
 
 import { fail, type Failure, isFailure } from '../domain/failures.js';
 import { type CatalogEntry, propertyCatalog, type SkuProperties, type SkuPropertyKey, type SkuPropertyValue, skuMatches } from '../domain/instance-skus.js';
 import { cursorPrefixes, type Page, type PageQuery, pageRows, parsePageQuery, toPage } from '../domain/pagination.js';
-import { add, emptySchedule, floorToMinute, type Schedule } from '../domain/schedule.js';
-import type { InstanceSkuRecord, Tx } from '../store/store.js';
+import type { InstanceSkuRecord } from '../store/store.js';
 import { findInstanceSku } from './allocation.js';
 import { type AppContext, newId } from './context.js';
+import { type SkuSupply, supplyOf } from './orderbook.js';
 
 export interface RegisterInstanceSkuInput extends Partial<SkuProperties> {
   readonly alias: string;
@@ -58,20 +57,8 @@ export async function listPropertyCatalog(context: AppContext, query: PageQuery)
   return toPage(prefix, page, pageRows(entries, page));
 }
 
-export interface SkuAvailability {
+export interface SkuAvailability extends SkuSupply {
   readonly seq: number;
-  readonly sku: InstanceSkuRecord;
-  readonly schedule: Schedule;
-  readonly from: number;
-}
-
-/** What the originating pools hold of each SKU. */
-async function supplyBySku(tx: Tx): Promise<Map<string, Schedule>> {
-  const supply = new Map<string, Schedule>();
-  for (const balance of await tx.allocation.balancesOfPoolKind('originating')) {
-    supply.set(balance.instanceSkuId, add(supply.get(balance.instanceSkuId) ?? emptySchedule, balance.schedule));
-  }
-  return supply;
 }
 
 export type AvailabilityFilter = Partial<Record<SkuPropertyKey, SkuPropertyValue>> & { readonly id?: string | undefined };
@@ -79,25 +66,24 @@ export type AvailabilityFilter = Partial<Record<SkuPropertyKey, SkuPropertyValue
 export async function listAvailability(context: AppContext, filter: AvailabilityFilter, query: PageQuery): Promise<Page<SkuAvailability> | Failure> {
   const page = parsePageQuery(cursorPrefixes.instanceSkus, query);
   if (isFailure(page)) return page;
-  const from = floorToMinute(context.clock.now());
+  const now = context.clock.now();
   return context.store.read(async (tx) => {
     let skus = (await tx.instanceSkus.listAll()).filter((sku) => skuMatches(sku.properties, filter));
     if (filter.id !== undefined) {
       const only = await findInstanceSku(tx, filter.id, 'id');
       skus = isFailure(only) ? [] : skus.filter((sku) => sku.id === only.id);
     }
-    const supply = await supplyBySku(tx);
-    const rows = pageRows(skus, page).map((sku) => ({ seq: sku.seq, sku, schedule: supply.get(sku.id) ?? emptySchedule, from }));
+    const rows = (await supplyOf(tx, pageRows(skus, page), now)).map((supply) => ({ ...supply, seq: supply.sku.seq }));
     return toPage(cursorPrefixes.instanceSkus, page, rows);
   });
 }
 
 export async function getAvailability(context: AppContext, reference: string): Promise<SkuAvailability | Failure> {
-  const from = floorToMinute(context.clock.now());
+  const now = context.clock.now();
   return context.store.read(async (tx) => {
     const sku = await findInstanceSku(tx, reference, 'id');
     if (isFailure(sku)) return sku;
-    const supply = await supplyBySku(tx);
-    return { seq: sku.seq, sku, schedule: supply.get(sku.id) ?? emptySchedule, from };
+    const [supply] = await supplyOf(tx, [sku], now);
+    return { ...supply!, seq: sku.seq };
   });
 }

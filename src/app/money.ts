@@ -61,7 +61,12 @@ export function parseDollars(amount: number | string, field: string): number | F
 }
 
 /** The operator grants credit to an account. */
-export async function grantCredit(context: AppContext, accountId: string, amount: number | string, memo: string | undefined): Promise<Balances | Failure> {
+export interface CreditGrant extends Balances {
+  readonly accountId: string;
+  readonly amountMicros: number;
+}
+
+export async function grantCredit(context: AppContext, accountId: string, amount: number | string, memo: string | null | undefined): Promise<CreditGrant | Failure> {
   const micros = parseDollars(amount, 'amount_dollars');
   if (isFailure(micros)) return micros;
   if (micros <= 0) return fail('invalid_request', 'amount_dollars must be positive', [{ field: 'amount_dollars', code: 'out_of_range', message: 'amount_dollars must be positive' }]);
@@ -71,12 +76,14 @@ export async function grantCredit(context: AppContext, accountId: string, amount
     await tx.money.lock([ledgerKeys.granted, ledgerKeys.cash(accountId), ledgerKeys.held(accountId)]);
     await moveMoney(context, tx, { from: ledgerKeys.granted, to: ledgerKeys.cash(accountId), amountMicros: micros, reason: 'credit_grant' }, now);
     await recordTransaction(context, tx, accountId, 'credit_grant', micros, now, { memo: memo ?? 'Credit granted by the operator' });
-    return balancesOf(tx, accountId);
+    return { accountId, amountMicros: micros, ...(await balancesOf(tx, accountId)) };
   });
 }
 
-export async function getBalances(context: AppContext, accountId: string): Promise<Balances> {
-  return context.store.read((tx) => balancesOf(tx, accountId));
+/** An account's balances, and when they were read. */
+export async function getBalances(context: AppContext, accountId: string): Promise<Balances & { readonly readAt: number }> {
+  const readAt = context.clock.now();
+  return { ...(await context.store.read((tx) => balancesOf(tx, accountId))), readAt };
 }
 
 export interface ListTransactionsInput {

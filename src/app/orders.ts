@@ -40,7 +40,8 @@ export interface OrderSpec {
   readonly createdBy: string | null;
 }
 
-function asResting(order: OrderRecord): RestingOrder {
+/** A resting order as the matcher sees it. */
+export function asResting(order: OrderRecord): RestingOrder {
   return { id: order.id, side: order.side, priceMicrosPerHour: order.limitMicros, remaining: order.remaining, allowPartial: order.allowPartial, seq: order.seq };
 }
 
@@ -246,7 +247,7 @@ export interface CreateOrderInput {
   readonly allow_partial?: boolean | undefined;
 }
 
-export async function createOrder(context: AppContext, accountId: string, tokenId: string | null, input: CreateOrderInput, idempotencyKey: string | undefined): Promise<OrderView | Failure> {
+export async function createOrder(context: AppContext, accountId: string, tokenId: string | null, input: CreateOrderInput, idempotencyKey: string | undefined): Promise<OrderReading | Failure> {
   const limit = parseDollarsPerNodeHour(input.limit_price_dollars_per_node_hour, 'limit_price_dollars_per_node_hour');
   if (isFailure(limit)) return limit;
   return runIdempotent(
@@ -266,9 +267,13 @@ export async function createOrder(context: AppContext, accountId: string, tokenI
         now,
       );
       if (isFailure(placed)) return placed;
-      return { id: placed.id, result: (await tx.orders.findById(accountId, placed.id))! };
+      const [reading] = await readOrders(tx, [(await tx.orders.findById(accountId, placed.id))!]);
+      return { id: placed.id, result: reading! };
     },
-    async (tx, id) => (await tx.orders.findById(accountId, id)) ?? fail('order_not_found', `No order "${id}"`),
+    async (tx, id) => {
+      const order = await findOrder(tx, accountId, id);
+      return isFailure(order) ? order : (await readOrders(tx, [order]))[0]!;
+    },
   );
 }
 
@@ -295,11 +300,6 @@ export async function getOrder(context: AppContext, accountId: string, reference
     const [reading] = await readOrders(tx, [order]);
     return reading!;
   });
-}
-
-export async function readOrder(context: AppContext, order: OrderView): Promise<OrderReading> {
-  const [reading] = await context.store.read((tx) => readOrders(tx, [order]));
-  return reading!;
 }
 
 export interface ListOrdersInput extends PageQuery {

@@ -36,17 +36,21 @@ export interface PoolReading {
   readonly allocation: PoolAllocation;
   readonly from: number;
   readonly deployments: readonly { readonly id: string; readonly name: string }[];
+  readonly procurements: readonly { readonly id: string; readonly name: string }[];
 }
 
 async function withAllocation(tx: Tx, pools: readonly PoolView[], from: number): Promise<PoolReading[]> {
   const poolIds = pools.map((pool) => pool.id);
   const balances = await tx.allocation.balancesOfPools(poolIds);
-  const deployments = await tx.deployments.activeInPools(poolIds);
+  // A spot deployment shows through its procurement: the pool's `deployments` are generic ones.
+  const deployments = (await tx.deployments.activeInPools(poolIds)).filter((deployment) => deployment.kind === 'generic');
+  const procurements = await tx.procurements.activeInPools(poolIds);
   return pools.map((pool) => ({
     pool,
     allocation: poolAllocation(balances.filter((balance) => balance.poolId === pool.id), from),
     from,
     deployments: deployments.filter((deployment) => deployment.poolId === pool.id).map(({ id, name }) => ({ id, name })),
+    procurements: procurements.filter((procurement) => procurement.poolId === pool.id).map(({ id, name }) => ({ id, name })),
   }));
 }
 
@@ -175,7 +179,9 @@ export async function deletePool(context: AppContext, accountId: string, referen
     const futureAllocation = balances.some((balance) => !isZeroFrom(balance.schedule, floorToMinute(now)));
     const liveInstances = await tx.instances.countLiveInPool(pool.id);
     const deployments = (await tx.deployments.activeInPools([pool.id])).length;
-    const refusal = poolDeletionRefusal(pool.name, pool.kind, { futureAllocation, liveInstances, deployments });
+    const procurements = (await tx.procurements.activeInPools([pool.id])).length;
+    const restingOrders = await tx.orders.countRestingInPool(pool.id);
+    const refusal = poolDeletionRefusal(pool.name, pool.kind, { futureAllocation, liveInstances, deployments, procurements, restingOrders });
     if (refusal !== null) return refusal;
     await tx.pools.softDelete(pool.id, now);
     return null;

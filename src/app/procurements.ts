@@ -28,6 +28,13 @@ function procurementNotFound(reference: string): Failure {
   return fail('procurement_not_found', `No procurement "${reference}"`);
 }
 
+/** Refuses changes to a spot deployment's procurement: the deployment is what the user changes. */
+async function managedRefusal(tx: Tx, procurement: ProcurementView): Promise<Failure | null> {
+  const deployment = await tx.deployments.findByProcurement(procurement.id);
+  if (deployment === undefined) return null;
+  return fail('automation_conflict', `Procurement "${procurement.name}" belongs to spot deployment "${deployment.name}" (${deployment.id}); change or delete the deployment instead`);
+}
+
 export async function resolveProcurement(tx: Tx, accountId: string, reference: string, workspace?: WorkspaceRecord): Promise<ProcurementView | Failure> {
   const procurement = await resolveScoped(tx, accountId, reference, resourceTypes.procurement, {
     byId: (id) => tx.procurements.findById(accountId, id),
@@ -255,6 +262,8 @@ export async function patchProcurement(context: AppContext, accountId: string, r
   return context.store.transaction(async (tx) => {
     const procurement = await resolveProcurement(tx, accountId, reference);
     if (isFailure(procurement)) return procurement;
+    const refusal = await managedRefusal(tx, procurement);
+    if (refusal !== null) return refusal;
     return changeProcurement(context, tx, procurement, input, now);
   });
 }
@@ -270,6 +279,8 @@ export async function deleteProcurement(context: AppContext, accountId: string, 
   return context.store.transaction(async (tx) => {
     const procurement = await resolveProcurement(tx, accountId, reference);
     if (isFailure(procurement)) return procurement;
+    const refusal = await managedRefusal(tx, procurement);
+    if (refusal !== null) return refusal;
     await removeProcurement(context, tx, procurement.id, now);
     return null;
   });

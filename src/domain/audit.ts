@@ -1,6 +1,8 @@
 // The invariants, checked over the whole state: every balance is the sum of its entries, each
 // SKU's pools together hold what was issued less what was retired, no pool is below zero at any
-// minute from now on, and no pool runs more instances than its allocation now. Tests run it
+// minute from now on, and no pool runs more instances than its allocation now. Money likewise:
+// every ledger balance is the sum of its entries, all of them sum to zero (credit granted =
+// balances + fees), none is negative, and each account's held funds are what its buys hold. Tests run it
 // after every scenario; the operator can run it on a live system.
 
 import { add, emptySchedule, firstBelow, floorToMinute, isEmpty, type Schedule, sameSchedule, subtract, valueAt } from './schedule.js';
@@ -78,5 +80,41 @@ export function auditLedger(entries: readonly AuditEntry[], balances: readonly A
       problems.push(`The pools hold a different amount of ${skuId} than was issued less retired`);
     }
   }
+  return problems;
+}
+
+export interface AuditMoneyEntry {
+  readonly fromKey: string;
+  readonly toKey: string;
+  readonly amountMicros: number;
+}
+
+/**
+ * The money ledger's violated invariants. Keys are `cash:<account>`, `held:<account>`, `fees` and
+ * `granted` (the operator's side of every grant, the only balance that goes below zero).
+ */
+export function auditMoney(entries: readonly AuditMoneyEntry[], balances: ReadonlyMap<string, number>, holdsByAccount: ReadonlyMap<string, number>): string[] {
+  const problems: string[] = [];
+  const expected = new Map<string, number>();
+  for (const entry of entries) {
+    if (entry.amountMicros < 0) problems.push(`A money entry from ${entry.fromKey} to ${entry.toKey} moves a negative amount`);
+    expected.set(entry.fromKey, (expected.get(entry.fromKey) ?? 0) - entry.amountMicros);
+    expected.set(entry.toKey, (expected.get(entry.toKey) ?? 0) + entry.amountMicros);
+  }
+  let total = 0;
+  for (const key of new Set([...balances.keys(), ...expected.keys()])) {
+    const balance = balances.get(key) ?? 0;
+    total += balance;
+    if (balance !== (expected.get(key) ?? 0)) problems.push(`The money balance of ${key} (${balance}) is not the sum of its entries (${expected.get(key) ?? 0})`);
+    if (key !== 'granted' && balance < 0) problems.push(`The money balance of ${key} is negative (${balance})`);
+    if (key.startsWith('held:')) {
+      const holds = holdsByAccount.get(key.slice('held:'.length)) ?? 0;
+      if (balance !== holds) problems.push(`${key} is ${balance}, but its open buy orders hold ${holds}`);
+    }
+  }
+  for (const [accountId, holds] of holdsByAccount) {
+    if (!balances.has(`held:${accountId}`)) problems.push(`Buy orders of ${accountId} hold ${holds}, but it has no held balance`);
+  }
+  if (total !== 0) problems.push(`The money balances sum to ${total}, not 0: money was created or destroyed`);
   return problems;
 }

@@ -40,7 +40,6 @@ export const failureCodes = [
   'instance_template_in_use',
   'sku_lacks_feature',
   'pool_cannot_run_instances',
-  'deployment_kind_unsupported',
   'upload_url_invalid',
   'insufficient_balance',
   'order_not_cancellable',

@@ -12,19 +12,31 @@ export interface OrderWindow {
   readonly nodeCount: number;
 }
 
+/** Field names to report problems under: an order's rectangle, or an order preview's fields. */
+export interface OrderWindowFields {
+  readonly start: string;
+  readonly end: string;
+  readonly nodeCount: string;
+}
+
+/** An order's window: minute-aligned, end after start, from the current minute on, a node count in range. */
+export function checkOrderWindow(window: OrderWindow, fields: OrderWindowFields, now: number): OrderWindow | Failure {
+  if (!isMinuteAligned(window.startAt)) return invalidField(fields.start, 'misaligned', `${window.startAt} is not a multiple of 60 seconds`);
+  if (!isMinuteAligned(window.endAt)) return invalidField(fields.end, 'misaligned', `${window.endAt} is not a multiple of 60 seconds`);
+  if (window.endAt <= window.startAt) return invalidField(fields.end, 'invalid_range', `the window must end after it starts (${window.startAt})`);
+  if (!Number.isInteger(window.nodeCount) || window.nodeCount < 1 || window.nodeCount > nodeCountMax) return invalidField(fields.nodeCount, 'out_of_range', `node_count must be from 1 to ${nodeCountMax}`);
+  const currentMinute = floorToMinute(now);
+  if (window.startAt < currentMinute) return invalidField(fields.start, 'in_the_past', `start_at ${window.startAt} is before the current minute ${currentMinute}`);
+  return window;
+}
+
 /** An order's `allocation_schedule_delta`: exactly one range, both ends given, from the current minute on. */
 export function parseOrderWindow(entries: readonly RectangleInput[], field: string, now: number): OrderWindow | Failure {
   if (entries.length !== 1) return invalidField(field, 'single_range', `${field} must be a single range with start_at and end_at`);
   const entry = entries[0]!;
   const at = (part: string) => `${field}.0.${part}`;
   if (entry.end_at === undefined || entry.end_at === null) return invalidField(at('end_at'), 'missing', 'an order\'s range needs an end_at');
-  if (!isMinuteAligned(entry.start_at)) return invalidField(at('start_at'), 'misaligned', `${entry.start_at} is not a multiple of 60 seconds`);
-  if (!isMinuteAligned(entry.end_at)) return invalidField(at('end_at'), 'misaligned', `${entry.end_at} is not a multiple of 60 seconds`);
-  if (entry.end_at <= entry.start_at) return invalidField(at('end_at'), 'invalid_range', `end_at ${entry.end_at} must be after start_at ${entry.start_at}`);
-  if (entry.node_count < 1 || entry.node_count > nodeCountMax) return invalidField(at('node_count'), 'out_of_range', 'node_count must be at least 1');
-  const currentMinute = floorToMinute(now);
-  if (entry.start_at < currentMinute) return invalidField(at('start_at'), 'in_the_past', `start_at ${entry.start_at} is before the current minute ${currentMinute}`);
-  return { startAt: entry.start_at, endAt: entry.end_at, nodeCount: entry.node_count };
+  return checkOrderWindow({ startAt: entry.start_at, endAt: entry.end_at, nodeCount: entry.node_count }, { start: at('start_at'), end: at('end_at'), nodeCount: at('node_count') }, now);
 }
 
 export function windowSchedule(window: OrderWindow): Schedule {

@@ -4,15 +4,18 @@ import { fail, type Failure } from './failures.js';
 
 export type PoolKind = 'market' | 'originating' | 'read_only';
 
-/** What still depends on a pool; it can only be deleted when nothing does. Later capabilities
- * (orders, instances, automations) add their counts here. */
+/** What still depends on a pool; it can only be deleted when nothing does. */
 export interface PoolDependencies {
   /** Whether the pool holds allocation at any minute from now on. */
   readonly futureAllocation: boolean;
   /** Instances awaiting allocation or running on the pool. */
   readonly liveInstances: number;
-  /** Deployments targeting the pool. */
+  /** Deployments (generic and spot) targeting the pool. */
   readonly deployments: number;
+  /** Procurements targeting the pool, a spot deployment's included. */
+  readonly procurements: number;
+  /** Orders of the pool resting on the book. */
+  readonly restingOrders: number;
 }
 
 /** Why a pool cannot be changed through the API, or null when it can. */
@@ -29,6 +32,8 @@ export function poolDeletionRefusal(name: string, kind: PoolKind, dependencies: 
     dependencies.futureAllocation ? 'it holds allocation from now on (transfer or sell it first)' : null,
     dependencies.liveInstances > 0 ? `${dependencies.liveInstances} instance(s) are awaiting allocation or running on it` : null,
     dependencies.deployments > 0 ? `${dependencies.deployments} deployment(s) target it` : null,
+    dependencies.procurements > 0 ? `${dependencies.procurements} procurement(s) target it` : null,
+    dependencies.restingOrders > 0 ? `${dependencies.restingOrders} order(s) of it rest on the order book` : null,
   ].filter((reason) => reason !== null);
   if (reasons.length > 0) return fail('pool_has_dependencies', `Pool "${name}" has active dependencies: ${reasons.join('; ')}`);
   return null;

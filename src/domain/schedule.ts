@@ -143,6 +143,29 @@ export function add(a: Schedule, b: Schedule): Schedule {
   return combine(a, b, (left, right) => left + right);
 }
 
+/**
+ * The pointwise sum of many schedules in one sweep over all their steps: n log n in the steps,
+ * where adding them one by one would grow with the square of their number.
+ */
+export function sumOf(schedules: readonly Schedule[]): Schedule {
+  const changes: { at: number; delta: number }[] = [];
+  for (const schedule of schedules) {
+    let previous = 0;
+    for (let index = 0; index < schedule.times.length; index++) {
+      changes.push({ at: schedule.times[index]!, delta: schedule.counts[index]! - previous });
+      previous = schedule.counts[index]!;
+    }
+  }
+  changes.sort((a, b) => a.at - b.at);
+  const builder = new ScheduleBuilder();
+  let total = 0;
+  for (const change of changes) {
+    total += change.delta;
+    builder.step(change.at, total);
+  }
+  return builder.build();
+}
+
 export function subtract(a: Schedule, b: Schedule): Schedule {
   return combine(a, b, (left, right) => left - right);
 }

@@ -50,7 +50,6 @@ export const failureStatus: Readonly<Record<FailureCode, { readonly status: numb
   instance_template_in_use: { status: 422, type: 'unprocessable_entity' },
   sku_lacks_feature: { status: 422, type: 'unprocessable_entity' },
   pool_cannot_run_instances: { status: 422, type: 'unprocessable_entity' },
-  deployment_kind_unsupported: { status: 422, type: 'unprocessable_entity' },
   upload_url_invalid: { status: 403, type: 'forbidden' },
   insufficient_balance: { status: 402, type: 'payment_required' },
   order_not_cancellable: { status: 422, type: 'unprocessable_entity' },

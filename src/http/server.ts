@@ -16,12 +16,16 @@ import { errorBody, handleError } from './errors.js';
 import { registerAccountRoutes } from './routes/account.js';
 import { registerAdminAccountRoutes } from './routes/admin-accounts.js';
 import { registerOperatorRoutes } from './routes/admin-operator.js';
+import { registerBillingRoutes } from './routes/billing.js';
 import { registerDeploymentRoutes } from './routes/deployments.js';
 import { registerImageRoutes } from './routes/images.js';
 import { registerInstanceSkuRoutes } from './routes/instance-skus.js';
 import { registerInstanceRoutes } from './routes/instances.js';
+import { registerOrderbookRoutes } from './routes/orderbook.js';
+import { registerOrderRoutes } from './routes/orders.js';
 import { registerPoolTransferRoutes } from './routes/pool-transfers.js';
 import { registerPoolRoutes } from './routes/pools.js';
+import { registerProcurementRoutes } from './routes/procurements.js';
 import { registerWorkspaceRoutes } from './routes/workspaces.js';
 import { createValidatorCompiler } from './validation.js';
 
@@ -108,6 +112,10 @@ export async function buildServer(options: ServerOptions): Promise<ApiServer> {
   registerImageRoutes(app, context);
   registerInstanceRoutes(app, context);
   registerDeploymentRoutes(app, context);
+  registerOrderRoutes(app, context);
+  registerOrderbookRoutes(app, context);
+  registerProcurementRoutes(app, context);
+  registerBillingRoutes(app, context);
   registerAdminAccountRoutes(app, context);
   registerOperatorRoutes(app, context);
 

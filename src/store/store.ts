@@ -204,6 +204,14 @@ export interface DeploymentView extends DeploymentRecord {
   readonly instanceTemplateName: string;
 }
 
+export interface DeploymentSummary {
+  readonly poolId: string;
+  readonly instanceSkuId: string;
+  readonly kind: DeploymentKind;
+  readonly id: string;
+  readonly name: string;
+}
+
 export interface DeploymentListFilter {
   readonly accountId: string;
   readonly workspaceId: string | null;
@@ -478,8 +486,6 @@ export interface AllocationRepository {
   dueBoundaries(upTo: number, limit: number): Promise<DueBoundary[]>;
   setNextBoundary(poolId: string, instanceSkuId: string, nextBoundaryAt: number | null): Promise<void>;
   balancesOfPools(poolIds: readonly string[]): Promise<BalanceRecord[]>;
-  /** What the live pools of a kind hold, per pool and SKU. */
-  balancesOfPoolKind(kind: PoolKind): Promise<BalanceRecord[]>;
   /** Everything, for audits: every entry and every balance. */
   allEntries(): Promise<AllocationEntryRecord[]>;
   allBalances(): Promise<BalanceRecord[]>;
@@ -522,10 +528,12 @@ export interface DeploymentRepository {
   findByIdForEngine(id: string): Promise<DeploymentView | undefined>;
   findByName(workspaceId: string, name: string): Promise<DeploymentView | undefined>;
   list(filter: DeploymentListFilter, page: PageRequest): Promise<DeploymentView[]>;
-  update(id: string, changes: Partial<Pick<DeploymentRecord, 'name' | 'instanceTemplateId' | 'enabled' | 'targetInstanceCount' | 'instanceNameTemplate'>> & { readonly updatedAt: number }): Promise<NamedWrite>;
+  update(id: string, changes: Partial<Pick<DeploymentRecord, 'name' | 'instanceTemplateId' | 'enabled' | 'targetInstanceCount' | 'instanceNameTemplate' | 'procurementId'>> & { readonly updatedAt: number }): Promise<NamedWrite>;
   softDelete(id: string, now: number): Promise<void>;
-  /** The live deployments of these pools, for their responses. */
-  activeInPools(poolIds: readonly string[]): Promise<{ readonly poolId: string; readonly id: string; readonly name: string }[]>;
+  /** The live deployments of these pools, for their responses and for conflicts between automations. */
+  activeInPools(poolIds: readonly string[]): Promise<DeploymentSummary[]>;
+  /** The live spot deployment that runs a procurement. */
+  findByProcurement(procurementId: string): Promise<DeploymentView | undefined>;
   countUsingTemplate(templateId: string): Promise<number>;
 }
 
@@ -561,6 +569,8 @@ export interface OrderRepository {
   dueExpiries(upTo: number, limit: number): Promise<{ readonly id: string; readonly endAt: number }[]>;
   restingOfProcurement(procurementId: string): Promise<OrderRecord[]>;
   countRestingInPool(poolId: string): Promise<number>;
+  /** What open buy orders hold, summed per account, for audits. */
+  holdsByAccount(): Promise<Map<string, number>>;
 }
 
 export interface ContractRepository {

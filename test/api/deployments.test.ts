@@ -125,7 +125,10 @@ describe.each(testDialects)('deployments on %s', (dialect) => {
     const badTemplate = await account.post('/preview/v2/deployments', { ...base, instance_name_template: 'worker-{{nanoid(2)}}' });
     expect(badTemplate.status).toBe(400);
     expect(badTemplate.body.error.details[0]).toMatchObject({ field: 'instance_name_template', code: 'too_few_combinations' });
-    expect((await account.post('/preview/v2/deployments', { ...base, kind: 'spot', max_buy_price_dollars_per_node_hour: '20.00' })).status).toBe(422);
+    // A spot deployment needs its max price; a generic one takes none.
+    expect((await account.post('/preview/v2/deployments', { ...base, kind: 'spot' })).status).toBe(400);
+    expect((await account.post('/preview/v2/deployments', { ...base, max_buy_price_dollars_per_node_hour: '20.00' })).status).toBe(400);
+    expect((await account.post('/preview/v2/deployments', { ...base, kind: 'spot', max_buy_price_dollars_per_node_hour: '20' })).status).toBe(400);
     expect((await account.post('/preview/v2/deployments', { ...base, instance_template: 'missing' })).status).toBe(404);
     const created = await account.post('/preview/v2/deployments', { ...base, name: 'named-once' });
     expect((await account.post('/preview/v2/deployments', { ...base, name: 'named-once' })).status).toBe(409);

@@ -78,12 +78,24 @@ describe.each(testDialects)('instance SKUs on %s', (dialect) => {
     expect([...firstPage.body.data, ...secondPage.body.data].map((entry: { key: { name: string } }) => entry.key.name)).toEqual(keys.slice(0, 8));
   });
 
-  it('shows what the originating pools hold as availability, filtered by property', async () => {
+  it('shows what resting sells offer as availability, filtered by property', async () => {
     const provider = await server.newAccount('Provider');
     const supply = await server.operator.post('/admin/v1/pools', { account: provider.accountId, name: 'supply', kind: 'originating' });
     expect(supply.body.kind).toBe('originating');
     await server.issue(supply.body.id, richmond, [{ start_at: testEpoch + 600, end_at: testEpoch + 7200, node_count: 16 }]);
-    // A market pool's holding is not for sale.
+    // Two asks, summed; what the pool holds but does not offer is not for sale.
+    const sell = (start: number, end: number, nodes: number) =>
+      provider.post('/preview/v2/orders', {
+        pool: supply.body.id,
+        side: 'sell',
+        instance_sku: richmond,
+        allocation_schedule_delta: [{ start_at: start, end_at: end, node_count: nodes }],
+        limit_price_dollars_per_node_hour: '16.00',
+        allow_standing: true,
+      });
+    expect((await sell(testEpoch + 600, testEpoch + 3600, 10)).body.status).toBe('standing');
+    expect((await sell(testEpoch + 600, testEpoch + 7200, 6)).body.status).toBe('standing');
+    // A market pool's holding is not for sale either.
     const held = await account.post('/preview/v2/pools', { workspace: 'default', name: 'held' });
     await server.issue(held.body.id, hayes, [{ start_at: testEpoch, end_at: null, node_count: 3 }]);
 
@@ -94,7 +106,8 @@ describe.each(testDialects)('instance SKUs on %s', (dialect) => {
       instance_sku: { object: 'instance_sku', id: richmond, alias: 'h100-richmond' },
       schedule: [
         { start_at: testEpoch, end_at: testEpoch + 600, node_count: 0 },
-        { start_at: testEpoch + 600, end_at: testEpoch + 7200, node_count: 16 },
+        { start_at: testEpoch + 600, end_at: testEpoch + 3600, node_count: 16 },
+        { start_at: testEpoch + 3600, end_at: testEpoch + 7200, node_count: 6 },
         { start_at: testEpoch + 7200, end_at: null, node_count: 0 },
       ],
     });

@@ -14,6 +14,7 @@ import {
   type Schedule,
   stepsOf,
   subtract,
+  sumOf,
   toRectangles,
   valueAt,
 } from '../../src/domain/schedule.js';
@@ -69,6 +70,14 @@ describe('schedule algebra', () => {
       expect(model(add(a, b))).toEqual(ma.map((value, index) => value + mb[index]!));
       expect(model(subtract(a, b))).toEqual(ma.map((value, index) => value - mb[index]!));
       expect(stepsOf(subtract(add(a, b), b))).toEqual(stepsOf(a));
+    }));
+  });
+
+  it('sums many schedules minute by minute, canonical', () => {
+    fc.assert(fc.property(fc.array(schedule, { maxLength: 6 }), (list) => {
+      const total = sumOf(list);
+      expect(isCanonical(total)).toBe(true);
+      expect(model(total)).toEqual(times.map((_, index) => list.reduce((sum, one) => sum + model(one)[index]!, 0)));
     }));
   });
 

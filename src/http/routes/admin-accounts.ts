@@ -2,6 +2,8 @@
 
 import { createAccount, createAccountToken, getAccount, listAccounts } from '../../app/accounts.js';
 import type { AppContext } from '../../app/context.js';
+import { grantCredit } from '../../app/money.js';
+import { formatDollars } from '../../domain/money.js';
 import type { AccountRecord } from '../../store/store.js';
 import { type ApiServer, tags } from '../api-server.js';
 import { respond, respondPage } from '../respond.js';
@@ -15,6 +17,7 @@ import {
   ListAccountsResponse,
 } from '../schemas/accounts.js';
 import { errorResponses } from '../schemas/errors.js';
+import { CreditResponse, GrantCreditRequest } from '../schemas/money.js';
 
 function renderAccount(account: Omit<AccountRecord, 'seq'>) {
   return { object: 'account' as const, id: account.id, name: account.name, default_workspace: account.defaultWorkspaceId, created_at: account.createdAt };
@@ -51,5 +54,17 @@ export function registerAdminAccountRoutes(app: ApiServer, context: AppContext):
       account: issued.accountId,
       token: issued.token,
       created_at: issued.createdAt,
+    })));
+
+  app.post('/admin/v1/accounts/:id/credits', {
+    config,
+    schema: { ...route, summary: 'Grant credit', description: 'Adds dollars to the account\'s available balance, recorded as a credit_grant transaction.', params: AccountPathParams, body: GrantCreditRequest, response: { 201: CreditResponse, ...errorResponses(400, 401, 404, 422) } },
+  }, async (request, reply) =>
+    respond(reply, await grantCredit(context, request.params.id, request.body.amount_dollars, request.body.memo), 201, (grant) => ({
+      object: 'credit_grant' as const,
+      account: grant.accountId,
+      amount_dollars: formatDollars(grant.amountMicros),
+      available_balance_dollars: formatDollars(grant.cashMicros),
+      current_balance_dollars: formatDollars(grant.cashMicros + grant.heldMicros),
     })));
 }

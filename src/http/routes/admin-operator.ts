@@ -2,7 +2,7 @@
 // retiring allocation, and the manual clock.
 
 import { changeIssuedAllocation, type OperatorAllocationResult } from '../../app/allocation.js';
-import { auditAllocation } from '../../app/audit.js';
+import { auditState } from '../../app/audit.js';
 import { advanceClock, type ClockReading, readClock } from '../../app/clock.js';
 import type { AppContext } from '../../app/context.js';
 import { createPoolForOperator } from '../../app/pools.js';
@@ -52,9 +52,9 @@ export function registerOperatorRoutes(app: ApiServer, context: AppContext): voi
 
   app.get('/admin/v1/audit', {
     config,
-    schema: { ...route, summary: 'Audit the ledger', description: 'Checks every invariant of allocation over the whole state: balances equal their entries, pools hold what was issued less retired, no pool is negative from now on.', response: { 200: AuditResponse, ...errorResponses(401) } },
+    schema: { ...route, summary: 'Audit the ledgers', description: 'Checks every invariant over the whole state. Allocation: balances equal their entries, pools hold what was issued less retired, no pool is negative from now on, no pool runs more instances than it holds. Money: balances equal their entries and sum to zero (credit granted = balances + fees), none is negative, held funds equal what open buys hold.', response: { 200: AuditResponse, ...errorResponses(401) } },
   }, async (_request, reply) => {
-    const problems = await auditAllocation(context);
+    const problems = await auditState(context);
     return reply.send({ object: 'audit' as const, ok: problems.length === 0, problems });
   });
 

@@ -11,7 +11,7 @@ import { IdPathParams } from '../schemas/common.js';
 import { errorResponses } from '../schemas/errors.js';
 import { CreatePoolRequest, ListPoolsQuery, ListPoolsResponse, PatchPoolRequest, PoolQuery, PoolResponse } from '../schemas/pools.js';
 
-export function renderPool({ pool, allocation, from, deployments }: PoolReading) {
+export function renderPool({ pool, allocation, from, deployments, procurements }: PoolReading) {
   return {
     object: 'pool' as const,
     id: pool.id,
@@ -26,7 +26,7 @@ export function renderPool({ pool, allocation, from, deployments }: PoolReading)
       by_instance_sku: Object.fromEntries([...allocation.byInstanceSku].map(([skuId, schedule]) => [skuId, toRectangles(schedule, from)])),
     },
     created_at: pool.createdAt,
-    procurements: [],
+    procurements,
     deployments,
     tags: pool.tags,
   };

@@ -27,6 +27,11 @@ export function IdOf(prefix: string) {
   return Type.String({ pattern: `^${prefix}_[0-9a-zA-Z_-]{1,21}$`, examples: [`${prefix}_k3R-nX9vLm7Qp2Yw5Jd8F`] });
 }
 
+/** Another resource named in a response: its id and name. */
+export function SummaryOf(prefix: string) {
+  return Type.Object({ id: IdOf(prefix), name: Name });
+}
+
 /** A reference a request gives: an id (legacy prefixes accepted), a resource path or a name. */
 export function Reference(description: string) {
   return Type.String({ minLength: 1, maxLength: 1024, description });
@@ -56,6 +61,15 @@ export const InstanceSkuSummary = Type.Object({
   id: Type.String({ pattern: '^isku_[0-9a-zA-Z_-]{1,21}$' }),
   alias: Name,
 });
+
+/** A price as responses give it: dollars per node-hour with six decimals. */
+export const DollarsPerNodeHour = Type.String({ pattern: '^\\d+\\.\\d+$', description: 'Dollars per node-hour.', examples: ['2.500000'] });
+
+/** A price as requests give it; checked (and rounded to $0.000060) by the use case, which names what is wrong. */
+export const DollarsPerNodeHourInput = Type.String({ maxLength: 32, description: 'Dollars per node-hour with a decimal point, such as "2.5" or "2.500000"; rounded to the nearest $0.000060.' });
+
+/** How an automation is doing. */
+export const ReconciliationStatus = Type.Object({ state: Type.Union([Type.Literal('info'), Type.Literal('warning'), Type.Literal('error')]), message: Type.String() });
 
 export const IdempotencyHeaders = Type.Object({
   'idempotency-key': Type.Optional(Type.String({ minLength: 1, maxLength: idempotencyKeyLengthMax, description: 'Retries with the same key and body return the original result.' })),

@@ -3,9 +3,8 @@
 import Type from 'typebox';
 import { deploymentInstancesMax, nameTemplateLengthMax } from '../../domain/limits.js';
 import { cursorPrefixes } from '../../domain/pagination.js';
-import { IdOf, InstanceSkuSummary, ListOf, Name, Nullable, PageQuery, Reference, UnixEpoch } from './common.js';
+import { DollarsPerNodeHour, DollarsPerNodeHourInput, IdOf, InstanceSkuSummary, ListOf, Name, Nullable, PageQuery, ReconciliationStatus, Reference, SummaryOf, UnixEpoch } from './common.js';
 
-const Summary = (prefix: string) => Type.Object({ id: IdOf(prefix), name: Name });
 const NameTemplate = Type.String({ maxLength: nameTemplateLengthMax, description: '{{adjective}}, {{noun}} and {{nanoid(N)}} among name characters; default {{adjective}}-{{noun}}-{{nanoid(6)}}.' });
 
 export const DeploymentResponse = Type.Object({
@@ -17,18 +16,40 @@ export const DeploymentResponse = Type.Object({
   workspace_id: IdOf('wksp'),
   name: Name,
   capacity: Type.Object({ id: IdOf('pool'), name: Name }, { description: 'Deprecated: the pool, under its older name.' }),
-  pool: Summary('pool'),
+  pool: SummaryOf('pool'),
   instance_sku: InstanceSkuSummary,
-  instance_template: Summary('itmpl'),
+  instance_template: SummaryOf('itmpl'),
   enabled: Type.Boolean(),
   target_instance_count: Type.Integer(),
   instance_name_template: NameTemplate,
-  status: Type.Object({ state: Type.Union([Type.Literal('info'), Type.Literal('warning'), Type.Literal('error')]), message: Type.String() }),
+  status: ReconciliationStatus,
   created_at: UnixEpoch,
   updated_at: UnixEpoch,
 });
 
-export const ListDeploymentsResponse = ListOf(DeploymentResponse, cursorPrefixes.deployments);
+export const SpotDeploymentResponse = Type.Object({
+  object: Type.Literal('spot_deployment'),
+  id: IdOf('spot'),
+  resource_path: Type.String({ description: 'sfc:spot_deployment:<account>:<workspace>:<name>' }),
+  owner: Name,
+  workspace: Name,
+  workspace_id: IdOf('wksp'),
+  name: Name,
+  pool: SummaryOf('pool'),
+  instance_template: SummaryOf('itmpl'),
+  instance_sku: InstanceSkuSummary,
+  enabled: Type.Boolean(),
+  target_instance_count: Type.Integer(),
+  max_buy_price_dollars_per_node_hour: DollarsPerNodeHour,
+  instance_name_template: NameTemplate,
+  status: ReconciliationStatus,
+  created_at: UnixEpoch,
+  updated_at: UnixEpoch,
+}, { description: 'A spot deployment buys compute up to a maximum price, through a procurement of its own, and runs instances on it.' });
+
+export const DeploymentResource = Type.Union([DeploymentResponse, SpotDeploymentResponse]);
+
+export const ListDeploymentsResponse = ListOf(DeploymentResource, cursorPrefixes.deployments);
 
 export const ListDeploymentsQuery = Type.Object({
   workspace: Type.Optional(Reference('Only deployments of this workspace.')),
@@ -45,7 +66,7 @@ export const CreateDeploymentRequest = Type.Object({
   instance_template: Reference('The template instances are created from.'),
   target_instance_count: Type.Integer({ minimum: 0, maximum: deploymentInstancesMax }),
   instance_name_template: Type.Optional(NameTemplate),
-  max_buy_price_dollars_per_node_hour: Type.Optional(Type.String()),
+  max_buy_price_dollars_per_node_hour: Type.Optional(DollarsPerNodeHourInput),
 });
 
 export const PatchDeploymentRequest = Type.Object({
@@ -54,5 +75,5 @@ export const PatchDeploymentRequest = Type.Object({
   enabled: Type.Optional(Nullable(Type.Boolean())),
   target_instance_count: Type.Optional(Nullable(Type.Integer({ minimum: 0, maximum: deploymentInstancesMax }))),
   instance_name_template: Type.Optional(Nullable(NameTemplate)),
-  max_buy_price_dollars_per_node_hour: Type.Optional(Nullable(Type.String())),
+  max_buy_price_dollars_per_node_hour: Type.Optional(Nullable(DollarsPerNodeHourInput)),
 });

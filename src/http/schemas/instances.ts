@@ -5,11 +5,10 @@ import Type from 'typebox';
 import { batchPatchEntriesMax, logLinesDefault, logLinesMax } from '../../domain/limits.js';
 import { cursorPrefixes } from '../../domain/pagination.js';
 import { instancePriorities, instanceStatuses } from '../../domain/placement.js';
-import { IdOf, InstanceSkuSummary, ListOf, Name, Nullable, PageQuery, Reference, Repeated, Tags, UnixEpoch } from './common.js';
+import { IdOf, InstanceSkuSummary, ListOf, Name, Nullable, PageQuery, Reference, Repeated, SummaryOf, Tags, UnixEpoch } from './common.js';
 
 export const InstancePriority = Type.Union(instancePriorities.map((priority) => Type.Literal(priority)));
 const InstanceStatus = Type.Union(instanceStatuses.map((status) => Type.Literal(status)));
-const Summary = (prefix: string) => Type.Object({ id: IdOf(prefix), name: Name });
 const CloudInit = Type.String({ description: 'Base64 cloud-init user data, at most 64 KiB decoded.' });
 
 export const InstanceResponse = Type.Object({
@@ -22,13 +21,13 @@ export const InstanceResponse = Type.Object({
   name: Name,
   status: InstanceStatus,
   instance_sku: InstanceSkuSummary,
-  pool: Summary('pool'),
+  pool: SummaryOf('pool'),
   capacity: Type.Object({ id: IdOf('pool'), name: Name }, { description: 'Deprecated: the pool, under its older name.' }),
   created_at: UnixEpoch,
   updated_at: UnixEpoch,
-  image: Summary('image'),
+  image: SummaryOf('image'),
   managed_by: Nullable(Type.Object({ object: Type.Union([Type.Literal('deployment'), Type.Literal('spot_deployment')]), id: Type.String(), name: Name })),
-  deployment: Type.Optional(Summary('depl')),
+  deployment: Type.Optional(SummaryOf('depl')),
   cloud_init_user_data_used: Type.Boolean(),
   cloud_init_user_data: Type.Optional(CloudInit),
   enable_public_ipv4: Type.Boolean(),
@@ -129,7 +128,7 @@ export const InstanceTemplateResponse = Type.Object({
   workspace: Name,
   workspace_id: IdOf('wksp'),
   name: Name,
-  image: Summary('image'),
+  image: SummaryOf('image'),
   cloud_init_user_data_used: Type.Boolean(),
   cloud_init_user_data: Type.Optional(CloudInit),
   tags: Nullable(Tags),

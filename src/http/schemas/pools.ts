@@ -3,14 +3,13 @@
 import Type from 'typebox';
 import { cursorPrefixes } from '../../domain/pagination.js';
 import { scheduleHistoryMinutesMax } from '../../domain/limits.js';
-import { IdOf, ListOf, Name, Nullable, PageQuery, Reference, Repeated, Schedule, Tags, UnixEpoch } from './common.js';
+import { IdOf, ListOf, Name, Nullable, PageQuery, Reference, Repeated, Schedule, SummaryOf, Tags, UnixEpoch } from './common.js';
 
 export const AllocationSchedule = Type.Object({
   total: Schedule,
   by_instance_sku: Type.Record(Type.String({ pattern: '^isku_[0-9a-zA-Z_-]{1,21}$' }), Schedule),
 });
 
-const AutomationSummary = (prefix: string) => Type.Object({ id: IdOf(prefix), name: Name });
 
 export const PoolResponse = Type.Object({
   object: Type.Literal('pool'),
@@ -23,8 +22,8 @@ export const PoolResponse = Type.Object({
   kind: Type.Union([Type.Literal('market'), Type.Literal('originating'), Type.Literal('read_only')]),
   allocation_schedule: AllocationSchedule,
   created_at: UnixEpoch,
-  procurements: Type.Array(AutomationSummary('proc'), { description: 'Active procurements targeting this pool.' }),
-  deployments: Type.Array(AutomationSummary('depl'), { description: 'Active deployments targeting this pool.' }),
+  procurements: Type.Array(SummaryOf('proc'), { description: 'Active procurements targeting this pool.' }),
+  deployments: Type.Array(SummaryOf('depl'), { description: 'Active deployments targeting this pool.' }),
   tags: Nullable(Tags),
 });
 

@@ -3,7 +3,6 @@
 
 import type { Kysely, Selectable } from 'kysely';
 import type { EntryKind } from '../../domain/ledger.js';
-import type { PoolKind } from '../../domain/pools.js';
 import { emptySchedule } from '../../domain/schedule.js';
 import type { Database } from '../database.js';
 import type { DialectAdapter } from '../kysely-store.js';
@@ -97,17 +96,6 @@ export class SqlAllocationRepository implements AllocationRepository {
     if (poolIds.length === 0) return [];
     if (poolIds.length === 1) return (await balancesOfPool.execute(this.trx, this.adapter, poolIds[0]!)).map(toBalance);
     const rows = await this.trx.selectFrom('allocation_balances').selectAll().where('pool_id', 'in', poolIds).execute();
-    return rows.map(toBalance);
-  }
-
-  async balancesOfPoolKind(kind: PoolKind): Promise<BalanceRecord[]> {
-    const rows = await this.trx
-      .selectFrom('allocation_balances')
-      .innerJoin('pools', 'pools.id', 'allocation_balances.pool_id')
-      .selectAll('allocation_balances')
-      .where('pools.kind', '=', kind)
-      .where('pools.deleted_at', 'is', null)
-      .execute();
     return rows.map(toBalance);
   }
 

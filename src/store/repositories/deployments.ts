@@ -4,7 +4,7 @@ import type { Kysely } from 'kysely';
 import type { PageRequest } from '../../domain/pagination.js';
 import type { Database } from '../database.js';
 import type { DialectAdapter } from '../kysely-store.js';
-import type { DeploymentKind, DeploymentListFilter, DeploymentRepository, DeploymentView, NamedWrite } from '../store.js';
+import type { DeploymentKind, DeploymentListFilter, DeploymentRepository, DeploymentSummary, DeploymentView, NamedWrite } from '../store.js';
 import { pageBySeq } from './paging.js';
 import { guardName } from './workspaces.js';
 
@@ -96,12 +96,13 @@ export class SqlDeploymentRepository implements DeploymentRepository {
   }
 
   async update(id: string, changes: Parameters<DeploymentRepository['update']>[1]): Promise<NamedWrite> {
-    const set: Partial<Record<'name' | 'instance_template_id' | 'instance_name_template', string>> & Partial<Record<'enabled' | 'target_instance_count' | 'updated_at', number>> = { updated_at: changes.updatedAt };
+    const set: Partial<Record<'name' | 'instance_template_id' | 'instance_name_template' | 'procurement_id', string>> & Partial<Record<'enabled' | 'target_instance_count' | 'updated_at', number>> = { updated_at: changes.updatedAt };
     if (changes.name !== undefined) set.name = changes.name;
     if (changes.instanceTemplateId !== undefined) set.instance_template_id = changes.instanceTemplateId;
     if (changes.enabled !== undefined) set.enabled = changes.enabled ? 1 : 0;
     if (changes.targetInstanceCount !== undefined) set.target_instance_count = changes.targetInstanceCount;
     if (changes.instanceNameTemplate !== undefined) set.instance_name_template = changes.instanceNameTemplate;
+    if (changes.procurementId !== undefined && changes.procurementId !== null) set.procurement_id = changes.procurementId;
     return guardName(this.adapter, () => this.trx.updateTable('deployments').set(set).where('id', '=', id).execute());
   }
 
@@ -109,16 +110,21 @@ export class SqlDeploymentRepository implements DeploymentRepository {
     await this.trx.updateTable('deployments').set({ deleted_at: now }).where('id', '=', id).execute();
   }
 
-  async activeInPools(poolIds: readonly string[]): Promise<{ readonly poolId: string; readonly id: string; readonly name: string }[]> {
+  async activeInPools(poolIds: readonly string[]): Promise<DeploymentSummary[]> {
     if (poolIds.length === 0) return [];
     const rows = await this.trx
       .selectFrom('deployments')
-      .select(['pool_id', 'id', 'name'])
+      .select(['pool_id', 'instance_sku_id', 'kind', 'id', 'name'])
       .where('pool_id', 'in', poolIds)
       .where('deleted_at', 'is', null)
       .orderBy('seq')
       .execute();
-    return rows.map((row) => ({ poolId: row.pool_id, id: row.id, name: row.name }));
+    return rows.map((row) => ({ poolId: row.pool_id, instanceSkuId: row.instance_sku_id, kind: row.kind as DeploymentKind, id: row.id, name: row.name }));
+  }
+
+  async findByProcurement(procurementId: string): Promise<DeploymentView | undefined> {
+    const row = await deploymentViews(this.trx).where('deployments.procurement_id', '=', procurementId).executeTakeFirst();
+    return row === undefined ? undefined : toView(row);
   }
 
   async countUsingTemplate(templateId: string): Promise<number> {

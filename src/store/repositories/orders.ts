@@ -195,5 +195,15 @@ export class SqlOrderRepository implements OrderRepository {
       .executeTakeFirstOrThrow();
     return Number(row.n);
   }
+
+  async holdsByAccount(): Promise<Map<string, number>> {
+    const rows = await this.trx
+      .selectFrom('orders')
+      .select(['account_id', (eb) => eb.fn.sum<number>('hold_micros').as('held')])
+      .where('hold_micros', '>', 0)
+      .groupBy('account_id')
+      .execute();
+    return new Map(rows.map((row) => [row.account_id, Number(row.held)]));
+  }
 }
 

@@ -1,0 +1,123 @@
+// /preview/v2/orders and /preview/v2/order_preview
+
+import type { AppContext } from '../../app/context.js';
+import { type Preview, previewOrder } from '../../app/orderbook.js';
+import { cancelOrder, createOrder, getOrder, listOrders, type OrderReading } from '../../app/orders.js';
+import { formatDollars, type FeePolicy } from '../../domain/money.js';
+import { totalNodeSeconds, toRectangles } from '../../domain/schedule.js';
+import { type ApiServer, tags } from '../api-server.js';
+import { accountOf, callerOf } from '../auth.js';
+import { respond, respondEmpty, respondPage } from '../respond.js';
+import { IdempotencyHeaders, IdPathParams } from '../schemas/common.js';
+import { errorResponses } from '../schemas/errors.js';
+import { CreateOrderRequest, ListOrdersQuery, ListOrdersResponse, OrderPreviewRequest, OrderPreviewResponse, OrderResponse } from '../schemas/orders.js';
+import { renderInstanceSkuSummary } from './instance-skus.js';
+
+/** What a preview without a pool puts in `post_order_body.pool`, to be replaced before posting. */
+export const placeholderPool = 'pool_REPLACE_ME';
+
+/** The average price of the fills, weighted by node-seconds, to the micro-dollar. */
+function averagePrice(contracts: OrderReading['contracts']): string | null {
+  const nodeSeconds = contracts.reduce((sum, contract) => sum + totalNodeSeconds(contract.schedule), 0);
+  if (nodeSeconds === 0) return null;
+  const total = contracts.reduce((sum, contract) => sum + contract.totalMicros, 0);
+  return formatDollars(Math.round((total * 3600) / nodeSeconds));
+}
+
+export function renderOrder({ order, contracts }: OrderReading) {
+  const pool = { id: order.poolId, name: order.poolName };
+  return {
+    object: 'order' as const,
+    id: order.id,
+    capacity: pool,
+    pool,
+    side: order.side,
+    allow_standing: order.allowStanding,
+    allow_partial: order.allowPartial,
+    instance_sku: renderInstanceSkuSummary(order.instanceSkuId, order.instanceSkuAlias),
+    allocation_schedule_delta: [{ start_at: order.startAt, end_at: order.endAt, node_count: order.nodeCount }],
+    filled_allocation_schedule_delta: toRectangles(order.filled),
+    limit_price_dollars_per_node_hour: formatDollars(order.limitMicros),
+    status: order.status,
+    created_at: order.createdAt,
+    created_by: order.createdBy === null ? null : { id: order.createdBy, type: 'token' as const, name: null },
+    filled_at: order.filledAt,
+    filled_average_price_dollars_per_node_hour: averagePrice(contracts),
+    fills: contracts.map((contract) => ({
+      contract: contract.id,
+      filled_at: contract.filledAt,
+      allocation_schedule_delta: toRectangles(contract.schedule),
+      price_dollars_per_node_hour: formatDollars(contract.priceMicros),
+    })),
+    cancelled_at: order.cancelledAt,
+  };
+}
+
+export function renderFee(policy: FeePolicy) {
+  return { flat_dollars_per_node_hour: formatDollars(policy.flatMicrosPerNodeHour), percentage_bps: policy.basisPoints };
+}
+
+function renderPreview(preview: Preview) {
+  if (preview.type === 'unavailable') return { type: preview.type, reason: preview.reason, fee: preview.fee === null ? null : renderFee(preview.fee), notices: [] };
+  return {
+    type: preview.type,
+    post_order_body: {
+      pool: preview.pool?.id ?? placeholderPool,
+      side: preview.side,
+      instance_sku: preview.sku.id,
+      allocation_schedule_delta: [{ start_at: preview.startAt, end_at: preview.endAt, node_count: preview.nodeCount }],
+      limit_price_dollars_per_node_hour: formatDollars(preview.estimate.limitMicros),
+      allow_standing: false,
+      allow_partial: false,
+    },
+    fee: renderFee(preview.fee),
+    notices: [],
+  };
+}
+
+export function registerOrderRoutes(app: ApiServer, context: AppContext): void {
+  const config = { audience: 'account' as const };
+  const tagged = { tags: [tags.orders] };
+
+  app.post('/preview/v2/orders', {
+    config,
+    schema: {
+      ...tagged,
+      summary: 'Create order',
+      description:
+        'Places a buy or sell and matches it at once against the resting orders of the other side: best price first, then first come, at the resting order\'s price. What does not fill rests on the book when allow_standing is true and is cancelled otherwise. A buy holds its limit price times its node-hours out of the available balance while it may fill.',
+      headers: IdempotencyHeaders,
+      body: CreateOrderRequest,
+      response: { 201: OrderResponse, ...errorResponses(400, 401, 402, 404, 409, 422) },
+    },
+  }, async (request, reply) => {
+    const caller = callerOf(request);
+    return respond(reply, await createOrder(context, caller.accountId, caller.tokenId, request.body, request.headers['idempotency-key']), 201, renderOrder);
+  });
+
+  app.get('/preview/v2/orders', {
+    config,
+    schema: { ...tagged, summary: 'List orders', description: 'Orders a procurement placed are listed only with procurement=.', querystring: ListOrdersQuery, response: { 200: ListOrdersResponse, ...errorResponses(400, 401, 404) } },
+  }, async (request, reply) => respondPage(reply, await listOrders(context, accountOf(request), request.query), renderOrder));
+
+  app.get('/preview/v2/orders/:id', {
+    config,
+    schema: { ...tagged, summary: 'Get order', params: IdPathParams, response: { 200: OrderResponse, ...errorResponses(401, 404) } },
+  }, async (request, reply) => respond(reply, await getOrder(context, accountOf(request), request.params.id), 200, renderOrder));
+
+  app.delete('/preview/v2/orders/:id', {
+    config,
+    schema: { ...tagged, summary: 'Cancel order', description: 'Cancels a resting order at once; what a buy holds returns to the available balance. A final order answers 422.', params: IdPathParams, response: { 204: { type: 'null', description: 'Cancelled.' }, ...errorResponses(401, 404, 422) } },
+  }, async (request, reply) => respondEmpty(reply, await cancelOrder(context, accountOf(request), request.params.id)));
+
+  app.post('/preview/v2/order_preview', {
+    config,
+    schema: {
+      ...tagged,
+      summary: 'Preview order',
+      description: 'Runs the matcher on the book as it stands, placing nothing, for an all-or-nothing order on each SKU that meets the requirements, and quotes the best: post_order_body, posted as it is, fills at the estimated price if the book has not moved.',
+      body: OrderPreviewRequest,
+      response: { 200: OrderPreviewResponse, ...errorResponses(400, 401, 404, 422) },
+    },
+  }, async (request, reply) => respond(reply, await previewOrder(context, accountOf(request), request.body), 200, renderPreview));
+}
