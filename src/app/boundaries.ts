@@ -6,7 +6,7 @@
 
 import { nextBoundary } from '../domain/schedule.js';
 import { boundaryBatchSize } from '../domain/limits.js';
-import type { DueBoundary, Tx } from '../store/store.js';
+import type { DueBoundary, DueExpiry, Tx } from '../store/store.js';
 import type { AppContext } from './context.js';
 import { expireOrder } from './orders.js';
 import { runProcurement, runProcurementFor } from './procurements.js';
@@ -14,7 +14,7 @@ import { reconcilePoolSku } from './reconciler.js';
 
 interface DueWork {
   readonly boundaries: readonly DueBoundary[];
-  readonly expiries: readonly { readonly id: string; readonly endAt: number }[];
+  readonly expiries: readonly DueExpiry[];
   readonly runs: readonly { readonly id: string; readonly at: number }[];
 }
 
@@ -43,7 +43,7 @@ export async function processBoundaries(context: AppContext, upTo: number, recon
     const time = reconcileAt(due);
     await context.store.transaction(async (tx) => {
       for (const boundary of work.boundaries) if (boundary.at === due) await processBoundary(context, tx, boundary, time);
-      for (const expiry of work.expiries) if (expiry.endAt === due) await expireOrder(context, tx, expiry.id, time);
+      for (const expiry of work.expiries) if (expiry.endAt === due) await expireOrder(context, tx, expiry.id, time, expiry.instanceSkuId);
       for (const run of work.runs) if (run.at === due) await runProcurement(context, tx, run.id, time);
     });
     processed += times.filter((at) => at === due).length;

@@ -249,7 +249,7 @@ export async function deleteDeployment(context: AppContext, accountId: string, r
     const live = await tx.instances.liveOfDeployment(deployment.id);
     await tx.deployments.softDelete(deployment.id, now);
     await tx.instances.markEnded(live.map((instance) => instance.id), 'terminated', now);
-    if (deployment.procurementId !== null) await removeProcurement(context, tx, deployment.procurementId, now);
+    if (deployment.procurementId !== null) await removeProcurement(context, tx, (await tx.procurements.findByIdForEngine(deployment.procurementId))!, now);
     await reconcilePoolSku(context, tx, deployment.poolId, deployment.instanceSkuId, now);
     await runProcurementFor(context, tx, deployment.poolId, deployment.instanceSkuId, now);
     return null;

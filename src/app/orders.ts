@@ -52,6 +52,7 @@ export function asResting(order: OrderRecord): RestingOrder {
 export async function placeOrder(context: AppContext, tx: Tx, spec: OrderSpec, now: number): Promise<OrderRecord | Failure> {
   const refusal = spec.side === 'buy' ? transferRefusal('destination', spec.pool.name, spec.pool.kind) : transferRefusal('source', spec.pool.name, spec.pool.kind);
   if (refusal !== null) return refusal;
+  await tx.orders.lockBook(spec.sku.id);
   const currentMinute = floorToMinute(now);
   const wanted = clip(windowSchedule(spec), currentMinute, null);
   const nodeSeconds = totalNodeSeconds(wanted);
@@ -162,8 +163,9 @@ async function firstUnheldSell(tx: Tx, order: OrderRecord, trades: readonly Trad
     if (sell.id === order.id) continue;
     const total = add(owed.get(sell.poolId) ?? emptySchedule, trade.schedule);
     owed.set(sell.poolId, total);
-    const balance = await tx.allocation.balanceOf(sell.poolId, sell.instanceSkuId);
-    if (shortfall(balance?.schedule ?? emptySchedule, total, currentMinute) !== null) return sell;
+    // Locked: a transfer out of the pool must not slip in between this check and the fill.
+    const [balance] = await tx.allocation.lockBalances([{ poolId: sell.poolId, instanceSkuId: sell.instanceSkuId }]);
+    if (shortfall(balance!.schedule, total, currentMinute) !== null) return sell;
   }
   return null;
 }
@@ -364,6 +366,7 @@ export async function cancelOrder(context: AppContext, accountId: string, refere
   return context.store.transaction(async (tx) => {
     const found = await findOrder(tx, accountId, reference);
     if (isFailure(found)) return found;
+    await tx.orders.lockBook(found.instanceSkuId);
     const order = (await tx.orders.findByIdForEngine(found.id))!;
     if (!isResting(order.status)) return fail('order_not_cancellable', `Order ${order.id} is ${order.status}: it cannot be cancelled`);
     await closeOrder(context, tx, order, 'cancelled', now);
@@ -372,7 +375,8 @@ export async function cancelOrder(context: AppContext, accountId: string, refere
 }
 
 /** Cancels a resting order whose end has come (the engine calls this at its end). */
-export async function expireOrder(context: AppContext, tx: Tx, orderId: string, at: number): Promise<void> {
+export async function expireOrder(context: AppContext, tx: Tx, orderId: string, at: number, instanceSkuId: string): Promise<void> {
+  await tx.orders.lockBook(instanceSkuId);
   const order = await tx.orders.findByIdForEngine(orderId);
   if (order === undefined || !isResting(order.status) || order.endAt > at) return;
   await closeOrder(context, tx, order, 'cancelled', at);

@@ -58,6 +58,7 @@ async function cancelRestingOrders(context: AppContext, tx: Tx, procurementId: s
 export async function runProcurement(context: AppContext, tx: Tx, procurementId: string, at: number): Promise<void> {
   const procurement = await tx.procurements.findByIdForEngine(procurementId);
   if (procurement === undefined) return;
+  await tx.orders.lockBook(procurement.instanceSkuId);
   await cancelRestingOrders(context, tx, procurement.id, at);
   if (!procurement.enabled) {
     await tx.procurements.update(procurement.id, { statusState: 'info', statusMessage: 'Disabled: no orders are placed.', nextRunAt: null, updatedAt: at });
@@ -269,9 +270,10 @@ export async function patchProcurement(context: AppContext, accountId: string, r
 }
 
 /** Deletes a procurement in the caller's transaction; its resting orders are cancelled. */
-export async function removeProcurement(context: AppContext, tx: Tx, procurementId: string, now: number): Promise<void> {
-  await cancelRestingOrders(context, tx, procurementId, now);
-  await tx.procurements.softDelete(procurementId, now);
+export async function removeProcurement(context: AppContext, tx: Tx, procurement: ProcurementRecord, now: number): Promise<void> {
+  await tx.orders.lockBook(procurement.instanceSkuId);
+  await cancelRestingOrders(context, tx, procurement.id, now);
+  await tx.procurements.softDelete(procurement.id, now);
 }
 
 export async function deleteProcurement(context: AppContext, accountId: string, reference: string): Promise<null | Failure> {
@@ -281,7 +283,7 @@ export async function deleteProcurement(context: AppContext, accountId: string, 
     if (isFailure(procurement)) return procurement;
     const refusal = await managedRefusal(tx, procurement);
     if (refusal !== null) return refusal;
-    await removeProcurement(context, tx, procurement.id, now);
+    await removeProcurement(context, tx, procurement, now);
     return null;
   });
 }

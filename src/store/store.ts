@@ -320,6 +320,12 @@ export interface OrderListFilter {
   readonly sort: OrderSort;
 }
 
+export interface DueExpiry {
+  readonly id: string;
+  readonly instanceSkuId: string;
+  readonly endAt: number;
+}
+
 /** Which resting orders a book read wants: one side of one or more SKUs, overlapping a window. */
 export interface BookQuery {
   readonly instanceSkuIds: readonly string[];
@@ -558,6 +564,12 @@ export interface InstanceRepository {
 }
 
 export interface OrderRepository {
+  /**
+   * Takes one SKU's book for the rest of the transaction: whatever places, matches, cancels or
+   * expires that SKU's orders takes it first, so that a match never reads resting orders another
+   * transaction is changing. Matching is serial per SKU, as in a real exchange.
+   */
+  lockBook(instanceSkuId: string): Promise<void>;
   insert(order: Omit<OrderRecord, 'seq'>): Promise<void>;
   findById(accountId: string, id: string): Promise<OrderView | undefined>;
   findByIdForEngine(id: string): Promise<OrderRecord | undefined>;
@@ -566,7 +578,7 @@ export interface OrderRepository {
   resting(query: BookQuery, limit: number, offset: number): Promise<OrderRecord[]>;
   update(id: string, changes: OrderChanges): Promise<void>;
   /** Resting orders whose end is at or before `upTo`, earliest first. */
-  dueExpiries(upTo: number, limit: number): Promise<{ readonly id: string; readonly endAt: number }[]>;
+  dueExpiries(upTo: number, limit: number): Promise<DueExpiry[]>;
   restingOfProcurement(procurementId: string): Promise<OrderRecord[]>;
   countRestingInPool(poolId: string): Promise<number>;
   /** What open buy orders hold, summed per account, for audits. */

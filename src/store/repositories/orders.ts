@@ -5,7 +5,7 @@ import type { PageRequest } from '../../domain/pagination.js';
 import type { Database } from '../database.js';
 import type { DialectAdapter } from '../kysely-store.js';
 import type { OrderStatus } from '../../domain/orders.js';
-import type { BookQuery, OrderChanges, OrderListFilter, OrderRecord, OrderRepository, OrderSide, OrderView } from '../store.js';
+import type { BookQuery, DueExpiry, OrderChanges, OrderListFilter, OrderRecord, OrderRepository, OrderSide, OrderView } from '../store.js';
 import { decodeSchedule, encodeSchedule } from './schedules.js';
 
 const restingStatuses: OrderStatus[] = ['standing', 'partially_filled'];
@@ -96,6 +96,12 @@ export class SqlOrderRepository implements OrderRepository {
     return row === undefined ? undefined : toView(row);
   }
 
+  async lockBook(instanceSkuId: string): Promise<void> {
+    // SQLite runs one write transaction at a time: the book is already its own.
+    if (!this.adapter.supportsRowLocks) return;
+    await this.trx.selectFrom('instance_skus').select('id').where('id', '=', instanceSkuId).forUpdate().execute();
+  }
+
   async findByIdForEngine(id: string): Promise<OrderRecord | undefined> {
     let query = this.trx.selectFrom('orders').selectAll().where('id', '=', id);
     if (this.adapter.supportsRowLocks) query = query.forUpdate();
@@ -168,17 +174,17 @@ export class SqlOrderRepository implements OrderRepository {
     await this.trx.updateTable('orders').set(set as never).where('id', '=', id).execute();
   }
 
-  async dueExpiries(upTo: number, limit: number): Promise<{ readonly id: string; readonly endAt: number }[]> {
+  async dueExpiries(upTo: number, limit: number): Promise<DueExpiry[]> {
     const rows = await this.trx
       .selectFrom('orders')
-      .select(['id', 'end_at'])
+      .select(['id', 'instance_sku_id', 'end_at'])
       .where('status', 'in', restingStatuses)
       .where('end_at', '<=', upTo)
       .orderBy('end_at')
       .orderBy('seq')
       .limit(limit)
       .execute();
-    return rows.map((row) => ({ id: row.id, endAt: row.end_at }));
+    return rows.map((row) => ({ id: row.id, instanceSkuId: row.instance_sku_id, endAt: row.end_at }));
   }
 
   async restingOfProcurement(procurementId: string): Promise<OrderRecord[]> {
