@@ -54,15 +54,12 @@ async function readBothSides(tx: Tx, skuIds: readonly string[], from: number, to
 export interface BookFrame {
   readonly requirements: Requirements;
   readonly requestedAt: number;
-  /** SKU id → alias, for the summaries the data carries. */
-  readonly skuAliases: ReadonlyMap<string, string>;
 }
 
 /** The SKUs that meet the requirements, and the frame of a book read made now. */
 async function frameOf(tx: Tx, requirements: Requirements, now: number): Promise<{ readonly skuIds: string[]; readonly frame: BookFrame }> {
-  const skus = await tx.instanceSkus.listAll();
-  const skuIds = skus.filter((sku) => meetsRequirements(sku.properties, requirements)).map((sku) => sku.id);
-  return { skuIds, frame: { requirements, requestedAt: now, skuAliases: new Map(skus.map((sku) => [sku.id, sku.alias])) } };
+  const skuIds = (await tx.instanceSkus.listAll()).filter((sku) => meetsRequirements(sku.properties, requirements)).map((sku) => sku.id);
+  return { skuIds, frame: { requirements, requestedAt: now } };
 }
 
 export interface WindowsInput {

@@ -11,13 +11,10 @@ import { type ApiServer, tags } from '../api-server.js';
 import { respond } from '../respond.js';
 import { errorResponses } from '../schemas/errors.js';
 import { DepthQuery, DepthResponse, FillsQuery, FillsResponse, QuoteResponse, WindowQuery, WindowsQuery, WindowsResponse } from '../schemas/orderbook.js';
-import { renderInstanceSkuSummary } from './instance-skus.js';
 
-type Aliases = BookFrame['skuAliases'];
-
-function renderLevel(level: PriceLevel, aliases: Aliases) {
+function renderLevel(level: PriceLevel) {
   return {
-    instance_sku: renderInstanceSkuSummary(level.instanceSkuId, aliases.get(level.instanceSkuId) ?? level.instanceSkuId),
+    instance_sku: level.instanceSkuId,
     dollars_per_node_hour: formatDollars(level.priceMicros),
     allocation_schedule_delta: toRectangles(level.schedule),
   };
@@ -27,16 +24,16 @@ function renderFrame(frame: BookFrame & { readonly startAt: number; readonly end
   return { requirements: requirementsAsMap(frame.requirements), start_at: frame.startAt, end_at: frame.endAt, requested_at: frame.requestedAt };
 }
 
-function renderWindow(window: BookWindow, aliases: Aliases) {
+function renderWindow(window: BookWindow) {
   return {
-    instance_sku: renderInstanceSkuSummary(window.instanceSkuId, aliases.get(window.instanceSkuId) ?? window.instanceSkuId),
+    instance_sku: window.instanceSkuId,
     start_at: window.startAt,
     end_at: window.endAt,
     duration_hours: Math.floor((window.endAt - window.startAt) / 3600),
     total_bid_order_count: window.bidCount,
     total_ask_order_count: window.askCount,
-    best_bid: window.bestBid === null ? null : renderLevel(window.bestBid, aliases),
-    best_ask: window.bestAsk === null ? null : renderLevel(window.bestAsk, aliases),
+    best_bid: window.bestBid === null ? null : renderLevel(window.bestBid),
+    best_ask: window.bestAsk === null ? null : renderLevel(window.bestAsk),
   };
 }
 
@@ -61,7 +58,7 @@ export function registerOrderbookRoutes(app: ApiServer, context: AppContext): vo
       range_end_at: page.rangeEndAt,
       cursor: page.cursor,
       has_more: page.hasMore,
-      data: page.data.map((window) => renderWindow(window, page.skuAliases)),
+      data: page.data.map((window) => renderWindow(window)),
     })));
 
   app.get('/preview/v2/orderbook/quote', {
@@ -70,8 +67,8 @@ export function registerOrderbookRoutes(app: ApiServer, context: AppContext): vo
   }, async (request, reply) =>
     respond(reply, await getQuote(context, request.query), 200, (depth: DepthReading) => ({
       ...renderFrame(depth),
-      best_bid: depth.bids[0] === undefined ? null : renderLevel(depth.bids[0], depth.skuAliases),
-      best_ask: depth.asks[0] === undefined ? null : renderLevel(depth.asks[0], depth.skuAliases),
+      best_bid: depth.bids[0] === undefined ? null : renderLevel(depth.bids[0]),
+      best_ask: depth.asks[0] === undefined ? null : renderLevel(depth.asks[0]),
     })));
 
   app.get('/preview/v2/orderbook/depth', {
@@ -80,8 +77,8 @@ export function registerOrderbookRoutes(app: ApiServer, context: AppContext): vo
   }, async (request, reply) =>
     respond(reply, await getDepth(context, request.query), 200, (depth) => ({
       ...renderFrame(depth),
-      bids: depth.bids.map((level) => renderLevel(level, depth.skuAliases)),
-      asks: depth.asks.map((level) => renderLevel(level, depth.skuAliases)),
+      bids: depth.bids.map(renderLevel),
+      asks: depth.asks.map(renderLevel),
     })));
 
   app.get('/preview/v2/orderbook/fills', {
@@ -94,7 +91,7 @@ export function registerOrderbookRoutes(app: ApiServer, context: AppContext): vo
       cursor: page.cursor,
       has_more: page.has_more,
       data: page.data.map((contract) => ({
-        instance_sku: renderInstanceSkuSummary(contract.instanceSkuId, page.skuAliases.get(contract.instanceSkuId) ?? contract.instanceSkuId),
+        instance_sku: contract.instanceSkuId,
         dollars_per_node_hour: formatDollars(contract.priceMicros),
         allocation_schedule_delta: toRectangles(contract.schedule),
         filled_at: contract.filledAt,

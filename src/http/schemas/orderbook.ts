@@ -2,13 +2,15 @@
 // Anonymous: price levels sum orders per SKU and rate, fills show no participants.
 
 import Type from 'typebox';
-import { DollarsPerNodeHour, InstanceSkuSummary, Nullable, Schedule, UnixEpoch } from './common.js';
+import { DollarsPerNodeHour, IdOf, Nullable, Schedule, UnixEpoch } from './common.js';
 import { Requirements } from './orders.js';
+
+const InstanceSkuId = IdOf('isku');
 
 const RequirementsQuery = Type.Optional(Type.String({ maxLength: 2048, description: 'URL-safe `field[:op]:value` triples joined by `;`, such as `accelerator:h100,h200;zone:richmond`.' }));
 
 export const PriceLevel = Type.Object({
-  instance_sku: InstanceSkuSummary,
+  instance_sku: InstanceSkuId,
   dollars_per_node_hour: DollarsPerNodeHour,
   allocation_schedule_delta: Schedule,
 });
@@ -55,7 +57,7 @@ export const FillsResponse = Type.Object({
   ...Frame,
   cursor: Nullable(Type.String({ pattern: '^mfilc_[A-Za-z0-9_-]+$' })),
   has_more: Type.Boolean(),
-  data: Type.Array(Type.Object({ instance_sku: InstanceSkuSummary, dollars_per_node_hour: DollarsPerNodeHour, allocation_schedule_delta: Schedule, filled_at: UnixEpoch })),
+  data: Type.Array(Type.Object({ instance_sku: InstanceSkuId, dollars_per_node_hour: DollarsPerNodeHour, allocation_schedule_delta: Schedule, filled_at: UnixEpoch })),
 });
 
 export const WindowsResponse = Type.Object({
@@ -67,7 +69,7 @@ export const WindowsResponse = Type.Object({
   has_more: Type.Boolean(),
   data: Type.Array(
     Type.Object({
-      instance_sku: InstanceSkuSummary,
+      instance_sku: InstanceSkuId,
       start_at: UnixEpoch,
       end_at: UnixEpoch,
       duration_hours: Type.Integer(),
