@@ -53,13 +53,21 @@ describe('allot serve', () => {
     const demo = new ApiClient(first.baseUrl, first.demoToken);
     const me = await demo.get('/preview/v2/me');
     expect(me.body.account_id).toBe('demo');
-    // The catalogue, and a provider whose supply is on offer for the coming weeks.
+    // The catalogue, and a provider whose supply is on offer for the coming two weeks, in daily asks.
     const skus = await demo.get('/preview/v2/instance_skus');
     expect(skus.body.data.map((sku: { alias: string }) => sku.alias).sort()).toEqual(['h100-fishermanswharf', 'h100-hayesvalley', 'h100-richmond', 'h200-yerbabuena']);
     const availability = await demo.get('/preview/v2/instance_skus/availability?accelerator=h100&availability_zone=richmond');
     const [supply] = availability.body.data[0].schedule;
     expect(supply.node_count).toBe(64);
-    expect(availability.body.data[0].schedule[1].start_at - supply.start_at).toBe(28 * 24 * 3600);
+    const day = 24 * 3600;
+    expect(availability.body.data[0].schedule[1].start_at).toBe(Math.ceil((supply.start_at + 14 * day) / day) * day);
+    // The demo account has $10,000 and can buy an hour of a node at once.
+    expect((await demo.get('/v1/balances')).body.available_balance_cents).toBe(1_000_000);
+    const pool = await demo.post('/preview/v2/pools', { workspace: 'default', name: 'first' });
+    const preview = await demo.post('/preview/v2/order_preview', { side: 'buy', requirements: { accelerator: ['H100'] }, start_at: supply.start_at + 60, duration_seconds: 3600, node_count: 1, pool: pool.body.id });
+    expect(preview.body.type).toBe('quoted');
+    expect(Number(preview.body.post_order_body.limit_price_dollars_per_node_hour)).toBeGreaterThan(10);
+    expect((await demo.post('/preview/v2/orders', preview.body.post_order_body)).body.status).toBe('filled');
     expect(await first.stop('SIGTERM')).toBe(0);
 
     const second = await startServeProcess(['--db', db]);
