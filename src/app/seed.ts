@@ -13,6 +13,7 @@ import type { AppContext } from './context.js';
 import { grantCredit } from './money.js';
 import { createOrder } from './orders.js';
 import { createPoolForOperator } from './pools.js';
+import { formatDollars } from '../domain/money.js';
 import { floorToMinute } from '../domain/schedule.js';
 
 export const demoAccountId = 'demo';
@@ -36,22 +37,22 @@ const h200 = { accelerator: 'h200', form_factor: 'sxm', num_accelerators: 8, num
  * the interconnect is RoCE or there is no public IPv4. Prices are multiples of $0.06, which the
  * $0.000060 price tick leaves as they are.
  */
-export const demoCatalogue: readonly { readonly sku: RegisterInstanceSkuInput; readonly nodes: number; readonly dollarsPerNodeHour: number }[] = [
-  { sku: { alias: 'h100-richmond', region: 'us-west', availability_zone: 'richmond', rdma_type: 'infiniband', supports_public_ipv4: true, ...h100 }, nodes: 64, dollarsPerNodeHour: 16.2 },
-  { sku: { alias: 'h100-hayesvalley', region: 'us-west', availability_zone: 'hayesvalley', rdma_type: 'infiniband', supports_public_ipv4: false, ...h100 }, nodes: 32, dollarsPerNodeHour: 15.6 },
-  { sku: { alias: 'h100-fishermanswharf', region: 'us-west', availability_zone: 'fishermanswharf', rdma_type: 'roce', supports_public_ipv4: true, ...h100 }, nodes: 16, dollarsPerNodeHour: 14.4 },
-  { sku: { alias: 'h200-yerbabuena', region: 'us-west', availability_zone: 'yerbabuena', rdma_type: 'infiniband', supports_public_ipv4: true, ...h200 }, nodes: 24, dollarsPerNodeHour: 24 },
+export const demoCatalogue: readonly { readonly sku: RegisterInstanceSkuInput; readonly nodes: number; readonly microsPerNodeHour: number }[] = [
+  { sku: { alias: 'h100-richmond', region: 'us-west', availability_zone: 'richmond', rdma_type: 'infiniband', supports_public_ipv4: true, ...h100 }, nodes: 64, microsPerNodeHour: 16_200_000 },
+  { sku: { alias: 'h100-hayesvalley', region: 'us-west', availability_zone: 'hayesvalley', rdma_type: 'infiniband', supports_public_ipv4: false, ...h100 }, nodes: 32, microsPerNodeHour: 15_600_000 },
+  { sku: { alias: 'h100-fishermanswharf', region: 'us-west', availability_zone: 'fishermanswharf', rdma_type: 'roce', supports_public_ipv4: true, ...h100 }, nodes: 16, microsPerNodeHour: 14_400_000 },
+  { sku: { alias: 'h200-yerbabuena', region: 'us-west', availability_zone: 'yerbabuena', rdma_type: 'infiniband', supports_public_ipv4: true, ...h200 }, nodes: 24, microsPerNodeHour: 24_000_000 },
 ];
 
 /**
  * The ask for day `index` (0: today): compute soon costs more, weekends (UTC) less. A multiple
  * of $0.06 whenever the base price is.
  */
-export function demoAskPrice(base: number, index: number, dayStart: number): number {
-  const premium = index === 0 ? 1.2 : index === 1 ? 0.6 : 0;
+export function demoAskMicros(baseMicros: number, index: number, dayStart: number): number {
+  const premium = index === 0 ? 1_200_000 : index === 1 ? 600_000 : 0;
   const weekday = new Date(dayStart * 1000).getUTCDay();
-  const weekend = weekday === 0 || weekday === 6 ? -1.2 : 0;
-  return Math.round((base + premium + weekend) * 100) / 100;
+  const weekend = weekday === 0 || weekday === 6 ? -1_200_000 : 0;
+  return baseMicros + premium + weekend;
 }
 
 /** The provider's daily asks: the rest of today, then whole UTC days, for `askDays` days. */
@@ -78,7 +79,7 @@ export async function seedDemo(context: AppContext): Promise<DemoSeed | null | F
   const provider = await createAccount(context, { name: 'Demo Provider', id: providerAccountId });
   if (isFailure(provider)) return provider;
   const start = floorToMinute(context.clock.now());
-  for (const { sku, nodes, dollarsPerNodeHour } of demoCatalogue) {
+  for (const { sku, nodes, microsPerNodeHour } of demoCatalogue) {
     const registered = await registerInstanceSku(context, sku);
     if (isFailure(registered)) return registered;
     const pool = await createPoolForOperator(context, { account: providerAccountId, name: `supply-${sku.alias}`, kind: 'originating' });
@@ -99,7 +100,7 @@ export async function seedDemo(context: AppContext): Promise<DemoSeed | null | F
           side: 'sell',
           instance_sku: registered.id,
           allocation_schedule_delta: [{ start_at: startAt, end_at: endAt, node_count: nodes }],
-          limit_price_dollars_per_node_hour: demoAskPrice(dollarsPerNodeHour, index, startAt).toFixed(2),
+          limit_price_dollars_per_node_hour: formatDollars(demoAskMicros(microsPerNodeHour, index, startAt)),
           allow_standing: true,
           allow_partial: true,
         },

@@ -98,7 +98,7 @@ describe.each(testDialects)('order book on %s', (dialect) => {
         [richmond, 0, 2 * hour, 3, 2],
         [hayes, 0, 2 * hour, 0, 1],
         [richmond, 2 * hour, 4 * hour, 0, 1],
-      ].sort((a, b) => (a[1] as number) - (b[1] as number) || (a[0] as string).localeCompare(b[0] as string)),
+      ].sort((a, b) => (a[1] as number) - (b[1] as number) || (a[0]! < b[0]! ? -1 : 1)),
     );
     const first = windows.body.data.find((window: any) => window.instance_sku === richmond && window.start_at === start);
     expect(first).toMatchObject({ duration_hours: 2, best_bid: { dollars_per_node_hour: '12.000000' }, best_ask: { dollars_per_node_hour: '15.000000' } });

@@ -55,8 +55,12 @@ describe('placement', () => {
         const decision = place(instances, allocation);
         const running = instances.filter((instance) => instance.status === 'running').sort(compareKeepOrder);
         if (running.length <= allocation) return;
-        expect(new Set(decision.terminate)).toEqual(new Set(running.slice(allocation).map((instance) => instance.id)));
-        expect(decision.start).toEqual([]);
+        const dropped = running.slice(allocation).map((instance) => instance.id);
+        expect(decision.terminate.slice(0, dropped.length)).toEqual(dropped);
+        // Beyond those, only a running yield instance ends, each to give way to one that starts.
+        const gaveWay = decision.terminate.slice(dropped.length);
+        expect(gaveWay.every((id) => instances.find((instance) => instance.id === id)!.priority === 'yield')).toBe(true);
+        expect(decision.start).toHaveLength(gaveWay.length);
       }),
     );
   });
@@ -87,6 +91,15 @@ describe('placement', () => {
     ];
     expect(place(instances, 2)).toEqual({ start: ['inst_b', 'inst_c'], terminate: [] });
     expect(place(instances, 0)).toEqual({ start: [], terminate: [] });
+  });
+
+  it('drops the last yield instance, then lets the other give way to a waiting higher priority', () => {
+    const instances: Placeable[] = [
+      { id: 'inst_00', priority: 'yield', createdAt: 0, status: 'running' },
+      { id: 'inst_01', priority: 'preferred', createdAt: 0, status: 'awaiting_allocation' },
+      { id: 'inst_02', priority: 'yield', createdAt: 0, status: 'running' },
+    ];
+    expect(place(instances, 1)).toEqual({ start: ['inst_01'], terminate: ['inst_02', 'inst_00'] });
   });
 });
 

@@ -13,8 +13,9 @@ import { migrate } from '../migrator.js';
 const poolSize = 10;
 /** Key of the advisory lock that serializes migrations across processes ("allot" in ASCII). */
 const migrationLockKey = 0x616c6c6f74;
-/** Key of the advisory lock the leader of time-driven work holds ("allotL"). */
-const leaderLockKey = 0x616c6c6f744c;
+/** First key of the advisory lock the leader of time-driven work holds ("alL"); the second is the
+ * schema's hash, so that allot deployments in different schemas of one database each have a leader. */
+const leaderLockClass = 0x616c4c;
 
 const int8Oid = 20;
 const numericOid = 1700;
@@ -35,14 +36,20 @@ export async function openPostgresStore(url: string, now: number, options: Postg
     },
     ...(options.schema === undefined ? {} : { options: `-c search_path=${options.schema}` }),
   });
-  if (options.schema !== undefined) await pool.query(`CREATE SCHEMA IF NOT EXISTS "${options.schema}"`);
+  if (options.schema !== undefined) {
+    // IF NOT EXISTS is not atomic: processes starting together may race to create it, and all but
+    // one are told it exists, one way or another.
+    await pool.query(`CREATE SCHEMA IF NOT EXISTS "${options.schema}"`).catch((error: unknown) => {
+      if (pgCode(error) !== '23505' && pgCode(error) !== '42P06') throw error;
+    });
+  }
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   // The leader's lock lives as long as a session: one connection kept for it alone.
   let leaderClient: pg.PoolClient | null = null;
   const tryLeadership = async (): Promise<boolean> => {
     try {
       if (leaderClient === null) leaderClient = await pool.connect();
-      const result = await leaderClient.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1) AS locked', [leaderLockKey]);
+      const result = await leaderClient.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1, hashtext(current_schema())) AS locked', [leaderLockClass]);
       return result.rows[0]!.locked;
     } catch {
       leaderClient?.release(true);
