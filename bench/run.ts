@@ -3,6 +3,7 @@
 
 import { benchAdvance } from './advance.js';
 import { benchGetPool } from './http-get-pool.js';
+import { benchMarket } from './market.js';
 import { benchScheduleAlgebra } from './schedule.js';
 import { benchTransfers } from './transfers.js';
 
@@ -15,6 +16,7 @@ const sections: [string, () => Promise<string[]>][] = [
   ['transfers', () => benchTransfers(seconds, postgresUrl)],
   ['schedule', () => benchScheduleAlgebra()],
   ['advance', () => benchAdvance()],
+  ['market', () => benchMarket(seconds, postgresUrl)],
 ];
 
 for (const [name, bench] of sections) {

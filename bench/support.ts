@@ -1,7 +1,9 @@
-// Shared pieces of the benchmarks: load generation with autocannon and child processes.
+// Shared pieces of the benchmarks: load generation with autocannon, child processes, and scratch
+// PostgreSQL schemas.
 
 import { type ChildProcess, spawn } from 'node:child_process';
 import autocannon from 'autocannon';
+import pg from 'pg';
 
 export interface LoadResult {
   readonly requestsPerSecond: number;
@@ -66,4 +68,22 @@ export async function startChild(args: readonly string[], env: Record<string, st
 
 export function formatRate(value: number): string {
   return Math.round(value).toLocaleString('en-US');
+}
+
+/** Runs `work` in a fresh PostgreSQL schema, dropped afterwards. */
+export async function withSchema<T>(url: string, name: string, work: (schema: string) => Promise<T>): Promise<T> {
+  const admin = new pg.Client({ connectionString: url });
+  await admin.connect();
+  await admin.query(`DROP SCHEMA IF EXISTS "${name}" CASCADE; CREATE SCHEMA "${name}"`);
+  try {
+    return await work(name);
+  } finally {
+    await admin.query(`DROP SCHEMA IF EXISTS "${name}" CASCADE`);
+    await admin.end();
+  }
+}
+
+/** A PostgreSQL URL whose connections use `schema`. */
+export function urlWithSchema(url: string, schema: string): string {
+  return `${url}?options=-c%20search_path%3D${schema}`;
 }

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import BetterSqlite3 from 'better-sqlite3';
 import pg from 'pg';
-import { formatRate, load, startChild } from './support.js';
+import { formatRate, load, startChild, urlWithSchema, withSchema } from './support.js';
 
 const allotBin = fileURLToPath(new URL('../bin/allot.js', import.meta.url));
 const operatorToken = 'bench-operator';
@@ -82,18 +82,6 @@ async function postgresRawRate(url: string, schema: string, seconds: number): Pr
   return count / seconds;
 }
 
-async function withSchema<T>(url: string, name: string, work: (schema: string) => Promise<T>): Promise<T> {
-  const admin = new pg.Client({ connectionString: url });
-  await admin.connect();
-  await admin.query(`DROP SCHEMA IF EXISTS "${name}" CASCADE; CREATE SCHEMA "${name}"`);
-  try {
-    return await work(name);
-  } finally {
-    await admin.query(`DROP SCHEMA IF EXISTS "${name}" CASCADE`);
-    await admin.end();
-  }
-}
-
 export async function benchTransfers(seconds: number, postgresUrl: string | undefined): Promise<string[]> {
   const lines = ['pool transfers committed per second (HTTP, 16 connections) beside a raw two-row transaction on the same engine'];
   const directory = mkdtempSync(join(tmpdir(), 'allot-bench-transfers-'));
@@ -108,7 +96,7 @@ export async function benchTransfers(seconds: number, postgresUrl: string | unde
     lines.push('  PostgreSQL: skipped (set ALLOT_TEST_POSTGRES_URL)');
     return lines;
   }
-  const http = await withSchema(postgresUrl, 'allot_bench_http', (schema) => transfersThroughHttp(`${postgresUrl}?options=-c%20search_path%3D${schema}`, seconds));
+  const http = await withSchema(postgresUrl, 'allot_bench_http', (schema) => transfersThroughHttp(urlWithSchema(postgresUrl, schema), seconds));
   const raw = await withSchema(postgresUrl, 'allot_bench_raw', (schema) => postgresRawRate(postgresUrl, schema, seconds));
   lines.push(`  PostgreSQL: ${formatRate(http)} transfers/s   raw ${formatRate(raw)} tx/s   ratio ${(http / raw).toFixed(2)}`);
   return lines;

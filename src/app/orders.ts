@@ -21,8 +21,9 @@ import { ledgerKeys, moveMoney, recordTransaction } from './money.js';
 import { resolvePool } from './pools.js';
 import { resolveWorkspace } from './workspaces.js';
 
-/** Resting orders read per round while an order is matched. */
-const bookBatchSize = 200;
+/** Resting orders read in the first round while an order is matched; each later round reads twice as many, up to the last. */
+const bookBatchFirst = 16;
+const bookBatchLast = 512;
 
 /** What to place: everything a new order needs, however it was asked for. */
 export interface OrderSpec {
@@ -124,12 +125,14 @@ async function findTrades(tx: Tx, order: OrderRecord, now: number): Promise<Trad
   const query = { instanceSkuIds: [order.instanceSkuId], side: order.side === 'buy' ? ('sell' as const) : ('buy' as const), priceBound: order.limitMicros, overlapsFrom: Math.max(order.startAt, currentMinute), overlapsTo: order.endAt };
   const trades: Trade[] = [];
   let need = order.remaining;
-  for (let offset = 0; ; offset += bookBatchSize) {
-    const batch = (await tx.orders.resting(query, bookBatchSize, offset)).filter((resting) => resting.accountId !== order.accountId || resting.poolId !== order.poolId);
+  // Most orders fill from the first few levels: read a few first, more only when they do not.
+  for (let offset = 0, size = bookBatchFirst; ; offset += size, size = Math.min(size * 2, bookBatchLast)) {
+    const read = await tx.orders.resting(query, size, offset);
+    const batch = read.filter((resting) => resting.accountId !== order.accountId || resting.poolId !== order.poolId);
     const found = match({ ...incoming, wanted: need }, batch.map(asResting), currentMinute);
     trades.push(...found);
     for (const trade of found) need = subtract(need, trade.schedule);
-    if (isEmpty(clip(need, currentMinute, null)) || batch.length < bookBatchSize) break;
+    if (isEmpty(clip(need, currentMinute, null)) || read.length < size) break;
   }
   if (!order.allowPartial && !isEmpty(clip(need, currentMinute, null))) return [];
   return trades;
