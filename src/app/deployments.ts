@@ -14,11 +14,10 @@ import type { DeploymentView, ProcurementView, Tx, WorkspaceRecord } from '../st
 import { findInstanceSku } from './allocation.js';
 import { type AppContext, newId, newName } from './context.js';
 import { resolveInstanceTemplate } from './instance-templates.js';
-import { resolvePool } from './pools.js';
+import { resolvePool, resolvePoolFilter } from './pools.js';
 import { changeProcurement, insertProcurement, removeProcurement, runProcurementFor } from './procurements.js';
 import { maintainDeployment, reconcilePoolSku } from './reconciler.js';
 import { resolveScoped } from './references.js';
-import { resolveWorkspace } from './workspaces.js';
 
 /** How far ahead a spot deployment buys: the coming hour, renewed every hour. */
 export const spotWindowMinutes = 60;
@@ -166,19 +165,9 @@ export async function listDeployments(context: AppContext, accountId: string, in
   const page = parsePageQuery(cursorPrefixes.deployments, input);
   if (isFailure(page)) return page;
   return context.store.read(async (tx) => {
-    let workspace: WorkspaceRecord | undefined;
-    if (input.workspace !== undefined) {
-      const resolved = await resolveWorkspace(tx, accountId, input.workspace);
-      if (isFailure(resolved)) return resolved;
-      workspace = resolved;
-    }
-    let poolId: string | null = null;
-    if (input.pool !== undefined) {
-      const pool = await resolvePool(tx, accountId, input.pool, workspace);
-      if (isFailure(pool)) return pool;
-      poolId = pool.id;
-    }
-    const rows = await tx.deployments.list({ accountId, workspaceId: workspace?.id ?? null, poolId }, page);
+    const scope = await resolvePoolFilter(tx, accountId, input);
+    if (isFailure(scope)) return scope;
+    const rows = await tx.deployments.list({ accountId, ...scope }, page);
     const deployments = toPage(cursorPrefixes.deployments, page, rows);
     const data: DeploymentReading[] = [];
     for (const deployment of deployments.data) data.push(await readDeployment(tx, deployment));

@@ -11,7 +11,7 @@ import type { InstanceTemplateView, Tx, WorkspaceRecord } from '../store/store.j
 import { type AppContext, newId, newName } from './context.js';
 import { resolveImage } from './images.js';
 import { resolveScoped } from './references.js';
-import { resolveWorkspace } from './workspaces.js';
+import { resolveWorkspace, resolveWorkspaceFilter } from './workspaces.js';
 
 function templateNotFound(reference: string): Failure {
   return fail('instance_template_not_found', `No instance template "${reference}"`);
@@ -67,12 +67,8 @@ export async function listInstanceTemplates(
   const page = parsePageQuery(cursorPrefixes.instanceTemplates, input);
   if (isFailure(page)) return page;
   return context.store.read(async (tx) => {
-    let workspace: WorkspaceRecord | undefined;
-    if (input.workspace !== undefined) {
-      const resolved = await resolveWorkspace(tx, accountId, input.workspace);
-      if (isFailure(resolved)) return resolved;
-      workspace = resolved;
-    }
+    const workspace = await resolveWorkspaceFilter(tx, accountId, input.workspace);
+    if (isFailure(workspace)) return workspace;
     let ids: string[] | null = null;
     if (input.id !== undefined && input.id.length > 0) {
       ids = [];

@@ -22,7 +22,7 @@ import { resolvePool } from './pools.js';
 import { runProcurementFor } from './procurements.js';
 import { maintainDeployment, insertInstance, reconcilePoolSku } from './reconciler.js';
 import { resolveScoped } from './references.js';
-import { resolveWorkspace } from './workspaces.js';
+import { resolveWorkspaceFilter } from './workspaces.js';
 
 const firewallIdPattern = /^frwl_[0-9a-zA-Z_-]{1,21}$/;
 const firewallPathPattern = /^sfc:firewall:[a-zA-Z0-9._-]+(:[a-zA-Z0-9._-]+){2}$/;
@@ -199,12 +199,8 @@ export async function listInstances(context: AppContext, accountId: string, inpu
   if (isFailure(tags)) return tags;
   const now = context.clock.now();
   return context.store.read(async (tx) => {
-    let workspace: WorkspaceRecord | undefined;
-    if (input.workspace !== undefined) {
-      const resolved = await resolveWorkspace(tx, accountId, input.workspace);
-      if (isFailure(resolved)) return resolved;
-      workspace = resolved;
-    }
+    const workspace = await resolveWorkspaceFilter(tx, accountId, input.workspace);
+    if (isFailure(workspace)) return workspace;
     const resolveAll = async <T>(references: readonly string[] | undefined, resolve: (reference: string) => Promise<T | Failure>, idOf: (found: T) => string) => {
       if (references === undefined || references.length === 0) return null;
       const ids: string[] = [];

@@ -18,27 +18,18 @@ import { findInstanceSku, moveAllocation } from './allocation.js';
 import { type AppContext, newId } from './context.js';
 import { runIdempotent } from './idempotency.js';
 import { ledgerKeys, moveMoney, recordTransaction } from './money.js';
-import { resolvePool } from './pools.js';
-import { resolveWorkspace } from './workspaces.js';
+import { resolvePool, resolvePoolFilter } from './pools.js';
+import { resolveProcurement } from './procurements.js';
 
 /** Resting orders read in the first round while an order is matched; each later round reads twice as many, up to the last. */
 const bookBatchFirst = 16;
 const bookBatchLast = 512;
 
 /** What to place: everything a new order needs, however it was asked for. */
-export interface OrderSpec {
-  readonly accountId: string;
+export interface OrderSpec
+  extends Pick<OrderRecord, 'accountId' | 'side' | 'startAt' | 'endAt' | 'nodeCount' | 'limitMicros' | 'allowStanding' | 'allowPartial' | 'procurementId' | 'createdBy'> {
   readonly pool: PoolView;
   readonly sku: InstanceSkuRecord;
-  readonly side: OrderSide;
-  readonly startAt: number;
-  readonly endAt: number;
-  readonly nodeCount: number;
-  readonly limitMicros: number;
-  readonly allowStanding: boolean;
-  readonly allowPartial: boolean;
-  readonly procurementId: string | null;
-  readonly createdBy: string | null;
 }
 
 /** A resting order as the matcher sees it. */
@@ -323,37 +314,22 @@ export async function listOrders(context: AppContext, accountId: string, input: 
   const page = parsePageQuery(cursorPrefixes.orders, input);
   if (isFailure(page)) return page;
   return context.store.read(async (tx) => {
-    let workspaceId: string | null = null;
-    if (input.workspace !== undefined) {
-      const workspace = await resolveWorkspace(tx, accountId, input.workspace);
-      if (isFailure(workspace)) return workspace;
-      workspaceId = workspace.id;
-    }
-    let poolId: string | null = null;
-    if (input.pool !== undefined) {
-      const pool = await resolvePool(tx, accountId, input.pool);
-      if (isFailure(pool)) return pool;
-      poolId = pool.id;
-    }
-    let procurementId: string | null = null;
-    if (input.procurement !== undefined) {
-      const procurement = parseId('procurement', input.procurement);
-      const found = procurement === null ? undefined : await tx.procurements.findById(accountId, procurement);
-      if (found === undefined) return fail('procurement_not_found', `No procurement "${input.procurement}"`);
-      procurementId = found.id;
-    }
+    // The pool names its workspace: with a pool, the workspace is ignored.
+    const scope = await resolvePoolFilter(tx, accountId, input.pool === undefined ? { workspace: input.workspace } : { pool: input.pool });
+    if (isFailure(scope)) return scope;
+    const procurement = input.procurement === undefined ? null : await resolveProcurement(tx, accountId, input.procurement);
+    if (isFailure(procurement)) return procurement;
     const ids = input.id === undefined || input.id.length === 0 ? null : input.id.map((id) => parseId('order', id)).filter((id): id is string => id !== null);
     const rows = await tx.orders.list(
       {
         accountId,
         ids,
-        poolId,
-        workspaceId,
+        ...scope,
         side: input.side ?? null,
         statuses: input.status === undefined || input.status.length === 0 ? null : input.status,
         createdAfter: input.created_after ?? null,
         createdBefore: input.created_before ?? null,
-        procurementId,
+        procurementId: procurement?.id ?? null,
         sort: input.sort_by ?? '-created_at',
       },
       page,

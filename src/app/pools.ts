@@ -11,7 +11,7 @@ import { type Tags, parseTagFilter } from '../domain/tags.js';
 import type { PoolView, Tx, WorkspaceRecord } from '../store/store.js';
 import { type AppContext, newId, newName } from './context.js';
 import { resolveScoped } from './references.js';
-import { resolveWorkspace } from './workspaces.js';
+import { resolveWorkspace, resolveWorkspaceFilter } from './workspaces.js';
 
 function poolNotFound(reference: string): Failure {
   return fail('pool_not_found', `No pool "${reference}"`);
@@ -28,6 +28,15 @@ export async function resolvePool(tx: Tx, accountId: string, reference: string, 
     byName: (workspaceId, name) => tx.pools.findByName(workspaceId, name),
   }, workspace);
   return pool ?? poolNotFound(reference);
+}
+
+/** The workspace and pool a list of what runs on pools is narrowed to; the pool is looked up in the workspace. */
+export async function resolvePoolFilter(tx: Tx, accountId: string, input: { readonly workspace?: string | undefined; readonly pool?: string | undefined }): Promise<{ readonly workspaceId: string | null; readonly poolId: string | null } | Failure> {
+  const workspace = await resolveWorkspaceFilter(tx, accountId, input.workspace);
+  if (isFailure(workspace)) return workspace;
+  const pool = input.pool === undefined ? undefined : await resolvePool(tx, accountId, input.pool, workspace);
+  if (isFailure(pool)) return pool;
+  return { workspaceId: workspace?.id ?? null, poolId: pool?.id ?? null };
 }
 
 /** A pool with its allocation (shown from `from` on) and the automations that target it. */
@@ -114,12 +123,8 @@ export async function listPools(context: AppContext, accountId: string, input: L
   if (isFailure(tags)) return tags;
   const from = scheduleViewStart(context.clock.now(), input.schedule_history_minutes ?? 0);
   return context.store.read(async (tx) => {
-    let workspace: WorkspaceRecord | undefined;
-    if (input.workspace !== undefined) {
-      const resolved = await resolveWorkspace(tx, accountId, input.workspace);
-      if (isFailure(resolved)) return resolved;
-      workspace = resolved;
-    }
+    const workspace = await resolveWorkspaceFilter(tx, accountId, input.workspace);
+    if (isFailure(workspace)) return workspace;
     let ids: string[] | null = null;
     if (input.id !== undefined && input.id.length > 0) {
       ids = [];

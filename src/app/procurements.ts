@@ -18,9 +18,8 @@ import type { ProcurementRecord, ProcurementView, Tx, WorkspaceRecord } from '..
 import { findInstanceSku } from './allocation.js';
 import { type AppContext, newId, newName } from './context.js';
 import { closeOrder, placeOrder } from './orders.js';
-import { resolvePool } from './pools.js';
+import { resolvePool, resolvePoolFilter } from './pools.js';
 import { resolveScoped } from './references.js';
-import { resolveWorkspace } from './workspaces.js';
 
 const hourSeconds = 3600;
 
@@ -28,10 +27,12 @@ function procurementNotFound(reference: string): Failure {
   return fail('procurement_not_found', `No procurement "${reference}"`);
 }
 
-/** Refuses changes to a spot deployment's procurement: the deployment is what the user changes. */
-async function managedRefusal(tx: Tx, procurement: ProcurementView): Promise<Failure | null> {
+/** A procurement the account may change itself: not a spot deployment's, which changes through the deployment. */
+async function resolveChangeableProcurement(tx: Tx, accountId: string, reference: string): Promise<ProcurementView | Failure> {
+  const procurement = await resolveProcurement(tx, accountId, reference);
+  if (isFailure(procurement)) return procurement;
   const deployment = await tx.deployments.findByProcurement(procurement.id);
-  if (deployment === undefined) return null;
+  if (deployment === undefined) return procurement;
   return fail('automation_conflict', `Procurement "${procurement.name}" belongs to spot deployment "${deployment.name}" (${deployment.id}); change or delete the deployment instead`);
 }
 
@@ -194,19 +195,9 @@ export async function listProcurements(context: AppContext, accountId: string, i
   const page = parsePageQuery(cursorPrefixes.procurements, input);
   if (isFailure(page)) return page;
   return context.store.read(async (tx) => {
-    let workspace: WorkspaceRecord | undefined;
-    if (input.workspace !== undefined) {
-      const resolved = await resolveWorkspace(tx, accountId, input.workspace);
-      if (isFailure(resolved)) return resolved;
-      workspace = resolved;
-    }
-    let poolId: string | null = null;
-    if (input.pool !== undefined) {
-      const pool = await resolvePool(tx, accountId, input.pool, workspace);
-      if (isFailure(pool)) return pool;
-      poolId = pool.id;
-    }
-    const rows = await tx.procurements.list({ accountId, workspaceId: workspace?.id ?? null, poolId }, page);
+    const scope = await resolvePoolFilter(tx, accountId, input);
+    if (isFailure(scope)) return scope;
+    const rows = await tx.procurements.list({ accountId, ...scope }, page);
     return toPage(cursorPrefixes.procurements, page, rows);
   });
 }
@@ -261,10 +252,8 @@ export async function changeProcurement(context: AppContext, tx: Tx, procurement
 export async function patchProcurement(context: AppContext, accountId: string, reference: string, input: PatchProcurementInput): Promise<ProcurementView | Failure> {
   const now = context.clock.now();
   return context.store.transaction(async (tx) => {
-    const procurement = await resolveProcurement(tx, accountId, reference);
+    const procurement = await resolveChangeableProcurement(tx, accountId, reference);
     if (isFailure(procurement)) return procurement;
-    const refusal = await managedRefusal(tx, procurement);
-    if (refusal !== null) return refusal;
     return changeProcurement(context, tx, procurement, input, now);
   });
 }
@@ -279,10 +268,8 @@ export async function removeProcurement(context: AppContext, tx: Tx, procurement
 export async function deleteProcurement(context: AppContext, accountId: string, reference: string): Promise<null | Failure> {
   const now = context.clock.now();
   return context.store.transaction(async (tx) => {
-    const procurement = await resolveProcurement(tx, accountId, reference);
+    const procurement = await resolveChangeableProcurement(tx, accountId, reference);
     if (isFailure(procurement)) return procurement;
-    const refusal = await managedRefusal(tx, procurement);
-    if (refusal !== null) return refusal;
     await removeProcurement(context, tx, procurement, now);
     return null;
   });

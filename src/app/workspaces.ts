@@ -23,6 +23,11 @@ export async function resolveWorkspace(tx: Tx, accountId: string, reference: str
   return workspace ?? workspaceNotFound(reference);
 }
 
+/** The workspace a list is narrowed to, when the request names one. */
+export async function resolveWorkspaceFilter(tx: Tx, accountId: string, reference: string | undefined): Promise<WorkspaceRecord | undefined | Failure> {
+  return reference === undefined ? undefined : resolveWorkspace(tx, accountId, reference);
+}
+
 function nameTaken(name: string): Failure {
   return fail('name_taken', `A workspace named "${name}" already exists`);
 }
