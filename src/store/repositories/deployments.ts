@@ -6,7 +6,13 @@ import type { Database } from '../database.js';
 import type { DialectAdapter } from '../kysely-store.js';
 import type { DeploymentKind, DeploymentListFilter, DeploymentRepository, DeploymentSummary, DeploymentView, NamedWrite } from '../store.js';
 import { pageBySeq } from './paging.js';
+import { preparedQuery } from './prepared.js';
 import { guardName } from './workspaces.js';
+
+/** A pool's live deployments, on every read of a pool. */
+const activeInPool = preparedQuery(1, (db, poolId: string) =>
+  db.selectFrom('deployments').select(['pool_id', 'instance_sku_id', 'kind', 'id', 'name']).where('pool_id', '=', poolId).where('deleted_at', 'is', null).orderBy('seq'),
+);
 
 function deploymentViews(db: Kysely<Database>) {
   return db
@@ -112,13 +118,10 @@ export class SqlDeploymentRepository implements DeploymentRepository {
 
   async activeInPools(poolIds: readonly string[]): Promise<DeploymentSummary[]> {
     if (poolIds.length === 0) return [];
-    const rows = await this.trx
-      .selectFrom('deployments')
-      .select(['pool_id', 'instance_sku_id', 'kind', 'id', 'name'])
-      .where('pool_id', 'in', poolIds)
-      .where('deleted_at', 'is', null)
-      .orderBy('seq')
-      .execute();
+    const rows =
+      poolIds.length === 1
+        ? await activeInPool.execute(this.trx, this.adapter, poolIds[0]!)
+        : await this.trx.selectFrom('deployments').select(['pool_id', 'instance_sku_id', 'kind', 'id', 'name']).where('pool_id', 'in', poolIds).where('deleted_at', 'is', null).orderBy('seq').execute();
     return rows.map((row) => ({ poolId: row.pool_id, instanceSkuId: row.instance_sku_id, kind: row.kind as DeploymentKind, id: row.id, name: row.name }));
   }
 
