@@ -1,4 +1,5 @@
-// Money units, matching (against its rules over random books) and procurement planning.
+// Money units, matching (against its rules and a minute-by-minute model, over random books) and
+// procurement planning.
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -118,6 +119,36 @@ describe('matching', () => {
             }
           }
         }
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('trades what a minute-by-minute model of the book trades', () => {
+    // The model: every schedule as an array of per-minute counts, the book walked in priority
+    // order, each resting order taken minute by minute (partial) or whole (all or nothing).
+    const perMinute = (schedule: Schedule, from: number) => Array.from({ length: minutes }, (_, minute) => (minute < from ? 0 : valueAt(schedule, t + minute * 60)));
+    fc.assert(
+      fc.property(incomingArbitrary, bookArbitrary, (order, book) => {
+        const wanted = rectangle(t + order.start * 60, t + Math.min(minutes, order.start + order.length) * 60, order.count);
+        const need = perMinute(wanted, order.tradableFrom);
+        const modelTrades = new Map<string, number[]>();
+        const compatible = book.filter((resting) => resting.side !== order.side && (order.side === 'buy' ? resting.priceMicrosPerHour <= order.limit : resting.priceMicrosPerHour >= order.limit));
+        for (const resting of [...compatible].sort(comparePriority(order.side))) {
+          const offered = perMinute(resting.remaining, order.tradableFrom);
+          let take: number[];
+          if (resting.allowPartial) take = offered.map((count, minute) => Math.min(count, need[minute]!));
+          else take = offered.every((count, minute) => count <= need[minute]!) ? offered : offered.map(() => 0);
+          if (take.every((count) => count === 0)) continue;
+          take.forEach((count, minute) => (need[minute]! -= count));
+          modelTrades.set(resting.id, take);
+        }
+        if (!order.allowPartial && need.some((count) => count > 0)) modelTrades.clear();
+
+        const trades = match({ side: order.side, limitMicrosPerHour: order.limit, wanted, allowPartial: order.allowPartial }, book, t + order.tradableFrom * 60);
+        expect(new Map(trades.map((trade) => [trade.restingId, perMinute(trade.schedule, 0)]))).toEqual(modelTrades);
+        // Past the window the trades hold nothing.
+        for (const trade of trades) expect(valueAt(trade.schedule, t + minutes * 60)).toBe(0);
       }),
       { numRuns: 500 },
     );
