@@ -98,60 +98,65 @@ export async function createDeployment(context: AppContext, accountId: string, i
   }
   const badTarget = checkTarget(input.target_instance_count);
   if (badTarget !== null) return badTarget;
-  const nameTemplateText = input.instance_name_template ?? defaultNameTemplate;
-  const nameTemplate = parseNameTemplate(nameTemplateText, 'instance_name_template');
+  const nameTemplate = parseNameTemplate(input.instance_name_template ?? defaultNameTemplate, 'instance_name_template');
   if (isFailure(nameTemplate)) return nameTemplate;
   const now = context.clock.now();
-  return context.store.transaction(async (tx) => {
-    const pool = await resolvePool(tx, accountId, input.pool);
-    if (isFailure(pool)) return pool;
-    if (pool.kind === 'originating') return fail('pool_cannot_run_instances', `Pool "${pool.name}" is an originating pool: it sells compute and runs no instances`);
-    const sku = await findInstanceSku(tx, input.instance_sku);
-    if (isFailure(sku)) return sku;
-    const template = await resolveInstanceTemplate(tx, accountId, input.instance_template);
-    if (isFailure(template)) return template;
-    const conflict = await automationConflict(tx, pool.id, sku.id, kind);
-    if (conflict !== null) return conflict;
-    const name = input.name ?? newName(context);
-    const taken = fail('name_taken', `A deployment named "${name}" already exists in workspace "${pool.workspaceName}"`);
-    if ((await tx.deployments.findByName(pool.workspaceId, name)) !== undefined) return taken;
-    const id = newId(context, kind === 'spot' ? 'spotDeployment' : 'deployment');
-    const deployment = {
-      id,
-      kind,
+  return context.store.transaction((tx) => insertDeployment(context, tx, accountId, input, now));
+}
+
+/** Creates a deployment in the caller's transaction (v1 autoreserved nodes make spot deployments too); the input is checked already. */
+export async function insertDeployment(context: AppContext, tx: Tx, accountId: string, input: CreateDeploymentInput, now: number): Promise<DeploymentReading | Failure> {
+  const kind = input.kind ?? 'generic';
+  const maxBuy = input.max_buy_price_dollars_per_node_hour;
+  const nameTemplateText = input.instance_name_template ?? defaultNameTemplate;
+  const pool = await resolvePool(tx, accountId, input.pool);
+  if (isFailure(pool)) return pool;
+  if (pool.kind === 'originating') return fail('pool_cannot_run_instances', `Pool "${pool.name}" is an originating pool: it sells compute and runs no instances`);
+  const sku = await findInstanceSku(tx, input.instance_sku);
+  if (isFailure(sku)) return sku;
+  const template = await resolveInstanceTemplate(tx, accountId, input.instance_template);
+  if (isFailure(template)) return template;
+  const conflict = await automationConflict(tx, pool.id, sku.id, kind);
+  if (conflict !== null) return conflict;
+  const name = input.name ?? newName(context);
+  const taken = fail('name_taken', `A deployment named "${name}" already exists in workspace "${pool.workspaceName}"`);
+  if ((await tx.deployments.findByName(pool.workspaceId, name)) !== undefined) return taken;
+  const id = newId(context, kind === 'spot' ? 'spotDeployment' : 'deployment');
+  const deployment = {
+    id,
+    kind,
+    accountId,
+    workspaceId: pool.workspaceId,
+    name,
+    poolId: pool.id,
+    instanceSkuId: sku.id,
+    instanceTemplateId: template.id,
+    enabled: true,
+    targetInstanceCount: input.target_instance_count,
+    instanceNameTemplate: nameTemplateText,
+    procurementId: null,
+    createdAt: now,
+    updatedAt: now,
+  };
+  if ((await tx.deployments.insert(deployment)) === 'name_taken') return taken;
+  // The instances come first, so that the procurement's first run counts them.
+  await maintainDeployment(context, tx, id, now);
+  if (kind === 'spot') {
+    // The procurement takes the deployment's name when no procurement has it.
+    const procurementName = (await tx.procurements.findByName(pool.workspaceId, name)) === undefined ? name : newName(context);
+    const procurement = await insertProcurement(
+      context,
+      tx,
       accountId,
-      workspaceId: pool.workspaceId,
-      name,
-      poolId: pool.id,
-      instanceSkuId: sku.id,
-      instanceTemplateId: template.id,
-      enabled: true,
-      targetInstanceCount: input.target_instance_count,
-      instanceNameTemplate: nameTemplateText,
-      procurementId: null,
-      createdAt: now,
-      updatedAt: now,
-    };
-    if ((await tx.deployments.insert(deployment)) === 'name_taken') return taken;
-    // The instances come first, so that the procurement's first run counts them.
-    await maintainDeployment(context, tx, id, now);
-    if (kind === 'spot') {
-      // The procurement takes the deployment's name when no procurement has it.
-      const procurementName = (await tx.procurements.findByName(pool.workspaceId, name)) === undefined ? name : newName(context);
-      const procurement = await insertProcurement(
-        context,
-        tx,
-        accountId,
-        { name: procurementName, pool: pool.id, instance_sku: sku.id, target: 'node_count', ...spotPrices(maxBuy!), managed_window_minutes: spotWindowMinutes },
-        now,
-      );
-      if (isFailure(procurement)) return procurement;
-      await tx.deployments.update(id, { procurementId: procurement.id, updatedAt: now });
-    }
-    await reconcilePoolSku(context, tx, pool.id, sku.id, now);
-    await runProcurementFor(context, tx, pool.id, sku.id, now);
-    return readDeployment(tx, (await tx.deployments.findById(accountId, id))!);
-  });
+      { name: procurementName, pool: pool.id, instance_sku: sku.id, target: 'node_count', ...spotPrices(maxBuy!), managed_window_minutes: spotWindowMinutes },
+      now,
+    );
+    if (isFailure(procurement)) return procurement;
+    await tx.deployments.update(id, { procurementId: procurement.id, updatedAt: now });
+  }
+  await reconcilePoolSku(context, tx, pool.id, sku.id, now);
+  await runProcurementFor(context, tx, pool.id, sku.id, now);
+  return readDeployment(tx, (await tx.deployments.findById(accountId, id))!);
 }
 
 export async function getDeployment(context: AppContext, accountId: string, reference: string): Promise<DeploymentReading | Failure> {

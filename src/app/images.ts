@@ -160,6 +160,18 @@ export async function listImages(context: AppContext, accountId: string, input: 
   });
 }
 
+/** Every image the account's VMs may run, oldest first: its default workspace's and the public ones (`/v1/vms/images`). */
+export async function listRunnableImages(context: AppContext, accountId: string): Promise<ImageView[]> {
+  return context.store.read(async (tx) => {
+    const account = (await tx.accounts.find(accountId))!;
+    const shared = await publicWorkspace(tx);
+    const everything = { direction: 'older' as const, boundarySeq: null, limit: 10_000 };
+    const own = await tx.images.list({ workspaceId: account.defaultWorkspaceId, ids: null }, everything);
+    const common = shared === undefined ? [] : await tx.images.list({ workspaceId: shared.id, ids: null }, everything);
+    return [...own, ...common].sort((a, b) => a.seq - b.seq);
+  });
+}
+
 const partPath = (imageId: string, partId: number) => `/uploads/images/${imageId}/parts/${partId}`;
 const downloadPath = (imageId: string) => `/downloads/images/${imageId}`;
 
@@ -225,7 +237,7 @@ export async function completeImage(context: AppContext, accountId: string, refe
   });
 }
 
-export async function createDownloadUrl(context: AppContext, accountId: string, reference: string, baseUrl: string): Promise<{ url: string; expiresAt: number; sha256: string; size: number } | Failure> {
+export async function createDownloadUrl(context: AppContext, accountId: string, reference: string, baseUrl: string): Promise<{ image: ImageView; url: string; expiresAt: number; sha256: string; size: number } | Failure> {
   const now = context.clock.now();
   return context.store.read(async (tx) => {
     const image = await resolveImage(tx, accountId, reference);
@@ -233,7 +245,7 @@ export async function createDownloadUrl(context: AppContext, accountId: string, 
     const refusal = readinessRefusal(image.name, image.uploadStatus);
     if (refusal !== null) return refusal;
     const expiresAt = now + signedUrlLifetimeSeconds;
-    return { url: baseUrl + signPath(context.urlSigningKey, downloadPath(image.id), expiresAt), expiresAt, sha256: image.sha256!, size: image.size! };
+    return { image, url: baseUrl + signPath(context.urlSigningKey, downloadPath(image.id), expiresAt), expiresAt, sha256: image.sha256!, size: image.size! };
   });
 }
 

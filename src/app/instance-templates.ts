@@ -41,18 +41,29 @@ export async function createInstanceTemplate(context: AppContext, accountId: str
   return context.store.transaction(async (tx) => {
     const workspace = await resolveWorkspace(tx, accountId, input.workspace);
     if (isFailure(workspace)) return workspace;
-    const image = await resolveImage(tx, accountId, input.image);
-    if (isFailure(image)) return image;
-    const notReady = readinessRefusal(image.name, image.uploadStatus);
-    if (notReady !== null) return notReady;
-    const name = input.name ?? newName(context);
-    const taken = fail('name_taken', `An instance template named "${name}" already exists in workspace "${workspace.name}"`);
-    if ((await tx.instanceTemplates.findByName(workspace.id, name)) !== undefined) return taken;
-    const id = newId(context, 'instanceTemplate');
-    const template = { id, accountId, workspaceId: workspace.id, name, imageId: image.id, cloudInitUserData: cloudInit, tags: input.tags ?? {}, createdAt: now };
-    if ((await tx.instanceTemplates.insert(template)) === 'name_taken') return taken;
-    return (await tx.instanceTemplates.findById(accountId, id))!;
+    return insertInstanceTemplate(context, tx, workspace, { name: input.name, image: input.image, cloudInit, tags: input.tags }, now);
   });
+}
+
+/** Creates a template in the caller's transaction (v1 autoreserved nodes keep theirs in one); the script is checked already. */
+export async function insertInstanceTemplate(
+  context: AppContext,
+  tx: Tx,
+  workspace: WorkspaceRecord,
+  input: { readonly name?: string | null | undefined; readonly image: string; readonly cloudInit: string | null; readonly tags?: Tags | null | undefined },
+  now: number,
+): Promise<InstanceTemplateView | Failure> {
+  const image = await resolveImage(tx, workspace.accountId, input.image);
+  if (isFailure(image)) return image;
+  const notReady = readinessRefusal(image.name, image.uploadStatus);
+  if (notReady !== null) return notReady;
+  const name = input.name ?? newName(context);
+  const taken = fail('name_taken', `An instance template named "${name}" already exists in workspace "${workspace.name}"`);
+  if ((await tx.instanceTemplates.findByName(workspace.id, name)) !== undefined) return taken;
+  const id = newId(context, 'instanceTemplate');
+  const template = { id, accountId: workspace.accountId, workspaceId: workspace.id, name, imageId: image.id, cloudInitUserData: input.cloudInit, tags: input.tags ?? {}, createdAt: now };
+  if ((await tx.instanceTemplates.insert(template)) === 'name_taken') return taken;
+  return (await tx.instanceTemplates.findById(workspace.accountId, id))!;
 }
 
 export async function getInstanceTemplate(context: AppContext, accountId: string, reference: string): Promise<InstanceTemplateView | Failure> {

@@ -205,22 +205,42 @@ export async function previewOrder(context: AppContext, accountId: string, input
     }
     const skus = (await tx.instanceSkus.listAll()).filter((sku) => meetsRequirements(sku.properties, requirements));
     if (skus.length === 0) return { type: 'unavailable' as const, reason: 'no_matching_instance_skus' as const, fee: null };
-    const currentMinute = floorToMinute(now);
-    const wanted = windowSchedule(window);
-    let best: { sku: InstanceSkuRecord; estimate: Estimate } | null = null;
-    for (const sku of skus) {
-      const other: Side = input.side === 'buy' ? 'sell' : 'buy';
-      const book = (await readBook(tx, { instanceSkuIds: [sku.id], side: other, priceBound: null, overlapsFrom: Math.max(window.startAt, currentMinute), overlapsTo: window.endAt }))
-        .filter((order) => pool === null || order.poolId !== pool.id);
-      const limit = input.side === 'buy' ? Number.MAX_SAFE_INTEGER : 0;
-      const estimate = estimateOf(match({ side: input.side, limitMicrosPerHour: limit, wanted, allowPartial: false }, book.map(asResting), currentMinute), input.side);
-      if (estimate === null) continue;
-      const better = best === null || (input.side === 'buy' ? estimate.totalMicros < best.estimate.totalMicros : estimate.totalMicros > best.estimate.totalMicros);
-      if (better) best = { sku, estimate };
-    }
+    const limit = input.side === 'buy' ? Number.MAX_SAFE_INTEGER : 0;
+    const best = await bestFill(tx, skus, { side: input.side, ...window, limitMicros: limit, excludePoolId: pool?.id ?? null }, now);
     if (best === null) return { type: 'unavailable' as const, reason: 'no_availability' as const, fee: context.feePolicy };
     return { type: 'quoted' as const, side: input.side, pool, sku: best.sku, ...window, estimate: best.estimate, fee: context.feePolicy };
   });
+}
+
+/** An order to try on the book without placing it. */
+export interface TrialOrder {
+  readonly side: Side;
+  readonly startAt: number;
+  readonly endAt: number;
+  readonly nodeCount: number;
+  readonly limitMicros: number;
+  /** The pool the order would use: its own resting orders are not there for it. */
+  readonly excludePoolId: string | null;
+}
+
+/**
+ * The SKU, among these, where an all-or-nothing order would fill best now — cheapest for a buy,
+ * dearest for a sell — with its estimate; null when it fills on none.
+ */
+export async function bestFill(tx: Tx, skus: readonly InstanceSkuRecord[], order: TrialOrder, now: number): Promise<{ readonly sku: InstanceSkuRecord; readonly estimate: Estimate } | null> {
+  const currentMinute = floorToMinute(now);
+  const wanted = windowSchedule(order);
+  const other: Side = order.side === 'buy' ? 'sell' : 'buy';
+  let best: { sku: InstanceSkuRecord; estimate: Estimate } | null = null;
+  for (const sku of skus) {
+    const book = (await readBook(tx, { instanceSkuIds: [sku.id], side: other, priceBound: order.limitMicros, overlapsFrom: Math.max(order.startAt, currentMinute), overlapsTo: order.endAt }))
+      .filter((resting) => resting.poolId !== order.excludePoolId);
+    const estimate = estimateOf(match({ side: order.side, limitMicrosPerHour: order.limitMicros, wanted, allowPartial: false }, book.map(asResting), currentMinute), order.side);
+    if (estimate === null) continue;
+    const better = best === null || (order.side === 'buy' ? estimate.totalMicros < best.estimate.totalMicros : estimate.totalMicros > best.estimate.totalMicros);
+    if (better) best = { sku, estimate };
+  }
+  return best;
 }
 
 export interface SkuSupply {

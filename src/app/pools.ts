@@ -63,8 +63,8 @@ async function withAllocation(tx: Tx, pools: readonly PoolView[], from: number):
   }));
 }
 
-/** Creates a pool in the caller's transaction; both the account's and the operator's creates. */
-async function insertPool(context: AppContext, tx: Tx, workspace: WorkspaceRecord, kind: PoolKind, input: { readonly name?: string | null | undefined; readonly tags?: Tags | null | undefined }, now: number): Promise<PoolReading | Failure> {
+/** Creates a pool in the caller's transaction: the account's and the operator's creates, and v1 nodes. */
+export async function insertPool(context: AppContext, tx: Tx, workspace: WorkspaceRecord, kind: PoolKind, input: { readonly name?: string | null | undefined; readonly tags?: Tags | null | undefined }, now: number): Promise<PoolReading | Failure> {
   const name = input.name ?? newName(context);
   if ((await tx.pools.findByName(workspace.id, name)) !== undefined) return nameTaken(name, workspace.name);
   const pool = { id: newId(context, 'pool'), accountId: workspace.accountId, workspaceId: workspace.id, name, kind, tags: input.tags ?? {}, createdAt: now };

@@ -19,6 +19,9 @@ export const failureCodes = [
   'deployment_not_found',
   'order_not_found',
   'procurement_not_found',
+  'node_not_found',
+  'zone_not_found',
+  'vm_script_not_found',
   // Uniqueness.
   'account_id_taken',
   'name_taken',
@@ -44,6 +47,10 @@ export const failureCodes = [
   'insufficient_balance',
   'order_not_cancellable',
   'automation_conflict',
+  'no_capacity',
+  'node_active',
+  'node_not_changeable',
+  'node_already_released',
   // Idempotency.
   'idempotency_key_reused',
 ] as const;

@@ -21,6 +21,7 @@ export const idPrefixes = {
   allocationEntry: 'alen',
   moneyEntry: 'mnen',
   transaction: 'txn',
+  node: 'n',
 } as const;
 
 export type IdKind = keyof typeof idPrefixes;

@@ -84,3 +84,9 @@ export const deploymentInstancesMax = 10_000;
 
 /** How far ahead a procurement may manage: 90 days, SF Compute's limit. */
 export const managedWindowMinutesMax = 129_600;
+
+/** Nodes one v1 request creates at most. */
+export const nodesPerRequestMax = 100;
+
+/** The longest v1 node name (SF Compute's rule). */
+export const nodeNameLengthMax = 128;

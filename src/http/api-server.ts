@@ -18,6 +18,8 @@ export const tags = {
   orderbook: 'Orderbook',
   procurements: 'Procurements',
   billing: 'Billing',
+  nodes: 'Nodes (v1)',
+  vms: 'VMs (v0)',
   workspaces: 'Workspaces',
   account: 'Account',
   health: 'Health',

@@ -31,6 +31,9 @@ export const failureStatus: Readonly<Record<FailureCode, { readonly status: numb
   deployment_not_found: { status: 404, type: 'not_found' },
   order_not_found: { status: 404, type: 'not_found' },
   procurement_not_found: { status: 404, type: 'not_found' },
+  node_not_found: { status: 404, type: 'not_found' },
+  zone_not_found: { status: 404, type: 'not_found' },
+  vm_script_not_found: { status: 404, type: 'not_found' },
   account_id_taken: { status: 409, type: 'conflict' },
   name_taken: { status: 409, type: 'conflict' },
   workspace_not_empty: { status: 422, type: 'unprocessable_entity' },
@@ -54,6 +57,11 @@ export const failureStatus: Readonly<Record<FailureCode, { readonly status: numb
   insufficient_balance: { status: 402, type: 'payment_required' },
   order_not_cancellable: { status: 422, type: 'unprocessable_entity' },
   automation_conflict: { status: 409, type: 'conflict' },
+  // The v1 nodes API's statuses: SF Compute documents 422 for capacity and state, 400 for deleting an active node.
+  no_capacity: { status: 422, type: 'unprocessable_entity' },
+  node_active: { status: 400, type: 'invalid_request_error' },
+  node_not_changeable: { status: 422, type: 'unprocessable_entity' },
+  node_already_released: { status: 409, type: 'conflict' },
   idempotency_key_reused: { status: 409, type: 'idempotency_error' },
 };
 

@@ -21,10 +21,12 @@ import { registerDeploymentRoutes } from './routes/deployments.js';
 import { registerImageRoutes } from './routes/images.js';
 import { registerInstanceSkuRoutes } from './routes/instance-skus.js';
 import { registerInstanceRoutes } from './routes/instances.js';
+import { registerNodeRoutes } from './routes/nodes.js';
 import { registerOrderbookRoutes } from './routes/orderbook.js';
 import { registerOrderRoutes } from './routes/orders.js';
 import { registerPoolTransferRoutes } from './routes/pool-transfers.js';
 import { registerPoolRoutes } from './routes/pools.js';
+import { registerVmRoutes } from './routes/vms.js';
 import { registerProcurementRoutes } from './routes/procurements.js';
 import { registerWorkspaceRoutes } from './routes/workspaces.js';
 import { createValidatorCompiler } from './validation.js';
@@ -116,6 +118,8 @@ export async function buildServer(options: ServerOptions): Promise<ApiServer> {
   registerOrderbookRoutes(app, context);
   registerProcurementRoutes(app, context);
   registerBillingRoutes(app, context);
+  registerNodeRoutes(app, context);
+  registerVmRoutes(app, context);
   registerAdminAccountRoutes(app, context);
   registerOperatorRoutes(app, context);
 

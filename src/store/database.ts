@@ -280,6 +280,29 @@ export interface SchemaVersionTable {
   applied_at: number;
 }
 
+export interface NodesTable {
+  seq: Generated<number>;
+  id: string;
+  account_id: string;
+  workspace_id: string;
+  name: string;
+  node_type: string;
+  pool_id: string;
+  instance_sku_id: string;
+  deployment_id: string | null;
+  max_price_cents: number;
+  start_at: number | null;
+  end_at: number | null;
+  released_at: number | null;
+  image_id: string;
+  cloud_init_user_data: string | null;
+  forward_443: number;
+  infiniband: number;
+  created_at: number;
+  updated_at: number;
+  deleted_at: number | null;
+}
+
 export interface Database {
   accounts: AccountsTable;
   api_tokens: ApiTokensTable;
@@ -300,6 +323,7 @@ export interface Database {
   money_entries: MoneyEntriesTable;
   account_transactions: AccountTransactionsTable;
   procurements: ProcurementsTable;
+  nodes: NodesTable;
   settings: SettingsTable;
   idempotency_keys: IdempotencyKeysTable;
   allot_schema_version: SchemaVersionTable;

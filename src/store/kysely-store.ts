@@ -14,6 +14,7 @@ import { SqlInstanceTemplateRepository } from './repositories/instance-templates
 import { SqlInstanceRepository } from './repositories/instances.js';
 import { SqlAccountTransactionRepository, SqlMoneyRepository } from './repositories/money.js';
 import { SqlOrderRepository } from './repositories/orders.js';
+import { SqlNodeRepository } from './repositories/nodes.js';
 import { SqlProcurementRepository } from './repositories/procurements.js';
 import { SqlIdempotencyRepository } from './repositories/idempotency.js';
 import { SqlInstanceSkuRepository } from './repositories/instance-skus.js';
@@ -111,6 +112,7 @@ export class KyselyStore implements Store {
       money: new SqlMoneyRepository(trx, this.adapter),
       accountTransactions: new SqlAccountTransactionRepository(trx),
       procurements: new SqlProcurementRepository(trx, this.adapter),
+      nodes: new SqlNodeRepository(trx, this.adapter),
       settings: new SqlSettingRepository(trx),
       idempotency: new SqlIdempotencyRepository(trx),
     };

@@ -7,6 +7,7 @@ import type { PageRequest } from '../domain/pagination.js';
 import type { ImageUploadStatus } from '../domain/images.js';
 import type { SkuProperties } from '../domain/instance-skus.js';
 import type { EntryKind } from '../domain/ledger.js';
+import type { NodeType } from '../domain/nodes.js';
 import type { Side } from '../domain/matching.js';
 import type { OrderStatus } from '../domain/orders.js';
 import type { InstancePriority, InstanceStatus } from '../domain/placement.js';
@@ -417,6 +418,45 @@ export interface ProcurementView extends ProcurementRecord {
   readonly instanceSkuAlias: string;
 }
 
+export interface NodeRecord {
+  readonly seq: number;
+  readonly id: string;
+  readonly accountId: string;
+  readonly workspaceId: string;
+  readonly name: string;
+  readonly nodeType: NodeType;
+  readonly poolId: string;
+  readonly instanceSkuId: string;
+  /** An autoreserved node's spot deployment. */
+  readonly deploymentId: string | null;
+  readonly maxPriceCents: number;
+  readonly startAt: number | null;
+  readonly endAt: number | null;
+  readonly releasedAt: number | null;
+  /** What its next VM runs: the image, and the cloud-init user data. */
+  readonly imageId: string;
+  readonly cloudInitUserData: string | null;
+  readonly forward443: boolean;
+  readonly infiniband: boolean;
+  readonly createdAt: number;
+  readonly updatedAt: number;
+  readonly deletedAt: number | null;
+}
+
+/** A node with its zone and GPU (its SKU's) and its spot deployment's procurement. */
+export interface NodeView extends NodeRecord {
+  readonly zone: string;
+  readonly gpuType: 'H100' | 'H200';
+  readonly procurementId: string | null;
+}
+
+export interface NodeListFilter {
+  readonly accountId: string;
+  readonly ids: readonly string[] | null;
+  readonly names: readonly string[] | null;
+  readonly nodeType: NodeType | null;
+}
+
 export interface IdempotencyRecord {
   readonly accountId: string;
   readonly key: string;
@@ -554,6 +594,10 @@ export interface InstanceRepository {
   /** The running instances of these pools and SKUs, for ranking them. */
   runningInPoolSkus(keys: readonly { readonly poolId: string; readonly instanceSkuId: string }[]): Promise<InstanceRecord[]>;
   liveOfDeployment(deploymentId: string): Promise<InstanceRecord[]>;
+  /** Every instance these pools have had, oldest first: the VMs of v1 nodes. */
+  historyOfPools(poolIds: readonly string[]): Promise<InstanceRecord[]>;
+  /** Every instance of the account, oldest first: `/v0/vms/instances`. */
+  ofAccount(accountId: string): Promise<InstanceRecord[]>;
   markRunning(ids: readonly string[], at: number): Promise<void>;
   markEnded(ids: readonly string[], status: 'terminated' | 'failed', at: number): Promise<void>;
   update(id: string, changes: { readonly name?: string; readonly tags?: Tags; readonly priority?: InstancePriority; readonly updatedAt: number }): Promise<NamedWrite>;
@@ -621,6 +665,16 @@ export interface ProcurementRepository {
   activeInPools(poolIds: readonly string[]): Promise<{ readonly poolId: string; readonly id: string; readonly name: string }[]>;
 }
 
+export interface NodeRepository {
+  insert(node: Omit<NodeRecord, 'seq'>): Promise<NamedWrite>;
+  findById(accountId: string, id: string): Promise<NodeView | undefined>;
+  findByName(accountId: string, name: string): Promise<NodeView | undefined>;
+  /** The account's live nodes, oldest first. */
+  list(filter: NodeListFilter): Promise<NodeView[]>;
+  update(id: string, changes: Partial<Pick<NodeRecord, 'endAt' | 'releasedAt' | 'imageId' | 'cloudInitUserData' | 'maxPriceCents'>> & { readonly updatedAt: number }): Promise<void>;
+  softDelete(id: string, now: number): Promise<void>;
+}
+
 export interface SettingRepository {
   get(key: string): Promise<string | undefined>;
   set(key: string, value: string): Promise<void>;
@@ -655,6 +709,7 @@ export interface Tx {
   readonly money: MoneyRepository;
   readonly accountTransactions: AccountTransactionRepository;
   readonly procurements: ProcurementRepository;
+  readonly nodes: NodeRepository;
   readonly settings: SettingRepository;
   readonly idempotency: IdempotencyRepository;
 }

@@ -29,6 +29,29 @@ async function servedValidator(baseUrl: string): Promise<OpenApiResponseValidato
 
 export class ResponseShapeError extends Error {}
 
+/** Validates one response against the reference document, or the served one for what the reference lacks. */
+async function checkResponse(baseUrl: string, method: string, path: string, status: number, body: unknown, contentType: string): Promise<void> {
+  const bare = path.split('?')[0]!;
+  if (unvalidatedPaths.some((prefix) => bare === prefix || bare.startsWith(`${prefix}/`))) return;
+  if (body !== undefined && status !== 200 && !contentType.includes('application/json')) {
+    throw new ResponseShapeError(`${method} ${path} answered ${status} with ${contentType}, not JSON`);
+  }
+  const validator = reference.knows(method, bare) ? reference : await servedValidator(baseUrl);
+  if (!validator.knows(method, bare)) {
+    // Unknown routes and wrong methods still answer in the error envelope.
+    if (status === 404 || status === 405) {
+      const problems = reference.validateEnvelope(body);
+      if (problems.length > 0) throw new ResponseShapeError(`${method} ${path} ${status}: ${problems.join('; ')}`);
+      return;
+    }
+    throw new ResponseShapeError(`${method} ${path} is in neither the reference nor the served OpenAPI document`);
+  }
+  const problems = validator.validate(method, bare, status, body);
+  if (problems.length > 0) {
+    throw new ResponseShapeError(`${method} ${path} answered ${status} with a body that does not match the OpenAPI document:\n  ${problems.join('\n  ')}\n  body: ${JSON.stringify(body)}`);
+  }
+}
+
 export class ApiClient {
   constructor(
     readonly baseUrl: string,
@@ -78,29 +101,23 @@ export class ApiClient {
     const text = await response.text();
     const contentType = response.headers.get('content-type') ?? '';
     const body = text === '' ? undefined : contentType.includes('application/json') ? JSON.parse(text) : text;
-    await this.check(method, path, response.status, body, contentType);
+    await checkResponse(this.baseUrl, method, path, response.status, body, contentType);
     return { status: response.status, body: body as T, headers: response.headers };
   }
+}
 
-  private async check(method: string, path: string, status: number, body: unknown, contentType: string): Promise<void> {
-    const bare = path.split('?')[0]!;
-    if (unvalidatedPaths.some((prefix) => bare === prefix || bare.startsWith(`${prefix}/`))) return;
-    if (body !== undefined && status !== 200 && !contentType.includes('application/json')) {
-      throw new ResponseShapeError(`${method} ${path} answered ${status} with ${contentType}, not JSON`);
-    }
-    const validator = reference.knows(method, bare) ? reference : await servedValidator(this.baseUrl);
-    if (!validator.knows(method, bare)) {
-      // Unknown routes and wrong methods still answer in the error envelope.
-      if (status === 404 || status === 405) {
-        const problems = reference.validateEnvelope(body);
-        if (problems.length > 0) throw new ResponseShapeError(`${method} ${path} ${status}: ${problems.join('; ')}`);
-        return;
-      }
-      throw new ResponseShapeError(`${method} ${path} is in neither the reference nor the served OpenAPI document`);
-    }
-    const problems = validator.validate(method, bare, status, body);
-    if (problems.length > 0) {
-      throw new ResponseShapeError(`${method} ${path} answered ${status} with a body that does not match the OpenAPI document:\n  ${problems.join('\n  ')}\n  body: ${JSON.stringify(body)}`);
-    }
-  }
+/**
+ * A `fetch` that validates every response it receives as ApiClient does, for clients that bring
+ * their own HTTP (the official SDKs): `new SFCNodes({ baseURL, bearerToken, fetch: validatingFetch(baseURL) })`.
+ */
+export function validatingFetch(baseUrl: string): typeof fetch {
+  return async (input, init) => {
+    const response = await fetch(input, init);
+    const url = new URL(typeof input === 'string' || input instanceof URL ? input : input.url);
+    const text = await response.clone().text();
+    const contentType = response.headers.get('content-type') ?? '';
+    const body = text === '' ? undefined : contentType.includes('application/json') ? JSON.parse(text) : text;
+    await checkResponse(baseUrl, init?.method ?? 'GET', url.pathname + url.search, response.status, body, contentType);
+    return response;
+  };
 }

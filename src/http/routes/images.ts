@@ -52,7 +52,8 @@ export function renderImage(image: ImageView) {
   };
 }
 
-function baseUrl(request: { protocol: string; host: string }): string {
+/** The address the client reached, for the signed URLs handed back. */
+export function baseUrl(request: { protocol: string; host: string }): string {
   return `${request.protocol}://${request.host}`;
 }
 

@@ -166,6 +166,17 @@ export class SqlInstanceRepository implements InstanceRepository {
     return rows.map(toRecord);
   }
 
+  async historyOfPools(poolIds: readonly string[]): Promise<InstanceRecord[]> {
+    if (poolIds.length === 0) return [];
+    const rows = await this.trx.selectFrom('instances').selectAll().where('pool_id', 'in', poolIds).where('deleted_at', 'is', null).orderBy('seq').execute();
+    return rows.map(toRecord);
+  }
+
+  async ofAccount(accountId: string): Promise<InstanceRecord[]> {
+    const rows = await this.trx.selectFrom('instances').selectAll().where('account_id', '=', accountId).where('deleted_at', 'is', null).orderBy('seq').execute();
+    return rows.map(toRecord);
+  }
+
   async markRunning(ids: readonly string[], at: number): Promise<void> {
     if (ids.length === 0) return;
     await this.trx.updateTable('instances').set({ status: 'running', started_at: at, updated_at: at }).where('id', 'in', ids).execute();
