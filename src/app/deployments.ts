@@ -14,7 +14,7 @@ import type { DeploymentView, ProcurementView, Tx, WorkspaceRecord } from '../st
 import { findInstanceSku } from './allocation.js';
 import { type AppContext, newId, newName } from './context.js';
 import { resolveInstanceTemplate } from './instance-templates.js';
-import { resolvePool, resolvePoolFilter } from './pools.js';
+import { resolvePoolFilter, resolvePoolForInstances } from './pools.js';
 import { changeProcurement, insertProcurement, removeProcurement, runProcurementFor } from './procurements.js';
 import { maintainDeployment, reconcilePoolSku } from './reconciler.js';
 import { resolveScoped } from './references.js';
@@ -109,9 +109,8 @@ export async function insertDeployment(context: AppContext, tx: Tx, accountId: s
   const kind = input.kind ?? 'generic';
   const maxBuy = input.max_buy_price_dollars_per_node_hour;
   const nameTemplateText = input.instance_name_template ?? defaultNameTemplate;
-  const pool = await resolvePool(tx, accountId, input.pool);
+  const pool = await resolvePoolForInstances(tx, accountId, input.pool);
   if (isFailure(pool)) return pool;
-  if (pool.kind === 'originating') return fail('pool_cannot_run_instances', `Pool "${pool.name}" is an originating pool: it sells compute and runs no instances`);
   const sku = await findInstanceSku(tx, input.instance_sku);
   if (isFailure(sku)) return sku;
   const template = await resolveInstanceTemplate(tx, accountId, input.instance_template);

@@ -18,7 +18,7 @@ import { findInstanceSku } from './allocation.js';
 import type { AppContext } from './context.js';
 import { runIdempotent } from './idempotency.js';
 import { resolveImage } from './images.js';
-import { resolvePool } from './pools.js';
+import { resolvePool, resolvePoolForInstances } from './pools.js';
 import { runProcurementFor } from './procurements.js';
 import { maintainDeployment, insertInstance, reconcilePoolSku } from './reconciler.js';
 import { resolveScoped } from './references.js';
@@ -134,9 +134,8 @@ export async function createInstance(context: AppContext, accountId: string, inp
   if (isFailure(firewall)) return firewall;
   const now = context.clock.now();
   return context.store.transaction(async (tx) => {
-    const pool = await resolvePool(tx, accountId, poolReference);
+    const pool = await resolvePoolForInstances(tx, accountId, poolReference);
     if (isFailure(pool)) return pool;
-    if (pool.kind === 'originating') return fail('pool_cannot_run_instances', `Pool "${pool.name}" is an originating pool: it sells compute and runs no instances`);
     const sku = await findInstanceSku(tx, input.instance_sku);
     if (isFailure(sku)) return sku;
     const image = await resolveImage(tx, accountId, input.image);

@@ -30,6 +30,13 @@ export async function resolvePool(tx: Tx, accountId: string, reference: string, 
   return pool ?? poolNotFound(reference);
 }
 
+/** A pool instances may run on: any of the account's but an originating pool, which only sells. */
+export async function resolvePoolForInstances(tx: Tx, accountId: string, reference: string): Promise<PoolView | Failure> {
+  const pool = await resolvePool(tx, accountId, reference);
+  if (isFailure(pool) || pool.kind !== 'originating') return pool;
+  return fail('pool_cannot_run_instances', `Pool "${pool.name}" is an originating pool: it sells compute and runs no instances`);
+}
+
 /** The workspace and pool a list of what runs on pools is narrowed to; the pool is looked up in the workspace. */
 export async function resolvePoolFilter(tx: Tx, accountId: string, input: { readonly workspace?: string | undefined; readonly pool?: string | undefined }): Promise<{ readonly workspaceId: string | null; readonly poolId: string | null } | Failure> {
   const workspace = await resolveWorkspaceFilter(tx, accountId, input.workspace);
