@@ -97,6 +97,7 @@ interface NodePlan {
   readonly skus: readonly InstanceSkuRecord[];
   readonly imageId: string;
   readonly cloudInit: string | null;
+  readonly infiniband: boolean;
   readonly workspace: WorkspaceRecord;
 }
 
@@ -135,7 +136,7 @@ export async function createNodes(context: AppContext, accountId: string, input:
     if (isFailure(image)) return image;
     const notReady = readinessRefusal(image.name, image.uploadStatus);
     if (notReady !== null) return notReady;
-    const plan: NodePlan = { nodeType, maxMicros, window, skus, imageId: image.id, cloudInit: cloudInit ?? (await vmScriptOf(tx, accountId)), workspace };
+    const plan: NodePlan = { nodeType, maxMicros, window, skus, imageId: image.id, cloudInit: cloudInit ?? (await vmScriptOf(tx, accountId)), infiniband: input._preview_enable_infiniband ?? false, workspace };
 
     const names = input.names ?? Array.from({ length: input.desired_count }, () => newName(context));
     for (const name of names) {
@@ -167,7 +168,7 @@ async function insertNode(context: AppContext, tx: Tx, accountId: string, name: 
   if (plan.nodeType === 'reserved') {
     const bought = await buyHours(context, tx, accountId, pool, sku, plan.window!, plan.maxMicros, now);
     if (isFailure(bought)) return bought;
-    const vm = await insertVm(context, tx, accountId, pool, sku.id, plan.imageId, plan.cloudInit, now);
+    const vm = await insertVm(context, tx, accountId, pool, sku.id, { imageId: plan.imageId, cloudInit: plan.cloudInit, infiniband: plan.infiniband }, now);
     if (isFailure(vm)) return vm;
   } else {
     const template = await insertInstanceTemplate(context, tx, plan.workspace, { name, image: plan.imageId, cloudInit: plan.cloudInit }, now);
@@ -241,24 +242,32 @@ async function buyHours(context: AppContext, tx: Tx, accountId: string, pool: Po
   return order.status === 'filled' ? null : noCapacity(maxMicros);
 }
 
-async function insertVm(context: AppContext, tx: Tx, accountId: string, pool: PoolView, instanceSkuId: string, imageId: string, cloudInit: string | null, now: number): Promise<null | Failure> {
-  const vm = await insertInstance(context, tx, {
+async function insertVm(
+  context: AppContext,
+  tx: Tx,
+  accountId: string,
+  pool: PoolView,
+  instanceSkuId: string,
+  vm: { readonly imageId: string; readonly cloudInit: string | null; readonly infiniband: boolean },
+  now: number,
+): Promise<null | Failure> {
+  const inserted = await insertInstance(context, tx, {
     accountId,
     workspaceId: pool.workspaceId,
     name: null,
     poolId: pool.id,
     instanceSkuId,
-    imageId,
+    imageId: vm.imageId,
     deploymentId: null,
-    cloudInitUserData: cloudInit,
+    cloudInitUserData: vm.cloudInit,
     tags: {},
     priority: 'normal',
     enablePublicIpv4: false,
     firewall: null,
-    infiniband: false,
+    infiniband: vm.infiniband,
     createdAt: now,
   });
-  if (vm === 'name_taken') return fail('name_taken', 'No free instance name could be drawn for the VM');
+  if (inserted === 'name_taken') return fail('name_taken', 'No free instance name could be drawn for the VM');
   await reconcilePoolSku(context, tx, pool.id, instanceSkuId, now);
   return null;
 }
@@ -366,7 +375,7 @@ export async function redeployNode(context: AppContext, accountId: string, refer
     if (node.deploymentId === null) {
       await tx.instances.markEnded(live.map((vm) => vm.id), 'terminated', now);
       const pool = (await tx.pools.findById(accountId, node.poolId))!;
-      const vm = await insertVm(context, tx, accountId, pool, node.instanceSkuId, image.id, cloudInit, now);
+      const vm = await insertVm(context, tx, accountId, pool, node.instanceSkuId, { imageId: image.id, cloudInit, infiniband: node.infiniband }, now);
       if (isFailure(vm)) return vm;
     } else {
       // The spot deployment takes a new template; ending its VM makes it start one from it.
