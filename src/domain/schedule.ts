@@ -106,9 +106,12 @@ export function valueAt(schedule: Schedule, time: number): number {
   return count === 0 ? 0 : schedule.counts[count - 1]!;
 }
 
-/** Pointwise combination of two schedules, built canonical in one pass. */
-export function combine(a: Schedule, b: Schedule, operation: (left: number, right: number) => number): Schedule {
-  if (a.times.length === 0 && b.times.length === 0) return emptySchedule;
+/**
+ * `a + sign × b`, built canonical in one pass. The sign is a number rather than the operation a
+ * callback: a call site serving several callbacks stops V8 inlining them, and any branch in the
+ * loop costs a tenth of its time.
+ */
+function combine(a: Schedule, b: Schedule, sign: 1 | -1): Schedule {
   const capacity = a.times.length + b.times.length;
   const times = new Float64Array(capacity);
   const counts = new Float64Array(capacity);
@@ -126,7 +129,7 @@ export function combine(a: Schedule, b: Schedule, operation: (left: number, righ
     const at = nextA < nextB ? nextA : nextB;
     if (nextA === at) left = a.counts[i++]!;
     if (nextB === at) right = b.counts[j++]!;
-    const count = operation(left, right);
+    const count = left + sign * right;
     if (count !== current) {
       times[length] = at;
       counts[length] = count;
@@ -140,7 +143,7 @@ export function combine(a: Schedule, b: Schedule, operation: (left: number, righ
 export function add(a: Schedule, b: Schedule): Schedule {
   if (isEmpty(a)) return b;
   if (isEmpty(b)) return a;
-  return combine(a, b, (left, right) => left + right);
+  return combine(a, b, 1);
 }
 
 /**
@@ -167,7 +170,7 @@ export function sumOf(schedules: readonly Schedule[]): Schedule {
 }
 
 export function subtract(a: Schedule, b: Schedule): Schedule {
-  return combine(a, b, (left, right) => left - right);
+  return combine(a, b, -1);
 }
 
 export function negate(schedule: Schedule): Schedule {
@@ -233,9 +236,16 @@ export function totalNodeSeconds(schedule: Schedule): number {
   return integral(schedule, schedule.times[0]!, schedule.times[last]!);
 }
 
-/** Pointwise minimum of two schedules. */
+/** Each count below zero raised to zero. */
+function positivePart(schedule: Schedule): Schedule {
+  const builder = new ScheduleBuilder();
+  for (let index = 0; index < schedule.times.length; index++) builder.step(schedule.times[index]!, Math.max(0, schedule.counts[index]!));
+  return builder.build();
+}
+
+/** Pointwise minimum of two schedules: a − max(0, a − b), three passes that keep `combine` lean. */
 export function minimum(a: Schedule, b: Schedule): Schedule {
-  return combine(a, b, (left, right) => Math.min(left, right));
+  return subtract(a, positivePart(subtract(a, b)));
 }
 
 /** Whether the schedule is zero everywhere at and after `from`. */

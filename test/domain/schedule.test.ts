@@ -7,6 +7,7 @@ import {
   add,
   clip,
   firstBelow,
+  minimum,
   minimumOver,
   nextBoundary,
   normalize,
@@ -70,6 +71,14 @@ describe('schedule algebra', () => {
       expect(model(add(a, b))).toEqual(ma.map((value, index) => value + mb[index]!));
       expect(model(subtract(a, b))).toEqual(ma.map((value, index) => value - mb[index]!));
       expect(stepsOf(subtract(add(a, b), b))).toEqual(stepsOf(a));
+    }));
+  });
+
+  it('takes the minimum minute by minute, canonical', () => {
+    fc.assert(fc.property(schedule, schedule, (a, b) => {
+      const lowest = minimum(a, b);
+      expect(isCanonical(lowest)).toBe(true);
+      expect(model(lowest)).toEqual(model(a).map((value, index) => Math.min(value, model(b)[index]!)));
     }));
   });
 
