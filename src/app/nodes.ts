@@ -26,10 +26,11 @@ import {
   reservedWindow,
 } from '../domain/nodes.js';
 import { isLive } from '../domain/placement.js';
+import { procurementBlocks } from '../domain/procurement.js';
 import { firstBelow, floorToMinute, isZeroFrom } from '../domain/schedule.js';
 import type { InstanceRecord, InstanceSkuRecord, NodeView, PoolView, Tx, WorkspaceRecord } from '../store/store.js';
 import { type AppContext, newId, newName } from './context.js';
-import { insertDeployment } from './deployments.js';
+import { insertDeployment, spotWindowMinutes } from './deployments.js';
 import { publicImages, resolveImage } from './images.js';
 import { insertInstanceTemplate } from './instance-templates.js';
 import { ledgerKeys } from './money.js';
@@ -221,8 +222,10 @@ async function chooseSku(tx: Tx, plan: NodePlan, now: number): Promise<InstanceS
     return best?.sku ?? noCapacity(plan.maxMicros);
   }
   if (plan.skus.length === 1) return plan.skus[0]!;
-  const nextHour = { startAt: floorToMinute(now) + 60, endAt: Math.floor(now / 3600) * 3600 + 7200 };
-  const best = await bestFill(tx, plan.skus, { side: 'buy', ...nextHour, nodeCount: 1, limitMicros: plan.maxMicros, excludePoolId: null }, now);
+  // What the node's procurement would buy first: the blocks of its window.
+  const blocks = procurementBlocks(now, spotWindowMinutes);
+  const firstBuy = { startAt: blocks[0]!.startAt, endAt: blocks.at(-1)!.endAt };
+  const best = await bestFill(tx, plan.skus, { side: 'buy', ...firstBuy, nodeCount: 1, limitMicros: plan.maxMicros, excludePoolId: null }, now);
   return best?.sku ?? plan.skus[0]!;
 }
 

@@ -22,7 +22,7 @@ import {
 } from '../domain/orderbook.js';
 import { checkOrderWindow, windowSchedule } from '../domain/orders.js';
 import { cursorPrefixes, type Page, parsePageQuery, toPage } from '../domain/pagination.js';
-import { clip, emptySchedule, floorToMinute, type Schedule, sumOf } from '../domain/schedule.js';
+import { clip, daySeconds, emptySchedule, floorToMinute, type Schedule, sumOf } from '../domain/schedule.js';
 import type { BookQuery, ContractRecord, InstanceSkuRecord, OrderRecord, PoolView, Tx } from '../store/store.js';
 import type { FeePolicy } from '../domain/money.js';
 import type { AppContext } from './context.js';
@@ -30,7 +30,6 @@ import { asResting } from './orders.js';
 import { resolvePool } from './pools.js';
 
 const bookReadBatch = 1000;
-const day = 86_400;
 /** The furthest ahead anything is scheduled: the book's open end. */
 const openEnd = Number.MAX_SAFE_INTEGER;
 
@@ -156,8 +155,8 @@ export async function listFills(context: AppContext, input: FillsInput): Promise
   const badRange = checkRange(input.start_at, input.end_at, { start: 'start_at', end: 'end_at' });
   if (badRange !== null) return badRange;
   const now = context.clock.now();
-  const since = input.since_at ?? now - 7 * day;
-  if (since < now - 30 * day) return fail('invalid_request', 'since_at may be at most 30 days ago', [{ field: 'since_at', code: 'out_of_range', message: `since_at must be at or after ${now - 30 * day}` }]);
+  const since = input.since_at ?? now - 7 * daySeconds;
+  if (since < now - 30 * daySeconds) return fail('invalid_request', 'since_at may be at most 30 days ago', [{ field: 'since_at', code: 'out_of_range', message: `since_at must be at or after ${now - 30 * daySeconds}` }]);
   const page = parsePageQuery(cursorPrefixes.orderbookFills, { limit: clampCount(input.limit, 50, 200), starting_after: input.starting_after });
   if (isFailure(page)) return page;
   return context.store.read(async (tx) => {

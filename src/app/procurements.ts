@@ -11,7 +11,7 @@ import { managedWindowMinutesMax } from '../domain/limits.js';
 import { formatDollars, parseDollarsPerNodeHour } from '../domain/money.js';
 import { isoMinute } from '../domain/ledger.js';
 import { cursorPrefixes, type Page, type PageQuery, parsePageQuery, toPage } from '../domain/pagination.js';
-import { planProcurement, procurementBlocks } from '../domain/procurement.js';
+import { nextRunAfter, planProcurement, procurementBlocks } from '../domain/procurement.js';
 import { resourceTypes } from '../domain/resource-paths.js';
 import { emptySchedule, minimumOver } from '../domain/schedule.js';
 import type { ProcurementRecord, ProcurementView, Tx, WorkspaceRecord } from '../store/store.js';
@@ -20,8 +20,6 @@ import { type AppContext, newId, newName } from './context.js';
 import { closeOrder, placeOrder } from './orders.js';
 import { resolvePool, resolvePoolFilter } from './pools.js';
 import { resolveScoped } from './references.js';
-
-const hourSeconds = 3600;
 
 function procurementNotFound(reference: string): Failure {
   return fail('procurement_not_found', `No procurement "${reference}"`);
@@ -111,7 +109,7 @@ export async function runProcurement(context: AppContext, tx: Tx, procurementId:
       message: `Short of the target of ${target} node(s): as few as ${lowest} held before ${isoMinute(windowEnd)}, with no sellers at or below ${formatDollars(procurement.maxBuyMicros)} dollars per node-hour; a standing buy waits for them.`,
     };
   }
-  const nextRunAt = Math.floor(at / hourSeconds) * hourSeconds + hourSeconds;
+  const nextRunAt = nextRunAfter(at);
   await tx.procurements.update(procurement.id, { statusState: status.state, statusMessage: status.message, nextRunAt, updatedAt: at });
 }
 

@@ -14,14 +14,13 @@ import { grantCredit } from './money.js';
 import { createOrder } from './orders.js';
 import { createPoolForOperator } from './pools.js';
 import { formatDollars } from '../domain/money.js';
-import { floorToMinute } from '../domain/schedule.js';
+import { daySeconds, floorToMinute } from '../domain/schedule.js';
 
 export const demoAccountId = 'demo';
 export const providerAccountId = 'provider';
 
-const day = 24 * 60 * 60;
 /** How long the provider's seeded supply lasts, from the first start. */
-const supplyDurationSeconds = 28 * day;
+const supplyDurationSeconds = 28 * daySeconds;
 /** How far ahead the provider's seeded asks reach. */
 const askDays = 14;
 export const demoCreditDollars = 10_000;
@@ -58,8 +57,8 @@ export function demoAskMicros(baseMicros: number, index: number, dayStart: numbe
 /** The provider's daily asks: the rest of today, then whole UTC days, for `askDays` days. */
 function demoAskDays(start: number): { readonly startAt: number; readonly endAt: number }[] {
   const days: { startAt: number; endAt: number }[] = [];
-  for (let dayStart = start; dayStart < start + askDays * day; ) {
-    const dayEnd = Math.floor(dayStart / day) * day + day;
+  for (let dayStart = start; dayStart < start + askDays * daySeconds; ) {
+    const dayEnd = Math.floor(dayStart / daySeconds) * daySeconds + daySeconds;
     days.push({ startAt: dayStart, endAt: dayEnd });
     dayStart = dayEnd;
   }

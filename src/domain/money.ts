@@ -4,6 +4,7 @@
 // number of micro-dollars.
 
 import { type Failure, invalidField } from './failures.js';
+import { hourSeconds } from './schedule.js';
 
 export const microsPerDollar = 1_000_000;
 export const microsPerCent = 10_000;
@@ -60,6 +61,11 @@ export function toCents(micros: number): number {
   return Math.floor(micros / microsPerCent);
 }
 
+/** Whole cents toward zero, for signed amounts: a debit of $0.009 shows as 0, not −1 cent. */
+export function toCentsTowardZero(micros: number): number {
+  return Math.trunc(micros / microsPerCent);
+}
+
 export function centsToMicros(cents: number): number {
   return cents * microsPerCent;
 }
@@ -74,7 +80,7 @@ export const defaultFeePolicy: FeePolicy = { flatMicrosPerNodeHour: 0, basisPoin
 
 /** The fee on a sell that executed `totalMicros` for `nodeSeconds`; never more than the total. */
 export function feeOf(policy: FeePolicy, totalMicros: number, nodeSeconds: number): number {
-  const flat = Math.floor((policy.flatMicrosPerNodeHour * nodeSeconds) / 3600);
+  const flat = Math.floor((policy.flatMicrosPerNodeHour * nodeSeconds) / hourSeconds);
   const share = Math.floor((totalMicros * policy.basisPoints) / 10_000);
   return Math.min(totalMicros, flat + share);
 }

@@ -5,17 +5,15 @@
 import { type Failure, type FailureDetail, fail, invalidField } from './failures.js';
 import type { SkuProperties } from './instance-skus.js';
 import { nodeNameLengthMax, nodesPerRequestMax } from './limits.js';
-import { priceTickMicrosPerHour } from './money.js';
+import { centsToMicros, priceTickMicrosPerHour } from './money.js';
 import { isValidName } from './names.js';
 import type { InstanceStatus } from './placement.js';
-import { floorToMinute } from './schedule.js';
+import { floorToMinute, hourSeconds } from './schedule.js';
 
 export type NodeType = 'reserved' | 'autoreserved';
 export type NodeStatus = 'pending' | 'awaitingcapacity' | 'running' | 'released' | 'terminated' | 'deleted' | 'failed' | 'unknown';
 export type VmStatus = 'Pending' | 'Running' | 'Destroyed' | 'NodeFailure' | 'Unspecified';
 
-const hourSeconds = 3600;
-const microsPerCent = 10_000;
 
 /**
  * The names of the nodes a request creates: one per node when given, each a valid name that
@@ -47,7 +45,7 @@ function nodeNameProblem(name: string): string | null {
 /** A max price in whole cents per node-hour, as micro-dollars, rounded down to the price tick so it is never exceeded. */
 export function maxPriceMicros(cents: number, field: string): number | Failure {
   if (!Number.isSafeInteger(cents) || cents < 1) return invalidField(field, 'out_of_range', `${field} is a whole number of cents per node-hour, at least 1`);
-  return Math.floor((cents * microsPerCent) / priceTickMicrosPerHour) * priceTickMicrosPerHour;
+  return Math.floor(centsToMicros(cents) / priceTickMicrosPerHour) * priceTickMicrosPerHour;
 }
 
 /**

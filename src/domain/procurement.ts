@@ -3,7 +3,7 @@
 // runs from the next minute to the next hour). The window holds `managedWindowMinutes` complete
 // minutes from the next minute; a block that starts inside it is managed whole.
 
-import { minimumOver, type Schedule } from './schedule.js';
+import { hourSeconds, minimumOver, type Schedule } from './schedule.js';
 
 export interface ProcurementBlock {
   readonly startAt: number;
@@ -15,8 +15,6 @@ export interface PlannedOrder extends ProcurementBlock {
   readonly nodes: number;
 }
 
-const hourSeconds = 3600;
-
 export function procurementBlocks(now: number, managedWindowMinutes: number): ProcurementBlock[] {
   const start = Math.floor(now / 60) * 60 + 60;
   const windowEnd = start + managedWindowMinutes * 60;
@@ -27,6 +25,11 @@ export function procurementBlocks(now: number, managedWindowMinutes: number): Pr
     blockStart = blockEnd;
   }
   return blocks;
+}
+
+/** When a procurement that ran at `at` runs next: on the next hour, as a new block enters its window. */
+export function nextRunAfter(at: number): number {
+  return Math.floor(at / hourSeconds) * hourSeconds + hourSeconds;
 }
 
 /** What to buy or sell so that every block holds the target at every minute. */

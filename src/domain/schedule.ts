@@ -30,6 +30,9 @@ export const emptySchedule: Schedule = { times: new Float64Array(0), counts: new
 
 /** Seconds per minute: schedules change only on minute boundaries. */
 export const minuteSeconds = 60;
+/** Seconds per hour: prices are per node-hour, and procurements and reserved nodes work in hours. */
+export const hourSeconds = 3600;
+export const daySeconds = 86_400;
 
 export function floorToMinute(time: number): number {
   return Math.floor(time / minuteSeconds) * minuteSeconds;

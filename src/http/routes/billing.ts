@@ -2,7 +2,7 @@
 
 import type { AppContext } from '../../app/context.js';
 import { getBalances, listTransactions } from '../../app/money.js';
-import { toCents } from '../../domain/money.js';
+import { toCents, toCentsTowardZero } from '../../domain/money.js';
 import { cursorPrefixes, formatCursor } from '../../domain/pagination.js';
 import type { AccountTransactionRecord } from '../../store/store.js';
 import { type ApiServer, tags } from '../api-server.js';
@@ -23,8 +23,7 @@ function renderTransaction(transaction: AccountTransactionRecord) {
     object: 'transaction' as const,
     cursor: formatCursor(cursorPrefixes.transactions, transaction.seq),
     transaction_time: transaction.createdAt,
-    // Cents toward zero, so that a buy of $0.009 is not shown as a cent.
-    amount_cents: Math.trunc(transaction.amountMicros / 10_000),
+    amount_cents: toCentsTowardZero(transaction.amountMicros),
     balance: toCents(transaction.balanceAfterMicros),
     details: renderDetails(transaction),
   };

@@ -6,7 +6,7 @@ import { type BookFrame, type DepthReading, getDepth, getQuote, listFills, listW
 import { formatDollars } from '../../domain/money.js';
 import type { BookWindow, PriceLevel } from '../../domain/orderbook.js';
 import { requirementsAsMap } from '../../domain/requirements.js';
-import { toRectangles } from '../../domain/schedule.js';
+import { hourSeconds, toRectangles } from '../../domain/schedule.js';
 import { type ApiServer, tags } from '../api-server.js';
 import { respond } from '../respond.js';
 import { errorResponses } from '../schemas/errors.js';
@@ -29,7 +29,7 @@ function renderWindow(window: BookWindow) {
     instance_sku: window.instanceSkuId,
     start_at: window.startAt,
     end_at: window.endAt,
-    duration_hours: Math.floor((window.endAt - window.startAt) / 3600),
+    duration_hours: Math.floor((window.endAt - window.startAt) / hourSeconds),
     total_bid_order_count: window.bidCount,
     total_ask_order_count: window.askCount,
     best_bid: window.bestBid === null ? null : renderLevel(window.bestBid),

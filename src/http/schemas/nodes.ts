@@ -3,6 +3,7 @@
 
 import Type from 'typebox';
 import { nodeNameLengthMax, nodesPerRequestMax } from '../../domain/limits.js';
+import { hourSeconds } from '../../domain/schedule.js';
 import { Nullable, Repeated, UnixEpoch } from './common.js';
 
 const NodeType = Type.Union([Type.Literal('autoreserved'), Type.Literal('reserved')]);
@@ -69,7 +70,7 @@ export const ListNodesQuery = Type.Object({
 export const NodePathParams = Type.Object({ id: Type.String({ minLength: 1, description: 'Node id or name.' }) });
 
 export const ExtendNodeRequest = Type.Object({
-  duration_seconds: Type.Integer({ description: 'Whole hours, at least 3600.' }),
+  duration_seconds: Type.Integer({ description: `Whole hours, at least ${hourSeconds}.` }),
   max_price_per_node_hour: Cents,
 });
 
