@@ -1,7 +1,7 @@
 // The rules of orders: what a request may ask, and the status an order is in after a match.
 
 import { type Failure, invalidField } from './failures.js';
-import { floorToMinute, isEmpty, isMinuteAligned, isZeroFrom, normalize, type Schedule, type RectangleInput } from './schedule.js';
+import { floorToMinute, hourSeconds, isEmpty, isMinuteAligned, isZeroFrom, normalize, type Schedule, type RectangleInput, totalNodeSeconds } from './schedule.js';
 import { nodeCountMax } from './limits.js';
 
 export type OrderStatus = 'pending' | 'filled' | 'partially_filled' | 'standing' | 'cancelled' | 'rejected';
@@ -58,4 +58,12 @@ export function statusAfterMatch(filled: Schedule, remaining: Schedule, resting:
 
 export function isResting(status: OrderStatus): boolean {
   return status === 'standing' || status === 'partially_filled';
+}
+
+/** The average price of an order's fills per node-hour, weighted by node-seconds, to the micro-dollar; null before any fill. */
+export function averageFillPrice(fills: readonly { readonly schedule: Schedule; readonly totalMicros: number }[]): number | null {
+  const nodeSeconds = fills.reduce((sum, fill) => sum + totalNodeSeconds(fill.schedule), 0);
+  if (nodeSeconds === 0) return null;
+  const total = fills.reduce((sum, fill) => sum + fill.totalMicros, 0);
+  return Math.round((total * hourSeconds) / nodeSeconds);
 }

@@ -5,6 +5,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { comparePriority, match, type RestingOrder } from '../../src/domain/matching.js';
 import { costOf, feeOf, formatDollars, parseDollarsPerNodeHour } from '../../src/domain/money.js';
+import { averageFillPrice } from '../../src/domain/orders.js';
 import { planProcurement, procurementBlocks } from '../../src/domain/procurement.js';
 import { parseRequirements, meetsRequirements } from '../../src/domain/requirements.js';
 import { add, clip, normalize, type Schedule, stepsOf, valueAt } from '../../src/domain/schedule.js';
@@ -165,6 +166,14 @@ describe('matching', () => {
       ['expensive', 1, 300],
     ]);
     expect(match({ side: 'buy', limitMicrosPerHour: 200, wanted: rectangle(t, t + 3600, 3), allowPartial: false }, book, t)).toEqual([]);
+  });
+});
+
+describe('orders', () => {
+  it('averages fill prices by node-seconds', () => {
+    expect(averageFillPrice([])).toBeNull();
+    // 2 nodes for an hour at $9, 1 node for an hour at $12: $30 over 3 node-hours.
+    expect(averageFillPrice([{ schedule: rectangle(t, t + 3600, 2), totalMicros: 18_000_000 }, { schedule: rectangle(t, t + 3600, 1), totalMicros: 12_000_000 }])).toBe(10_000_000);
   });
 });
 

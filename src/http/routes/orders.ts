@@ -4,7 +4,8 @@ import type { AppContext } from '../../app/context.js';
 import { type Preview, previewOrder } from '../../app/orderbook.js';
 import { cancelOrder, createOrder, getOrder, listOrders, type OrderReading } from '../../app/orders.js';
 import { formatDollars, type FeePolicy } from '../../domain/money.js';
-import { totalNodeSeconds, toRectangles } from '../../domain/schedule.js';
+import { averageFillPrice } from '../../domain/orders.js';
+import { toRectangles } from '../../domain/schedule.js';
 import { type ApiServer, tags } from '../api-server.js';
 import { accountOf, callerOf } from '../auth.js';
 import { respond, respondEmpty, respondPage } from '../respond.js';
@@ -16,16 +17,9 @@ import { renderInstanceSkuSummary } from './instance-skus.js';
 /** What a preview without a pool puts in `post_order_body.pool`, to be replaced before posting. */
 export const placeholderPool = 'pool_REPLACE_ME';
 
-/** The average price of the fills, weighted by node-seconds, to the micro-dollar. */
-function averagePrice(contracts: OrderReading['contracts']): string | null {
-  const nodeSeconds = contracts.reduce((sum, contract) => sum + totalNodeSeconds(contract.schedule), 0);
-  if (nodeSeconds === 0) return null;
-  const total = contracts.reduce((sum, contract) => sum + contract.totalMicros, 0);
-  return formatDollars(Math.round((total * 3600) / nodeSeconds));
-}
-
 export function renderOrder({ order, contracts }: OrderReading) {
   const pool = { id: order.poolId, name: order.poolName };
+  const average = averageFillPrice(contracts);
   return {
     object: 'order' as const,
     id: order.id,
@@ -42,7 +36,7 @@ export function renderOrder({ order, contracts }: OrderReading) {
     created_at: order.createdAt,
     created_by: order.createdBy === null ? null : { id: order.createdBy, type: 'token' as const, name: null },
     filled_at: order.filledAt,
-    filled_average_price_dollars_per_node_hour: averagePrice(contracts),
+    filled_average_price_dollars_per_node_hour: average === null ? null : formatDollars(average),
     fills: contracts.map((contract) => ({
       contract: contract.id,
       filled_at: contract.filledAt,
