@@ -27,7 +27,7 @@ import {
 } from '../domain/nodes.js';
 import { isLive } from '../domain/placement.js';
 import { procurementBlocks } from '../domain/procurement.js';
-import { firstBelow, floorToMinute, isZeroFrom } from '../domain/schedule.js';
+import { firstBelow } from '../domain/schedule.js';
 import type { InstanceRecord, InstanceSkuRecord, NodeView, PoolView, Tx, WorkspaceRecord } from '../store/store.js';
 import { type AppContext, newId, newName } from './context.js';
 import { insertDeployment, spotWindowMinutes } from './deployments.js';
@@ -36,7 +36,7 @@ import { insertInstanceTemplate } from './instance-templates.js';
 import { ledgerKeys } from './money.js';
 import { bestFill } from './orderbook.js';
 import { placeOrder } from './orders.js';
-import { insertPool } from './pools.js';
+import { insertPool, removePool } from './pools.js';
 import { changeProcurement, removeProcurement } from './procurements.js';
 import { insertInstance, maintainDeployment, reconcilePoolSku } from './reconciler.js';
 import { vmScriptOf } from './vms.js';
@@ -319,9 +319,9 @@ export async function deleteNode(context: AppContext, accountId: string, referen
       await tx.instanceTemplates.softDelete(deployment.instanceTemplateId, now);
     }
     await tx.nodes.softDelete(node.id, now);
-    const balances = await tx.allocation.balancesOfPools([node.poolId]);
-    const holdsFuture = balances.some((balance) => !isZeroFrom(balance.schedule, floorToMinute(now)));
-    if (!holdsFuture && (await tx.orders.countRestingInPool(node.poolId)) === 0) await tx.pools.softDelete(node.poolId, now);
+    // The pool goes too when nothing holds it (and the v2 API has not deleted it already); otherwise it stays, with its allocation.
+    const pool = await tx.pools.findById(accountId, node.poolId);
+    if (pool !== undefined) await removePool(tx, pool, now);
     return null;
   });
 }

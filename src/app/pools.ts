@@ -182,20 +182,24 @@ export async function updatePool(context: AppContext, accountId: string, referen
   });
 }
 
+/** Deletes a pool in the caller's transaction unless something still depends on it (why not, then). */
+export async function removePool(tx: Tx, pool: PoolView, now: number): Promise<null | Failure> {
+  const balances = await tx.allocation.balancesOfPools([pool.id]);
+  const futureAllocation = balances.some((balance) => !isZeroFrom(balance.schedule, floorToMinute(now)));
+  const liveInstances = await tx.instances.countLiveInPool(pool.id);
+  const deployments = (await tx.deployments.activeInPools([pool.id])).length;
+  const procurements = (await tx.procurements.activeInPools([pool.id])).length;
+  const restingOrders = await tx.orders.countRestingInPool(pool.id);
+  const refusal = poolDeletionRefusal(pool.name, pool.kind, { futureAllocation, liveInstances, deployments, procurements, restingOrders });
+  if (refusal !== null) return refusal;
+  await tx.pools.softDelete(pool.id, now);
+  return null;
+}
+
 export async function deletePool(context: AppContext, accountId: string, reference: string): Promise<null | Failure> {
   const now = context.clock.now();
   return context.store.transaction(async (tx) => {
     const pool = await resolvePool(tx, accountId, reference);
-    if (isFailure(pool)) return pool;
-    const balances = await tx.allocation.balancesOfPools([pool.id]);
-    const futureAllocation = balances.some((balance) => !isZeroFrom(balance.schedule, floorToMinute(now)));
-    const liveInstances = await tx.instances.countLiveInPool(pool.id);
-    const deployments = (await tx.deployments.activeInPools([pool.id])).length;
-    const procurements = (await tx.procurements.activeInPools([pool.id])).length;
-    const restingOrders = await tx.orders.countRestingInPool(pool.id);
-    const refusal = poolDeletionRefusal(pool.name, pool.kind, { futureAllocation, liveInstances, deployments, procurements, restingOrders });
-    if (refusal !== null) return refusal;
-    await tx.pools.softDelete(pool.id, now);
-    return null;
+    return isFailure(pool) ? pool : removePool(tx, pool, now);
   });
 }
