@@ -10,7 +10,7 @@ import type { Tags } from '../domain/tags.js';
 import type { InstanceTemplateView, Tx, WorkspaceRecord } from '../store/store.js';
 import { type AppContext, newId, newName } from './context.js';
 import { resolveImage } from './images.js';
-import { resolveScoped } from './references.js';
+import { resolveEach, resolveScoped } from './references.js';
 import { resolveWorkspace, resolveWorkspaceFilter } from './workspaces.js';
 
 function templateNotFound(reference: string): Failure {
@@ -80,14 +80,7 @@ export async function listInstanceTemplates(
   return context.store.read(async (tx) => {
     const workspace = await resolveWorkspaceFilter(tx, accountId, input.workspace);
     if (isFailure(workspace)) return workspace;
-    let ids: string[] | null = null;
-    if (input.id !== undefined && input.id.length > 0) {
-      ids = [];
-      for (const reference of input.id) {
-        const template = await resolveInstanceTemplate(tx, accountId, reference, workspace);
-        if (!isFailure(template)) ids.push(template.id);
-      }
-    }
+    const ids = await resolveEach(input.id, (reference) => resolveInstanceTemplate(tx, accountId, reference, workspace));
     const rows = await tx.instanceTemplates.list({ accountId, workspaceId: workspace?.id ?? null, ids }, page);
     return toPage(cursorPrefixes.instanceTemplates, page, rows);
   });

@@ -21,7 +21,7 @@ import { resolveImage } from './images.js';
 import { resolvePool, resolvePoolForInstances } from './pools.js';
 import { runProcurementFor } from './procurements.js';
 import { maintainDeployment, insertInstance, reconcilePoolSku } from './reconciler.js';
-import { resolveScoped } from './references.js';
+import { resolveEach, resolveScoped } from './references.js';
 import { resolveWorkspaceFilter } from './workspaces.js';
 
 const firewallIdPattern = /^frwl_[0-9a-zA-Z_-]{1,21}$/;
@@ -200,18 +200,9 @@ export async function listInstances(context: AppContext, accountId: string, inpu
   return context.store.read(async (tx) => {
     const workspace = await resolveWorkspaceFilter(tx, accountId, input.workspace);
     if (isFailure(workspace)) return workspace;
-    const resolveAll = async <T>(references: readonly string[] | undefined, resolve: (reference: string) => Promise<T | Failure>, idOf: (found: T) => string) => {
-      if (references === undefined || references.length === 0) return null;
-      const ids: string[] = [];
-      for (const reference of references) {
-        const found = await resolve(reference);
-        if (!isFailure(found)) ids.push(idOf(found));
-      }
-      return ids;
-    };
-    const ids = await resolveAll(input.id, (reference) => resolveInstance(tx, accountId, reference, workspace), (instance) => instance.id);
-    const poolIds = await resolveAll(input.pool, (reference) => resolvePool(tx, accountId, reference, workspace), (pool) => pool.id);
-    const instanceSkuIds = await resolveAll(input.instance_sku, (reference) => findInstanceSku(tx, reference), (sku) => sku.id);
+    const ids = await resolveEach(input.id, (reference) => resolveInstance(tx, accountId, reference, workspace));
+    const poolIds = await resolveEach(input.pool, (reference) => resolvePool(tx, accountId, reference, workspace));
+    const instanceSkuIds = await resolveEach(input.instance_sku, (reference) => findInstanceSku(tx, reference));
     const rows = await tx.instances.list(
       {
         accountId,

@@ -10,7 +10,7 @@ import { resourceTypes } from '../domain/resource-paths.js';
 import { type Tags, parseTagFilter } from '../domain/tags.js';
 import type { PoolView, Tx, WorkspaceRecord } from '../store/store.js';
 import { type AppContext, newId, newName } from './context.js';
-import { resolveScoped } from './references.js';
+import { resolveEach, resolveScoped } from './references.js';
 import { resolveWorkspace, resolveWorkspaceFilter } from './workspaces.js';
 
 function poolNotFound(reference: string): Failure {
@@ -132,14 +132,7 @@ export async function listPools(context: AppContext, accountId: string, input: L
   return context.store.read(async (tx) => {
     const workspace = await resolveWorkspaceFilter(tx, accountId, input.workspace);
     if (isFailure(workspace)) return workspace;
-    let ids: string[] | null = null;
-    if (input.id !== undefined && input.id.length > 0) {
-      ids = [];
-      for (const reference of input.id) {
-        const pool = await resolvePool(tx, accountId, reference, workspace);
-        if (!isFailure(pool)) ids.push(pool.id);
-      }
-    }
+    const ids = await resolveEach(input.id, (reference) => resolvePool(tx, accountId, reference, workspace));
     const rows = await tx.pools.list({ accountId, workspaceId: workspace?.id ?? null, ids, tags }, page);
     const pools = toPage(cursorPrefixes.pools, page, rows);
     return { ...pools, data: await withAllocation(tx, pools.data, from) };

@@ -3,6 +3,7 @@
 // request names, otherwise in the account's default workspace. Another account's resource is
 // never found.
 
+import { type Failure, isFailure } from '../domain/failures.js';
 import { parseReference, type ResourceType } from '../domain/resource-paths.js';
 import type { Tx, WorkspaceRecord } from '../store/store.js';
 
@@ -24,4 +25,18 @@ export async function resolveScoped<T>(tx: Tx, accountId: string, reference: str
     home = await tx.workspaces.findById(accountId, account.defaultWorkspaceId);
   }
   return home === undefined ? undefined : lookups.byName(home.id, parsed.name);
+}
+
+/**
+ * The ids of what a list filter names (`?id=…&id=…`), or null when it names nothing. References
+ * that find nothing are dropped: a filter by an unknown id matches nothing rather than failing.
+ */
+export async function resolveEach<T extends { readonly id: string }>(references: readonly string[] | undefined, resolve: (reference: string) => Promise<T | Failure>): Promise<string[] | null> {
+  if (references === undefined || references.length === 0) return null;
+  const ids: string[] = [];
+  for (const reference of references) {
+    const found = await resolve(reference);
+    if (!isFailure(found)) ids.push(found.id);
+  }
+  return ids;
 }
