@@ -2,6 +2,7 @@
 
 import type { AppContext } from '../../app/context.js';
 import { createDeployment, type DeploymentReading, deleteDeployment, getDeployment, listDeployments, patchDeployment } from '../../app/deployments.js';
+import { deploymentStatus } from '../../domain/deployments.js';
 import { formatDollars } from '../../domain/money.js';
 import { formatResourcePath, resourceTypes } from '../../domain/resource-paths.js';
 import type { ProcurementView } from '../../store/store.js';
@@ -14,11 +15,13 @@ import { errorResponses } from '../schemas/errors.js';
 import { renderInstanceSkuSummary } from './instance-skus.js';
 
 function status({ deployment, running, awaiting, procurement }: DeploymentReading) {
-  // A spot deployment that cannot buy says why first: that is what keeps its instances waiting.
-  if (procurement !== null && procurement.statusState !== 'info') return { state: procurement.statusState, message: procurement.statusMessage };
-  if (!deployment.enabled) return { state: 'info' as const, message: `Disabled: ${running} instance(s) running; ended instances are not replaced.` };
-  if (running >= deployment.targetInstanceCount) return { state: 'info' as const, message: `All ${deployment.targetInstanceCount} instance(s) running.` };
-  return { state: 'warning' as const, message: `${running} of ${deployment.targetInstanceCount} instance(s) running; ${awaiting} awaiting allocation on the pool.` };
+  return deploymentStatus({
+    enabled: deployment.enabled,
+    targetInstanceCount: deployment.targetInstanceCount,
+    running,
+    awaiting,
+    procurement: procurement === null ? null : { state: procurement.statusState, message: procurement.statusMessage },
+  });
 }
 
 function renderSpotDeployment(reading: DeploymentReading & { procurement: ProcurementView }) {
