@@ -38,6 +38,9 @@ export interface DialectAdapter {
   /** Whether `SELECT … FOR UPDATE` locks rows (PostgreSQL); SQLite's transactions hold the
    * whole database already. */
   readonly supportsRowLocks: boolean;
+  /** Whether this process is the database's only writer (SQLite holds its file exclusively), so
+   * that what it read stays true until its own next transaction. */
+  readonly soleWriter: boolean;
   isUniqueViolation(error: unknown): boolean;
   /** A conflict between concurrent transactions that succeeds when retried. */
   isTransientConflict(error: unknown): boolean;
@@ -51,6 +54,9 @@ const transactionAttemptsMax = 8;
 /** Backoff between attempts grows from this many milliseconds, doubling, capped at 100 ms. */
 const transactionRetryBackoffMs = 2;
 
+/** Results `readCached` remembers at most; the oldest is forgotten first. */
+const cachedReadsMax = 10_000;
+
 /** Carries a Failure out of Kysely's transaction callback so that Kysely rolls back. */
 class RollbackWithFailure extends Error {
   constructor(readonly result: Failure) {
@@ -60,12 +66,28 @@ class RollbackWithFailure extends Error {
 
 export class KyselyStore implements Store {
   readonly dialect: StoreDialect;
+  /**
+   * Counts the starts and ends of transactions. A read is remembered only while this stays what
+   * it was when the read began: any transaction since may have changed what it read.
+   */
+  #writeGeneration = 0;
+  readonly #cachedReads = new Map<string, unknown>();
+  #cachedReadsGeneration = 0;
 
   constructor(private readonly adapter: DialectAdapter) {
     this.dialect = adapter.dialect;
   }
 
   async transaction<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
+    this.#writeGeneration++;
+    try {
+      return await this.#transactionWithRetries(work);
+    } finally {
+      this.#writeGeneration++;
+    }
+  }
+
+  async #transactionWithRetries<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       try {
         return await this.adapter.db.transaction().execute(async (trx) => {
@@ -84,6 +106,33 @@ export class KyselyStore implements Store {
 
   read<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
     return this.adapter.db.connection().execute((connection) => work(this.repositories(connection)));
+  }
+
+  async readCached<T>(key: string, work: (tx: Tx) => Promise<T>): Promise<T> {
+    if (!this.adapter.soleWriter) return this.read(work);
+    const cached = this.#currentCachedReads();
+    if (cached.has(key)) return cached.get(key) as T;
+    // The generation is taken once the connection is held: on SQLite no transaction is open then.
+    let generation = -1;
+    const value = await this.read((tx) => {
+      generation = this.#writeGeneration;
+      return work(tx);
+    });
+    if (generation === this.#writeGeneration) {
+      const current = this.#currentCachedReads();
+      if (current.size >= cachedReadsMax) current.delete(current.keys().next().value!);
+      current.set(key, deepFreeze(value));
+    }
+    return value;
+  }
+
+  /** The remembered reads, forgotten first if a transaction has begun or ended since. */
+  #currentCachedReads(): Map<string, unknown> {
+    if (this.#cachedReadsGeneration !== this.#writeGeneration) {
+      this.#cachedReads.clear();
+      this.#cachedReadsGeneration = this.#writeGeneration;
+    }
+    return this.#cachedReads;
   }
 
   isLeader(): Promise<boolean> {
@@ -117,4 +166,12 @@ export class KyselyStore implements Store {
       idempotency: new SqlIdempotencyRepository(trx),
     };
   }
+}
+
+/** Freezes a value and what it holds, so that a caller who shares a cached read cannot change it
+ * for the others. Typed arrays cannot be frozen; the schedules that hold them are. */
+function deepFreeze<T>(value: T): T {
+  if (typeof value !== 'object' || value === null || ArrayBuffer.isView(value) || Object.isFrozen(value)) return value;
+  for (const child of Object.values(value)) deepFreeze(child);
+  return Object.freeze(value);
 }

@@ -733,6 +733,14 @@ export interface Store {
    */
   read<T>(work: (tx: Tx) => Promise<T>): Promise<T>;
   /**
+   * `read`, for a read that depends on nothing but what is stored (not on the time), so that its
+   * result stays true until the next write. Where this process is the database's only writer
+   * (SQLite), the result is remembered under `key` until a transaction begins, and every caller
+   * until then gets the same, frozen, object. Where other processes write too (PostgreSQL), it
+   * reads every time. For what clients poll: a read of a pool.
+   */
+  readCached<T>(key: string, work: (tx: Tx) => Promise<T>): Promise<T>;
+  /**
    * Whether this process leads time-driven work. Processes sharing a PostgreSQL database elect
    * one through an advisory lock held for the process's life; an SQLite file has one process.
    * Asked again and again: a process takes over when the leader goes.

@@ -121,6 +121,89 @@ describe.each(testDialects)('store contract on %s', (dialect) => {
     expect(none).toEqual([]);
   });
 
+  describe('cached reads', () => {
+    // SQLite's process is the file's only writer, so a read stays true until its next
+    // transaction; PostgreSQL is shared with other processes, so it reads every time.
+    const soleWriter = dialect === 'sqlite';
+    let key = 0;
+
+    async function cachedSetting(name: string, counter: { reads: number }) {
+      return store.readCached(name, async (tx) => {
+        counter.reads++;
+        return { value: (await tx.settings.get(name)) ?? null };
+      });
+    }
+
+    it('remembers a read until a transaction begins, also one that rolls back or throws', async () => {
+      const name = `cached-${++key}`;
+      const counter = { reads: 0 };
+      await store.transaction((tx) => tx.settings.set(name, 'one'));
+      expect(await cachedSetting(name, counter)).toEqual({ value: 'one' });
+      expect(await cachedSetting(name, counter)).toEqual({ value: 'one' });
+      expect(counter.reads).toBe(soleWriter ? 1 : 2);
+      await store.transaction((tx) => tx.settings.set(name, 'two'));
+      expect(await cachedSetting(name, counter)).toEqual({ value: 'two' });
+      for (const write of [async () => fail('pool_not_found', 'refused'), async () => { throw new Error('bug'); }]) {
+        const before = counter.reads;
+        await store.transaction(write).catch(() => undefined);
+        expect(await cachedSetting(name, counter)).toEqual({ value: 'two' });
+        expect(counter.reads).toBe(before + 1);
+      }
+    });
+
+    it('hands every caller the same frozen value where it remembers one', async () => {
+      const name = `cached-${++key}`;
+      const counter = { reads: 0 };
+      await store.transaction((tx) => tx.settings.set(name, 'shared'));
+      const first = await cachedSetting(name, counter);
+      const second = await cachedSetting(name, counter);
+      if (!soleWriter) return expect(first).not.toBe(second);
+      expect(second).toBe(first);
+      expect(() => {
+        (first as { value: string | null }).value = 'changed';
+      }).toThrow(TypeError);
+    });
+
+    it('never answers with a value older than the last write that finished before the read began, under concurrency', async () => {
+      // The model: each write gives a new value; a read may answer the value of the last write
+      // that finished before it began, or of any write that overlapped it, nothing else.
+      const commands = fc.array(fc.record({ write: fc.boolean(), fails: fc.boolean(), delayed: fc.boolean() }), { minLength: 1, maxLength: 12 });
+      await fc.assert(
+        fc.asyncProperty(commands, async (batch) => {
+          const name = `cached-${++key}`;
+          await store.transaction((tx) => tx.settings.set(name, 'initial'));
+          let clock = 0;
+          const writes: { value: string; startedAt: number; endedAt: number; failed: boolean }[] = [{ value: 'initial', startedAt: -2, endedAt: -1, failed: false }];
+          const reads: { value: string | null; startedAt: number; endedAt: number }[] = [];
+          await Promise.all(
+            batch.map(async (command, index) => {
+              if (command.delayed) await new Promise((resolve) => setImmediate(resolve));
+              const startedAt = ++clock;
+              if (command.write) {
+                const value = `v${index}`;
+                await store.transaction(async (tx) => {
+                  await tx.settings.set(name, value);
+                  return command.fails ? fail('pool_not_found', 'refused') : null;
+                });
+                writes.push({ value, startedAt, endedAt: ++clock, failed: command.fails });
+              } else {
+                const { value } = await cachedSetting(name, { reads: 0 });
+                reads.push({ value, startedAt, endedAt: ++clock });
+              }
+            }),
+          );
+          const succeeded = writes.filter((write) => !write.failed);
+          for (const read of reads) {
+            const lastBefore = succeeded.filter((write) => write.endedAt < read.startedAt).at(-1)!;
+            const overlapping = succeeded.filter((write) => write.startedAt < read.endedAt && write.endedAt > read.startedAt);
+            expect([lastBefore, ...overlapping].map((write) => write.value)).toContain(read.value);
+          }
+        }),
+        { numRuns: 40, seed: 5 },
+      );
+    });
+  });
+
   it('keeps idempotency records and forgets old ones', async () => {
     const { accountId } = await newAccount();
     const record = { accountId, key: 'k1', operation: 'test', requestHash: 'h', statusCode: 202, responseBody: { a: [1, 2] }, createdAt: 5000 };

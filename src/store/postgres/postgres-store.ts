@@ -64,6 +64,7 @@ export async function openPostgresStore(url: string, now: number, options: Postg
     runCompiled: async <Row>(on: Kysely<Database>, text: string, parameters: readonly unknown[]) =>
       (await on.executeQuery<Row>(CompiledQuery.raw(text, [...parameters]))).rows,
     supportsRowLocks: true,
+    soleWriter: false,
     isUniqueViolation: (error) => pgCode(error) === '23505',
     isTransientConflict: (error) => pgCode(error) === '40001' || pgCode(error) === '40P01',
     tryLeadership,

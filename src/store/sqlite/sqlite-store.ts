@@ -66,6 +66,7 @@ export async function openSqliteStore(path: string, now: number): Promise<Kysely
     jsonObjectEntries: (column) => sql`json_each(${sql.ref(column)})`,
     runCompiled: async <Row>(_on: Kysely<Database>, text: string, parameters: readonly unknown[]) => statements.prepare(text).all(parameters) as Row[],
     supportsRowLocks: false,
+    soleWriter: true,
     isUniqueViolation: (error) => sqliteCode(error).startsWith('SQLITE_CONSTRAINT_UNIQUE') || sqliteCode(error) === 'SQLITE_CONSTRAINT_PRIMARYKEY',
     isTransientConflict: (error) => sqliteCode(error) === 'SQLITE_BUSY',
     tryLeadership: async () => true,
