@@ -8,7 +8,7 @@ import { type PoolKind, poolChangeRefusal, poolDeletionRefusal } from '../domain
 import { floorToMinute, isZeroFrom } from '../domain/schedule.js';
 import { resourceTypes } from '../domain/resource-paths.js';
 import { type Tags, parseTagFilter } from '../domain/tags.js';
-import type { PoolView, Tx, WorkspaceRecord } from '../store/store.js';
+import type { BalanceRecord, PoolView, Tx, WorkspaceRecord } from '../store/store.js';
 import { type AppContext, newId, newName } from './context.js';
 import { resolveEach, resolveScoped } from './references.js';
 import { resolveWorkspace, resolveWorkspaceFilter } from './workspaces.js';
@@ -55,7 +55,15 @@ export interface PoolReading {
   readonly procurements: readonly { readonly id: string; readonly name: string }[];
 }
 
-async function withAllocation(tx: Tx, pools: readonly PoolView[], from: number): Promise<PoolReading[]> {
+/** What a pool reading is made of as stored: it stays true until the next write. */
+interface PoolRows {
+  readonly pool: PoolView;
+  readonly balances: readonly BalanceRecord[];
+  readonly deployments: readonly { readonly id: string; readonly name: string }[];
+  readonly procurements: readonly { readonly id: string; readonly name: string }[];
+}
+
+async function loadPoolRows(tx: Tx, pools: readonly PoolView[]): Promise<PoolRows[]> {
   const poolIds = pools.map((pool) => pool.id);
   const balances = await tx.allocation.balancesOfPools(poolIds);
   // A spot deployment shows through its procurement: the pool's `deployments` are generic ones.
@@ -63,11 +71,18 @@ async function withAllocation(tx: Tx, pools: readonly PoolView[], from: number):
   const procurements = await tx.procurements.activeInPools(poolIds);
   return pools.map((pool) => ({
     pool,
-    allocation: poolAllocation(balances.filter((balance) => balance.poolId === pool.id), from),
-    from,
+    balances: balances.filter((balance) => balance.poolId === pool.id),
     deployments: deployments.filter((deployment) => deployment.poolId === pool.id).map(({ id, name }) => ({ id, name })),
     procurements: procurements.filter((procurement) => procurement.poolId === pool.id).map(({ id, name }) => ({ id, name })),
   }));
+}
+
+function readingOf({ pool, balances, deployments, procurements }: PoolRows, from: number): PoolReading {
+  return { pool, allocation: poolAllocation(balances, from), from, deployments, procurements };
+}
+
+async function withAllocation(tx: Tx, pools: readonly PoolView[], from: number): Promise<PoolReading[]> {
+  return (await loadPoolRows(tx, pools)).map((rows) => readingOf(rows, from));
 }
 
 /** Creates a pool in the caller's transaction: the account's and the operator's creates, and v1 nodes. */
@@ -141,12 +156,15 @@ export async function listPools(context: AppContext, accountId: string, input: L
 
 export async function getPool(context: AppContext, accountId: string, reference: string, historyMinutes = 0): Promise<PoolReading | Failure> {
   const from = scheduleViewStart(context.clock.now(), historyMinutes);
-  return context.store.read(async (tx) => {
+  // Clients poll their pools, which change far less often than they are read: the rows are
+  // remembered until the next write (see Store.readCached), the schedule is cut at `from` anew.
+  const rows = await context.store.readCached(`pool ${accountId} ${reference}`, async (tx) => {
     const pool = await resolvePool(tx, accountId, reference);
     if (isFailure(pool)) return pool;
-    const [reading] = await withAllocation(tx, [pool], from);
-    return reading!;
+    const [rows] = await loadPoolRows(tx, [pool]);
+    return rows!;
   });
+  return isFailure(rows) ? rows : readingOf(rows, from);
 }
 
 export interface UpdatePoolInput {

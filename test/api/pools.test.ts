@@ -93,6 +93,46 @@ describe.each(testDialects)('pools on %s', (dialect) => {
     expect((await account.patch(path, { name: 'occupied' })).status).toBe(409);
   });
 
+  it('shows on the next read every change since the last: tags, allocation, procurements, the passing minute, deletion', async () => {
+    // Reads of a pool are remembered until the next write (Store.readCached); each write here
+    // must show on the read right after it, by id and by name alike.
+    const sku = await server.newInstanceSku();
+    const created = await account.post('/preview/v2/pools', { workspace: 'default', name: 'polled' });
+    const paths = [`/preview/v2/pools/${created.body.id}`, '/preview/v2/pools/polled'];
+    const read = async () => Promise.all(paths.map(async (path) => (await account.get(path)).body));
+    expect(await read()).toEqual([created.body, created.body]);
+
+    await account.patch(paths[0]!, { tags: { stage: 'two' } });
+    for (const body of await read()) expect(body.tags).toEqual({ stage: 'two' });
+
+    const t = server.clock.now();
+    await server.issue(created.body.id, sku, [{ start_at: t + 120, end_at: t + 3600, node_count: 2 }]);
+    for (const body of await read()) {
+      expect(body.allocation_schedule.total).toEqual([
+        { start_at: t, end_at: t + 120, node_count: 0 },
+        { start_at: t + 120, end_at: t + 3600, node_count: 2 },
+        { start_at: t + 3600, end_at: null, node_count: 0 },
+      ]);
+    }
+
+    // The schedule starts at the current minute: a read after the clock moves starts later.
+    await server.advance(60);
+    for (const body of await read()) expect(body.allocation_schedule.total[0]).toEqual({ start_at: t + 60, end_at: t + 120, node_count: 0 });
+
+    const procurement = await account.post('/preview/v2/procurements', { name: 'keeper', pool: created.body.id, instance_sku: sku, target: 0, min_sell_price_dollars_per_node_hour: '99.00', max_buy_price_dollars_per_node_hour: '0.01', managed_window_minutes: 60 });
+    expect(procurement.status).toBe(201);
+    for (const body of await read()) expect(body.procurements).toEqual([{ id: procurement.body.id, name: 'keeper' }]);
+
+    // A failed write changes nothing, and the reads after it say so.
+    expect((await account.patch(paths[0]!, { tags: { 'bad key!': 'x' } })).status).toBe(400);
+    for (const body of await read()) expect(body.tags).toEqual({ stage: 'two' });
+
+    expect((await account.delete(`/preview/v2/procurements/${procurement.body.id}`)).status).toBe(204);
+    await server.advance(3600);
+    expect((await account.delete(paths[0]!)).status).toBe(204);
+    for (const path of paths) expect((await account.get(path)).status).toBe(404);
+  });
+
   it('deletes a pool, after which it is gone and its name is free', async () => {
     const created = await account.post('/preview/v2/pools', { workspace: 'default', name: 'doomed' });
     expect((await account.delete(`/preview/v2/pools/${created.body.id}`)).status).toBe(204);
