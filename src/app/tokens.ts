@@ -1,7 +1,7 @@
 // API tokens: random, shown once, stored as a SHA-256 hash. A token has 256 bits of entropy, so a
 // fast hash is enough: there is nothing to brute-force.
 
-import { createHash, timingSafeEqual } from 'node:crypto';
+import * as crypto from 'node:crypto';
 import { tokenRandomBytes } from '../domain/limits.js';
 import type { Tx } from '../store/store.js';
 import { type AppContext, newId } from './context.js';
@@ -11,9 +11,10 @@ export const accountTokenPrefix = 'allot_sk_';
 /** The operator token, when allot generates it. */
 export const operatorTokenPrefix = 'allot_admin_';
 
-export function hashToken(token: string): string {
-  return createHash('sha256').update(token).digest('hex');
-}
+/** Every request hashes its token: the one-shot `hash` (Node.js 20.12 and later) costs a third
+ * of `createHash`. */
+export const hashToken: (token: string) => string =
+  typeof crypto.hash === 'function' ? (token) => crypto.hash('sha256', token, 'hex') : (token) => crypto.createHash('sha256').update(token).digest('hex');
 
 export function generateToken(context: AppContext, prefix: string): string {
   return prefix + Buffer.from(context.random.bytes(tokenRandomBytes)).toString('base64url');
@@ -22,7 +23,7 @@ export function generateToken(context: AppContext, prefix: string): string {
 export function sameHash(a: string, b: string): boolean {
   const left = Buffer.from(a, 'hex');
   const right = Buffer.from(b, 'hex');
-  return left.length === right.length && timingSafeEqual(left, right);
+  return left.length === right.length && crypto.timingSafeEqual(left, right);
 }
 
 /** Creates a token for an account inside the caller's transaction and returns its one-time value. */

@@ -2,7 +2,7 @@
 // hook of its own resolves the bearer token to a principal before the body is even read. Hooks
 // here are callbacks, not async functions: they run on every request.
 
-import type { FastifyInstance, FastifyRequest, onRequestHookHandler } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction, onRequestHookHandler } from 'fastify';
 import { type Audience, authenticate, type Principal, TokenCache } from '../app/auth.js';
 import type { AppContext } from '../app/context.js';
 import { type Failure, isFailure } from '../domain/failures.js';
@@ -27,19 +27,11 @@ export function registerAuth(app: FastifyInstance, context: AppContext, operator
   });
 
   // Each route that names an audience gets its own hook, fixed when the route is registered, so
-  // that no request pays to look its route's options up.
-  const hookFor = (audience: Audience): onRequestHookHandler => (request, reply, done) => {
-    const admit = (principal: Principal | Failure) => {
-      if (isFailure(principal)) {
-        sendFailure(reply, principal);
-        return;
-      }
-      request.principal = principal;
-      done();
-    };
+  // that no request pays to look its route's options up; a known token costs no closure either.
+  const hookFor = (audience: Audience): onRequestHookHandler => function authenticateRequest(request, reply, done) {
     const principal = authenticate(context, tokens, operatorTokenHash, request.headers.authorization, audience);
-    if (principal instanceof Promise) principal.then(admit, done);
-    else admit(principal);
+    if (principal instanceof Promise) principal.then((found) => admit(request, reply, done, found), done);
+    else admit(request, reply, done, principal);
   };
   app.addHook('onRoute', (route) => {
     const audience = route.config?.audience;
@@ -47,6 +39,15 @@ export function registerAuth(app: FastifyInstance, context: AppContext, operator
     const existing = route.onRequest === undefined ? [] : Array.isArray(route.onRequest) ? route.onRequest : [route.onRequest];
     route.onRequest = [hookFor(audience), ...existing];
   });
+}
+
+function admit(request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction, principal: Principal | Failure): void {
+  if (isFailure(principal)) {
+    sendFailure(reply, principal);
+    return;
+  }
+  request.principal = principal;
+  done();
 }
 
 /** The calling account of a route whose audience is `account`. */
