@@ -12,7 +12,7 @@ const seconds = Number(process.env.BENCH_SECONDS ?? 5);
 const postgresUrl = process.env.ALLOT_TEST_POSTGRES_URL || undefined;
 
 const sections: [string, () => Promise<string[]>][] = [
-  ['http', () => benchGetPool(seconds)],
+  ['http', () => benchGetPool(seconds, postgresUrl)],
   ['transfers', () => benchTransfers(seconds, postgresUrl)],
   ['schedule', () => benchScheduleAlgebra()],
   ['advance', () => benchAdvance()],
