@@ -77,7 +77,11 @@ export async function seedDemo(context: AppContext): Promise<DemoSeed | null | F
 
   const provider = await createAccount(context, { name: 'Demo Provider', id: providerAccountId });
   if (isFailure(provider)) return provider;
-  const start = floorToMinute(context.clock.now());
+  // The seed's writes take seconds (more on PostgreSQL). Under the real clock they may cross a
+  // minute boundary, after which a supply or an ask starting at the minute the seed began would
+  // start in the past, which cannot move: so supply starts at the next minute. The manual clock
+  // stands still, and supply starts at once.
+  const start = floorToMinute(context.clock.now()) + (context.clock.mode === 'real' ? 60 : 0);
   for (const { sku, nodes, microsPerNodeHour } of demoCatalogue) {
     const registered = await registerInstanceSku(context, sku);
     if (isFailure(registered)) return registered;
