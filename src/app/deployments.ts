@@ -61,7 +61,7 @@ function spotPrices(maxBuy: string) {
 
 /** Why a new deployment of this kind cannot share the pool and SKU with the automations already there, or null. */
 async function automationConflict(tx: Tx, poolId: string, instanceSkuId: string, kind: 'generic' | 'spot'): Promise<Failure | null> {
-  const others = (await tx.deployments.activeInPools([poolId])).filter((deployment) => deployment.instanceSkuId === instanceSkuId);
+  const others = (await tx.deployments.activeInPool(poolId)).filter((deployment) => deployment.instanceSkuId === instanceSkuId);
   const spot = others.find((deployment) => deployment.kind === 'spot');
   if (spot !== undefined) return fail('automation_conflict', `The pool and instance SKU already have spot deployment "${spot.name}", which runs their instances`);
   if (kind === 'spot' && others.length > 0) return fail('automation_conflict', `The pool and instance SKU already have deployment "${others[0]!.name}"; a spot deployment must be their only one`);

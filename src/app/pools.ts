@@ -8,7 +8,7 @@ import { type PoolKind, poolChangeRefusal, poolDeletionRefusal } from '../domain
 import { floorToMinute, isZeroFrom } from '../domain/schedule.js';
 import { resourceTypes } from '../domain/resource-paths.js';
 import { type Tags, parseTagFilter } from '../domain/tags.js';
-import type { BalanceRecord, PoolView, Tx, WorkspaceRecord } from '../store/store.js';
+import type { PoolView, PoolWithHoldings, Tx, WorkspaceRecord } from '../store/store.js';
 import { type AppContext, newId, newName } from './context.js';
 import { resolveEach, resolveScoped } from './references.js';
 import { resolveWorkspace, resolveWorkspaceFilter } from './workspaces.js';
@@ -55,34 +55,25 @@ export interface PoolReading {
   readonly procurements: readonly { readonly id: string; readonly name: string }[];
 }
 
-/** What a pool reading is made of as stored: it stays true until the next write. */
-interface PoolRows {
-  readonly pool: PoolView;
-  readonly balances: readonly BalanceRecord[];
-  readonly deployments: readonly { readonly id: string; readonly name: string }[];
-  readonly procurements: readonly { readonly id: string; readonly name: string }[];
-}
-
-async function loadPoolRows(tx: Tx, pools: readonly PoolView[]): Promise<PoolRows[]> {
-  const poolIds = pools.map((pool) => pool.id);
-  const balances = await tx.allocation.balancesOfPools(poolIds);
-  // A spot deployment shows through its procurement: the pool's `deployments` are generic ones.
-  const deployments = (await tx.deployments.activeInPools(poolIds)).filter((deployment) => deployment.kind === 'generic');
-  const procurements = await tx.procurements.activeInPools(poolIds);
-  return pools.map((pool) => ({
+/** A pool as the API shows it: its schedule from `from` on. */
+function readingOf(pool: PoolWithHoldings, from: number): PoolReading {
+  return {
     pool,
-    balances: balances.filter((balance) => balance.poolId === pool.id),
-    deployments: deployments.filter((deployment) => deployment.poolId === pool.id).map(({ id, name }) => ({ id, name })),
-    procurements: procurements.filter((procurement) => procurement.poolId === pool.id).map(({ id, name }) => ({ id, name })),
-  }));
+    allocation: poolAllocation(pool.balances, from),
+    from,
+    // A spot deployment shows through its procurement: the pool's `deployments` are generic ones.
+    deployments: pool.deployments.filter((deployment) => deployment.kind === 'generic').map(({ id, name }) => ({ id, name })),
+    procurements: pool.procurements,
+  };
 }
 
-function readingOf({ pool, balances, deployments, procurements }: PoolRows, from: number): PoolReading {
-  return { pool, allocation: poolAllocation(balances, from), from, deployments, procurements };
-}
-
-async function withAllocation(tx: Tx, pools: readonly PoolView[], from: number): Promise<PoolReading[]> {
-  return (await loadPoolRows(tx, pools)).map((rows) => readingOf(rows, from));
+/** Finds one of the account's pools with what it holds, by id, resource path or name. */
+async function resolvePoolWithHoldings(tx: Tx, accountId: string, reference: string): Promise<PoolWithHoldings | Failure> {
+  const pool = await resolveScoped(tx, accountId, reference, resourceTypes.pool, {
+    byId: (id) => tx.pools.findWithHoldingsById(accountId, id),
+    byName: (workspaceId, name) => tx.pools.findWithHoldingsByName(workspaceId, name),
+  });
+  return pool ?? poolNotFound(reference);
 }
 
 /** Creates a pool in the caller's transaction: the account's and the operator's creates, and v1 nodes. */
@@ -91,8 +82,7 @@ export async function insertPool(context: AppContext, tx: Tx, workspace: Workspa
   if ((await tx.pools.findByName(workspace.id, name)) !== undefined) return nameTaken(name, workspace.name);
   const pool = { id: newId(context, 'pool'), accountId: workspace.accountId, workspaceId: workspace.id, name, kind, tags: input.tags ?? {}, createdAt: now };
   if ((await tx.pools.insert(pool)) === 'name_taken') return nameTaken(name, workspace.name);
-  const [reading] = await withAllocation(tx, [(await tx.pools.findById(workspace.accountId, pool.id))!], scheduleViewStart(now, 0));
-  return reading!;
+  return readingOf((await tx.pools.findWithHoldingsById(workspace.accountId, pool.id))!, scheduleViewStart(now, 0));
 }
 
 export interface CreatePoolInput {
@@ -148,23 +138,18 @@ export async function listPools(context: AppContext, accountId: string, input: L
     const workspace = await resolveWorkspaceFilter(tx, accountId, input.workspace);
     if (isFailure(workspace)) return workspace;
     const ids = await resolveEach(input.id, (reference) => resolvePool(tx, accountId, reference, workspace));
-    const rows = await tx.pools.list({ accountId, workspaceId: workspace?.id ?? null, ids, tags }, page);
+    const rows = await tx.pools.listWithHoldings({ accountId, workspaceId: workspace?.id ?? null, ids, tags }, page);
     const pools = toPage(cursorPrefixes.pools, page, rows);
-    return { ...pools, data: await withAllocation(tx, pools.data, from) };
+    return { ...pools, data: pools.data.map((pool) => readingOf(pool, from)) };
   });
 }
 
 export async function getPool(context: AppContext, accountId: string, reference: string, historyMinutes = 0): Promise<PoolReading | Failure> {
   const from = scheduleViewStart(context.clock.now(), historyMinutes);
-  // Clients poll their pools, which change far less often than they are read: the rows are
-  // remembered until the next write (see Store.readCached), the schedule is cut at `from` anew.
-  const rows = await context.store.readCached(`pool ${accountId} ${reference}`, async (tx) => {
-    const pool = await resolvePool(tx, accountId, reference);
-    if (isFailure(pool)) return pool;
-    const [rows] = await loadPoolRows(tx, [pool]);
-    return rows!;
-  });
-  return isFailure(rows) ? rows : readingOf(rows, from);
+  // Clients poll their pools, which change far less often than they are read: the pool is
+  // remembered until the next write (see Store.readCached), its schedule cut at `from` anew.
+  const pool = await context.store.readCached(`pool ${accountId} ${reference}`, (tx) => resolvePoolWithHoldings(tx, accountId, reference));
+  return isFailure(pool) ? pool : readingOf(pool, from);
 }
 
 export interface UpdatePoolInput {
@@ -188,18 +173,17 @@ export async function updatePool(context: AppContext, accountId: string, referen
     }
     if (input.tags !== undefined) changes.tags = input.tags ?? {};
     if ((await tx.pools.update(pool.id, changes)) === 'name_taken') return nameTaken(input.name!, pool.workspaceName);
-    const [reading] = await withAllocation(tx, [{ ...pool, ...changes }], scheduleViewStart(now, 0));
-    return reading!;
+    return readingOf((await tx.pools.findWithHoldingsById(accountId, pool.id))!, scheduleViewStart(now, 0));
   });
 }
 
 /** Deletes a pool in the caller's transaction unless something still depends on it (why not, then). */
 export async function removePool(tx: Tx, pool: PoolView, now: number): Promise<null | Failure> {
-  const balances = await tx.allocation.balancesOfPools([pool.id]);
-  const futureAllocation = balances.some((balance) => !isZeroFrom(balance.schedule, floorToMinute(now)));
+  const holdings = (await tx.pools.findWithHoldingsById(pool.accountId, pool.id))!;
+  const futureAllocation = holdings.balances.some((balance) => !isZeroFrom(balance.schedule, floorToMinute(now)));
   const liveInstances = await tx.instances.countLiveInPool(pool.id);
-  const deployments = (await tx.deployments.activeInPools([pool.id])).length;
-  const procurements = (await tx.procurements.activeInPools([pool.id])).length;
+  const deployments = holdings.deployments.length;
+  const procurements = holdings.procurements.length;
   const restingOrders = await tx.orders.countRestingInPool(pool.id);
   const refusal = poolDeletionRefusal(pool.name, pool.kind, { futureAllocation, liveInstances, deployments, procurements, restingOrders });
   if (refusal !== null) return refusal;

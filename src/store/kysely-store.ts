@@ -2,7 +2,7 @@
 // and PostgreSQL (row locks, JSON functions, error codes) comes from a `DialectAdapter` that
 // sqlite/ and postgres/ provide.
 
-import type { Kysely, RawBuilder } from 'kysely';
+import type { Kysely, RawBuilder, SelectQueryBuilder } from 'kysely';
 import { type Failure, isFailure } from '../domain/failures.js';
 import type { Database } from './database.js';
 import { SqlAccountRepository, SqlTokenRepository } from './repositories/accounts.js';
@@ -29,6 +29,8 @@ export interface DialectAdapter {
   readonly db: Kysely<Database>;
   /** Rows of `{key, value}` text pairs from a column holding a JSON object. */
   jsonObjectEntries(column: string): RawBuilder<unknown>;
+  /** A subquery's rows as JSON text: an array of objects keyed by column name, `[]` for none. */
+  jsonArrayText(query: SelectQueryBuilder<any, any, unknown>): RawBuilder<string>;
   /**
    * Runs compiled SQL on `db`, the transaction or connection the caller holds. SQLite runs it
    * on its cached statement directly, skipping Kysely's executor; that is safe because holding

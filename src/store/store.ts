@@ -56,6 +56,17 @@ export interface PoolView extends PoolRecord {
   readonly workspaceName: string;
 }
 
+/** A pool with what it holds, read in one statement: its allocation by SKU and the live
+ * deployments and procurements that target it, each list in a fixed order. */
+export interface PoolWithHoldings extends PoolView {
+  /** By SKU id. */
+  readonly balances: readonly { readonly instanceSkuId: string; readonly schedule: Schedule }[];
+  /** Oldest first. */
+  readonly deployments: readonly { readonly id: string; readonly name: string; readonly kind: DeploymentKind }[];
+  /** Oldest first. */
+  readonly procurements: readonly { readonly id: string; readonly name: string }[];
+}
+
 export interface PoolListFilter {
   readonly accountId: string;
   readonly workspaceId: string | null;
@@ -502,7 +513,9 @@ export interface PoolRepository {
   /** Any account's pool: for the operator. */
   findByIdForOperator(id: string): Promise<PoolView | undefined>;
   findByName(workspaceId: string, name: string): Promise<PoolView | undefined>;
-  list(filter: PoolListFilter, page: PageRequest): Promise<PoolView[]>;
+  findWithHoldingsById(accountId: string, id: string): Promise<PoolWithHoldings | undefined>;
+  findWithHoldingsByName(workspaceId: string, name: string): Promise<PoolWithHoldings | undefined>;
+  listWithHoldings(filter: PoolListFilter, page: PageRequest): Promise<PoolWithHoldings[]>;
   countInWorkspace(workspaceId: string): Promise<number>;
   update(id: string, changes: { readonly name?: string; readonly tags?: Tags }): Promise<NamedWrite>;
   softDelete(id: string, now: number): Promise<void>;
@@ -531,7 +544,6 @@ export interface AllocationRepository {
   /** Balances whose next boundary is at or before `upTo`, earliest first. */
   dueBoundaries(upTo: number, limit: number): Promise<DueBoundary[]>;
   setNextBoundary(poolId: string, instanceSkuId: string, nextBoundaryAt: number | null): Promise<void>;
-  balancesOfPools(poolIds: readonly string[]): Promise<BalanceRecord[]>;
   /** Everything, for audits: every entry and every balance. */
   allEntries(): Promise<AllocationEntryRecord[]>;
   allBalances(): Promise<BalanceRecord[]>;
@@ -576,8 +588,8 @@ export interface DeploymentRepository {
   list(filter: DeploymentListFilter, page: PageRequest): Promise<DeploymentView[]>;
   update(id: string, changes: Partial<Pick<DeploymentRecord, 'name' | 'instanceTemplateId' | 'enabled' | 'targetInstanceCount' | 'instanceNameTemplate' | 'procurementId'>> & { readonly updatedAt: number }): Promise<NamedWrite>;
   softDelete(id: string, now: number): Promise<void>;
-  /** The live deployments of these pools, for their responses and for conflicts between automations. */
-  activeInPools(poolIds: readonly string[]): Promise<DeploymentSummary[]>;
+  /** The live deployments of a pool, for conflicts between automations. */
+  activeInPool(poolId: string): Promise<DeploymentSummary[]>;
   /** The live spot deployment that runs a procurement. */
   findByProcurement(procurementId: string): Promise<DeploymentView | undefined>;
   countUsingTemplate(templateId: string): Promise<number>;
@@ -662,7 +674,6 @@ export interface ProcurementRepository {
   update(id: string, changes: Partial<Omit<ProcurementRecord, 'seq' | 'id' | 'accountId' | 'workspaceId' | 'poolId' | 'createdAt'>> & { readonly updatedAt: number }): Promise<NamedWrite>;
   softDelete(id: string, now: number): Promise<void>;
   dueRuns(upTo: number, limit: number): Promise<{ readonly id: string; readonly at: number }[]>;
-  activeInPools(poolIds: readonly string[]): Promise<{ readonly poolId: string; readonly id: string; readonly name: string }[]>;
 }
 
 export interface NodeRepository {

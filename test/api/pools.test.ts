@@ -99,20 +99,24 @@ describe.each(testDialects)('pools on %s', (dialect) => {
     const sku = await server.newInstanceSku();
     const created = await account.post('/preview/v2/pools', { workspace: 'default', name: 'polled' });
     const paths = [`/preview/v2/pools/${created.body.id}`, '/preview/v2/pools/polled'];
-    const read = async () => Promise.all(paths.map(async (path) => (await account.get(path)).body));
-    expect(await read()).toEqual([created.body, created.body]);
+    const listed = async () => (await account.get(`/preview/v2/pools?id=${created.body.id}`)).body.data[0];
+    const read = async () => [...(await Promise.all(paths.map(async (path) => (await account.get(path)).body))), await listed()];
+    expect(await read()).toEqual([created.body, created.body, created.body]);
 
     await account.patch(paths[0]!, { tags: { stage: 'two' } });
     for (const body of await read()) expect(body.tags).toEqual({ stage: 'two' });
 
     const t = server.clock.now();
+    const otherSku = await server.newInstanceSku();
     await server.issue(created.body.id, sku, [{ start_at: t + 120, end_at: t + 3600, node_count: 2 }]);
+    await server.issue(created.body.id, otherSku, [{ start_at: t + 120, end_at: t + 3600, node_count: 1 }]);
     for (const body of await read()) {
       expect(body.allocation_schedule.total).toEqual([
         { start_at: t, end_at: t + 120, node_count: 0 },
-        { start_at: t + 120, end_at: t + 3600, node_count: 2 },
+        { start_at: t + 120, end_at: t + 3600, node_count: 3 },
         { start_at: t + 3600, end_at: null, node_count: 0 },
       ]);
+      expect(Object.keys(body.allocation_schedule.by_instance_sku).sort()).toEqual([sku, otherSku].sort());
     }
 
     // The schedule starts at the current minute: a read after the clock moves starts later.

@@ -105,7 +105,7 @@ describe.each(testDialects)('store contract on %s', (dialect) => {
       keys: fc.array(fc.constantFrom(...tagKeys), { maxLength: 2 }),
     });
     for (const filter of fc.sample(filterArbitrary, { numRuns: 30, seed: 11 }) as TagFilter[]) {
-      const listed = await store.transaction((tx) => tx.pools.list({ accountId, workspaceId: null, ids: null, tags: filter }, firstPage));
+      const listed = await store.transaction((tx) => tx.pools.listWithHoldings({ accountId, workspaceId: null, ids: null, tags: filter }, firstPage));
       const expected = stored.filter((row) => tagsMatch(row.tags, filter)).map((row) => row.id).reverse();
       expect(listed.map((row) => row.id), JSON.stringify(filter)).toEqual(expected);
     }
@@ -115,9 +115,9 @@ describe.each(testDialects)('store contract on %s', (dialect) => {
     const { accountId, workspaceId } = await newAccount();
     const rows = [pool(accountId, workspaceId, 'one'), pool(accountId, workspaceId, 'two'), pool(accountId, workspaceId, 'three')];
     for (const row of rows) await store.transaction((tx) => tx.pools.insert(row));
-    const some = await store.transaction((tx) => tx.pools.list({ accountId, workspaceId, ids: [rows[0]!.id, rows[2]!.id], tags: noTagFilter }, firstPage));
+    const some = await store.transaction((tx) => tx.pools.listWithHoldings({ accountId, workspaceId, ids: [rows[0]!.id, rows[2]!.id], tags: noTagFilter }, firstPage));
     expect(some.map((row) => row.name)).toEqual(['three', 'one']);
-    const none = await store.transaction((tx) => tx.pools.list({ accountId, workspaceId, ids: [], tags: noTagFilter }, firstPage));
+    const none = await store.transaction((tx) => tx.pools.listWithHoldings({ accountId, workspaceId, ids: [], tags: noTagFilter }, firstPage));
     expect(none).toEqual([]);
   });
 

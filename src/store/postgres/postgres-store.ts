@@ -3,6 +3,7 @@
 // serialization failures and deadlocks are retried by KyselyStore.
 
 import { CompiledQuery, Kysely, PostgresDialect, sql } from 'kysely';
+import { jsonArrayFrom } from 'kysely/helpers/postgres';
 import pg from 'pg';
 import type { Database } from '../database.js';
 import { type DialectAdapter, KyselyStore } from '../kysely-store.js';
@@ -61,6 +62,8 @@ export async function openPostgresStore(url: string, now: number, options: Postg
     dialect: 'postgres',
     db,
     jsonObjectEntries: (column) => sql`jsonb_each_text(${sql.ref(column)}::jsonb)`,
+    // As text, like SQLite's, so that both are decoded alike.
+    jsonArrayText: (query) => sql<string>`(${jsonArrayFrom(query)})::text`,
     runCompiled: async <Row>(on: Kysely<Database>, text: string, parameters: readonly unknown[]) =>
       (await on.executeQuery<Row>(CompiledQuery.raw(text, [...parameters]))).rows,
     supportsRowLocks: true,

@@ -13,7 +13,6 @@ import { decodeSchedule, encodeSchedule } from './schedules.js';
 const balanceOfPoolSku = preparedQuery(2, (db, poolId: string, instanceSkuId: string) =>
   db.selectFrom('allocation_balances').selectAll().where('pool_id', '=', poolId).where('instance_sku_id', '=', instanceSkuId),
 );
-const balancesOfPool = preparedQuery(1, (db, poolId: string) => db.selectFrom('allocation_balances').selectAll().where('pool_id', '=', poolId));
 
 function toBalance(row: Selectable<Database['allocation_balances']>): BalanceRecord {
   return { poolId: row.pool_id, instanceSkuId: row.instance_sku_id, schedule: decodeSchedule(row.schedule), nextBoundaryAt: row.next_boundary_at };
@@ -90,13 +89,6 @@ export class SqlAllocationRepository implements AllocationRepository {
 
   async setNextBoundary(poolId: string, instanceSkuId: string, nextBoundaryAt: number | null): Promise<void> {
     await this.trx.updateTable('allocation_balances').set({ next_boundary_at: nextBoundaryAt }).where('pool_id', '=', poolId).where('instance_sku_id', '=', instanceSkuId).execute();
-  }
-
-  async balancesOfPools(poolIds: readonly string[]): Promise<BalanceRecord[]> {
-    if (poolIds.length === 0) return [];
-    if (poolIds.length === 1) return (await balancesOfPool.execute(this.trx, this.adapter, poolIds[0]!)).map(toBalance);
-    const rows = await this.trx.selectFrom('allocation_balances').selectAll().where('pool_id', 'in', poolIds).execute();
-    return rows.map(toBalance);
   }
 
   async allEntries(): Promise<AllocationEntryRecord[]> {

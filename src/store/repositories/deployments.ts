@@ -9,7 +9,7 @@ import { pageBySeq } from './paging.js';
 import { preparedQuery } from './prepared.js';
 import { guardName } from './workspaces.js';
 
-/** A pool's live deployments, on every read of a pool. */
+/** A pool's live deployments. */
 const activeInPool = preparedQuery(1, (db, poolId: string) =>
   db.selectFrom('deployments').select(['pool_id', 'instance_sku_id', 'kind', 'id', 'name']).where('pool_id', '=', poolId).where('deleted_at', 'is', null).orderBy('seq'),
 );
@@ -116,12 +116,8 @@ export class SqlDeploymentRepository implements DeploymentRepository {
     await this.trx.updateTable('deployments').set({ deleted_at: now }).where('id', '=', id).execute();
   }
 
-  async activeInPools(poolIds: readonly string[]): Promise<DeploymentSummary[]> {
-    if (poolIds.length === 0) return [];
-    const rows =
-      poolIds.length === 1
-        ? await activeInPool.execute(this.trx, this.adapter, poolIds[0]!)
-        : await this.trx.selectFrom('deployments').select(['pool_id', 'instance_sku_id', 'kind', 'id', 'name']).where('pool_id', 'in', poolIds).where('deleted_at', 'is', null).orderBy('seq').execute();
+  async activeInPool(poolId: string): Promise<DeploymentSummary[]> {
+    const rows = await activeInPool.execute(this.trx, this.adapter, poolId);
     return rows.map((row) => ({ poolId: row.pool_id, instanceSkuId: row.instance_sku_id, kind: row.kind as DeploymentKind, id: row.id, name: row.name }));
   }
 

@@ -7,9 +7,10 @@ import type { TagFilter, Tags } from '../../domain/tags.js';
 import type { Database } from '../database.js';
 import type { DialectAdapter } from '../kysely-store.js';
 import type { PoolKind } from '../../domain/pools.js';
-import type { NamedWrite, PoolListFilter, PoolRecord, PoolRepository, PoolView } from '../store.js';
+import type { DeploymentKind, NamedWrite, PoolListFilter, PoolRecord, PoolRepository, PoolView, PoolWithHoldings } from '../store.js';
 import { pageBySeq } from './paging.js';
-import { preparedQuery } from './prepared.js';
+import { preparedDialectQuery, preparedQuery } from './prepared.js';
+import { decodeSchedule } from './schedules.js';
 import { guardName } from './workspaces.js';
 
 interface PoolViewRow {
@@ -56,9 +57,44 @@ function poolViews(db: Kysely<Database>) {
     .where('pools.deleted_at', 'is', null);
 }
 
+interface PoolWithHoldingsRow extends PoolViewRow {
+  /** JSON text of what the pool holds; see poolsWithHoldings. */
+  balances: string;
+  deployments: string;
+  procurements: string;
+}
+
+function toPoolWithHoldings(row: PoolWithHoldingsRow): PoolWithHoldings {
+  const balances = JSON.parse(row.balances) as { instance_sku_id: string; schedule: string }[];
+  const deployments = JSON.parse(row.deployments) as { id: string; name: string; kind: DeploymentKind }[];
+  return {
+    ...toPoolView(row),
+    balances: balances.map((balance) => ({ instanceSkuId: balance.instance_sku_id, schedule: decodeSchedule(balance.schedule) })),
+    deployments,
+    procurements: JSON.parse(row.procurements) as { id: string; name: string }[],
+  };
+}
+
+/** Pools with what they hold, in one statement: a pool's read costs one round trip, not four. */
+function poolsWithHoldings(db: Kysely<Database>, adapter: DialectAdapter) {
+  return poolViews(db).select((eb) => [
+    adapter
+      .jsonArrayText(eb.selectFrom('allocation_balances').select(['allocation_balances.instance_sku_id', 'allocation_balances.schedule']).whereRef('allocation_balances.pool_id', '=', 'pools.id').orderBy('allocation_balances.instance_sku_id'))
+      .as('balances'),
+    adapter
+      .jsonArrayText(eb.selectFrom('deployments').select(['deployments.id', 'deployments.name', 'deployments.kind']).whereRef('deployments.pool_id', '=', 'pools.id').where('deployments.deleted_at', 'is', null).orderBy('deployments.seq'))
+      .as('deployments'),
+    adapter
+      .jsonArrayText(eb.selectFrom('procurements').select(['procurements.id', 'procurements.name']).whereRef('procurements.pool_id', '=', 'pools.id').where('procurements.deleted_at', 'is', null).orderBy('procurements.seq'))
+      .as('procurements'),
+  ]);
+}
+
 const poolById = preparedQuery(2, (db, accountId: string, id: string) => poolViews(db).where('pools.account_id', '=', accountId).where('pools.id', '=', id));
 const poolByIdForOperator = preparedQuery(1, (db, id: string) => poolViews(db).where('pools.id', '=', id));
 const poolByName = preparedQuery(2, (db, workspaceId: string, name: string) => poolViews(db).where('pools.workspace_id', '=', workspaceId).where('pools.name', '=', name));
+const poolWithHoldingsById = preparedDialectQuery(2, (db, adapter, accountId: string, id: string) => poolsWithHoldings(db, adapter).where('pools.account_id', '=', accountId).where('pools.id', '=', id));
+const poolWithHoldingsByName = preparedDialectQuery(2, (db, adapter, workspaceId: string, name: string) => poolsWithHoldings(db, adapter).where('pools.workspace_id', '=', workspaceId).where('pools.name', '=', name));
 
 export class SqlPoolRepository implements PoolRepository {
   constructor(
@@ -95,8 +131,18 @@ export class SqlPoolRepository implements PoolRepository {
     return row === undefined ? undefined : toPoolView(row);
   }
 
-  async list(filter: PoolListFilter, page: PageRequest): Promise<PoolView[]> {
-    let query = poolViews(this.trx).where('pools.account_id', '=', filter.accountId);
+  async findWithHoldingsById(accountId: string, id: string): Promise<PoolWithHoldings | undefined> {
+    const [row] = await poolWithHoldingsById.execute(this.trx, this.adapter, accountId, id);
+    return row === undefined ? undefined : toPoolWithHoldings(row as PoolWithHoldingsRow);
+  }
+
+  async findWithHoldingsByName(workspaceId: string, name: string): Promise<PoolWithHoldings | undefined> {
+    const [row] = await poolWithHoldingsByName.execute(this.trx, this.adapter, workspaceId, name);
+    return row === undefined ? undefined : toPoolWithHoldings(row as PoolWithHoldingsRow);
+  }
+
+  async listWithHoldings(filter: PoolListFilter, page: PageRequest): Promise<PoolWithHoldings[]> {
+    let query = poolsWithHoldings(this.trx, this.adapter).where('pools.account_id', '=', filter.accountId);
     if (filter.workspaceId !== null) query = query.where('pools.workspace_id', '=', filter.workspaceId);
     if (filter.ids !== null) {
       if (filter.ids.length === 0) return [];
@@ -105,7 +151,7 @@ export class SqlPoolRepository implements PoolRepository {
     const tagConditions = this.tagConditions(filter.tags);
     if (tagConditions.length > 0) query = query.where((eb) => eb.and(tagConditions));
     const rows = await pageBySeq(query, 'pools.seq', page).execute();
-    return rows.map(toPoolView);
+    return rows.map((row) => toPoolWithHoldings(row as PoolWithHoldingsRow));
   }
 
   async countInWorkspace(workspaceId: string): Promise<number> {

@@ -24,13 +24,22 @@ export function preparedQuery<Args extends readonly (string | number)[], Row>(
   arity: Args['length'],
   build: (db: Kysely<Database>, ...args: Args) => Compilable<Row>,
 ): PreparedQuery<Args, Row> {
+  return preparedDialectQuery<Args, Row>(arity, (db, _adapter, ...args) => build(db, ...args));
+}
+
+/** Prepares a query whose SQL the dialect shapes beyond what Kysely compiles (JSON functions):
+ * `build` is given the adapter as well. */
+export function preparedDialectQuery<Args extends readonly (string | number)[], Row>(
+  arity: Args['length'],
+  build: (db: Kysely<Database>, adapter: DialectAdapter, ...args: Args) => Compilable<Row>,
+): PreparedQuery<Args, Row> {
   const compiledByDialect = new Map<string, { sql: string; parameters: readonly unknown[]; argumentIndexes: readonly (number | null)[] }>();
   return {
     async execute(db, adapter, ...args) {
       let compiled = compiledByDialect.get(adapter.dialect);
       if (compiled === undefined) {
         const placeholders = Array.from({ length: arity }, (_, index) => placeholder(index)) as unknown as Args;
-        const query = build(db, ...placeholders).compile();
+        const query = build(db, adapter, ...placeholders).compile();
         const argumentIndexes = query.parameters.map((parameter) => {
           const index = placeholders.indexOf(parameter as never);
           return index < 0 ? null : index;

@@ -6,13 +6,7 @@ import type { Database } from '../database.js';
 import type { DialectAdapter } from '../kysely-store.js';
 import type { NamedWrite, ProcurementRecord, ProcurementRepository, ProcurementView } from '../store.js';
 import { pageBySeq } from './paging.js';
-import { preparedQuery } from './prepared.js';
 import { guardName } from './workspaces.js';
-
-/** A pool's live procurements, on every read of a pool. */
-const activeInPool = preparedQuery(1, (db, poolId: string) =>
-  db.selectFrom('procurements').select(['pool_id', 'id', 'name']).where('pool_id', '=', poolId).where('deleted_at', 'is', null).orderBy('seq'),
-);
 
 /** `node_count` is stored as -1. */
 const nodeCountTarget = -1;
@@ -141,14 +135,5 @@ export class SqlProcurementRepository implements ProcurementRepository {
       .limit(limit)
       .execute();
     return rows.map((row) => ({ id: row.id, at: row.next_run_at! }));
-  }
-
-  async activeInPools(poolIds: readonly string[]): Promise<{ readonly poolId: string; readonly id: string; readonly name: string }[]> {
-    if (poolIds.length === 0) return [];
-    const rows =
-      poolIds.length === 1
-        ? await activeInPool.execute(this.trx, this.adapter, poolIds[0]!)
-        : await this.trx.selectFrom('procurements').select(['pool_id', 'id', 'name']).where('pool_id', 'in', poolIds).where('deleted_at', 'is', null).orderBy('seq').execute();
-    return rows.map((row) => ({ poolId: row.pool_id, id: row.id, name: row.name }));
   }
 }

@@ -6,7 +6,8 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { CompiledQuery, type DatabaseConnection, Kysely, SqliteDialect, SqliteDriver, type SqliteDatabase, type SqliteStatement, sql } from 'kysely';
+import { CompiledQuery, type DatabaseConnection, Kysely, type RawBuilder, SqliteDialect, SqliteDriver, type SqliteDatabase, type SqliteStatement, sql } from 'kysely';
+import { jsonArrayFrom } from 'kysely/helpers/sqlite';
 import type { Database } from '../database.js';
 import { type DialectAdapter, KyselyStore } from '../kysely-store.js';
 import { migrate } from '../migrator.js';
@@ -64,6 +65,7 @@ export async function openSqliteStore(path: string, now: number): Promise<Kysely
     dialect: 'sqlite',
     db,
     jsonObjectEntries: (column) => sql`json_each(${sql.ref(column)})`,
+    jsonArrayText: (query) => jsonArrayFrom(query) as RawBuilder<unknown> as RawBuilder<string>,
     runCompiled: async <Row>(_on: Kysely<Database>, text: string, parameters: readonly unknown[]) => statements.prepare(text).all(parameters) as Row[],
     supportsRowLocks: false,
     soleWriter: true,
