@@ -133,12 +133,12 @@ export class SqlPoolRepository implements PoolRepository {
 
   async findWithHoldingsById(accountId: string, id: string): Promise<PoolWithHoldings | undefined> {
     const [row] = await poolWithHoldingsById.execute(this.trx, this.adapter, accountId, id);
-    return row === undefined ? undefined : toPoolWithHoldings(row as PoolWithHoldingsRow);
+    return row === undefined ? undefined : toPoolWithHoldings(row);
   }
 
   async findWithHoldingsByName(workspaceId: string, name: string): Promise<PoolWithHoldings | undefined> {
     const [row] = await poolWithHoldingsByName.execute(this.trx, this.adapter, workspaceId, name);
-    return row === undefined ? undefined : toPoolWithHoldings(row as PoolWithHoldingsRow);
+    return row === undefined ? undefined : toPoolWithHoldings(row);
   }
 
   async listWithHoldings(filter: PoolListFilter, page: PageRequest): Promise<PoolWithHoldings[]> {
@@ -151,7 +151,7 @@ export class SqlPoolRepository implements PoolRepository {
     const tagConditions = this.tagConditions(filter.tags);
     if (tagConditions.length > 0) query = query.where((eb) => eb.and(tagConditions));
     const rows = await pageBySeq(query, 'pools.seq', page).execute();
-    return rows.map((row) => toPoolWithHoldings(row as PoolWithHoldingsRow));
+    return rows.map((row) => toPoolWithHoldings(row));
   }
 
   async countInWorkspace(workspaceId: string): Promise<number> {
