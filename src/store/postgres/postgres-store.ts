@@ -24,8 +24,9 @@ const numericOid = 1700;
 /**
  * Names for the prepared queries' SQL (repositories/prepared.ts), the same in every connection.
  * PostgreSQL plans an unnamed statement anew each time, which for a pool read costs three times
- * what running it does; a named one is parsed once per connection, and after a few runs its
- * generic plan is kept. Text no prepared query gave runs unnamed, as Kysely sends it.
+ * what running it does; a named one is parsed once per connection, and after five runs
+ * PostgreSQL keeps one generic plan for it unless planning each run promises much better. Text
+ * no prepared query gave runs unnamed, as Kysely sends it.
  */
 const statementNames = new Map<string, string>();
 
