@@ -64,15 +64,15 @@ async function measure(targets: { label: string; db: string }[], seconds: number
       }
     }
     const baselineRate = median(baseline.results).requestsPerSecond;
-    const line = (target: Target, width: number) => {
+    const width = Math.max(...all.map((target) => target.label.length)) + 1;
+    const line = (target: Target) => {
       const result = median(target.results);
       const ratio = target === baseline ? '' : `  ratio ${(result.requestsPerSecond / baselineRate).toFixed(2)}`;
       return `  ${`${target.label}:`.padEnd(width)} ${formatRate(result.requestsPerSecond).padStart(7)} req/s  (p50 ${result.latencyP50Ms} ms, p99 ${result.latencyP99Ms} ms)${ratio}`;
     };
-    const width = Math.max(...all.map((target) => target.label.length)) + 1;
     return [
       `GET /preview/v2/pools/{id} (default logging; median of ${rounds} alternating rounds of ${seconds} s, 16 connections)`,
-      ...all.map((target) => line(target, width)),
+      ...all.map(line),
       '  aim: a ratio of at least 0.50 on SQLite (a pool\'s rows are remembered until the next write;',
       '  on PostgreSQL every read asks the database, as other processes may write)',
     ];
