@@ -1,12 +1,14 @@
 // Keeps the code's shape honest: the domain stays pure, time and randomness come in as arguments,
 // and dependencies point one way (cli → http → app → domain/store/clock; engine → app).
 
+import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
-const sourceRoot = fileURLToPath(new URL('../src', import.meta.url));
+const projectRoot = fileURLToPath(new URL('..', import.meta.url));
+const sourceRoot = join(projectRoot, 'src');
 
 function sourceFiles(directory: string): string[] {
   return readdirSync(directory, { withFileTypes: true }).flatMap((entry) => {
@@ -71,5 +73,20 @@ describe('tidy', () => {
   it('gives every source file a header comment that says what it is for', () => {
     const missing = files.filter((file) => !file.text.startsWith('//')).map((file) => file.path);
     expect(missing).toEqual([]);
+  });
+
+  it('carries its own references: nothing outside reference/ reads the team folder beside the clone', () => {
+    // A user's clone has only itself; reference/ holds verbatim copies, whose own text may name the folder.
+    const tracked = execFileSync('git', ['ls-files', '--cached', '--others', '--exclude-standard'], { cwd: projectRoot, encoding: 'utf8' })
+      .split('\n')
+      .filter((path) => path !== '' && !path.startsWith('reference/') && !path.endsWith('package-lock.json'));
+    const offenders = tracked.filter((path) => {
+      try {
+        return /\.\.\/shared\b|shared\/(reference|spec|seeds|notes)\b/.test(readFileSync(join(projectRoot, path), 'utf8'));
+      } catch {
+        return false; // listed but deleted in the work tree
+      }
+    });
+    expect(offenders).toEqual([]);
   });
 });

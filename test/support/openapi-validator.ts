@@ -8,7 +8,7 @@ import FindMyWay, { type HTTPVersion } from 'find-my-way';
 
 type OpenApiDocument = { paths: Record<string, Record<string, { responses?: Record<string, { content?: Record<string, unknown> }> }>> };
 
-const referencePath = new URL('../../../shared/reference/api-evangelist+the-san-francisco-compute-company/the-san-francisco-compute-company-openapi.json', import.meta.url);
+const referencePath = new URL('../../reference/preview-v2.openapi.json', import.meta.url);
 
 /** Schemas of SF Compute's error envelope, for statuses an operation does not declare. */
 const envelopeByStatus: Readonly<Record<number, string>> = {
