@@ -5,17 +5,17 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createAccount } from '../src/app/accounts.js';
-import { moveAllocation } from '../src/app/allocation.js';
-import { advanceClock } from '../src/app/clock.js';
-import { type AppContext, cryptoRandom, newId } from '../src/app/context.js';
-import { ensurePublicImages } from '../src/app/images.js';
-import { registerInstanceSku } from '../src/app/instance-skus.js';
-import { insertInstance } from '../src/app/reconciler.js';
+import { createAccount } from '../src/app/tenancy/accounts.js';
+import { moveAllocation } from '../src/app/allocation/ledger.js';
+import { advanceClock } from '../src/engine/clock.js';
+import { type AppContext, cryptoRandom, newId } from '../src/app/kernel/context.js';
+import { ensurePublicImages } from '../src/app/compute/images.js';
+import { registerInstanceSku } from '../src/app/allocation/instance-skus.js';
+import { insertInstance, reconcilePoolSku } from '../src/app/compute/reconciler.js';
 import { ManualClock } from '../src/clock/manual-clock.js';
-import { isFailure } from '../src/domain/failures.js';
-import { defaultFeePolicy } from '../src/domain/money.js';
-import { normalize } from '../src/domain/schedule.js';
+import { isFailure } from '../src/domain/kernel/failures.js';
+import { defaultFeePolicy } from '../src/domain/kernel/money.js';
+import { normalize } from '../src/domain/kernel/schedule.js';
 import { SimulatedProvider } from '../src/providers/simulated.js';
 import { FileBlobStore } from '../src/store/blobs.js';
 import { openStore } from '../src/store/open-store.js';
@@ -34,7 +34,7 @@ export async function benchAdvance(): Promise<string[]> {
   const store = await openStore(`sqlite:${join(directory, 'allot.db')}`, start);
   try {
     const clock = new ManualClock(start);
-    const context: AppContext = { store, clock, random: cryptoRandom, provider: new SimulatedProvider(), blobs: new FileBlobStore(join(directory, 'blobs')), urlSigningKey: 'bench', feePolicy: defaultFeePolicy };
+    const context: AppContext = { store, clock, random: cryptoRandom, provider: new SimulatedProvider(), blobs: new FileBlobStore(join(directory, 'blobs')), urlSigningKey: 'bench', feePolicy: defaultFeePolicy, followAllocation: reconcilePoolSku };
     await ensurePublicImages(context);
     const account = await createAccount(context, { name: 'Bench' });
     const sku = await registerInstanceSku(context, { alias: 'bench-sku' });

@@ -1,7 +1,7 @@
 // The cost of schedule algebra at 10, 1,000 and 100,000 steps. Each operation walks its steps
 // once, so the time per step should stay flat as schedules grow.
 
-import { add, firstBelow, normalize, type Schedule, subtract } from '../src/domain/schedule.js';
+import { add, firstBelow, normalize, type Schedule, subtract } from '../src/domain/kernel/schedule.js';
 
 function scheduleOf(steps: number, offset: number): Schedule {
   return normalize(Array.from({ length: steps }, (_, index) => ({ at: (index * 2 + offset) * 60, count: 1 + ((index + offset) % 7) })));

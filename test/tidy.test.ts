@@ -1,5 +1,6 @@
 // Keeps the code's shape honest: the domain stays pure, time and randomness come in as arguments,
-// and dependencies point one way (cli → http → app → domain/store/clock; engine → app).
+// and dependencies point one way, between layers (cli → http → engine → app → domain/store/clock)
+// and between bounded contexts (see contextsUsed), with no import cycles.
 
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -29,9 +30,56 @@ const allowedImports: Readonly<Record<string, readonly string[]>> = {
   app: ['app', 'domain', 'store', 'clock', 'providers'],
   engine: ['engine', 'app', 'domain', 'store', 'clock', 'providers'],
   providers: ['providers', 'domain'],
-  http: ['http', 'app', 'domain', 'store', 'clock', 'providers'],
+  http: ['http', 'engine', 'app', 'domain', 'store', 'clock', 'providers'],
   cli: ['cli', 'http', 'app', 'engine', 'providers', 'domain', 'store', 'clock'],
 };
+
+/**
+ * The bounded contexts, and which others each may use, in every layer (domain, app, store,
+ * routes, renderers). The kernel is what all share. Allocation is counted in instance SKUs and
+ * moved by transfers; the market trades allocation; compute runs instances on it and buys it
+ * through spot deployments' procurements; the v1 and v0 views are made of all of these, and
+ * nothing is made of them; the operator's own operations (clock, seed, audit) reach everything
+ * else.
+ */
+const contextsUsed: Readonly<Record<string, readonly string[]>> = {
+  kernel: ['kernel'],
+  tenancy: ['kernel', 'tenancy'],
+  allocation: ['kernel', 'tenancy', 'allocation'],
+  market: ['kernel', 'tenancy', 'allocation', 'market'],
+  compute: ['kernel', 'tenancy', 'allocation', 'market', 'compute'],
+  'nodes-v1': ['kernel', 'tenancy', 'allocation', 'market', 'compute', 'nodes-v1'],
+  'legacy-v0': ['kernel', 'tenancy', 'allocation', 'market', 'compute', 'legacy-v0'],
+  operator: ['kernel', 'tenancy', 'allocation', 'market', 'compute', 'operator'],
+};
+const contexts = Object.keys(contextsUsed);
+
+/**
+ * The context a source file belongs to, or null for what serves all of them (the Store
+ * contract and its engines, the engine, the HTTP plumbing, the CLI): `domain/<context>/`,
+ * `app/<context>/`, `store/<context>.ts` and `store/repositories/<context>/`,
+ * `http/routes/<context>/` and `http/render/<context>.ts`.
+ */
+function contextOf(path: string): string | null {
+  const parts = path.replace(/\.ts$/, '').split('/');
+  const candidate =
+    parts[0] === 'domain' || parts[0] === 'app' ? parts[1]
+    : parts[0] === 'store' ? (parts[1] === 'repositories' ? parts[2] : parts[1])
+    : parts[0] === 'http' && (parts[1] === 'routes' || parts[1] === 'render') ? parts[2]
+    : undefined;
+  return candidate !== undefined && contexts.includes(candidate) ? candidate : null;
+}
+
+/** Each file's imports of project files, as paths relative to src/. */
+const importsOf = new Map(
+  files.map((file) => [
+    file.path,
+    [...file.text.matchAll(/(?:from|import) '(\.[^']+)'/g)].map((match) => relative(sourceRoot, join(sourceRoot, file.path, '..', match[1]!)).replace(/\.js$/, '.ts')),
+  ]),
+);
+
+/** What the use cases may read of the store: its contract and the contexts' records, never how they are kept. */
+const storeContract = (target: string) => target === 'store/store.ts' || target === 'store/blobs.ts' || (contextOf(target) !== null && !target.startsWith('store/repositories/'));
 
 describe('tidy', () => {
   it('keeps clock reads, randomness and console output out of the domain and the use cases', () => {
@@ -58,16 +106,64 @@ describe('tidy', () => {
     expect(offenders).toEqual([]);
   });
 
-  it('points dependencies one way', () => {
+  it('points dependencies one way between layers', () => {
     const offenders: string[] = [];
-    for (const file of files) {
-      for (const match of file.text.matchAll(/from '(\.[^']+)'/g)) {
-        const target = relative(sourceRoot, join(sourceRoot, file.path, '..', match[1]!));
-        const allowed = allowedImports[layer(file.path)] ?? [];
-        if (!allowed.includes(layer(target))) offenders.push(`${file.path} imports ${target}`);
+    for (const [path, targets] of importsOf) {
+      const allowed = allowedImports[layer(path)] ?? [];
+      for (const target of targets) if (!allowed.includes(layer(target))) offenders.push(`${path} imports ${target}`);
+    }
+    expect(offenders).toEqual([]);
+  });
+
+  it('points dependencies one way between contexts, in every layer', () => {
+    const offenders: string[] = [];
+    for (const [path, targets] of importsOf) {
+      const context = contextOf(path);
+      if (context === null) continue;
+      for (const target of targets) {
+        const used = contextOf(target);
+        if (used !== null && !contextsUsed[context]!.includes(used)) offenders.push(`${path} (${context}) imports ${target} (${used})`);
       }
     }
     expect(offenders).toEqual([]);
+  });
+
+  it('keeps how the store keeps its rows out of the use cases and the routes', () => {
+    const offenders: string[] = [];
+    for (const [path, targets] of importsOf) {
+      if (layer(path) === 'app') offenders.push(...targets.filter((target) => layer(target) === 'store' && !storeContract(target)).map((target) => `${path} imports ${target}`));
+      // Routes call use cases and renderers; only renderers know the records they render.
+      if (path.startsWith('http/routes/')) offenders.push(...targets.filter((target) => layer(target) === 'store').map((target) => `${path} imports ${target}`));
+    }
+    expect(offenders).toEqual([]);
+  });
+
+  it('renders responses in http/render/, never in a route', () => {
+    const offenders = files.filter((file) => file.path.startsWith('http/routes/') && /\bobject: '/.test(file.text)).map((file) => file.path);
+    expect(offenders).toEqual([]);
+  });
+
+  it('has no import cycles', () => {
+    const cycles: string[] = [];
+    const state = new Map<string, 'open' | 'done'>();
+    const stack: string[] = [];
+    const visit = (path: string) => {
+      state.set(path, 'open');
+      stack.push(path);
+      for (const target of importsOf.get(path) ?? []) {
+        if (state.get(target) === 'open') cycles.push([...stack.slice(stack.indexOf(target)), target].join(' → '));
+        else if (!state.has(target)) visit(target);
+      }
+      stack.pop();
+      state.set(path, 'done');
+    };
+    for (const path of importsOf.keys()) if (!state.has(path)) visit(path);
+    expect(cycles).toEqual([]);
+  });
+
+  it('keeps every context in its folder: no source file at the top of domain/ or app/', () => {
+    const loose = files.filter((file) => ['domain', 'app'].includes(layer(file.path)) && file.path.split('/').length === 2).map((file) => file.path);
+    expect(loose).toEqual([]);
   });
 
   it('gives every source file a header comment that says what it is for', () => {

@@ -4,17 +4,18 @@
 
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { establishOperatorToken } from '../app/auth.js';
-import { loadManualClockTime } from '../app/clock-setting.js';
-import { type AppContext, cryptoRandom } from '../app/context.js';
-import { ensurePublicImages } from '../app/images.js';
-import { seedDemo } from '../app/seed.js';
-import { loadUrlSigningKey } from '../app/signed-urls.js';
+import { establishOperatorToken } from '../app/tenancy/auth.js';
+import { loadManualClockTime } from '../app/operator/clock-setting.js';
+import { type AppContext, cryptoRandom } from '../app/kernel/context.js';
+import { reconcilePoolSku } from '../app/compute/reconciler.js';
+import { ensurePublicImages } from '../app/compute/images.js';
+import { seedDemo } from '../app/operator/seed.js';
+import { loadUrlSigningKey } from '../app/compute/signed-urls.js';
 import type { Clock } from '../clock/clock.js';
 import { ManualClock } from '../clock/manual-clock.js';
 import { RealClock } from '../clock/real-clock.js';
-import { isFailure } from '../domain/failures.js';
-import { defaultFeePolicy, type FeePolicy, formatDollars, parseDollarsPerNodeHour } from '../domain/money.js';
+import { isFailure } from '../domain/kernel/failures.js';
+import { defaultFeePolicy, type FeePolicy, formatDollars, parseDollarsPerNodeHour } from '../domain/kernel/money.js';
 import { Engine } from '../engine/engine.js';
 import { buildServer } from '../http/server.js';
 import { defaultBootSeconds, SimulatedProvider } from '../providers/simulated.js';
@@ -157,6 +158,7 @@ export async function serve(args: readonly string[]): Promise<number> {
     blobs: new FileBlobStore(options.blobs),
     urlSigningKey: await loadUrlSigningKey(store, cryptoRandom),
     feePolicy: options.feePolicy,
+    followAllocation: reconcilePoolSku,
   };
 
   const operator = await establishOperatorToken(context, process.env.ALLOT_ADMIN_TOKEN);

@@ -3,8 +3,8 @@
 // others stand by and take over when it goes. The manual clock needs no engine: its advance
 // processes boundaries itself.
 
-import { nextDueBoundary, processBoundaries } from '../app/boundaries.js';
-import type { AppContext } from '../app/context.js';
+import { nextDueBoundary, processBoundaries } from './boundaries.js';
+import type { AppContext } from '../app/kernel/context.js';
 
 /** The longest the engine sleeps, so that a new leader or a missed wake-up is caught soon. */
 const sleepMsMax = 5_000;

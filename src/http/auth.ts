@@ -3,9 +3,9 @@
 // here are callbacks, not async functions: they run on every request.
 
 import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction, onRequestHookHandler } from 'fastify';
-import { type Audience, authenticate, type Principal, TokenCache } from '../app/auth.js';
-import type { AppContext } from '../app/context.js';
-import { type Failure, isFailure } from '../domain/failures.js';
+import { type Audience, authenticate, type Principal, TokenCache } from '../app/tenancy/auth.js';
+import type { AppContext } from '../app/kernel/context.js';
+import { type Failure, isFailure } from '../domain/kernel/failures.js';
 import { sendFailure } from './errors.js';
 
 declare module 'fastify' {

@@ -3,7 +3,7 @@
 // everything else (schema validation, malformed JSON, oversized bodies, bugs) into the envelope.
 
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import type { Failure, FailureCode, FailureDetail } from '../domain/failures.js';
+import type { Failure, FailureCode, FailureDetail } from '../domain/kernel/failures.js';
 
 export type ErrorType =
   | 'invalid_request_error'

@@ -1,7 +1,7 @@
 // Renders a use case's result: the failure's envelope, or the value in the API's shape.
 
 import type { FastifyReply } from 'fastify';
-import { type Failure, isFailure } from '../domain/failures.js';
+import { type Failure, isFailure } from '../domain/kernel/failures.js';
 import { sendFailure } from './errors.js';
 
 export function respond<T>(reply: FastifyReply, result: T | Failure, status: number, render: (value: T) => unknown): FastifyReply {

@@ -2,54 +2,28 @@
 // and PostgreSQL (row locks, JSON functions, error codes) comes from a `DialectAdapter` that
 // sqlite/ and postgres/ provide.
 
-import type { Kysely, RawBuilder, SelectQueryBuilder } from 'kysely';
-import { type Failure, isFailure } from '../domain/failures.js';
+import type { Kysely } from 'kysely';
+import { type Failure, isFailure } from '../domain/kernel/failures.js';
 import type { Database } from './database.js';
-import { SqlAccountRepository, SqlTokenRepository } from './repositories/accounts.js';
-import { SqlAllocationRepository } from './repositories/allocation.js';
-import { SqlContractRepository } from './repositories/contracts.js';
-import { SqlDeploymentRepository } from './repositories/deployments.js';
-import { SqlImageRepository } from './repositories/images.js';
-import { SqlInstanceTemplateRepository } from './repositories/instance-templates.js';
-import { SqlInstanceRepository } from './repositories/instances.js';
-import { SqlAccountTransactionRepository, SqlMoneyRepository } from './repositories/money.js';
-import { SqlOrderRepository } from './repositories/orders.js';
-import { SqlNodeRepository } from './repositories/nodes.js';
-import { SqlProcurementRepository } from './repositories/procurements.js';
-import { SqlIdempotencyRepository } from './repositories/idempotency.js';
-import { SqlInstanceSkuRepository } from './repositories/instance-skus.js';
-import { SqlPoolTransferRepository } from './repositories/pool-transfers.js';
-import { SqlPoolRepository } from './repositories/pools.js';
-import { SqlSettingRepository } from './repositories/settings.js';
-import { SqlWorkspaceRepository } from './repositories/workspaces.js';
+import { SqlAccountRepository, SqlTokenRepository } from './repositories/tenancy/accounts.js';
+import { SqlAllocationRepository } from './repositories/allocation/allocation.js';
+import { SqlContractRepository } from './repositories/market/contracts.js';
+import { SqlDeploymentRepository } from './repositories/compute/deployments.js';
+import { SqlImageRepository } from './repositories/compute/images.js';
+import { SqlInstanceTemplateRepository } from './repositories/compute/instance-templates.js';
+import { SqlInstanceRepository } from './repositories/compute/instances.js';
+import { SqlAccountTransactionRepository, SqlMoneyRepository } from './repositories/market/money.js';
+import { SqlOrderRepository } from './repositories/market/orders.js';
+import { SqlNodeRepository } from './repositories/nodes-v1/nodes.js';
+import { SqlProcurementRepository } from './repositories/market/procurements.js';
+import { SqlIdempotencyRepository } from './repositories/kernel/idempotency.js';
+import { SqlInstanceSkuRepository } from './repositories/allocation/instance-skus.js';
+import { SqlPoolTransferRepository } from './repositories/allocation/pool-transfers.js';
+import { SqlPoolRepository } from './repositories/allocation/pools.js';
+import { SqlSettingRepository } from './repositories/kernel/settings.js';
+import { SqlWorkspaceRepository } from './repositories/tenancy/workspaces.js';
 import type { Store, StoreDialect, Tx } from './store.js';
-
-export interface DialectAdapter {
-  readonly dialect: StoreDialect;
-  readonly db: Kysely<Database>;
-  /** Rows of `{key, value}` text pairs from a column holding a JSON object. */
-  jsonObjectEntries(column: string): RawBuilder<unknown>;
-  /** A subquery's rows as JSON text: an array of objects keyed by column name, `[]` for none. */
-  jsonArrayText(query: SelectQueryBuilder<any, any, unknown>): RawBuilder<string>;
-  /**
-   * Runs compiled SQL on `db`, the transaction or connection the caller holds. SQLite runs it
-   * on its cached statement directly, skipping Kysely's executor; that is safe because holding
-   * `db` means holding the process's one connection.
-   */
-  runCompiled<Row>(db: Kysely<Database>, sql: string, parameters: readonly unknown[]): Promise<Row[]>;
-  /** Whether `SELECT … FOR UPDATE` locks rows (PostgreSQL); SQLite's transactions hold the
-   * whole database already. */
-  readonly supportsRowLocks: boolean;
-  /** Whether this process is the database's only writer (SQLite holds its file exclusively), so
-   * that what it read stays true until its own next transaction. */
-  readonly soleWriter: boolean;
-  isUniqueViolation(error: unknown): boolean;
-  /** A conflict between concurrent transactions that succeeds when retried. */
-  isTransientConflict(error: unknown): boolean;
-  /** Tries to become (or confirms being) the leader of time-driven work. */
-  tryLeadership(): Promise<boolean>;
-  close(): Promise<void>;
-}
+import type { DialectAdapter } from './dialect-adapter.js';
 
 /** Attempts of one transaction that keeps meeting transient conflicts, before giving up. */
 const transactionAttemptsMax = 8;

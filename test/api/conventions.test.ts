@@ -2,7 +2,7 @@
 // malformed and oversized bodies; the served OpenAPI document and the browsable reference.
 
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { requestBodyBytesMax } from '../../src/domain/limits.js';
+import { requestBodyBytesMax } from '../../src/domain/kernel/limits.js';
 import type { ApiClient } from '../support/client.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 import { testDialects } from '../support/stores.js';

@@ -1,7 +1,7 @@
 // A deployment's status, from its counts and (for a spot deployment) its procurement's.
 
 import { describe, expect, it } from 'vitest';
-import { deploymentStatus } from '../../src/domain/deployments.js';
+import { deploymentStatus } from '../../src/domain/compute/deployments.js';
 
 describe('deployment status', () => {
   const base = { enabled: true, targetInstanceCount: 3, running: 3, awaiting: 0, procurement: null };

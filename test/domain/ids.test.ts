@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { formatId, parseId } from '../../src/domain/ids.js';
-import { isValidName, generateName } from '../../src/domain/names.js';
-import { formatResourcePath, parseReference, resourceTypes } from '../../src/domain/resource-paths.js';
-import { accountIdFromName, chooseAccountId } from '../../src/domain/accounts.js';
+import { formatId, parseId } from '../../src/domain/kernel/ids.js';
+import { isValidName, generateName } from '../../src/domain/kernel/names.js';
+import { formatResourcePath, parseReference, resourceTypes } from '../../src/domain/kernel/resource-paths.js';
+import { accountIdFromName, chooseAccountId } from '../../src/domain/tenancy/accounts.js';
 
 describe('ids', () => {
   it('formats 21 characters after the prefix and reads them back', () => {

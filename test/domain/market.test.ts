@@ -3,12 +3,12 @@
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { comparePriority, match, type RestingOrder } from '../../src/domain/matching.js';
-import { costOf, feeOf, formatDollars, parseDollarsPerNodeHour } from '../../src/domain/money.js';
-import { averageFillPrice } from '../../src/domain/orders.js';
-import { planProcurement, procurementBlocks } from '../../src/domain/procurement.js';
-import { parseRequirements, meetsRequirements } from '../../src/domain/requirements.js';
-import { add, clip, normalize, type Schedule, stepsOf, valueAt } from '../../src/domain/schedule.js';
+import { comparePriority, match, type RestingOrder } from '../../src/domain/market/matching.js';
+import { costOf, feeOf, formatDollars, parseDollarsPerNodeHour } from '../../src/domain/kernel/money.js';
+import { averageFillPrice } from '../../src/domain/market/orders.js';
+import { planProcurement, procurementBlocks } from '../../src/domain/market/procurement.js';
+import { parseRequirements, meetsRequirements } from '../../src/domain/market/requirements.js';
+import { add, clip, normalize, type Schedule, stepsOf, valueAt } from '../../src/domain/kernel/schedule.js';
 
 const rectangle = (start: number, end: number, count: number) => normalize([{ at: start, count }, { at: end, count: 0 }]);
 

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { isFailure } from '../../src/domain/failures.js';
-import { defaultTemplate, isValidName, type NameTemplate, parseNameTemplate, randomBytesNeeded, renderNameTemplate } from '../../src/domain/names.js';
+import { isFailure } from '../../src/domain/kernel/failures.js';
+import { defaultTemplate, isValidName, type NameTemplate, parseNameTemplate, randomBytesNeeded, renderNameTemplate } from '../../src/domain/kernel/names.js';
 
 describe('name templates', () => {
   it('renders the default template as adjective-noun-nanoid', () => {

@@ -2,9 +2,9 @@
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { isFailure } from '../../src/domain/failures.js';
-import { checkExtension, checkNodeNames, maxPriceMicros, nodeStatus, reservedWindow, zoneOf } from '../../src/domain/nodes.js';
-import type { SkuProperties } from '../../src/domain/instance-skus.js';
+import { isFailure } from '../../src/domain/kernel/failures.js';
+import { checkExtension, checkNodeNames, maxPriceMicros, nodeStatus, reservedWindow, zoneOf } from '../../src/domain/nodes-v1/nodes.js';
+import type { SkuProperties } from '../../src/domain/allocation/instance-skus.js';
 
 const hour = 3600;
 

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type PageRequest, parsePageQuery, toPage } from '../../src/domain/pagination.js';
-import { pageSizeMax } from '../../src/domain/limits.js';
+import { type PageRequest, parsePageQuery, toPage } from '../../src/domain/kernel/pagination.js';
+import { pageSizeMax } from '../../src/domain/kernel/limits.js';
 
 /** A brute-force store: what rows a page request reads from a set of sequences. */
 function readRows(all: readonly number[], request: PageRequest): { seq: number }[] {

@@ -2,8 +2,8 @@
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { compareKeepOrder, expectedShutdownAt, instancePriorities, type Placeable, place } from '../../src/domain/placement.js';
-import { normalize } from '../../src/domain/schedule.js';
+import { compareKeepOrder, expectedShutdownAt, instancePriorities, type Placeable, place } from '../../src/domain/compute/placement.js';
+import { normalize } from '../../src/domain/kernel/schedule.js';
 
 const instanceArbitrary = fc.record({
   priority: fc.constantFrom(...instancePriorities),

@@ -18,8 +18,8 @@ import {
   sumOf,
   toRectangles,
   valueAt,
-} from '../../src/domain/schedule.js';
-import { isFailure } from '../../src/domain/failures.js';
+} from '../../src/domain/kernel/schedule.js';
+import { isFailure } from '../../src/domain/kernel/failures.js';
 
 const minutes = 40;
 const times = Array.from({ length: minutes + 1 }, (_, minute) => minute * 60);

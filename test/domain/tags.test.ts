@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseTagFilter, tagsMatch } from '../../src/domain/tags.js';
+import { parseTagFilter, tagsMatch } from '../../src/domain/kernel/tags.js';
 
 describe('tag filters', () => {
   it('reads key=value pairs, splitting at the first equals sign', () => {

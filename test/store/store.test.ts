@@ -3,9 +3,9 @@
 
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fail } from '../../src/domain/failures.js';
-import { parsePageQuery, type PageRequest } from '../../src/domain/pagination.js';
-import { noTagFilter, type TagFilter, tagsMatch } from '../../src/domain/tags.js';
+import { fail } from '../../src/domain/kernel/failures.js';
+import { parsePageQuery, type PageRequest } from '../../src/domain/kernel/pagination.js';
+import { noTagFilter, type TagFilter, tagsMatch } from '../../src/domain/kernel/tags.js';
 import type { Store } from '../../src/store/store.js';
 import { openTestStore, type TestStore, testDialects } from '../support/stores.js';
 

@@ -4,12 +4,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { establishOperatorToken } from '../../src/app/auth.js';
-import { ensurePublicImages } from '../../src/app/images.js';
-import { loadUrlSigningKey } from '../../src/app/signed-urls.js';
+import { establishOperatorToken } from '../../src/app/tenancy/auth.js';
+import { ensurePublicImages } from '../../src/app/compute/images.js';
+import { loadUrlSigningKey } from '../../src/app/compute/signed-urls.js';
 import { SimulatedProvider } from '../../src/providers/simulated.js';
 import { FileBlobStore } from '../../src/store/blobs.js';
-import { type AppContext, cryptoRandom } from '../../src/app/context.js';
+import { type AppContext, cryptoRandom } from '../../src/app/kernel/context.js';
+import { reconcilePoolSku } from '../../src/app/compute/reconciler.js';
 import type { Clock } from '../../src/clock/clock.js';
 import { ManualClock } from '../../src/clock/manual-clock.js';
 import { RealClock } from '../../src/clock/real-clock.js';
@@ -65,6 +66,7 @@ export async function startTestServer(dialect: StoreDialect, options: { clock?: 
     blobs: new FileBlobStore(blobDirectory),
     urlSigningKey: await loadUrlSigningKey(testStore.store, cryptoRandom),
     feePolicy: testFeePolicy,
+    followAllocation: reconcilePoolSku,
   };
   const operatorToken = await establishOperatorToken(context, testOperatorToken);
   await ensurePublicImages(context);

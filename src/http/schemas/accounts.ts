@@ -1,7 +1,7 @@
 // The operator's accounts API (`/admin/v1/accounts`) and `/preview/v2/me`.
 
 import Type from 'typebox';
-import { cursorPrefixes } from '../../domain/pagination.js';
+import { cursorPrefixes } from '../../domain/kernel/pagination.js';
 import { IdOf, ListOf, Name, Nullable, PageQuery, UnixEpoch } from './common.js';
 
 const AccountId = Type.String({ pattern: '^[a-z0-9][a-z0-9-]{0,62}$', examples: ['acme-corp'] });

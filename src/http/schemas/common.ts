@@ -3,9 +3,9 @@
 // anchored.
 
 import Type, { type TSchema } from 'typebox';
-import { idempotencyKeyLengthMax, nameLengthMax, pageSizeMax, scheduleEntriesMax, tagKeyLengthMax, tagsCountMax, tagValueLengthMax } from '../../domain/limits.js';
-import { namePattern } from '../../domain/names.js';
-import { tagKeyPattern, tagValuePattern } from '../../domain/tags.js';
+import { idempotencyKeyLengthMax, nameLengthMax, pageSizeMax, scheduleEntriesMax, tagKeyLengthMax, tagsCountMax, tagValueLengthMax } from '../../domain/kernel/limits.js';
+import { namePattern } from '../../domain/kernel/names.js';
+import { tagKeyPattern, tagValuePattern } from '../../domain/kernel/tags.js';
 
 export const UnixEpoch = Type.Integer({ description: 'Unix timestamp in seconds.', examples: [1738972800] });
 

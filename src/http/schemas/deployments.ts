@@ -1,8 +1,8 @@
 // Deployments (`/preview/v2/deployments`), after SF Compute's schemas.
 
 import Type from 'typebox';
-import { deploymentInstancesMax, nameTemplateLengthMax } from '../../domain/limits.js';
-import { cursorPrefixes } from '../../domain/pagination.js';
+import { deploymentInstancesMax, nameTemplateLengthMax } from '../../domain/kernel/limits.js';
+import { cursorPrefixes } from '../../domain/kernel/pagination.js';
 import { DollarsPerNodeHour, DollarsPerNodeHourInput, IdOf, InstanceSkuSummary, ListOf, Name, Nullable, PageQuery, ReconciliationStatus, Reference, SummaryOf, UnixEpoch } from './common.js';
 
 const NameTemplate = Type.String({ maxLength: nameTemplateLengthMax, description: '{{adjective}}, {{noun}} and {{nanoid(N)}} among name characters; default {{adjective}}-{{noun}}-{{nanoid(6)}}.' });

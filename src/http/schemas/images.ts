@@ -1,8 +1,8 @@
 // Images (`/preview/v2/images`), after SF Compute's schemas.
 
 import Type from 'typebox';
-import { sha256Pattern } from '../../domain/images.js';
-import { cursorPrefixes } from '../../domain/pagination.js';
+import { sha256Pattern } from '../../domain/compute/images.js';
+import { cursorPrefixes } from '../../domain/kernel/pagination.js';
 import { IdOf, ListOf, Name, Nullable, PageQuery, Reference, Repeated, UnixEpoch } from './common.js';
 
 const UploadStatus = Type.Union(['started', 'uploading', 'completed', 'failed', 'revoked'].map((status) => Type.Literal(status)));

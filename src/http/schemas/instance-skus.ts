@@ -2,7 +2,7 @@
 // registration by the operator (`/admin/v1/instance_skus`), after SF Compute's schemas.
 
 import Type, { type TSchema } from 'typebox';
-import { cursorPrefixes } from '../../domain/pagination.js';
+import { cursorPrefixes } from '../../domain/kernel/pagination.js';
 import { IdOf, InstanceSkuSummary, ListOf, Name, Nullable, PageQuery, Schedule, UnixEpoch } from './common.js';
 
 function Property<T extends TSchema>(value: T) {

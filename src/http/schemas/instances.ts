@@ -2,9 +2,9 @@
 // after SF Compute's schemas (seed 003).
 
 import Type from 'typebox';
-import { batchPatchEntriesMax, logLinesDefault, logLinesMax } from '../../domain/limits.js';
-import { cursorPrefixes } from '../../domain/pagination.js';
-import { instancePriorities, instanceStatuses } from '../../domain/placement.js';
+import { batchPatchEntriesMax, logLinesDefault, logLinesMax } from '../../domain/kernel/limits.js';
+import { cursorPrefixes } from '../../domain/kernel/pagination.js';
+import { instancePriorities, instanceStatuses } from '../../domain/compute/placement.js';
 import { IdOf, InstanceSkuSummary, ListOf, Name, Nullable, PageQuery, Reference, Repeated, SummaryOf, Tags, UnixEpoch } from './common.js';
 
 export const InstancePriority = Type.Union(instancePriorities.map((priority) => Type.Literal(priority)));

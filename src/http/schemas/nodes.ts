@@ -2,8 +2,8 @@
 // the official SDK's types (`@sfcompute/nodes-sdk-alpha`).
 
 import Type from 'typebox';
-import { nodeNameLengthMax, nodesPerRequestMax } from '../../domain/limits.js';
-import { hourSeconds } from '../../domain/schedule.js';
+import { nodeNameLengthMax, nodesPerRequestMax } from '../../domain/kernel/limits.js';
+import { hourSeconds } from '../../domain/kernel/schedule.js';
 import { Nullable, Repeated, UnixEpoch } from './common.js';
 
 const NodeType = Type.Union([Type.Literal('autoreserved'), Type.Literal('reserved')]);

@@ -2,7 +2,7 @@
 // `/admin/v1/clock`).
 
 import Type from 'typebox';
-import { clockAdvanceSecondsMax } from '../../domain/limits.js';
+import { clockAdvanceSecondsMax } from '../../domain/kernel/limits.js';
 import { IdOf, InstanceSkuSummary, Schedule, ScheduleInput, UnixEpoch } from './common.js';
 
 export const AllocationChangeRequest = Type.Object({

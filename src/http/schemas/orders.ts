@@ -2,7 +2,7 @@
 // Compute's v2.OrderResponse, v2.CreateOrderRequest and v2.OrderPreview* schemas.
 
 import Type from 'typebox';
-import { cursorPrefixes } from '../../domain/pagination.js';
+import { cursorPrefixes } from '../../domain/kernel/pagination.js';
 import {
   DollarsPerNodeHour,
   DollarsPerNodeHourInput,

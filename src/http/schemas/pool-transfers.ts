@@ -1,7 +1,7 @@
 // Pool transfers (`/preview/v2/pool_transfers`, seed 002), after SF Compute's schemas.
 
 import Type from 'typebox';
-import { cursorPrefixes } from '../../domain/pagination.js';
+import { cursorPrefixes } from '../../domain/kernel/pagination.js';
 import { IdOf, InstanceSkuSummary, ListOf, Nullable, PageQuery, Reference, Repeated, Schedule, ScheduleInput, UnixEpoch } from './common.js';
 
 const Status = Type.Union([Type.Literal('pending'), Type.Literal('executed'), Type.Literal('rejected')]);

@@ -1,8 +1,8 @@
 // Pools (`/preview/v2/pools`), after SF Compute's PoolResponse and requests (seeds 000 and 001).
 
 import Type from 'typebox';
-import { cursorPrefixes } from '../../domain/pagination.js';
-import { scheduleHistoryMinutesMax } from '../../domain/limits.js';
+import { cursorPrefixes } from '../../domain/kernel/pagination.js';
+import { scheduleHistoryMinutesMax } from '../../domain/kernel/limits.js';
 import { IdOf, ListOf, Name, Nullable, PageQuery, Reference, Repeated, Schedule, SummaryOf, Tags, UnixEpoch } from './common.js';
 
 export const AllocationSchedule = Type.Object({

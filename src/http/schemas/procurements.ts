@@ -1,8 +1,8 @@
 // Procurements (`/preview/v2/procurements`), after SF Compute's ProcurementResponse and requests.
 
 import Type from 'typebox';
-import { managedWindowMinutesMax } from '../../domain/limits.js';
-import { cursorPrefixes } from '../../domain/pagination.js';
+import { managedWindowMinutesMax } from '../../domain/kernel/limits.js';
+import { cursorPrefixes } from '../../domain/kernel/pagination.js';
 import { DollarsPerNodeHour, DollarsPerNodeHourInput, IdOf, InstanceSkuSummary, ListOf, Name, Nullable, PageQuery, ReconciliationStatus, Reference, SummaryOf, UnixEpoch } from './common.js';
 
 const Target = Type.Union([Type.Literal('node_count'), Type.Integer({ minimum: 0 })], { description: 'Nodes to hold, or `node_count`: the pool\'s awaiting and running instances of the SKU.' });

@@ -2,7 +2,7 @@
 // Compute's vmorch and market-api schemas and the official SDK's types.
 
 import Type from 'typebox';
-import { logLinesMax } from '../../domain/limits.js';
+import { logLinesMax } from '../../domain/kernel/limits.js';
 import { Nullable, UnixEpoch } from './common.js';
 
 export const VmInstancesResponse = Type.Object({

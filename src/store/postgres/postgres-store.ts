@@ -6,7 +6,8 @@ import { CompiledQuery, Kysely, PostgresDialect, sql } from 'kysely';
 import { jsonArrayFrom } from 'kysely/helpers/postgres';
 import pg from 'pg';
 import type { Database } from '../database.js';
-import { type DialectAdapter, KyselyStore } from '../kysely-store.js';
+import { type DialectAdapter } from '../dialect-adapter.js';
+import { KyselyStore } from '../kysely-store.js';
 import { migrate } from '../migrator.js';
 
 /** Connections per process. allot's transactions are short; a small pool keeps the server's

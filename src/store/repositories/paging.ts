@@ -1,9 +1,9 @@
 // Applies a PageRequest to a query ordered by insertion sequence: newest first when walking
 // towards older rows, oldest first when walking towards newer ones. One row past the limit is
-// read so that the page can tell whether there is more (see domain/pagination.ts).
+// read so that the page can tell whether there is more (see domain/kernel/pagination.ts).
 
 import type { SelectQueryBuilder } from 'kysely';
-import type { PageRequest } from '../../domain/pagination.js';
+import type { PageRequest } from '../../domain/kernel/pagination.js';
 
 export function pageBySeq<DB, TB extends keyof DB, O>(
   query: SelectQueryBuilder<DB, TB, O>,

@@ -5,7 +5,7 @@
 
 import type { Compilable, Kysely } from 'kysely';
 import type { Database } from '../database.js';
-import type { DialectAdapter } from '../kysely-store.js';
+import type { DialectAdapter } from '../dialect-adapter.js';
 
 /** Stands in for argument `index` while the query is compiled; found again among its parameters. */
 function placeholder(index: number): string {

@@ -1,6 +1,6 @@
 // How schedules are stored: JSON arrays of `[at, count]` steps.
 
-import { emptySchedule, type Schedule, stepsOf } from '../../domain/schedule.js';
+import { emptySchedule, type Schedule, stepsOf } from '../../domain/kernel/schedule.js';
 
 export function encodeSchedule(schedule: Schedule): string {
   return JSON.stringify(stepsOf(schedule).map((step) => [step.at, step.count]));

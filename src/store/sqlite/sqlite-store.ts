@@ -9,7 +9,8 @@ import BetterSqlite3 from 'better-sqlite3';
 import { CompiledQuery, type DatabaseConnection, Kysely, type RawBuilder, SqliteDialect, SqliteDriver, type SqliteDatabase, type SqliteStatement, sql } from 'kysely';
 import { jsonArrayFrom } from 'kysely/helpers/sqlite';
 import type { Database } from '../database.js';
-import { type DialectAdapter, KyselyStore } from '../kysely-store.js';
+import { type DialectAdapter } from '../dialect-adapter.js';
+import { KyselyStore } from '../kysely-store.js';
 import { migrate } from '../migrator.js';
 
 /** Prepared statements kept per connection; allot issues a few hundred distinct queries. */

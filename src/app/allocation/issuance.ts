@@ -1,0 +1,42 @@
+// The operator issues allocation into a pool (hardware registered, a contract granted) or retires
+// it: the only ways allocation enters or leaves the system.
+
+import { fail, type Failure, isFailure } from '../../domain/kernel/failures.js';
+import { describeShortfall } from '../../domain/allocation/ledger.js';
+import type { RectangleInput } from '../../domain/kernel/schedule.js';
+import type { AllocationEntryRecord } from '../../store/allocation.js';
+import type { AppContext } from '../kernel/context.js';
+import { moveAllocation, parseDelta } from './ledger.js';
+import { resolvePoolForOperator } from './pools.js';
+import { findInstanceSku } from './instance-skus.js';
+
+export interface OperatorAllocationInput {
+  readonly pool: string;
+  readonly instance_sku: string;
+  readonly allocation_schedule: readonly RectangleInput[];
+}
+
+export interface OperatorAllocationResult {
+  readonly entry: AllocationEntryRecord;
+  readonly skuAlias: string;
+}
+
+/** The operator issues allocation into a pool (`issuance`) or retires it (`retirement`). */
+export async function changeIssuedAllocation(context: AppContext, kind: 'issuance' | 'retirement', input: OperatorAllocationInput): Promise<OperatorAllocationResult | Failure> {
+  const now = context.clock.now();
+  const delta = parseDelta(input.allocation_schedule, 'allocation_schedule', now);
+  if (isFailure(delta)) return delta;
+  return context.store.transaction(async (tx) => {
+    const pool = await resolvePoolForOperator(tx, input.pool);
+    if (isFailure(pool)) return pool;
+    const sku = await findInstanceSku(tx, input.instance_sku);
+    if (isFailure(sku)) return sku;
+    const move = { kind, instanceSkuId: sku.id, fromPoolId: kind === 'retirement' ? pool.id : null, toPoolId: kind === 'issuance' ? pool.id : null, delta, referenceId: null };
+    const moved = await moveAllocation(context, tx, move, now);
+    if ('shortfall' in moved) {
+      const message = describeShortfall(pool.id, sku.id, moved.shortfall);
+      return fail('insufficient_allocation', message, [{ field: 'allocation_schedule', code: 'insufficient_allocation', message }]);
+    }
+    return { entry: moved.entry, skuAlias: sku.alias };
+  });
+}

@@ -1,0 +1,105 @@
+// Pool transfers (seed 002): an account moves allocation of one SKU between two of its pools.
+// A well-formed transfer is accepted (202) and either executed or, when the source cannot afford
+// it at some minute, rejected with the first such minute and the shortfall. Malformed or
+// forbidden requests are 4xx and leave no transfer behind.
+
+import { fail, type Failure, invalidField, isFailure } from '../../domain/kernel/failures.js';
+import { parseId } from '../../domain/kernel/ids.js';
+import { describeShortfall } from '../../domain/allocation/ledger.js';
+import { cursorPrefixes, type Page, type PageQuery, parsePageQuery, toPage } from '../../domain/kernel/pagination.js';
+import { transferRefusal } from '../../domain/allocation/pools.js';
+import type { RectangleInput } from '../../domain/kernel/schedule.js';
+import type { PoolTransferStatus, PoolTransferView } from '../../store/allocation.js';
+import type { Tx } from '../../store/store.js';
+import { findInstanceSku } from './instance-skus.js';
+import { moveAllocation, parseDelta } from './ledger.js';
+import { type AppContext, newId } from '../kernel/context.js';
+import { runIdempotent } from '../kernel/idempotency.js';
+import { resolvePool } from './pools.js';
+
+export interface CreatePoolTransferInput {
+  readonly from_pool: string;
+  readonly to_pool: string;
+  readonly instance_sku: string;
+  readonly allocation_schedule_delta: readonly RectangleInput[];
+}
+
+function transferNotFound(reference: string): Failure {
+  return fail('pool_transfer_not_found', `No pool transfer "${reference}"`);
+}
+
+async function findTransfer(tx: Tx, accountId: string, reference: string): Promise<PoolTransferView | Failure> {
+  const id = parseId('poolTransfer', reference);
+  const transfer = id === null ? undefined : await tx.poolTransfers.findById(accountId, id);
+  return transfer ?? transferNotFound(reference);
+}
+
+export async function createPoolTransfer(
+  context: AppContext,
+  accountId: string,
+  input: CreatePoolTransferInput,
+  idempotencyKey: string | undefined,
+): Promise<PoolTransferView | Failure> {
+  const request = { accountId, key: idempotencyKey, operation: 'create_pool_transfer', body: input };
+  return runIdempotent(
+    context,
+    request,
+    async (tx, now) => {
+      const delta = parseDelta(input.allocation_schedule_delta, 'allocation_schedule_delta', now);
+      if (isFailure(delta)) return delta;
+      const from = await resolvePool(tx, accountId, input.from_pool);
+      if (isFailure(from)) return from;
+      const to = await resolvePool(tx, accountId, input.to_pool);
+      if (isFailure(to)) return to;
+      if (from.id === to.id) return invalidField('to_pool', 'same_pool', 'from_pool and to_pool are the same pool');
+      const sku = await findInstanceSku(tx, input.instance_sku);
+      if (isFailure(sku)) return sku;
+      const refusal = transferRefusal('source', from.name, from.kind) ?? transferRefusal('destination', to.name, to.kind);
+      if (refusal !== null) return refusal;
+
+      const id = newId(context, 'poolTransfer');
+      const moved = await moveAllocation(context, tx, { kind: 'transfer', instanceSkuId: sku.id, fromPoolId: from.id, toPoolId: to.id, delta, referenceId: id }, now);
+      const rejectedReason = 'shortfall' in moved ? describeShortfall(from.id, sku.id, moved.shortfall) : null;
+      const transfer = {
+        id,
+        accountId,
+        fromPoolId: from.id,
+        toPoolId: to.id,
+        instanceSkuId: sku.id,
+        delta,
+        status: (rejectedReason === null ? 'executed' : 'rejected') as PoolTransferStatus,
+        rejectedReason,
+        createdAt: now,
+      };
+      await tx.poolTransfers.insert(transfer);
+      return { id, result: (await tx.poolTransfers.findById(accountId, id))! };
+    },
+    (tx, id) => findTransfer(tx, accountId, id),
+  );
+}
+
+export async function getPoolTransfer(context: AppContext, accountId: string, reference: string): Promise<PoolTransferView | Failure> {
+  return context.store.read((tx) => findTransfer(tx, accountId, reference));
+}
+
+export interface ListPoolTransfersInput extends PageQuery {
+  readonly pool?: readonly string[] | undefined;
+  readonly status?: PoolTransferStatus | undefined;
+}
+
+export async function listPoolTransfers(context: AppContext, accountId: string, input: ListPoolTransfersInput): Promise<Page<PoolTransferView> | Failure> {
+  const page = parsePageQuery(cursorPrefixes.poolTransfers, input);
+  if (isFailure(page)) return page;
+  return context.store.read(async (tx) => {
+    let poolIds: string[] | null = null;
+    if (input.pool !== undefined && input.pool.length > 0) {
+      poolIds = [];
+      for (const reference of input.pool) {
+        const pool = await resolvePool(tx, accountId, reference);
+        if (!isFailure(pool)) poolIds.push(pool.id);
+      }
+    }
+    const rows = await tx.poolTransfers.list({ accountId, poolIds, status: input.status ?? null }, page);
+    return toPage(cursorPrefixes.poolTransfers, page, rows);
+  });
+}

@@ -1,0 +1,101 @@
+// Keeps instances within allocation. For one pool and SKU at a time `at`, it starts and ends
+// instances as placement decides (domain/compute/placement.ts), then lets the deployments that lost
+// instances create replacements. Every mutation that changes allocation or instances calls it in
+// its own transaction; the engine calls it at every schedule boundary.
+
+import { parseNameTemplate, type NameTemplate } from '../../domain/kernel/names.js';
+import { compareKeepOrder, place } from '../../domain/compute/placement.js';
+import { valueAt } from '../../domain/kernel/schedule.js';
+import { isFailure } from '../../domain/kernel/failures.js';
+import type { InstanceRecord } from '../../store/compute.js';
+import type { Tx } from '../../store/store.js';
+import { type AppContext, newId, newName } from '../kernel/context.js';
+
+/** Inserts an instance awaiting allocation, with a name no live instance of the workspace has. */
+export async function insertInstance(
+  context: AppContext,
+  tx: Tx,
+  instance: Omit<InstanceRecord, 'seq' | 'id' | 'status' | 'startedAt' | 'endedAt' | 'updatedAt' | 'name'> & { readonly name: string | null },
+  nameTemplate?: NameTemplate,
+): Promise<InstanceRecord | 'name_taken'> {
+  const record = { ...instance, id: newId(context, 'instance'), status: 'awaiting_allocation' as const, startedAt: null, endedAt: null, updatedAt: instance.createdAt };
+  if (instance.name !== null) {
+    if ((await tx.instances.findByName(instance.workspaceId, instance.name)) !== undefined) return 'name_taken';
+    const written = await tx.instances.insert({ ...record, name: instance.name });
+    return written === 'written' ? { ...record, name: instance.name, seq: 0 } : 'name_taken';
+  }
+  // A generated name that happens to be taken is drawn again.
+  for (let attempt = 0; attempt < 8; attempt++) {
+    const name = newName(context, nameTemplate);
+    if ((await tx.instances.findByName(instance.workspaceId, name)) !== undefined) continue;
+    if ((await tx.instances.insert({ ...record, name })) === 'written') return { ...record, name, seq: 0 };
+    return 'name_taken';
+  }
+  return 'name_taken';
+}
+
+/** Brings one pool and SKU to what placement decides at `at`. */
+export async function reconcilePoolSku(context: AppContext, tx: Tx, poolId: string, instanceSkuId: string, at: number): Promise<void> {
+  // Deployments that lose instances replace them, and a replacement may start at once (a yield
+  // instance gave way); two rounds settle it, as replacements never end anything.
+  for (let round = 0; round < 2; round++) {
+    const live = await tx.instances.liveInPoolSku(poolId, instanceSkuId);
+    if (live.length === 0) return;
+    const balance = await tx.allocation.balanceOf(poolId, instanceSkuId);
+    const decision = place(live, balance === undefined ? 0 : valueAt(balance.schedule, at));
+    if (decision.start.length === 0 && decision.terminate.length === 0) return;
+    await tx.instances.markEnded(decision.terminate, 'terminated', at);
+    await tx.instances.markRunning(decision.start, at);
+    const bereaved = new Set(live.filter((instance) => decision.terminate.includes(instance.id) && instance.deploymentId !== null).map((instance) => instance.deploymentId!));
+    if (bereaved.size === 0) return;
+    for (const deploymentId of bereaved) await maintainDeployment(context, tx, deploymentId, at);
+  }
+}
+
+/**
+ * Brings a deployment to its target: creates instances awaiting allocation when it has too few,
+ * and ends the surplus when it has too many — awaiting ones first, then running ones from the
+ * end of the keep order. A disabled deployment is left as it is. The caller reconciles the
+ * deployment's pool afterwards.
+ */
+export async function maintainDeployment(context: AppContext, tx: Tx, deploymentId: string, at: number): Promise<void> {
+  const deployment = await tx.deployments.findByIdForEngine(deploymentId);
+  if (deployment === undefined || !deployment.enabled) return;
+  const live = await tx.instances.liveOfDeployment(deployment.id);
+  const missing = deployment.targetInstanceCount - live.length;
+  if (missing > 0) {
+    const template = await tx.instanceTemplates.findById(deployment.accountId, deployment.instanceTemplateId);
+    if (template === undefined) return;
+    const nameTemplate = parseNameTemplate(deployment.instanceNameTemplate, 'instance_name_template');
+    for (let index = 0; index < missing; index++) {
+      await insertInstance(
+        context,
+        tx,
+        {
+          accountId: deployment.accountId,
+          workspaceId: deployment.workspaceId,
+          name: null,
+          poolId: deployment.poolId,
+          instanceSkuId: deployment.instanceSkuId,
+          imageId: template.imageId,
+          deploymentId: deployment.id,
+          cloudInitUserData: template.cloudInitUserData,
+          tags: template.tags,
+          priority: 'normal',
+          enablePublicIpv4: false,
+          firewall: null,
+          infiniband: false,
+          createdAt: at,
+        },
+        isFailure(nameTemplate) ? undefined : nameTemplate,
+      );
+    }
+  } else if (missing < 0) {
+    const lastFirst = (instances: InstanceRecord[]) => instances.sort(compareKeepOrder).reverse();
+    const surplus = [
+      ...lastFirst(live.filter((instance) => instance.status === 'awaiting_allocation')),
+      ...lastFirst(live.filter((instance) => instance.status === 'running')),
+    ].slice(0, -missing);
+    await tx.instances.markEnded(surplus.map((instance) => instance.id), 'terminated', at);
+  }
+}

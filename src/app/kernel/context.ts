@@ -1,0 +1,53 @@
+// What every use case receives: the store, the clock, a source of randomness, the provider
+// instances run on, the blob store images live in, and what follows a change of allocation.
+// Tests give a manual clock and, for deterministic simulation, a seeded random source.
+
+import { randomBytes } from 'node:crypto';
+import type { Clock } from '../../clock/clock.js';
+import { formatId, type IdKind } from '../../domain/kernel/ids.js';
+import { idRandomLength } from '../../domain/kernel/limits.js';
+import type { FeePolicy } from '../../domain/kernel/money.js';
+import { generateName, type NameTemplate, randomBytesNeeded, renderNameTemplate } from '../../domain/kernel/names.js';
+import type { InstanceProvider } from '../../providers/provider.js';
+import type { BlobStore } from '../../store/blobs.js';
+import type { Store, Tx } from '../../store/store.js';
+
+export interface RandomSource {
+  bytes(count: number): Uint8Array;
+}
+
+export const cryptoRandom: RandomSource = { bytes: (count) => randomBytes(count) };
+
+export interface AppContext {
+  readonly store: Store;
+  readonly clock: Clock;
+  readonly random: RandomSource;
+  /** Where instances run: their console logs and SSH details. */
+  readonly provider: InstanceProvider;
+  /** Where image bytes are kept. */
+  readonly blobs: BlobStore;
+  /** The key that signs the upload and download URLs allot hands out. */
+  readonly urlSigningKey: string;
+  /** What the operator takes from each sell. */
+  readonly feePolicy: FeePolicy;
+  /** What must follow every change of a pool's allocation, in the same transaction: compute's
+   * `reconcilePoolSku` (app/compute/reconciler.ts). */
+  readonly followAllocation: AllocationFollower;
+}
+
+/**
+ * Brings what runs on one pool's allocation of one SKU in line with it at `at`, inside the
+ * transaction that changed it. Allocation and the market move allocation, and compute, which
+ * runs instances on it, depends on both; so compute's reconciler reaches them through the
+ * context, handed in by whoever builds it, and they never import compute.
+ */
+export type AllocationFollower = (context: AppContext, tx: Tx, poolId: string, instanceSkuId: string, at: number) => Promise<void>;
+
+export function newId(context: AppContext, kind: IdKind): string {
+  return formatId(kind, context.random.bytes(idRandomLength));
+}
+
+export function newName(context: AppContext, template?: NameTemplate): string {
+  if (template === undefined) return generateName(context.random.bytes(8));
+  return renderNameTemplate(template, context.random.bytes(randomBytesNeeded(template)));
+}

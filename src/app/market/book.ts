@@ -1,0 +1,241 @@
+// The book, written: an order is matched at once against the resting orders of the other side
+// (domain/market/matching.ts); each trade is a contract that moves allocation from the seller's
+// pool to the buyer's and money the other way, in the same transaction. What does not fill rests
+// on the book if the order allows standing, and is cancelled otherwise. A buy holds its limit
+// price times its node-hours out of the account's cash while it may still fill. Orders and
+// procurements both place through here.
+
+import { fail, type Failure, invalidField } from '../../domain/kernel/failures.js';
+import { shortfall } from '../../domain/allocation/ledger.js';
+import { type IncomingOrder, match, type RestingOrder, type Trade } from '../../domain/market/matching.js';
+import { costOf, exactCostOf, feeOf, formatDollars } from '../../domain/kernel/money.js';
+import { isResting, type OrderStatus, statusAfterMatch, windowSchedule } from '../../domain/market/orders.js';
+import { transferRefusal } from '../../domain/allocation/pools.js';
+import { add, clip, emptySchedule, floorToMinute, isEmpty, type Schedule, subtract, totalNodeSeconds } from '../../domain/kernel/schedule.js';
+import type { InstanceSkuRecord, PoolView } from '../../store/allocation.js';
+import type { OrderRecord } from '../../store/market.js';
+import type { Tx } from '../../store/store.js';
+import { moveAllocation } from '../allocation/ledger.js';
+import { type AppContext, newId } from '../kernel/context.js';
+import { ledgerKeys, moveMoney, recordTransaction } from './money.js';
+
+/** Resting orders read in the first round while an order is matched; each later round reads twice as many, up to the last. */
+const bookBatchFirst = 16;
+
+const bookBatchLast = 512;
+
+/** What to place: everything a new order needs, however it was asked for. */
+export interface OrderSpec
+  extends Pick<OrderRecord, 'accountId' | 'side' | 'startAt' | 'endAt' | 'nodeCount' | 'limitMicros' | 'allowStanding' | 'allowPartial' | 'procurementId' | 'createdBy'> {
+  readonly pool: PoolView;
+  readonly sku: InstanceSkuRecord;
+}
+
+/** A resting order as the matcher sees it. */
+export function asResting(order: OrderRecord): RestingOrder {
+  return { id: order.id, side: order.side, priceMicrosPerHour: order.limitMicros, remaining: order.remaining, allowPartial: order.allowPartial, seq: order.seq };
+}
+
+/**
+ * Places an order in the caller's transaction: checks what the account can pay (a buy) or what
+ * its pool holds (a sell), matches it, and leaves the remainder resting or cancelled.
+ */
+export async function placeOrder(context: AppContext, tx: Tx, spec: OrderSpec, now: number): Promise<OrderRecord | Failure> {
+  const refusal = spec.side === 'buy' ? transferRefusal('destination', spec.pool.name, spec.pool.kind) : transferRefusal('source', spec.pool.name, spec.pool.kind);
+  if (refusal !== null) return refusal;
+  await tx.orders.lockBook(spec.sku.id);
+  const currentMinute = floorToMinute(now);
+  const wanted = clip(windowSchedule(spec), currentMinute, null);
+  const nodeSeconds = totalNodeSeconds(wanted);
+  const cost = costOf(spec.limitMicros, nodeSeconds);
+  if (cost === null) return invalidField('allocation_schedule_delta', 'too_large', 'The order is too large: its cost at the limit price is beyond what allot can account for');
+
+  let hold = 0;
+  if (spec.side === 'buy') {
+    const balances = await tx.money.lock([ledgerKeys.cash(spec.accountId), ledgerKeys.held(spec.accountId)]);
+    const cash = balances.get(ledgerKeys.cash(spec.accountId))!;
+    if (cash < cost) {
+      return fail('insufficient_balance', `Insufficient balance: the order holds ${formatDollars(cost)} dollars at its limit price, and ${formatDollars(cash)} are available`);
+    }
+    hold = cost;
+  } else {
+    const [balance] = await tx.allocation.lockBalances([{ poolId: spec.pool.id, instanceSkuId: spec.sku.id }]);
+    const gap = shortfall(balance!.schedule, wanted, currentMinute);
+    if (gap !== null) {
+      return fail('insufficient_allocation', `Pool ${spec.pool.id} holds ${gap.holds} node(s) of ${spec.sku.id} at ${gap.at}, but the sell offers ${gap.needs}`, [
+        { field: 'allocation_schedule_delta', code: 'insufficient_allocation', message: `The pool holds ${gap.holds} node(s) at ${gap.at}; the sell offers ${gap.needs}` },
+      ]);
+    }
+  }
+
+  const order: OrderRecord = {
+    seq: 0,
+    id: newId(context, 'order'),
+    accountId: spec.accountId,
+    workspaceId: spec.pool.workspaceId,
+    poolId: spec.pool.id,
+    side: spec.side,
+    instanceSkuId: spec.sku.id,
+    startAt: spec.startAt,
+    endAt: spec.endAt,
+    nodeCount: spec.nodeCount,
+    limitMicros: spec.limitMicros,
+    allowStanding: spec.allowStanding,
+    allowPartial: spec.allowPartial,
+    status: 'pending',
+    remaining: wanted,
+    filled: emptySchedule,
+    holdMicros: hold,
+    procurementId: spec.procurementId,
+    createdBy: spec.createdBy,
+    createdAt: now,
+    updatedAt: now,
+    filledAt: null,
+    cancelledAt: null,
+    rejectedReason: null,
+  };
+  await tx.orders.insert(order);
+  if (hold > 0) await moveMoney(context, tx, { from: ledgerKeys.cash(spec.accountId), to: ledgerKeys.held(spec.accountId), amountMicros: hold, reason: 'order_hold', orderId: order.id }, now);
+
+  await matchOrder(context, tx, order.id, now);
+  const placed = (await tx.orders.findByIdForEngine(order.id))!;
+  const status = statusAfterMatch(placed.filled, placed.remaining, spec.allowStanding, now);
+  if (isResting(status)) {
+    await tx.orders.update(placed.id, { status, updatedAt: now });
+  } else {
+    await closeOrder(context, tx, placed, status, now);
+  }
+  return (await tx.orders.findByIdForEngine(order.id))!;
+}
+
+/** Finds the trades an incoming order makes against the book, reading it best first, in rounds. */
+async function findTrades(tx: Tx, order: OrderRecord, now: number): Promise<Trade[]> {
+  const currentMinute = floorToMinute(now);
+  const incoming: IncomingOrder = { side: order.side, limitMicrosPerHour: order.limitMicros, wanted: order.remaining, allowPartial: true };
+  const query = { instanceSkuIds: [order.instanceSkuId], side: order.side === 'buy' ? ('sell' as const) : ('buy' as const), priceBound: order.limitMicros, overlapsFrom: Math.max(order.startAt, currentMinute), overlapsTo: order.endAt };
+  const trades: Trade[] = [];
+  let need = order.remaining;
+  // Most orders fill from the first few levels: read a few first, more only when they do not.
+  for (let offset = 0, size = bookBatchFirst; ; offset += size, size = Math.min(size * 2, bookBatchLast)) {
+    const read = await tx.orders.resting(query, size, offset);
+    const batch = read.filter((resting) => resting.accountId !== order.accountId || resting.poolId !== order.poolId);
+    const found = match({ ...incoming, wanted: need }, batch.map(asResting), currentMinute);
+    trades.push(...found);
+    for (const trade of found) need = subtract(need, trade.schedule);
+    if (isEmpty(clip(need, currentMinute, null)) || read.length < size) break;
+  }
+  if (!order.allowPartial && !isEmpty(clip(need, currentMinute, null))) return [];
+  return trades;
+}
+
+/**
+ * Matches an order that was just placed. A resting sell whose pool no longer holds what it
+ * offered is cancelled when it is reached, and matching starts over without it.
+ */
+async function matchOrder(context: AppContext, tx: Tx, orderId: string, now: number): Promise<void> {
+  for (;;) {
+    const order = (await tx.orders.findByIdForEngine(orderId))!;
+    const trades = await findTrades(tx, order, now);
+    if (trades.length === 0) return;
+    const unheld = await firstUnheldSell(tx, order, trades, now);
+    if (unheld !== null) {
+      await closeOrder(context, tx, unheld, 'cancelled', now, 'Cancelled: its pool no longer holds the allocation it offered');
+      continue;
+    }
+    for (const trade of trades) await executeTrade(context, tx, order.id, trade, now);
+    return;
+  }
+}
+
+/** The first resting sell among the trades whose pool cannot deliver its share, or null. */
+async function firstUnheldSell(tx: Tx, order: OrderRecord, trades: readonly Trade[], now: number): Promise<OrderRecord | null> {
+  const currentMinute = floorToMinute(now);
+  const owed = new Map<string, Schedule>();
+  for (const trade of trades) {
+    const sell = order.side === 'sell' ? order : (await tx.orders.findByIdForEngine(trade.restingId))!;
+    if (sell.id === order.id) continue;
+    const total = add(owed.get(sell.poolId) ?? emptySchedule, trade.schedule);
+    owed.set(sell.poolId, total);
+    // Locked: a transfer out of the pool must not slip in between this check and the fill.
+    const [balance] = await tx.allocation.lockBalances([{ poolId: sell.poolId, instanceSkuId: sell.instanceSkuId }]);
+    if (shortfall(balance!.schedule, total, currentMinute) !== null) return sell;
+  }
+  return null;
+}
+
+/** One trade: a contract, allocation from seller to buyer, money from buyer to seller and fees. */
+async function executeTrade(context: AppContext, tx: Tx, incomingId: string, trade: Trade, now: number): Promise<void> {
+  const incoming = (await tx.orders.findByIdForEngine(incomingId))!;
+  const resting = (await tx.orders.findByIdForEngine(trade.restingId))!;
+  const [buy, sell] = incoming.side === 'buy' ? [incoming, resting] : [resting, incoming];
+  const contractId = newId(context, 'contract');
+  const nodeSeconds = totalNodeSeconds(trade.schedule);
+  const total = exactCostOf(trade.priceMicrosPerHour, nodeSeconds);
+  const released = exactCostOf(buy.limitMicros, nodeSeconds);
+  const fee = feeOf(context.feePolicy, total, nodeSeconds);
+
+  const moved = await moveAllocation(context, tx, { kind: 'fill', instanceSkuId: buy.instanceSkuId, fromPoolId: sell.poolId, toPoolId: buy.poolId, delta: trade.schedule, referenceId: contractId }, now);
+  if ('shortfall' in moved) throw new Error(`contract ${contractId}: the seller's pool was checked but cannot deliver`);
+
+  await tx.money.lock([ledgerKeys.cash(buy.accountId), ledgerKeys.held(buy.accountId), ledgerKeys.cash(sell.accountId), ledgerKeys.fees]);
+  const held = ledgerKeys.held(buy.accountId);
+  await moveMoney(context, tx, { from: held, to: ledgerKeys.cash(sell.accountId), amountMicros: total - fee, reason: 'fill_proceeds', orderId: sell.id, contractId }, now);
+  await moveMoney(context, tx, { from: held, to: ledgerKeys.fees, amountMicros: fee, reason: 'fill_fee', orderId: sell.id, contractId }, now);
+  await moveMoney(context, tx, { from: held, to: ledgerKeys.cash(buy.accountId), amountMicros: released - total, reason: 'price_improvement', orderId: buy.id, contractId }, now);
+  await recordTransaction(context, tx, buy.accountId, 'buy_order', -total, now, { orderId: buy.id });
+  await recordTransaction(context, tx, sell.accountId, 'sell_order', total - fee, now, { orderId: sell.id });
+
+  const schedule = trade.schedule;
+  await tx.contracts.insert({
+    id: contractId,
+    instanceSkuId: buy.instanceSkuId,
+    buyOrderId: buy.id,
+    sellOrderId: sell.id,
+    schedule,
+    startAt: schedule.times[0]!,
+    endAt: schedule.times[schedule.times.length - 1]!,
+    priceMicros: trade.priceMicrosPerHour,
+    totalMicros: total,
+    feeMicros: fee,
+    filledAt: now,
+  });
+  for (const order of [buy, sell]) {
+    const remaining = subtract(order.remaining, schedule);
+    const filled = add(order.filled, schedule);
+    const holdMicros = order.side === 'buy' ? order.holdMicros - released : order.holdMicros;
+    const changes = { remaining, filled, holdMicros, filledAt: now, updatedAt: now };
+    if (order.id === resting.id) {
+      const status = statusAfterMatch(filled, remaining, true, now);
+      if (isResting(status)) await tx.orders.update(order.id, { ...changes, status });
+      else {
+        await tx.orders.update(order.id, changes);
+        await closeOrder(context, tx, (await tx.orders.findByIdForEngine(order.id))!, status, now);
+      }
+    } else {
+      await tx.orders.update(order.id, changes);
+    }
+  }
+}
+
+/** Ends an order: records its final status and returns what a buy still holds to its cash. */
+export async function closeOrder(context: AppContext, tx: Tx, order: OrderRecord, status: OrderStatus, at: number, reason?: string): Promise<void> {
+  if (order.holdMicros > 0) {
+    await tx.money.lock([ledgerKeys.cash(order.accountId), ledgerKeys.held(order.accountId)]);
+    await moveMoney(context, tx, { from: ledgerKeys.held(order.accountId), to: ledgerKeys.cash(order.accountId), amountMicros: order.holdMicros, reason: 'order_release', orderId: order.id }, at);
+  }
+  await tx.orders.update(order.id, {
+    status,
+    holdMicros: 0,
+    updatedAt: at,
+    ...(status === 'cancelled' ? { cancelledAt: at } : {}),
+    ...(reason === undefined ? {} : { rejectedReason: reason }),
+  });
+}
+
+/** Cancels a resting order whose end has come (the engine calls this at its end). */
+export async function expireOrder(context: AppContext, tx: Tx, orderId: string, at: number, instanceSkuId: string): Promise<void> {
+  await tx.orders.lockBook(instanceSkuId);
+  const order = await tx.orders.findByIdForEngine(orderId);
+  if (order === undefined || !isResting(order.status) || order.endAt > at) return;
+  await closeOrder(context, tx, order, 'cancelled', at);
+}

@@ -1,0 +1,137 @@
+// Orders (`/preview/v2/orders`): create, read, list and cancel. Placing and matching is the
+// book's (book.ts).
+
+import { fail, type Failure, isFailure } from '../../domain/kernel/failures.js';
+import { parseId } from '../../domain/kernel/ids.js';
+import { parseDollarsPerNodeHour } from '../../domain/kernel/money.js';
+import { isResting, type OrderStatus, parseOrderWindow } from '../../domain/market/orders.js';
+import { cursorPrefixes, type Page, type PageQuery, parsePageQuery, toPage } from '../../domain/kernel/pagination.js';
+import { type RectangleInput, type Schedule } from '../../domain/kernel/schedule.js';
+import type { OrderSide, OrderSort, OrderView } from '../../store/market.js';
+import type { Tx } from '../../store/store.js';
+import { findInstanceSku } from '../allocation/instance-skus.js';
+import { type AppContext } from '../kernel/context.js';
+import { runIdempotent } from '../kernel/idempotency.js';
+import { resolvePool, resolvePoolFilter } from '../allocation/pools.js';
+import { resolveProcurement } from './references.js';
+import { closeOrder, placeOrder } from './book.js';
+
+export interface CreateOrderInput {
+  readonly pool: string;
+  readonly side: OrderSide;
+  readonly instance_sku: string;
+  readonly allocation_schedule_delta: readonly RectangleInput[];
+  readonly limit_price_dollars_per_node_hour: string;
+  readonly allow_standing?: boolean | undefined;
+  readonly allow_partial?: boolean | undefined;
+}
+
+export async function createOrder(context: AppContext, accountId: string, tokenId: string | null, input: CreateOrderInput, idempotencyKey: string | undefined): Promise<OrderReading | Failure> {
+  const limit = parseDollarsPerNodeHour(input.limit_price_dollars_per_node_hour, 'limit_price_dollars_per_node_hour');
+  if (isFailure(limit)) return limit;
+  return runIdempotent(
+    context,
+    { accountId, key: idempotencyKey, operation: 'create_order', body: input },
+    async (tx, now) => {
+      const window = parseOrderWindow(input.allocation_schedule_delta, 'allocation_schedule_delta', now);
+      if (isFailure(window)) return window;
+      const pool = await resolvePool(tx, accountId, input.pool);
+      if (isFailure(pool)) return pool;
+      const sku = await findInstanceSku(tx, input.instance_sku);
+      if (isFailure(sku)) return sku;
+      const placed = await placeOrder(
+        context,
+        tx,
+        { accountId, pool, sku, side: input.side, ...window, limitMicros: limit, allowStanding: input.allow_standing ?? false, allowPartial: input.allow_partial ?? false, procurementId: null, createdBy: tokenId },
+        now,
+      );
+      if (isFailure(placed)) return placed;
+      const [reading] = await readOrders(tx, [(await tx.orders.findById(accountId, placed.id))!]);
+      return { id: placed.id, result: reading! };
+    },
+    async (tx, id) => {
+      const order = await findOrder(tx, accountId, id);
+      return isFailure(order) ? order : (await readOrders(tx, [order]))[0]!;
+    },
+  );
+}
+
+export interface OrderReading {
+  readonly order: OrderView;
+  readonly contracts: readonly { readonly id: string; readonly schedule: Schedule; readonly priceMicros: number; readonly totalMicros: number; readonly filledAt: number }[];
+}
+
+async function readOrders(tx: Tx, orders: readonly OrderView[]): Promise<OrderReading[]> {
+  const contracts = await tx.contracts.ofOrders(orders.map((order) => order.id));
+  return orders.map((order) => ({ order, contracts: contracts.filter((contract) => contract.buyOrderId === order.id || contract.sellOrderId === order.id) }));
+}
+
+async function findOrder(tx: Tx, accountId: string, reference: string): Promise<OrderView | Failure> {
+  const id = parseId('order', reference);
+  const order = id === null ? undefined : await tx.orders.findById(accountId, id);
+  return order ?? fail('order_not_found', `No order "${reference}"`);
+}
+
+export async function getOrder(context: AppContext, accountId: string, reference: string): Promise<OrderReading | Failure> {
+  return context.store.read(async (tx) => {
+    const order = await findOrder(tx, accountId, reference);
+    if (isFailure(order)) return order;
+    const [reading] = await readOrders(tx, [order]);
+    return reading!;
+  });
+}
+
+export interface ListOrdersInput extends PageQuery {
+  readonly id?: readonly string[] | undefined;
+  readonly pool?: string | undefined;
+  readonly workspace?: string | undefined;
+  readonly side?: OrderSide | undefined;
+  readonly status?: readonly OrderStatus[] | undefined;
+  readonly created_after?: number | undefined;
+  readonly created_before?: number | undefined;
+  readonly procurement?: string | undefined;
+  readonly sort_by?: OrderSort | undefined;
+}
+
+export async function listOrders(context: AppContext, accountId: string, input: ListOrdersInput): Promise<Page<OrderReading> | Failure> {
+  const page = parsePageQuery(cursorPrefixes.orders, input);
+  if (isFailure(page)) return page;
+  return context.store.read(async (tx) => {
+    // The pool names its workspace: with a pool, the workspace is ignored.
+    const scope = await resolvePoolFilter(tx, accountId, input.pool === undefined ? { workspace: input.workspace } : { pool: input.pool });
+    if (isFailure(scope)) return scope;
+    const procurement = input.procurement === undefined ? null : await resolveProcurement(tx, accountId, input.procurement);
+    if (isFailure(procurement)) return procurement;
+    const ids = input.id === undefined || input.id.length === 0 ? null : input.id.map((id) => parseId('order', id)).filter((id): id is string => id !== null);
+    const rows = await tx.orders.list(
+      {
+        accountId,
+        ids,
+        ...scope,
+        side: input.side ?? null,
+        statuses: input.status === undefined || input.status.length === 0 ? null : input.status,
+        createdAfter: input.created_after ?? null,
+        createdBefore: input.created_before ?? null,
+        procurementId: procurement?.id ?? null,
+        sort: input.sort_by ?? '-created_at',
+      },
+      page,
+    );
+    const orders = toPage(cursorPrefixes.orders, page, rows);
+    return { ...orders, data: await readOrders(tx, orders.data) };
+  });
+}
+
+/** Cancels a resting order; its hold returns to the account's cash. */
+export async function cancelOrder(context: AppContext, accountId: string, reference: string): Promise<null | Failure> {
+  const now = context.clock.now();
+  return context.store.transaction(async (tx) => {
+    const found = await findOrder(tx, accountId, reference);
+    if (isFailure(found)) return found;
+    await tx.orders.lockBook(found.instanceSkuId);
+    const order = (await tx.orders.findByIdForEngine(found.id))!;
+    if (!isResting(order.status)) return fail('order_not_cancellable', `Order ${order.id} is ${order.status}: it cannot be cancelled`);
+    await closeOrder(context, tx, order, 'cancelled', now);
+    return null;
+  });
+}

@@ -1,0 +1,262 @@
+// Procurements: keep a pool's allocation of one SKU at a target over a window ahead. Each run
+// cancels the procurement's resting orders and places what the plan (domain/market/procurement.ts)
+// says: standing buys at no more than the max buy price for each block short of the target, and
+// sells into standing bids at no less than the min sell price for each block over it. A run
+// happens when the procurement is created or changed, when the instances that a `node_count`
+// target counts change, when its pool's allocation changes at a boundary, and at every hour,
+// when a new block enters the window.
+
+import { fail, type Failure, invalidField, isFailure } from '../../domain/kernel/failures.js';
+import { managedWindowMinutesMax } from '../../domain/kernel/limits.js';
+import { formatDollars, parseDollarsPerNodeHour } from '../../domain/kernel/money.js';
+import { isoMinute } from '../../domain/allocation/ledger.js';
+import { cursorPrefixes, type Page, type PageQuery, parsePageQuery, toPage } from '../../domain/kernel/pagination.js';
+import { nextRunAfter, planProcurement, procurementBlocks } from '../../domain/market/procurement.js';
+import { emptySchedule, minimumOver } from '../../domain/kernel/schedule.js';
+import type { ProcurementRecord, ProcurementView } from '../../store/market.js';
+import type { Tx } from '../../store/store.js';
+import { findInstanceSku } from '../allocation/instance-skus.js';
+import { type AppContext, newId, newName } from '../kernel/context.js';
+import { closeOrder, placeOrder } from './book.js';
+import { resolvePool, resolvePoolFilter } from '../allocation/pools.js';
+import { resolveProcurement } from './references.js';
+
+/** A procurement the account may change itself: not a spot deployment's, which changes through the deployment. */
+async function resolveChangeableProcurement(tx: Tx, accountId: string, reference: string): Promise<ProcurementView | Failure> {
+  const procurement = await resolveProcurement(tx, accountId, reference);
+  if (isFailure(procurement)) return procurement;
+  const deployment = await tx.deployments.findByProcurement(procurement.id);
+  if (deployment === undefined) return procurement;
+  return fail('automation_conflict', `Procurement "${procurement.name}" belongs to spot deployment "${deployment.name}" (${deployment.id}); change or delete the deployment instead`);
+}
+
+/** The count a `node_count` target stands for: the pool's awaiting and running instances of the SKU. */
+async function targetOf(tx: Tx, procurement: ProcurementRecord): Promise<number> {
+  if (procurement.target !== 'node_count') return procurement.target;
+  return (await tx.instances.liveInPoolSku(procurement.poolId, procurement.instanceSkuId)).length;
+}
+
+/** Cancels the procurement's resting orders, returning their holds. */
+async function cancelRestingOrders(context: AppContext, tx: Tx, procurementId: string, at: number): Promise<void> {
+  for (const order of await tx.orders.restingOfProcurement(procurementId)) await closeOrder(context, tx, order, 'cancelled', at);
+}
+
+/** One run of a procurement at time `at`, in the caller's transaction. */
+export async function runProcurement(context: AppContext, tx: Tx, procurementId: string, at: number): Promise<void> {
+  const procurement = await tx.procurements.findByIdForEngine(procurementId);
+  if (procurement === undefined) return;
+  await tx.orders.lockBook(procurement.instanceSkuId);
+  await cancelRestingOrders(context, tx, procurement.id, at);
+  if (!procurement.enabled) {
+    await tx.procurements.update(procurement.id, { statusState: 'info', statusMessage: 'Disabled: no orders are placed.', nextRunAt: null, updatedAt: at });
+    return;
+  }
+  const target = await targetOf(tx, procurement);
+  const pool = (await tx.pools.findByIdForOperator(procurement.poolId))!;
+  const sku = (await tx.instanceSkus.findById(procurement.instanceSkuId))!;
+  const balance = await tx.allocation.balanceOf(pool.id, sku.id);
+  let problem: { state: 'warning' | 'error'; message: string } | null = null;
+  for (const planned of planProcurement(target, balance?.schedule ?? emptySchedule, at, procurement.managedWindowMinutes)) {
+    const buying = planned.side === 'buy';
+    if (buying && problem?.state === 'error') continue;
+    const placed = await placeOrder(
+      context,
+      tx,
+      {
+        accountId: procurement.accountId,
+        pool,
+        sku,
+        side: planned.side,
+        startAt: planned.startAt,
+        endAt: planned.endAt,
+        nodeCount: planned.nodes,
+        limitMicros: buying ? procurement.maxBuyMicros : procurement.minSellMicros,
+        // Buys rest at the max price until sellers come; surplus is sold only into bids already there.
+        allowStanding: buying,
+        allowPartial: true,
+        procurementId: procurement.id,
+        createdBy: null,
+      },
+      at,
+    );
+    if (isFailure(placed)) {
+      problem = { state: placed.failure === 'insufficient_balance' ? 'error' : 'warning', message: placed.message };
+    }
+  }
+  const blocks = procurementBlocks(at, procurement.managedWindowMinutes);
+  const windowStart = blocks[0]!.startAt;
+  const windowEnd = blocks.at(-1)!.endAt;
+  const held = (await tx.allocation.balanceOf(pool.id, sku.id))?.schedule ?? emptySchedule;
+  const lowest = minimumOver(held, windowStart, windowEnd);
+  let status: { state: 'info' | 'warning' | 'error'; message: string };
+  if (problem !== null) status = problem;
+  else if (lowest >= target) status = { state: 'info', message: `Holding the target of ${target} node(s) through ${isoMinute(windowEnd)}.` };
+  else {
+    status = {
+      state: 'warning',
+      message: `Short of the target of ${target} node(s): as few as ${lowest} held before ${isoMinute(windowEnd)}, with no sellers at or below ${formatDollars(procurement.maxBuyMicros)} dollars per node-hour; a standing buy waits for them.`,
+    };
+  }
+  const nextRunAt = nextRunAfter(at);
+  await tx.procurements.update(procurement.id, { statusState: status.state, statusMessage: status.message, nextRunAt, updatedAt: at });
+}
+
+/** Runs the procurement of a pool and SKU, if there is one. */
+export async function runProcurementFor(context: AppContext, tx: Tx, poolId: string, instanceSkuId: string, at: number): Promise<void> {
+  const procurement = await tx.procurements.findForPoolSku(poolId, instanceSkuId);
+  if (procurement !== undefined && procurement.enabled) await runProcurement(context, tx, procurement.id, at);
+}
+
+export interface ProcurementInput {
+  readonly name?: string | null | undefined;
+  readonly pool: string;
+  readonly instance_sku: string;
+  readonly target: number | 'node_count';
+  readonly min_sell_price_dollars_per_node_hour: string;
+  readonly max_buy_price_dollars_per_node_hour: string;
+  readonly managed_window_minutes: number;
+  readonly enabled?: boolean | undefined;
+}
+
+function checkWindow(minutes: number): Failure | null {
+  if (!Number.isInteger(minutes) || minutes < 1 || minutes > managedWindowMinutesMax) {
+    return invalidField('managed_window_minutes', 'out_of_range', `managed_window_minutes must be from 1 to ${managedWindowMinutesMax}`);
+  }
+  return null;
+}
+
+/** Creates a procurement in the caller's transaction (spot deployments create one too). */
+export async function insertProcurement(context: AppContext, tx: Tx, accountId: string, input: ProcurementInput, now: number): Promise<ProcurementView | Failure> {
+  const minSell = parseDollarsPerNodeHour(input.min_sell_price_dollars_per_node_hour, 'min_sell_price_dollars_per_node_hour');
+  if (isFailure(minSell)) return minSell;
+  const maxBuy = parseDollarsPerNodeHour(input.max_buy_price_dollars_per_node_hour, 'max_buy_price_dollars_per_node_hour');
+  if (isFailure(maxBuy)) return maxBuy;
+  const badWindow = checkWindow(input.managed_window_minutes);
+  if (badWindow !== null) return badWindow;
+  const pool = await resolvePool(tx, accountId, input.pool);
+  if (isFailure(pool)) return pool;
+  if (pool.kind !== 'market') return fail('pool_cannot_receive', `Pool "${pool.name}" is ${pool.kind}: procurements buy into market pools only`);
+  const sku = await findInstanceSku(tx, input.instance_sku);
+  if (isFailure(sku)) return sku;
+  if ((await tx.procurements.findForPoolSku(pool.id, sku.id)) !== undefined) {
+    return fail('automation_conflict', `Pool "${pool.name}" and instance SKU ${sku.alias} already have a procurement`);
+  }
+  const name = input.name ?? newName(context);
+  const taken = fail('name_taken', `A procurement named "${name}" already exists in workspace "${pool.workspaceName}"`);
+  if ((await tx.procurements.findByName(pool.workspaceId, name)) !== undefined) return taken;
+  const id = newId(context, 'procurement');
+  const record = {
+    id,
+    accountId,
+    workspaceId: pool.workspaceId,
+    name,
+    poolId: pool.id,
+    instanceSkuId: sku.id,
+    target: input.target,
+    minSellMicros: minSell,
+    maxBuyMicros: maxBuy,
+    managedWindowMinutes: input.managed_window_minutes,
+    enabled: input.enabled ?? true,
+    statusState: 'info' as const,
+    statusMessage: 'Created.',
+    nextRunAt: now,
+    createdAt: now,
+    updatedAt: now,
+  };
+  if ((await tx.procurements.insert(record)) === 'name_taken') return taken;
+  await runProcurement(context, tx, id, now);
+  return (await tx.procurements.findById(accountId, id))!;
+}
+
+export async function createProcurement(context: AppContext, accountId: string, input: ProcurementInput): Promise<ProcurementView | Failure> {
+  const now = context.clock.now();
+  return context.store.transaction((tx) => insertProcurement(context, tx, accountId, input, now));
+}
+
+export async function getProcurement(context: AppContext, accountId: string, reference: string): Promise<ProcurementView | Failure> {
+  return context.store.read((tx) => resolveProcurement(tx, accountId, reference));
+}
+
+export async function listProcurements(context: AppContext, accountId: string, input: PageQuery & { workspace?: string | undefined; pool?: string | undefined }): Promise<Page<ProcurementView> | Failure> {
+  const page = parsePageQuery(cursorPrefixes.procurements, input);
+  if (isFailure(page)) return page;
+  return context.store.read(async (tx) => {
+    const scope = await resolvePoolFilter(tx, accountId, input);
+    if (isFailure(scope)) return scope;
+    const rows = await tx.procurements.list({ accountId, ...scope }, page);
+    return toPage(cursorPrefixes.procurements, page, rows);
+  });
+}
+
+export interface PatchProcurementInput {
+  readonly name?: string | null | undefined;
+  readonly instance_sku?: string | null | undefined;
+  readonly target?: number | 'node_count' | null | undefined;
+  readonly min_sell_price_dollars_per_node_hour?: string | null | undefined;
+  readonly max_buy_price_dollars_per_node_hour?: string | null | undefined;
+  readonly managed_window_minutes?: number | null | undefined;
+  readonly enabled?: boolean | null | undefined;
+}
+
+/** Changes a procurement in the caller's transaction, and runs it; disabling cancels its orders. */
+export async function changeProcurement(context: AppContext, tx: Tx, procurement: ProcurementView, input: PatchProcurementInput, now: number): Promise<ProcurementView | Failure> {
+  const changes: Parameters<Tx['procurements']['update']>[1] & { -readonly [K in 'name' | 'instanceSkuId' | 'target' | 'minSellMicros' | 'maxBuyMicros' | 'managedWindowMinutes' | 'enabled']?: ProcurementRecord[K] } = { updatedAt: now };
+  if (input.name !== undefined && input.name !== null && input.name !== procurement.name) {
+    if ((await tx.procurements.findByName(procurement.workspaceId, input.name)) !== undefined) return fail('name_taken', `A procurement named "${input.name}" already exists`);
+    changes.name = input.name;
+  }
+  if (input.instance_sku !== undefined && input.instance_sku !== null) {
+    const sku = await findInstanceSku(tx, input.instance_sku);
+    if (isFailure(sku)) return sku;
+    if (sku.id !== procurement.instanceSkuId && (await tx.procurements.findForPoolSku(procurement.poolId, sku.id)) !== undefined) {
+      return fail('automation_conflict', `The pool and instance SKU ${sku.alias} already have a procurement`);
+    }
+    changes.instanceSkuId = sku.id;
+  }
+  if (input.target !== undefined && input.target !== null) changes.target = input.target;
+  for (const [field, key] of [
+    ['min_sell_price_dollars_per_node_hour', 'minSellMicros'],
+    ['max_buy_price_dollars_per_node_hour', 'maxBuyMicros'],
+  ] as const) {
+    const text = input[field];
+    if (text === undefined || text === null) continue;
+    const micros = parseDollarsPerNodeHour(text, field);
+    if (isFailure(micros)) return micros;
+    changes[key] = micros;
+  }
+  if (input.managed_window_minutes !== undefined && input.managed_window_minutes !== null) {
+    const badWindow = checkWindow(input.managed_window_minutes);
+    if (badWindow !== null) return badWindow;
+    changes.managedWindowMinutes = input.managed_window_minutes;
+  }
+  if (input.enabled !== undefined && input.enabled !== null) changes.enabled = input.enabled;
+  if ((await tx.procurements.update(procurement.id, changes)) === 'name_taken') return fail('name_taken', `A procurement named "${input.name}" already exists`);
+  await runProcurement(context, tx, procurement.id, now);
+  return (await tx.procurements.findById(procurement.accountId, procurement.id))!;
+}
+
+export async function patchProcurement(context: AppContext, accountId: string, reference: string, input: PatchProcurementInput): Promise<ProcurementView | Failure> {
+  const now = context.clock.now();
+  return context.store.transaction(async (tx) => {
+    const procurement = await resolveChangeableProcurement(tx, accountId, reference);
+    if (isFailure(procurement)) return procurement;
+    return changeProcurement(context, tx, procurement, input, now);
+  });
+}
+
+/** Deletes a procurement in the caller's transaction; its resting orders are cancelled. */
+export async function removeProcurement(context: AppContext, tx: Tx, procurement: ProcurementRecord, now: number): Promise<void> {
+  await tx.orders.lockBook(procurement.instanceSkuId);
+  await cancelRestingOrders(context, tx, procurement.id, now);
+  await tx.procurements.softDelete(procurement.id, now);
+}
+
+export async function deleteProcurement(context: AppContext, accountId: string, reference: string): Promise<null | Failure> {
+  const now = context.clock.now();
+  return context.store.transaction(async (tx) => {
+    const procurement = await resolveChangeableProcurement(tx, accountId, reference);
+    if (isFailure(procurement)) return procurement;
+    await removeProcurement(context, tx, procurement, now);
+    return null;
+  });
+}

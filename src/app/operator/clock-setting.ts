@@ -1,0 +1,15 @@
+// The manual clock's time is kept in the database, so that a restart resumes where the clock
+// stood instead of jumping back to the wall clock.
+
+import type { Store } from '../../store/store.js';
+
+const manualClockSetting = 'manual_clock_now';
+
+/** The manual clock's stored time, or `fallback` (stored from now on) on a database that has none. */
+export async function loadManualClockTime(store: Store, fallback: number): Promise<number> {
+  return Number(await store.transaction((tx) => tx.settings.setIfAbsent(manualClockSetting, String(fallback))));
+}
+
+export async function saveManualClockTime(store: Store, now: number): Promise<void> {
+  await store.transaction((tx) => tx.settings.set(manualClockSetting, String(now)));
+}

@@ -1,0 +1,69 @@
+// Time-driven work: at each boundary of a pool's allocation schedule its instances are
+// reconciled (and its procurement reconsidered); resting orders are cancelled at their end; and
+// procurements run every hour, as a new block enters their window. Due work is processed in time
+// order, in bounded batches, each batch one transaction. The manual clock's advance runs it before
+// it returns, and the engine runs it as the real clock passes it.
+
+import { nextBoundary } from '../domain/kernel/schedule.js';
+import { boundaryBatchSize } from '../domain/kernel/limits.js';
+import type { DueBoundary } from '../store/allocation.js';
+import type { DueExpiry } from '../store/market.js';
+import type { Tx } from '../store/store.js';
+import type { AppContext } from '../app/kernel/context.js';
+import { expireOrder } from '../app/market/book.js';
+import { runProcurement, runProcurementFor } from '../app/market/procurements.js';
+import { reconcilePoolSku } from '../app/compute/reconciler.js';
+
+interface DueWork {
+  readonly boundaries: readonly DueBoundary[];
+  readonly expiries: readonly DueExpiry[];
+  readonly runs: readonly { readonly id: string; readonly at: number }[];
+}
+
+async function dueWork(context: AppContext, upTo: number): Promise<DueWork> {
+  return context.store.read(async (tx) => ({
+    boundaries: await tx.allocation.dueBoundaries(upTo, boundaryBatchSize),
+    expiries: await tx.orders.dueExpiries(upTo, boundaryBatchSize),
+    runs: await tx.procurements.dueRuns(upTo, boundaryBatchSize),
+  }));
+}
+
+/**
+ * Processes all work due at or before `upTo`, earliest first. `reconcileAt` says at what time
+ * the work of a due time is done: the manual clock's advance stands the clock at each due time
+ * and works there; the engine under the real clock does late work at the present, since what is
+ * past cannot be redone. Returns how many items it processed.
+ */
+export async function processBoundaries(context: AppContext, upTo: number, reconcileAt: (due: number) => number): Promise<number> {
+  let processed = 0;
+  for (;;) {
+    const work = await dueWork(context, upTo);
+    const times = [...work.boundaries.map((item) => item.at), ...work.expiries.map((item) => item.endAt), ...work.runs.map((item) => item.at)];
+    if (times.length === 0) return processed;
+    // One batch holds work of a single due time, so that time never runs backwards.
+    const due = Math.min(...times);
+    const time = reconcileAt(due);
+    await context.store.transaction(async (tx) => {
+      for (const boundary of work.boundaries) if (boundary.at === due) await processBoundary(context, tx, boundary, time);
+      for (const expiry of work.expiries) if (expiry.endAt === due) await expireOrder(context, tx, expiry.id, time, expiry.instanceSkuId);
+      for (const run of work.runs) if (run.at === due) await runProcurement(context, tx, run.id, time);
+    });
+    processed += times.filter((at) => at === due).length;
+  }
+}
+
+async function processBoundary(context: AppContext, tx: Tx, boundary: DueBoundary, at: number): Promise<void> {
+  const [balance] = await tx.allocation.lockBalances([boundary]);
+  // A change since the boundary was read has reconciled the pool and moved its next boundary.
+  if (balance === undefined || balance.nextBoundaryAt !== boundary.at) return;
+  await reconcilePoolSku(context, tx, boundary.poolId, boundary.instanceSkuId, at);
+  await tx.allocation.setNextBoundary(boundary.poolId, boundary.instanceSkuId, nextBoundary(balance.schedule, at));
+  await runProcurementFor(context, tx, boundary.poolId, boundary.instanceSkuId, at);
+}
+
+/** The earliest work still to do, or null. */
+export async function nextDueBoundary(context: AppContext): Promise<number | null> {
+  const work = await dueWork(context, Number.MAX_SAFE_INTEGER);
+  const times = [...work.boundaries.map((item) => item.at), ...work.expiries.map((item) => item.endAt), ...work.runs.map((item) => item.at)];
+  return times.length === 0 ? null : Math.min(...times);
+}

@@ -1,0 +1,50 @@
+// The operator's control of supply and time: pools of any kind for any account, issuing and
+// retiring allocation, and the manual clock.
+
+import { changeIssuedAllocation } from '../../../app/allocation/issuance.js';
+import { auditState } from '../../../app/operator/audit.js';
+import { advanceClock, readClock } from '../../../engine/clock.js';
+import type { AppContext } from '../../../app/kernel/context.js';
+import { createPoolForOperator } from '../../../app/allocation/pools.js';
+import { type ApiServer, tags } from '../../api-server.js';
+import { renderAllocationEntry, renderPool } from '../../render/allocation.js';
+import { renderAudit, renderClock } from '../../render/operator.js';
+import { respond } from '../../respond.js';
+import { errorResponses } from '../../schemas/errors.js';
+import { AdvanceClockRequest, AllocationChangeRequest, AllocationEntryResponse, AuditResponse, ClockResponse } from '../../schemas/operator.js';
+import { CreateOperatorPoolRequest, PoolResponse } from '../../schemas/pools.js';
+
+export function registerOperatorRoutes(app: ApiServer, context: AppContext): void {
+  const config = { audience: 'operator' as const };
+  const route = { tags: [tags.admin], security: [{ admin_token: [] }] };
+
+  app.post('/admin/v1/pools', {
+    config,
+    schema: { ...route, summary: 'Create a pool for an account', description: 'Any kind: originating pools hold a provider\'s supply; read_only pools cannot be changed through the public API.', body: CreateOperatorPoolRequest, response: { 201: PoolResponse, ...errorResponses(400, 401, 404, 409) } },
+  }, async (request, reply) => respond(reply, await createPoolForOperator(context, request.body), 201, renderPool));
+
+  app.post('/admin/v1/allocations', {
+    config,
+    schema: { ...route, summary: 'Issue allocation into a pool', description: 'Allocation enters the system only this way: hardware registered, or a contract granted.', body: AllocationChangeRequest, response: { 201: AllocationEntryResponse, ...errorResponses(400, 401, 404) } },
+  }, async (request, reply) => respond(reply, await changeIssuedAllocation(context, 'issuance', request.body), 201, renderAllocationEntry));
+
+  app.post('/admin/v1/retirements', {
+    config,
+    schema: { ...route, summary: 'Retire allocation from a pool', description: 'Refused (422) when the pool would go below zero at any minute.', body: AllocationChangeRequest, response: { 201: AllocationEntryResponse, ...errorResponses(400, 401, 404, 422) } },
+  }, async (request, reply) => respond(reply, await changeIssuedAllocation(context, 'retirement', request.body), 201, renderAllocationEntry));
+
+  app.get('/admin/v1/audit', {
+    config,
+    schema: { ...route, summary: 'Audit the ledgers', description: 'Checks every invariant over the whole state. Allocation: balances equal their entries, pools hold what was issued less retired, no pool is negative from now on, no pool runs more instances than it holds. Money: balances equal their entries and sum to zero (credit granted = balances + fees), none is negative, held funds equal what open buys hold.', response: { 200: AuditResponse, ...errorResponses(401) } },
+  }, async (_request, reply) => reply.send(renderAudit(await auditState(context))));
+
+  app.get('/admin/v1/clock', {
+    config,
+    schema: { ...route, summary: 'Read the clock', response: { 200: ClockResponse, ...errorResponses(401) } },
+  }, async (_request, reply) => reply.send(renderClock(readClock(context))));
+
+  app.post('/admin/v1/clock/advance', {
+    config,
+    schema: { ...route, summary: 'Advance the manual clock', description: '409 under the real clock.', body: AdvanceClockRequest, response: { 200: ClockResponse, ...errorResponses(400, 401, 409) } },
+  }, async (request, reply) => respond(reply, await advanceClock(context, request.body.seconds), 200, renderClock));
+}

@@ -1,0 +1,22 @@
+// /preview/v2/me and /v1/_healthz
+
+import { getAccount } from '../../../app/tenancy/accounts.js';
+import type { AppContext } from '../../../app/kernel/context.js';
+import { type ApiServer, tags } from '../../api-server.js';
+import { accountOf } from '../../auth.js';
+import { renderMe } from '../../render/tenancy.js';
+import { respond } from '../../respond.js';
+import { MeResponse } from '../../schemas/accounts.js';
+import { errorResponses } from '../../schemas/errors.js';
+
+export function registerAccountRoutes(app: ApiServer, context: AppContext): void {
+  app.get('/preview/v2/me', {
+    config: { audience: 'account' },
+    schema: { tags: [tags.account], summary: 'Get the calling account', response: { 200: MeResponse, ...errorResponses(401, 404) } },
+  }, async (request, reply) =>
+    respond(reply, await getAccount(context, accountOf(request)), 200, renderMe));
+
+  app.get('/v1/_healthz', {
+    schema: { tags: [tags.health], summary: 'Health check', security: [], response: { 200: { type: 'string', description: 'ok' } } },
+  }, async (_request, reply) => reply.type('text/plain').send('ok'));
+}

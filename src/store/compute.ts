@@ -1,0 +1,205 @@
+// Compute's records and repositories: images, instance templates, deployments and instances.
+
+import type { PageRequest } from '../domain/kernel/pagination.js';
+import type { ImageUploadStatus } from '../domain/compute/images.js';
+import type { InstancePriority, InstanceStatus } from '../domain/compute/placement.js';
+import type { TagFilter, Tags } from '../domain/kernel/tags.js';
+import type { NamedWrite } from './kernel.js';
+
+export interface ImageRecord {
+  readonly seq: number;
+  readonly id: string;
+  readonly accountId: string;
+  readonly workspaceId: string;
+  readonly name: string;
+  readonly uploadStatus: ImageUploadStatus;
+  readonly sha256: string | null;
+  readonly size: number | null;
+  readonly isPublic: boolean;
+  readonly createdAt: number;
+  readonly updatedAt: number;
+}
+
+export interface ImageView extends ImageRecord {
+  readonly workspaceName: string;
+}
+
+export interface ImageListFilter {
+  readonly workspaceId: string;
+  readonly ids: readonly string[] | null;
+}
+
+export interface InstanceTemplateRecord {
+  readonly seq: number;
+  readonly id: string;
+  readonly accountId: string;
+  readonly workspaceId: string;
+  readonly name: string;
+  readonly imageId: string;
+  readonly cloudInitUserData: string | null;
+  readonly tags: Tags;
+  readonly createdAt: number;
+}
+
+export interface InstanceTemplateView extends InstanceTemplateRecord {
+  readonly workspaceName: string;
+  readonly imageName: string;
+}
+
+export interface InstanceTemplateListFilter {
+  readonly accountId: string;
+  readonly workspaceId: string | null;
+  readonly ids: readonly string[] | null;
+}
+
+export type DeploymentKind = 'generic' | 'spot';
+
+export interface DeploymentRecord {
+  readonly seq: number;
+  readonly id: string;
+  readonly kind: DeploymentKind;
+  readonly accountId: string;
+  readonly workspaceId: string;
+  readonly name: string;
+  readonly poolId: string;
+  readonly instanceSkuId: string;
+  readonly instanceTemplateId: string;
+  readonly enabled: boolean;
+  readonly targetInstanceCount: number;
+  readonly instanceNameTemplate: string;
+  /** A spot deployment's procurement. */
+  readonly procurementId: string | null;
+  readonly createdAt: number;
+  readonly updatedAt: number;
+}
+
+/** A deployment with the names its responses carry. */
+export interface DeploymentView extends DeploymentRecord {
+  readonly workspaceName: string;
+  readonly poolName: string;
+  readonly instanceSkuAlias: string;
+  readonly instanceTemplateName: string;
+}
+
+export interface DeploymentSummary {
+  readonly poolId: string;
+  readonly instanceSkuId: string;
+  readonly kind: DeploymentKind;
+  readonly id: string;
+  readonly name: string;
+}
+
+export interface DeploymentListFilter {
+  readonly accountId: string;
+  readonly workspaceId: string | null;
+  readonly poolId: string | null;
+}
+
+export interface InstanceRecord {
+  readonly seq: number;
+  readonly id: string;
+  readonly accountId: string;
+  readonly workspaceId: string;
+  readonly name: string;
+  readonly poolId: string;
+  readonly instanceSkuId: string;
+  readonly imageId: string;
+  readonly deploymentId: string | null;
+  readonly cloudInitUserData: string | null;
+  readonly tags: Tags;
+  readonly priority: InstancePriority;
+  readonly status: InstanceStatus;
+  readonly enablePublicIpv4: boolean;
+  readonly firewall: string | null;
+  readonly infiniband: boolean;
+  readonly createdAt: number;
+  readonly updatedAt: number;
+  readonly startedAt: number | null;
+  readonly endedAt: number | null;
+}
+
+/** An instance with the names its responses carry. */
+export interface InstanceView extends InstanceRecord {
+  readonly workspaceName: string;
+  readonly poolName: string;
+  readonly instanceSkuAlias: string;
+  readonly imageName: string;
+  readonly deploymentName: string | null;
+  readonly deploymentKind: DeploymentKind | null;
+}
+
+export interface InstanceListFilter {
+  readonly accountId: string;
+  readonly workspaceId: string | null;
+  readonly ids: readonly string[] | null;
+  readonly poolIds: readonly string[] | null;
+  readonly instanceSkuIds: readonly string[] | null;
+  readonly statuses: readonly InstanceStatus[] | null;
+  readonly createdAfter: number | null;
+  readonly createdBefore: number | null;
+  readonly tags: TagFilter;
+}
+
+export interface ImageRepository {
+  insert(image: Omit<ImageRecord, 'seq'>): Promise<NamedWrite>;
+  /** Any account's image; visibility is the caller's to decide. */
+  findById(id: string): Promise<ImageView | undefined>;
+  findByName(workspaceId: string, name: string): Promise<ImageView | undefined>;
+  list(filter: ImageListFilter, page: PageRequest): Promise<ImageView[]>;
+  update(id: string, changes: { readonly uploadStatus?: ImageUploadStatus; readonly sha256?: string | null; readonly size?: number | null; readonly updatedAt: number }): Promise<void>;
+  softDelete(id: string, now: number): Promise<void>;
+  savePart(imageId: string, partId: number, size: number): Promise<void>;
+  parts(imageId: string): Promise<{ readonly partId: number; readonly size: number }[]>;
+  /** Live instances and templates that use the image. */
+  countUsers(imageId: string): Promise<number>;
+  countInWorkspace(workspaceId: string): Promise<number>;
+}
+
+export interface InstanceTemplateRepository {
+  insert(template: Omit<InstanceTemplateRecord, 'seq'>): Promise<NamedWrite>;
+  findById(accountId: string, id: string): Promise<InstanceTemplateView | undefined>;
+  findByName(workspaceId: string, name: string): Promise<InstanceTemplateView | undefined>;
+  list(filter: InstanceTemplateListFilter, page: PageRequest): Promise<InstanceTemplateView[]>;
+  softDelete(id: string, now: number): Promise<void>;
+  countInWorkspace(workspaceId: string): Promise<number>;
+}
+
+export interface DeploymentRepository {
+  insert(deployment: Omit<DeploymentRecord, 'seq'>): Promise<NamedWrite>;
+  findById(accountId: string, id: string): Promise<DeploymentView | undefined>;
+  /** Any account's deployment: for the reconciler. */
+  findByIdForEngine(id: string): Promise<DeploymentView | undefined>;
+  findByName(workspaceId: string, name: string): Promise<DeploymentView | undefined>;
+  list(filter: DeploymentListFilter, page: PageRequest): Promise<DeploymentView[]>;
+  update(id: string, changes: Partial<Pick<DeploymentRecord, 'name' | 'instanceTemplateId' | 'enabled' | 'targetInstanceCount' | 'instanceNameTemplate' | 'procurementId'>> & { readonly updatedAt: number }): Promise<NamedWrite>;
+  softDelete(id: string, now: number): Promise<void>;
+  /** The live deployments of a pool, for conflicts between automations. */
+  activeInPool(poolId: string): Promise<DeploymentSummary[]>;
+  /** The live spot deployment that runs a procurement. */
+  findByProcurement(procurementId: string): Promise<DeploymentView | undefined>;
+  countUsingTemplate(templateId: string): Promise<number>;
+}
+
+export interface InstanceRepository {
+  insert(instance: Omit<InstanceRecord, 'seq'>): Promise<NamedWrite>;
+  findById(accountId: string, id: string): Promise<InstanceView | undefined>;
+  findByIdForOperator(id: string): Promise<InstanceView | undefined>;
+  findByName(workspaceId: string, name: string): Promise<InstanceView | undefined>;
+  list(filter: InstanceListFilter, page: PageRequest): Promise<InstanceView[]>;
+  /** The awaiting and running instances of one pool and SKU. */
+  liveInPoolSku(poolId: string, instanceSkuId: string): Promise<InstanceRecord[]>;
+  /** The running instances of these pools and SKUs, for ranking them. */
+  runningInPoolSkus(keys: readonly { readonly poolId: string; readonly instanceSkuId: string }[]): Promise<InstanceRecord[]>;
+  liveOfDeployment(deploymentId: string): Promise<InstanceRecord[]>;
+  /** Every instance these pools have had, oldest first: the VMs of v1 nodes. */
+  historyOfPools(poolIds: readonly string[]): Promise<InstanceRecord[]>;
+  /** Every instance of the account, oldest first: `/v0/vms/instances`. */
+  ofAccount(accountId: string): Promise<InstanceRecord[]>;
+  markRunning(ids: readonly string[], at: number): Promise<void>;
+  markEnded(ids: readonly string[], status: 'terminated' | 'failed', at: number): Promise<void>;
+  update(id: string, changes: { readonly name?: string; readonly tags?: Tags; readonly priority?: InstancePriority; readonly updatedAt: number }): Promise<NamedWrite>;
+  softDelete(id: string, now: number): Promise<void>;
+  countLiveInPool(poolId: string): Promise<number>;
+  /** Running instances per pool and SKU, for audits. */
+  runningCounts(): Promise<{ readonly poolId: string; readonly instanceSkuId: string; readonly running: number }[]>;
+}

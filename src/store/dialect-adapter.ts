@@ -1,0 +1,34 @@
+// What differs between SQLite and PostgreSQL under the one Kysely store: sqlite/ and postgres/
+// each provide one. Kept apart from kysely-store.ts so that the repositories it builds can name it
+// without importing it back.
+
+import type { Kysely, RawBuilder, SelectQueryBuilder } from 'kysely';
+import type { Database } from './database.js';
+import type { StoreDialect } from './store.js';
+
+export interface DialectAdapter {
+  readonly dialect: StoreDialect;
+  readonly db: Kysely<Database>;
+  /** Rows of `{key, value}` text pairs from a column holding a JSON object. */
+  jsonObjectEntries(column: string): RawBuilder<unknown>;
+  /** A subquery's rows as JSON text: an array of objects keyed by column name, `[]` for none. */
+  jsonArrayText(query: SelectQueryBuilder<any, any, unknown>): RawBuilder<string>;
+  /**
+   * Runs compiled SQL on `db`, the transaction or connection the caller holds. SQLite runs it
+   * on its cached statement directly, skipping Kysely's executor; that is safe because holding
+   * `db` means holding the process's one connection.
+   */
+  runCompiled<Row>(db: Kysely<Database>, sql: string, parameters: readonly unknown[]): Promise<Row[]>;
+  /** Whether `SELECT … FOR UPDATE` locks rows (PostgreSQL); SQLite's transactions hold the
+   * whole database already. */
+  readonly supportsRowLocks: boolean;
+  /** Whether this process is the database's only writer (SQLite holds its file exclusively), so
+   * that what it read stays true until its own next transaction. */
+  readonly soleWriter: boolean;
+  isUniqueViolation(error: unknown): boolean;
+  /** A conflict between concurrent transactions that succeeds when retried. */
+  isTransientConflict(error: unknown): boolean;
+  /** Tries to become (or confirms being) the leader of time-driven work. */
+  tryLeadership(): Promise<boolean>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,219 @@
+// The market's records and repositories: orders and the book, contracts, the money ledger and
+// what accounts see of it, and procurements.
+
+import type { PageRequest } from '../domain/kernel/pagination.js';
+import type { Side } from '../domain/market/matching.js';
+import type { OrderStatus } from '../domain/market/orders.js';
+import type { Schedule } from '../domain/kernel/schedule.js';
+import type { NamedWrite } from './kernel.js';
+
+export type OrderSide = Side;
+
+export interface OrderRecord {
+  readonly seq: number;
+  readonly id: string;
+  readonly accountId: string;
+  readonly workspaceId: string;
+  readonly poolId: string;
+  readonly side: OrderSide;
+  readonly instanceSkuId: string;
+  readonly startAt: number;
+  readonly endAt: number;
+  readonly nodeCount: number;
+  /** Micro-dollars per node-hour. */
+  readonly limitMicros: number;
+  readonly allowStanding: boolean;
+  readonly allowPartial: boolean;
+  readonly status: OrderStatus;
+  /** Nodes not yet filled, over time. */
+  readonly remaining: Schedule;
+  /** Nodes filled so far, over time. */
+  readonly filled: Schedule;
+  /** Money a buy still holds out of its account's balance. */
+  readonly holdMicros: number;
+  readonly procurementId: string | null;
+  /** The API token that placed it. */
+  readonly createdBy: string | null;
+  readonly createdAt: number;
+  readonly updatedAt: number;
+  readonly filledAt: number | null;
+  readonly cancelledAt: number | null;
+  readonly rejectedReason: string | null;
+}
+
+export interface OrderView extends OrderRecord {
+  readonly poolName: string;
+  readonly instanceSkuAlias: string;
+}
+
+export type OrderChanges = Partial<Pick<OrderRecord, 'status' | 'remaining' | 'filled' | 'holdMicros' | 'filledAt' | 'cancelledAt' | 'rejectedReason'>> & { readonly updatedAt: number };
+
+export type OrderSort = 'created_at' | '-created_at' | 'start_at' | '-start_at';
+
+export interface OrderListFilter {
+  readonly accountId: string;
+  readonly ids: readonly string[] | null;
+  readonly poolId: string | null;
+  readonly workspaceId: string | null;
+  readonly side: OrderSide | null;
+  readonly statuses: readonly OrderStatus[] | null;
+  readonly createdAfter: number | null;
+  readonly createdBefore: number | null;
+  /** null: only orders no procurement placed; otherwise that procurement's. */
+  readonly procurementId: string | null;
+  readonly sort: OrderSort;
+}
+
+export interface DueExpiry {
+  readonly id: string;
+  readonly instanceSkuId: string;
+  readonly endAt: number;
+}
+
+/** Which resting orders a book read wants: one side of one or more SKUs, overlapping a window. */
+export interface BookQuery {
+  readonly instanceSkuIds: readonly string[];
+  readonly side: OrderSide;
+  /** Buys at or above, or sells at or below, this price; null for any. */
+  readonly priceBound: number | null;
+  readonly overlapsFrom: number;
+  readonly overlapsTo: number;
+}
+
+export interface ContractRecord {
+  readonly seq: number;
+  readonly id: string;
+  readonly instanceSkuId: string;
+  readonly buyOrderId: string;
+  readonly sellOrderId: string;
+  readonly schedule: Schedule;
+  readonly startAt: number;
+  readonly endAt: number;
+  readonly priceMicros: number;
+  readonly totalMicros: number;
+  readonly feeMicros: number;
+  readonly filledAt: number;
+}
+
+export interface ContractListFilter {
+  readonly instanceSkuIds: readonly string[];
+  readonly overlapsFrom: number;
+  readonly overlapsTo: number;
+  readonly since: number;
+}
+
+export interface MoneyEntryRecord {
+  readonly id: string;
+  readonly fromKey: string;
+  readonly toKey: string;
+  readonly amountMicros: number;
+  readonly reason: string;
+  readonly orderId: string | null;
+  readonly contractId: string | null;
+  readonly createdAt: number;
+}
+
+export type AccountTransactionType = 'credit_grant' | 'buy_order' | 'sell_order' | 'refund' | 'manual_payment' | 'stripe_card_payment';
+
+export interface AccountTransactionRecord {
+  readonly seq: number;
+  readonly id: string;
+  readonly accountId: string;
+  readonly type: AccountTransactionType;
+  readonly amountMicros: number;
+  readonly balanceAfterMicros: number;
+  readonly orderId: string | null;
+  readonly memo: string | null;
+  readonly createdAt: number;
+}
+
+export interface AccountTransactionFilter {
+  readonly accountId: string;
+  readonly after: number | null;
+  readonly before: number | null;
+  readonly type: AccountTransactionType | null;
+}
+
+export interface ProcurementRecord {
+  readonly seq: number;
+  readonly id: string;
+  readonly accountId: string;
+  readonly workspaceId: string;
+  readonly name: string;
+  readonly poolId: string;
+  readonly instanceSkuId: string;
+  /** Nodes, or `node_count`: the pool's non-terminated instances of the SKU. */
+  readonly target: number | 'node_count';
+  readonly minSellMicros: number;
+  readonly maxBuyMicros: number;
+  readonly managedWindowMinutes: number;
+  readonly enabled: boolean;
+  readonly statusState: 'info' | 'warning' | 'error';
+  readonly statusMessage: string;
+  readonly nextRunAt: number | null;
+  readonly createdAt: number;
+  readonly updatedAt: number;
+}
+
+export interface ProcurementView extends ProcurementRecord {
+  readonly workspaceName: string;
+  readonly poolName: string;
+  readonly instanceSkuAlias: string;
+}
+
+export interface OrderRepository {
+  /**
+   * Takes one SKU's book for the rest of the transaction: whatever places, matches, cancels or
+   * expires that SKU's orders takes it first, so that a match never reads resting orders another
+   * transaction is changing. Matching is serial per SKU, as in a real exchange.
+   */
+  lockBook(instanceSkuId: string): Promise<void>;
+  insert(order: Omit<OrderRecord, 'seq'>): Promise<void>;
+  findById(accountId: string, id: string): Promise<OrderView | undefined>;
+  findByIdForEngine(id: string): Promise<OrderRecord | undefined>;
+  list(filter: OrderListFilter, page: PageRequest): Promise<OrderView[]>;
+  /** Resting orders (standing or partially filled), best price first, then first come. */
+  resting(query: BookQuery, limit: number, offset: number): Promise<OrderRecord[]>;
+  update(id: string, changes: OrderChanges): Promise<void>;
+  /** Resting orders whose end is at or before `upTo`, earliest first. */
+  dueExpiries(upTo: number, limit: number): Promise<DueExpiry[]>;
+  restingOfProcurement(procurementId: string): Promise<OrderRecord[]>;
+  countRestingInPool(poolId: string): Promise<number>;
+  /** What open buy orders hold, summed per account, for audits. */
+  holdsByAccount(): Promise<Map<string, number>>;
+}
+
+export interface ContractRepository {
+  insert(contract: Omit<ContractRecord, 'seq'>): Promise<void>;
+  ofOrders(orderIds: readonly string[]): Promise<ContractRecord[]>;
+  /** Contracts overlapping a window, newest first, filled at or after `since`. */
+  list(filter: ContractListFilter, page: PageRequest): Promise<ContractRecord[]>;
+}
+
+export interface MoneyRepository {
+  /** The balances of these ledger accounts (zero when new), locked until the transaction ends. */
+  lock(keys: readonly string[]): Promise<Map<string, number>>;
+  /** Moves money from one ledger account to another, and records the entry. Lock both first. */
+  move(entry: MoneyEntryRecord): Promise<void>;
+  balances(keys: readonly string[]): Promise<Map<string, number>>;
+  allBalances(): Promise<Map<string, number>>;
+  allEntries(): Promise<MoneyEntryRecord[]>;
+}
+
+export interface AccountTransactionRepository {
+  insert(transaction: Omit<AccountTransactionRecord, 'seq'>): Promise<void>;
+  list(filter: AccountTransactionFilter, page: PageRequest): Promise<AccountTransactionRecord[]>;
+}
+
+export interface ProcurementRepository {
+  insert(procurement: Omit<ProcurementRecord, 'seq'>): Promise<NamedWrite>;
+  findById(accountId: string, id: string): Promise<ProcurementView | undefined>;
+  findByName(workspaceId: string, name: string): Promise<ProcurementView | undefined>;
+  findForPoolSku(poolId: string, instanceSkuId: string): Promise<ProcurementView | undefined>;
+  /** Any account's procurement: for the engine. */
+  findByIdForEngine(id: string): Promise<ProcurementView | undefined>;
+  list(filter: { readonly accountId: string; readonly workspaceId: string | null; readonly poolId: string | null }, page: PageRequest): Promise<ProcurementView[]>;
+  update(id: string, changes: Partial<Omit<ProcurementRecord, 'seq' | 'id' | 'accountId' | 'workspaceId' | 'poolId' | 'createdAt'>> & { readonly updatedAt: number }): Promise<NamedWrite>;
+  softDelete(id: string, now: number): Promise<void>;
+  dueRuns(upTo: number, limit: number): Promise<{ readonly id: string; readonly at: number }[]>;
+}

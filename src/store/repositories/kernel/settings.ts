@@ -1,0 +1,31 @@
+// Server-wide settings as key/value text: the operator token's hash, the manual clock's time.
+
+import type { Kysely } from 'kysely';
+import type { Database } from '../../database.js';
+import type { SettingRepository } from '../../kernel.js';
+
+export class SqlSettingRepository implements SettingRepository {
+  constructor(private readonly trx: Kysely<Database>) {}
+
+  async get(key: string): Promise<string | undefined> {
+    const row = await this.trx.selectFrom('settings').select('value').where('key', '=', key).executeTakeFirst();
+    return row?.value;
+  }
+
+  async setIfAbsent(key: string, value: string): Promise<string> {
+    await this.trx
+      .insertInto('settings')
+      .values({ key, value })
+      .onConflict((oc) => oc.column('key').doNothing())
+      .execute();
+    return (await this.get(key))!;
+  }
+
+  async set(key: string, value: string): Promise<void> {
+    await this.trx
+      .insertInto('settings')
+      .values({ key, value })
+      .onConflict((oc) => oc.column('key').doUpdateSet({ value }))
+      .execute();
+  }
+}

@@ -1,0 +1,215 @@
+// Orders: the book of resting orders and every order's history.
+
+import type { Kysely, Selectable } from 'kysely';
+import type { PageRequest } from '../../../domain/kernel/pagination.js';
+import type { Database } from '../../database.js';
+import type { DialectAdapter } from '../../dialect-adapter.js';
+import type { OrderStatus } from '../../../domain/market/orders.js';
+import type { BookQuery, DueExpiry, OrderChanges, OrderListFilter, OrderRecord, OrderRepository, OrderSide, OrderView } from '../../market.js';
+import { decodeSchedule, encodeSchedule } from '../schedules.js';
+
+const restingStatuses: OrderStatus[] = ['standing', 'partially_filled'];
+
+function toRecord(row: Selectable<Database['orders']>): OrderRecord {
+  return {
+    seq: row.seq,
+    id: row.id,
+    accountId: row.account_id,
+    workspaceId: row.workspace_id,
+    poolId: row.pool_id,
+    side: row.side as OrderSide,
+    instanceSkuId: row.instance_sku_id,
+    startAt: row.start_at,
+    endAt: row.end_at,
+    nodeCount: row.node_count,
+    limitMicros: row.limit_micros,
+    allowStanding: row.allow_standing === 1,
+    allowPartial: row.allow_partial === 1,
+    status: row.status as OrderStatus,
+    remaining: decodeSchedule(row.remaining),
+    filled: decodeSchedule(row.filled),
+    holdMicros: row.hold_micros,
+    procurementId: row.procurement_id,
+    createdBy: row.created_by,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    filledAt: row.filled_at,
+    cancelledAt: row.cancelled_at,
+    rejectedReason: row.rejected_reason,
+  };
+}
+
+function orderViews(db: Kysely<Database>) {
+  return db
+    .selectFrom('orders')
+    .innerJoin('pools', 'pools.id', 'orders.pool_id')
+    .innerJoin('instance_skus', 'instance_skus.id', 'orders.instance_sku_id')
+    .selectAll('orders')
+    .select(['pools.name as pool_name', 'instance_skus.alias as instance_sku_alias']);
+}
+
+type OrderViewRow = Awaited<ReturnType<ReturnType<typeof orderViews>['execute']>>[number];
+
+function toView(row: OrderViewRow): OrderView {
+  return { ...toRecord(row), poolName: row.pool_name, instanceSkuAlias: row.instance_sku_alias };
+}
+
+export class SqlOrderRepository implements OrderRepository {
+  constructor(
+    private readonly trx: Kysely<Database>,
+    private readonly adapter: DialectAdapter,
+  ) {}
+
+  async insert(order: Omit<OrderRecord, 'seq'>): Promise<void> {
+    await this.trx
+      .insertInto('orders')
+      .values({
+        id: order.id,
+        account_id: order.accountId,
+        workspace_id: order.workspaceId,
+        pool_id: order.poolId,
+        side: order.side,
+        instance_sku_id: order.instanceSkuId,
+        start_at: order.startAt,
+        end_at: order.endAt,
+        node_count: order.nodeCount,
+        limit_micros: order.limitMicros,
+        allow_standing: order.allowStanding ? 1 : 0,
+        allow_partial: order.allowPartial ? 1 : 0,
+        status: order.status,
+        remaining: encodeSchedule(order.remaining),
+        filled: encodeSchedule(order.filled),
+        hold_micros: order.holdMicros,
+        procurement_id: order.procurementId,
+        created_by: order.createdBy,
+        created_at: order.createdAt,
+        updated_at: order.updatedAt,
+        filled_at: order.filledAt,
+        cancelled_at: order.cancelledAt,
+        rejected_reason: order.rejectedReason,
+      })
+      .execute();
+  }
+
+  async findById(accountId: string, id: string): Promise<OrderView | undefined> {
+    const row = await orderViews(this.trx).where('orders.account_id', '=', accountId).where('orders.id', '=', id).executeTakeFirst();
+    return row === undefined ? undefined : toView(row);
+  }
+
+  async lockBook(instanceSkuId: string): Promise<void> {
+    // SQLite runs one write transaction at a time: the book is already its own.
+    if (!this.adapter.supportsRowLocks) return;
+    await this.trx.selectFrom('instance_skus').select('id').where('id', '=', instanceSkuId).forUpdate().execute();
+  }
+
+  async findByIdForEngine(id: string): Promise<OrderRecord | undefined> {
+    let query = this.trx.selectFrom('orders').selectAll().where('id', '=', id);
+    if (this.adapter.supportsRowLocks) query = query.forUpdate();
+    const row = await query.executeTakeFirst();
+    return row === undefined ? undefined : toRecord(row);
+  }
+
+  async list(filter: OrderListFilter, page: PageRequest): Promise<OrderView[]> {
+    let query = orderViews(this.trx).where('orders.account_id', '=', filter.accountId);
+    if (filter.ids !== null) {
+      if (filter.ids.length === 0) return [];
+      query = query.where('orders.id', 'in', filter.ids);
+    }
+    if (filter.poolId !== null) query = query.where('orders.pool_id', '=', filter.poolId);
+    if (filter.workspaceId !== null) query = query.where('orders.workspace_id', '=', filter.workspaceId);
+    if (filter.side !== null) query = query.where('orders.side', '=', filter.side);
+    if (filter.statuses !== null) query = query.where('orders.status', 'in', filter.statuses);
+    if (filter.createdAfter !== null) query = query.where('orders.created_at', '>', filter.createdAfter);
+    if (filter.createdBefore !== null) query = query.where('orders.created_at', '<', filter.createdBefore);
+    query = filter.procurementId === null ? query.where('orders.procurement_id', 'is', null) : query.where('orders.procurement_id', '=', filter.procurementId);
+
+    // Newest first by default; by start time on request. The cursor names an order; the page
+    // continues from its place in the chosen order (its key, then its insertion sequence).
+    const byStart = filter.sort === 'start_at' || filter.sort === '-start_at';
+    const descending = filter.sort.startsWith('-') !== (page.direction === 'newer');
+    const keyColumn = byStart ? 'orders.start_at' : 'orders.seq';
+    if (page.boundarySeq !== null) {
+      const boundary = await this.trx.selectFrom('orders').select(['seq', 'start_at']).where('seq', '=', page.boundarySeq).executeTakeFirst();
+      if (boundary === undefined) return [];
+      const key = byStart ? boundary.start_at : boundary.seq;
+      const after = descending ? '<' : '>';
+      query = byStart
+        ? query.where((eb) => eb.or([eb('orders.start_at', after, key), eb.and([eb('orders.start_at', '=', key), eb('orders.seq', after, boundary.seq)])]))
+        : query.where('orders.seq', after, key);
+    }
+    const direction = descending ? 'desc' : 'asc';
+    const rows = await query.orderBy(keyColumn, direction).orderBy('orders.seq', direction).limit(page.limit + 1).execute();
+    return rows.map(toView);
+  }
+
+  async resting(query: BookQuery, limit: number, offset: number): Promise<OrderRecord[]> {
+    if (query.instanceSkuIds.length === 0) return [];
+    let select = this.trx
+      .selectFrom('orders')
+      .selectAll()
+      .where('instance_sku_id', 'in', query.instanceSkuIds)
+      .where('side', '=', query.side)
+      .where('status', 'in', restingStatuses)
+      .where('start_at', '<', query.overlapsTo)
+      .where('end_at', '>', query.overlapsFrom);
+    if (query.priceBound !== null) select = select.where('limit_micros', query.side === 'sell' ? '<=' : '>=', query.priceBound);
+    const rows = await select
+      .orderBy('limit_micros', query.side === 'sell' ? 'asc' : 'desc')
+      .orderBy('seq', 'asc')
+      .limit(limit)
+      .offset(offset)
+      .execute();
+    return rows.map(toRecord);
+  }
+
+  async update(id: string, changes: OrderChanges): Promise<void> {
+    const set: Partial<Record<keyof Database['orders'], unknown>> = { updated_at: changes.updatedAt };
+    if (changes.status !== undefined) set.status = changes.status;
+    if (changes.remaining !== undefined) set.remaining = encodeSchedule(changes.remaining);
+    if (changes.filled !== undefined) set.filled = encodeSchedule(changes.filled);
+    if (changes.holdMicros !== undefined) set.hold_micros = changes.holdMicros;
+    if (changes.filledAt !== undefined) set.filled_at = changes.filledAt;
+    if (changes.cancelledAt !== undefined) set.cancelled_at = changes.cancelledAt;
+    if (changes.rejectedReason !== undefined) set.rejected_reason = changes.rejectedReason;
+    await this.trx.updateTable('orders').set(set as never).where('id', '=', id).execute();
+  }
+
+  async dueExpiries(upTo: number, limit: number): Promise<DueExpiry[]> {
+    const rows = await this.trx
+      .selectFrom('orders')
+      .select(['id', 'instance_sku_id', 'end_at'])
+      .where('status', 'in', restingStatuses)
+      .where('end_at', '<=', upTo)
+      .orderBy('end_at')
+      .orderBy('seq')
+      .limit(limit)
+      .execute();
+    return rows.map((row) => ({ id: row.id, instanceSkuId: row.instance_sku_id, endAt: row.end_at }));
+  }
+
+  async restingOfProcurement(procurementId: string): Promise<OrderRecord[]> {
+    const rows = await this.trx.selectFrom('orders').selectAll().where('procurement_id', '=', procurementId).where('status', 'in', restingStatuses).orderBy('seq').execute();
+    return rows.map(toRecord);
+  }
+
+  async countRestingInPool(poolId: string): Promise<number> {
+    const row = await this.trx
+      .selectFrom('orders')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('pool_id', '=', poolId)
+      .where('status', 'in', restingStatuses)
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
+  async holdsByAccount(): Promise<Map<string, number>> {
+    const rows = await this.trx
+      .selectFrom('orders')
+      .select(['account_id', (eb) => eb.fn.sum<number>('hold_micros').as('held')])
+      .where('hold_micros', '>', 0)
+      .groupBy('account_id')
+      .execute();
+    return new Map(rows.map((row) => [row.account_id, Number(row.held)]));
+  }
+}
+
