@@ -1,10 +1,12 @@
 // The simulated provider: an instance boots on the clock. Its console shows the kernel, then
 // each cloud-init stage (with the first line of the user's script), and SSH host keys appear
 // once it has booted, `bootSeconds` after it started running. Everything is derived from the
-// instance and the time, so reads are deterministic and nothing needs scheduling.
+// instance and the time, so reads are deterministic and nothing needs scheduling. Its lifecycle
+// calls only note what was asked: nothing runs, so nothing can be lost or reconciled.
 
 import { createHash } from 'node:crypto';
-import type { ConsoleLine, InstanceProvider, ProviderInstance, SshInfo } from './provider.js';
+import type { DriverEvent, InstanceDriver, LaunchSpec, RunStatus } from './driver.js';
+import type { ConsoleLine, ProviderInstance, SshInfo } from './provider.js';
 
 /** Seconds from running to SSH host keys, unless the operator says otherwise. */
 export const defaultBootSeconds = 60;
@@ -26,8 +28,12 @@ function digest(text: string): Buffer {
   return createHash('sha256').update(text).digest();
 }
 
-export class SimulatedProvider implements InstanceProvider {
+export class SimulatedProvider implements InstanceDriver {
+  readonly kind = 'simulated';
+  readonly persistent = false;
   private readonly stages: readonly Stage[];
+  private readonly runs = new Map<string, RunStatus>();
+  private readonly listeners = new Set<(event: DriverEvent) => void>();
 
   constructor(private readonly bootSeconds: number = defaultBootSeconds) {
     const at = (fraction: number) => Math.floor(bootSeconds * fraction);
@@ -95,5 +101,50 @@ export class SimulatedProvider implements InstanceProvider {
   private privateIp(instance: ProviderInstance): string {
     const bytes = digest(`private ${instance.id}`);
     return `10.${bytes[0]}.${bytes[1]}.${1 + (bytes[2]! % 254)}`;
+  }
+
+  checkPrerequisites(): void {
+    // Nothing to check: nothing runs.
+  }
+
+  /** `startedAt` is the wall clock's: the simulated console itself follows the instance's recorded times. */
+  async start(spec: LaunchSpec): Promise<RunStatus> {
+    const existing = this.runs.get(spec.instanceId);
+    if (existing !== undefined) return existing;
+    const startedAt = Math.floor(Date.now() / 1000);
+    const status: RunStatus = { instanceId: spec.instanceId, state: 'running', failure: null, startedAt, readyAt: startedAt, endedAt: null, sshPort: 22, httpsPort: spec.forward443 ? 443 : null };
+    this.runs.set(spec.instanceId, status);
+    for (const listener of this.listeners) listener({ type: 'ready', status });
+    return status;
+  }
+
+  async stop(instanceId: string): Promise<RunStatus | null> {
+    const status = this.runs.get(instanceId);
+    if (status === undefined || status.state === 'stopped') return status ?? null;
+    const stopped: RunStatus = { ...status, state: 'stopped', endedAt: Math.floor(Date.now() / 1000) };
+    this.runs.set(instanceId, stopped);
+    for (const listener of this.listeners) listener({ type: 'ended', status: stopped });
+    return stopped;
+  }
+
+  status(instanceId: string): RunStatus | null {
+    return this.runs.get(instanceId) ?? null;
+  }
+
+  async list(): Promise<RunStatus[]> {
+    return [...this.runs.values()];
+  }
+
+  async remove(instanceId: string): Promise<void> {
+    this.runs.delete(instanceId);
+  }
+
+  subscribe(listener: (event: DriverEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  async close(): Promise<void> {
+    this.listeners.clear();
   }
 }
