@@ -320,9 +320,10 @@ export class HostDriver implements InstanceDriver {
     try {
       if (run.record.stopRequested) return await this.end(run, null);
       for (let attempt = 1; ; attempt++) {
-        const ports = { ssh: await freePort(), https: spec.forward443 ? await freePort() : null };
+        const ssh = await this.unusedPort();
+        const ports = { ssh, https: spec.forward443 ? await this.unusedPort([ssh]) : null };
         this.update(run, { sshPort: ports.ssh, httpsPort: ports.https });
-        const result = await this.backend.launch(spec, run.files, ports);
+        const result = await this.backend.launch(spec, run.files, ports).catch((error: Error): LaunchResult => ({ failure: `allot could not launch the guest: ${error.message}` }));
         if ('pids' in result) {
           this.update(run, { pids: result.pids });
           break;
@@ -332,6 +333,20 @@ export class HostDriver implements InstanceDriver {
       await this.awaitSsh(run, true);
     } finally {
       this.slots.give();
+    }
+  }
+
+  /** A free port that no guest of this driver forwards (the system may offer the same free port twice). */
+  private async unusedPort(alsoTaken: readonly number[] = []): Promise<number> {
+    const taken = new Set(alsoTaken);
+    for (const run of this.runs.values()) {
+      if (isEnded(run.record.state)) continue;
+      if (run.record.sshPort !== null) taken.add(run.record.sshPort);
+      if (run.record.httpsPort !== null) taken.add(run.record.httpsPort);
+    }
+    for (;;) {
+      const port = await freePort();
+      if (!taken.has(port)) return port;
     }
   }
 

@@ -52,7 +52,7 @@ describe('qemu driver', { timeout: 600_000 }, () => {
       '      written by write_files',
       'runcmd:',
       '  - echo "QEMU-MARKER from $(hostname)"',
-      '  - [ sh, -c, "busybox nc -lk -p 443 -e echo https-answer &" ]',
+      '  - [ sh, -c, "busybox nc -ll -p 443 -e echo https-answer &" ]',
       '',
     ].join('\n');
     const spec = launchSpec({ image: { path: image.path, sha256: image.sha256 }, userData: Buffer.from(userData), sshAuthorizedKeys: [key.publicKey], forward443: true });
@@ -61,7 +61,7 @@ describe('qemu driver', { timeout: 600_000 }, () => {
     expect(await driver.start(spec)).toMatchObject({ instanceId: spec.instanceId });
 
     const running = await until(driver, spec.instanceId, (status) => status.state !== 'starting', bootMillis);
-    expect(running.state).toBe('running');
+    expect(running).toMatchObject({ state: 'running', failure: null });
     expect(events.some((event) => event.type === 'ready' && event.status.instanceId === spec.instanceId)).toBe(true);
     await untilConsole(driver, spec.instanceId, `QEMU-MARKER from ${spec.hostname}`, 60_000);
 
