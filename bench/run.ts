@@ -2,6 +2,7 @@
 // Figures are for reading, never asserted. BENCH_SECONDS sets the length of each measurement.
 
 import { benchAdvance } from './advance.js';
+import { benchGuests } from './guests.js';
 import { benchGetPool } from './http-get-pool.js';
 import { benchMarket } from './market.js';
 import { benchScheduleAlgebra } from './schedule.js';
@@ -17,6 +18,7 @@ const sections: [string, () => Promise<string[]>][] = [
   ['schedule', () => benchScheduleAlgebra()],
   ['advance', () => benchAdvance()],
   ['market', () => benchMarket(seconds, postgresUrl)],
+  ['guests', () => benchGuests()],
 ];
 
 for (const [name, bench] of sections) {

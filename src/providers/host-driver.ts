@@ -394,6 +394,14 @@ export class HostDriver implements InstanceDriver {
     this.emit({ type: 'ended', status: statusOf(run.record) });
   }
 
+  private stopRequestedOnDisk(run: ActiveRun): boolean {
+    try {
+      return (JSON.parse(readFileSync(join(run.files.directory, 'run.json'), 'utf8')) as RunRecord).stopRequested;
+    } catch {
+      return false;
+    }
+  }
+
   /** Every tick: reads new console output; every fourth, notices guests that ended unasked. */
   private watch(): void {
     this.ticks++;
@@ -402,6 +410,11 @@ export class HostDriver implements InstanceDriver {
       this.readConsole(run);
       if (this.ticks % 4 !== 0 || run.record.stopRequested) continue;
       if (!processAlive(run.record.pids[0]!, markerOf(run.files))) {
+        // Another process (a restarted allot, an agent) may have asked it to stop.
+        if (this.stopRequestedOnDisk(run)) {
+          void this.end(run, null);
+          continue;
+        }
         const reason = this.backend.endReason(run.files) ?? `the guest's process ended without being asked to (killed, or it crashed)`;
         void this.end(run, reason);
       }

@@ -13,7 +13,10 @@ export interface QemuMachine {
   readonly overlayPath: string;
   readonly cidataPath: string;
   readonly consolePath: string;
+  /** QMP for the driver's watcher, which hears why the VM ends. */
   readonly qmpSocketPath: string;
+  /** QMP for commands (power-off): QEMU serves one client per socket, so the watcher has its own. */
+  readonly controlSocketPath: string;
   readonly pidFilePath: string;
   readonly sshPort: number;
   readonly httpsPort: number | null;
@@ -50,6 +53,7 @@ export function qemuArguments(machine: QemuMachine): string[] {
     '-device', 'virtio-net-pci,netdev=net0,romfile=',
     ...machine.pciDevices.flatMap((device) => ['-device', `vfio-pci,host=${device}`]),
     '-qmp', `unix:${optionValue(machine.qmpSocketPath)},server=on,wait=off`,
+    '-qmp', `unix:${optionValue(machine.controlSocketPath)},server=on,wait=off`,
     '-pidfile', machine.pidFilePath,
     '-daemonize',
   ];

@@ -87,6 +87,7 @@ export class QemuBackend implements GuestBackend {
       cidataPath: paths.cidata,
       consolePath: files.consoleLog,
       qmpSocketPath: paths.qmp,
+      controlSocketPath: paths.control,
       pidFilePath: paths.pid,
       sshPort: ports.ssh,
       httpsPort: ports.https,
@@ -108,16 +109,12 @@ export class QemuBackend implements GuestBackend {
   }
 
   async powerOff(files: RunFiles): Promise<void> {
-    // QEMU serves one QMP client at a time: the watcher's connection, when there is one.
-    const watcher = this.watchers.get(files.directory);
-    let client = watcher?.client ?? null;
     try {
-      client ??= await QmpClient.connect(this.paths(files).qmp);
-      await Promise.race([client.execute('system_powerdown'), new Promise((resolve) => setTimeout(resolve, 2000))]);
+      const client = await QmpClient.connect(this.paths(files).control);
+      await client.execute('system_powerdown').finally(() => client.close());
     } catch {
-      // QEMU has gone already, or its socket is busy: the grace period ends in a kill either way.
+      // QEMU has gone already, or does not answer: the grace period ends in a kill either way.
     }
-    if (client !== null && client !== watcher?.client) client.close();
   }
 
   async adopted(files: RunFiles): Promise<void> {
@@ -133,6 +130,7 @@ export class QemuBackend implements GuestBackend {
     this.watchers.get(files.directory)?.client?.close();
     this.watchers.delete(files.directory);
     rmSync(this.paths(files).qmp, { force: true });
+    rmSync(this.paths(files).control, { force: true });
   }
 
   /** Listens on the VM's QMP socket for the SHUTDOWN event that tells why it ends. */
@@ -154,6 +152,7 @@ export class QemuBackend implements GuestBackend {
       overlay: join(files.directory, 'disk.qcow2'),
       cidata: join(files.directory, 'cidata.img'),
       qmp: join(files.directory, 'qmp.sock'),
+      control: join(files.directory, 'qmp-control.sock'),
       pid: join(files.directory, 'qemu.pid'),
     };
   }

@@ -31,11 +31,17 @@ export class QmpClient {
   }
 
   /** Connects and negotiates capabilities; `onEvent` hears every event until the socket closes. */
-  static async connect(path: string, onEvent: (event: QmpEvent) => void = () => {}): Promise<QmpClient> {
+  static async connect(path: string, onEvent: (event: QmpEvent) => void = () => {}, timeoutMillis = 3000): Promise<QmpClient> {
     const socket = connect(path);
     const client = new QmpClient(socket, onEvent);
-    await client.ready;
-    await client.execute('qmp_capabilities');
+    // QEMU greets one client at a time on a socket; another waits, so the wait is bounded.
+    const timer = setTimeout(() => socket.destroy(new Error(`QMP did not answer on ${path}`)), timeoutMillis);
+    try {
+      await client.ready;
+      await client.execute('qmp_capabilities');
+    } finally {
+      clearTimeout(timer);
+    }
     return client;
   }
 

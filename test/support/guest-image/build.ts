@@ -57,9 +57,10 @@ async function installedVersion(debianPackage: string): Promise<string> {
 
 /** The kernel package linux-image-amd64 points at, and its version. */
 async function kernelPackage(): Promise<{ name: string; version: string }> {
-  const depends = await output('apt-cache', ['depends', 'linux-image-amd64']);
-  const name = /Depends: (linux-image-\d\S*-amd64)\b/.exec(depends)?.[1];
-  if (name === undefined) throw new Error(`apt-cache knows no kernel behind linux-image-amd64 (run apt-get update):\n${depends}`);
+  const dependency = async () => /Depends: (linux-image-\d\S*-amd64)\b/.exec(await output('apt-cache', ['depends', 'linux-image-amd64']).catch(() => ''))?.[1];
+  // A machine whose package lists were never fetched knows no kernel until `apt-get update`.
+  const name = (await dependency()) ?? (await output('apt-get', ['update']).then(dependency));
+  if (name === undefined) throw new Error('apt-cache knows no kernel behind linux-image-amd64, even after apt-get update');
   const policy = await output('apt-cache', ['policy', name]);
   const version = /Candidate: (\S+)/.exec(policy)?.[1];
   if (version === undefined || version === '(none)') throw new Error(`apt-cache has no candidate for ${name} (run apt-get update)`);
