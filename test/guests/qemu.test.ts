@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DriverEvent } from '../../src/providers/driver.js';
 import type { HostDriver } from '../../src/providers/host-driver.js';
 import { processAlive } from '../../src/providers/host-processes.js';
+import { sha256OfFile } from '../../src/providers/qemu/disk-image.js';
 import { createQemuDriver, qemuDefaults } from '../../src/providers/qemu/qemu-driver.js';
 import { type GuestImage, guestImage } from '../support/guest-image/build.js';
 import { consoleText, type KeyPair, launchSpec, ssh, sshKeyPair, until, untilConsole } from './guest-support.js';
@@ -98,6 +99,8 @@ describe('qemu driver', { timeout: 600_000 }, () => {
 
     await driver.remove(spec.instanceId);
     expect(existsSync(join(stateDirectory, spec.instanceId))).toBe(false);
+    // The VM wrote to its overlay, never to the image.
+    expect(await sha256OfFile(image.path)).toBe(image.sha256);
   });
 
   it('reports a VM whose QEMU is killed by hand as failed, booting a qcow2 image with a #! script', async () => {

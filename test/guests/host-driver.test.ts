@@ -1,0 +1,159 @@
+// The lifecycle both real drivers share, with a stand-in backend whose "guest" is a shell process
+// (its directory on its command line, as real guests have) and whose "SSH server" is a socket that
+// sends a banner: boot slots, the boot timeout, launch failures and taken ports, the kill after
+// the grace period, and what a new driver finds after a restart.
+
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { LaunchSpec } from '../../src/providers/driver.js';
+import { type GuestBackend, HostDriver, type LaunchResult, type RunFiles } from '../../src/providers/host-driver.js';
+import { processesWithMarker } from '../../src/providers/host-processes.js';
+import { PrerequisiteError, kvmUsable } from '../../src/providers/prerequisites.js';
+import { createQemuDriver, qemuDefaults } from '../../src/providers/qemu/qemu-driver.js';
+import { consoleText, launchSpec, until } from './guest-support.js';
+
+interface Behaviour {
+  /** Milliseconds before the guest's SSH answers; null: never. */
+  sshAfterMillis: number | null;
+  /** Whether the guest ends when asked to power off. */
+  obeysPowerOff: boolean;
+  /** Launch failures to answer first, each with or without `portTaken`. */
+  failures: { failure: string; portTaken?: boolean }[];
+}
+
+class StandInBackend implements GuestBackend {
+  readonly kind = 'sandbox';
+  readonly launched: string[] = [];
+  private readonly servers = new Map<string, Server>();
+  private readonly guests = new Map<string, number>();
+
+  constructor(private readonly behaviour: Behaviour) {}
+
+  checkPrerequisites(): void {}
+
+  async launch(spec: LaunchSpec, files: RunFiles, ports: { ssh: number }): Promise<LaunchResult> {
+    const failure = this.behaviour.failures.shift();
+    if (failure !== undefined) return failure;
+    this.launched.push(spec.instanceId);
+    const guest = spawn('sh', ['-c', 'trap "exit 0" TERM; while :; do sleep 0.1; done', `${files.directory}/guest`], { detached: true, stdio: 'ignore' });
+    guest.unref();
+    this.guests.set(files.directory, guest.pid!);
+    if (this.behaviour.sshAfterMillis !== null) {
+      const server = createServer((socket) => socket.end('SSH-2.0-stand-in\r\n'));
+      setTimeout(() => server.listen(ports.ssh, '127.0.0.1'), this.behaviour.sshAfterMillis);
+      this.servers.set(files.directory, server);
+    }
+    return { pids: [guest.pid!] };
+  }
+
+  async powerOff(files: RunFiles): Promise<void> {
+    if (this.behaviour.obeysPowerOff) process.kill(this.guests.get(files.directory)!, 'SIGTERM');
+  }
+
+  async adopted(): Promise<void> {}
+
+  endReason(): string | null {
+    return null;
+  }
+
+  async ended(files: RunFiles): Promise<void> {
+    this.servers.get(files.directory)?.close();
+  }
+}
+
+const drivers: HostDriver[] = [];
+const folders: string[] = [];
+
+function driverWith(behaviour: Partial<Behaviour>, options: { bootConcurrency?: number; bootTimeoutSeconds?: number; stateDirectory?: string } = {}) {
+  const stateDirectory = options.stateDirectory ?? mkdtempSync(join(tmpdir(), 'allot-host-driver-'));
+  folders.push(stateDirectory);
+  const backend = new StandInBackend({ sshAfterMillis: 0, obeysPowerOff: true, failures: [], ...behaviour });
+  const driver = new HostDriver(backend, { stateDirectory, advertisedHost: '127.0.0.1', bootConcurrency: options.bootConcurrency ?? 2, bootTimeoutSeconds: options.bootTimeoutSeconds ?? 30, stopGraceSeconds: 1 });
+  drivers.push(driver);
+  return { driver, backend, stateDirectory };
+}
+
+afterEach(async () => {
+  for (const driver of drivers.splice(0)) {
+    for (const status of await driver.list()) await driver.remove(status.instanceId);
+    await driver.close();
+  }
+  for (const folder of folders.splice(0)) rmSync(folder, { recursive: true, force: true });
+});
+
+describe('host driver lifecycle', { timeout: 60_000 }, () => {
+  it('boots at most bootConcurrency guests at once; the others wait in starting', async () => {
+    const { driver, backend } = driverWith({ sshAfterMillis: 1500 }, { bootConcurrency: 1 });
+    const [first, second] = [launchSpec({ sshAuthorizedKeys: [] }), launchSpec({ sshAuthorizedKeys: [] })];
+    await driver.start(first);
+    await driver.start(second);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(backend.launched).toEqual([first.instanceId]);
+    expect(driver.status(second.instanceId)).toMatchObject({ state: 'starting', sshPort: null });
+    await until(driver, first.instanceId, (status) => status.state === 'running', 20_000);
+    const secondReady = await until(driver, second.instanceId, (status) => status.state === 'running', 20_000);
+    expect(secondReady.readyAt).toBeGreaterThanOrEqual(driver.status(first.instanceId)!.readyAt!);
+  });
+
+  it('fails a guest whose SSH does not answer within the boot timeout, and kills it', async () => {
+    const { driver, stateDirectory } = driverWith({ sshAfterMillis: null }, { bootTimeoutSeconds: 2 });
+    const spec = launchSpec({ sshAuthorizedKeys: [] });
+    await driver.start(spec);
+    const failed = await until(driver, spec.instanceId, (status) => status.state !== 'starting', 20_000);
+    expect(failed).toMatchObject({ state: 'failed', failure: 'the guest did not answer SSH within 2 s of its start' });
+    expect(consoleText(driver, spec.instanceId)).toContain('allot: the guest did not answer SSH within 2 s');
+    expect(processesWithMarker(`${join(stateDirectory, spec.instanceId)}/`)).toEqual([]);
+  });
+
+  it('launches again on other ports when a port was taken, and fails with the reason otherwise', async () => {
+    const { driver } = driverWith({ failures: [{ failure: 'port taken', portTaken: true }, { failure: 'no such image' }] });
+    const spec = launchSpec({ sshAuthorizedKeys: [] });
+    await driver.start(spec);
+    expect(await until(driver, spec.instanceId, (status) => status.state !== 'starting', 20_000)).toMatchObject({ state: 'failed', failure: 'no such image' });
+    const other = launchSpec({ sshAuthorizedKeys: [] });
+    await driver.start(other);
+    expect(await until(driver, other.instanceId, (status) => status.state !== 'starting', 20_000)).toMatchObject({ state: 'running' });
+  });
+
+  it('kills a guest that does not power off within the grace period, and says so', async () => {
+    const { driver, stateDirectory } = driverWith({ obeysPowerOff: false });
+    const spec = launchSpec({ sshAuthorizedKeys: [] });
+    await driver.start(spec);
+    await until(driver, spec.instanceId, (status) => status.state === 'running', 20_000);
+    expect(await driver.stop(spec.instanceId)).toMatchObject({ state: 'stopped', failure: null });
+    expect(await driver.stop(spec.instanceId)).toMatchObject({ state: 'stopped' });
+    expect(consoleText(driver, spec.instanceId)).toContain('allot: the guest did not power off within 1 s; killed');
+    expect(processesWithMarker(`${join(stateDirectory, spec.instanceId)}/`)).toEqual([]);
+  });
+
+  it('after a restart, adopts what runs and fails what ended while no driver watched', async () => {
+    const { driver, stateDirectory } = driverWith({});
+    const [kept, lost] = [launchSpec({ sshAuthorizedKeys: [] }), launchSpec({ sshAuthorizedKeys: [] })];
+    await driver.start(kept);
+    await driver.start(lost);
+    await until(driver, kept.instanceId, (status) => status.state === 'running', 20_000);
+    await until(driver, lost.instanceId, (status) => status.state === 'running', 20_000);
+    await driver.close();
+    for (const pid of processesWithMarker(`${join(stateDirectory, lost.instanceId)}/`)) process.kill(pid, 'SIGKILL');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+
+    const { driver: restarted } = driverWith({}, { stateDirectory });
+    const statuses = await restarted.list();
+    expect(statuses.find((status) => status.instanceId === kept.instanceId)).toMatchObject({ state: 'running' });
+    const failed = await until(restarted, lost.instanceId, (status) => status.state !== 'running', 10_000);
+    expect(failed).toMatchObject({ state: 'failed', failure: 'the guest ended while allot was not running' });
+  });
+});
+
+describe('qemu prerequisites', () => {
+  it('demands /dev/kvm when the configuration says kvm, naming what to do', () => {
+    const driver = createQemuDriver({ stateDirectory: mkdtempSync(join(tmpdir(), 'allot-kvm-')), advertisedHost: '127.0.0.1', bootConcurrency: 1, bootTimeoutSeconds: 1, stopGraceSeconds: 1 }, { ...qemuDefaults, accelerator: 'kvm' });
+    drivers.push(driver);
+    if (kvmUsable()) expect(() => driver.checkPrerequisites()).not.toThrow();
+    else expect(() => driver.checkPrerequisites()).toThrow(new PrerequisiteError('the qemu driver (accelerator "kvm") demands KVM, but there is no /dev/kvm (hardware virtualisation off, or the kvm_intel/kvm_amd module not loaded); QEMU itself comes from the Debian package qemu-system-x86. Set the accelerator to "auto" to fall back to TCG.'));
+  });
+});
