@@ -78,6 +78,8 @@ interface ActiveRun {
   readonly keys: HostKeyReader;
   /** The boot in progress (slot, launch, wait for SSH), if any. */
   boot: Promise<void> | null;
+  /** Whether the boot has its slot (before that, nothing of the guest exists yet). */
+  launching: boolean;
   /** The end in progress, so that two observers of one end record it once. */
   ending: Promise<void> | null;
 }
@@ -134,6 +136,7 @@ export class HostDriver implements InstanceDriver {
   private readonly nowMillis: () => number;
   private readonly timer: NodeJS.Timeout;
   private ticks = 0;
+  private closed = false;
 
   constructor(
     private readonly backend: GuestBackend,
@@ -185,7 +188,9 @@ export class HostDriver implements InstanceDriver {
     if (run === null) return null;
     if (isEnded(run.record.state)) return statusOf(run.record);
     this.update(run, { stopRequested: true, state: 'stopping' });
-    // A boot in progress sees the request and stops at its next step.
+    // A guest still waiting for a boot slot has nothing to power off; a boot in progress sees
+    // the request and stops at its next step.
+    if (run.boot !== null && !run.launching) await this.end(run, null);
     if (run.boot !== null) await run.boot;
     if (isEnded(run.record.state)) return statusOf(run.record);
     const marker = markerOf(run.files);
@@ -227,9 +232,10 @@ export class HostDriver implements InstanceDriver {
     return () => this.listeners.delete(listener);
   }
 
+  /** Boots in progress give up waiting; a guest not yet launched is failed by the next process that looks. */
   async close(): Promise<void> {
+    this.closed = true;
     clearInterval(this.timer);
-    await Promise.all([...this.runs.values()].map((run) => run.boot));
     this.listeners.clear();
   }
 
@@ -288,7 +294,7 @@ export class HostDriver implements InstanceDriver {
     const keys = new HostKeyReader();
     const console = new ConsoleLog(files.consoleLog, join(directory, 'console.times'), startedAtMillis, this.nowMillis);
     for (const line of console.all()) keys.read(line.data);
-    const run: ActiveRun = { record, files, console, keys, boot: null, ending: null };
+    const run: ActiveRun = { record, files, console, keys, boot: null, launching: false, ending: null };
     this.runs.set(record.instanceId, run);
     return run;
   }
@@ -317,7 +323,9 @@ export class HostDriver implements InstanceDriver {
   /** Waits for a slot, launches the guest (on other ports if one was taken), then waits for its SSH. */
   private async boot(run: ActiveRun, spec: LaunchSpec): Promise<void> {
     await this.slots.take();
+    run.launching = true;
     try {
+      if (this.closed) return;
       if (run.record.stopRequested) return await this.end(run, null);
       for (let attempt = 1; ; attempt++) {
         const ssh = await this.unusedPort();
@@ -354,7 +362,7 @@ export class HostDriver implements InstanceDriver {
   private async awaitSsh(run: ActiveRun, holdsSlot: boolean): Promise<void> {
     const deadline = run.record.startedAt * 1000 + this.options.bootTimeoutSeconds * 1000;
     const marker = markerOf(run.files);
-    while (run.record.state === 'starting') {
+    while (run.record.state === 'starting' && !this.closed) {
       if (!processAlive(run.record.pids[0]!, marker)) return;
       if (await sshAnswers('127.0.0.1', run.record.sshPort!, 2000)) {
         if (run.record.state !== 'starting') return;
