@@ -12,6 +12,7 @@ import type { AppContext } from '../app/kernel/context.js';
 import { requestBodyBytesMax } from '../domain/kernel/limits.js';
 import type { ApiServer } from './api-server.js';
 import { registerAuth } from './auth.js';
+import { registerConsole } from './console.js';
 import { errorBody, handleError } from './errors.js';
 import { registerAccountRoutes } from './routes/tenancy/account.js';
 import { registerAdminAccountRoutes } from './routes/tenancy/admin-accounts.js';
@@ -125,6 +126,7 @@ export async function buildServer(options: ServerOptions): Promise<ApiServer> {
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   await app.register(fastifySwaggerUi, { routePrefix: '/docs', uiConfig: { url: '/openapi.json' } as object });
+  await registerConsole(app);
 
   app.setNotFoundHandler((request, reply) => {
     const path = request.url.split('?')[0]!;
