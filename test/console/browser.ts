@@ -3,7 +3,7 @@
 // machine has none to offer but loopback) and out of anything a first start would set up.
 // Playwright gives each launch a new, empty profile directory of its own.
 
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
 
@@ -13,6 +13,9 @@ export const chromiumPath = process.env.ALLOT_TEST_CHROMIUM ?? '/usr/bin/chromiu
 export const artifactDirectory = join(import.meta.dirname, 'artifacts');
 
 export async function launchChromium(): Promise<Browser> {
+  if (!existsSync(chromiumPath)) {
+    throw new Error(`No Chromium at ${chromiumPath}: install Debian's (apt-get install --no-install-recommends chromium, as .ci/run does) or set ALLOT_TEST_CHROMIUM`);
+  }
   return chromium.launch({
     executablePath: chromiumPath,
     headless: true,

@@ -6,14 +6,16 @@
 //
 // SQLite only: what is under test is the page, and the API below it is tested on both stores.
 
+import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiClient } from '../support/client.js';
 import { startTestServer, type TestServer, testOperatorToken } from '../support/server.js';
 import { launchChromium, screenshot } from './browser.js';
 
+const projectRoot = fileURLToPath(new URL('../..', import.meta.url));
 const hour = 3600;
 const image = 'ubuntu-22.04-cuda-12.4';
 /** Long enough for a view's next refresh (every 5 s) and a slow machine. */
@@ -30,7 +32,9 @@ describe('the web console in Chromium', { timeout: testMilliseconds }, () => {
   let t: number;
 
   beforeAll(async () => {
-    await build({ configFile: fileURLToPath(new URL('../../console/vite.config.ts', import.meta.url)), logLevel: 'warn' });
+    // The bundle exactly as an install builds it; vitest's NODE_ENV=test would make Vite build another.
+    const { NODE_ENV: _testEnvironment, ...environment } = process.env;
+    await promisify(execFile)('npm', ['run', '--silent', 'build:console'], { cwd: projectRoot, env: environment });
     server = await startTestServer('sqlite');
     browser = await launchChromium();
     t = server.clock.now();

@@ -13,3 +13,8 @@ export function useInstanceSkus(api: Api): Resource<readonly InstanceSku[]> {
 export function skuName(skus: readonly InstanceSku[] | undefined, id: string): string {
   return skus?.find((sku) => sku.id === id)?.alias ?? id;
 }
+
+/** The SKUs as choices for a drop-down, by alias. */
+export function skuChoices(skus: readonly InstanceSku[]): { value: string; label: string }[] {
+  return skus.map((sku) => ({ value: sku.id, label: sku.alias }));
+}

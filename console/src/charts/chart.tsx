@@ -10,6 +10,9 @@ export type ChartOptions = Omit<uPlot.Options, 'width' | 'height'>;
 
 export const palette = ['#2563eb', '#d97706', '#059669', '#7c3aed', '#db2777', '#0891b2', '#65a30d', '#dc2626'];
 
+/** A node-count axis: from zero, with room above the highest value. */
+export const nodesScale: uPlot.Scale = { range: (_plot, _min, max) => [0, Math.max(1, Math.ceil(max * 1.15))] };
+
 /** A plugin that draws a dashed vertical line at `x`: "now" on a time axis. */
 export function markerPlugin(x: number, color = '#dc2626'): uPlot.Plugin {
   return {

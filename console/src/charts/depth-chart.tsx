@@ -4,7 +4,7 @@
 import uPlot from 'uplot';
 import type { PriceLevel } from '../api/types.ts';
 import { dollarsForChart, formatDollars } from '../format/money.ts';
-import { Chart } from './chart.tsx';
+import { Chart, nodesScale } from './chart.tsx';
 
 export interface DepthLevel {
   readonly price: string;
@@ -41,7 +41,7 @@ export function depthLevels(levels: readonly PriceLevel[], nodesOf: (level: Pric
 export function DepthChart({ bids, asks, label }: { bids: readonly DepthLevel[]; asks: readonly DepthLevel[]; label: string }) {
   const nodes = (_plot: uPlot, value: number | null) => (value === null ? '—' : `${value} nodes`);
   const options = {
-    scales: { x: { time: false } },
+    scales: { x: { time: false }, y: nodesScale },
     series: [
       { label: 'Price', value: (_plot: uPlot, value: number | null) => (value === null ? '—' : `${formatDollars(value.toFixed(6))}/node-hour`) },
       { label: 'Bids (buy at or above)', stroke: '#059669', fill: 'rgba(5, 150, 105, 0.15)', paths: uPlot.paths.stepped!({ align: -1 }), points: { show: false }, value: nodes },

@@ -4,7 +4,7 @@
 import uPlot from 'uplot';
 import type { Schedule } from '../api/types.ts';
 import { Time } from '../components/time.tsx';
-import { Chart, markerPlugin, palette } from './chart.tsx';
+import { Chart, markerPlugin, nodesScale, palette } from './chart.tsx';
 import { breakpoints, nodesAt, nonZeroSteps } from './schedule.ts';
 
 const hourSeconds = 3600;
@@ -46,7 +46,7 @@ export function ScheduleChart({ series, now, label }: { series: readonly Schedul
       })),
     ],
     axes: [{}, { label: 'nodes', values: (_plot: uPlot, ticks: number[]) => ticks.map((tick) => (Number.isInteger(tick) ? String(tick) : '')) }],
-    scales: { y: { range: (_plot: uPlot, _min: number, max: number): uPlot.Range.MinMax => [0, Math.max(1, Math.ceil(max * 1.15))] } },
+    scales: { y: nodesScale },
     plugins: [markerPlugin(now)],
   };
   return <Chart options={options} data={scheduleChartData(series, now)} label={label} />;

@@ -45,3 +45,36 @@ export function ActionButton({ run, children, confirm, kind = 'secondary' }: { r
     </span>
   );
 }
+
+interface ActionFormProps {
+  /** From useAction: what submitting runs. */
+  readonly action: { readonly busy: boolean; readonly error: Error | undefined; readonly perform: () => Promise<boolean> };
+  /** The submit button's label. */
+  readonly submit: string;
+  /** After the action succeeded: to clear the fields, say. */
+  readonly onDone?: () => void;
+  readonly kind?: 'primary' | 'secondary';
+  readonly compact?: boolean;
+  readonly children: ComponentChildren;
+}
+
+/** A one-line form that runs an action on submit, with its error beneath. */
+export function ActionForm({ action, submit, onDone, kind = 'primary', compact = false, children }: ActionFormProps) {
+  return (
+    <>
+      <form
+        class={compact ? 'inline-form compact' : 'inline-form'}
+        onSubmit={async (event) => {
+          event.preventDefault();
+          if ((await action.perform()) && onDone !== undefined) onDone();
+        }}
+      >
+        {children}
+        <button type="submit" class={kind} disabled={action.busy}>
+          {submit}
+        </button>
+      </form>
+      {action.error !== undefined && <ErrorMessage error={action.error} />}
+    </>
+  );
+}

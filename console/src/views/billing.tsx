@@ -5,6 +5,7 @@ import { useEffect, useState } from 'preact/hooks';
 import type { Api } from '../api/client.ts';
 import type { Balances, Transaction, Transactions } from '../api/types.ts';
 import { useResource } from '../api/use-resource.ts';
+import { Figure } from '../components/figure.tsx';
 import { Empty, ErrorMessage, Loaded } from '../components/status.tsx';
 import { Time } from '../components/time.tsx';
 import { formatCents } from '../format/money.ts';
@@ -48,20 +49,12 @@ export function BillingView({ api }: { api: Api }) {
         what="balances"
         render={(balance) => (
           <div class="figures">
-            <div class="figure">
-              <span class="label">Available</span>
-              <span class="value" data-figure="available">
-                {formatCents(balance.available_balance_cents)}
-              </span>
-              <span class="muted">what new buys can spend</span>
-            </div>
-            <div class="figure">
-              <span class="label">Current</span>
-              <span class="value" data-figure="current">
-                {formatCents(balance.current_balance_cents)}
-              </span>
-              <span class="muted">including what resting buys hold</span>
-            </div>
+            <Figure label="Available" note="what new buys can spend" data-figure="available">
+              {formatCents(balance.available_balance_cents)}
+            </Figure>
+            <Figure label="Current" note="including what resting buys hold" data-figure="current">
+              {formatCents(balance.current_balance_cents)}
+            </Figure>
           </div>
         )}
       />

@@ -5,8 +5,10 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { Api } from '../api/client.ts';
 import type { InstanceSku, List, Order, Pool, PriceLevel } from '../api/types.ts';
+import { skuChoices } from '../api/skus.ts';
 import { useResource } from '../api/use-resource.ts';
 import { useAction } from '../components/action.tsx';
+import { choicesOf, Select } from '../components/select.tsx';
 import { ErrorMessage } from '../components/status.tsx';
 import { Time } from '../components/time.tsx';
 import { formatDollars, formatRate } from '../format/money.ts';
@@ -63,28 +65,8 @@ export function BuyForm({ api, skus, skuId, startAt, durationSeconds, bestAsk }:
           void action.perform();
         }}
       >
-        <label>
-          Into pool{' '}
-          <select value={pool} onChange={(event) => setPoolId(event.currentTarget.value)} required>
-            {marketPools.length === 0 && <option value="">no market pool: create one first</option>}
-            {marketPools.map((item) => (
-              <option key={item.id} value={item.id}>
-                {item.name}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          SKU{' '}
-          <select value={sku} onChange={(event) => setChosenSku(event.currentTarget.value)} required>
-            <option value="">choose a SKU</option>
-            {skus.map((item) => (
-              <option key={item.id} value={item.id}>
-                {item.alias}
-              </option>
-            ))}
-          </select>
-        </label>
+        <Select label="Into pool" value={pool} choices={choicesOf(marketPools)} onChange={setPoolId} none="no market pool: create one first" required />
+        <Select label="SKU" value={sku} choices={skuChoices(skus)} onChange={setChosenSku} none="no SKUs" required />
         <label>
           Nodes <input type="number" min={1} step={1} value={nodeCount} onInput={(event) => setNodeCount(Number(event.currentTarget.value))} required />
         </label>

@@ -6,8 +6,9 @@ import type { Api } from '../api/client.ts';
 import { skuName, useInstanceSkus } from '../api/skus.ts';
 import type { Image, Instance, List, Pool } from '../api/types.ts';
 import { useResource } from '../api/use-resource.ts';
-import { useAction } from '../components/action.tsx';
-import { Empty, ErrorMessage, Loaded } from '../components/status.tsx';
+import { ActionForm, useAction } from '../components/action.tsx';
+import { ListPage } from '../components/list-page.tsx';
+import { choicesOf, Select } from '../components/select.tsx';
 import { Time } from '../components/time.tsx';
 import { href } from '../router.ts';
 
@@ -36,109 +37,64 @@ function LaunchForm({ api }: { api: Api }) {
   const action = useAction(() => api('/preview/v2/instances', { method: 'POST', body: { pool: pool?.id, instance_sku: sku, image, name: name === '' ? null : name } }));
 
   return (
-    <form
-      class="inline-form"
-      onSubmit={async (event) => {
-        event.preventDefault();
-        if (await action.perform()) setName('');
-      }}
-    >
-      <label>
-        Pool{' '}
-        <select value={pool?.id ?? ''} onChange={(event) => setPoolId(event.currentTarget.value)} required>
-          {pools.data?.data.map((item) => (
-            <option key={item.id} value={item.id}>
-              {item.name}
-            </option>
-          ))}
-        </select>
-      </label>
-      <label>
-        SKU{' '}
-        <select value={sku} onChange={(event) => setSkuId(event.currentTarget.value)} required>
-          {poolSkus.length === 0 && <option value="">the pool holds no allocation</option>}
-          {poolSkus.map((id) => (
-            <option key={id} value={id}>
-              {skuName(skus.data, id)}
-            </option>
-          ))}
-        </select>
-      </label>
-      <label>
-        Image{' '}
-        <select value={image} onChange={(event) => setImageId(event.currentTarget.value)} required>
-          {images.data?.map((item) => (
-            <option key={item.id} value={item.id}>
-              {item.name}
-            </option>
-          ))}
-        </select>
-      </label>
+    <ActionForm action={{ ...action, perform: () => (sku === '' || image === '' ? Promise.resolve(false) : action.perform()) }} submit="Launch" onDone={() => setName('')}>
+      <Select label="Pool" value={pool?.id ?? ''} choices={choicesOf(pools.data?.data)} onChange={setPoolId} none="no pools yet" required />
+      <Select label="SKU" value={sku} choices={poolSkus.map((id) => ({ value: id, label: skuName(skus.data, id) }))} onChange={setSkuId} none="the pool holds no allocation" required />
+      <Select label="Image" value={image} choices={choicesOf(images.data)} onChange={setImageId} required />
       <label>
         Name <input value={name} placeholder="generated when empty" onInput={(event) => setName(event.currentTarget.value)} />
       </label>
-      <button type="submit" class="primary" disabled={action.busy || sku === '' || image === ''}>
-        Launch
-      </button>
-      {action.error !== undefined && <ErrorMessage error={action.error} />}
-    </form>
+    </ActionForm>
   );
 }
 
 export function InstancesView({ api }: { api: Api }) {
   const instances = useResource(() => api<List<Instance>>('/preview/v2/instances', { query: { limit: 200 } }), [api]);
   return (
-    <>
-      <div class="view-header">
-        <h1>Instances</h1>
-        <LaunchForm api={api} />
-      </div>
-      <Loaded
-        resource={instances}
-        what="instances"
-        render={(list) =>
-          list.data.length === 0 ? (
-            <Empty>No instances. Launch one on a pool that holds allocation.</Empty>
-          ) : (
-            <table class="instances">
-              <thead>
-                <tr>
-                  <th>name</th>
-                  <th>status</th>
-                  <th>pool</th>
-                  <th>SKU</th>
-                  <th>image</th>
-                  <th>priority</th>
-                  <th>created</th>
-                  <th>expected shutdown</th>
-                </tr>
-              </thead>
-              <tbody>
-                {list.data.map((instance) => (
-                  <tr key={instance.id} data-instance={instance.id}>
-                    <td>
-                      <a href={href('instances', instance.id)}>{instance.name}</a>
-                    </td>
-                    <td>
-                      <StatusBadge status={instance.status} />
-                    </td>
-                    <td>{instance.pool.name}</td>
-                    <td>{instance.instance_sku.alias}</td>
-                    <td>{instance.image.name}</td>
-                    <td>{instance.priority_level ?? 'normal'}</td>
-                    <td>
-                      <Time at={instance.created_at} />
-                    </td>
-                    <td>
-                      <Time at={instance.expected_shutdown_at} />
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          )
-        }
-      />
-    </>
+    <ListPage
+      title="Instances"
+      actions={<LaunchForm api={api} />}
+      resource={instances}
+      what="instances"
+      empty="No instances. Launch one on a pool that holds allocation."
+      render={(items) => (
+        <table class="instances">
+          <thead>
+            <tr>
+              <th>name</th>
+              <th>status</th>
+              <th>pool</th>
+              <th>SKU</th>
+              <th>image</th>
+              <th>priority</th>
+              <th>created</th>
+              <th>expected shutdown</th>
+            </tr>
+          </thead>
+          <tbody>
+            {items.map((instance) => (
+              <tr key={instance.id} data-instance={instance.id}>
+                <td>
+                  <a href={href('instances', instance.id)}>{instance.name}</a>
+                </td>
+                <td>
+                  <StatusBadge status={instance.status} />
+                </td>
+                <td>{instance.pool.name}</td>
+                <td>{instance.instance_sku.alias}</td>
+                <td>{instance.image.name}</td>
+                <td>{instance.priority_level ?? 'normal'}</td>
+                <td>
+                  <Time at={instance.created_at} />
+                </td>
+                <td>
+                  <Time at={instance.expected_shutdown_at} />
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    />
   );
 }

@@ -4,7 +4,7 @@
 
 import { useState } from 'preact/hooks';
 import type { Api } from '../api/client.ts';
-import { skuName, useInstanceSkus } from '../api/skus.ts';
+import { skuChoices, skuName, useInstanceSkus } from '../api/skus.ts';
 import type { Depth, Fills, InstanceSku, PriceLevel } from '../api/types.ts';
 import { useResource } from '../api/use-resource.ts';
 import { DepthChart, depthLevels } from '../charts/depth-chart.tsx';
@@ -15,6 +15,7 @@ import { Time } from '../components/time.tsx';
 import { formatDuration, parseLocalInput, toLocalInput } from '../format/time.ts';
 import { formatRate } from '../format/money.ts';
 import { useServerTime } from '../server-time.ts';
+import { Select } from '../components/select.tsx';
 import { BuyForm } from './buy-form.tsx';
 
 const hourSeconds = 3600;
@@ -112,31 +113,12 @@ export function MarketView({ api, canBuy }: { api: Api; canBuy: boolean }) {
       <div class="view-header">
         <h1>Market</h1>
         <form class="inline-form" onSubmit={(event) => event.preventDefault()}>
-          <label>
-            SKU{' '}
-            <select value={skuId} onChange={(event) => setSkuId(event.currentTarget.value)}>
-              <option value="">all SKUs</option>
-              {skus.data?.map((sku) => (
-                <option key={sku.id} value={sku.id}>
-                  {sku.alias}
-                </option>
-              ))}
-            </select>
-          </label>
+          <Select label="SKU" value={skuId} choices={[{ value: '', label: 'all SKUs' }, ...skuChoices(skus.data ?? [])]} onChange={setSkuId} />
           <label>
             Window from{' '}
             <input type="datetime-local" step={60} value={toLocalInput(windowStart)} onChange={(event) => setStartAt(parseLocalInput(event.currentTarget.value))} />
           </label>
-          <label>
-            for{' '}
-            <select value={durationSeconds} onChange={(event) => setDurationSeconds(Number(event.currentTarget.value))}>
-              {durationChoices.map((seconds) => (
-                <option key={seconds} value={seconds}>
-                  {formatDuration(seconds)}
-                </option>
-              ))}
-            </select>
-          </label>
+          <Select label="for" value={String(durationSeconds)} choices={durationChoices.map((seconds) => ({ value: String(seconds), label: formatDuration(seconds) }))} onChange={(value) => setDurationSeconds(Number(value))} />
           {startAt !== null && (
             <button type="button" class="link" onClick={() => setStartAt(null)}>
               next hour
@@ -156,12 +138,16 @@ export function MarketView({ api, canBuy }: { api: Api; canBuy: boolean }) {
             const throughWindow = (level: PriceLevel) => nodesThroughout(level.allocation_schedule_delta, windowStart, windowEnd);
             const bids = ofSku(book.bids);
             const asks = ofSku(book.asks);
+            const bidDepth = depthLevels(bids, throughWindow);
+            const askDepth = depthLevels(asks, throughWindow);
             return (
               <>
                 {bids.length + asks.length === 0 ? (
                   <Empty>Nothing rests on the book for this window.</Empty>
+                ) : bidDepth.length + askDepth.length === 0 ? (
+                  <Empty>What rests on the book covers only part of this window.</Empty>
                 ) : (
-                  <DepthChart bids={depthLevels(bids, throughWindow)} asks={depthLevels(asks, throughWindow)} label="Order book depth: cumulative nodes by price" />
+                  <DepthChart bids={bidDepth} asks={askDepth} label="Order book depth: cumulative nodes by price" />
                 )}
                 <div class="two-columns">
                   <div>

@@ -5,8 +5,10 @@ import { useState } from 'preact/hooks';
 import type { Api } from '../api/client.ts';
 import type { Account, Audit, Clock, CreatedToken, List } from '../api/types.ts';
 import { useResource } from '../api/use-resource.ts';
-import { useAction } from '../components/action.tsx';
-import { Empty, ErrorMessage, Loaded } from '../components/status.tsx';
+import { ActionForm, useAction } from '../components/action.tsx';
+import { Figure } from '../components/figure.tsx';
+import { ListPage } from '../components/list-page.tsx';
+import { ErrorMessage, Loaded } from '../components/status.tsx';
 import { Time } from '../components/time.tsx';
 import { formatDuration } from '../format/time.ts';
 
@@ -34,21 +36,11 @@ function CreateAccountForm({ api }: { api: Api }) {
   const action = useAction(async () => setCreated(await api<Account & CreatedToken>('/admin/v1/accounts', { method: 'POST', body: { name } })));
   return (
     <>
-      <form
-        class="inline-form"
-        onSubmit={async (event) => {
-          event.preventDefault();
-          if (await action.perform()) setName('');
-        }}
-      >
+      <ActionForm action={action} submit="Create account" onDone={() => setName('')}>
         <label>
           New account <input value={name} placeholder="Acme Corp" onInput={(event) => setName(event.currentTarget.value)} required />
         </label>
-        <button type="submit" class="primary" disabled={action.busy}>
-          Create account
-        </button>
-      </form>
-      {action.error !== undefined && <ErrorMessage error={action.error} />}
+      </ActionForm>
       {created !== null && <ShownOnce label={`Account ${created.id} was created with its first API token.`} token={created.token} onDone={() => setCreated(null)} />}
     </>
   );
@@ -69,21 +61,12 @@ function AccountRow({ api, account }: { api: Api; account: Account }) {
           <Time at={account.created_at} />
         </td>
         <td>
-          <form
-            class="inline-form compact"
-            onSubmit={async (event) => {
-              event.preventDefault();
-              if (await grant.perform()) setAmount('');
-            }}
-          >
+          <ActionForm action={grant} submit="Grant credit" kind="secondary" compact onDone={() => setAmount('')}>
             <label>
               ${' '}
               <input inputMode="decimal" size={8} placeholder="dollars" aria-label={`Credit to grant ${account.id}`} value={amount} onInput={(event) => setAmount(event.currentTarget.value)} required />
             </label>
-            <button type="submit" class="secondary" disabled={grant.busy}>
-              Grant credit
-            </button>
-          </form>
+          </ActionForm>
         </td>
         <td>
           <button type="button" class="secondary" disabled={issue.busy} onClick={() => void issue.perform()}>
@@ -91,10 +74,9 @@ function AccountRow({ api, account }: { api: Api; account: Account }) {
           </button>
         </td>
       </tr>
-      {(grant.error !== undefined || issue.error !== undefined || token !== null) && (
+      {(issue.error !== undefined || token !== null) && (
         <tr>
           <td colSpan={6}>
-            {grant.error !== undefined && <ErrorMessage error={grant.error} />}
             {issue.error !== undefined && <ErrorMessage error={issue.error} />}
             {token !== null && <ShownOnce label={`A new API token for ${account.id}.`} token={token} onDone={() => setToken(null)} />}
           </td>
@@ -107,39 +89,32 @@ function AccountRow({ api, account }: { api: Api; account: Account }) {
 export function AccountsView({ api }: { api: Api }) {
   const accounts = useResource(() => api<List<Account>>('/admin/v1/accounts', { query: { limit: 200 } }), [api]);
   return (
-    <>
-      <div class="view-header">
-        <h1>Accounts</h1>
-        <CreateAccountForm api={api} />
-      </div>
-      <Loaded
-        resource={accounts}
-        what="accounts"
-        render={(list) =>
-          list.data.length === 0 ? (
-            <Empty>No accounts.</Empty>
-          ) : (
-            <table class="accounts">
-              <thead>
-                <tr>
-                  <th>id</th>
-                  <th>name</th>
-                  <th>default workspace</th>
-                  <th>created</th>
-                  <th>credit</th>
-                  <th>tokens</th>
-                </tr>
-              </thead>
-              <tbody>
-                {list.data.map((account) => (
-                  <AccountRow key={account.id} api={api} account={account} />
-                ))}
-              </tbody>
-            </table>
-          )
-        }
-      />
-    </>
+    <ListPage
+      title="Accounts"
+      actions={<CreateAccountForm api={api} />}
+      resource={accounts}
+      what="accounts"
+      empty="No accounts."
+      render={(items) => (
+        <table class="accounts">
+          <thead>
+            <tr>
+              <th>id</th>
+              <th>name</th>
+              <th>default workspace</th>
+              <th>created</th>
+              <th>credit</th>
+              <th>tokens</th>
+            </tr>
+          </thead>
+          <tbody>
+            {items.map((account) => (
+              <AccountRow key={account.id} api={api} account={account} />
+            ))}
+          </tbody>
+        </table>
+      )}
+    />
   );
 }
 
@@ -189,13 +164,9 @@ export function ClockView({ api }: { api: Api }) {
         render={(reading) => (
           <section class="card">
             <div class="figures">
-              <div class="figure">
-                <span class="label">Server time</span>
-                <span class="value" data-clock-now={reading.now}>
-                  <Time at={reading.now} />
-                </span>
-                <span class="muted">{reading.mode === 'manual' ? 'manual clock: it stands still until advanced' : 'real clock: it follows the wall clock'}</span>
-              </div>
+              <Figure label="Server time" note={reading.mode === 'manual' ? 'manual clock: it stands still until advanced' : 'real clock: it follows the wall clock'} data-clock-now={reading.now}>
+                <Time at={reading.now} />
+              </Figure>
             </div>
             {reading.mode === 'manual' ? <AdvanceForm api={api} /> : <p class="muted">Only a manual clock (allot serve --clock manual) can be advanced.</p>}
           </section>

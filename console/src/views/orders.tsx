@@ -7,12 +7,19 @@ import type { List, Order } from '../api/types.ts';
 import { useResource } from '../api/use-resource.ts';
 import { peakNodes } from '../charts/schedule.ts';
 import { ActionButton } from '../components/action.tsx';
-import { Empty, Loaded } from '../components/status.tsx';
+import { ListPage } from '../components/list-page.tsx';
+import { Select } from '../components/select.tsx';
 import { Time } from '../components/time.tsx';
 import { formatRate } from '../format/money.ts';
 import { formatDuration } from '../format/time.ts';
 
 const resting = new Set(['standing', 'partially_filled']);
+
+const sides = [
+  { value: '', label: 'buys and sells' },
+  { value: 'buy', label: 'buys' },
+  { value: 'sell', label: 'sells' },
+];
 
 function Window({ order }: { order: Order }) {
   const entries = order.allocation_schedule_delta.filter((entry) => entry.node_count !== 0);
@@ -29,72 +36,58 @@ export function OrdersView({ api }: { api: Api }) {
   const [side, setSide] = useState('');
   const orders = useResource(() => api<List<Order>>('/preview/v2/orders', { query: { limit: 100, side: side === '' ? undefined : side } }), [api, side]);
   return (
-    <>
-      <div class="view-header">
-        <h1>Orders</h1>
-        <label>
-          Side{' '}
-          <select value={side} onChange={(event) => setSide(event.currentTarget.value)}>
-            <option value="">buys and sells</option>
-            <option value="buy">buys</option>
-            <option value="sell">sells</option>
-          </select>
-        </label>
-      </div>
-      <Loaded
-        resource={orders}
-        what="orders"
-        render={(list) =>
-          list.data.length === 0 ? (
-            <Empty>No orders yet.</Empty>
-          ) : (
-            <table class="orders">
-              <thead>
-                <tr>
-                  <th>placed</th>
-                  <th>side</th>
-                  <th>pool</th>
-                  <th>SKU</th>
-                  <th class="number">nodes</th>
-                  <th>delivery</th>
-                  <th class="number">limit</th>
-                  <th class="number">filled at</th>
-                  <th>status</th>
-                  <th />
-                </tr>
-              </thead>
-              <tbody>
-                {list.data.map((order) => (
-                  <tr key={order.id} data-order={order.id}>
-                    <td>
-                      <Time at={order.created_at} />
-                    </td>
-                    <td>{order.side}</td>
-                    <td>{order.pool.name}</td>
-                    <td>{order.instance_sku.alias}</td>
-                    <td class="number">{peakNodes(order.allocation_schedule_delta)}</td>
-                    <td>
-                      <Window order={order} />
-                    </td>
-                    <td class="number">{formatRate(order.limit_price_dollars_per_node_hour)}</td>
-                    <td class="number">{order.filled_average_price_dollars_per_node_hour === null ? '—' : formatRate(order.filled_average_price_dollars_per_node_hour)}</td>
-                    <td>
-                      <span class={`badge ${order.status}`}>{order.status.replace('_', ' ')}</span>
-                    </td>
-                    <td>
-                      {resting.has(order.status) && (
-                        <ActionButton run={() => api(`/preview/v2/orders/${order.id}`, { method: 'DELETE' })} confirm={`Cancel order ${order.id}?`}>
-                          Cancel
-                        </ActionButton>
-                      )}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          )
-        }
-      />
-    </>
+    <ListPage
+      title="Orders"
+      actions={<Select label="Side" value={side} choices={sides} onChange={setSide} />}
+      resource={orders}
+      what="orders"
+      empty="No orders yet."
+      render={(items) => (
+        <table class="orders">
+          <thead>
+            <tr>
+              <th>placed</th>
+              <th>side</th>
+              <th>pool</th>
+              <th>SKU</th>
+              <th class="number">nodes</th>
+              <th>delivery</th>
+              <th class="number">limit</th>
+              <th class="number">filled at</th>
+              <th>status</th>
+              <th />
+            </tr>
+          </thead>
+          <tbody>
+            {items.map((order) => (
+              <tr key={order.id} data-order={order.id}>
+                <td>
+                  <Time at={order.created_at} />
+                </td>
+                <td>{order.side}</td>
+                <td>{order.pool.name}</td>
+                <td>{order.instance_sku.alias}</td>
+                <td class="number">{peakNodes(order.allocation_schedule_delta)}</td>
+                <td>
+                  <Window order={order} />
+                </td>
+                <td class="number">{formatRate(order.limit_price_dollars_per_node_hour)}</td>
+                <td class="number">{order.filled_average_price_dollars_per_node_hour === null ? '—' : formatRate(order.filled_average_price_dollars_per_node_hour)}</td>
+                <td>
+                  <span class={`badge ${order.status}`}>{order.status.replace('_', ' ')}</span>
+                </td>
+                <td>
+                  {resting.has(order.status) && (
+                    <ActionButton run={() => api(`/preview/v2/orders/${order.id}`, { method: 'DELETE' })} confirm={`Cancel order ${order.id}?`}>
+                      Cancel
+                    </ActionButton>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    />
   );
 }

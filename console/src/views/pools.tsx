@@ -7,8 +7,8 @@ import { skuName, useInstanceSkus } from '../api/skus.ts';
 import type { InstanceSku, List, Pool } from '../api/types.ts';
 import { useResource } from '../api/use-resource.ts';
 import { ScheduleChart, type ScheduleSeries, ScheduleTable } from '../charts/schedule-chart.tsx';
-import { useAction } from '../components/action.tsx';
-import { Empty, ErrorMessage, Loaded } from '../components/status.tsx';
+import { ActionForm, useAction } from '../components/action.tsx';
+import { ListPage } from '../components/list-page.tsx';
 import { Time } from '../components/time.tsx';
 import { useServerTime } from '../server-time.ts';
 
@@ -47,24 +47,14 @@ function CreatePoolForm({ api }: { api: Api }) {
   const [workspace, setWorkspace] = useState('default');
   const action = useAction(() => api('/preview/v2/pools', { method: 'POST', body: { workspace, name: name === '' ? null : name } }));
   return (
-    <form
-      class="inline-form"
-      onSubmit={async (event) => {
-        event.preventDefault();
-        if (await action.perform()) setName('');
-      }}
-    >
+    <ActionForm action={action} submit="Create pool" onDone={() => setName('')}>
       <label>
         Name <input value={name} placeholder="generated when empty" onInput={(event) => setName(event.currentTarget.value)} />
       </label>
       <label>
         Workspace <input value={workspace} onInput={(event) => setWorkspace(event.currentTarget.value)} required />
       </label>
-      <button type="submit" class="primary" disabled={action.busy}>
-        Create pool
-      </button>
-      {action.error !== undefined && <ErrorMessage error={action.error} />}
-    </form>
+    </ActionForm>
   );
 }
 
@@ -72,27 +62,13 @@ export function PoolsView({ api }: { api: Api }) {
   const skus = useInstanceSkus(api);
   const pools = useResource(() => api<List<Pool>>('/preview/v2/pools', { query: { limit: 200, schedule_history_minutes: scheduleHistoryMinutes } }), [api]);
   return (
-    <>
-      <div class="view-header">
-        <h1>Pools</h1>
-        <CreatePoolForm api={api} />
-      </div>
-      <Loaded
-        resource={pools}
-        what="pools"
-        render={(list) =>
-          list.data.length === 0 ? (
-            <Empty>No pools yet. Create one, then buy compute into it on the Market page.</Empty>
-          ) : (
-            <>
-              {list.data.map((pool) => (
-                <PoolCard key={pool.id} pool={pool} skus={skus.data} />
-              ))}
-              {list.has_more && <p class="muted">Showing the first {list.data.length} pools.</p>}
-            </>
-          )
-        }
-      />
-    </>
+    <ListPage
+      title="Pools"
+      actions={<CreatePoolForm api={api} />}
+      resource={pools}
+      what="pools"
+      empty="No pools yet. Create one, then buy compute into it on the Market page."
+      render={(items) => items.map((pool) => <PoolCard key={pool.id} pool={pool} skus={skus.data} />)}
+    />
   );
 }
