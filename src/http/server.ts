@@ -14,6 +14,7 @@ import type { ApiServer } from './api-server.js';
 import { registerAuth } from './auth.js';
 import { registerConsole } from './console.js';
 import { errorBody, handleError } from './errors.js';
+import { openApiDocumentOptions } from './openapi-document.js';
 import { registerAccountRoutes } from './routes/tenancy/account.js';
 import { registerAdminAccountRoutes } from './routes/tenancy/admin-accounts.js';
 import { registerOperatorRoutes } from './routes/operator/operator.js';
@@ -88,23 +89,7 @@ export async function buildServer(options: ServerOptions): Promise<ApiServer> {
     }
   });
 
-  await app.register(fastifySwagger, {
-    openapi: {
-      openapi: '3.1.0',
-      info: {
-        title: 'allot',
-        version: options.version ?? '0.1.0',
-        description: 'An open implementation of the SF Compute API. `/preview/v2`, `/v1` and `/v0` follow SF Compute; `/admin/v1` is the operator\'s API.',
-      },
-      components: {
-        securitySchemes: {
-          bearer_auth: { type: 'http', scheme: 'bearer', description: 'An account API token.' },
-          admin_token: { type: 'http', scheme: 'bearer', description: 'The operator token (ALLOT_ADMIN_TOKEN, or printed at first start).' },
-        },
-      },
-      security: [{ bearer_auth: [] }],
-    },
-  });
+  await app.register(fastifySwagger, openApiDocumentOptions(options.version ?? '0.1.0'));
 
   registerAuth(app, context, options.operatorTokenHash);
   registerAccountRoutes(app, context);
