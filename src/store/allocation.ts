@@ -122,6 +122,20 @@ export interface PoolRepository {
   countInWorkspace(workspaceId: string): Promise<number>;
   update(id: string, changes: { readonly name?: string; readonly tags?: Tags }): Promise<NamedWrite>;
   softDelete(id: string, now: number): Promise<void>;
+  /**
+   * Locks a pool against everything that adds to it, before deciding to change or delete it
+   * (FOR NO KEY UPDATE on PostgreSQL; SQLite's transactions hold the database already). False
+   * when the pool was deleted meanwhile. See the lock order in docs/architecture.md.
+   */
+  lockForChange(id: string): Promise<boolean>;
+  /**
+   * Locks these pools in id order so that none can be deleted until the transaction ends (FOR
+   * SHARE on PostgreSQL, which deletions' FOR NO KEY UPDATE waits for), and returns those still
+   * live: a pool deleted by a transaction that committed first is missing.
+   */
+  lockLive(ids: readonly string[]): Promise<Set<string>>;
+  /** Every deleted pool with when it was deleted, for audits. */
+  listDeleted(): Promise<{ readonly id: string; readonly deletedAt: number }[]>;
 }
 
 export interface InstanceSkuRepository {

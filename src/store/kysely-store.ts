@@ -22,7 +22,7 @@ import { SqlPoolTransferRepository } from './repositories/allocation/pool-transf
 import { SqlPoolRepository } from './repositories/allocation/pools.js';
 import { SqlSettingRepository } from './repositories/kernel/settings.js';
 import { SqlWorkspaceRepository } from './repositories/tenancy/workspaces.js';
-import type { Store, StoreDialect, Tx } from './store.js';
+import { type Store, type StoreDialect, TransientConflict, type Tx } from './store.js';
 import type { DialectAdapter } from './dialect-adapter.js';
 
 /** Attempts of one transaction that keeps meeting transient conflicts, before giving up. */
@@ -73,7 +73,7 @@ export class KyselyStore implements Store {
         });
       } catch (error) {
         if (error instanceof RollbackWithFailure) return error.result as T;
-        if (attempt >= transactionAttemptsMax || !this.adapter.isTransientConflict(error)) throw error;
+        if (attempt >= transactionAttemptsMax || !(error instanceof TransientConflict || this.adapter.isTransientConflict(error))) throw error;
         const backoffMs = Math.min(100, transactionRetryBackoffMs * 2 ** attempt);
         await new Promise((resolve) => setTimeout(resolve, backoffMs));
       }

@@ -36,6 +36,16 @@ export interface Tx {
 
 export type StoreDialect = 'sqlite' | 'postgres';
 
+/**
+ * Thrown inside a transaction that found, under its locks, that a concurrent transaction changed
+ * what it had decided on before taking them (a pool it resolved was deleted meanwhile, say).
+ * `Store.transaction` runs the work again, as for a serialization failure; the new attempt reads
+ * the committed state and decides anew (the pool is then not found).
+ */
+export class TransientConflict extends Error {
+  override readonly name = 'TransientConflict';
+}
+
 export interface Store {
   readonly dialect: StoreDialect;
   /**

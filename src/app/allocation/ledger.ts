@@ -5,7 +5,7 @@ import { type Failure, invalidField, isFailure } from '../../domain/kernel/failu
 import { type Shortfall, shortfall } from '../../domain/allocation/ledger.js';
 import { add, floorToMinute, nextBoundary, parseRectangles, type RectangleInput, type Schedule, subtract } from '../../domain/kernel/schedule.js';
 import type { AllocationEntryRecord } from '../../store/allocation.js';
-import type { Tx } from '../../store/store.js';
+import { TransientConflict, type Tx } from '../../store/store.js';
 import { type AppContext, newId } from '../kernel/context.js';
 
 /** An entry to be written: everything but its id and time. */
@@ -23,6 +23,11 @@ export async function moveAllocation(
   now: number,
 ): Promise<{ readonly entry: AllocationEntryRecord } | { readonly shortfall: Shortfall }> {
   const keys = [move.fromPoolId, move.toPoolId].filter((poolId): poolId is string => poolId !== null).map((poolId) => ({ poolId, instanceSkuId: move.instanceSkuId }));
+  // The pools first (see the lock order in docs/architecture.md): a pool's deletion checks that it
+  // holds nothing under its own lock, so no allocation can move into it once it is deleted.
+  const live = await tx.pools.lockLive(keys.map((key) => key.poolId));
+  const gone = keys.find((key) => !live.has(key.poolId));
+  if (gone !== undefined) throw new TransientConflict(`Pool ${gone.poolId} was deleted while allocation was moving through it`);
   const balances = await tx.allocation.lockBalances(keys);
   const source = move.fromPoolId === null ? undefined : balances.find((balance) => balance.poolId === move.fromPoolId);
   const destination = move.toPoolId === null ? undefined : balances.find((balance) => balance.poolId === move.toPoolId);

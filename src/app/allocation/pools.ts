@@ -193,6 +193,8 @@ export async function updatePool(context: AppContext, accountId: string, referen
 
 /** Deletes a pool in the caller's transaction unless something still depends on it (why not, then). */
 export async function removePool(tx: Tx, pool: PoolView, now: number): Promise<null | Failure> {
+  // Under the pool's lock, so that nothing moves into it between the checks and the deletion.
+  if (!(await tx.pools.lockForChange(pool.id))) return poolNotFound(pool.id);
   const holdings = (await tx.pools.findWithHoldingsById(pool.accountId, pool.id))!;
   const futureAllocation = holdings.balances.some((balance) => !isZeroFrom(balance.schedule, floorToMinute(now)));
   const liveInstances = await tx.instances.countLiveInPool(pool.id);

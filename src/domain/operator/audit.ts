@@ -5,7 +5,7 @@
 // balances + fees), none is negative, and each account's held funds are what its buys hold. Tests run it
 // after every scenario; the operator can run it on a live system.
 
-import { add, emptySchedule, firstBelow, floorToMinute, isEmpty, type Schedule, sameSchedule, subtract, valueAt } from '../kernel/schedule.js';
+import { add, emptySchedule, firstBelow, floorToMinute, isEmpty, isZeroFrom, type Schedule, sameSchedule, subtract, valueAt } from '../kernel/schedule.js';
 
 export interface AuditEntry {
   readonly instanceSkuId: string;
@@ -25,6 +25,20 @@ export interface AuditRunning {
   readonly poolId: string;
   readonly instanceSkuId: string;
   readonly running: number;
+}
+
+/** Deleted pools that hold allocation from the minute of their deletion on, as sentences: a pool
+ * is deleted only when it holds nothing from then on, and nothing moves into it afterwards. */
+export function auditDeletedPools(deleted: readonly { readonly id: string; readonly deletedAt: number }[], balances: readonly AuditBalance[]): string[] {
+  const problems: string[] = [];
+  const deletedAt = new Map(deleted.map((pool) => [pool.id, pool.deletedAt]));
+  for (const balance of balances) {
+    const at = deletedAt.get(balance.poolId);
+    if (at !== undefined && !isZeroFrom(balance.schedule, floorToMinute(at))) {
+      problems.push(`Deleted pool ${balance.poolId} holds allocation of ${balance.instanceSkuId} after its deletion at ${at}`);
+    }
+  }
+  return problems;
 }
 
 /** Running instances that exceed their pool's allocation now, as sentences. */

@@ -177,6 +177,26 @@ export class SqlPoolRepository implements PoolRepository {
     await this.trx.updateTable('pools').set({ deleted_at: now }).where('id', '=', id).execute();
   }
 
+  async lockForChange(id: string): Promise<boolean> {
+    let query = this.trx.selectFrom('pools').select('id').where('id', '=', id).where('deleted_at', 'is', null);
+    if (this.adapter.supportsRowLocks) query = query.forNoKeyUpdate();
+    return (await query.executeTakeFirst()) !== undefined;
+  }
+
+  async lockLive(ids: readonly string[]): Promise<Set<string>> {
+    if (ids.length === 0) return new Set();
+    // Read again after any wait: at READ COMMITTED PostgreSQL re-checks `deleted_at` on the row
+    // version a deletion that committed meanwhile left.
+    let query = this.trx.selectFrom('pools').select('id').where('id', 'in', [...new Set(ids)].sort()).where('deleted_at', 'is', null).orderBy('id');
+    if (this.adapter.supportsRowLocks) query = query.forShare();
+    return new Set((await query.execute()).map((row) => row.id));
+  }
+
+  async listDeleted(): Promise<{ readonly id: string; readonly deletedAt: number }[]> {
+    const rows = await this.trx.selectFrom('pools').select(['id', 'deleted_at']).where('deleted_at', 'is not', null).execute();
+    return rows.map((row) => ({ id: row.id, deletedAt: row.deleted_at! }));
+  }
+
   private tagConditions(filter: TagFilter): Expression<SqlBool>[] {
     const entries = this.adapter.jsonObjectEntries('pools.tags');
     return [

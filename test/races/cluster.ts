@@ -1,0 +1,73 @@
+// Starts allot as an operator runs it for the race tests: on SQLite one process over a file, on
+// PostgreSQL two processes over one fresh schema, so that races cross processes as they would in
+// production. Requests are spread over the processes in turn.
+
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import type { StoreDialect } from '../../src/store/store.js';
+import { ApiClient } from '../support/client.js';
+import { type ServeProcess, startServeProcess } from '../support/process.js';
+import { dropSchema, postgresUrl } from '../support/stores.js';
+
+export const raceOperatorToken = 'allot_admin_race-operator';
+
+export interface RaceCluster {
+  readonly processes: readonly ServeProcess[];
+  readonly operator: ApiClient;
+  /** A new account's clients, one per process. */
+  newAccount(name: string): Promise<ApiClient[]>;
+  newInstanceSku(alias: string): Promise<string>;
+  /** The audit's problems (empty when sound). */
+  audit(): Promise<string[]>;
+  close(): Promise<void>;
+}
+
+let clusterCounter = 0;
+
+export async function startRaceCluster(dialect: StoreDialect, extraArgs: readonly string[] = []): Promise<RaceCluster> {
+  const env = { ALLOT_ADMIN_TOKEN: raceOperatorToken };
+  let processes: ServeProcess[];
+  let dispose: () => Promise<void>;
+  if (dialect === 'sqlite') {
+    const directory = mkdtempSync(join(tmpdir(), 'allot-races-'));
+    processes = [await startServeProcess(['--db', `sqlite:${join(directory, 'allot.db')}`, '--seed', 'none', ...extraArgs], env)];
+    dispose = async () => rmSync(directory, { recursive: true, force: true });
+  } else {
+    const schema = `allot_races_${process.pid}_${++clusterCounter}`;
+    const client = new pg.Client({ connectionString: postgresUrl });
+    await client.connect();
+    await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+    await client.query(`CREATE SCHEMA "${schema}"`);
+    await client.end();
+    const db = `${postgresUrl}?options=-c%20search_path%3D${schema}`;
+    processes = await Promise.all([0, 1].map(() => startServeProcess(['--db', db, '--seed', 'none', ...extraArgs], env)));
+    dispose = () => dropSchema(schema);
+  }
+  const operator = new ApiClient(processes[0]!.baseUrl, raceOperatorToken);
+  return {
+    processes,
+    operator,
+    async newAccount(name) {
+      const created = await operator.post('/admin/v1/accounts', { name });
+      return processes.map((child) => new ApiClient(child.baseUrl, created.body.token));
+    },
+    async newInstanceSku(alias) {
+      return (await operator.post('/admin/v1/instance_skus', { alias })).body.id;
+    },
+    async audit() {
+      const audit = await operator.get('/admin/v1/audit');
+      return audit.body.problems;
+    },
+    async close() {
+      await Promise.all(processes.map((child) => child.stop()));
+      await dispose();
+    },
+  };
+}
+
+/** The next whole minute at least a minute away, in the real clock's seconds. */
+export function nextMinute(): number {
+  return Math.ceil(Date.now() / 1000 / 60) * 60 + 60;
+}
