@@ -20,6 +20,7 @@ export const tags = {
   billing: 'Billing',
   nodes: 'Nodes (v1)',
   vms: 'VMs (v0)',
+  legacyV0: 'Legacy (v0)',
   workspaces: 'Workspaces',
   account: 'Account',
   health: 'Health',

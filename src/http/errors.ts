@@ -30,6 +30,7 @@ export const failureStatus: Readonly<Record<FailureCode, { readonly status: numb
   instance_not_found: { status: 404, type: 'not_found' },
   deployment_not_found: { status: 404, type: 'not_found' },
   order_not_found: { status: 404, type: 'not_found' },
+  contract_not_found: { status: 404, type: 'not_found' },
   procurement_not_found: { status: 404, type: 'not_found' },
   node_not_found: { status: 404, type: 'not_found' },
   zone_not_found: { status: 404, type: 'not_found' },

@@ -29,6 +29,7 @@ import { registerOrderRoutes } from './routes/market/orders.js';
 import { registerPoolTransferRoutes } from './routes/allocation/pool-transfers.js';
 import { registerPoolRoutes } from './routes/allocation/pools.js';
 import { registerVmRoutes } from './routes/nodes-v1/vms.js';
+import { registerV0MarketRoutes } from './routes/legacy-v0/market.js';
 import { registerProcurementRoutes } from './routes/market/procurements.js';
 import { registerWorkspaceRoutes } from './routes/tenancy/workspaces.js';
 import { createValidatorCompiler } from './validation.js';
@@ -106,6 +107,7 @@ export async function buildServer(options: ServerOptions): Promise<ApiServer> {
   registerBillingRoutes(app, context);
   registerNodeRoutes(app, context);
   registerVmRoutes(app, context);
+  registerV0MarketRoutes(app, context);
   registerAdminAccountRoutes(app, context);
   registerOperatorRoutes(app, context);
 

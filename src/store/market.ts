@@ -102,6 +102,23 @@ export interface ContractListFilter {
   readonly since: number;
 }
 
+/** Which of an account's bought contracts to read (each bound exclusive after, inclusive at or before). */
+export interface BuyerContractFilter {
+  readonly accountId: string;
+  /** null: every SKU. */
+  readonly instanceSkuIds: readonly string[] | null;
+  readonly startAfter: number | null;
+  readonly startAtOrBefore: number | null;
+  readonly endAfter: number | null;
+  readonly endAtOrBefore: number | null;
+}
+
+/** A contract with what its buy order says of it: the pool it filled into and the procurement that placed it. */
+export interface BuyerContract extends ContractRecord {
+  readonly poolId: string;
+  readonly procurementId: string | null;
+}
+
 export interface MoneyEntryRecord {
   readonly id: string;
   readonly fromKey: string;
@@ -188,6 +205,10 @@ export interface ContractRepository {
   ofOrders(orderIds: readonly string[]): Promise<ContractRecord[]>;
   /** Contracts overlapping a window, newest first, filled at or after `since`. */
   list(filter: ContractListFilter, page: PageRequest): Promise<ContractRecord[]>;
+  /** The contracts an account bought (its buy orders' fills), newest first. */
+  ofBuyer(filter: BuyerContractFilter, page: PageRequest): Promise<BuyerContract[]>;
+  /** One contract the account bought. */
+  boughtById(accountId: string, id: string): Promise<BuyerContract | undefined>;
 }
 
 export interface MoneyRepository {

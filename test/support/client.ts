@@ -11,6 +11,7 @@ export interface ApiResponse<T = any> {
 }
 
 const reference = OpenApiResponseValidator.reference();
+const v0Reference = OpenApiResponseValidator.v0Reference();
 const servedDocuments = new Map<string, Promise<OpenApiResponseValidator>>();
 
 /** Paths that serve documents rather than API resources. */
@@ -35,6 +36,11 @@ async function checkResponse(baseUrl: string, method: string, path: string, stat
   if (unvalidatedPaths.some((prefix) => bare === prefix || bare.startsWith(`${prefix}/`))) return;
   if (body !== undefined && status !== 200 && !contentType.includes('application/json')) {
     throw new ResponseShapeError(`${method} ${path} answered ${status} with ${contentType}, not JSON`);
+  }
+  // What the v0 reconstruction has is held to it, and to allot's served document (the CLI's shapes) as well.
+  if (v0Reference.knows(method, bare)) {
+    const problems = v0Reference.validate(method, bare, status, body);
+    if (problems.length > 0) throw new ResponseShapeError(`${method} ${path} answered ${status} with a body that does not match reference/v0.openapi.yml:\n  ${problems.join('\n  ')}\n  body: ${JSON.stringify(body)}`);
   }
   const validator = reference.knows(method, bare) ? reference : await servedValidator(baseUrl);
   if (!validator.knows(method, bare)) {

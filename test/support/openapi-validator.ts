@@ -5,10 +5,21 @@ import { readFileSync } from 'node:fs';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import type { ValidateFunction } from 'ajv';
 import FindMyWay, { type HTTPVersion } from 'find-my-way';
+import { parse as parseYaml } from 'yaml';
 
 type OpenApiDocument = { paths: Record<string, Record<string, { responses?: Record<string, { content?: Record<string, unknown> }> }>> };
 
 const referencePath = new URL('../../reference/preview-v2.openapi.json', import.meta.url);
+const v0ReferencePath = new URL('../../reference/v0.openapi.yml', import.meta.url);
+
+/** OpenAPI 3.0's `nullable: true`, which JSON Schema lacks, as a union with null. */
+function withNullable(schema: unknown): unknown {
+  if (Array.isArray(schema)) return schema.map(withNullable);
+  if (schema === null || typeof schema !== 'object') return schema;
+  const { nullable, ...rest } = schema as Record<string, unknown>;
+  const converted = Object.fromEntries(Object.entries(rest).map(([key, value]) => [key, withNullable(value)]));
+  return nullable === true ? { anyOf: [{ type: 'null' }, converted] } : converted;
+}
 
 /** Schemas of SF Compute's error envelope, for statuses an operation does not declare. */
 const envelopeByStatus: Readonly<Record<number, string>> = {
@@ -66,6 +77,13 @@ export class OpenApiResponseValidator {
 
   static reference(): OpenApiResponseValidator {
     return new OpenApiResponseValidator(JSON.parse(readFileSync(referencePath, 'utf8')) as OpenApiDocument, 'https://reference.sfcompute/', true);
+  }
+
+  /** The v0 reconstruction (reference/v0.openapi.yml), its paths under /v0 as its server URL puts them. */
+  static v0Reference(): OpenApiResponseValidator {
+    const document = withNullable(parseYaml(readFileSync(v0ReferencePath, 'utf8'))) as OpenApiDocument;
+    const paths = Object.fromEntries(Object.entries(document.paths).map(([path, item]) => [`/v0${path}`, item]));
+    return new OpenApiResponseValidator({ ...document, paths }, 'https://reference.sfcompute/v0', false);
   }
 
   /** Whether the document defines this operation. */

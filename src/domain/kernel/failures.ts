@@ -18,6 +18,7 @@ export const failureCodes = [
   'instance_not_found',
   'deployment_not_found',
   'order_not_found',
+  'contract_not_found',
   'procurement_not_found',
   'node_not_found',
   'zone_not_found',

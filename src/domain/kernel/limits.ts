@@ -90,3 +90,8 @@ export const nodesPerRequestMax = 100;
 
 /** The longest v1 node name (SF Compute's rule). */
 export const nodeNameLengthMax = 128;
+
+/** The most nodes one v0 quote prices: SF Compute's quoter takes 1 to 1024. */
+export const quoteNodesMax = 1024;
+/** The most windows one v0 quote prices on the book, so that a wide range stays one bounded read. */
+export const quoteWindowsMax = 48;

@@ -3,7 +3,7 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { PageRequest } from '../../../domain/kernel/pagination.js';
 import type { Database } from '../../database.js';
-import type { ContractListFilter, ContractRecord, ContractRepository } from '../../market.js';
+import type { BuyerContract, BuyerContractFilter, ContractListFilter, ContractRecord, ContractRepository } from '../../market.js';
 import { pageBySeq } from '../paging.js';
 import { decodeSchedule, encodeSchedule } from '../schedules.js';
 
@@ -67,5 +67,31 @@ export class SqlContractRepository implements ContractRepository {
       .where('end_at', '>', filter.overlapsFrom)
       .where('filled_at', '>=', filter.since);
     return (await pageBySeq(query, 'seq', page).execute()).map(toRecord);
+  }
+
+  private bought(accountId: string) {
+    return this.trx
+      .selectFrom('contracts')
+      .innerJoin('orders', 'orders.id', 'contracts.buy_order_id')
+      .selectAll('contracts')
+      .select(['orders.pool_id as buyer_pool_id', 'orders.procurement_id as buyer_procurement_id'])
+      .where('orders.account_id', '=', accountId);
+  }
+
+  async boughtById(accountId: string, id: string): Promise<BuyerContract | undefined> {
+    const row = await this.bought(accountId).where('contracts.id', '=', id).executeTakeFirst();
+    return row === undefined ? undefined : { ...toRecord(row), poolId: row.buyer_pool_id, procurementId: row.buyer_procurement_id };
+  }
+
+  async ofBuyer(filter: BuyerContractFilter, page: PageRequest): Promise<BuyerContract[]> {
+    if (filter.instanceSkuIds !== null && filter.instanceSkuIds.length === 0) return [];
+    let query = this.bought(filter.accountId);
+    if (filter.instanceSkuIds !== null) query = query.where('contracts.instance_sku_id', 'in', filter.instanceSkuIds);
+    if (filter.startAfter !== null) query = query.where('contracts.start_at', '>', filter.startAfter);
+    if (filter.startAtOrBefore !== null) query = query.where('contracts.start_at', '<=', filter.startAtOrBefore);
+    if (filter.endAfter !== null) query = query.where('contracts.end_at', '>', filter.endAfter);
+    if (filter.endAtOrBefore !== null) query = query.where('contracts.end_at', '<=', filter.endAtOrBefore);
+    const rows = await pageBySeq(query, 'contracts.seq', page).execute();
+    return rows.map((row) => ({ ...toRecord(row), poolId: row.buyer_pool_id, procurementId: row.buyer_procurement_id }));
   }
 }

@@ -1,0 +1,72 @@
+// The older `/v0` API's schemas, after SF Compute's market-api and quoter schemas (as the legacy
+// `sf` CLI's generated types have them) and reference/v0.openapi.yml. Times are ISO 8601 text,
+// money whole cents.
+
+import Type from 'typebox';
+import { v0CursorPrefixes } from '../../domain/legacy-v0/lists.js';
+import { Nullable, PageQuery } from './common.js';
+
+const IsoTime = Type.String({ description: 'ISO 8601.', examples: ['2026-01-01T00:00:00Z'] });
+const InstanceType = Type.String({ description: 'An instance type: h100i, h100v, h200ki or h200v (docs/decisions.md maps them to SKUs).', examples: ['h100v'] });
+
+export const ContractResponse = Type.Object({
+  object: Type.Literal('contract'),
+  id: Type.String(),
+  status: Type.Union([Type.Literal('active'), Type.Literal('pending')]),
+  created_at: IsoTime,
+  instance_type: InstanceType,
+  shape: Type.Object({
+    intervals: Type.Array(IsoTime, { description: 'The times the node count changes.' }),
+    quantities: Type.Array(Type.Integer({ minimum: 0 }), { description: 'The node count from each time on; the last is 0.' }),
+  }),
+  zone: Type.Optional(Type.String({ description: 'Left out when the SKU has no zone.' })),
+  state: Type.Union([Type.Literal('Upcoming'), Type.Literal('Active'), Type.Literal('Expired')]),
+  is_node: Type.Boolean({ description: 'Whether a v1 node holds it.' }),
+  procurement_id: Nullable(Type.String()),
+  cluster_id: Type.Optional(Type.String({ description: 'allot has no clusters: always left out.' })),
+  colocate_with: Type.Array(Type.String()),
+});
+
+export const ListContractsQuery = Type.Object({
+  state: Type.Optional(Type.String({ description: 'All, Upcoming, Active or Expired; none shows all but Expired.' })),
+  instance_type: Type.Optional(InstanceType),
+  ...PageQuery(v0CursorPrefixes.contracts),
+});
+
+export const ListContractsResponse = Type.Object({
+  object: Type.Literal('list'),
+  data: Type.Array(ContractResponse),
+  has_more: Type.Boolean(),
+  cursor: Nullable(Type.String({ description: 'Pass as starting_after (or ending_before, walking backwards) to continue.' })),
+});
+
+export const QuoteQuery = Type.Object({
+  side: Type.String({ description: 'buy or sell.' }),
+  quantity: Type.Integer({ description: 'Nodes, from 1 to 1024.' }),
+  instance_type: Type.Optional(Type.String({ description: 'Not consulted when cluster is given.' })),
+  cluster: Type.Optional(Type.String({ description: 'A zone.' })),
+  colocate_with: Type.Optional(Type.String({ description: 'A contract of the account: its SKU is quoted.' })),
+  duration: Type.Optional(Type.Integer({ description: 'Seconds; or min_duration and max_duration.' })),
+  min_duration: Type.Optional(Type.Integer({ description: 'Seconds.' })),
+  max_duration: Type.Optional(Type.Integer({ description: 'Seconds.' })),
+  min_start_date: Type.Optional(Type.String({ description: 'NOW or ISO 8601.' })),
+  max_start_date: Type.Optional(Type.String({ description: 'NOW or ISO 8601.' })),
+});
+
+export const QuoteResponse = Type.Object({
+  object: Type.Literal('quote'),
+  side: Type.Union([Type.Literal('buy'), Type.Literal('sell')]),
+  quote: Nullable(
+    Type.Object({
+      price: Type.Integer({ minimum: 0, description: 'Total cents for the block.' }),
+      quantity: Type.Integer({ minimum: 1, description: 'Nodes.' }),
+      start_at: IsoTime,
+      end_at: IsoTime,
+      instance_type: InstanceType,
+      zone: Type.String(),
+    }),
+  ),
+  no_quote_reason: Nullable(Type.Union([Type.Literal('no_matching_clusters'), Type.Literal('no_availability')])),
+});
+
+export const V0IdPathParams = Type.Object({ id: Type.String({ minLength: 1 }) });

@@ -1,0 +1,110 @@
+// The v0 API's rules: instance types, contract states and shapes, quote windows.
+
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { SkuProperties } from '../../src/domain/allocation/instance-skus.js';
+import { isFailure } from '../../src/domain/kernel/failures.js';
+import { quoteWindowsMax } from '../../src/domain/kernel/limits.js';
+import { normalize } from '../../src/domain/kernel/schedule.js';
+import { contractBounds, contractShape, contractState, parseContractStateFilter } from '../../src/domain/legacy-v0/contracts.js';
+import { instanceTypeOf, meetsInstanceType, parseInstanceType } from '../../src/domain/legacy-v0/instance-types.js';
+import { betterQuote, parseQuoteQuery, quotePriceCents, quoteWindows } from '../../src/domain/legacy-v0/quotes.js';
+import { parseNowOrIso } from '../../src/domain/legacy-v0/times.js';
+
+const hour = 3600;
+const sku = (accelerator: string | null, rdma: 'infiniband' | 'roce' | null): SkuProperties => ({
+  region: null, availability_zone: 'z', accelerator, form_factor: null, rdma_type: rdma, num_accelerators: 8, num_vcpus: null, memory: null, local_storage: null, supports_public_ipv4: null,
+});
+
+describe('instance types', () => {
+  it('maps SKUs to the narrowest type they meet, and types to the SKUs that meet them', () => {
+    expect(instanceTypeOf(sku('h100', 'infiniband'))).toBe('h100i');
+    expect(instanceTypeOf(sku('H100', 'roce'))).toBe('h100v');
+    expect(instanceTypeOf(sku('h200', 'infiniband'))).toBe('h200ki');
+    expect(instanceTypeOf(sku('h200', null))).toBe('h200v');
+    expect(instanceTypeOf(sku('b200', null))).toBe('b200');
+    expect(meetsInstanceType(sku('h100', 'infiniband'), 'h100v')).toBe(true);
+    expect(meetsInstanceType(sku('h100', 'roce'), 'h100i')).toBe(false);
+    expect(meetsInstanceType(sku('h200', 'infiniband'), 'h100v')).toBe(false);
+    expect(parseInstanceType('H100I', 'instance_type')).toBe('h100i');
+    expect(isFailure(parseInstanceType('a100x', 'instance_type'))).toBe(true);
+  });
+
+  it('every SKU meets the type it is shown as', () => {
+    fc.assert(fc.property(fc.constantFrom('h100', 'h200'), fc.constantFrom('infiniband' as const, 'roce' as const, null), (accelerator, rdma) => meetsInstanceType(sku(accelerator, rdma), instanceTypeOf(sku(accelerator, rdma)))));
+  });
+});
+
+describe('contracts', () => {
+  it('is Upcoming, Active, then Expired', () => {
+    expect(contractState(100, 200, 99)).toBe('Upcoming');
+    expect(contractState(100, 200, 100)).toBe('Active');
+    expect(contractState(100, 200, 200)).toBe('Expired');
+  });
+
+  it('reads the state filter in any case, none meaning all but expired', () => {
+    expect(parseContractStateFilter(undefined)).toBe('Unexpired');
+    expect(parseContractStateFilter('active')).toBe('Active');
+    expect(parseContractStateFilter('All')).toBe('All');
+    expect(isFailure(parseContractStateFilter('later'))).toBe(true);
+  });
+
+  it('bounds agree with the state of every contract', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 1000 }), fc.integer({ min: 1, max: 1000 }), fc.integer({ min: 0, max: 2000 }), fc.constantFrom('Upcoming' as const, 'Active' as const, 'Expired' as const, 'All' as const, 'Unexpired' as const), (start, length, now, filter) => {
+        const end = start + length;
+        const bounds = contractBounds(filter, now);
+        const admitted = (bounds.startAfter === null || start > bounds.startAfter) && (bounds.startAtOrBefore === null || start <= bounds.startAtOrBefore) && (bounds.endAfter === null || end > bounds.endAfter) && (bounds.endAtOrBefore === null || end <= bounds.endAtOrBefore);
+        const state = contractState(start, end, now);
+        const expected = filter === 'All' ? true : filter === 'Unexpired' ? state !== 'Expired' : state === filter;
+        return admitted === expected;
+      }),
+    );
+  });
+
+  it('shows a schedule as times and counts', () => {
+    expect(contractShape(normalize([{ at: 0, count: 2 }, { at: hour, count: 3 }, { at: 2 * hour, count: 0 }]))).toEqual({ intervals: ['1970-01-01T00:00:00Z', '1970-01-01T01:00:00Z', '1970-01-01T02:00:00Z'], quantities: [2, 3, 0] });
+  });
+});
+
+describe('quotes', () => {
+  const now = 1_767_225_600 + 23 * 60 + 17;
+  const minute = now - (now % 60);
+
+  it('reads NOW and ISO times, and refuses what is not one', () => {
+    expect(parseNowOrIso('NOW', 'f', now)).toBe(now);
+    expect(parseNowOrIso('2026-01-01T00:00:00Z', 'f', now)).toBe(1_767_225_600);
+    expect(isFailure(parseNowOrIso('tomorrow', 'f', now))).toBe(true);
+    expect(isFailure(parseNowOrIso('2026-01-01', 'f', now))).toBe(true);
+  });
+
+  it('takes NOW as the current minute and the CLI\'s 90% duration', () => {
+    const request = parseQuoteQuery({ side: 'buy', quantity: 1, min_start_date: 'NOW', max_start_date: 'NOW', min_duration: 2 * hour - 720, max_duration: 3 * hour }, now);
+    expect(request).toMatchObject({ minStartAt: minute, maxStartAt: minute });
+    const windows = quoteWindows(request as Exclude<typeof request, { failure: string }>);
+    expect(windows.length).toBeGreaterThan(0);
+    for (const window of windows) expect(window.endAt % hour).toBe(0);
+  });
+
+  it('tries only windows the request allows, at most quoteWindowsMax, each a whole number of minutes', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 72 * 60 }), fc.integer({ min: 0, max: 72 * 60 }), fc.integer({ min: 60, max: 48 * hour }), fc.integer({ min: 0, max: 48 * hour }), (startOffset, spread, minDuration, extra) => {
+        const request = parseQuoteQuery({ side: 'buy', quantity: 1, min_start_date: new Date((minute + startOffset * 60) * 1000).toISOString(), max_start_date: new Date((minute + (startOffset + spread) * 60) * 1000).toISOString(), min_duration: minDuration, max_duration: minDuration + extra }, now);
+        if (isFailure(request)) return false;
+        const windows = quoteWindows(request);
+        if (windows.length === 0 || windows.length > quoteWindowsMax) return false;
+        return windows.every((w) => w.startAt >= request.minStartAt && w.startAt <= request.maxStartAt && w.startAt % 60 === 0 && w.endAt % 60 === 0 && w.endAt - w.startAt <= request.maxDurationSeconds && (w.endAt % hour !== 0 || w.endAt - w.startAt >= request.minDurationSeconds));
+      }),
+    );
+  });
+
+  it('prefers the cheaper rate, then the earlier start, then the longer block', () => {
+    const a = { window: { startAt: 0, endAt: hour }, totalMicros: 10 };
+    const b = { window: { startAt: 0, endAt: 2 * hour }, totalMicros: 18 };
+    expect(betterQuote('buy', b, a)).toBe(true);
+    expect(betterQuote('sell', a, b)).toBe(true);
+    expect(betterQuote('buy', { window: { startAt: 0, endAt: 2 * hour }, totalMicros: 20 }, a)).toBe(true);
+    expect(quotePriceCents('buy', 10_001)).toBe(2);
+    expect(quotePriceCents('sell', 19_999)).toBe(1);
+  });
+});
