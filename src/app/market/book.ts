@@ -5,11 +5,14 @@
 // price times its node-hours out of the account's cash while it may still fill. Orders and
 // procurements both place through here.
 
+import { assert } from '../../domain/kernel/assert.js';
 import { fail, type Failure, invalidField } from '../../domain/kernel/failures.js';
 import { shortfall } from '../../domain/allocation/ledger.js';
 import { type IncomingOrder, match, type RestingOrder, type Trade } from '../../domain/market/matching.js';
-import { costOf, exactCostOf, feeOf, formatDollars } from '../../domain/kernel/money.js';
-import { isResting, type OrderStatus, statusAfterMatch, windowSchedule } from '../../domain/market/orders.js';
+import { costOf, formatDollars } from '../../domain/kernel/money.js';
+import { windowSchedule } from '../../domain/market/orders.js';
+import { isResting, nextStatus, type OrderStatus } from '../../domain/market/order-status.js';
+import { closeOrder as close, settle } from '../../domain/market/settlement.js';
 import { transferRefusal } from '../../domain/allocation/pools.js';
 import { add, clip, emptySchedule, floorToMinute, isEmpty, type Schedule, subtract, totalNodeSeconds } from '../../domain/kernel/schedule.js';
 import type { InstanceSkuRecord, PoolView } from '../../store/allocation.js';
@@ -99,7 +102,8 @@ export async function placeOrder(context: AppContext, tx: Tx, spec: OrderSpec, n
 
   await matchOrder(context, tx, order.id, now);
   const placed = (await tx.orders.findByIdForEngine(order.id))!;
-  const status = statusAfterMatch(placed.filled, placed.remaining, spec.allowStanding, now);
+  const status = nextStatus(placed.status, { kind: 'matched', filled: placed.filled, remaining: placed.remaining, resting: spec.allowStanding, now });
+  assert(status !== null, () => `order ${placed.id}: placed as ${placed.status}, it cannot be matched`);
   if (isResting(status)) {
     await tx.orders.update(placed.id, { status, updatedAt: now });
   } else {
@@ -163,73 +167,31 @@ async function firstUnheldSell(tx: Tx, order: OrderRecord, trades: readonly Trad
   return null;
 }
 
-/** One trade: a contract, allocation from seller to buyer, money from buyer to seller and fees. */
+/** One trade, settled by the domain (`settle`) and written: the fill, the money, the contract, the two orders. */
 async function executeTrade(context: AppContext, tx: Tx, incomingId: string, trade: Trade, now: number): Promise<void> {
   const incoming = (await tx.orders.findByIdForEngine(incomingId))!;
   const resting = (await tx.orders.findByIdForEngine(trade.restingId))!;
   const [buy, sell] = incoming.side === 'buy' ? [incoming, resting] : [resting, incoming];
-  const contractId = newId(context, 'contract');
-  const nodeSeconds = totalNodeSeconds(trade.schedule);
-  const total = exactCostOf(trade.priceMicrosPerHour, nodeSeconds);
-  const released = exactCostOf(buy.limitMicros, nodeSeconds);
-  const fee = feeOf(context.feePolicy, total, nodeSeconds);
+  const settlement = settle(buy, sell, { ...trade, contractId: newId(context, 'contract') }, context.feePolicy, now);
 
-  const moved = await moveAllocation(context, tx, { kind: 'fill', instanceSkuId: buy.instanceSkuId, fromPoolId: sell.poolId, toPoolId: buy.poolId, delta: trade.schedule, referenceId: contractId }, now);
-  if ('shortfall' in moved) throw new Error(`contract ${contractId}: the seller's pool was checked but cannot deliver`);
+  const moved = await moveAllocation(context, tx, settlement.allocationMove, now);
+  if ('shortfall' in moved) throw new Error(`contract ${settlement.contract.id}: the seller's pool was checked but cannot deliver`);
 
   await tx.money.lock([ledgerKeys.cash(buy.accountId), ledgerKeys.held(buy.accountId), ledgerKeys.cash(sell.accountId), ledgerKeys.fees]);
-  const held = ledgerKeys.held(buy.accountId);
-  await moveMoney(context, tx, { from: held, to: ledgerKeys.cash(sell.accountId), amountMicros: total - fee, reason: 'fill_proceeds', orderId: sell.id, contractId }, now);
-  await moveMoney(context, tx, { from: held, to: ledgerKeys.fees, amountMicros: fee, reason: 'fill_fee', orderId: sell.id, contractId }, now);
-  await moveMoney(context, tx, { from: held, to: ledgerKeys.cash(buy.accountId), amountMicros: released - total, reason: 'price_improvement', orderId: buy.id, contractId }, now);
-  await recordTransaction(context, tx, buy.accountId, 'buy_order', -total, now, { orderId: buy.id });
-  await recordTransaction(context, tx, sell.accountId, 'sell_order', total - fee, now, { orderId: sell.id });
-
-  const schedule = trade.schedule;
-  await tx.contracts.insert({
-    id: contractId,
-    instanceSkuId: buy.instanceSkuId,
-    buyOrderId: buy.id,
-    sellOrderId: sell.id,
-    schedule,
-    startAt: schedule.times[0]!,
-    endAt: schedule.times[schedule.times.length - 1]!,
-    priceMicros: trade.priceMicrosPerHour,
-    totalMicros: total,
-    feeMicros: fee,
-    filledAt: now,
-  });
-  for (const order of [buy, sell]) {
-    const remaining = subtract(order.remaining, schedule);
-    const filled = add(order.filled, schedule);
-    const holdMicros = order.side === 'buy' ? order.holdMicros - released : order.holdMicros;
-    const changes = { remaining, filled, holdMicros, filledAt: now, updatedAt: now };
-    if (order.id === resting.id) {
-      const status = statusAfterMatch(filled, remaining, true, now);
-      if (isResting(status)) await tx.orders.update(order.id, { ...changes, status });
-      else {
-        await tx.orders.update(order.id, changes);
-        await closeOrder(context, tx, (await tx.orders.findByIdForEngine(order.id))!, status, now);
-      }
-    } else {
-      await tx.orders.update(order.id, changes);
-    }
-  }
+  for (const entry of settlement.moneyEntries) await moveMoney(context, tx, entry, now);
+  for (const transaction of settlement.transactions) await recordTransaction(context, tx, transaction.accountId, transaction.type, transaction.amountMicros, now, { orderId: transaction.orderId });
+  await tx.contracts.insert(settlement.contract);
+  for (const { orderId, ...changes } of settlement.orderChanges) await tx.orders.update(orderId, changes);
 }
 
 /** Ends an order: records its final status and returns what a buy still holds to its cash. */
 export async function closeOrder(context: AppContext, tx: Tx, order: OrderRecord, status: OrderStatus, at: number, reason?: string): Promise<void> {
-  if (order.holdMicros > 0) {
+  const closing = close(order, status, at, reason);
+  if (closing.release !== null) {
     await tx.money.lock([ledgerKeys.cash(order.accountId), ledgerKeys.held(order.accountId)]);
-    await moveMoney(context, tx, { from: ledgerKeys.held(order.accountId), to: ledgerKeys.cash(order.accountId), amountMicros: order.holdMicros, reason: 'order_release', orderId: order.id }, at);
+    await moveMoney(context, tx, closing.release, at);
   }
-  await tx.orders.update(order.id, {
-    status,
-    holdMicros: 0,
-    updatedAt: at,
-    ...(status === 'cancelled' ? { cancelledAt: at } : {}),
-    ...(reason === undefined ? {} : { rejectedReason: reason }),
-  });
+  await tx.orders.update(order.id, closing.change);
 }
 
 /** Cancels a resting order whose end has come (the engine calls this at its end). */

@@ -8,13 +8,9 @@ import { cursorPrefixes, type Page, type PageQuery, parsePageQuery, toPage } fro
 import type { AccountTransactionRecord, AccountTransactionType } from '../../store/market.js';
 import type { Tx } from '../../store/store.js';
 import { type AppContext, newId } from '../kernel/context.js';
+import { ledgerKeys } from '../../domain/market/ledger-keys.js';
 
-export const ledgerKeys = {
-  cash: (accountId: string) => `cash:${accountId}`,
-  held: (accountId: string) => `held:${accountId}`,
-  fees: 'fees',
-  granted: 'granted',
-} as const;
+export { ledgerKeys } from '../../domain/market/ledger-keys.js';
 
 export interface Balances {
   /** What the account can spend now. */

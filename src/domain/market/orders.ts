@@ -1,10 +1,11 @@
-// The rules of orders: what a request may ask, and the status an order is in after a match.
+// The rules of orders: what a request may ask, its window, and its average fill price.
 
 import { type Failure, invalidField } from '../kernel/failures.js';
-import { floorToMinute, hourSeconds, isEmpty, isMinuteAligned, isZeroFrom, normalize, type Schedule, type RectangleInput, totalNodeSeconds } from '../kernel/schedule.js';
+import { floorToMinute, hourSeconds, isMinuteAligned, normalize, type Schedule, type RectangleInput, totalNodeSeconds } from '../kernel/schedule.js';
 import { nodeCountMax } from '../kernel/limits.js';
 
-export type OrderStatus = 'pending' | 'filled' | 'partially_filled' | 'standing' | 'cancelled' | 'rejected';
+// The statuses and their transitions are the state machine's (order-status.ts).
+export { isResting, type OrderStatus, statusAfterMatch } from './order-status.js';
 
 export interface OrderWindow {
   readonly startAt: number;
@@ -41,23 +42,6 @@ export function parseOrderWindow(entries: readonly RectangleInput[], field: stri
 
 export function windowSchedule(window: OrderWindow): Schedule {
   return normalize([{ at: window.startAt, count: window.nodeCount }, { at: window.endAt, count: 0 }]);
-}
-
-/**
- * The status after matching. `resting` says whether the remainder stays on the book (a standing
- * order); an order that does not rest and filled something is `filled`, with
- * `filled_allocation_schedule_delta` saying how much.
- */
-export function statusAfterMatch(filled: Schedule, remaining: Schedule, resting: boolean, now: number): OrderStatus {
-  const somethingFilled = !isEmpty(filled);
-  const somethingLeft = !isZeroFrom(remaining, floorToMinute(now));
-  if (!somethingLeft) return somethingFilled ? 'filled' : 'cancelled';
-  if (!resting) return somethingFilled ? 'filled' : 'cancelled';
-  return somethingFilled ? 'partially_filled' : 'standing';
-}
-
-export function isResting(status: OrderStatus): boolean {
-  return status === 'standing' || status === 'partially_filled';
 }
 
 /** The average price of an order's fills per node-hour, weighted by node-seconds, to the micro-dollar; null before any fill. */
