@@ -137,7 +137,7 @@ describe('settle', () => {
         for (const [key, amount] of expected) expect(net.get(key) ?? 0, key).toBe(amount);
         for (const key of net.keys()) expect(expected.has(key), key).toBe(true);
         expect(settled.contract).toMatchObject({ totalMicros: total, feeMicros: fee, priceMicros: price });
-        expect(sum(settled.transactions.map((transaction) => transaction.amountMicros))).toBe(-fee);
+        expect(sum(settled.transactions.map((transaction) => transaction.amountMicros)) + 0).toBe(-fee + 0);
 
         // Allocation: the move is the trade, out of the seller's pool into the buyer's; applied to
         // any two balances, their sum is unchanged at every minute.
