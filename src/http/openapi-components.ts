@@ -14,6 +14,7 @@ import * as deployments from './schemas/deployments.js';
 import * as images from './schemas/images.js';
 import * as instanceSkus from './schemas/instance-skus.js';
 import * as instances from './schemas/instances.js';
+import * as legacyV0 from './schemas/legacy-v0.js';
 import * as money from './schemas/money.js';
 import * as nodes from './schemas/nodes.js';
 import * as operator from './schemas/operator.js';
@@ -27,7 +28,7 @@ import * as workspaces from './schemas/workspaces.js';
 
 /** The schema modules whose exports are named; test/api/openapi-document.test.ts checks none is missing. */
 export const schemaModules: Readonly<Record<string, Readonly<Record<string, unknown>>>> = {
-  accounts, common, deployments, images, 'instance-skus': instanceSkus, instances, money, nodes, operator, orderbook, orders, 'pool-transfers': poolTransfers, pools, procurements, vms, workspaces,
+  accounts, common, deployments, images, 'instance-skus': instanceSkus, instances, 'legacy-v0': legacyV0, money, nodes, operator, orderbook, orders, 'pool-transfers': poolTransfers, pools, procurements, vms, workspaces,
 };
 
 /** The key that tags a named schema between the two steps. */

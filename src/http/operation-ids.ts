@@ -91,6 +91,19 @@ const sfComputeOperationIds: Readonly<Record<string, string>> = {
   'GET /v0/vms/ssh': 'get_vms_ssh',
   'GET /v0/vms/script': 'get_vms_user_data',
   'POST /v0/vms/script': 'post_vms_user_data',
+  'POST /v0/vms/replace': 'post_vms_replace',
+  'GET /v0/contracts': 'listContracts',
+  'GET /v0/contracts/{id}': 'getContract',
+  'GET /v0/quote': 'handle_quote',
+  'GET /v0/orders': 'listOrders',
+  'POST /v0/orders': 'createOrder',
+  'GET /v0/orders/{id}': 'getOrder',
+  'DELETE /v0/orders/{id}': 'cancelOrder',
+  'GET /v0/orders/{id}/clusters': 'getOrderClusters',
+  'GET /v0/procurements': 'listProcurements',
+  'POST /v0/procurements': 'createProcurement',
+  'GET /v0/procurements/{id}': 'getProcurement',
+  'PATCH /v0/procurements/{id}': 'updateProcurement',
 };
 
 /** A Fastify route path (`/pools/:id`) as OpenAPI writes it (`/pools/{id}`). */

@@ -9,7 +9,7 @@ import { Nullable, PageQuery } from './common.js';
 const IsoTime = Type.String({ description: 'ISO 8601.', examples: ['2026-01-01T00:00:00Z'] });
 const InstanceType = Type.String({ description: 'An instance type: h100i, h100v, h200ki or h200v (docs/decisions.md maps them to SKUs).', examples: ['h100v'] });
 
-export const ContractResponse = Type.Object({
+export const V0ContractResponse = Type.Object({
   object: Type.Literal('contract'),
   id: Type.String(),
   status: Type.Union([Type.Literal('active'), Type.Literal('pending')]),
@@ -27,20 +27,20 @@ export const ContractResponse = Type.Object({
   colocate_with: Type.Array(Type.String()),
 });
 
-export const ListContractsQuery = Type.Object({
+export const V0ListContractsQuery = Type.Object({
   state: Type.Optional(Type.String({ description: 'All, Upcoming, Active or Expired; none shows all but Expired.' })),
   instance_type: Type.Optional(InstanceType),
   ...PageQuery(v0CursorPrefixes.contracts),
 });
 
-export const ListContractsResponse = Type.Object({
+export const V0ListContractsResponse = Type.Object({
   object: Type.Literal('list'),
-  data: Type.Array(ContractResponse),
+  data: Type.Array(V0ContractResponse),
   has_more: Type.Boolean(),
   cursor: Nullable(Type.String({ description: 'Pass as starting_after (or ending_before, walking backwards) to continue.' })),
 });
 
-export const QuoteQuery = Type.Object({
+export const V0QuoteQuery = Type.Object({
   side: Type.String({ description: 'buy or sell.' }),
   quantity: Type.Integer({ description: 'Nodes, from 1 to 1024.' }),
   instance_type: Type.Optional(Type.String({ description: 'Not consulted when cluster is given.' })),
@@ -53,7 +53,7 @@ export const QuoteQuery = Type.Object({
   max_start_date: Type.Optional(Type.String({ description: 'NOW or ISO 8601.' })),
 });
 
-export const QuoteResponse = Type.Object({
+export const V0QuoteResponse = Type.Object({
   object: Type.Literal('quote'),
   side: Type.Union([Type.Literal('buy'), Type.Literal('sell')]),
   quote: Nullable(
