@@ -83,7 +83,8 @@ export interface DueBoundary {
   readonly at: number;
 }
 
-export type PoolTransferStatus = 'pending' | 'executed' | 'rejected';
+import type { PoolTransferStatus } from '../domain/allocation/pool-transfers.js';
+export type { PoolTransferStatus };
 
 export interface PoolTransferRecord {
   readonly seq: number;

@@ -1,12 +1,13 @@
 // The operator issues allocation into a pool (hardware registered, a contract granted) or retires
 // it: the only ways allocation enters or leaves the system.
 
-import { fail, type Failure, isFailure } from '../../domain/kernel/failures.js';
-import { describeShortfall } from '../../domain/allocation/ledger.js';
+import { type Failure, isFailure } from '../../domain/kernel/failures.js';
+import { parseDelta } from '../../domain/allocation/ledger.js';
+import { operatorMove, type OperatorMoveKind, retirementRefusal } from '../../domain/allocation/issuance.js';
 import type { RectangleInput } from '../../domain/kernel/schedule.js';
 import type { AllocationEntryRecord } from '../../store/allocation.js';
 import type { AppContext } from '../kernel/context.js';
-import { moveAllocation, parseDelta } from './ledger.js';
+import { moveAllocation } from './ledger.js';
 import { resolvePoolForOperator } from './pools.js';
 import { findInstanceSku } from './instance-skus.js';
 
@@ -22,7 +23,7 @@ export interface OperatorAllocationResult {
 }
 
 /** The operator issues allocation into a pool (`issuance`) or retires it (`retirement`). */
-export async function changeIssuedAllocation(context: AppContext, kind: 'issuance' | 'retirement', input: OperatorAllocationInput): Promise<OperatorAllocationResult | Failure> {
+export async function changeIssuedAllocation(context: AppContext, kind: OperatorMoveKind, input: OperatorAllocationInput): Promise<OperatorAllocationResult | Failure> {
   const now = context.clock.now();
   const delta = parseDelta(input.allocation_schedule, 'allocation_schedule', now);
   if (isFailure(delta)) return delta;
@@ -31,12 +32,8 @@ export async function changeIssuedAllocation(context: AppContext, kind: 'issuanc
     if (isFailure(pool)) return pool;
     const sku = await findInstanceSku(tx, input.instance_sku);
     if (isFailure(sku)) return sku;
-    const move = { kind, instanceSkuId: sku.id, fromPoolId: kind === 'retirement' ? pool.id : null, toPoolId: kind === 'issuance' ? pool.id : null, delta, referenceId: null };
-    const moved = await moveAllocation(context, tx, move, now);
-    if ('shortfall' in moved) {
-      const message = describeShortfall(pool.id, sku.id, moved.shortfall);
-      return fail('insufficient_allocation', message, [{ field: 'allocation_schedule', code: 'insufficient_allocation', message }]);
-    }
+    const moved = await moveAllocation(context, tx, operatorMove(kind, pool.id, sku.id, delta), now);
+    if ('shortfall' in moved) return retirementRefusal(pool.id, sku.id, moved.shortfall);
     return { entry: moved.entry, skuAlias: sku.alias };
   });
 }

@@ -3,16 +3,17 @@
 // it at some minute, rejected with the first such minute and the shortfall. Malformed or
 // forbidden requests are 4xx and leave no transfer behind.
 
-import { fail, type Failure, invalidField, isFailure } from '../../domain/kernel/failures.js';
+import { fail, type Failure, isFailure } from '../../domain/kernel/failures.js';
 import { parseId } from '../../domain/kernel/ids.js';
-import { describeShortfall } from '../../domain/allocation/ledger.js';
+import { parseDelta } from '../../domain/allocation/ledger.js';
+import { samePoolRefusal, transferOutcome } from '../../domain/allocation/pool-transfers.js';
 import { cursorPrefixes, type Page, type PageQuery, parsePageQuery, toPage } from '../../domain/kernel/pagination.js';
 import { transferRefusal } from '../../domain/allocation/pools.js';
 import type { RectangleInput } from '../../domain/kernel/schedule.js';
 import type { PoolTransferStatus, PoolTransferView } from '../../store/allocation.js';
 import type { Tx } from '../../store/store.js';
 import { findInstanceSku } from './instance-skus.js';
-import { moveAllocation, parseDelta } from './ledger.js';
+import { moveAllocation } from './ledger.js';
 import { type AppContext, newId } from '../kernel/context.js';
 import { runIdempotent } from '../kernel/idempotency.js';
 import { resolvePool } from './pools.js';
@@ -51,7 +52,8 @@ export async function createPoolTransfer(
       if (isFailure(from)) return from;
       const to = await resolvePool(tx, accountId, input.to_pool);
       if (isFailure(to)) return to;
-      if (from.id === to.id) return invalidField('to_pool', 'same_pool', 'from_pool and to_pool are the same pool');
+      const samePool = samePoolRefusal(from.id, to.id);
+      if (samePool !== null) return samePool;
       const sku = await findInstanceSku(tx, input.instance_sku);
       if (isFailure(sku)) return sku;
       const refusal = transferRefusal('source', from.name, from.kind) ?? transferRefusal('destination', to.name, to.kind);
@@ -59,7 +61,7 @@ export async function createPoolTransfer(
 
       const id = newId(context, 'poolTransfer');
       const moved = await moveAllocation(context, tx, { kind: 'transfer', instanceSkuId: sku.id, fromPoolId: from.id, toPoolId: to.id, delta, referenceId: id }, now);
-      const rejectedReason = 'shortfall' in moved ? describeShortfall(from.id, sku.id, moved.shortfall) : null;
+      const { status, rejectedReason } = transferOutcome(from.id, sku.id, 'shortfall' in moved ? moved.shortfall : null);
       const transfer = {
         id,
         accountId,
@@ -67,7 +69,7 @@ export async function createPoolTransfer(
         toPoolId: to.id,
         instanceSkuId: sku.id,
         delta,
-        status: (rejectedReason === null ? 'executed' : 'rejected') as PoolTransferStatus,
+        status,
         rejectedReason,
         createdAt: now,
       };
