@@ -25,6 +25,13 @@ export interface DialectAdapter {
   /** Whether this process is the database's only writer (SQLite holds its file exclusively), so
    * that what it read stays true until its own next transaction. */
   readonly soleWriter: boolean;
+  /**
+   * Takes a lock named by `name` until the transaction on `db` ends, on no row: PostgreSQL's
+   * transaction-scoped advisory lock, so that rows foreign keys point at are not locked with it
+   * (their `FOR KEY SHARE` would wait on a row lock). Nothing on SQLite, whose transactions hold
+   * the database already.
+   */
+  transactionLock(db: Kysely<Database>, name: string): Promise<void>;
   isUniqueViolation(error: unknown): boolean;
   /** A conflict between concurrent transactions that succeeds when retried. */
   isTransientConflict(error: unknown): boolean;

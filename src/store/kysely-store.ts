@@ -27,8 +27,11 @@ import type { DialectAdapter } from './dialect-adapter.js';
 
 /** Attempts of one transaction that keeps meeting transient conflicts, before giving up. */
 const transactionAttemptsMax = 8;
-/** Backoff between attempts grows from this many milliseconds, doubling, capped at 100 ms. */
-const transactionRetryBackoffMs = 2;
+/** Backoff between attempts grows from this many milliseconds, doubling, capped at
+ * `transactionRetryBackoffMaxMs`; each wait is drawn at random below it ("full jitter"), so that
+ * transactions that collided once do not collide again on the same beat. */
+const transactionRetryBackoffMs = 4;
+const transactionRetryBackoffMaxMs = 100;
 
 /** Results `readCached` remembers at most; the oldest is forgotten first. */
 const cachedReadsMax = 10_000;
@@ -74,8 +77,8 @@ export class KyselyStore implements Store {
       } catch (error) {
         if (error instanceof RollbackWithFailure) return error.result as T;
         if (attempt >= transactionAttemptsMax || !(error instanceof TransientConflict || this.adapter.isTransientConflict(error))) throw error;
-        const backoffMs = Math.min(100, transactionRetryBackoffMs * 2 ** attempt);
-        await new Promise((resolve) => setTimeout(resolve, backoffMs));
+        const backoffMs = Math.min(transactionRetryBackoffMaxMs, transactionRetryBackoffMs * 2 ** attempt);
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * backoffMs));
       }
     }
   }

@@ -16,8 +16,8 @@ export const raceOperatorToken = 'allot_admin_race-operator';
 export interface RaceCluster {
   readonly processes: readonly ServeProcess[];
   readonly operator: ApiClient;
-  /** A new account's clients, one per process. */
-  newAccount(name: string): Promise<ApiClient[]>;
+  /** A new account's clients, one per process, and its id. */
+  newAccount(name: string): Promise<ApiClient[] & { accountId: string }>;
   newInstanceSku(alias: string): Promise<string>;
   /** The audit's problems (empty when sound). */
   audit(): Promise<string[]>;
@@ -51,7 +51,11 @@ export async function startRaceCluster(dialect: StoreDialect, extraArgs: readonl
     operator,
     async newAccount(name) {
       const created = await operator.post('/admin/v1/accounts', { name });
-      return processes.map((child) => new ApiClient(child.baseUrl, created.body.token));
+      if (created.status !== 201) throw new Error(`account creation failed: ${JSON.stringify(created.body)}`);
+      return Object.assign(
+        processes.map((child) => new ApiClient(child.baseUrl, created.body.token)),
+        { accountId: created.body.id as string },
+      );
     },
     async newInstanceSku(alias) {
       return (await operator.post('/admin/v1/instance_skus', { alias })).body.id;

@@ -19,6 +19,10 @@ const migrationLockKey = 0x616c6c6f74;
  * schema's hash, so that allot deployments in different schemas of one database each have a leader. */
 const leaderLockClass = 0x616c4c;
 
+/** First key of the transaction-scoped advisory locks named by text (`transactionLock`, "alT");
+ * the second is the hash of the schema and the name. */
+const transactionLockClass = 0x616c54;
+
 const int8Oid = 20;
 const numericOid = 1700;
 
@@ -89,6 +93,9 @@ export async function openPostgresStore(url: string, now: number, options: Postg
       return (await on.executeQuery<Row>(CompiledQuery.raw(text, [...parameters]))).rows;
     },
     supportsRowLocks: true,
+    transactionLock: async (on, name) => {
+      await sql`SELECT pg_advisory_xact_lock(${transactionLockClass}, hashtext(current_schema() || ' ' || ${name}))`.execute(on);
+    },
     soleWriter: false,
     isUniqueViolation: (error) => pgCode(error) === '23505',
     isTransientConflict: (error) => pgCode(error) === '40001' || pgCode(error) === '40P01',

@@ -69,6 +69,7 @@ export async function openSqliteStore(path: string, now: number): Promise<Kysely
     jsonArrayText: (query) => jsonArrayFrom(query) as RawBuilder<unknown> as RawBuilder<string>,
     runCompiled: async <Row>(_on: Kysely<Database>, text: string, parameters: readonly unknown[]) => statements.prepare(text).all(parameters) as Row[],
     supportsRowLocks: false,
+    transactionLock: async () => {},
     soleWriter: true,
     isUniqueViolation: (error) => sqliteCode(error).startsWith('SQLITE_CONSTRAINT_UNIQUE') || sqliteCode(error) === 'SQLITE_CONSTRAINT_PRIMARYKEY',
     isTransientConflict: (error) => sqliteCode(error) === 'SQLITE_BUSY',

@@ -97,9 +97,9 @@ export class SqlOrderRepository implements OrderRepository {
   }
 
   async lockBook(instanceSkuId: string): Promise<void> {
-    // SQLite runs one write transaction at a time: the book is already its own.
-    if (!this.adapter.supportsRowLocks) return;
-    await this.trx.selectFrom('instance_skus').select('id').where('id', '=', instanceSkuId).forUpdate().execute();
+    // A lock on no row: the SKU's row is what every foreign key to the SKU checks with FOR KEY
+    // SHARE (inserting a pool transfer, say), which a row lock on it would make wait (issue 15).
+    await this.adapter.transactionLock(this.trx, `book ${instanceSkuId}`);
   }
 
   async findByIdForEngine(id: string): Promise<OrderRecord | undefined> {
