@@ -30,6 +30,7 @@ import { registerPoolTransferRoutes } from './routes/allocation/pool-transfers.j
 import { registerPoolRoutes } from './routes/allocation/pools.js';
 import { registerVmRoutes } from './routes/nodes-v1/vms.js';
 import { registerV0MarketRoutes } from './routes/legacy-v0/market.js';
+import { registerV0ProcurementRoutes } from './routes/legacy-v0/procurements.js';
 import { registerProcurementRoutes } from './routes/market/procurements.js';
 import { registerWorkspaceRoutes } from './routes/tenancy/workspaces.js';
 import { createValidatorCompiler } from './validation.js';
@@ -108,6 +109,7 @@ export async function buildServer(options: ServerOptions): Promise<ApiServer> {
   registerNodeRoutes(app, context);
   registerVmRoutes(app, context);
   registerV0MarketRoutes(app, context);
+  registerV0ProcurementRoutes(app, context);
   registerAdminAccountRoutes(app, context);
   registerOperatorRoutes(app, context);
 

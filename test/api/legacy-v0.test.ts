@@ -193,4 +193,119 @@ describe.each(testDialects)('the v0 API on %s', (dialect) => {
       expect((await buyer.get('/v0/quote?side=buy&quantity=1&duration=3600&colocate_with=cont_nope')).status).toBe(404);
     });
   });
+  describe('/v0/procurements', () => {
+    it('creates a procurement over a pool of its own, which the v2 API shows; lists, gets and changes it', async () => {
+      const t = server.clock.now();
+      await ask(hayes, t, t + 48 * hour, 6, '16.00');
+      const buyer = await customer();
+      const created = await buyer.post('/v0/procurements', { instance_type: 'h200v', desired_quantity: 2, buy_limit_price_per_gpu_hour: 250, sell_limit_price_per_gpu_hour: 25, horizon: 90, status: 'active', colocation_strategy: { type: 'anywhere' } });
+      expect(created.status).toBe(200);
+      expect(created.body).toEqual({
+        object: 'procurement',
+        id: expect.stringMatching(/^proc_/),
+        instance_type: 'h200v',
+        status: 'active',
+        desired_quantity: 2,
+        buy_limit_price_per_gpu_hour: 250,
+        sell_limit_price_per_gpu_hour: 25,
+        horizon: 90,
+        colocation_strategy: { type: 'pinned', cluster_name: 'hayesvalley' },
+        last_message: 'running',
+      });
+      // Prices are rounded down to the price tick ($0.000060 per node-hour), never above the limit.
+      const v2 = (await buyer.get(`/preview/v2/procurements/${created.body.id}`)).body;
+      expect(v2).toMatchObject({ target: 2, managed_window_minutes: 90, enabled: true, max_buy_price_dollars_per_node_hour: '19.999980', min_sell_price_dollars_per_node_hour: '1.999980', instance_sku: { id: hayes } });
+      const pool = (await buyer.get(`/preview/v2/pools/${v2.pool.id}`)).body;
+      expect(pool.allocation_schedule.total.some((entry: { node_count: number }) => entry.node_count === 2)).toBe(true);
+      expect((await buyer.get(`/v0/procurements/${created.body.id}`)).body).toEqual(created.body);
+
+      const patched = await buyer.patch(`/v0/procurements/${created.body.id}`, { desired_quantity: 1, buy_limit_price_per_gpu_hour: 300, horizon: 120 });
+      expect(patched.status).toBe(200);
+      expect(patched.body).toMatchObject({ desired_quantity: 1, buy_limit_price_per_gpu_hour: 300, sell_limit_price_per_gpu_hour: 25, horizon: 120, status: 'active' });
+      expect((await buyer.get(`/preview/v2/procurements/${created.body.id}`)).body).toMatchObject({ target: 1, max_buy_price_dollars_per_node_hour: '24.000000', managed_window_minutes: 120 });
+      const disabled = await buyer.patch(`/v0/procurements/${created.body.id}`, { status: 'disabled' });
+      expect(disabled.body.status).toBe('disabled');
+      expect((await buyer.get(`/preview/v2/procurements/${created.body.id}`)).body.enabled).toBe(false);
+
+      // A second one, pinned to a zone; the list is newest first and pages by limit and offset.
+      const pinned = await buyer.post('/v0/procurements', { instance_type: 'h100i', desired_quantity: 0, buy_limit_price_per_gpu_hour: 200, colocation_strategy: { type: 'pinned', cluster_name: 'richmond' } });
+      expect(pinned.body).toMatchObject({ instance_type: 'h100i', sell_limit_price_per_gpu_hour: 0, horizon: 60, colocation_strategy: { type: 'pinned', cluster_name: 'richmond' } });
+      const all = await buyer.get('/v0/procurements');
+      expect(all.body).toMatchObject({ object: 'list', has_more: false });
+      expect(all.body.data.map((p: { id: string }) => p.id)).toEqual([pinned.body.id, created.body.id]);
+      const first = await buyer.get('/v0/procurements?limit=1&offset=0');
+      expect(first.body.data.map((p: { id: string }) => p.id)).toEqual([pinned.body.id]);
+      expect(first.body.has_more).toBe(true);
+      const second = await buyer.get('/v0/procurements?limit=1&offset=1');
+      expect(second.body.data.map((p: { id: string }) => p.id)).toEqual([created.body.id]);
+      expect(second.body.has_more).toBe(false);
+      expect((await provider.get(`/v0/procurements/${created.body.id}`)).status).toBe(404);
+      for (const id of [created.body.id, pinned.body.id]) await buyer.delete(`/preview/v2/procurements/${id}`);
+      await withdrawAsks();
+    });
+
+    it('refuses bad input in the envelope, changing nothing, and replays an Idempotency-Key', async () => {
+      const buyer = await customer();
+      const good = { instance_type: 'h100v', desired_quantity: 0, buy_limit_price_per_gpu_hour: 200 };
+      for (const [body, field] of [
+        [{ ...good, instance_type: 'a100x' }, 'instance_type'],
+        [{ ...good, desired_quantity: -1 }, 'desired_quantity'],
+        [{ ...good, desired_quantity: 1025 }, 'desired_quantity'],
+        [{ ...good, buy_limit_price_per_gpu_hour: 0 }, 'buy_limit_price_per_gpu_hour'],
+        [{ instance_type: 'h100v', desired_quantity: 0 }, 'buy_limit_price_per_gpu_hour'],
+        [{ ...good, horizon: 0 }, 'horizon'],
+        [{ ...good, colocation_strategy: { type: 'somewhere' } }, 'colocation_strategy.type'],
+        [{ ...good, colocation_strategy: { type: 'pinned' } }, 'colocation_strategy.cluster_name'],
+        [{ ...good, colocation_strategy: { type: 'pinned', cluster_name: 'atlantis' } }, 'colocation_strategy.cluster_name'],
+        [{ ...good, extra: true }, null],
+      ] as const) {
+        const refused = await buyer.post('/v0/procurements', body);
+        expect(refused.status, JSON.stringify(body)).toBe(400);
+        expect(refused.body.error.type).toBe('invalid_request_error');
+        if (field !== null) expect(refused.body.error.details?.[0]?.field, JSON.stringify(body)).toBe(field);
+      }
+      expect((await buyer.get('/v0/procurements')).body.data).toEqual([]);
+      expect((await buyer.get('/preview/v2/pools')).body.data).toEqual([]);
+
+      const once = await buyer.post('/v0/procurements', good, { 'idempotency-key': 'scale-1' });
+      const again = await buyer.post('/v0/procurements', good, { 'idempotency-key': 'scale-1' });
+      expect(again.body).toEqual(once.body);
+      expect((await buyer.get('/v0/procurements')).body.data).toHaveLength(1);
+      expect((await buyer.post('/v0/procurements', { ...good, desired_quantity: 1 }, { 'idempotency-key': 'scale-1' })).status).toBe(409);
+
+      for (const body of [{ desired_quantity: -1 }, { horizon: 0 }, { instance_type: 'x' }, { buy_limit_price_per_gpu_hour: 0 }, { status: 'paused' }]) {
+        const refused = await buyer.patch(`/v0/procurements/${once.body.id}`, body);
+        expect(refused.status, JSON.stringify(body)).toBe(400);
+      }
+      expect((await buyer.get(`/v0/procurements/${once.body.id}`)).body).toEqual(once.body);
+      expect((await buyer.patch('/v0/procurements/proc_nope', { horizon: 60 })).status).toBe(404);
+      for (const query of ['limit=0', 'limit=101', 'offset=-1']) expect((await buyer.get(`/v0/procurements?${query}`)).status, query).toBe(400);
+      await buyer.delete(`/preview/v2/procurements/${once.body.id}`);
+    });
+
+    it('changes an autoreserved node\'s price as `sf nodes set` does, and nothing else of it', async () => {
+      const t = server.clock.now();
+      await ask(richmond, t, t + 48 * hour, 4, '20.00');
+      const buyer = await customer();
+      const created = await buyer.post('/v1/nodes', { desired_count: 1, max_price_per_node_hour: 3000, zone: 'richmond', names: ['spot-v0'] });
+      expect(created.status).toBe(201);
+      const node = created.body.data[0];
+      expect(node.procurement_id).toMatch(/^proc_/);
+      const procurement = await buyer.get(`/v0/procurements/${node.procurement_id}`);
+      expect(procurement.body).toMatchObject({ instance_type: 'h100i', desired_quantity: 1, buy_limit_price_per_gpu_hour: 375, status: 'active', horizon: 60 });
+
+      // `sf nodes set spot-v0 --max-price 20`: 2000 cents per node-hour, 250 per GPU-hour.
+      const set = await buyer.patch(`/v0/procurements/${node.procurement_id}`, { buy_limit_price_per_gpu_hour: 250 });
+      expect(set.status).toBe(200);
+      expect(set.body.buy_limit_price_per_gpu_hour).toBe(250);
+      expect((await buyer.get('/v1/nodes/spot-v0')).body.max_price_per_node_hour).toBe(2000);
+      expect((await buyer.get(`/preview/v2/procurements/${node.procurement_id}`)).body).toMatchObject({ max_buy_price_dollars_per_node_hour: '19.999980', min_sell_price_dollars_per_node_hour: '19.999980' });
+
+      const refused = await buyer.patch(`/v0/procurements/${node.procurement_id}`, { desired_quantity: 3 });
+      expect(refused.status).toBe(409);
+      expect((await buyer.get(`/v0/procurements/${node.procurement_id}`)).body).toEqual(set.body);
+      await buyer.patch('/v1/nodes/spot-v0/release');
+      await withdrawAsks();
+    });
+  });
 });

@@ -10,6 +10,8 @@ import { contractBounds, contractShape, contractState, parseContractStateFilter 
 import { instanceTypeOf, meetsInstanceType, parseInstanceType } from '../../src/domain/legacy-v0/instance-types.js';
 import { betterQuote, parseQuoteQuery, quotePriceCents, quoteWindows } from '../../src/domain/legacy-v0/quotes.js';
 import { parseNowOrIso } from '../../src/domain/legacy-v0/times.js';
+import { checkColocationStrategy, gpuHourCentsToMicros, lastMessageOf, microsToGpuHourCents } from '../../src/domain/legacy-v0/procurements.js';
+import { priceTickMicrosPerHour } from '../../src/domain/kernel/money.js';
 
 const hour = 3600;
 const sku = (accelerator: string | null, rdma: 'infiniband' | 'roce' | null): SkuProperties => ({
@@ -86,14 +88,14 @@ describe('quotes', () => {
     for (const window of windows) expect(window.endAt % hour).toBe(0);
   });
 
-  it('tries only windows the request allows, at most quoteWindowsMax, each a whole number of minutes', () => {
+  it('tries only windows the request allows, at most quoteWindowsMax: ends on the hour within the durations, or the longest whole-minute one', () => {
     fc.assert(
       fc.property(fc.integer({ min: 0, max: 72 * 60 }), fc.integer({ min: 0, max: 72 * 60 }), fc.integer({ min: 60, max: 48 * hour }), fc.integer({ min: 0, max: 48 * hour }), (startOffset, spread, minDuration, extra) => {
         const request = parseQuoteQuery({ side: 'buy', quantity: 1, min_start_date: new Date((minute + startOffset * 60) * 1000).toISOString(), max_start_date: new Date((minute + (startOffset + spread) * 60) * 1000).toISOString(), min_duration: minDuration, max_duration: minDuration + extra }, now);
         if (isFailure(request)) return false;
         const windows = quoteWindows(request);
         if (windows.length === 0 || windows.length > quoteWindowsMax) return false;
-        return windows.every((w) => w.startAt >= request.minStartAt && w.startAt <= request.maxStartAt && w.startAt % 60 === 0 && w.endAt % 60 === 0 && w.endAt - w.startAt <= request.maxDurationSeconds && (w.endAt % hour !== 0 || w.endAt - w.startAt >= request.minDurationSeconds));
+        return windows.every((w) => w.startAt >= request.minStartAt && w.startAt <= request.maxStartAt && w.startAt % 60 === 0 && w.endAt % 60 === 0 && w.endAt - w.startAt <= request.maxDurationSeconds && ((w.endAt % hour === 0 && w.endAt - w.startAt >= request.minDurationSeconds) || w.endAt === w.startAt + Math.floor(request.maxDurationSeconds / 60) * 60));
       }),
     );
   });
@@ -106,5 +108,28 @@ describe('quotes', () => {
     expect(betterQuote('buy', { window: { startAt: 0, endAt: 2 * hour }, totalMicros: 20 }, a)).toBe(true);
     expect(quotePriceCents('buy', 10_001)).toBe(2);
     expect(quotePriceCents('sell', 19_999)).toBe(1);
+  });
+});
+
+describe('v0 procurements', () => {
+  it('converts cents per GPU-hour to micro-dollars per node-hour on the tick, never above, and back', () => {
+    expect(gpuHourCentsToMicros(250, 'f', 1)).toBe(19_999_980);
+    expect(gpuHourCentsToMicros(300, 'f', 1)).toBe(24_000_000);
+    expect(isFailure(gpuHourCentsToMicros(0, 'f', 1))).toBe(true);
+    expect(gpuHourCentsToMicros(0, 'f', 0)).toBe(0);
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 1_000_000 }), (cents) => {
+        const micros = gpuHourCentsToMicros(cents, 'f', 0) as number;
+        return micros % priceTickMicrosPerHour === 0 && micros <= cents * 80_000 && microsToGpuHourCents(micros) === cents;
+      }),
+    );
+  });
+
+  it('reads colocation strategies and the last message', () => {
+    expect(checkColocationStrategy({ type: 'pinned', cluster_name: 'richmond' })).toEqual({ type: 'pinned', cluster_name: 'richmond' });
+    expect(checkColocationStrategy({ type: 'colocate-pinned' })).toEqual({ type: 'colocate-pinned' });
+    expect(isFailure(checkColocationStrategy({ type: 'pinned' }))).toBe(true);
+    expect(lastMessageOf('error')).toBe('insufficient_balance');
+    expect(lastMessageOf('warning')).toBe('running');
   });
 });

@@ -95,3 +95,7 @@ export const nodeNameLengthMax = 128;
 export const quoteNodesMax = 1024;
 /** The most windows one v0 quote prices on the book, so that a wide range stays one bounded read. */
 export const quoteWindowsMax = 48;
+/** The most nodes a v0 procurement keeps (`desired_quantity`), as many as a v0 quote prices. */
+export const v0ProcurementNodesMax = 1024;
+/** The most v0 procurements or orders one page lists: SF Compute's v0 lists take `limit` up to 100. */
+export const v0PageSizeMax = 100;

@@ -7,6 +7,8 @@ import { quotePriceCents } from '../../domain/legacy-v0/quotes.js';
 import { isoSeconds } from '../../domain/legacy-v0/times.js';
 import type { ContractReading } from '../../app/legacy-v0/contracts.js';
 import type { QuoteReading } from '../../app/legacy-v0/quotes.js';
+import type { OffsetPage, V0ProcurementReading } from '../../app/legacy-v0/procurements.js';
+import { lastMessageOf, microsToGpuHourCents } from '../../domain/legacy-v0/procurements.js';
 
 export function renderContract(reading: ContractReading) {
   const { contract } = reading;
@@ -44,4 +46,26 @@ export function renderQuote(reading: QuoteReading) {
     },
     no_quote_reason: null,
   };
+}
+
+export function renderV0Procurement(reading: V0ProcurementReading) {
+  const { procurement, sku } = reading;
+  const zone = sku.properties.availability_zone;
+  return {
+    object: 'procurement' as const,
+    id: procurement.id,
+    instance_type: instanceTypeOf(sku.properties),
+    status: procurement.enabled ? ('active' as const) : ('disabled' as const),
+    desired_quantity: reading.desiredQuantity,
+    buy_limit_price_per_gpu_hour: microsToGpuHourCents(procurement.maxBuyMicros),
+    sell_limit_price_per_gpu_hour: microsToGpuHourCents(procurement.minSellMicros),
+    horizon: procurement.managedWindowMinutes,
+    // A procurement buys one SKU, so its nodes are pinned to that SKU's zone.
+    colocation_strategy: zone === null ? { type: 'anywhere' as const } : { type: 'pinned' as const, cluster_name: zone },
+    last_message: lastMessageOf(procurement.statusState),
+  };
+}
+
+export function renderV0OffsetList<T>(render: (item: T) => unknown) {
+  return (page: OffsetPage<T>) => ({ object: 'list' as const, data: page.data.map(render), has_more: page.has_more });
 }

@@ -70,3 +70,59 @@ export const V0QuoteResponse = Type.Object({
 });
 
 export const V0IdPathParams = Type.Object({ id: Type.String({ minLength: 1 }) });
+
+const GpuHourCents = Type.Integer({ description: 'Cents per GPU-hour (a node has 8 GPUs).', examples: [250] });
+const Horizon = Type.Integer({ description: 'Minutes ahead the procurement keeps bought: its managed window.', examples: [60] });
+const ProcurementStatus = Type.Union([Type.Literal('active'), Type.Literal('disabled')]);
+
+export const V0ColocationStrategy = Type.Union([
+  Type.Object({ type: Type.Literal('anywhere') }),
+  Type.Object({ type: Type.Literal('colocate') }),
+  Type.Object({ type: Type.Literal('colocate-pinned') }),
+  Type.Object({ type: Type.Literal('pinned'), cluster_name: Type.String({ description: 'A zone.' }) }),
+]);
+
+export const V0ProcurementResponse = Type.Object({
+  object: Type.Literal('procurement'),
+  id: Type.String(),
+  instance_type: InstanceType,
+  status: ProcurementStatus,
+  desired_quantity: Type.Integer({ minimum: 0, description: 'Nodes; a node\'s procurement keeps one while its VM runs.' }),
+  buy_limit_price_per_gpu_hour: GpuHourCents,
+  sell_limit_price_per_gpu_hour: GpuHourCents,
+  horizon: Horizon,
+  colocation_strategy: V0ColocationStrategy,
+  last_message: Type.Union([Type.Literal('insufficient_balance'), Type.Literal('running')]),
+});
+
+export const V0ListProcurementsQuery = Type.Object({
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 100 })),
+  offset: Type.Optional(Type.Integer({ minimum: 0, default: 0 })),
+});
+
+export const V0ListProcurementsResponse = Type.Object({ object: Type.Literal('list'), data: Type.Array(V0ProcurementResponse), has_more: Type.Boolean() });
+
+export const V0CreateProcurementRequest = Type.Object(
+  {
+    instance_type: InstanceType,
+    desired_quantity: Type.Integer({ description: 'Nodes, from 0 to 1024.' }),
+    buy_limit_price_per_gpu_hour: Type.Optional(GpuHourCents),
+    sell_limit_price_per_gpu_hour: Type.Optional(Type.Integer({ description: 'Cents per GPU-hour; 0 by default.' })),
+    horizon: Type.Optional(Type.Integer({ description: 'Minutes, from 1; 60 by default.' })),
+    status: Type.Optional(ProcurementStatus),
+    colocation_strategy: Type.Optional(Type.Object({ type: Type.String(), cluster_name: Type.Optional(Type.String()) }, { description: 'anywhere (the default), colocate, colocate-pinned, or pinned with cluster_name (a zone).' })),
+  },
+  { additionalProperties: false },
+);
+
+export const V0PatchProcurementRequest = Type.Object(
+  {
+    status: Type.Optional(Nullable(ProcurementStatus)),
+    instance_type: Type.Optional(Nullable(InstanceType)),
+    desired_quantity: Type.Optional(Nullable(Type.Integer())),
+    buy_limit_price_per_gpu_hour: Type.Optional(Nullable(Type.Integer())),
+    sell_limit_price_per_gpu_hour: Type.Optional(Nullable(Type.Integer())),
+    horizon: Type.Optional(Nullable(Type.Integer())),
+  },
+  { additionalProperties: false },
+);

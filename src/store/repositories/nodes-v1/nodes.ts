@@ -2,6 +2,7 @@
 
 import type { Kysely, Updateable } from 'kysely';
 import type { SkuProperties } from '../../../domain/allocation/instance-skus.js';
+import { microsPerCent } from '../../../domain/kernel/money.js';
 import { type NodeType, zoneOf } from '../../../domain/nodes-v1/nodes.js';
 import type { Database } from '../../database.js';
 import type { DialectAdapter } from '../../dialect-adapter.js';
@@ -14,8 +15,9 @@ function nodeViews(db: Kysely<Database>) {
     .selectFrom('nodes')
     .innerJoin('instance_skus', 'instance_skus.id', 'nodes.instance_sku_id')
     .leftJoin('deployments', 'deployments.id', 'nodes.deployment_id')
+    .leftJoin('procurements', 'procurements.id', 'deployments.procurement_id')
     .selectAll('nodes')
-    .select(['instance_skus.properties as sku_properties', 'deployments.procurement_id as procurement_id'])
+    .select(['instance_skus.properties as sku_properties', 'deployments.procurement_id as procurement_id', 'procurements.max_buy_micros as procurement_max_buy_micros'])
     .where('nodes.deleted_at', 'is', null);
 }
 
@@ -33,7 +35,8 @@ function toView(row: NodeRow): NodeView {
     poolId: row.pool_id,
     instanceSkuId: row.instance_sku_id,
     deploymentId: row.deployment_id,
-    maxPriceCents: row.max_price_cents,
+    // An autoreserved node's price is its procurement's, which `PATCH /v0/procurements/{id}` (`sf nodes set`) changes.
+    maxPriceCents: row.procurement_max_buy_micros === null ? row.max_price_cents : Math.round(row.procurement_max_buy_micros / microsPerCent),
     startAt: row.start_at,
     endAt: row.end_at,
     releasedAt: row.released_at,
