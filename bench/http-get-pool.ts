@@ -29,7 +29,7 @@ interface Target {
 
 /** Starts allot on `db` with a pool holding a day of allocation; returns the pool's URL and headers. */
 async function startAllot(db: string): Promise<{ child: Child; url: string; headers: Record<string, string> }> {
-  const child = await startChild([allotBin, 'serve', '--port', '0', '--db', db], { ALLOT_ADMIN_TOKEN: operatorToken });
+  const child = await startChild([allotBin, 'serve', '--port', '0', '--log-level', 'warn', '--db', db], { ALLOT_ADMIN_TOKEN: operatorToken });
   const token = /Demo account "demo" token: (\S+)/.exec(child.output())![1]!;
   const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
   const post = async (path: string, bearer: string, body: unknown) =>

@@ -48,7 +48,7 @@ function percentile(sorted: readonly number[], fraction: number): number {
 }
 
 async function marketOn(db: string, seconds: number): Promise<string[]> {
-  const allot = await startChild([allotBin, 'serve', '--port', '0', '--seed', 'none', '--db', db], { ALLOT_ADMIN_TOKEN: operatorToken });
+  const allot = await startChild([allotBin, 'serve', '--port', '0', '--log-level', 'warn', '--seed', 'none', '--db', db], { ALLOT_ADMIN_TOKEN: operatorToken });
   try {
     const call: Call = async (token, path, body) => {
       const response = await fetch(`${allot.baseUrl}${path}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });

@@ -15,7 +15,7 @@ const operatorToken = 'bench-operator';
 const connections = 16;
 
 async function transfersThroughHttp(db: string, seconds: number): Promise<number> {
-  const allot = await startChild([allotBin, 'serve', '--port', '0', '--seed', 'none', '--db', db], { ALLOT_ADMIN_TOKEN: operatorToken });
+  const allot = await startChild([allotBin, 'serve', '--port', '0', '--log-level', 'warn', '--seed', 'none', '--db', db], { ALLOT_ADMIN_TOKEN: operatorToken });
   try {
     const call = async (token: string, path: string, body: unknown) => {
       const response = await fetch(`${allot.baseUrl}${path}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });

@@ -21,10 +21,6 @@ declare module 'fastify' {
 export function registerAuth(app: FastifyInstance, context: AppContext, operatorTokenHash: string): void {
   const tokens = new TokenCache();
   app.decorateRequest('principal', null);
-  app.addHook('onRequest', (request, reply, done) => {
-    reply.header('x-request-id', request.id);
-    done();
-  });
 
   // Each route that names an audience gets its own hook, fixed when the route is registered, so
   // that no request pays to look its route's options up; a known token costs no closure either.

@@ -67,7 +67,8 @@ export const failureStatus: Readonly<Record<FailureCode, { readonly status: numb
 };
 
 export interface ErrorBody {
-  error: { type: ErrorType; message: string; details?: FailureDetail[] };
+  /** `request_id` names the request (its `x-request-id`); the edge adds it as the body leaves. */
+  error: { type: ErrorType; message: string; details?: FailureDetail[]; request_id?: string };
 }
 
 export function errorBody(type: ErrorType, message: string, details?: readonly FailureDetail[]): ErrorBody {

@@ -9,10 +9,11 @@ import Fastify, { type FastifyError, LogController } from 'fastify';
 import FindMyWay, { type HTTPVersion } from 'find-my-way';
 import secureJson from 'secure-json-parse';
 import type { AppContext } from '../app/kernel/context.js';
-import { requestBodyBytesMax } from '../domain/kernel/limits.js';
+import { pathParameterLengthMax, requestBodyBytesMax } from '../domain/kernel/limits.js';
 import type { ApiServer } from './api-server.js';
 import { registerAuth } from './auth.js';
 import { registerConsole } from './console.js';
+import { answerFrameworkError, createClientErrorHandler, createRequestIds, loggerOptions, registerEdge } from './edge.js';
 import { errorBody, handleError } from './errors.js';
 import { openApiDocumentOptions } from './openapi-document.js';
 import { registerAccountRoutes } from './routes/tenancy/account.js';
@@ -45,28 +46,27 @@ export interface ServerOptions {
 
 export async function buildServer(options: ServerOptions): Promise<ApiServer> {
   const { context } = options;
-  let requestCount = 0;
+  const requestIds = createRequestIds();
   const app = Fastify({
-    logger: { level: options.logLevel ?? 'info' },
-    // One line per request costs as much as serving it; access lines come at debug level only.
+    logger: loggerOptions(options.logLevel ?? 'info'),
+    // The edge logs one line per request itself (see edge.ts).
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: requestBodyBytesMax,
-    genReqId: () => `req_${(++requestCount).toString(36)}_${Date.now().toString(36)}`,
+    genReqId: requestIds,
+    frameworkErrors: answerFrameworkError,
+    clientErrorHandler: createClientErrorHandler(requestIds),
     return503OnClosing: true,
-    routerOptions: { ignoreTrailingSlash: true },
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: pathParameterLengthMax },
   }).withTypeProvider<TypeBoxTypeProvider>();
+  registerEdge(app);
 
-  if (['debug', 'trace'].includes(app.log.level)) {
-    app.addHook('onResponse', async (request, reply) => {
-      request.log.debug({ method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
-    });
-  }
   app.setValidatorCompiler(createValidatorCompiler());
   app.setErrorHandler((error: FastifyError, request, reply) => handleError(error, request, reply));
 
   // JSON bodies, parsed safely (no prototype pollution). An empty body reads as no body, so that
-  // a DELETE or a body-less POST sent with a JSON content type is not an error in itself.
-  app.removeContentTypeParser('application/json');
+  // a DELETE or a body-less POST sent with a JSON content type is not an error in itself. Other
+  // media types (text/plain included) are refused with 415.
+  app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
     const text = typeof body === 'string' ? body : body.toString('utf8');
     if (text.trim() === '') return done(null, undefined);
@@ -78,7 +78,7 @@ export async function buildServer(options: ServerOptions): Promise<ApiServer> {
     }
   });
 
-  const methodsByPath = FindMyWay<HTTPVersion.V1>();
+  const methodsByPath = FindMyWay<HTTPVersion.V1>({ maxParamLength: pathParameterLengthMax });
   app.addHook('onRoute', (route) => {
     const methods = Array.isArray(route.method) ? route.method : [route.method];
     for (const method of methods) {

@@ -44,8 +44,8 @@ async function checkResponse(baseUrl: string, method: string, path: string, stat
   }
   const validator = reference.knows(method, bare) ? reference : await servedValidator(baseUrl);
   if (!validator.knows(method, bare)) {
-    // Unknown routes and wrong methods still answer in the error envelope.
-    if (status === 404 || status === 405) {
+    // Unknown routes, wrong methods and URLs refused before routing still answer in the error envelope.
+    if (status >= 400) {
       const problems = reference.validateEnvelope(body);
       if (problems.length > 0) throw new ResponseShapeError(`${method} ${path} ${status}: ${problems.join('; ')}`);
       return;

@@ -6,6 +6,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import type { ValidateFunction } from 'ajv';
 import FindMyWay, { type HTTPVersion } from 'find-my-way';
 import { parse as parseYaml } from 'yaml';
+import { pathParameterLengthMax } from '../../src/domain/kernel/limits.js';
 
 type OpenApiDocument = { paths: Record<string, Record<string, { responses?: Record<string, { content?: Record<string, unknown> }> }>> };
 
@@ -56,7 +57,7 @@ function pointer(segments: readonly string[]): string {
 
 export class OpenApiResponseValidator {
   private readonly ajv = new Ajv2020({ strict: false, allErrors: true, validateFormats: false });
-  private readonly router = FindMyWay<HTTPVersion.V1>();
+  private readonly router = FindMyWay<HTTPVersion.V1>({ maxParamLength: pathParameterLengthMax });
   private readonly compiled = new Map<string, ValidateFunction>();
 
   constructor(

@@ -20,6 +20,14 @@ export const tagValueLengthMax = 256;
  * largest legitimate body is an instance with 64 KiB of cloud-init, base64-encoded. */
 export const requestBodyBytesMax = 1024 * 1024;
 
+/** Longest path parameter the router reads (decoded): the longest reference a request may give
+ * (a resource path or name, 1024 characters). Longer ones are refused with 400 before routing. */
+export const pathParameterLengthMax = 1024;
+
+/** Longest `x-request-id` a caller may give; a longer one is replaced by allot's own id, so that
+ * log lines and error bodies stay small. */
+export const requestIdLengthMax = 128;
+
 /** `schedule_history_minutes` range on pool reads (SF Compute's documented range). */
 export const scheduleHistoryMinutesMax = 1440;
 

@@ -112,6 +112,7 @@ export const ErrorEnvelope = Type.Object(
       type: Type.String({ description: 'A stable error type, such as invalid_request_error or not_found.' }),
       message: Type.String(),
       details: Type.Optional(Type.Array(ErrorDetail)),
+      request_id: Type.Optional(Type.String({ description: 'The request\'s id, as its x-request-id header gives it: quote it when reporting a problem.' })),
     }),
   },
   { description: 'An error.' },

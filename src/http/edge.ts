@@ -1,0 +1,156 @@
+// The edge of the HTTP server: what happens to a request before any route sees it and to an
+// answer after it leaves one. Every answer carries an `x-request-id` (the caller's own when it
+// gives a sound one), every error answer is SF Compute's envelope naming that id, with long
+// echoed input cut short, and Fastify's and Node's own refusals (malformed URLs, path
+// parameters past the router's bound, malformed HTTP) are answered in the envelope too.
+
+import { STATUS_CODES, type IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
+import type { FastifyError, FastifyReply, FastifyRequest, FastifyServerOptions } from 'fastify';
+import { pathParameterLengthMax, requestIdLengthMax } from '../domain/kernel/limits.js';
+import type { ApiServer } from './api-server.js';
+import { type ErrorBody, errorBody } from './errors.js';
+
+/** Characters a caller's request id may use: safe in a header, a log line and a JSON string. */
+const requestIdPattern = new RegExp(`^[A-Za-z0-9._:/+=@-]{1,${requestIdLengthMax}}$`);
+
+/** Echoed input longer than this is cut, with an ellipsis, in error messages and field names. */
+export const echoedInputLengthMax = 200;
+/** A message longer than this (after cutting quoted input) is cut at its end. */
+const errorMessageLengthMax = 1000;
+
+/**
+ * Fastify's `genReqId`: the caller's `x-request-id` when it is sound, otherwise a new id. An
+ * unsound one (too long, or with characters a log line should not carry) is replaced, not
+ * refused: a proxy's odd id is no reason to fail the request.
+ */
+export function createRequestIds(): (request: IncomingMessage) => string {
+  let count = 0;
+  return (request) => {
+    const given = request.headers['x-request-id'];
+    if (typeof given === 'string' && requestIdPattern.test(given)) return given;
+    return `req_${(++count).toString(36)}_${Date.now().toString(36)}`;
+  };
+}
+
+/** Cuts text past `lengthMax` characters, marking the cut with an ellipsis. */
+export function cutText(text: string, lengthMax: number): string {
+  return text.length <= lengthMax ? text : `${text.slice(0, lengthMax)}…`;
+}
+
+/** A message with each long quoted input cut, and the whole bounded. */
+function cutMessage(message: string): string {
+  const quotedCut = message.length <= echoedInputLengthMax ? message : message.replace(/"([^"]*)"/g, (_quoted, inner: string) => `"${cutText(inner, echoedInputLengthMax)}"`);
+  return cutText(quotedCut, errorMessageLengthMax);
+}
+
+function isErrorBody(payload: unknown): payload is ErrorBody {
+  if (typeof payload !== 'object' || payload === null) return false;
+  const error = (payload as { error?: unknown }).error;
+  return typeof error === 'object' && error !== null && typeof (error as { message?: unknown }).message === 'string';
+}
+
+/** The envelope as it leaves: naming the request, with long echoed input cut. */
+export function finishedErrorBody(body: ErrorBody, requestId: string): ErrorBody {
+  const { type, message, details } = body.error;
+  const finished: ErrorBody['error'] = { type, message: cutMessage(message) };
+  if (details !== undefined) {
+    finished.details = details.map((detail) => ({
+      field: detail.field === null ? null : cutText(detail.field, echoedInputLengthMax),
+      code: detail.code,
+      message: cutMessage(detail.message),
+    }));
+  }
+  finished.request_id = requestId;
+  return { error: finished };
+}
+
+/**
+ * Fastify's `frameworkErrors`: refusals the router makes before any hook runs, so the request
+ * id header is set here too. Both are the caller's mistake, so both are 400s like any other
+ * malformed request (see docs/decisions.md, "The HTTP edge").
+ */
+export function answerFrameworkError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  reply.header('x-request-id', request.id);
+  const path = request.url.split('?')[0]!;
+  let body: ErrorBody;
+  if (error.code === 'FST_ERR_BAD_URL') {
+    body = errorBody('invalid_request_error', `The path "${path}" is not a valid URL: it has malformed percent-encoding`, [{ field: null, code: 'malformed_url', message: 'Percent-encode each byte as % and two hexadecimal digits' }]);
+  } else if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') {
+    body = errorBody('invalid_request_error', `A path parameter of "${path}" is longer than ${pathParameterLengthMax} characters`, [{ field: null, code: 'too_long', message: `Path parameters have at most ${pathParameterLengthMax} characters` }]);
+  } else {
+    request.log.error({ err: error }, 'router failed');
+    reply.code(500).send(finishedErrorBody(errorBody('api_error', 'Internal server error'), request.id));
+    return;
+  }
+  reply.code(400).send(finishedErrorBody(body, request.id));
+}
+
+/**
+ * Node's `clientError`: HTTP too malformed to become a request (a bad request line, an unknown
+ * method, bad headers, headers too large, a timeout). There is no request to answer through, so
+ * the envelope is written on the socket, which is then closed.
+ */
+export function createClientErrorHandler(requestIds: (request: IncomingMessage) => string) {
+  return (error: NodeJS.ErrnoException, socket: Socket): void => {
+    if (error.code === 'ECONNRESET' || socket.destroyed) return;
+    let status = 400;
+    let message = 'The request is not valid HTTP/1.1';
+    if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
+      status = 408;
+      message = 'The request was not received in time';
+    } else if (error.code === 'HPE_HEADER_OVERFLOW') {
+      status = 431;
+      message = 'The request headers are too large';
+    } else if (error.code === 'HPE_INVALID_METHOD') {
+      status = 405;
+      message = 'The request method is not one HTTP defines';
+    }
+    if (socket.writable) {
+      const requestId = requestIds({ headers: {} } as IncomingMessage);
+      const text = JSON.stringify(finishedErrorBody(errorBody('invalid_request_error', message), requestId));
+      socket.write(
+        `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(text)}\r\n` +
+          `X-Request-Id: ${requestId}\r\nConnection: close\r\n\r\n${text}`,
+      );
+    }
+    socket.destroy(error);
+  };
+}
+
+/**
+ * The logger's options: JSON lines (pino's own format, for collectors) unless standard output is
+ * a terminal, where pino-pretty renders them for people. `silent` (tests) writes nothing.
+ */
+export function loggerOptions(level: string): FastifyServerOptions['logger'] {
+  if (level === 'silent' || process.stdout.isTTY !== true) return { level };
+  const pretty = {
+    translateTime: 'SYS:HH:MM:ss.l',
+    singleLine: true,
+    // A request's line reads "request GET /path 200 1.2ms [req_…]"; other lines keep their fields.
+    messageFormat: '{msg}{if method} {method} {url} {status} {ms}ms{end}{if reqId} [{reqId}]{end}',
+    ignore: 'pid,hostname,reqId,method,url,status,ms',
+  };
+  return { level, transport: { target: 'pino-pretty', options: pretty } };
+}
+
+/**
+ * The hooks of the edge: the request id on every answer, every error body finished, and one
+ * log line per request at `info` (Fastify's own request logging, two lines a request, is off).
+ */
+export function registerEdge(app: ApiServer): void {
+  app.addHook('onRequest', (request, reply, done) => {
+    reply.header('x-request-id', request.id);
+    done();
+  });
+  app.addHook('preSerialization', (request, reply, payload, done) => {
+    if (reply.statusCode >= 400 && isErrorBody(payload)) done(null, finishedErrorBody(payload, request.id));
+    else done(null, payload);
+  });
+  if (['trace', 'debug', 'info'].includes(app.log.level)) {
+    app.addHook('onResponse', (request, reply, done) => {
+      request.log.info({ method: request.method, url: cutText(request.url, echoedInputLengthMax), status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 }, 'request');
+      done();
+    });
+  }
+}
