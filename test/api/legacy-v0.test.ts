@@ -308,4 +308,54 @@ describe.each(testDialects)('the v0 API on %s', (dialect) => {
       await withdrawAsks();
     });
   });
+  describe('VMs and node SSH', () => {
+    it('replaces a VM with one of the same image and cloud-init, as `sf vm replace` does', async () => {
+      const t = server.clock.now();
+      await ask(richmond, t, t + 48 * hour, 4, '20.00');
+      const buyer = await customer();
+      const script = Buffer.from('#cloud-config\nruncmd: [echo hi]\n').toString('base64');
+      const created = await buyer.post('/v1/nodes', { desired_count: 1, max_price_per_node_hour: 3000, zone: 'richmond', end_at: t - (t % hour) + 3 * hour, names: ['replaceable'], cloud_init_user_data: script });
+      expect(created.status).toBe(201);
+      const vm = created.body.data[0].current_vm;
+      expect(vm.status).toBe('Running');
+
+      for (const [body, status] of [[{}, 400], [{ vm_id: 'vm_nope' }, 404], [{ vm_id: 'pool_nope' }, 404]] as const) {
+        expect((await buyer.post('/v0/vms/replace', body)).status, JSON.stringify(body)).toBe(status);
+      }
+      expect((await provider.post('/v0/vms/replace', { vm_id: vm.id })).status).toBe(404);
+
+      const replaced = await buyer.post('/v0/vms/replace', { vm_id: vm.id }, { 'idempotency-key': 'replace-1' });
+      expect(replaced.status).toBe(200);
+      expect(replaced.body.replaced).toBe(vm.id);
+      expect(replaced.body.replaced_by).toMatch(/^vm_/);
+      expect(replaced.body.replaced_by).not.toBe(vm.id);
+      expect((await buyer.post('/v0/vms/replace', { vm_id: vm.id }, { 'idempotency-key': 'replace-1' })).body).toEqual(replaced.body);
+
+      const node = (await buyer.get('/v1/nodes/replaceable')).body;
+      expect(node.current_vm).toMatchObject({ id: replaced.body.replaced_by, status: 'Running', image_id: vm.image_id });
+      const old = (await buyer.get(`/preview/v2/instances/${vm.id}`)).body;
+      expect(old.status).toBe('terminated');
+      const fresh = (await buyer.get(`/preview/v2/instances/${replaced.body.replaced_by}?include=cloud_init_user_data`)).body;
+      expect(fresh.cloud_init_user_data).toBe(script);
+      // An ended VM is not replaced again.
+      expect((await buyer.post('/v0/vms/replace', { vm_id: vm.id })).status).toBe(404);
+
+      // `sf nodes ssh replaceable`: the current VM's SSH details in v2's shape, the same as /v0/vms/ssh's.
+      await server.advance(120);
+      const ssh = await buyer.get('/v2/nodes/replaceable/ssh');
+      expect(ssh.status).toBe(200);
+      const v0 = (await buyer.get(`/v0/vms/ssh?vm_id=${replaced.body.replaced_by}`)).body;
+      expect(ssh.body).toEqual({
+        hostname: v0.ssh_hostname,
+        port: v0.ssh_port,
+        host_keys: (v0.ssh_host_keys ?? []).map((key: { key_type: string; base64_encoded_key: string }) => ({ key_type: key.key_type, key: key.base64_encoded_key })),
+        last_successful_key_update: v0.last_successful_key_update,
+        last_attempted_key_update: v0.last_attempted_key_update,
+      });
+      expect((await buyer.get(`/v2/nodes/${node.id}/ssh`)).body).toEqual(ssh.body);
+      expect((await buyer.get('/v2/nodes/nobody/ssh')).status).toBe(404);
+      expect((await provider.get('/v2/nodes/replaceable/ssh')).status).toBe(404);
+      await withdrawAsks();
+    });
+  });
 });

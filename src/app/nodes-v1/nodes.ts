@@ -43,6 +43,8 @@ import { placeOrder } from '../market/book.js';
 import { insertPool, removePool } from '../allocation/pools.js';
 import { changeProcurement, removeProcurement } from '../market/procurements.js';
 import { insertInstance, maintainDeployment, reconcilePoolSku } from '../compute/reconciler.js';
+import { instanceSsh } from '../compute/instances.js';
+import type { SshInfo } from '../../providers/provider.js';
 import { vmScriptOf } from './vms.js';
 import { zoneSkus } from './zones.js';
 
@@ -428,4 +430,17 @@ export async function releaseNode(context: AppContext, accountId: string, refere
     await tx.nodes.update(node.id, { releasedAt: now, endAt: runsOutAt, updatedAt: now });
     return readNode(tx, (await tx.nodes.findById(accountId, node.id))!, now);
   });
+}
+
+/** `GET /v2/nodes/{id}/ssh`: the SSH details of the node's current VM (its latest, live or not). */
+export async function nodeSsh(context: AppContext, accountId: string, reference: string): Promise<SshInfo | Failure> {
+  const now = context.clock.now();
+  const reading = await context.store.read(async (tx) => {
+    const node = await resolveNode(tx, accountId, reference);
+    return isFailure(node) ? node : readNode(tx, node, now);
+  });
+  if (isFailure(reading)) return reading;
+  const vm = reading.vms.at(-1);
+  if (vm === undefined) return fail('instance_not_found', `Node "${reading.node.name}" has no VM yet: it has no SSH details`);
+  return instanceSsh(context, accountId, vm.id);
 }

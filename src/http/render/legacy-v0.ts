@@ -9,6 +9,8 @@ import type { ContractReading } from '../../app/legacy-v0/contracts.js';
 import type { QuoteReading } from '../../app/legacy-v0/quotes.js';
 import type { OffsetPage, V0ProcurementReading } from '../../app/legacy-v0/procurements.js';
 import { lastMessageOf, microsToGpuHourCents } from '../../domain/legacy-v0/procurements.js';
+import { vmIdOf } from '../../domain/legacy-v0/vms.js';
+import type { VmReplacement } from '../../app/legacy-v0/vms.js';
 
 export function renderContract(reading: ContractReading) {
   const { contract } = reading;
@@ -68,4 +70,8 @@ export function renderV0Procurement(reading: V0ProcurementReading) {
 
 export function renderV0OffsetList<T>(render: (item: T) => unknown) {
   return (page: OffsetPage<T>) => ({ object: 'list' as const, data: page.data.map(render), has_more: page.has_more });
+}
+
+export function renderVmReplacement(replacement: VmReplacement) {
+  return { replaced: vmIdOf(replacement.replacedId), replaced_by: vmIdOf(replacement.replacedById) };
 }

@@ -105,6 +105,16 @@ export function renderVmSsh(ssh: SshInfo) {
   };
 }
 
+export function renderNodeSsh(ssh: SshInfo) {
+  return {
+    hostname: ssh.hostname,
+    port: ssh.port,
+    host_keys: ssh.hostKeys.map((key) => ({ key_type: key.keyType, key: key.key })),
+    last_successful_key_update: ssh.lastSuccessfulKeyUpdateAt,
+    last_attempted_key_update: ssh.lastAttemptedKeyUpdateAt,
+  };
+}
+
 export function renderVmScript(script: string) {
   return { script };
 }

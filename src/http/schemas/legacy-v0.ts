@@ -126,3 +126,6 @@ export const V0PatchProcurementRequest = Type.Object(
   },
   { additionalProperties: false },
 );
+
+export const V0ReplaceVmRequest = Type.Object({ vm_id: Type.String({ minLength: 1, description: 'The VM (vm_…).' }) }, { additionalProperties: false });
+export const V0ReplaceVmResponse = Type.Object({ replaced: Type.String({ description: 'The VM that was ended.' }), replaced_by: Type.String({ description: 'The VM that replaces it.' }) });

@@ -94,3 +94,12 @@ export const ZoneResponse = Type.Object({
 export const ListZonesResponse = Type.Object({ object: Type.Literal('list'), data: Type.Array(ZoneResponse) });
 
 export const ZonePathParams = Type.Object({ id: Type.String({ minLength: 1, description: 'The zone name, such as richmond.' }) });
+
+/** `GET /v2/nodes/{id}/ssh`, the shape the legacy `sf` CLI reads (its `NodeSshInfo`). */
+export const NodeSshResponse = Type.Object({
+  hostname: Type.String(),
+  port: Type.Integer(),
+  host_keys: Type.Array(Type.Object({ key_type: Type.String(), key: Type.String({ description: 'Base64.' }) })),
+  last_successful_key_update: Nullable(UnixEpoch),
+  last_attempted_key_update: Nullable(UnixEpoch),
+});

@@ -1,11 +1,11 @@
 // /v1/nodes and /v0/zones: the v1 nodes API (see app/nodes-v1/nodes.ts for what a node is underneath).
 
 import type { AppContext } from '../../../app/kernel/context.js';
-import { createNodes, deleteNode, extendNode, getNode, listNodes, redeployNode, releaseNode } from '../../../app/nodes-v1/nodes.js';
+import { createNodes, deleteNode, extendNode, getNode, listNodes, nodeSsh, redeployNode, releaseNode } from '../../../app/nodes-v1/nodes.js';
 import { getZone, listZones } from '../../../app/nodes-v1/zones.js';
 import { type ApiServer, tags } from '../../api-server.js';
 import { accountOf } from '../../auth.js';
-import { renderNode, renderNodes, renderZone, renderZones } from '../../render/nodes-v1.js';
+import { renderNode, renderNodes, renderNodeSsh, renderZone, renderZones } from '../../render/nodes-v1.js';
 import { respond, respondEmpty } from '../../respond.js';
 import { errorResponses } from '../../schemas/errors.js';
 import {
@@ -16,6 +16,7 @@ import {
   ListZonesResponse,
   NodePathParams,
   NodeResponse,
+  NodeSshResponse,
   RedeployNodeRequest,
   ZonePathParams,
   ZoneResponse,
@@ -46,6 +47,11 @@ export function registerNodeRoutes(app: ApiServer, context: AppContext): void {
     config,
     schema: { ...tagged, summary: 'Get node', params: NodePathParams, response: { 200: NodeResponse, ...errorResponses(401, 404) } },
   }, async (request, reply) => respond(reply, await getNode(context, accountOf(request), request.params.id), 200, renderNode));
+
+  app.get('/v2/nodes/:id/ssh', {
+    config,
+    schema: { ...tagged, summary: 'Get node SSH details', description: 'The SSH details of the node\'s current VM, as `sf nodes ssh` reads them; 404 before it has one or while it has not started.', params: NodePathParams, response: { 200: NodeSshResponse, ...errorResponses(401, 404) } },
+  }, async (request, reply) => respond(reply, await nodeSsh(context, accountOf(request), request.params.id), 200, renderNodeSsh));
 
   app.delete('/v1/nodes/:id', {
     config,

@@ -1,0 +1,25 @@
+// `POST /v0/vms/replace`: a VM (an instance, `vm_` standing for `inst_`) replaced by a new one on
+// the same pool and SKU, with the same image and cloud-init user data — v2's instance replacement
+// (`replaceInstance`), which ends the old one and starts the new in one transaction. The new VM
+// keeps the old one's deployment, so an autoreserved node's next VM is the replacement.
+
+import { fail, type Failure, isFailure } from '../../domain/kernel/failures.js';
+import { parseId } from '../../domain/kernel/ids.js';
+import type { AppContext } from '../kernel/context.js';
+import { replaceInstance } from '../compute/instances.js';
+
+export interface VmReplacement {
+  readonly replacedId: string;
+  readonly replacedById: string;
+}
+
+export async function replaceVm(context: AppContext, accountId: string, vmId: string, idempotencyKey: string | undefined): Promise<VmReplacement | Failure> {
+  const notFound = fail('instance_not_found', `No VM "${vmId}"`);
+  const id = parseId('instance', vmId);
+  if (id === null) return notFound;
+  const old = await context.store.read((tx) => tx.instances.findById(accountId, id));
+  if (old === undefined) return notFound;
+  const replacement = await replaceInstance(context, accountId, old.id, { image: old.imageId, ...(old.cloudInitUserData === null ? {} : { cloud_init_user_data: old.cloudInitUserData }) }, idempotencyKey);
+  if (isFailure(replacement)) return replacement;
+  return { replacedId: old.id, replacedById: replacement.instance.id };
+}
