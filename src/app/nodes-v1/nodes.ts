@@ -27,7 +27,7 @@ import {
 } from '../../domain/nodes-v1/nodes.js';
 import { isLive } from '../../domain/compute/placement.js';
 import { procurementBlocks } from '../../domain/market/procurement.js';
-import { firstBelow } from '../../domain/kernel/schedule.js';
+import { deletionRefusal, extensionRefusal, firstHourRefusal, nodeTypeOf, redeployRefusal, releasedEndAt, releaseRefusal } from '../../domain/nodes-v1/node-changes.js';
 import type { InstanceRecord } from '../../store/compute.js';
 import type { InstanceSkuRecord, PoolView } from '../../store/allocation.js';
 import type { NodeView } from '../../store/nodes-v1.js';
@@ -117,10 +117,8 @@ export async function createNodes(context: AppContext, accountId: string, input:
   const maxMicros = maxPriceMicros(input.max_price_per_node_hour, 'max_price_per_node_hour');
   if (isFailure(maxMicros)) return maxMicros;
   const endAt = input.end_at ?? null;
-  const nodeType = input.node_type ?? (endAt === null ? 'autoreserved' : 'reserved');
-  if (nodeType === 'reserved' && endAt === null) return invalidField('end_at', 'missing', 'A reserved node needs an end_at on the hour');
-  if (nodeType === 'autoreserved' && endAt !== null) return invalidField('end_at', 'forbidden', 'An autoreserved node has no end_at: it runs until released');
-  if (nodeType === 'autoreserved' && input.zone === undefined && input.any_zone !== true) return invalidField('zone', 'missing', 'An autoreserved node needs a zone, or any_zone: true');
+  const nodeType = nodeTypeOf({ nodeType: input.node_type, endAt, zone: input.zone, anyZone: input.any_zone });
+  if (isFailure(nodeType)) return nodeType;
   const cloudInit = input.cloud_init_user_data === undefined ? null : checkCloudInit(input.cloud_init_user_data, 'cloud_init_user_data');
   if (isFailure(cloudInit)) return cloudInit;
   const now = context.clock.now();
@@ -152,8 +150,8 @@ export async function createNodes(context: AppContext, accountId: string, input:
     if (nodeType === 'autoreserved') {
       // The first hour of every node must be affordable at the max price.
       const cash = (await tx.money.balances([ledgerKeys.cash(accountId)])).get(ledgerKeys.cash(accountId))!;
-      const firstHour = maxMicros * names.length;
-      if (cash < firstHour) return fail('insufficient_balance', `Insufficient balance: ${names.length} node(s) at ${formatDollars(maxMicros)} dollars per node-hour need ${formatDollars(firstHour)} for their first hour, and ${formatDollars(cash)} are available`);
+      const unpaid = firstHourRefusal(cash, maxMicros, names.length);
+      if (unpaid !== null) return unpaid;
     }
     const created: NodeView[] = [];
     for (const name of names) {
@@ -313,11 +311,8 @@ export async function deleteNode(context: AppContext, accountId: string, referen
     const node = await resolveNode(tx, accountId, reference);
     if (isFailure(node)) return node;
     const reading = await readNode(tx, node, now);
-    const live = reading.vms.find((vm) => isLive(vm.status));
-    if (live !== undefined) {
-      const hint = node.nodeType === 'autoreserved' && node.releasedAt === null ? '; release it first' : '';
-      return fail('node_active', `Node "${node.name}" has an active VM (vm_${live.id.slice('inst_'.length)})${hint}`);
-    }
+    const active = deletionRefusal(node, reading.vms.find((vm) => isLive(vm.status))?.id ?? null);
+    if (active !== null) return active;
     if (node.deploymentId !== null) {
       const deployment = (await tx.deployments.findByIdForEngine(node.deploymentId))!;
       if (deployment.procurementId !== null) await removeProcurement(context, tx, (await tx.procurements.findByIdForEngine(deployment.procurementId))!, now);
@@ -342,11 +337,11 @@ export async function extendNode(context: AppContext, accountId: string, referen
   return context.store.transaction(async (tx) => {
     const node = await resolveNode(tx, accountId, reference);
     if (isFailure(node)) return node;
-    if (node.nodeType !== 'reserved') return fail('node_not_changeable', `Node "${node.name}" is autoreserved: only reserved nodes are extended; its procurement keeps buying`);
-    if (node.endAt === null || node.endAt <= now) return fail('node_not_changeable', `Node "${node.name}" has ended: only a node whose window has not ended can be extended`);
+    const unextendable = extensionRefusal(node, now);
+    if (unextendable !== null) return unextendable;
     const pool = (await tx.pools.findById(accountId, node.poolId))!;
     const sku = (await tx.instanceSkus.findById(node.instanceSkuId))!;
-    const window = { startAt: node.endAt, endAt: node.endAt + input.duration_seconds };
+    const window = { startAt: node.endAt!, endAt: node.endAt! + input.duration_seconds };
     const bought = await buyHours(context, tx, accountId, pool, sku, window, maxMicros, now);
     if (isFailure(bought)) return bought;
     await tx.nodes.update(node.id, { endAt: window.endAt, updatedAt: now });
@@ -372,8 +367,8 @@ export async function redeployNode(context: AppContext, accountId: string, refer
   return context.store.transaction(async (tx) => {
     const node = await resolveNode(tx, accountId, reference);
     if (isFailure(node)) return node;
-    if (node.releasedAt !== null) return fail('node_not_changeable', `Node "${node.name}" is released: it runs no new VMs`);
-    if (node.nodeType === 'reserved' && node.endAt !== null && node.endAt <= now) return fail('node_not_changeable', `Node "${node.name}" has ended: it runs no new VMs`);
+    const unredeployable = redeployRefusal(node, now);
+    if (unredeployable !== null) return unredeployable;
     const override = input.override_empty ?? false;
     const image = await resolveImage(tx, accountId, input.image_id ?? (override ? defaultNodeImage : node.imageId));
     if (isFailure(image)) return image;
@@ -413,9 +408,9 @@ export async function releaseNode(context: AppContext, accountId: string, refere
   return context.store.transaction(async (tx) => {
     const node = await resolveNode(tx, accountId, reference);
     if (isFailure(node)) return node;
-    if (node.nodeType !== 'autoreserved' || node.deploymentId === null) return fail('node_not_changeable', `Node "${node.name}" is reserved: only autoreserved nodes are released from a procurement`);
-    if (node.releasedAt !== null) return fail('node_already_released', `Node "${node.name}" is already released`);
-    const deployment = (await tx.deployments.findByIdForEngine(node.deploymentId))!;
+    const unreleasable = releaseRefusal(node);
+    if (unreleasable !== null) return unreleasable;
+    const deployment = (await tx.deployments.findByIdForEngine(node.deploymentId!))!;
     await tx.deployments.update(deployment.id, { enabled: false, updatedAt: now });
     if (deployment.procurementId !== null) {
       const changed = await changeProcurement(context, tx, (await tx.procurements.findByIdForEngine(deployment.procurementId))!, { enabled: false }, now);
@@ -426,7 +421,7 @@ export async function releaseNode(context: AppContext, accountId: string, refere
     await tx.instances.markEnded(waiting.map((vm) => vm.id), 'terminated', now);
     const running = live.length > waiting.length;
     const balance = await tx.allocation.balanceOf(node.poolId, node.instanceSkuId);
-    const runsOutAt = running && balance !== undefined ? (firstBelow(balance.schedule, 1, now) ?? now) : now;
+    const runsOutAt = releasedEndAt(running, balance?.schedule ?? null, now);
     await tx.nodes.update(node.id, { releasedAt: now, endAt: runsOutAt, updatedAt: now });
     return readNode(tx, (await tx.nodes.findById(accountId, node.id))!, now);
   });
