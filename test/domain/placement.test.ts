@@ -2,7 +2,7 @@
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { compareKeepOrder, expectedShutdownAt, instancePriorities, type Placeable, place } from '../../src/domain/compute/placement.js';
+import { bereavedDeployments, compareKeepOrder, deploymentAdjustment, expectedShutdownAt, instancePriorities, type Placeable, place } from '../../src/domain/compute/placement.js';
 import { normalize } from '../../src/domain/kernel/schedule.js';
 
 const instanceArbitrary = fc.record({
@@ -118,5 +118,37 @@ describe('expected shutdown', () => {
     const rising = normalize([{ at: t, count: 1 }, { at: t + 600, count: 2 }, { at: t + 1200, count: 0 }]);
     expect(expectedShutdownAt(rising, 1, t)).toBeNull();
     expect(expectedShutdownAt(normalize([{ at: t, count: 2 }]), 2, t)).toBeNull();
+  });
+});
+
+describe('deployment adjustment', () => {
+  const liveScenario = fc
+    .tuple(fc.array(instanceArbitrary.filter((instance) => instance.status === 'awaiting_allocation' || instance.status === 'running'), { maxLength: 10 }), fc.integer({ min: 0, max: 12 }))
+    .map(([instances, target]) => ({ live: instances.map((instance, index) => ({ ...instance, id: `inst_${String(index).padStart(2, '0')}` })), target }));
+
+  it('brings a deployment to its target, ending awaiting instances before running ones, each from the end of the keep order', () => {
+    fc.assert(
+      fc.property(liveScenario, ({ live, target }) => {
+        const { create, end } = deploymentAdjustment(target, live);
+        expect(live.length + create - end.length).toBe(target);
+        expect(create === 0 || end.length === 0).toBe(true);
+        const ended = live.filter((instance) => end.includes(instance.id));
+        const kept = live.filter((instance) => !end.includes(instance.id));
+        // A running instance ends only when no awaiting one is kept.
+        if (ended.some((instance) => instance.status === 'running')) expect(kept.every((instance) => instance.status === 'running')).toBe(true);
+        // Within a status, every ended instance comes after every kept one in keep order.
+        for (const gone of ended) for (const stays of kept) if (gone.status === stays.status) expect(compareKeepOrder(stays, gone)).toBeLessThan(0);
+      }),
+    );
+  });
+
+  it('names the deployments that lost instances', () => {
+    const instances = [
+      { id: 'inst_1', deploymentId: 'depl_a' },
+      { id: 'inst_2', deploymentId: null },
+      { id: 'inst_3', deploymentId: 'depl_b' },
+    ];
+    expect([...bereavedDeployments(instances, ['inst_1', 'inst_2'])]).toEqual(['depl_a']);
+    expect(bereavedDeployments(instances, []).size).toBe(0);
   });
 });

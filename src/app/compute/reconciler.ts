@@ -4,7 +4,7 @@
 // its own transaction; the engine calls it at every schedule boundary.
 
 import { parseNameTemplate, type NameTemplate } from '../../domain/kernel/names.js';
-import { compareKeepOrder, place } from '../../domain/compute/placement.js';
+import { bereavedDeployments, deploymentAdjustment, place } from '../../domain/compute/placement.js';
 import { valueAt } from '../../domain/kernel/schedule.js';
 import { isFailure } from '../../domain/kernel/failures.js';
 import type { InstanceRecord } from '../../store/compute.js';
@@ -46,7 +46,7 @@ export async function reconcilePoolSku(context: AppContext, tx: Tx, poolId: stri
     if (decision.start.length === 0 && decision.terminate.length === 0) return;
     await tx.instances.markEnded(decision.terminate, 'terminated', at);
     await tx.instances.markRunning(decision.start, at);
-    const bereaved = new Set(live.filter((instance) => decision.terminate.includes(instance.id) && instance.deploymentId !== null).map((instance) => instance.deploymentId!));
+    const bereaved = bereavedDeployments(live, decision.terminate);
     if (bereaved.size === 0) return;
     for (const deploymentId of bereaved) await maintainDeployment(context, tx, deploymentId, at);
   }
@@ -62,7 +62,7 @@ export async function maintainDeployment(context: AppContext, tx: Tx, deployment
   const deployment = await tx.deployments.findByIdForEngine(deploymentId);
   if (deployment === undefined || !deployment.enabled) return;
   const live = await tx.instances.liveOfDeployment(deployment.id);
-  const missing = deployment.targetInstanceCount - live.length;
+  const { create: missing, end } = deploymentAdjustment(deployment.targetInstanceCount, live);
   if (missing > 0) {
     const template = await tx.instanceTemplates.findById(deployment.accountId, deployment.instanceTemplateId);
     if (template === undefined) return;
@@ -90,12 +90,7 @@ export async function maintainDeployment(context: AppContext, tx: Tx, deployment
         isFailure(nameTemplate) ? undefined : nameTemplate,
       );
     }
-  } else if (missing < 0) {
-    const lastFirst = (instances: InstanceRecord[]) => instances.sort(compareKeepOrder).reverse();
-    const surplus = [
-      ...lastFirst(live.filter((instance) => instance.status === 'awaiting_allocation')),
-      ...lastFirst(live.filter((instance) => instance.status === 'running')),
-    ].slice(0, -missing);
-    await tx.instances.markEnded(surplus.map((instance) => instance.id), 'terminated', at);
+  } else if (end.length > 0) {
+    await tx.instances.markEnded(end, 'terminated', at);
   }
 }

@@ -73,6 +73,25 @@ export function place(instances: readonly Placeable[], allocation: number): Plac
 }
 
 /**
+ * What brings a deployment to its target: how many instances to create awaiting allocation when
+ * it has too few live ones, and which to end when it has too many — awaiting ones first, then
+ * running ones, each from the end of the keep order.
+ */
+export function deploymentAdjustment(targetInstanceCount: number, live: readonly Placeable[]): { readonly create: number; readonly end: readonly string[] } {
+  const missing = targetInstanceCount - live.length;
+  if (missing >= 0) return { create: missing, end: [] };
+  const lastFirst = (instances: Placeable[]) => instances.sort(compareKeepOrder).reverse();
+  const surplus = [...lastFirst(live.filter((instance) => instance.status === 'awaiting_allocation')), ...lastFirst(live.filter((instance) => instance.status === 'running'))];
+  return { create: 0, end: surplus.slice(0, -missing).map((instance) => instance.id) };
+}
+
+/** The deployments that lost instances a placement terminates: they may replace them. */
+export function bereavedDeployments(instances: readonly { readonly id: string; readonly deploymentId: string | null }[], terminated: readonly string[]): Set<string> {
+  const ended = new Set(terminated);
+  return new Set(instances.filter((instance) => ended.has(instance.id) && instance.deploymentId !== null).map((instance) => instance.deploymentId!));
+}
+
+/**
  * When a running instance will be shut down for want of allocation, as seed 003 describes: for
  * the instance at keep rank `rank` (1 for the first) among the running ones, the first future
  * boundary where allocation falls below `rank`, looking only until the first future increase of
