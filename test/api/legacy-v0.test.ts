@@ -358,4 +358,96 @@ describe.each(testDialects)('the v0 API on %s', (dialect) => {
       await withdrawAsks();
     });
   });
+  describe('/v0/orders', () => {
+    it('places, lists, gets and cancels orders for a total price in cents, on the same book as v2', async () => {
+      const t = server.clock.now();
+      const start = t - (t % hour) + hour;
+      await ask(hayes, t, t + 48 * hour, 4, '10.00');
+      const buyer = await customer();
+      // 2 nodes for 2 hours at $12 per node-hour: 4800 cents. It fills against the $10 ask.
+      const bought = await buyer.post('/v0/orders', { side: 'buy', instance_type: 'h200v', quantity: 2, start_at: iso(start), end_at: iso(start + 2 * hour), price: 4800 }, { 'idempotency-key': 'buy-1' });
+      expect(bought.status).toBe(201);
+      expect(bought.body).toMatchObject({
+        object: 'order', side: 'buy', status: 'filled', instance_type: 'h200v', quantity: 2, start_at: iso(start), end_at: iso(start + 2 * hour), duration: 2 * hour, price: 4800,
+        flags: { ioc: false, post_only: false, market: false, prorate: false }, executed: true, execution_price: 4000, cancelled: false, rejected: false, cluster: 'hayesvalley', idempotency_key: 'buy-1', created_at: iso(t),
+      });
+      expect(bought.body.id).toMatch(/^ordr_/);
+      expect((await buyer.post('/v0/orders', { side: 'buy', instance_type: 'h200v', quantity: 2, start_at: iso(start), end_at: iso(start + 2 * hour), price: 4800 }, { 'idempotency-key': 'buy-1' })).body.id).toBe(bought.body.id);
+      const v2 = (await buyer.get(`/preview/v2/orders/${bought.body.id}`)).body;
+      expect(v2).toMatchObject({ side: 'buy', status: 'filled', pool: { name: 'v0' }, limit_price_dollars_per_node_hour: '12.000000' });
+      const contracts = (await buyer.get('/v0/contracts')).body.data;
+      expect(contracts).toHaveLength(1);
+
+      // A buy with no seller at its price rests open; cancelling returns its hold.
+      const resting = await buyer.post('/v0/orders', { side: 'buy', cluster: 'hayesvalley', quantity: 1, start_at: 'NOW', end_at: iso(start + 5 * hour), price: 100 });
+      expect(resting.body).toMatchObject({ status: 'open', executed: false, executed_at: null });
+      expect(resting.body.execution_price).toBeUndefined();
+      const ioc = await buyer.post('/v0/orders', { side: 'buy', instance_type: 'h200v', quantity: 1, start_at: 'NOW', end_at: iso(start + hour), price: 10, flags: { ioc: true } });
+      expect(ioc.body).toMatchObject({ status: 'cancelled', cancelled: true, flags: { ioc: true } });
+
+      // Selling back part of what was bought: from the pool holding the contract.
+      const sold = await buyer.post('/v0/orders', { side: 'sell', contract_id: contracts[0].id, quantity: 1, start_at: iso(start + hour), end_at: iso(start + 2 * hour), price: 500 });
+      expect(sold.status).toBe(201);
+      expect(sold.body).toMatchObject({ side: 'sell', status: 'open', quantity: 1, price: 500 });
+
+      const listed = (await buyer.get('/v0/orders')).body;
+      expect(listed).toMatchObject({ object: 'list', has_more: false });
+      expect(listed.data.map((o: { id: string }) => o.id)).toEqual([sold.body.id, ioc.body.id, resting.body.id, bought.body.id]);
+      expect((await buyer.get('/v0/orders?only_open=true')).body.data.map((o: { id: string }) => o.id)).toEqual([sold.body.id, resting.body.id]);
+      expect((await buyer.get('/v0/orders?side=buy&only_filled=true')).body.data.map((o: { id: string }) => o.id)).toEqual([bought.body.id]);
+      expect((await buyer.get('/v0/orders?exclude_cancelled=true&sort_direction=ASC')).body.data.map((o: { id: string }) => o.id)).toEqual([bought.body.id, resting.body.id, sold.body.id]);
+      expect((await buyer.get('/v0/orders?min_price=1000')).body.data.map((o: { id: string }) => o.id)).toEqual([bought.body.id]);
+      const page = (await buyer.get('/v0/orders?limit=2&offset=1')).body;
+      expect(page.data.map((o: { id: string }) => o.id)).toEqual([ioc.body.id, resting.body.id]);
+      expect(page.has_more).toBe(true);
+      expect((await buyer.get(`/v0/orders/${bought.body.id}`)).body).toMatchObject({ id: bought.body.id, status: 'filled' });
+      expect((await buyer.get(`/v0/orders/${bought.body.id}/clusters`)).body).toEqual({ object: 'list', data: [], has_more: false });
+      expect((await provider.get(`/v0/orders/${bought.body.id}`)).status).toBe(404);
+
+      const cancelled = await buyer.delete(`/v0/orders/${resting.body.id}`);
+      expect(cancelled.status).toBe(200);
+      expect(cancelled.body).toEqual({ object: 'pending' });
+      expect((await buyer.get(`/v0/orders/${resting.body.id}`)).body.status).toBe('cancelled');
+      expect((await buyer.delete(`/v0/orders/${resting.body.id}`)).status).toBe(400);
+      expect((await buyer.delete(`/v0/orders/${bought.body.id}`)).status).toBe(400);
+      const all = await buyer.delete('/v0/orders');
+      expect(all.body).toEqual({ object: 'pending', cancelled_count: 1 });
+      expect((await buyer.get('/v0/orders?only_open=true')).body.data).toEqual([]);
+      await withdrawAsks();
+    });
+
+    it('refuses bad orders in the envelope and changes nothing', async () => {
+      const t = server.clock.now();
+      const start = t - (t % hour) + hour;
+      const buyer = await customer(1);
+      const good = { side: 'buy', instance_type: 'h100i', quantity: 1, start_at: iso(start), end_at: iso(start + hour), price: 1000 };
+      for (const [body, status] of [
+        [{ ...good, side: 'hold' }, 400],
+        [{ ...good, quantity: 0 }, 400],
+        [{ ...good, instance_type: 'a100x' }, 400],
+        [{ ...good, instance_type: undefined }, 400],
+        [{ ...good, start_at: iso(t - 2 * hour) }, 400],
+        [{ ...good, start_at: 'tomorrow' }, 400],
+        [{ ...good, end_at: iso(start) }, 400],
+        [{ ...good, end_at: iso(start + 90) }, 400],
+        [{ ...good, price: -1 }, 400],
+        [{ ...good, flags: { market: true } }, 400],
+        [{ ...good, flags: { post_only: true } }, 400],
+        [{ ...good, side: 'sell' }, 400],
+        [{ ...good, side: 'sell', contract_id: 'cont_nope' }, 404],
+        [{ ...good, cluster: 'atlantis', instance_type: undefined }, 400],
+        [{ ...good, price: 100_000 }, 402],
+      ] as const) {
+        const refused = await buyer.post('/v0/orders', body);
+        expect(refused.status, JSON.stringify(body)).toBe(status);
+        expect(refused.body.error.message.length).toBeGreaterThan(0);
+      }
+      expect((await buyer.get('/v0/orders')).body.data).toEqual([]);
+      expect((await buyer.get('/preview/v2/pools')).body.data).toEqual([]);
+      for (const query of ['only_open=true&only_filled=true', 'limit=0', 'limit=101', 'offset=-1', 'instance_type=x', 'sort_by=price']) {
+        expect((await buyer.get(`/v0/orders?${query}`)).status, query).toBe(400);
+      }
+      expect((await buyer.delete('/v0/orders/ordr_nope')).status).toBe(404);
+    });
+  });
 });

@@ -11,6 +11,9 @@ import type { OffsetPage, V0ProcurementReading } from '../../app/legacy-v0/procu
 import { lastMessageOf, microsToGpuHourCents } from '../../domain/legacy-v0/procurements.js';
 import { vmIdOf } from '../../domain/legacy-v0/vms.js';
 import type { VmReplacement } from '../../app/legacy-v0/vms.js';
+import type { V0OrderReading } from '../../app/legacy-v0/orders.js';
+import { v0OrderStatusOf, v0TotalCents } from '../../domain/legacy-v0/orders.js';
+import { microsPerCent } from '../../domain/kernel/money.js';
 
 export function renderContract(reading: ContractReading) {
   const { contract } = reading;
@@ -74,4 +77,35 @@ export function renderV0OffsetList<T>(render: (item: T) => unknown) {
 
 export function renderVmReplacement(replacement: VmReplacement) {
   return { replaced: vmIdOf(replacement.replacedId), replaced_by: vmIdOf(replacement.replacedById) };
+}
+
+export function renderV0Order(reading: V0OrderReading, idempotencyKey?: string) {
+  const { order, sku } = reading;
+  const zone = sku.properties.availability_zone;
+  const executed = order.status === 'filled';
+  const executionMicros = reading.contracts.reduce((sum, contract) => sum + contract.totalMicros, 0);
+  return {
+    object: 'order' as const,
+    id: order.id,
+    side: order.side,
+    status: v0OrderStatusOf(order.status),
+    instance_type: instanceTypeOf(sku.properties),
+    quantity: order.nodeCount,
+    start_at: isoSeconds(order.startAt),
+    end_at: isoSeconds(order.endAt),
+    duration: order.endAt - order.startAt,
+    price: v0TotalCents(order.limitMicros, order.nodeCount, order.startAt, order.endAt),
+    flags: { ioc: !order.allowStanding, post_only: false, market: false, prorate: false },
+    executed,
+    executed_at: order.filledAt === null ? null : isoSeconds(order.filledAt),
+    ...(executed ? { execution_price: Math.round(executionMicros / microsPerCent) } : {}),
+    cancelled: order.status === 'cancelled',
+    cancelled_at: order.cancelledAt === null ? null : isoSeconds(order.cancelledAt),
+    colocate_with: [],
+    created_at: isoSeconds(order.createdAt),
+    rejected: order.status === 'rejected',
+    rejected_reason: order.rejectedReason,
+    ...(zone === null ? {} : { cluster: zone }),
+    ...(idempotencyKey === undefined ? {} : { idempotency_key: idempotencyKey }),
+  };
 }

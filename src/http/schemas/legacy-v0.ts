@@ -129,3 +129,72 @@ export const V0PatchProcurementRequest = Type.Object(
 
 export const V0ReplaceVmRequest = Type.Object({ vm_id: Type.String({ minLength: 1, description: 'The VM (vm_…).' }) }, { additionalProperties: false });
 export const V0ReplaceVmResponse = Type.Object({ replaced: Type.String({ description: 'The VM that was ended.' }), replaced_by: Type.String({ description: 'The VM that replaces it.' }) });
+
+const V0OrderFlags = Type.Object({
+  ioc: Type.Optional(Type.Boolean({ description: 'Cancel what does not fill at once.' })),
+  post_only: Type.Optional(Type.Boolean({ description: 'Not supported: allot matches every order as it is placed.' })),
+  market: Type.Optional(Type.Boolean({ description: 'Not supported: give a price.' })),
+  prorate: Type.Optional(Type.Boolean({ description: 'Accepted; a window that has begun trades from the current minute anyway.' })),
+});
+
+export const V0OrderResponse = Type.Object({
+  object: Type.Literal('order'),
+  id: Type.String(),
+  side: Type.Union([Type.Literal('buy'), Type.Literal('sell')]),
+  status: Type.Union([Type.Literal('pending'), Type.Literal('open'), Type.Literal('filled'), Type.Literal('cancelled'), Type.Literal('rejected')]),
+  instance_type: InstanceType,
+  quantity: Type.Integer({ minimum: 1 }),
+  start_at: IsoTime,
+  end_at: IsoTime,
+  duration: Type.Integer({ description: 'Seconds.' }),
+  price: Type.Integer({ minimum: 0, description: 'Total cents at the order\'s rate.' }),
+  flags: Type.Object({ ioc: Type.Boolean(), post_only: Type.Boolean(), market: Type.Boolean(), prorate: Type.Boolean() }),
+  executed: Type.Boolean(),
+  executed_at: Nullable(IsoTime),
+  execution_price: Type.Optional(Type.Integer({ description: 'Total cents the fills cost; left out until it fills.' })),
+  cancelled: Type.Boolean(),
+  cancelled_at: Nullable(IsoTime),
+  colocate_with: Type.Array(Type.String()),
+  created_at: IsoTime,
+  rejected: Type.Boolean(),
+  rejected_reason: Nullable(Type.String()),
+  cluster: Type.Optional(Type.String({ description: 'The zone; left out when the SKU has none.' })),
+  idempotency_key: Type.Optional(Nullable(Type.String())),
+});
+
+export const V0CreateOrderRequest = Type.Object(
+  {
+    side: Type.Union([Type.Literal('buy'), Type.Literal('sell')]),
+    instance_type: Type.Optional(Nullable(InstanceType)),
+    quantity: Type.Integer({ description: 'Nodes, from 1 to 1024.' }),
+    start_at: Type.String({ description: 'NOW, or ISO 8601.' }),
+    end_at: Type.String({ description: 'ISO 8601.' }),
+    price: Type.Integer({ description: 'Total cents for the whole order.' }),
+    flags: Type.Optional(V0OrderFlags),
+    colocate_with: Type.Optional(Type.Array(Type.String(), { maxItems: 1 })),
+    cluster: Type.Optional(Nullable(Type.String({ description: 'A zone.' }))),
+    contract_id: Type.Optional(Type.String({ description: 'A sell: the contract it sells from.' })),
+  },
+  { additionalProperties: false },
+);
+
+export const V0ListOrdersQuery = Type.Object({
+  side: Type.Optional(Type.Union([Type.Literal('buy'), Type.Literal('sell')])),
+  instance_type: Type.Optional(InstanceType),
+  min_price: Type.Optional(Type.Integer({ description: 'Total cents.' })),
+  max_price: Type.Optional(Type.Integer({ description: 'Total cents.' })),
+  only_open: Type.Optional(Type.Boolean()),
+  only_filled: Type.Optional(Type.Boolean()),
+  only_cancelled: Type.Optional(Type.Boolean()),
+  exclude_filled: Type.Optional(Type.Boolean()),
+  exclude_cancelled: Type.Optional(Type.Boolean()),
+  sort_by: Type.Optional(Type.Union([Type.Literal('created_at'), Type.Literal('start_time')])),
+  sort_direction: Type.Optional(Type.Union([Type.Literal('ASC'), Type.Literal('DESC')])),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 100 })),
+  offset: Type.Optional(Type.Integer({ minimum: 0, default: 0 })),
+});
+
+export const V0ListOrdersResponse = Type.Object({ object: Type.Literal('list'), data: Type.Array(V0OrderResponse), has_more: Type.Boolean() });
+export const V0CancelOrderResponse = Type.Object({ object: Type.Literal('pending', { description: 'SF Compute\'s answer: the cancellation is under way (allot\'s is done).' }) });
+export const V0CancelAllOrdersResponse = Type.Object({ object: Type.Literal('pending'), cancelled_count: Type.Integer({ minimum: 0 }) });
+export const V0OrderClustersResponse = Type.Object({ object: Type.Literal('list'), data: Type.Array(Type.Object({})), has_more: Type.Boolean() });
