@@ -97,6 +97,7 @@ const sfComputeOperationIds: Readonly<Record<string, string>> = {
   'GET /v0/quote': 'handle_quote',
   'GET /v0/orders': 'listOrders',
   'POST /v0/orders': 'createOrder',
+  'DELETE /v0/orders': 'cancelAllOrders',
   'GET /v0/orders/{id}': 'getOrder',
   'DELETE /v0/orders/{id}': 'cancelOrder',
   'GET /v0/orders/{id}/clusters': 'getOrderClusters',

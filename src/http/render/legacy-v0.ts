@@ -109,3 +109,15 @@ export function renderV0Order(reading: V0OrderReading, idempotencyKey?: string) 
     ...(idempotencyKey === undefined ? {} : { idempotency_key: idempotencyKey }),
   };
 }
+
+export function renderV0Cancelled() {
+  return { object: 'pending' as const };
+}
+
+export function renderV0CancelledAll(count: number) {
+  return { object: 'pending' as const, cancelled_count: count };
+}
+
+export function renderV0OrderClusters(page: OffsetPage<never>) {
+  return { object: 'list' as const, data: page.data, has_more: page.has_more };
+}

@@ -4,7 +4,7 @@ import type { AppContext } from '../../../app/kernel/context.js';
 import { cancelAllV0Orders, cancelV0Order, createV0Order, getV0Order, getV0OrderClusters, listV0Orders } from '../../../app/legacy-v0/orders.js';
 import { type ApiServer, tags } from '../../api-server.js';
 import { accountOf, callerOf } from '../../auth.js';
-import { renderV0OffsetList, renderV0Order } from '../../render/legacy-v0.js';
+import { renderV0Cancelled, renderV0CancelledAll, renderV0OffsetList, renderV0Order, renderV0OrderClusters } from '../../render/legacy-v0.js';
 import { respond } from '../../respond.js';
 import { IdempotencyHeaders } from '../../schemas/common.js';
 import { errorResponses } from '../../schemas/errors.js';
@@ -48,8 +48,7 @@ export function registerV0OrderRoutes(app: ApiServer, context: AppContext): void
     config,
     schema: { ...tagged, summary: 'Cancel all open orders (v0)', description: 'Cancels every resting order of the account\'s own in one transaction; procurements keep theirs.', response: { 200: V0CancelAllOrdersResponse, ...errorResponses(401) } },
   }, async (request, reply) => {
-    const cancelled = await cancelAllV0Orders(context, accountOf(request));
-    return reply.code(200).send({ object: 'pending', cancelled_count: cancelled });
+    return reply.code(200).send(renderV0CancelledAll(await cancelAllV0Orders(context, accountOf(request))));
   });
 
   app.get('/v0/orders/:id', {
@@ -60,13 +59,10 @@ export function registerV0OrderRoutes(app: ApiServer, context: AppContext): void
   app.delete('/v0/orders/:id', {
     config,
     schema: { ...tagged, summary: 'Cancel an order (v0)', description: 'A filled or cancelled order answers 400, as SF Compute\'s does.', params: V0IdPathParams, response: { 200: V0CancelOrderResponse, ...errorResponses(400, 401, 404) } },
-  }, async (request, reply) => {
-    const result = await cancelV0Order(context, accountOf(request), request.params.id);
-    return respond(reply, result, 200, () => ({ object: 'pending' as const }));
-  });
+  }, async (request, reply) => respond(reply, await cancelV0Order(context, accountOf(request), request.params.id), 200, renderV0Cancelled));
 
   app.get('/v0/orders/:id/clusters', {
     config,
     schema: { ...tagged, summary: 'Get clusters for an order (v0)', description: 'allot has no Kubernetes clusters: always an empty list, once the order is found.', params: V0IdPathParams, response: { 200: V0OrderClustersResponse, ...errorResponses(401, 404) } },
-  }, async (request, reply) => respond(reply, await getV0OrderClusters(context, accountOf(request), request.params.id), 200, (page) => ({ object: 'list' as const, data: page.data, has_more: page.has_more })));
+  }, async (request, reply) => respond(reply, await getV0OrderClusters(context, accountOf(request), request.params.id), 200, renderV0OrderClusters));
 }
