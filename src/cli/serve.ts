@@ -2,6 +2,7 @@
 // clock, establishes the operator token, seeds a new database, and serves the API until SIGINT or
 // SIGTERM.
 
+import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { establishOperatorToken } from '../app/tenancy/auth.js';
@@ -17,8 +18,10 @@ import { RealClock } from '../clock/real-clock.js';
 import { isFailure } from '../domain/kernel/failures.js';
 import { defaultFeePolicy, type FeePolicy, formatDollars, parseDollarsPerNodeHour } from '../domain/kernel/money.js';
 import { Engine } from '../engine/engine.js';
+import { createGuests } from '../engine/guests.js';
+import type { DriverKind } from '../providers/driver.js';
 import { buildServer } from '../http/server.js';
-import { defaultBootSeconds, SimulatedProvider } from '../providers/simulated.js';
+import { defaultBootSeconds } from '../providers/simulated.js';
 import { FileBlobStore } from '../store/blobs.js';
 import { DatabaseUrlError, describeDatabaseUrl, openStore } from '../store/open-store.js';
 import { SchemaTooNewError } from '../store/migrator.js';
@@ -41,6 +44,11 @@ Options:
   --blobs <dir>         Where image bytes are kept (default: blobs/ beside an SQLite file,
                         otherwise ./.allot/blobs)
   --boot-seconds <n>    How long a simulated instance takes from running to SSH (default 60)
+  --driver simulated|sandbox|qemu
+                        Where instances run (default simulated: nothing runs; sandbox:
+                        bubblewrap sandboxes on this host; qemu: a VM each). See docs/guests.md
+  --driver-config <file>  The operator's JSON configuration of the drivers (per-SKU driver,
+                        state directory, QEMU settings, catalogue image files)
   --fee-flat <dollars>  Fee on sells, in dollars per node-hour (default 0.000000)
   --fee-bps <n>         Fee on sells, in basis points of the total (default 200, 2%)
   --log-level <level>   fatal, error, warn, info (default), debug or trace
@@ -59,6 +67,8 @@ interface ServeOptions {
   clock: 'real' | 'manual';
   seed: 'demo' | 'none';
   bootSeconds: number;
+  driver: DriverKind;
+  driverConfig: string | null;
   feePolicy: FeePolicy;
   logLevel: string;
 }
@@ -82,6 +92,8 @@ function parseServeOptions(args: readonly string[]): ServeOptions | string {
         seed: { type: 'string', default: 'demo' },
         blobs: { type: 'string' },
         'boot-seconds': { type: 'string', default: String(defaultBootSeconds) },
+        driver: { type: 'string', default: 'simulated' },
+        'driver-config': { type: 'string' },
         'fee-flat': { type: 'string', default: formatDollars(defaultFeePolicy.flatMicrosPerNodeHour) },
         'fee-bps': { type: 'string', default: String(defaultFeePolicy.basisPoints) },
         'log-level': { type: 'string', default: 'info' },
@@ -106,6 +118,7 @@ function parseServeOptions(args: readonly string[]): ServeOptions | string {
   }
   const bootSeconds = Number(parsed['boot-seconds']);
   if (!Number.isInteger(bootSeconds) || bootSeconds < 1 || bootSeconds > 3600) return `--boot-seconds must be a whole number from 1 to 3600, not "${parsed['boot-seconds']}"`;
+  if (!['simulated', 'sandbox', 'qemu'].includes(parsed.driver)) return `--driver must be simulated, sandbox or qemu, not "${parsed.driver}"`;
   const flat = parseDollarsPerNodeHour(parsed['fee-flat'], '--fee-flat');
   if (typeof flat !== 'number') return `--fee-flat must be dollars per node-hour such as 0.10, not "${parsed['fee-flat']}"`;
   const basisPoints = Number(parsed['fee-bps']);
@@ -118,6 +131,8 @@ function parseServeOptions(args: readonly string[]): ServeOptions | string {
     clock: parsed.clock,
     seed: parsed.seed,
     bootSeconds,
+    driver: parsed.driver as DriverKind,
+    driverConfig: parsed['driver-config'] ?? null,
     feePolicy: { flatMicrosPerNodeHour: flat, basisPoints },
     logLevel: parsed['log-level'],
   };
@@ -150,11 +165,22 @@ export async function serve(args: readonly string[]): Promise<number> {
     const minute = Math.floor(wallClock.now() / 60) * 60;
     clock = new ManualClock(await loadManualClockTime(store, minute));
   }
+  let guests;
+  try {
+    const configText = options.driverConfig === null ? null : readFileSync(options.driverConfig, 'utf8');
+    const onError = (error: unknown) => process.stderr.write(`allot serve: guests: ${(error as Error).stack ?? String(error)}\n`);
+    guests = createGuests({ driver: options.driver, configText, stateDirectory: join(dirname(options.blobs), 'guests'), simulatedBootSeconds: options.bootSeconds, onError });
+  } catch (error) {
+    process.stderr.write(`allot serve: ${(error as Error).message}\n`);
+    await store.close();
+    return 1;
+  }
   const context: AppContext = {
     store,
     clock,
     random: cryptoRandom,
-    provider: new SimulatedProvider(options.bootSeconds),
+    provider: guests.provider,
+    ...(guests.runner === null ? {} : { guestRuns: guests.runner }),
     blobs: new FileBlobStore(options.blobs),
     urlSigningKey: await loadUrlSigningKey(store, cryptoRandom),
     feePolicy: options.feePolicy,
@@ -166,6 +192,8 @@ export async function serve(args: readonly string[]): Promise<number> {
   const seeded = options.seed === 'demo' ? await seedDemo(context) : null;
   if (isFailure(seeded)) throw new Error(`demo seed failed: ${seeded.message}`);
   await ensurePublicImages(context);
+  // Adopts the guests that still run, fails instances whose guest died, stops the unwanted.
+  await guests.runner?.start(context);
 
   const app = await buildServer({ context, operatorTokenHash: operator.hash, logLevel: options.logLevel });
   try {
@@ -206,6 +234,7 @@ export async function serve(args: readonly string[]): Promise<number> {
       void (async () => {
         await engine?.stop();
         await app.close();
+        await guests.runner?.close();
         await store.close();
         resolve(0);
       })();

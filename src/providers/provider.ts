@@ -15,6 +15,8 @@ export interface ProviderInstance {
   /** When it stopped running (terminated or failed), or null. */
   readonly endedAt: number | null;
   readonly endReason: 'terminated' | 'failed' | null;
+  /** Its instance SKU: where drivers differ per SKU, it says which driver runs the instance. */
+  readonly instanceSku?: { readonly id: string; readonly alias: string };
 }
 
 export interface ConsoleLine {

@@ -1,8 +1,10 @@
-// Compute's records and repositories: images, instance templates, deployments and instances.
+// Compute's records and repositories: images, instance templates, deployments, instances and
+// their runs (what allot asked a driver to run).
 
 import type { PageRequest } from '../domain/kernel/pagination.js';
 import type { ImageUploadStatus } from '../domain/compute/images.js';
 import type { InstancePriority, InstanceStatus } from '../domain/compute/placement.js';
+import type { RecordedRunState, RunIntent } from '../domain/compute/runs.js';
 import type { TagFilter, Tags } from '../domain/kernel/tags.js';
 import type { NamedWrite } from './kernel.js';
 
@@ -202,4 +204,47 @@ export interface InstanceRepository {
   countLiveInPool(poolId: string): Promise<number>;
   /** Running instances per pool and SKU, for audits. */
   runningCounts(): Promise<{ readonly poolId: string; readonly instanceSkuId: string; readonly running: number }[]>;
+}
+
+/** What allot asked a driver to run for one instance, and what it last recorded the driver did. */
+export interface InstanceRunRecord {
+  readonly instanceId: string;
+  readonly intent: RunIntent;
+  readonly state: RecordedRunState;
+  /** The driver that runs it (`sandbox`, `qemu`), once the start was made. */
+  readonly driver: string | null;
+  /** The driver's handle on the guest: its directory on the host. */
+  readonly handle: string | null;
+  readonly sshPort: number | null;
+  readonly httpsPort: number | null;
+  readonly failure: string | null;
+  readonly requestedAt: number;
+  readonly updatedAt: number;
+}
+
+/** An effect to record, written only while the record is still in one of `from` (so a late effect never undoes a newer one). */
+export interface InstanceRunEffect {
+  readonly state: RecordedRunState;
+  readonly driver?: string | null;
+  readonly handle?: string | null;
+  readonly sshPort?: number | null;
+  readonly httpsPort?: number | null;
+  readonly failure?: string | null;
+  readonly updatedAt: number;
+}
+
+export interface InstanceRunRepository {
+  /** Records the intent to run each instance; an instance that has a record keeps it (an instance runs once). */
+  requestRun(instanceIds: readonly string[], at: number): Promise<void>;
+  /** Records the intent to stop each instance that has a record. */
+  requestStop(instanceIds: readonly string[], at: number): Promise<void>;
+  find(instanceId: string): Promise<InstanceRunRecord | undefined>;
+  /** Records an effect when the record's intent and state are as the caller saw them; answers whether it did. */
+  record(instanceId: string, seen: { readonly intent: RunIntent; readonly state: RecordedRunState }, effect: InstanceRunEffect): Promise<boolean>;
+  /** Records whose intent is not yet carried out, oldest first, at most `limit`. */
+  pending(limit: number): Promise<InstanceRunRecord[]>;
+  /** Records not ended, after `afterInstanceId` in id order, at most `limit`: what should be on a host. */
+  unended(afterInstanceId: string, limit: number): Promise<InstanceRunRecord[]>;
+  /** Running instances with no run record (they started while allot ran no real driver), at most `limit`. */
+  runningWithout(limit: number): Promise<string[]>;
 }

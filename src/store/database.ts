@@ -126,6 +126,20 @@ export interface DeploymentsTable {
   procurement_id: Generated<string | null>;
 }
 
+export interface InstanceRunsTable {
+  seq: Generated<number>;
+  instance_id: string;
+  intent: string;
+  state: string;
+  driver: string | null;
+  handle: string | null;
+  ssh_port: number | null;
+  https_port: number | null;
+  failure: string | null;
+  requested_at: number;
+  updated_at: number;
+}
+
 export interface InstancesTable {
   seq: Generated<number>;
   id: string;
@@ -317,6 +331,7 @@ export interface Database {
   instance_templates: InstanceTemplatesTable;
   deployments: DeploymentsTable;
   instances: InstancesTable;
+  instance_runs: InstanceRunsTable;
   orders: OrdersTable;
   contracts: ContractsTable;
   money_accounts: MoneyAccountsTable;

@@ -12,6 +12,7 @@ import { SqlDeploymentRepository } from './repositories/compute/deployments.js';
 import { SqlImageRepository } from './repositories/compute/images.js';
 import { SqlInstanceTemplateRepository } from './repositories/compute/instance-templates.js';
 import { SqlInstanceRepository } from './repositories/compute/instances.js';
+import { SqlInstanceRunRepository } from './repositories/compute/instance-runs.js';
 import { SqlAccountTransactionRepository, SqlMoneyRepository } from './repositories/market/money.js';
 import { SqlOrderRepository } from './repositories/market/orders.js';
 import { SqlNodeRepository } from './repositories/nodes-v1/nodes.js';
@@ -135,6 +136,7 @@ export class KyselyStore implements Store {
       instanceTemplates: new SqlInstanceTemplateRepository(trx, this.adapter),
       deployments: new SqlDeploymentRepository(trx, this.adapter),
       instances: new SqlInstanceRepository(trx, this.adapter),
+      instanceRuns: new SqlInstanceRunRepository(trx),
       orders: new SqlOrderRepository(trx, this.adapter),
       contracts: new SqlContractRepository(trx),
       money: new SqlMoneyRepository(trx, this.adapter),

@@ -349,4 +349,24 @@ export const migrations: readonly Migration[] = [
       `CREATE INDEX nodes_account ON nodes (account_id, seq)`,
     ],
   },
+  {
+    version: 6,
+    name: 'instance runs: what allot asked a driver to run (the intent) and what the driver did (the effect)',
+    statements: ({ seq, int }) => [
+      `CREATE TABLE instance_runs (
+        seq ${seq},
+        instance_id TEXT NOT NULL UNIQUE REFERENCES instances (id),
+        intent TEXT NOT NULL,
+        state TEXT NOT NULL,
+        driver TEXT,
+        handle TEXT,
+        ssh_port INTEGER,
+        https_port INTEGER,
+        failure TEXT,
+        requested_at ${int} NOT NULL,
+        updated_at ${int} NOT NULL
+      )`,
+      `CREATE INDEX instance_runs_state ON instance_runs (state, intent)`,
+    ],
+  },
 ];

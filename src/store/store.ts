@@ -6,7 +6,7 @@
 
 import type { AccountRepository, TokenRepository, WorkspaceRepository } from './tenancy.js';
 import type { AllocationRepository, InstanceSkuRepository, PoolRepository, PoolTransferRepository } from './allocation.js';
-import type { DeploymentRepository, ImageRepository, InstanceRepository, InstanceTemplateRepository } from './compute.js';
+import type { DeploymentRepository, ImageRepository, InstanceRepository, InstanceRunRepository, InstanceTemplateRepository } from './compute.js';
 import type { AccountTransactionRepository, ContractRepository, MoneyRepository, OrderRepository, ProcurementRepository } from './market.js';
 import type { NodeRepository } from './nodes-v1.js';
 import type { IdempotencyRepository, SettingRepository } from './kernel.js';
@@ -24,6 +24,7 @@ export interface Tx {
   readonly instanceTemplates: InstanceTemplateRepository;
   readonly deployments: DeploymentRepository;
   readonly instances: InstanceRepository;
+  readonly instanceRuns: InstanceRunRepository;
   readonly orders: OrderRepository;
   readonly contracts: ContractRepository;
   readonly money: MoneyRepository;

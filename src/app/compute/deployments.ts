@@ -16,6 +16,7 @@ import type { Tx } from '../../store/store.js';
 import type { WorkspaceRecord } from '../../store/tenancy.js';
 import { findInstanceSku } from '../allocation/instance-skus.js';
 import { type AppContext, newId, newName } from '../kernel/context.js';
+import { markInstancesEnded } from './run-intents.js';
 import { resolveInstanceTemplate } from './instance-templates.js';
 import { resolvePoolFilter, resolvePoolForInstances } from '../allocation/pools.js';
 import { changeProcurement, insertProcurement, removeProcurement, runProcurementFor } from '../market/procurements.js';
@@ -244,7 +245,7 @@ export async function deleteDeployment(context: AppContext, accountId: string, r
     if (isFailure(deployment)) return deployment;
     const live = await tx.instances.liveOfDeployment(deployment.id);
     await tx.deployments.softDelete(deployment.id, now);
-    await tx.instances.markEnded(live.map((instance) => instance.id), 'terminated', now);
+    await markInstancesEnded(context, tx, live.map((instance) => instance.id), 'terminated', now);
     if (deployment.procurementId !== null) await removeProcurement(context, tx, (await tx.procurements.findByIdForEngine(deployment.procurementId))!, now);
     await reconcilePoolSku(context, tx, deployment.poolId, deployment.instanceSkuId, now);
     await runProcurementFor(context, tx, deployment.poolId, deployment.instanceSkuId, now);

@@ -23,6 +23,7 @@ import { resolveImage } from './images.js';
 import { resolvePool, resolvePoolForInstances } from '../allocation/pools.js';
 import { runProcurementFor } from '../market/procurements.js';
 import { maintainDeployment, insertInstance, reconcilePoolSku } from './reconciler.js';
+import { markInstancesEnded } from './run-intents.js';
 import { resolveEach, resolveScoped } from '../tenancy/references.js';
 import { resolveWorkspaceFilter } from '../tenancy/workspaces.js';
 
@@ -60,6 +61,7 @@ export function providerView(instance: InstanceView): ProviderInstance {
     startedAt: instance.startedAt,
     endedAt: instance.startedAt === null ? null : instance.endedAt,
     endReason: instance.status === 'failed' ? 'failed' : instance.status === 'terminated' ? 'terminated' : null,
+    instanceSku: { id: instance.instanceSkuId, alias: instance.instanceSkuAlias },
   };
 }
 
@@ -287,9 +289,9 @@ export async function updateInstancePriorities(
 }
 
 /** Ends a live instance (terminated by its owner, or failed by the operator) and lets its pool and deployment react. */
-async function endInstance(context: AppContext, tx: Tx, instance: InstanceView, status: 'terminated' | 'failed', now: number): Promise<void> {
+export async function endInstance(context: AppContext, tx: Tx, instance: InstanceView, status: 'terminated' | 'failed', now: number): Promise<void> {
   if (!isLive(instance.status)) return;
-  await tx.instances.markEnded([instance.id], status, now);
+  await markInstancesEnded(context, tx, [instance.id], status, now);
   if (instance.deploymentId !== null) await maintainDeployment(context, tx, instance.deploymentId, now);
   await reconcilePoolSku(context, tx, instance.poolId, instance.instanceSkuId, now);
   await runProcurementFor(context, tx, instance.poolId, instance.instanceSkuId, now);
@@ -354,7 +356,7 @@ export async function replaceInstance(context: AppContext, accountId: string, re
       if (isFailure(image)) return image;
       const notReady = readinessRefusal(image.name, image.uploadStatus);
       if (notReady !== null) return notReady;
-      await tx.instances.markEnded([old.id], 'terminated', now);
+      await markInstancesEnded(context, tx, [old.id], 'terminated', now);
       const replacement = await insertInstance(context, tx, {
         accountId,
         workspaceId: old.workspaceId,

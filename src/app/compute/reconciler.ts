@@ -10,6 +10,7 @@ import { isFailure } from '../../domain/kernel/failures.js';
 import type { InstanceRecord } from '../../store/compute.js';
 import type { Tx } from '../../store/store.js';
 import { type AppContext, newId, newName } from '../kernel/context.js';
+import { markInstancesEnded, markInstancesRunning } from './run-intents.js';
 
 /** Inserts an instance awaiting allocation, with a name no live instance of the workspace has. */
 export async function insertInstance(
@@ -44,8 +45,8 @@ export async function reconcilePoolSku(context: AppContext, tx: Tx, poolId: stri
     const balance = await tx.allocation.balanceOf(poolId, instanceSkuId);
     const decision = place(live, balance === undefined ? 0 : valueAt(balance.schedule, at));
     if (decision.start.length === 0 && decision.terminate.length === 0) return;
-    await tx.instances.markEnded(decision.terminate, 'terminated', at);
-    await tx.instances.markRunning(decision.start, at);
+    await markInstancesEnded(context, tx, decision.terminate, 'terminated', at);
+    await markInstancesRunning(context, tx, decision.start, at);
     const bereaved = bereavedDeployments(live, decision.terminate);
     if (bereaved.size === 0) return;
     for (const deploymentId of bereaved) await maintainDeployment(context, tx, deploymentId, at);
@@ -91,6 +92,6 @@ export async function maintainDeployment(context: AppContext, tx: Tx, deployment
       );
     }
   } else if (end.length > 0) {
-    await tx.instances.markEnded(end, 'terminated', at);
+    await markInstancesEnded(context, tx, end, 'terminated', at);
   }
 }

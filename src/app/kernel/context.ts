@@ -33,6 +33,18 @@ export interface AppContext {
   /** What must follow every change of a pool's allocation, in the same transaction: compute's
    * `reconcilePoolSku` (app/compute/reconciler.ts). */
   readonly followAllocation: AllocationFollower;
+  /**
+   * Present when instances run for real (the sandbox or qemu driver): transactions that start or
+   * end instances record run intents (app/compute/run-intents.ts) and tell it, so the guest
+   * worker carries them out once they commit. Absent under the simulated driver, where nothing
+   * runs and nothing is recorded.
+   */
+  readonly guestRuns?: GuestRunNotifier;
+}
+
+export interface GuestRunNotifier {
+  /** A transaction recorded run intents: look for them soon (after it commits). */
+  requested(): void;
 }
 
 /**

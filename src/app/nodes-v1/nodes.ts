@@ -45,6 +45,7 @@ import { changeProcurement, removeProcurement } from '../market/procurements.js'
 import { insertInstance, maintainDeployment, reconcilePoolSku } from '../compute/reconciler.js';
 import { instanceSsh } from '../compute/instances.js';
 import type { SshInfo } from '../../providers/provider.js';
+import { markInstancesEnded } from '../compute/run-intents.js';
 import { vmScriptOf } from './vms.js';
 import { zoneSkus } from './zones.js';
 
@@ -377,7 +378,7 @@ export async function redeployNode(context: AppContext, accountId: string, refer
     const cloudInit = givenCloudInit ?? (override ? null : node.cloudInitUserData);
     const live = (await tx.instances.historyOfPools([node.poolId])).filter((vm) => isLive(vm.status));
     if (node.deploymentId === null) {
-      await tx.instances.markEnded(live.map((vm) => vm.id), 'terminated', now);
+      await markInstancesEnded(context, tx, live.map((vm) => vm.id), 'terminated', now);
       const pool = (await tx.pools.findById(accountId, node.poolId))!;
       const vm = await insertVm(context, tx, accountId, pool, node.instanceSkuId, { imageId: image.id, cloudInit, infiniband: node.infiniband }, now);
       if (isFailure(vm)) return vm;
@@ -389,7 +390,7 @@ export async function redeployNode(context: AppContext, accountId: string, refer
       if (isFailure(template)) return template;
       await tx.deployments.update(deployment.id, { instanceTemplateId: template.id, updatedAt: now });
       await tx.instanceTemplates.softDelete(deployment.instanceTemplateId, now);
-      await tx.instances.markEnded(live.map((vm) => vm.id), 'terminated', now);
+      await markInstancesEnded(context, tx, live.map((vm) => vm.id), 'terminated', now);
       await maintainDeployment(context, tx, deployment.id, now);
       await reconcilePoolSku(context, tx, node.poolId, node.instanceSkuId, now);
     }
@@ -418,7 +419,7 @@ export async function releaseNode(context: AppContext, accountId: string, refere
     }
     const live = (await tx.instances.historyOfPools([node.poolId])).filter((vm) => isLive(vm.status));
     const waiting = live.filter((vm) => vm.status === 'awaiting_allocation');
-    await tx.instances.markEnded(waiting.map((vm) => vm.id), 'terminated', now);
+    await markInstancesEnded(context, tx, waiting.map((vm) => vm.id), 'terminated', now);
     const running = live.length > waiting.length;
     const balance = await tx.allocation.balanceOf(node.poolId, node.instanceSkuId);
     const runsOutAt = releasedEndAt(running, balance?.schedule ?? null, now);

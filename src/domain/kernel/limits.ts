@@ -107,3 +107,9 @@ export const quoteWindowsMax = 48;
 export const v0ProcurementNodesMax = 1024;
 /** The most v0 procurements or orders one page lists: SF Compute's v0 lists take `limit` up to 100. */
 export const v0PageSizeMax = 100;
+
+/** Run records the guest worker reads per pass (engine/guests.ts): a bounded batch, as for boundaries. */
+export const guestRunBatchSize = 100;
+
+/** How often the guest worker looks for intents nobody told it of (another process's, or a commit it was told of too early). */
+export const guestRunPollMillis = 500;

@@ -64,5 +64,8 @@ export function sandboxArguments(layout: SandboxLayout, tools: { readonly bwrap:
     '--',
     '/bin/sh', '/run/allot/boot.sh',
   ];
-  return ['--mount', '--propagation', 'private', 'sh', '-ec', [...mounts, `exec ${bwrap.map(shellQuote).join(' ')}`].join('\n')];
+  // `--kill-child`: unshare forks and waits, so bubblewrap's parent is unshare, not allot, and
+  // the sandbox outlives an allot process that dies (`--die-with-parent` would otherwise end it
+  // with allot); killing unshare ends bubblewrap, and with it every process in the sandbox.
+  return ['--kill-child=SIGKILL', '--mount', '--propagation', 'private', 'sh', '-ec', [...mounts, `exec ${bwrap.map(shellQuote).join(' ')}`].join('\n')];
 }

@@ -1,0 +1,24 @@
+// Starting and ending instances, with the intent that goes with each: when instances run for real
+// (`context.guestRuns`), the transaction that marks an instance running records the intent to
+// run its guest, and the one that ends it the intent to stop it, so the outbox and the instance
+// never disagree. The guest worker carries intents out after the commit (engine/guests.ts).
+// Every use case that starts or ends instances goes through here, never tx.instances directly.
+
+import type { Tx } from '../../store/store.js';
+import type { AppContext } from '../kernel/context.js';
+
+export async function markInstancesRunning(context: AppContext, tx: Tx, ids: readonly string[], at: number): Promise<void> {
+  if (ids.length === 0) return;
+  await tx.instances.markRunning(ids, at);
+  if (context.guestRuns === undefined) return;
+  await tx.instanceRuns.requestRun(ids, at);
+  context.guestRuns.requested();
+}
+
+export async function markInstancesEnded(context: AppContext, tx: Tx, ids: readonly string[], status: 'terminated' | 'failed', at: number): Promise<void> {
+  if (ids.length === 0) return;
+  await tx.instances.markEnded(ids, status, at);
+  if (context.guestRuns === undefined) return;
+  await tx.instanceRuns.requestStop(ids, at);
+  context.guestRuns.requested();
+}

@@ -1,0 +1,82 @@
+// The guest worker's use cases (engine/guests.ts): read what it needs to decide about one
+// instance's guest (domain/compute/runs.ts), and record what a driver did — each in its own short
+// transaction, since drivers are called between them, never inside one.
+
+import type { SkuProperties } from '../../domain/allocation/instance-skus.js';
+import { isFailure } from '../../domain/kernel/failures.js';
+import { publicImagesAccountId } from '../../domain/compute/images.js';
+import type { RecordedRunState, RunIntent } from '../../domain/compute/runs.js';
+import type { ImageRecord, InstanceRunEffect, InstanceRunRecord, InstanceView } from '../../store/compute.js';
+import { findInstanceSku } from '../allocation/instance-skus.js';
+import type { AppContext } from '../kernel/context.js';
+import { endInstance } from './instances.js';
+
+export interface RunFacts {
+  readonly record: InstanceRunRecord | null;
+  readonly instance: InstanceView | null;
+  /** The instance's SKU, as the operator's configuration names SKUs. */
+  readonly instanceSku: { readonly id: string; readonly alias: string; readonly properties: SkuProperties } | null;
+}
+
+export async function loadRunFacts(context: AppContext, instanceId: string): Promise<RunFacts> {
+  return context.store.read(async (tx) => {
+    const record = (await tx.instanceRuns.find(instanceId)) ?? null;
+    const instance = (await tx.instances.findByIdForOperator(instanceId)) ?? null;
+    const sku = instance === null ? null : await findInstanceSku(tx, instance.instanceSkuId);
+    return { record, instance, instanceSku: sku === null || isFailure(sku) ? null : sku };
+  });
+}
+
+/** What a guest boots from: an image's record, and its parts when it was uploaded. */
+export interface BootImage {
+  readonly image: ImageRecord;
+  /** Whether it is one of SF Compute's public catalogue images (its bytes are the operator's file). */
+  readonly catalogue: boolean;
+  readonly partIds: readonly number[];
+}
+
+export async function loadBootImage(context: AppContext, imageId: string): Promise<BootImage | null> {
+  return context.store.read(async (tx) => {
+    const image = await tx.images.findById(imageId);
+    if (image === undefined) return null;
+    const parts = await tx.images.parts(imageId);
+    return { image, catalogue: image.isPublic && image.accountId === publicImagesAccountId, partIds: parts.map((part) => part.partId) };
+  });
+}
+
+export async function pendingRuns(context: AppContext, limit: number): Promise<InstanceRunRecord[]> {
+  return context.store.read((tx) => tx.instanceRuns.pending(limit));
+}
+
+export async function unendedRuns(context: AppContext, afterInstanceId: string, limit: number): Promise<InstanceRunRecord[]> {
+  return context.store.read((tx) => tx.instanceRuns.unended(afterInstanceId, limit));
+}
+
+/** Records the intent to run instances that run with no record (started while no real driver ran); answers how many. */
+export async function requestRunsForUnrecorded(context: AppContext, limit: number): Promise<number> {
+  const now = context.clock.now();
+  return context.store.transaction(async (tx) => {
+    const ids = await tx.instanceRuns.runningWithout(limit);
+    await tx.instanceRuns.requestRun(ids, now);
+    return ids.length;
+  });
+}
+
+export async function recordRunEffect(context: AppContext, instanceId: string, seen: { readonly intent: RunIntent; readonly state: RecordedRunState }, effect: Omit<InstanceRunEffect, 'updatedAt'>): Promise<boolean> {
+  const now = context.clock.now();
+  return context.store.transaction((tx) => tx.instanceRuns.record(instanceId, seen, { ...effect, updatedAt: now }));
+}
+
+/**
+ * The instance's guest ended or vanished while it was running: the instance is `failed` (its
+ * pool and deployment react as to any end), and the run is recorded failed with the reason.
+ */
+export async function failInstanceOfGuest(context: AppContext, instanceId: string, reason: string): Promise<void> {
+  const now = context.clock.now();
+  await context.store.transaction(async (tx) => {
+    const instance = await tx.instances.findByIdForOperator(instanceId);
+    if (instance !== undefined) await endInstance(context, tx, instance, 'failed', now);
+    const record = await tx.instanceRuns.find(instanceId);
+    if (record !== undefined) await tx.instanceRuns.record(instanceId, record, { state: 'failed', failure: reason, updatedAt: now });
+  });
+}

@@ -1,0 +1,78 @@
+// Instance runs: what allot asked a driver to run, and what to do next so that what runs on the
+// host matches what the store says. The reconciler records an intent in the transaction that
+// starts or ends an instance (`run` or `stop`); a worker carries it out after the commit and
+// records its effect. This is the decision the worker makes for one instance — after each commit,
+// on each driver event and, for every instance at once, when allot starts — from three facts:
+// the run record, the instance's status, and what the driver has on its host. It is the same
+// decision every time, so a crash anywhere (between the start and its record, say) is repaired by
+// making it again.
+
+import type { InstanceStatus } from './placement.js';
+
+/** What allot wants of the guest: that it runs, or that it does not. */
+export type RunIntent = 'run' | 'stop';
+
+/**
+ * What allot last recorded of the guest: `requested` (nothing done yet), the driver's states
+ * (`starting`, `running`, `stopping`), and the ended ones (`stopped`, `failed`).
+ */
+export type RecordedRunState = 'requested' | 'starting' | 'running' | 'stopping' | 'stopped' | 'failed';
+
+/** What a driver says of a guest on its host. */
+export type GuestState = 'starting' | 'running' | 'stopping' | 'stopped' | 'failed';
+
+export interface RecordedRun {
+  readonly intent: RunIntent;
+  readonly state: RecordedRunState;
+}
+
+export interface ObservedGuest {
+  readonly state: GuestState;
+  readonly failure: string | null;
+}
+
+export type RunAction =
+  /** Nothing was done yet: ask the driver to start the guest. */
+  | { readonly kind: 'start' }
+  /** The guest is there and wanted: record what the driver says of it. */
+  | { readonly kind: 'record'; readonly state: 'starting' | 'running' | 'stopping' }
+  /** The guest is there and not wanted (or allot never recorded it): ask the driver to stop it. */
+  | { readonly kind: 'stop' }
+  /** The guest ended as asked (or never started): record that. */
+  | { readonly kind: 'record_ended'; readonly state: 'stopped' | 'failed'; readonly failure: string | null }
+  /** The guest ended, or vanished, while its instance was running: the instance fails. */
+  | { readonly kind: 'fail_instance'; readonly reason: string }
+  /** An ended guest allot has no record of: delete what the driver kept. */
+  | { readonly kind: 'forget' };
+
+const ended = (state: RecordedRunState | GuestState): boolean => state === 'stopped' || state === 'failed';
+
+/** The reason a guest that was recorded as started but is not on its host gives its instance. */
+export const guestMissingReason = 'the guest is gone from its host: allot recorded it as started, but its driver has no trace of it';
+
+/**
+ * What to do about one instance's guest, or null when everything agrees. `record` is null when
+ * allot never asked for a guest; `instance` is null when the instance is unknown (deleted, or
+ * another database's).
+ */
+export function decideRun(record: RecordedRun | null, instance: InstanceStatus | null, guest: ObservedGuest | null): RunAction | null {
+  if (record === null) {
+    if (guest === null) return null;
+    return ended(guest.state) ? { kind: 'forget' } : { kind: 'stop' };
+  }
+  const wanted = record.intent === 'run' && instance === 'running';
+  if (wanted) {
+    if (guest === null) return record.state === 'requested' ? { kind: 'start' } : { kind: 'fail_instance', reason: guestMissingReason };
+    if (ended(guest.state)) return { kind: 'fail_instance', reason: guest.failure ?? 'the guest ended without being asked to' };
+    return guest.state === record.state ? null : { kind: 'record', state: guest.state as 'starting' | 'running' | 'stopping' };
+  }
+  if (ended(record.state)) return guest !== null && !ended(guest.state) ? { kind: 'stop' } : null;
+  if (guest === null) return { kind: 'record_ended', state: 'stopped', failure: null };
+  if (ended(guest.state)) return { kind: 'record_ended', state: guest.state as 'stopped' | 'failed', failure: guest.failure };
+  return { kind: 'stop' };
+}
+
+/** Whether a record still asks for work: a start not yet made, or a stop not yet seen through. */
+export function runPending(record: RecordedRun): boolean {
+  return record.intent === 'run' ? record.state === 'requested' : !ended(record.state);
+}

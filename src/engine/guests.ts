@@ -1,0 +1,331 @@
+// The guest worker: carries out the run intents that transactions record (app/compute/
+// run-intents.ts) by calling the drivers, outside any transaction, and records each effect
+// after the call (app/compute/runs.ts). What it does for one instance is decided by
+// domain/compute/runs.ts from the run record, the instance and what the driver has, each time
+// afresh, so the same decision repairs every crash: at start-up it is made for every recorded
+// run and every guest the drivers still have — adopting guests that still run, failing instances
+// whose guest died, stopping guests no running instance wants, starting what was asked but never
+// started. It is also the provider the use cases read logs and SSH details from: each instance's
+// own driver answers for it.
+
+import { createWriteStream, existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { decideRun, type RunAction } from '../domain/compute/runs.js';
+import { guestRunBatchSize, guestRunPollMillis } from '../domain/kernel/limits.js';
+import type { AppContext, GuestRunNotifier } from '../app/kernel/context.js';
+import { failInstanceOfGuest, loadBootImage, loadRunFacts, pendingRuns, recordRunEffect, requestRunsForUnrecorded, type RunFacts, unendedRuns } from '../app/compute/runs.js';
+import { createDrivers, type DriverConfig, type Drivers, readDriverConfig } from '../providers/driver-config.js';
+import type { DriverKind, InstanceDriver, LaunchSpec, RunStatus } from '../providers/driver.js';
+import { sha256OfFile } from '../providers/qemu/disk-image.js';
+import type { ConsoleLine, InstanceProvider, ProviderInstance, SshInfo } from '../providers/provider.js';
+import { SimulatedProvider } from '../providers/simulated.js';
+
+export interface GuestRunnerOptions {
+  readonly config: DriverConfig;
+  readonly drivers: Drivers;
+  /** Where uploaded images are put together as one file to boot from. */
+  readonly imageDirectory: string;
+  readonly onError: (error: unknown) => void;
+}
+
+/**
+ * A fault to inject, for the crash tests: `ALLOT_GUESTS_CRASH_AFTER=start` kills the process with
+ * SIGKILL once a driver has started a guest (it has left `starting`), before allot records it.
+ */
+const crashAfter = process.env.ALLOT_GUESTS_CRASH_AFTER ?? null;
+
+async function crashOnceStarted(driver: InstanceDriver, instanceId: string): Promise<never> {
+  while (driver.status(instanceId)?.state === 'starting') await new Promise((resolve) => setTimeout(resolve, 50));
+  process.kill(process.pid, 'SIGKILL');
+  throw new Error('unreachable: the process was killed');
+}
+
+export class GuestRunner implements GuestRunNotifier, InstanceProvider {
+  private context: AppContext | null = null;
+  private readonly byKind = new Map<DriverKind, InstanceDriver>();
+  private readonly busy = new Map<string, Promise<void>>();
+  private readonly again = new Set<string>();
+  private readonly unsubscribe: (() => void)[] = [];
+  private readonly catalogueHashes = new Map<string, Promise<string>>();
+  private timer: NodeJS.Timeout | null = null;
+  private passing: Promise<void> | null = null;
+  private passAgain = false;
+  private closed = false;
+
+  constructor(private readonly options: GuestRunnerOptions) {
+    for (const driver of options.drivers.all) this.byKind.set(driver.kind, driver);
+  }
+
+  /** Whether any driver runs real guests: only then are intents recorded and carried out. */
+  get real(): boolean {
+    return this.options.drivers.all.some((driver) => driver.persistent);
+  }
+
+  /** Starts working for `context` (whose `guestRuns` and `provider` are this runner): reconciles what runs with what was recorded, then carries out intents as they come. */
+  async start(context: AppContext): Promise<void> {
+    this.context = context;
+    for (const driver of this.byKind.values()) this.unsubscribe.push(driver.subscribe((event) => void this.settle(event.status.instanceId)));
+    while ((await requestRunsForUnrecorded(context, guestRunBatchSize)) > 0);
+    const settling: Promise<void>[] = [];
+    for (const driver of this.byKind.values()) {
+      if (!driver.persistent) continue;
+      for (const guest of await driver.list()) settling.push(this.settle(guest.instanceId, driver));
+    }
+    for (let after = ''; ; ) {
+      const records = await unendedRuns(context, after, guestRunBatchSize);
+      for (const record of records) settling.push(this.settle(record.instanceId));
+      if (records.length < guestRunBatchSize) break;
+      after = records.at(-1)!.instanceId;
+    }
+    await Promise.all(settling);
+    this.requested();
+  }
+
+  /** Stops working; guests keep running for the next process to adopt. */
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.timer !== null) clearTimeout(this.timer);
+    for (const unsubscribe of this.unsubscribe) unsubscribe();
+    await this.passing;
+    for (const driver of this.byKind.values()) await driver.close();
+  }
+
+  requested(): void {
+    if (this.closed || this.context === null) return;
+    if (this.passing !== null) {
+      this.passAgain = true;
+      return;
+    }
+    if (this.timer !== null) clearTimeout(this.timer);
+    // After the current transaction commits: the pass's read waits for it on SQLite, and the
+    // poll catches a pass that ran too early elsewhere.
+    this.timer = setTimeout(() => this.pass(), 0);
+  }
+
+  private pass(): void {
+    this.timer = null;
+    this.passing = (async () => {
+      do {
+        this.passAgain = false;
+        const records = await pendingRuns(this.context!, guestRunBatchSize);
+        for (const record of records) void this.settle(record.instanceId);
+        if (records.length === guestRunBatchSize) this.passAgain = true;
+      } while (this.passAgain && !this.closed);
+    })()
+      .catch((error: unknown) => this.options.onError(error))
+      .finally(() => {
+        this.passing = null;
+        if (!this.closed) this.timer = setTimeout(() => this.pass(), guestRunPollMillis);
+      });
+  }
+
+  /** Decides and acts for one instance, one decision at a time per instance; asked again while busy, it decides again after. */
+  settle(instanceId: string, driver?: InstanceDriver): Promise<void> {
+    const running = this.busy.get(instanceId);
+    if (running !== undefined) {
+      this.again.add(instanceId);
+      return running;
+    }
+    const work = (async () => {
+      for (let rounds = 0; rounds < 8 && !this.closed; rounds++) {
+        this.again.delete(instanceId);
+        const more = await this.settleOnce(instanceId, driver);
+        if (!more && !this.again.has(instanceId)) return;
+      }
+    })()
+      .catch((error: unknown) => this.options.onError(error))
+      .finally(() => this.busy.delete(instanceId));
+    this.busy.set(instanceId, work);
+    return work;
+  }
+
+  /** One decision and its action; answers whether to decide again at once. */
+  private async settleOnce(instanceId: string, hint?: InstanceDriver): Promise<boolean> {
+    const context = this.context!;
+    const facts = await loadRunFacts(context, instanceId);
+    const driver = this.driverOfFacts(facts) ?? hint ?? null;
+    if (driver === null) return false;
+    const record = facts.record;
+    if (!driver.persistent) return this.settleSimulated(facts, driver);
+    const guest = driver.status(instanceId);
+    const action = decideRun(record === null ? null : record, facts.instance?.status ?? null, guest);
+    if (action === null) return false;
+    return this.act(action, facts, driver, guest);
+  }
+
+  private async act(action: RunAction, facts: RunFacts, driver: InstanceDriver, guest: RunStatus | null): Promise<boolean> {
+    const context = this.context!;
+    const instanceId = facts.instance?.id ?? guest?.instanceId ?? facts.record!.instanceId;
+    const record = facts.record;
+    switch (action.kind) {
+      case 'start': {
+        const spec = await this.launchSpec(facts, driver);
+        if (typeof spec === 'string') {
+          await failInstanceOfGuest(context, instanceId, spec);
+          return false;
+        }
+        const status = await driver.start(spec);
+        if (crashAfter === 'start') await crashOnceStarted(driver, instanceId);
+        await recordRunEffect(context, instanceId, record!, {
+          state: status.state === 'running' ? 'running' : 'starting',
+          driver: driver.kind,
+          handle: this.handleOf(driver, instanceId),
+          sshPort: status.sshPort,
+          httpsPort: status.httpsPort,
+        });
+        return true;
+      }
+      case 'record':
+        await recordRunEffect(context, instanceId, record!, { state: action.state, driver: driver.kind, handle: this.handleOf(driver, instanceId), sshPort: guest?.sshPort ?? null, httpsPort: guest?.httpsPort ?? null });
+        return false;
+      case 'stop':
+        await driver.stop(instanceId);
+        return record !== null;
+      case 'record_ended':
+        await recordRunEffect(context, instanceId, record!, { state: action.state, failure: action.failure });
+        return false;
+      case 'fail_instance':
+        await failInstanceOfGuest(context, instanceId, action.reason);
+        return false;
+      case 'forget':
+        await driver.remove(instanceId);
+        return false;
+    }
+  }
+
+  /** The simulated driver runs nothing: a start or stop is recorded as done. */
+  private async settleSimulated(facts: RunFacts, driver: InstanceDriver): Promise<boolean> {
+    const record = facts.record;
+    if (record === null) return false;
+    if (record.intent === 'run' && record.state === 'requested') await recordRunEffect(this.context!, record.instanceId, record, { state: 'running', driver: driver.kind });
+    if (record.intent === 'stop' && record.state !== 'stopped' && record.state !== 'failed') await recordRunEffect(this.context!, record.instanceId, record, { state: 'stopped' });
+    return false;
+  }
+
+  /** The guest's directory on the host (createDrivers gives each kind a folder of the state directory). */
+  private handleOf(driver: InstanceDriver, instanceId: string): string {
+    return join(this.options.config.host.stateDirectory, driver.kind, instanceId);
+  }
+
+  private driverOfFacts(facts: RunFacts): InstanceDriver | null {
+    if (facts.record?.driver != null) return this.byKind.get(facts.record.driver as DriverKind) ?? null;
+    if (facts.instanceSku === null) return null;
+    return this.driverOfSku(facts.instanceSku);
+  }
+
+  private driverOfSku(sku: { readonly id: string; readonly alias: string }): InstanceDriver {
+    const { config } = this.options;
+    const kind = config.skus[sku.id] ?? config.skus[sku.alias] ?? config.defaultDriver;
+    return this.byKind.get(kind)!;
+  }
+
+  /** What the driver is asked to run, or why it cannot be (the image's bytes are missing). */
+  private async launchSpec(facts: RunFacts, driver: InstanceDriver): Promise<LaunchSpec | string> {
+    const instance = facts.instance!;
+    const properties = facts.instanceSku?.properties;
+    let image: LaunchSpec['image'] = null;
+    // The sandbox runs the host's own system: only a VM boots the image.
+    if (driver.kind === 'qemu') {
+      const boot = await this.bootImage(instance.imageId);
+      if (typeof boot === 'string') return boot;
+      image = boot;
+    }
+    return {
+      instanceId: instance.id,
+      hostname: instance.name,
+      instanceSku: instance.instanceSkuAlias,
+      vcpus: properties?.num_vcpus ?? null,
+      memoryBytes: properties?.memory ?? null,
+      image,
+      userData: instance.cloudInitUserData === null ? null : Buffer.from(instance.cloudInitUserData, 'base64'),
+      // allot keeps no SSH keys per account yet: keys reach the guest through the user data's
+      // `ssh_authorized_keys`.
+      sshAuthorizedKeys: [],
+      forward443: false,
+    };
+  }
+
+  /**
+   * The file an image boots from, and the SHA-256 it must have: an uploaded image's parts put
+   * together once as one file (the driver checks its hash at each boot, as the reference says),
+   * or the file the operator registered for a catalogue image, whose hash is taken the first time
+   * it boots (it is the operator's) so that a file changed under a running allot is caught.
+   */
+  private async bootImage(imageId: string): Promise<{ path: string; sha256: string } | string> {
+    const boot = await loadBootImage(this.context!, imageId);
+    if (boot === null) return `the instance's image ${imageId} is gone`;
+    if (boot.catalogue) {
+      const path = this.options.config.images[boot.image.name];
+      if (path === undefined) return `no file boots the catalogue image "${boot.image.name}": the operator's driver configuration registers none under "images"`;
+      if (!existsSync(path)) return `the file registered for the catalogue image "${boot.image.name}" is missing: ${path}`;
+      let hash = this.catalogueHashes.get(path);
+      if (hash === undefined) {
+        hash = sha256OfFile(path);
+        this.catalogueHashes.set(path, hash);
+      }
+      return { path, sha256: await hash };
+    }
+    if (boot.image.sha256 === null || boot.partIds.length === 0) return `the image "${boot.image.name}" has no uploaded bytes to boot from`;
+    const path = join(this.options.imageDirectory, `${boot.image.id}.img`);
+    if (!existsSync(path)) {
+      mkdirSync(this.options.imageDirectory, { recursive: true });
+      const partial = `${path}.${process.pid}.partial`;
+      try {
+        await pipeline(this.context!.blobs.readParts(boot.image.id, boot.partIds), createWriteStream(partial));
+        renameSync(partial, path);
+      } catch (error) {
+        rmSync(partial, { force: true });
+        return `the image "${boot.image.name}" could not be read from the blob store: ${(error as Error).message}`;
+      }
+    }
+    return { path, sha256: boot.image.sha256 };
+  }
+
+  // The read side: each instance's driver answers for it.
+
+  private driverOfInstance(instance: ProviderInstance): InstanceDriver {
+    for (const driver of this.byKind.values()) if (driver.persistent && driver.status(instance.id) !== null) return driver;
+    if (instance.instanceSku !== undefined) return this.driverOfSku(instance.instanceSku);
+    return this.byKind.get(this.options.config.defaultDriver)!;
+  }
+
+  consoleLog(instance: ProviderInstance, now: number): ConsoleLine[] {
+    return this.driverOfInstance(instance).consoleLog(instance, now);
+  }
+
+  sshInfo(instance: ProviderInstance, now: number): SshInfo | null {
+    return this.driverOfInstance(instance).sshInfo(instance, now);
+  }
+
+  publicIp(instance: ProviderInstance): string | null {
+    const driver = instance.instanceSku === undefined ? this.byKind.get(this.options.config.defaultDriver)! : this.driverOfSku(instance.instanceSku);
+    return driver.publicIp(instance);
+  }
+}
+
+export interface GuestsSetup {
+  /** What `--driver` names: the driver of every SKU the configuration file does not map. */
+  readonly driver: DriverKind;
+  /** The text of `--driver-config`'s file, or null. */
+  readonly configText: string | null;
+  /** The state directory when the file names none: each driver's guests go in a folder of it. */
+  readonly stateDirectory: string;
+  readonly simulatedBootSeconds: number;
+  readonly onError: (error: unknown) => void;
+}
+
+/**
+ * The provider instances run on and, when a real driver is configured, the worker that runs
+ * them (hand it to the context as `guestRuns` too, then call `start`). Throws a
+ * DriverConfigError for a mistaken file and a PrerequisiteError naming the Debian package a
+ * driver lacks.
+ */
+export function createGuests(setup: GuestsSetup): { readonly provider: InstanceProvider; readonly runner: GuestRunner | null } {
+  if (setup.configText === null && setup.driver === 'simulated') return { provider: new SimulatedProvider(setup.simulatedBootSeconds), runner: null };
+  const config = readDriverConfig(setup.configText ?? '{}', { driver: setup.driver, stateDirectory: setup.stateDirectory });
+  const drivers = createDrivers(config, setup.simulatedBootSeconds);
+  if (!drivers.all.some((driver) => driver.persistent)) return { provider: drivers.all[0]!, runner: null };
+  const runner = new GuestRunner({ config, drivers, imageDirectory: join(config.host.stateDirectory, 'images'), onError: setup.onError });
+  return { provider: runner, runner };
+}

@@ -1,0 +1,85 @@
+// The guest worker's decision (domain/compute/runs.ts): a table of the cases that matter after a
+// crash, and a property: from any mix of record, instance and guest, carrying out the decisions
+// until there are none leaves a guest exactly where a running instance wants one.
+
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { decideRun, guestMissingReason, type ObservedGuest, type RecordedRun, type RunAction, runPending } from '../../src/domain/compute/runs.js';
+import type { InstanceStatus } from '../../src/domain/compute/placement.js';
+
+const run = (state: RecordedRun['state'], intent: RecordedRun['intent'] = 'run'): RecordedRun => ({ intent, state });
+const guest = (state: ObservedGuest['state'], failure: string | null = null): ObservedGuest => ({ state, failure });
+
+describe('decideRun', () => {
+  it.each<[string, RecordedRun | null, InstanceStatus | null, ObservedGuest | null, RunAction | null]>([
+    ['an intent not yet carried out: start', run('requested'), 'running', null, { kind: 'start' }],
+    ['started, but allot crashed before recording it: adopt', run('requested'), 'running', guest('running'), { kind: 'record', state: 'running' }],
+    ['recorded as starting, now running: record', run('starting'), 'running', guest('running'), { kind: 'record', state: 'running' }],
+    ['all agree', run('running'), 'running', guest('running'), null],
+    ['recorded as running, gone from the host: the instance fails', run('running'), 'running', null, { kind: 'fail_instance', reason: guestMissingReason }],
+    ['the guest died: the instance fails with its reason', run('running'), 'running', guest('failed', 'killed'), { kind: 'fail_instance', reason: 'killed' }],
+    ['the guest stopped unasked: the instance fails', run('running'), 'running', guest('stopped'), { kind: 'fail_instance', reason: 'the guest ended without being asked to' }],
+    ['terminated: stop the guest', run('running', 'stop'), 'terminated', guest('running'), { kind: 'stop' }],
+    ['terminated and stopped: record it', run('running', 'stop'), 'terminated', guest('stopped'), { kind: 'record_ended', state: 'stopped', failure: null }],
+    ['terminated before it ever started: nothing to stop', run('requested', 'stop'), 'terminated', null, { kind: 'record_ended', state: 'stopped', failure: null }],
+    ['an instance that ended without its intent recorded: stop the guest', run('running'), 'terminated', guest('running'), { kind: 'stop' }],
+    ['an unknown instance: stop its guest', run('running'), null, guest('starting'), { kind: 'stop' }],
+    ['ended and recorded: nothing', run('stopped', 'stop'), 'terminated', guest('stopped'), null],
+    ['a guest allot never recorded: stop it', null, null, guest('running'), { kind: 'stop' }],
+    ['an ended guest allot never recorded: forget it', null, null, guest('failed', 'x'), { kind: 'forget' }],
+    ['nothing anywhere', null, 'running', null, null],
+  ])('%s', (_name, record, instance, observed, expected) => {
+    expect(decideRun(record, instance, observed)).toEqual(expected);
+  });
+
+  it('says which records still ask for work', () => {
+    expect(runPending(run('requested'))).toBe(true);
+    expect(runPending(run('running'))).toBe(false);
+    expect(runPending(run('running', 'stop'))).toBe(true);
+    expect(runPending(run('stopped', 'stop'))).toBe(false);
+  });
+
+  const live = (observed: ObservedGuest | null) => observed !== null && observed.state !== 'stopped' && observed.state !== 'failed';
+
+  it('converges: a guest runs exactly for a recorded, running instance', () => {
+    const states = ['requested', 'starting', 'running', 'stopping', 'stopped', 'failed'] as const;
+    const arbitrary = fc.record({
+      record: fc.option(fc.record({ intent: fc.constantFrom('run' as const, 'stop' as const), state: fc.constantFrom(...states) }), { nil: null }),
+      instance: fc.constantFrom<InstanceStatus | null>('running', 'terminated', 'failed', 'awaiting_allocation', null),
+      guest: fc.option(fc.record({ state: fc.constantFrom('starting' as const, 'running' as const, 'stopped' as const, 'failed' as const), failure: fc.constant(null) }), { nil: null }),
+    });
+    fc.assert(
+      fc.property(arbitrary, (start) => {
+        let { record, instance, guest: observed } = start;
+        for (let step = 0; ; step++) {
+          expect(step).toBeLessThan(6);
+          const action = decideRun(record, instance, observed);
+          if (action === null) break;
+          switch (action.kind) {
+            case 'start':
+              observed = { state: 'running', failure: null };
+              record = { intent: 'run', state: 'running' };
+              break;
+            case 'record':
+            case 'record_ended':
+              record = { ...record!, state: action.state };
+              break;
+            case 'stop':
+              observed = { state: 'stopped', failure: null };
+              break;
+            case 'fail_instance':
+              instance = 'failed';
+              record = { intent: 'stop', state: 'failed' };
+              break;
+            case 'forget':
+              observed = null;
+              break;
+          }
+        }
+        const wanted = record !== null && record.intent === 'run' && instance === 'running';
+        expect(live(observed)).toBe(wanted);
+        if (record !== null) expect(runPending(record)).toBe(false);
+      }),
+    );
+  });
+});

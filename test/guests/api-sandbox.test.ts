@@ -1,0 +1,165 @@
+// Real guests through the API: `allot serve --driver sandbox` runs each instance as a bubblewrap
+// sandbox. An instance created over HTTP runs its user data (the marker shows in its logs, on
+// both log APIs), answers `ssh` with the account's key on the host and port /ssh names, with the
+// host key /ssh reports; terminate ends its processes; a sandbox killed by hand fails its
+// instance. Across restarts and kill -9 of the server, what runs and what is recorded agree: a
+// guest started just before a crash (before its start was recorded) is adopted, a guest that died
+// while allot was down fails its instance, and a guest no instance wants is stopped.
+
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { processesWithMarker, signalProcess } from '../../src/providers/host-processes.js';
+import { createSandboxDriver } from '../../src/providers/sandbox/sandbox-driver.js';
+import { ApiClient } from '../support/client.js';
+import { type ServeProcess, startServeProcess } from '../support/process.js';
+import { dropSchema, postgresUrl, testDialects } from '../support/stores.js';
+import { type KeyPair, launchSpec, ssh, sshKeyPair, until } from './guest-support.js';
+
+const operatorToken = 'allot_admin_guests-api-test';
+
+async function eventually<T>(what: string, probe: () => Promise<T | null | undefined | false>, timeoutMillis = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMillis;
+  for (;;) {
+    const value = await probe();
+    if (value !== null && value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+describe.each(testDialects)('allot serve --driver sandbox on %s', { timeout: 180_000 }, (dialect) => {
+  const directory = mkdtempSync(join(tmpdir(), 'allot-guests-api-'));
+  const guestsDirectory = join(directory, 'guests');
+  const configPath = join(directory, 'drivers.json');
+  const schema = `allot_guests_${process.pid}`;
+  const db = dialect === 'sqlite' ? `sqlite:${join(directory, 'allot.db')}` : `${postgresUrl}?options=-c%20search_path%3D${schema}`;
+  let key: KeyPair;
+  let server: ServeProcess | null = null;
+  let pool: string;
+  let sku: string;
+
+  const serve = async (env: Record<string, string> = {}) => {
+    server = await startServeProcess(['--db', db, '--seed', 'none', '--driver', 'sandbox', '--driver-config', configPath], { ALLOT_ADMIN_TOKEN: operatorToken, ...env });
+    return server;
+  };
+  let accountToken = '';
+  const client = () => new ApiClient(server!.baseUrl, accountToken);
+  const operator = () => new ApiClient(server!.baseUrl, operatorToken);
+
+  const userData = (marker: string) =>
+    Buffer.from(['#cloud-config', 'ssh_authorized_keys:', `  - ${key.publicKey}`, 'runcmd:', `  - echo "${marker} from $(hostname)"`, ''].join('\n')).toString('base64');
+
+  const createInstance = async (name: string, marker: string) => {
+    const created = await client().post('/preview/v2/instances', { pool, image: 'ubuntu-24.04-cuda-12.8', instance_sku: sku, name, cloud_init_user_data: userData(marker) });
+    expect(created.status).toBe(201);
+    expect(created.body.status).toBe('running');
+    return created.body.id as string;
+  };
+
+  const sshDetails = (id: string) =>
+    eventually(`SSH details of ${id}`, async () => {
+      const answer = await client().get(`/preview/v2/instances/${id}/ssh`);
+      return answer.status === 200 && answer.body.host_keys.length > 0 ? (answer.body as { hostname: string; port: number; host_keys: { key_type: string; key: string }[] }) : null;
+    });
+
+  const logText = async (id: string) => ((await client().get(`/preview/v2/instances/${id}/logs?limit=2500`)).body.data as { data: string }[]).map((line) => Buffer.from(line.data, 'base64').toString('utf8')).join('');
+
+  const status = async (id: string) => (await client().get(`/preview/v2/instances/${id}`)).body.status as string;
+
+  beforeAll(async () => {
+    key = await sshKeyPair();
+    if (dialect === 'postgres') {
+      await dropSchema(schema);
+      const { default: pg } = await import('pg');
+      const client = new pg.Client({ connectionString: postgresUrl });
+      await client.connect();
+      await client.query(`CREATE SCHEMA "${schema}"`);
+      await client.end();
+    }
+    writeFileSync(configPath, JSON.stringify({ stateDirectory: guestsDirectory, bootTimeoutSeconds: 60, stopGraceSeconds: 5 }));
+    await serve();
+    const created = await operator().post('/admin/v1/accounts', { name: 'Guests' });
+    accountToken = created.body.token;
+    sku = (await operator().post('/admin/v1/instance_skus', { alias: 'sandbox-sku', accelerator: 'h100', num_accelerators: 8 })).body.id;
+    pool = (await client().post('/preview/v2/pools', { workspace: 'default', name: 'guests' })).body.id;
+    const now = Math.floor(Date.now() / 1000);
+    const issued = await operator().post('/admin/v1/allocations', { pool, instance_sku: sku, allocation_schedule: [{ start_at: Math.floor(now / 60) * 60, end_at: null, node_count: 8 }] });
+    expect(issued.status, JSON.stringify(issued.body)).toBe(201);
+  });
+
+  afterAll(async () => {
+    await server?.stop();
+    // Whatever a failed test left behind.
+    for (const pid of processesWithMarker(`${guestsDirectory}/`)) signalProcess(pid, `${guestsDirectory}/`, 'SIGKILL');
+    rmSync(directory, { recursive: true, force: true });
+    if (dialect === 'postgres') await dropSchema(schema);
+  });
+
+  it('runs the user data, answers ssh with the reported host key, and terminate ends it', async () => {
+    const startedAt = Date.now();
+    const id = await createInstance('first', 'API-MARKER');
+    const details = await sshDetails(id);
+    expect(details.hostname).toBe('127.0.0.1');
+    const knownHosts = join(directory, 'known_hosts');
+    writeFileSync(knownHosts, details.host_keys.map((hostKey) => `[127.0.0.1]:${details.port} ${hostKey.key_type} ${hostKey.key}\n`).join(''));
+    expect((await ssh(details.hostname, details.port, key, 'hostname; echo ok', knownHosts)).split('\n').slice(0, 2)).toEqual(['first', 'ok']);
+    process.stdout.write(`[guests] sandbox on ${dialect}: instance created to ssh answered in ${Date.now() - startedAt} ms\n`);
+    await eventually('the marker in the logs', async () => (await logText(id)).includes('API-MARKER from first'));
+
+    const v0 = await client().get(`/v0/vms/ssh?vm_id=${id}`);
+    expect(v0.body).toMatchObject({ ssh_hostname: '127.0.0.1', ssh_port: details.port });
+    const v0Logs = await client().get(`/v0/vms/logs2?instance_id=${id}&order_by=seqnum_asc&limit=2500`);
+    expect(v0Logs.status).toBe(200);
+    expect((v0Logs.body.data as { data: string }[]).map((line) => Buffer.from(line.data, 'base64').toString('utf8')).join('')).toContain('API-MARKER from first');
+
+    const marker = `${guestsDirectory}/sandbox/${id}/`;
+    expect(processesWithMarker(marker).length).toBeGreaterThan(0);
+    expect((await client().post(`/preview/v2/instances/${id}/terminate`, {})).body.status).toBe('terminated');
+    await eventually('the sandbox to end', async () => processesWithMarker(marker).length === 0, 30_000);
+    await eventually('the power-off in the log', async () => (await logText(id)).includes('allot: the guest was stopped'));
+  });
+
+  it('fails the instance of a sandbox killed by hand', async () => {
+    const id = await createInstance('killed', 'KILL-MARKER');
+    await sshDetails(id);
+    const marker = `${guestsDirectory}/sandbox/${id}/`;
+    for (const pid of processesWithMarker(marker)) signalProcess(pid, marker, 'SIGKILL');
+    await eventually('the instance to fail', async () => (await status(id)) === 'failed', 30_000);
+  });
+
+  it('adopts a guest started just before a crash, fails an instance whose guest died while allot was down, and stops a guest nobody wants', async () => {
+    await server!.stop();
+    // The server dies (SIGKILL) once the driver has started the guest, before allot records it.
+    await serve({ ALLOT_GUESTS_CRASH_AFTER: 'start' });
+    const created = await client().post('/preview/v2/instances', { pool, image: 'ubuntu-24.04-cuda-12.8', instance_sku: sku, name: 'crashed', cloud_init_user_data: userData('CRASH-MARKER') });
+    const adoptedId = created.body.id as string;
+    const crashed = server!;
+    await eventually('the server to crash', async () => crashed.child.signalCode !== null || crashed.child.exitCode !== null, 60_000);
+    expect(crashed.child.signalCode).toBe('SIGKILL');
+    expect(created.status).toBe(201);
+    const adoptedMarker = `${guestsDirectory}/sandbox/${adoptedId}/`;
+    await eventually('the sandbox started before the crash', async () => processesWithMarker(adoptedMarker).length > 0, 10_000);
+
+    // A guest allot never recorded, as if its database had been replaced.
+    const stray = createSandboxDriver({ stateDirectory: join(guestsDirectory, 'sandbox'), advertisedHost: '127.0.0.1', bootConcurrency: 1, bootTimeoutSeconds: 60, stopGraceSeconds: 5 });
+    const straySpec = launchSpec({ sshAuthorizedKeys: [key.publicKey] });
+    await stray.start(straySpec);
+    await until(stray, straySpec.instanceId, (guest) => guest.state === 'running', 60_000);
+    await stray.close();
+    const strayMarker = `${guestsDirectory}/sandbox/${straySpec.instanceId}/`;
+
+    await serve();
+    const details = await sshDetails(adoptedId);
+    expect(await status(adoptedId), await logText(adoptedId)).toBe('running');
+    expect((await ssh(details.hostname, details.port, key, 'hostname')).trim()).toBe('crashed');
+    await eventually('the stray guest to be stopped', async () => processesWithMarker(strayMarker).length === 0, 30_000);
+
+    // The adopted guest dies while allot is down: the next start fails its instance.
+    await server!.stop('SIGKILL');
+    for (const pid of processesWithMarker(adoptedMarker)) signalProcess(pid, adoptedMarker, 'SIGKILL');
+    await serve();
+    await eventually('the instance to fail', async () => (await status(adoptedId)) === 'failed', 30_000);
+  });
+});
