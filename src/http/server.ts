@@ -34,6 +34,7 @@ import { registerV0MarketRoutes } from './routes/legacy-v0/market.js';
 import { registerV0ProcurementRoutes } from './routes/legacy-v0/procurements.js';
 import { registerV0VmRoutes } from './routes/legacy-v0/vms.js';
 import { registerV0OrderRoutes } from './routes/legacy-v0/orders.js';
+import { registerV0AccountRoutes } from './routes/legacy-v0/account.js';
 import { registerProcurementRoutes } from './routes/market/procurements.js';
 import { registerWorkspaceRoutes } from './routes/tenancy/workspaces.js';
 import { createValidatorCompiler } from './validation.js';
@@ -114,6 +115,7 @@ export async function buildServer(options: ServerOptions): Promise<ApiServer> {
   registerV0ProcurementRoutes(app, context);
   registerV0VmRoutes(app, context);
   registerV0OrderRoutes(app, context);
+  registerV0AccountRoutes(app, context);
   registerAdminAccountRoutes(app, context);
   registerOperatorRoutes(app, context);
 

@@ -450,4 +450,50 @@ describe.each(testDialects)('the v0 API on %s', (dialect) => {
       expect((await buyer.delete('/v0/orders/ordr_nope')).status).toBe(404);
     });
   });
+  describe('/v0/balance, /v0/transactions and /v0/instances', () => {
+    it('shows the account\'s money and machines in the older shapes', async () => {
+      const t = server.clock.now();
+      const start = t - (t % hour) + hour;
+      await ask(hayes, t, t + 48 * hour, 4, '12.00');
+      const buyer = await customer(100);
+      expect((await buyer.get('/v0/balance')).body).toEqual({ object: 'balance', available_balance_cents: 10_000, current_balance_cents: 10_000 });
+      const bought = await buyer.post('/v0/orders', { side: 'buy', instance_type: 'h200v', quantity: 1, start_at: iso(start), end_at: iso(start + 2 * hour), price: 2400 });
+      expect(bought.body.status).toBe('filled');
+      const resting = await buyer.post('/v0/orders', { side: 'buy', cluster: 'hayesvalley', quantity: 1, start_at: iso(start), end_at: iso(start + hour), price: 120 });
+      expect(resting.body.status).toBe('open');
+      expect((await buyer.get('/v0/balance')).body).toEqual({ object: 'balance', available_balance_cents: 10_000 - 2400 - 120, current_balance_cents: 10_000 - 2400 });
+
+      const transactions = (await buyer.get('/v0/transactions')).body;
+      expect(transactions.object).toBe('transactions');
+      expect(transactions.pagination).toMatchObject({ has_more: false, count: 2 });
+      const [buy, credit] = transactions.transactions;
+      expect(buy).toMatchObject({
+        direction: 'outgoing', status: 'accepted', amount: 2400, account_kind: 'primary', balance_before: 10_000, balance_after: 7600,
+        metadata: { type: 'buy', quantity: 1, start_time: iso(start), end_time: iso(start + 2 * hour), order_id: bought.body.id, instance_type_requirements: { accelerator_types: ['H200'], interconnect_types: ['None'], delivery_type: 'VM' } },
+      });
+      expect(credit).toMatchObject({ direction: 'incoming', amount: 10_000, balance_before: 0, balance_after: 10_000, metadata: { type: 'promotional_credit' } });
+      const first = (await buyer.get('/v0/transactions?limit=1')).body;
+      expect(first.transactions.map((x: { id: string }) => x.id)).toEqual([buy.id]);
+      expect(first.pagination.has_more).toBe(true);
+      expect((await buyer.get(`/v0/transactions?limit=1&starting_after=${buy.id}`)).body.transactions.map((x: { id: string }) => x.id)).toEqual([credit.id]);
+      expect((await buyer.get(`/v0/transactions?ending_before=${credit.id}`)).body.transactions.map((x: { id: string }) => x.id)).toEqual([buy.id]);
+      expect((await buyer.get('/v0/transactions?transaction_type=promotional_credit')).body.transactions.map((x: { id: string }) => x.id)).toEqual([credit.id]);
+      expect((await buyer.get('/v0/transactions?transaction_type=deposit_ach')).body.transactions).toEqual([]);
+      for (const query of ['limit=0', 'limit=101', 'starting_after=nope', 'transaction_type=gift']) expect((await buyer.get(`/v0/transactions?${query}`)).status, query).toBe(400);
+
+      // An instance on what was bought, as /v0/instances shows it.
+      const pool = (await buyer.get('/preview/v2/pools/v0')).body;
+      await server.advance(start - t);
+      const instance = await buyer.post('/preview/v2/instances', { pool: pool.id, instance_sku: hayes, image: 'ubuntu-24.04-cuda-12.8' });
+      expect(instance.status).toBeLessThan(300);
+      const listed = (await buyer.get('/v0/instances')).body;
+      expect(listed).toMatchObject({ object: 'list', has_more: false });
+      expect(listed.data).toEqual([expect.objectContaining({ object: 'instance', id: instance.body.id, instance_type: 'h200v', zone: 'hayesvalley', status: instance.body.status })]);
+      expect((await buyer.get(`/v0/instances/${instance.body.id}`)).body).toEqual(listed.data[0]);
+      expect((await provider.get(`/v0/instances/${instance.body.id}`)).status).toBe(404);
+      expect((await buyer.get('/v0/instances?limit=0')).status).toBe(400);
+      await buyer.delete('/v0/orders');
+      await withdrawAsks();
+    });
+  });
 });

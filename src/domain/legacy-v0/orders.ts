@@ -48,8 +48,8 @@ export interface V0OrderTerms {
 /**
  * Checks a v0 order's window, count, price and flags at `now`. The start is NOW, a time within a
  * minute of now (the current minute), or a later whole minute; the end a whole minute after it.
- * The price is the total in cents: a buy's rate is rounded down to the tick (never paying more),
- * a sell's up (never getting less). `market` and `post_only` have no counterpart in allot's book
+ * The price is the total in cents, spread over the node-hours and rounded to the nearest price
+ * tick as v2's dollar prices are (a fill trades at the resting order's price anyway). `market` and `post_only` have no counterpart in allot's book
  * and are refused; `prorate` changes nothing (a window that has begun trades from the current
  * minute anyway).
  */
@@ -70,12 +70,10 @@ export function parseV0OrderTerms(input: V0OrderWindowInput, side: 'buy' | 'sell
   if (!Number.isSafeInteger(input.price) || input.price < 0 || input.price > 1e13) return invalidField('price', 'out_of_range', 'price is the total in whole cents, at least 0');
   if (input.flags?.market === true) return invalidField('flags.market', 'unsupported', 'allot has no market orders: give a price');
   if (input.flags?.post_only === true) return invalidField('flags.post_only', 'unsupported', 'allot always matches an order as it is placed: post_only is not supported');
-  // Cents × micro-dollars per cent × seconds per hour, over node-seconds: exact in bigint.
+  // Cents × micro-dollars per cent × seconds per hour, over node-seconds, to the nearest tick (half up), in bigint.
   const numerator = BigInt(input.price) * BigInt(microsPerCent) * BigInt(hourSeconds);
-  const nodeSeconds = BigInt(input.quantity) * BigInt(endAt - startAt);
-  const tick = BigInt(priceTickMicrosPerHour);
-  const ticks = side === 'buy' ? numerator / (nodeSeconds * tick) : (numerator + nodeSeconds * tick - 1n) / (nodeSeconds * tick);
-  const limitMicros = Number(ticks * tick);
+  const divisor = BigInt(input.quantity) * BigInt(endAt - startAt) * BigInt(priceTickMicrosPerHour);
+  const limitMicros = Number(((2n * numerator + divisor) / (2n * divisor)) * BigInt(priceTickMicrosPerHour));
   if (side === 'buy' && limitMicros === 0) return invalidField('price', 'too_low', 'price is below the smallest rate allot prices at ($0.000060 per node-hour)');
   return { startAt, endAt, nodeCount: input.quantity, limitMicros, allowStanding: input.flags?.ioc !== true };
 }

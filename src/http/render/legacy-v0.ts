@@ -13,7 +13,12 @@ import { vmIdOf } from '../../domain/legacy-v0/vms.js';
 import type { VmReplacement } from '../../app/legacy-v0/vms.js';
 import type { V0OrderReading } from '../../app/legacy-v0/orders.js';
 import { v0OrderStatusOf, v0TotalCents } from '../../domain/legacy-v0/orders.js';
-import { microsPerCent } from '../../domain/kernel/money.js';
+import { microsPerCent, toCents, toCentsTowardZero } from '../../domain/kernel/money.js';
+import { cursorPrefixes, formatCursor } from '../../domain/kernel/pagination.js';
+import { v0TransactionTypeOf } from '../../domain/legacy-v0/transactions.js';
+import type { Balances } from '../../app/market/money.js';
+import type { V0TransactionReading, V0TransactionsPage } from '../../app/legacy-v0/billing.js';
+import type { V0InstanceReading } from '../../app/legacy-v0/instances.js';
 
 export function renderContract(reading: ContractReading) {
   const { contract } = reading;
@@ -120,4 +125,67 @@ export function renderV0CancelledAll(count: number) {
 
 export function renderV0OrderClusters(page: OffsetPage<never>) {
   return { object: 'list' as const, data: page.data, has_more: page.has_more };
+}
+
+export function renderV0Balance(balances: Balances) {
+  return { object: 'balance' as const, available_balance_cents: toCents(balances.cashMicros), current_balance_cents: toCents(balances.cashMicros + balances.heldMicros) };
+}
+
+function renderV0Transaction({ transaction, order }: V0TransactionReading) {
+  const type = v0TransactionTypeOf(transaction.type);
+  let metadata: Record<string, unknown> = { type: type ?? 'promotional_credit' };
+  if (order !== null && (type === 'buy' || type === 'sell')) {
+    const window = { quantity: order.order.nodeCount, start_time: isoSeconds(order.order.startAt), end_time: isoSeconds(order.order.endAt), order_id: order.order.id };
+    if (type === 'sell') metadata = { type, ...window };
+    else {
+      const accelerator = order.sku.properties.accelerator?.toUpperCase();
+      metadata = {
+        type,
+        instance_type_requirements: {
+          ...(accelerator === 'H100' || accelerator === 'H200' ? { accelerator_types: [accelerator] } : {}),
+          interconnect_types: [order.sku.properties.rdma_type === 'infiniband' ? 'Infiniband' : 'None'],
+          delivery_type: 'VM',
+        },
+        ...window,
+      };
+    }
+  }
+  return {
+    id: formatCursor(cursorPrefixes.transactions, transaction.seq),
+    timestamp: new Date(transaction.createdAt * 1000).toISOString(),
+    direction: transaction.amountMicros < 0 ? ('outgoing' as const) : ('incoming' as const),
+    status: 'accepted' as const,
+    amount: Math.abs(toCentsTowardZero(transaction.amountMicros)),
+    account_kind: 'primary' as const,
+    balance_before: toCents(transaction.balanceAfterMicros - transaction.amountMicros),
+    balance_after: toCents(transaction.balanceAfterMicros),
+    metadata,
+  };
+}
+
+export function renderV0Transactions(page: V0TransactionsPage) {
+  const times = page.data.map(({ transaction }) => transaction.createdAt);
+  const iso = (seconds: number | undefined) => (seconds === undefined ? null : new Date(seconds * 1000).toISOString());
+  return {
+    object: 'transactions' as const,
+    transactions: page.data.map(renderV0Transaction),
+    pagination: { has_more: page.has_more, count: page.data.length, oldest_timestamp: iso(times.length === 0 ? undefined : Math.min(...times)), newest_timestamp: iso(times.length === 0 ? undefined : Math.max(...times)) },
+  };
+}
+
+export function renderV0Instance({ reading, sku }: V0InstanceReading) {
+  const { instance } = reading;
+  const zone = sku.properties.availability_zone;
+  return {
+    object: 'instance' as const,
+    id: instance.id,
+    name: instance.name,
+    instance_type: instanceTypeOf(sku.properties),
+    status: instance.status,
+    ...(zone === null ? {} : { zone }),
+    ip: reading.publicIp,
+    created_at: isoSeconds(instance.createdAt),
+    started_at: instance.startedAt === null ? null : isoSeconds(instance.startedAt),
+    ended_at: instance.endedAt === null ? null : isoSeconds(instance.endedAt),
+  };
 }

@@ -198,3 +198,52 @@ export const V0ListOrdersResponse = Type.Object({ object: Type.Literal('list'), 
 export const V0CancelOrderResponse = Type.Object({ object: Type.Literal('pending', { description: 'SF Compute\'s answer: the cancellation is under way (allot\'s is done).' }) });
 export const V0CancelAllOrdersResponse = Type.Object({ object: Type.Literal('pending'), cancelled_count: Type.Integer({ minimum: 0 }) });
 export const V0OrderClustersResponse = Type.Object({ object: Type.Literal('list'), data: Type.Array(Type.Object({})), has_more: Type.Boolean() });
+
+export const V0BalanceResponse = Type.Object({
+  object: Type.Literal('balance'),
+  available_balance_cents: Type.Integer({ description: 'What new buys can use, rounded down.' }),
+  current_balance_cents: Type.Integer({ description: 'Available plus what resting buys hold.' }),
+});
+
+const SfTransactionTypes = ['buy', 'sell', 'transfer', 'error', 'instant_deposit', 'deposit_ach', 'withdrawal_bank', 'refund', 'admin_ledger_transfer', 'fulfillment_escrow_release', 'promotional_credit', 'delivery_fees_collected'] as const;
+
+export const V0TransactionsQuery = Type.Object({
+  starting_after: Type.Optional(Type.String({ description: 'A transaction id (txc_…): the page after it, older.' })),
+  ending_before: Type.Optional(Type.String({ description: 'A transaction id (txc_…): the page before it, newer.' })),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 10 })),
+  transaction_type: Type.Optional(Type.Union(SfTransactionTypes.map((type) => Type.Literal(type)), { description: 'allot records buy, sell and promotional_credit (credit grants); the others list nothing.' })),
+});
+
+export const V0TransactionsResponse = Type.Object({
+  object: Type.Literal('transactions'),
+  transactions: Type.Array(
+    Type.Object({
+      id: Type.String({ description: 'Also its cursor.' }),
+      timestamp: Type.String({ description: 'ISO 8601.' }),
+      direction: Type.Union([Type.Literal('incoming'), Type.Literal('outgoing')]),
+      status: Type.Literal('accepted'),
+      amount: Type.Integer({ minimum: 0, description: 'Cents.' }),
+      account_kind: Type.Literal('primary'),
+      balance_before: Type.Integer({ description: 'Cents.' }),
+      balance_after: Type.Integer({ description: 'Cents.' }),
+      metadata: Type.Object({ type: Type.Union([Type.Literal('buy'), Type.Literal('sell'), Type.Literal('promotional_credit')]) }, { additionalProperties: true }),
+    }),
+  ),
+  pagination: Type.Object({ has_more: Type.Boolean(), count: Type.Integer({ minimum: 0 }), oldest_timestamp: Nullable(Type.String()), newest_timestamp: Nullable(Type.String()) }),
+});
+
+export const V0InstanceResponse = Type.Object({
+  object: Type.Literal('instance'),
+  id: Type.String(),
+  name: Type.String(),
+  instance_type: InstanceType,
+  status: Type.String({ description: 'The v2 instance status.' }),
+  zone: Type.Optional(Type.String()),
+  ip: Nullable(Type.String()),
+  created_at: IsoTime,
+  started_at: Nullable(IsoTime),
+  ended_at: Nullable(IsoTime),
+});
+
+export const V0ListInstancesQuery = Type.Object({ ...PageQuery('nodec') });
+export const V0ListInstancesResponse = Type.Object({ object: Type.Literal('list'), data: Type.Array(V0InstanceResponse), has_more: Type.Boolean(), cursor: Nullable(Type.String()) });
