@@ -47,7 +47,10 @@ function sfComputeOperationIds(): Map<string, string> {
     if (row !== null) add(`${row[1]} ${row[2]}`, row[3]);
   }
   const v0 = parseYaml(readFileSync(new URL('v0.openapi.yml', reference), 'utf8')) as Document;
-  for (const [key, id] of operationsOf(v0.paths, '/v0')) add(key, id);
+  // The reconstruction reuses names SF Compute's live document gives other operations
+  // (getBalance is /v1/balances there): the live document's use of a name wins.
+  const taken = new Set(ids.values());
+  for (const [key, id] of operationsOf(v0.paths, '/v0')) if (id === undefined || !taken.has(id)) add(key, id);
   return ids;
 }
 
