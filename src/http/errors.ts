@@ -4,6 +4,7 @@
 
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { Failure, FailureCode, FailureDetail } from '../domain/kernel/failures.js';
+import { textKeyword } from './validation.js';
 
 export type ErrorType =
   | 'invalid_request_error'
@@ -104,6 +105,7 @@ const keywordCodes: Readonly<Record<string, string>> = {
   propertyNames: 'invalid_key',
   const: 'invalid_value',
   enum: 'invalid_value',
+  [textKeyword]: 'invalid_characters',
 };
 
 function fieldOf(location: string | undefined, error: SchemaError): string | null {
@@ -120,20 +122,29 @@ function fieldOf(location: string | undefined, error: SchemaError): string | nul
  */
 export function validationDetails(location: string | undefined, errors: readonly SchemaError[]): FailureDetail[] {
   const specific = errors.filter((error) => error.keyword !== 'anyOf' && error.keyword !== 'oneOf' && !(error.keyword === 'type' && error.params.type === 'null'));
+  // Within a field, a bound or a pattern tells more than a failed type or constant: a union of
+  // `"node_count"` or an integer given 1e400 reports the integer's bound, not the constant.
+  // Fields keep the order of their first error.
   const chosen = specific.length > 0 ? specific : errors;
-  const byField = new Map<string, FailureDetail>();
+  const byField = new Map<string, { detail: FailureDetail; rank: number }>();
   for (const error of chosen) {
     // A key that breaks `propertyNames` yields the key rule's own error too; the
     // `propertyNames` error that follows names the key, so it is the one reported.
     if (error.propertyName !== undefined) continue;
     const field = fieldOf(location, error);
     const key = field ?? '';
-    if (byField.has(key)) continue;
+    const rank = genericRank(error);
+    const found = byField.get(key);
+    if (found !== undefined && found.rank <= rank) continue;
     const code = keywordCodes[error.keyword] ?? 'invalid';
     const subject = field === null ? 'The request body' : `"${field}"`;
-    byField.set(key, { field, code, message: `${subject} ${describe(error)}` });
+    byField.set(key, { detail: { field, code, message: `${subject} ${describe(error)}` }, rank });
   }
-  return [...byField.values()];
+  return [...byField.values()].map((entry) => entry.detail);
+}
+
+function genericRank(error: SchemaError): number {
+  return ['type', 'const', 'enum'].includes(error.keyword) ? 1 : 0;
 }
 
 function describe(error: SchemaError): string {
@@ -144,6 +155,11 @@ function describe(error: SchemaError): string {
       return `must match the pattern ${String(error.params.pattern)}`;
     case 'propertyNames':
       return 'is not a valid key';
+    case textKeyword:
+      return 'must not contain NUL or other control characters (tab and line breaks aside) and must be well-formed Unicode';
+    case 'minimum':
+    case 'maximum':
+      return `must be ${error.keyword === 'minimum' ? 'at least' : 'at most'} ${String(error.params.limit)}`;
     default:
       return error.message ?? 'is invalid';
   }

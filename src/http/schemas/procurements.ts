@@ -1,11 +1,11 @@
 // Procurements (`/preview/v2/procurements`), after SF Compute's ProcurementResponse and requests.
 
 import Type from 'typebox';
-import { managedWindowMinutesMax } from '../../domain/kernel/limits.js';
+import { managedWindowMinutesMax, nodeCountMax } from '../../domain/kernel/limits.js';
 import { cursorPrefixes } from '../../domain/kernel/pagination.js';
 import { DollarsPerNodeHour, DollarsPerNodeHourInput, IdOf, InstanceSkuSummary, ListOf, Name, Nullable, PageQuery, ReconciliationStatus, Reference, SummaryOf, UnixEpoch } from './common.js';
 
-const Target = Type.Union([Type.Literal('node_count'), Type.Integer({ minimum: 0 })], { description: 'Nodes to hold, or `node_count`: the pool\'s awaiting and running instances of the SKU.' });
+const Target = Type.Union([Type.Literal('node_count'), Type.Integer({ minimum: 0, maximum: nodeCountMax })], { description: 'Nodes to hold (at most a schedule entry\'s node count), or `node_count`: the pool\'s awaiting and running instances of the SKU.' });
 const WindowMinutes = Type.Integer({ minimum: 1, maximum: managedWindowMinutesMax, description: 'How far ahead to keep the target, in minutes from the next minute; managed in whole clock hours.' });
 
 export const ProcurementResponse = Type.Object({
