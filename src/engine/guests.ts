@@ -162,8 +162,9 @@ export class GuestRunner implements GuestRunNotifier, InstanceProvider {
       case 'start': {
         const spec = await this.launchSpec(facts, driver);
         if (typeof spec === 'string') {
-          await failInstanceOfGuest(context, instanceId, spec);
-          return false;
+          // Ended at once, with the reason in its log; the next decision fails the instance.
+          if ((await driver.refuse(instanceId, spec)) === null) await failInstanceOfGuest(context, instanceId, spec);
+          return true;
         }
         const status = await driver.start(spec);
         if (crashAfter === 'start') await crashOnceStarted(driver, instanceId);

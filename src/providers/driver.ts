@@ -66,6 +66,11 @@ export interface InstanceDriver extends InstanceProvider {
   checkPrerequisites(): void;
   /** Starts the instance unless it exists already; answers at once, before the boot ends. */
   start(spec: LaunchSpec): Promise<RunStatus>;
+  /**
+   * Records an instance that cannot be started (its image is missing, say) as `failed`, with the
+   * reason in its console log, so that it reads like any failed boot; null where nothing is kept.
+   */
+  refuse(instanceId: string, failure: string): Promise<RunStatus | null>;
   /** Powers the instance off (then kills it after the grace period) and answers once it has ended. */
   stop(instanceId: string): Promise<RunStatus | null>;
   status(instanceId: string): RunStatus | null;

@@ -163,24 +163,24 @@ export class HostDriver implements InstanceDriver {
     const directory = this.directoryOf(spec.instanceId);
     mkdirSync(directory, { recursive: true });
     const startedAtMillis = this.nowMillis();
-    const record: RunRecord = {
-      instanceId: spec.instanceId,
-      state: 'starting',
-      failure: null,
-      startedAt: Math.floor(startedAtMillis / 1000),
-      readyAt: null,
-      endedAt: null,
-      sshPort: null,
-      httpsPort: null,
-      pids: [],
-      stopRequested: false,
-      hostKeys: [],
-      keysSeenAt: null,
-    };
+    const record = this.newRecord(spec.instanceId, startedAtMillis);
     this.write(directory, record);
     const run = this.activate(directory, record, startedAtMillis);
     run.boot = this.boot(run, spec);
     return statusOf(record);
+  }
+
+  async refuse(instanceId: string, failure: string): Promise<RunStatus> {
+    const existing = this.adopt(instanceId);
+    if (existing !== null) return statusOf(existing.record);
+    const directory = this.directoryOf(instanceId);
+    mkdirSync(directory, { recursive: true });
+    const startedAtMillis = this.nowMillis();
+    const record = this.newRecord(instanceId, startedAtMillis);
+    this.write(directory, record);
+    const run = this.activate(directory, record, startedAtMillis);
+    await this.end(run, failure);
+    return statusOf(run.record);
   }
 
   async stop(instanceId: string): Promise<RunStatus | null> {
@@ -260,6 +260,23 @@ export class HostDriver implements InstanceDriver {
 
   publicIp(instance: ProviderInstance): string | null {
     return instance.enablePublicIpv4 ? this.options.advertisedHost : null;
+  }
+
+  private newRecord(instanceId: string, startedAtMillis: number): RunRecord {
+    return {
+      instanceId,
+      state: 'starting',
+      failure: null,
+      startedAt: Math.floor(startedAtMillis / 1000),
+      readyAt: null,
+      endedAt: null,
+      sshPort: null,
+      httpsPort: null,
+      pids: [],
+      stopRequested: false,
+      hostKeys: [],
+      keysSeenAt: null,
+    };
   }
 
   private directoryOf(instanceId: string): string {

@@ -118,6 +118,10 @@ export class SimulatedProvider implements InstanceDriver {
     return status;
   }
 
+  async refuse(): Promise<RunStatus | null> {
+    return null;
+  }
+
   async stop(instanceId: string): Promise<RunStatus | null> {
     const status = this.runs.get(instanceId);
     if (status === undefined || status.state === 'stopped') return status ?? null;

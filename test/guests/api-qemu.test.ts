@@ -111,5 +111,6 @@ describe('allot serve --driver qemu', { timeout: 600_000 }, () => {
 
     const catalogue = await create('vm-catalogue', 'ubuntu-22.04-cuda-12.4');
     await eventually('the catalogue instance to fail', async () => (await status(catalogue)) === 'failed', 60_000);
+    expect(await logText(catalogue)).toContain('allot: no file boots the catalogue image "ubuntu-22.04-cuda-12.4"');
   });
 });

@@ -2,7 +2,7 @@
 // sandbox. An instance created over HTTP runs its user data (the marker shows in its logs, on
 // both log APIs), answers `ssh` with the account's key on the host and port /ssh names, with the
 // host key /ssh reports; terminate ends its processes; a sandbox killed by hand fails its
-// instance. Across restarts and kill -9 of the server, what runs and what is recorded agree: a
+// instance, and so does the end of its allocation. Across restarts and kill -9 of the server, what runs and what is recorded agree: a
 // guest started just before a crash (before its start was recorded) is adopted, a guest that died
 // while allot was down fails its instance, and a guest no instance wants is stopped.
 
@@ -127,6 +127,20 @@ describe.each(testDialects)('allot serve --driver sandbox on %s', { timeout: 180
     const marker = `${guestsDirectory}/sandbox/${id}/`;
     for (const pid of processesWithMarker(marker)) signalProcess(pid, marker, 'SIGKILL');
     await eventually('the instance to fail', async () => (await status(id)) === 'failed', 30_000);
+  });
+
+  it('stops the sandbox when its allocation ends', async () => {
+    const id = await createInstance('retired', 'RETIRE-MARKER');
+    await sshDetails(id);
+    const marker = `${guestsDirectory}/sandbox/${id}/`;
+    const minute = Math.floor(Date.now() / 60_000) * 60;
+    // The operator retires the pool's allocation from this minute on: the reconciler ends the
+    // instance in the same transaction, as at a schedule boundary, and the worker stops its guest.
+    const retired = await operator().post('/admin/v1/retirements', { pool, instance_sku: sku, allocation_schedule: [{ start_at: minute, end_at: null, node_count: 8 }] });
+    expect(retired.status, JSON.stringify(retired.body)).toBe(201);
+    expect(await status(id)).toBe('terminated');
+    await eventually('the sandbox to end', async () => processesWithMarker(marker).length === 0, 30_000);
+    expect((await operator().post('/admin/v1/allocations', { pool, instance_sku: sku, allocation_schedule: [{ start_at: minute, end_at: null, node_count: 8 }] })).status).toBe(201);
   });
 
   it('adopts a guest started just before a crash, fails an instance whose guest died while allot was down, and stops a guest nobody wants', async () => {
