@@ -23,6 +23,9 @@ export const tags = {
   legacyV0: 'Legacy (v0)',
   workspaces: 'Workspaces',
   account: 'Account',
+  tokens: 'Tokens',
+  users: 'Users',
+  featureFlags: 'Feature Flags',
   health: 'Health',
   admin: 'Operator',
 } as const;

@@ -3,7 +3,7 @@
 // here are callbacks, not async functions: they run on every request.
 
 import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction, onRequestHookHandler } from 'fastify';
-import { type Audience, authenticate, type Principal, TokenCache } from '../app/tenancy/auth.js';
+import { type Audience, authenticate, type Principal } from '../app/tenancy/auth.js';
 import type { AppContext } from '../app/kernel/context.js';
 import { type Failure, isFailure } from '../domain/kernel/failures.js';
 import { sendFailure } from './errors.js';
@@ -19,13 +19,12 @@ declare module 'fastify' {
 }
 
 export function registerAuth(app: FastifyInstance, context: AppContext, operatorTokenHash: string): void {
-  const tokens = new TokenCache();
   app.decorateRequest('principal', null);
 
   // Each route that names an audience gets its own hook, fixed when the route is registered, so
-  // that no request pays to look its route's options up; a known token costs no closure either.
+  // that no request pays to look its route's options up.
   const hookFor = (audience: Audience): onRequestHookHandler => function authenticateRequest(request, reply, done) {
-    const principal = authenticate(context, tokens, operatorTokenHash, request.headers.authorization, audience);
+    const principal = authenticate(context, operatorTokenHash, request.headers.authorization, audience);
     if (principal instanceof Promise) principal.then((found) => admit(request, reply, done, found), done);
     else admit(request, reply, done, principal);
   };
@@ -51,8 +50,8 @@ export function accountOf(request: FastifyRequest): string {
   return callerOf(request).accountId;
 }
 
-/** The calling account and the token it used. */
-export function callerOf(request: FastifyRequest): { readonly accountId: string; readonly tokenId: string } {
+/** The calling account, the token it used, and the user that token acts for. */
+export function callerOf(request: FastifyRequest): { readonly accountId: string; readonly tokenId: string; readonly userId: string | null } {
   const principal = request.principal;
   if (principal === null || principal.kind !== 'account') throw new Error('callerOf called on a route without account authentication');
   return principal;

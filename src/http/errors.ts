@@ -64,6 +64,12 @@ export const failureStatus: Readonly<Record<FailureCode, { readonly status: numb
   node_active: { status: 400, type: 'invalid_request_error' },
   node_not_changeable: { status: 422, type: 'unprocessable_entity' },
   node_already_released: { status: 409, type: 'conflict' },
+  token_not_found: { status: 404, type: 'not_found' },
+  user_not_found: { status: 404, type: 'not_found' },
+  email_taken: { status: 409, type: 'conflict' },
+  feature_flag_not_found: { status: 404, type: 'not_found' },
+  // SF Compute: "403 Feature flag is not self-enrollable".
+  feature_flag_not_enrollable: { status: 403, type: 'forbidden' },
   idempotency_key_reused: { status: 409, type: 'idempotency_error' },
 };
 

@@ -84,6 +84,16 @@ const sfComputeOperationIds: Readonly<Record<string, string>> = {
   'PATCH /v1/nodes/{id}/extend': 'extend_node_handler',
   'PUT /v1/nodes/{id}/redeploy': 'redeploy_node_handler',
   'PATCH /v1/nodes/{id}/release': 'release_node_handler',
+  // reference/v0.openapi.yml's; its `GET /me` is `getMe` too, which /preview/v2/me already
+  // has, so /v0/me keeps a generated id (operationIds must be unique in one document).
+  'GET /v0/tokens': 'listTokens',
+  'POST /v0/tokens': 'createToken',
+  'DELETE /v0/tokens/{id}': 'deleteToken',
+  'GET /v0/ping': 'ping',
+  'GET /preview/v2/users': 'list_users_handler',
+  'GET /preview/v2/users/{id}': 'get_user_handler',
+  'GET /preview/v2/feature_flags': 'listUserFeatureFlags',
+  'POST /preview/v2/feature_flags/{feature_flag}': 'setFeatureFlagEnrollment',
   'GET /v0/zones': 'list_zones_handler',
   'GET /v0/zones/{id}': 'get_zone_handler',
   'GET /v0/vms/instances': 'get_vms_instances',

@@ -18,6 +18,33 @@ export interface ApiTokensTable {
   token_hash: string;
   suffix: string;
   created_at: number;
+  name: string | null;
+  description: string | null;
+  origin_client: string | null;
+  user_id: string | null;
+  expires_at: number | null;
+  revoked_at: number | null;
+  last_active_at: number | null;
+}
+
+export interface UsersTable {
+  seq: Generated<number>;
+  id: string;
+  account_id: string;
+  email: string;
+  email_key: string;
+  first_name: string | null;
+  last_name: string | null;
+  created_at: number;
+  deleted_at: number | null;
+}
+
+export interface FeatureFlagSettingsTable {
+  account_id: string;
+  feature_flag: string;
+  enabled: number;
+  user_enroll: number;
+  updated_at: number;
 }
 
 export interface WorkspacesTable {
@@ -320,6 +347,8 @@ export interface NodesTable {
 export interface Database {
   accounts: AccountsTable;
   api_tokens: ApiTokensTable;
+  users: UsersTable;
+  feature_flag_settings: FeatureFlagSettingsTable;
   workspaces: WorkspacesTable;
   pools: PoolsTable;
   instance_skus: InstanceSkusTable;

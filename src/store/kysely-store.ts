@@ -5,7 +5,10 @@
 import type { Kysely } from 'kysely';
 import { type Failure, isFailure } from '../domain/kernel/failures.js';
 import type { Database } from './database.js';
-import { SqlAccountRepository, SqlTokenRepository } from './repositories/tenancy/accounts.js';
+import { SqlAccountRepository } from './repositories/tenancy/accounts.js';
+import { SqlFeatureFlagRepository } from './repositories/tenancy/feature-flags.js';
+import { SqlTokenRepository } from './repositories/tenancy/tokens.js';
+import { SqlUserRepository } from './repositories/tenancy/users.js';
 import { SqlAllocationRepository } from './repositories/allocation/allocation.js';
 import { SqlContractRepository } from './repositories/market/contracts.js';
 import { SqlDeploymentRepository } from './repositories/compute/deployments.js';
@@ -127,6 +130,8 @@ export class KyselyStore implements Store {
     return {
       accounts: new SqlAccountRepository(trx, this.adapter),
       tokens: new SqlTokenRepository(trx, this.adapter),
+      users: new SqlUserRepository(trx, this.adapter),
+      featureFlags: new SqlFeatureFlagRepository(trx),
       workspaces: new SqlWorkspaceRepository(trx, this.adapter),
       pools: new SqlPoolRepository(trx, this.adapter),
       instanceSkus: new SqlInstanceSkuRepository(trx, this.adapter),

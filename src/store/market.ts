@@ -44,6 +44,9 @@ export interface OrderRecord {
 export interface OrderView extends OrderRecord {
   readonly poolName: string;
   readonly instanceSkuAlias: string;
+  /** Who `createdBy` names: the token's name, and the user it acts for (null for an account's
+   * token). Null when no token placed the order. */
+  readonly creator: { readonly tokenName: string | null; readonly userId: string | null; readonly userEmail: string | null } | null;
 }
 
 export type OrderChanges = Partial<Pick<OrderRecord, 'status' | 'remaining' | 'filled' | 'holdMicros' | 'filledAt' | 'cancelledAt' | 'rejectedReason'>> & { readonly updatedAt: number };

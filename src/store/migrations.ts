@@ -369,4 +369,41 @@ export const migrations: readonly Migration[] = [
       `CREATE INDEX instance_runs_state ON instance_runs (state, intent)`,
     ],
   },
+  {
+    version: 7,
+    name: 'tenancy: tokens as objects (named, expiring, revocable, last use), users, feature flag settings',
+    statements: ({ seq, int }) => [
+      // Existing tokens keep their hash and stay valid: no name, no expiry, never used yet.
+      `ALTER TABLE api_tokens ADD COLUMN name TEXT`,
+      `ALTER TABLE api_tokens ADD COLUMN description TEXT`,
+      `ALTER TABLE api_tokens ADD COLUMN origin_client TEXT`,
+      `ALTER TABLE api_tokens ADD COLUMN user_id TEXT`,
+      `ALTER TABLE api_tokens ADD COLUMN expires_at ${int}`,
+      `ALTER TABLE api_tokens ADD COLUMN revoked_at ${int}`,
+      `ALTER TABLE api_tokens ADD COLUMN last_active_at ${int}`,
+      `CREATE INDEX api_tokens_account ON api_tokens (account_id, seq)`,
+      `CREATE INDEX api_tokens_user ON api_tokens (user_id)`,
+      `CREATE TABLE users (
+        seq ${seq},
+        id TEXT NOT NULL UNIQUE,
+        account_id TEXT NOT NULL REFERENCES accounts (id),
+        email TEXT NOT NULL,
+        email_key TEXT NOT NULL,
+        first_name TEXT,
+        last_name TEXT,
+        created_at ${int} NOT NULL,
+        deleted_at ${int}
+      )`,
+      `CREATE UNIQUE INDEX users_email ON users (account_id, email_key) WHERE deleted_at IS NULL`,
+      `CREATE INDEX users_account ON users (account_id, seq)`,
+      `CREATE TABLE feature_flag_settings (
+        account_id TEXT NOT NULL REFERENCES accounts (id),
+        feature_flag TEXT NOT NULL,
+        enabled INTEGER NOT NULL,
+        user_enroll INTEGER NOT NULL,
+        updated_at ${int} NOT NULL,
+        PRIMARY KEY (account_id, feature_flag)
+      )`,
+    ],
+  },
 ];

@@ -4,7 +4,7 @@
 // database), both in kysely-store.ts with their differences in sqlite/ and postgres/. The
 // contract suite in test/store runs against both.
 
-import type { AccountRepository, TokenRepository, WorkspaceRepository } from './tenancy.js';
+import type { AccountRepository, FeatureFlagRepository, TokenRepository, UserRepository, WorkspaceRepository } from './tenancy.js';
 import type { AllocationRepository, InstanceSkuRepository, PoolRepository, PoolTransferRepository } from './allocation.js';
 import type { DeploymentRepository, ImageRepository, InstanceRepository, InstanceRunRepository, InstanceTemplateRepository } from './compute.js';
 import type { AccountTransactionRepository, ContractRepository, MoneyRepository, OrderRepository, ProcurementRepository } from './market.js';
@@ -15,6 +15,8 @@ import type { IdempotencyRepository, SettingRepository } from './kernel.js';
 export interface Tx {
   readonly accounts: AccountRepository;
   readonly tokens: TokenRepository;
+  readonly users: UserRepository;
+  readonly featureFlags: FeatureFlagRepository;
   readonly workspaces: WorkspaceRepository;
   readonly pools: PoolRepository;
   readonly instanceSkus: InstanceSkuRepository;

@@ -1,4 +1,5 @@
-// Tenancy's records and repositories: accounts, their API tokens and workspaces.
+// Tenancy's records and repositories: accounts, their API tokens, users, feature flag settings
+// and workspaces.
 
 import type { PageRequest } from '../domain/kernel/pagination.js';
 import type { NamedWrite } from './kernel.js';
@@ -12,11 +13,42 @@ export interface AccountRecord {
 }
 
 export interface TokenRecord {
+  readonly seq: number;
   readonly id: string;
   readonly accountId: string;
+  /** The user the token acts for, or null for a token of the account itself. */
+  readonly userId: string | null;
+  /** SHA-256 of the token; the token itself is never stored. */
   readonly tokenHash: string;
+  /** The token's last four characters, so that a person can tell tokens apart. */
   readonly suffix: string;
+  readonly name: string | null;
+  readonly description: string | null;
+  /** Which client asked for it (`cli` for `sf tokens create`), or null when the operator issued it. */
+  readonly originClient: string | null;
+  readonly expiresAt: number | null;
+  readonly revokedAt: number | null;
+  /** When it was last used, to within `tokenActivityIntervalSeconds`. */
+  readonly lastActiveAt: number | null;
   readonly createdAt: number;
+}
+
+export interface UserRecord {
+  readonly seq: number;
+  readonly id: string;
+  readonly accountId: string;
+  readonly email: string;
+  readonly firstName: string | null;
+  readonly lastName: string | null;
+  readonly createdAt: number;
+}
+
+export interface FeatureFlagSettingRecord {
+  readonly accountId: string;
+  readonly featureFlag: string;
+  readonly enabled: boolean;
+  readonly userEnroll: boolean;
+  readonly updatedAt: number;
 }
 
 export interface WorkspaceRecord {
@@ -35,8 +67,36 @@ export interface AccountRepository {
 }
 
 export interface TokenRepository {
-  insert(token: TokenRecord): Promise<void>;
-  findByHash(tokenHash: string): Promise<{ readonly accountId: string; readonly tokenId: string } | undefined>;
+  insert(token: Omit<TokenRecord, 'seq' | 'revokedAt' | 'lastActiveAt'>): Promise<void>;
+  /** Any token with this hash, revoked and expired ones too: the caller decides. */
+  findByHash(tokenHash: string): Promise<TokenRecord | undefined>;
+  findById(id: string): Promise<TokenRecord | undefined>;
+  /** One page of an account's tokens, newest first; revoked ones only when asked for. */
+  list(accountId: string, page: PageRequest, options: { readonly includeRevoked: boolean }): Promise<TokenRecord[]>;
+  /** Revokes a token unless it already is; says whether this call revoked it. */
+  revoke(id: string, now: number): Promise<boolean>;
+  /** Revokes every live token of a user. */
+  revokeOfUser(userId: string, now: number): Promise<number>;
+  /** Records a use at `now`, unless one at or after `dueBefore` is already recorded: concurrent
+   * uses write once. */
+  recordActivity(id: string, now: number, dueBefore: number): Promise<void>;
+}
+
+export interface UserRepository {
+  /** `name_taken` when a live user of the account has the same email (in any case). */
+  insert(user: Omit<UserRecord, 'seq'>): Promise<NamedWrite>;
+  findById(accountId: string, id: string): Promise<UserRecord | undefined>;
+  /** A live user of any account, for the operator. */
+  findAnyById(id: string): Promise<UserRecord | undefined>;
+  /** One page of an account's live users, newest first, optionally only these ids or this email. */
+  list(accountId: string, page: PageRequest, filter: { readonly ids?: readonly string[]; readonly email?: string }): Promise<UserRecord[]>;
+  softDelete(id: string, now: number): Promise<void>;
+}
+
+export interface FeatureFlagRepository {
+  listForAccount(accountId: string): Promise<FeatureFlagSettingRecord[]>;
+  find(accountId: string, featureFlag: string): Promise<FeatureFlagSettingRecord | undefined>;
+  upsert(setting: FeatureFlagSettingRecord): Promise<void>;
 }
 
 export interface WorkspaceRepository {

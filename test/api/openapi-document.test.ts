@@ -37,8 +37,10 @@ function operationsOf(paths: Record<string, Record<string, Operation>>, prefix =
 function sfComputeOperationIds(): Map<string, string> {
   const reference = new URL('../../reference/', import.meta.url);
   const ids = new Map<string, string>();
+  // An id an earlier source already gave another operation stays with that one: one document's
+  // operationIds are unique (the v0 document's `GET /me` is `getMe`, as is /preview/v2/me).
   const add = (key: string, id: string | undefined) => {
-    if (id !== undefined && id !== '' && !ids.has(key)) ids.set(key, id);
+    if (id !== undefined && id !== '' && !ids.has(key) && ![...ids.values()].includes(id)) ids.set(key, id);
   };
   const preview = JSON.parse(readFileSync(new URL('preview-v2.openapi.json', reference), 'utf8')) as Document;
   for (const [key, id] of operationsOf(preview.paths)) add(key, id);

@@ -52,12 +52,3 @@ export async function getAccount(context: AppContext, accountId: string): Promis
   const account = await context.store.read((tx) => tx.accounts.find(accountId));
   return account ?? fail('account_not_found', `No account with id "${accountId}"`);
 }
-
-export async function createAccountToken(context: AppContext, accountId: string): Promise<{ id: string; accountId: string; token: string; createdAt: number } | Failure> {
-  const now = context.clock.now();
-  return context.store.transaction(async (tx) => {
-    if ((await tx.accounts.find(accountId)) === undefined) return fail('account_not_found', `No account with id "${accountId}"`);
-    const issued = await issueAccountToken(context, tx, accountId, now);
-    return { ...issued, accountId };
-  });
-}

@@ -2,38 +2,20 @@
 
 import { fail, type Failure } from '../../domain/kernel/failures.js';
 import type { AppContext } from '../kernel/context.js';
+import { activityDueBefore, isActivityDue, tokenRefusal } from '../../domain/tenancy/tokens.js';
 import { generateToken, hashToken, operatorTokenPrefix, sameHash } from './tokens.js';
 
 export type Audience = 'account' | 'operator';
 
-export type Principal = { readonly kind: 'account'; readonly accountId: string; readonly tokenId: string } | { readonly kind: 'operator' };
+/** Who is calling. An account principal names the token it used and the user that token acts
+ * for (null for a token of the account itself). */
+export type Principal =
+  | { readonly kind: 'account'; readonly accountId: string; readonly tokenId: string; readonly userId: string | null }
+  | { readonly kind: 'operator' };
 
 type AccountPrincipal = Extract<Principal, { kind: 'account' }>;
 
 const operatorTokenHashSetting = 'operator_token_hash';
-
-/** Token hashes remembered per process, so that most requests skip the token lookup. */
-const tokenCacheSizeMax = 10_000;
-
-/**
- * Token hash → who it is, for tokens seen recently. Correct because an account token, once
- * issued, stays valid: allot has no token revocation yet. When it gets one, revoking must clear
- * this cache, and processes sharing a PostgreSQL database must learn of it.
- */
-export class TokenCache {
-  readonly #principalByHash = new Map<string, AccountPrincipal>();
-
-  get(tokenHash: string): AccountPrincipal | undefined {
-    return this.#principalByHash.get(tokenHash);
-  }
-
-  remember(tokenHash: string, principal: AccountPrincipal): void {
-    if (this.#principalByHash.size >= tokenCacheSizeMax) {
-      this.#principalByHash.delete(this.#principalByHash.keys().next().value!);
-    }
-    this.#principalByHash.set(tokenHash, principal);
-  }
-}
 
 function bearerToken(authorization: string | undefined): string | null {
   if (authorization === undefined) return null;
@@ -43,12 +25,20 @@ function bearerToken(authorization: string | undefined): string | null {
 
 /**
  * Who a request's `Authorization` header names. Answers synchronously when it can (no token, the
- * operator token, a cached account token) and with a promise when the store must be asked: this
- * runs on every request.
+ * operator token) and with a promise when the store must be asked.
+ *
+ * An account token is looked up through `Store.readCached`: on SQLite, where this process is the
+ * database's only writer, the row is remembered until the next transaction begins, and every
+ * revocation is a transaction, so a revoked token is refused from the next request on; on
+ * PostgreSQL, where other processes may revoke it, the row is read on every request. Expiry is
+ * judged against the clock on every request. No cache outlives a revocation.
+ *
+ * A use writes `last_active_at` at most once per `tokenActivityIntervalSeconds`, in a
+ * transaction of its own before the request goes on, with a condition that makes concurrent
+ * uses write once.
  */
 export function authenticate(
   context: AppContext,
-  tokens: TokenCache,
   operatorTokenHash: string,
   authorization: string | undefined,
   audience: Audience,
@@ -59,15 +49,19 @@ export function authenticate(
   if (audience === 'operator') {
     return sameHash(tokenHash, operatorTokenHash) ? { kind: 'operator' } : fail('unauthenticated', 'Invalid operator token');
   }
-  const cached = tokens.get(tokenHash);
-  if (cached !== undefined) return cached;
-  return context.store.read(async (tx) => {
-    const token = await tx.tokens.findByHash(tokenHash);
-    if (token === undefined) return fail('unauthenticated', 'Invalid API token');
-    const principal: AccountPrincipal = { kind: 'account', accountId: token.accountId, tokenId: token.tokenId };
-    tokens.remember(tokenHash, principal);
-    return principal;
-  });
+  return authenticateAccount(context, tokenHash);
+}
+
+async function authenticateAccount(context: AppContext, tokenHash: string): Promise<AccountPrincipal | Failure> {
+  const token = await context.store.readCached(`token:${tokenHash}`, async (tx) => (await tx.tokens.findByHash(tokenHash)) ?? null);
+  if (token === null) return fail('unauthenticated', 'Invalid API token');
+  const now = context.clock.now();
+  const refusal = tokenRefusal(token, now);
+  if (refusal !== null) return refusal;
+  if (isActivityDue(token.lastActiveAt, now)) {
+    await context.store.transaction((tx) => tx.tokens.recordActivity(token.id, now, activityDueBefore(now)));
+  }
+  return { kind: 'account', accountId: token.accountId, tokenId: token.id, userId: token.userId };
 }
 
 /**

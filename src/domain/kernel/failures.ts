@@ -52,6 +52,12 @@ export const failureCodes = [
   'node_active',
   'node_not_changeable',
   'node_already_released',
+  // Tenancy: tokens, users and feature flags.
+  'token_not_found',
+  'user_not_found',
+  'email_taken',
+  'feature_flag_not_found',
+  'feature_flag_not_enrollable',
   // Idempotency.
   'idempotency_key_reused',
 ] as const;

@@ -18,6 +18,7 @@ export const idPrefixes = {
   spotDeployment: 'spot',
   contract: 'cont',
   token: 'tokn',
+  user: 'user',
   allocationEntry: 'alen',
   moneyEntry: 'mnen',
   transaction: 'txn',

@@ -113,3 +113,24 @@ export const guestRunBatchSize = 100;
 
 /** How often the guest worker looks for intents nobody told it of (another process's, or a commit it was told of too early). */
 export const guestRunPollMillis = 500;
+
+
+/** Longest API token name and description (SF Compute's `POST /v0/tokens` limits). */
+export const tokenNameLengthMax = 100;
+export const tokenDescriptionLengthMax = 1000;
+
+/** Longest lifetime a token may be given: 200 years (the `sf` CLI's "never expire" asks for 100). */
+export const tokenLifetimeSecondsMax = 200 * 365 * 24 * 60 * 60;
+
+/** A token's `last_active_at` is written at most once per this many seconds, so that using a
+ * token does not cost a write per request; it is accurate to this much. */
+export const tokenActivityIntervalSeconds = 60;
+
+/** Longest user email address (RFC 5321's limit on a forward path). */
+export const emailLengthMax = 254;
+
+/** Longest user first or last name. */
+export const personNameLengthMax = 255;
+
+/** Longest feature flag name. */
+export const featureFlagNameLengthMax = 64;

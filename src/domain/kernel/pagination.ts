@@ -24,6 +24,8 @@ export const cursorPrefixes = {
   orderbookFills: 'mfilc',
   orderbookWindows: 'mwin',
   transactions: 'txc',
+  tokens: 'tokc',
+  users: 'usrc',
 } as const;
 
 export type PageDirection = 'older' | 'newer';

@@ -36,7 +36,7 @@ export function renderOrder({ order, contracts }: OrderReading) {
     limit_price_dollars_per_node_hour: formatDollars(order.limitMicros),
     status: order.status,
     created_at: order.createdAt,
-    created_by: order.createdBy === null ? null : { id: order.createdBy, type: 'token' as const, name: null },
+    created_by: renderOrderPrincipal(order),
     filled_at: order.filledAt,
     filled_average_price_dollars_per_node_hour: average === null ? null : formatDollars(average),
     fills: contracts.map((contract) => ({
@@ -47,6 +47,13 @@ export function renderOrder({ order, contracts }: OrderReading) {
     })),
     cancelled_at: order.cancelledAt,
   };
+}
+
+/** SF Compute's `OrderPrincipal`: the user when the token acts for one, otherwise the token. */
+function renderOrderPrincipal(order: OrderReading['order']) {
+  if (order.createdBy === null) return null;
+  if (order.creator?.userId != null) return { id: order.creator.userId, type: 'user' as const, email: order.creator.userEmail };
+  return { id: order.createdBy, type: 'token' as const, name: order.creator?.tokenName ?? null };
 }
 
 export function renderFee(policy: FeePolicy) {

@@ -29,14 +29,6 @@ export const ListAccountsQuery = Type.Object(PageQuery(cursorPrefixes.accounts))
 
 export const AccountPathParams = Type.Object({ id: Type.String() });
 
-export const CreatedTokenResponse = Type.Object({
-  object: Type.Literal('api_token'),
-  id: IdOf('tokn'),
-  account: AccountId,
-  token: Type.String({ description: 'The token. It is shown only this once.' }),
-  created_at: UnixEpoch,
-});
-
 export const MeResponse = Type.Object({
   object: Type.Literal('account'),
   account_id: Name,

@@ -47,7 +47,12 @@ export const OrderResponse = Type.Object({
   limit_price_dollars_per_node_hour: DollarsPerNodeHour,
   status: OrderStatus,
   created_at: UnixEpoch,
-  created_by: Nullable(Type.Object({ id: Type.String(), type: Type.Union([Type.Literal('user'), Type.Literal('token')]), name: Nullable(Type.String()) })),
+  created_by: Nullable(Type.Object({
+    id: Type.String({ description: 'The user\'s id for a user principal, the token\'s for a token principal.' }),
+    type: Type.Union([Type.Literal('user'), Type.Literal('token')]),
+    email: Type.Optional(Nullable(Type.String({ description: 'The user\'s email, when the principal is a user.' }))),
+    name: Type.Optional(Nullable(Type.String({ description: 'The token\'s name, when the principal is a token.' }))),
+  })),
   filled_at: Nullable(UnixEpoch),
   filled_average_price_dollars_per_node_hour: Nullable(DollarsPerNodeHour),
   fills: Type.Array(OrderFill),

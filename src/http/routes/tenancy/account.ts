@@ -1,4 +1,4 @@
-// /preview/v2/me and /v1/_healthz
+// /preview/v2/me and /v1/_healthz; the legacy /v0 account routes beside them (v0-tokens.ts)
 
 import { getAccount } from '../../../app/tenancy/accounts.js';
 import type { AppContext } from '../../../app/kernel/context.js';
@@ -8,6 +8,7 @@ import { renderMe } from '../../render/tenancy.js';
 import { respond } from '../../respond.js';
 import { MeResponse } from '../../schemas/accounts.js';
 import { errorResponses } from '../../schemas/errors.js';
+import { registerV0TokenRoutes } from './v0-tokens.js';
 
 export function registerAccountRoutes(app: ApiServer, context: AppContext): void {
   app.get('/preview/v2/me', {
@@ -19,4 +20,6 @@ export function registerAccountRoutes(app: ApiServer, context: AppContext): void
   app.get('/v1/_healthz', {
     schema: { tags: [tags.health], summary: 'Health check', security: [], response: { 200: { type: 'string', description: 'ok' } } },
   }, async (_request, reply) => reply.type('text/plain').send('ok'));
+
+  registerV0TokenRoutes(app, context);
 }

@@ -1,7 +1,8 @@
 // /admin/v1/accounts: the operator creates accounts and issues their API tokens. (Credit grants
 // are the market's: routes/market/billing.ts.)
 
-import { createAccount, createAccountToken, getAccount, listAccounts } from '../../../app/tenancy/accounts.js';
+import { createAccount, getAccount, listAccounts } from '../../../app/tenancy/accounts.js';
+import { issueOperatorToken } from '../../../app/tenancy/tokens.js';
 import type { AppContext } from '../../../app/kernel/context.js';
 import { type ApiServer, tags } from '../../api-server.js';
 import { renderAccount, renderCreatedAccount, renderCreatedToken } from '../../render/tenancy.js';
@@ -11,11 +12,12 @@ import {
   AccountResponse,
   CreateAccountRequest,
   CreatedAccountResponse,
-  CreatedTokenResponse,
   ListAccountsQuery,
   ListAccountsResponse,
 } from '../../schemas/accounts.js';
 import { errorResponses } from '../../schemas/errors.js';
+import { CreatedTokenResponse, IssueTokenRequest } from '../../schemas/tokens.js';
+import { registerAdminTokenRoutes } from './admin-tokens.js';
 
 export function registerAdminAccountRoutes(app: ApiServer, context: AppContext): void {
   const config = { audience: 'operator' as const };
@@ -40,7 +42,21 @@ export function registerAdminAccountRoutes(app: ApiServer, context: AppContext):
 
   app.post('/admin/v1/accounts/:id/tokens', {
     config,
-    schema: { ...route, summary: 'Issue an API token', params: AccountPathParams, response: { 201: CreatedTokenResponse, ...errorResponses(401, 404) } },
+    // The body is optional: without one the token is the account's own, unnamed, never expiring.
+    preValidation: (request, _reply, done) => {
+      if (request.body === undefined || request.body === null) request.body = {};
+      done();
+    },
+    schema: {
+      ...route,
+      summary: 'Issue an API token',
+      description: 'Issues a token of the account, or of one of its users (`user`); optionally named and expiring. The token is in this response only.',
+      params: AccountPathParams,
+      body: IssueTokenRequest,
+      response: { 201: CreatedTokenResponse, ...errorResponses(400, 401, 404) },
+    },
   }, async (request, reply) =>
-    respond(reply, await createAccountToken(context, request.params.id), 201, renderCreatedToken));
+    respond(reply, await issueOperatorToken(context, request.params.id, request.body), 201, renderCreatedToken));
+
+  registerAdminTokenRoutes(app, context);
 }

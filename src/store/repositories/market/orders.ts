@@ -44,14 +44,18 @@ function orderViews(db: Kysely<Database>) {
     .selectFrom('orders')
     .innerJoin('pools', 'pools.id', 'orders.pool_id')
     .innerJoin('instance_skus', 'instance_skus.id', 'orders.instance_sku_id')
+    // Who placed it: the token, and the user it acts for (tenancy's rows, read for `created_by`).
+    .leftJoin('api_tokens', 'api_tokens.id', 'orders.created_by')
+    .leftJoin('users', 'users.id', 'api_tokens.user_id')
     .selectAll('orders')
-    .select(['pools.name as pool_name', 'instance_skus.alias as instance_sku_alias']);
+    .select(['pools.name as pool_name', 'instance_skus.alias as instance_sku_alias', 'api_tokens.name as created_by_name', 'users.id as created_by_user_id', 'users.email as created_by_user_email']);
 }
 
 type OrderViewRow = Awaited<ReturnType<ReturnType<typeof orderViews>['execute']>>[number];
 
 function toView(row: OrderViewRow): OrderView {
-  return { ...toRecord(row), poolName: row.pool_name, instanceSkuAlias: row.instance_sku_alias };
+  const creator = row.created_by === null ? null : { tokenName: row.created_by_name, userId: row.created_by_user_id, userEmail: row.created_by_user_email };
+  return { ...toRecord(row), poolName: row.pool_name, instanceSkuAlias: row.instance_sku_alias, creator };
 }
 
 export class SqlOrderRepository implements OrderRepository {

@@ -1,15 +1,14 @@
-// Accounts and their API tokens.
+// Accounts.
 
 import type { Kysely, Selectable } from 'kysely';
 import type { PageRequest } from '../../../domain/kernel/pagination.js';
 import type { Database } from '../../database.js';
 import type { DialectAdapter } from '../../dialect-adapter.js';
-import type { AccountRecord, AccountRepository, TokenRecord, TokenRepository } from '../../tenancy.js';
+import type { AccountRecord, AccountRepository } from '../../tenancy.js';
 import { pageBySeq } from '../paging.js';
 import { preparedQuery } from '../prepared.js';
 
 const accountById = preparedQuery(1, (db, id: string) => db.selectFrom('accounts').selectAll().where('id', '=', id));
-const tokenByHash = preparedQuery(1, (db, tokenHash: string) => db.selectFrom('api_tokens').select(['account_id', 'id']).where('token_hash', '=', tokenHash));
 
 type AccountRow = Selectable<Database['accounts']>;
 
@@ -43,24 +42,5 @@ export class SqlAccountRepository implements AccountRepository {
   async count(): Promise<number> {
     const row = await this.trx.selectFrom('accounts').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
     return Number(row.n);
-  }
-}
-
-export class SqlTokenRepository implements TokenRepository {
-  constructor(
-    private readonly trx: Kysely<Database>,
-    private readonly adapter: DialectAdapter,
-  ) {}
-
-  async insert(token: TokenRecord): Promise<void> {
-    await this.trx
-      .insertInto('api_tokens')
-      .values({ id: token.id, account_id: token.accountId, token_hash: token.tokenHash, suffix: token.suffix, created_at: token.createdAt })
-      .execute();
-  }
-
-  async findByHash(tokenHash: string): Promise<{ readonly accountId: string; readonly tokenId: string } | undefined> {
-    const [row] = await tokenByHash.execute(this.trx, this.adapter, tokenHash);
-    return row === undefined ? undefined : { accountId: row.account_id, tokenId: row.id };
   }
 }
