@@ -62,7 +62,9 @@ export function finishedErrorBody(body: ErrorBody, requestId: string): ErrorBody
     }));
   }
   finished.request_id = requestId;
-  return { error: finished };
+  // Fields beside `error` stay: the legacy `DELETE /v0/tokens/{id}` 404 carries the top-level
+  // `code` the `sf` CLI reads.
+  return { ...body, error: finished };
 }
 
 /**

@@ -102,7 +102,7 @@ describe.each(testDialects)('legacy /v0 account routes on %s', (dialect) => {
     const foreign = (await other.post('/v0/tokens', { expires_in_seconds: 3600, origin_client: 'cli' })).body;
     for (const id of [created.id, foreign.id, 'tokn_nosuchtoken', 'nonsense']) {
       const missing = await account.delete(`/v0/tokens/${id}`);
-      expect(missing.status, id).toBe(404);
+      expect(missing.status, `${id} ${JSON.stringify(missing.body)}`).toBe(404);
       expect(missing.body).toMatchObject({ code: 'token.not_found', error: { type: 'not_found' } });
     }
     expect((await other.withToken(foreign.token).get('/v0/me')).status).toBe(200);
