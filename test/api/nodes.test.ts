@@ -174,7 +174,7 @@ describe.each(testDialects)('v1 nodes through the official SDK on %s', (dialect)
     expect(back.status).toBe('running');
     expect(back.current_vm!.status).toBe('Running');
 
-    // Released: nothing more is bought; the VM runs out what was, then the node ends.
+    // Released: nothing more is bought; the VM runs out what was, and the node stays released.
     const released = await sdk.nodes.release('always-on');
     expect(released.status).toBe('released');
     expect(released.end_at).toBeGreaterThan(server.clock.now());
@@ -183,8 +183,10 @@ describe.each(testDialects)('v1 nodes through the official SDK on %s', (dialect)
     await expect(sdk.nodes.extend('always-on', { duration_seconds: hour, max_price_per_node_hour: 1800 })).rejects.toMatchObject({ status: 422 });
     await server.advance(released.end_at! - server.clock.now());
     const over = await sdk.nodes.get('always-on');
-    expect(over.status).toBe('terminated');
+    expect(over.status).toBe('released');
     expect(over.vms!.data.every((vm) => vm.status === 'Destroyed')).toBe(true);
+    // As `sf nodes delete` does: an autoreserved node is deleted only while it is released.
+    expect(over.node_type === 'autoreserved' && over.status === 'released').toBe(true);
     await sdk.nodes.delete('always-on');
     expect((await account.get('/preview/v2/deployments')).body.data).toEqual([]);
     expect((await account.get(`/preview/v2/procurements/${node!.procurement_id}`)).status).toBe(404);

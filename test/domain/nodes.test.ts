@@ -55,7 +55,9 @@ describe('v1 nodes', () => {
     expect(nodeStatus({ ...reserved, vm: 'failed' }, 150)).toBe('failed');
     expect(nodeStatus({ ...auto, vm: 'awaiting_allocation' }, 50)).toBe('awaitingcapacity');
     expect(nodeStatus({ ...auto, released: true, vm: 'running' }, 150)).toBe('released');
-    expect(nodeStatus({ ...auto, released: true, vm: 'terminated' }, 150)).toBe('terminated');
+    // Released stays released after the VM ends (or fails), so that `sf nodes delete` can delete it.
+    expect(nodeStatus({ ...auto, released: true, vm: 'terminated' }, 150)).toBe('released');
+    expect(nodeStatus({ ...auto, released: true, vm: 'failed' }, 150)).toBe('released');
     expect(nodeStatus({ ...auto, deleted: true, vm: 'terminated' }, 150)).toBe('deleted');
     expect(nodeStatus({ ...auto, vm: null }, 150)).toBe('pending');
   });

@@ -96,14 +96,15 @@ export interface NodeState {
  * A node's status. Reserved: `pending` before its start, `running` while its VM runs,
  * `awaitingcapacity` when the VM waits after the start, `terminated` once the VM has ended.
  * Autoreserved: `running`, or `awaitingcapacity` while its procurement finds no capacity at its
- * price; once released, `released` while the VM runs out what was bought, then `terminated`.
- * `failed` when the VM failed; `deleted` after deletion.
+ * price; once released, `released` for good — while the VM runs out what was bought and after
+ * (the SDK has no other status for a released node, and the CLI deletes an autoreserved node
+ * only while it is `released`). `failed` when the VM failed before release; `deleted` after
+ * deletion.
  */
 export function nodeStatus(state: NodeState, now: number): NodeStatus {
   if (state.deleted) return 'deleted';
+  if (state.released) return 'released';
   if (state.vm === 'failed') return 'failed';
-  const live = state.vm === 'running' || state.vm === 'awaiting_allocation';
-  if (state.released) return live ? 'released' : 'terminated';
   if (state.vm === 'running') return 'running';
   if (state.vm === 'awaiting_allocation') return state.nodeType === 'reserved' && state.startAt !== null && now < state.startAt ? 'pending' : 'awaitingcapacity';
   if (state.vm === null) return 'pending';
