@@ -12,7 +12,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { LaunchSpec } from '../../src/providers/driver.js';
 import { type GuestBackend, HostDriver, type LaunchResult, type RunFiles } from '../../src/providers/host-driver.js';
 import { processesWithMarker } from '../../src/providers/host-processes.js';
-import { PrerequisiteError, kvmUsable } from '../../src/providers/prerequisites.js';
+import { PrerequisiteError, kvmCpuModel, kvmUsable } from '../../src/providers/prerequisites.js';
 import { createQemuDriver, qemuDefaults } from '../../src/providers/qemu/qemu-driver.js';
 import { consoleText, launchSpec, until } from './guest-support.js';
 
@@ -155,5 +155,14 @@ describe('qemu prerequisites', () => {
     drivers.push(driver);
     if (kvmUsable()) expect(() => driver.checkPrerequisites()).not.toThrow();
     else expect(() => driver.checkPrerequisites()).toThrow(new PrerequisiteError('the qemu driver (accelerator "kvm") demands KVM, but there is no /dev/kvm (hardware virtualisation off, or the kvm_intel/kvm_amd module not loaded); QEMU itself comes from the Debian package qemu-system-x86. Set the accelerator to "auto" to fall back to TCG.'));
+  });
+});
+
+describe('the CPU model under KVM', () => {
+  it('is one QEMU starts a VM with here, or QEMU says why none is', () => {
+    if (!kvmUsable()) return;
+    const probe = kvmCpuModel('qemu-system-x86_64');
+    if ('model' in probe) expect(['host', 'host,-arch-capabilities']).toContain(probe.model);
+    else expect(probe.failure).not.toBe('');
   });
 });

@@ -9,6 +9,7 @@ import { type QemuMachine, qemuArguments } from '../../src/providers/qemu/qemu-c
 const machine: QemuMachine = {
   instanceId: 'inst_abc',
   accelerator: 'tcg',
+  cpuModel: 'max',
   memoryMiB: 512,
   vcpus: 2,
   overlayPath: '/var/lib/allot/inst_abc/disk.qcow2',
@@ -47,7 +48,7 @@ describe('qemu command line', () => {
   });
 
   it('passes a GPU SKU\'s PCI devices through with VFIO, under KVM with the host\'s CPU', () => {
-    const args = qemuArguments({ ...machine, accelerator: 'kvm', memoryMiB: 1_800_000, vcpus: 200, pciDevices: ['0000:41:00.0', '0000:c1:00.0'] });
+    const args = qemuArguments({ ...machine, accelerator: 'kvm', cpuModel: 'host', memoryMiB: 1_800_000, vcpus: 200, pciDevices: ['0000:41:00.0', '0000:c1:00.0'] });
     expect(option(args, '-machine')).toEqual(['q35,accel=kvm']);
     expect(option(args, '-cpu')).toEqual(['host']);
     expect(option(args, '-device')).toEqual(['virtio-net-pci,netdev=net0,romfile=', 'vfio-pci,host=0000:41:00.0', 'vfio-pci,host=0000:c1:00.0']);

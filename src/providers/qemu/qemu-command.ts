@@ -8,6 +8,8 @@ export interface QemuMachine {
   /** Names the process; its directory is in the command line too, which is how allot recognises it. */
   readonly instanceId: string;
   readonly accelerator: 'kvm' | 'tcg';
+  /** QEMU's `-cpu` model: under KVM the one `kvmCpuModel` found to start here; `max` under TCG. */
+  readonly cpuModel: string;
   readonly memoryMiB: number;
   readonly vcpus: number;
   readonly overlayPath: string;
@@ -41,7 +43,7 @@ export function qemuArguments(machine: QemuMachine): string[] {
   return [
     '-name', `allot-${machine.instanceId},process=allot-${machine.instanceId}`,
     '-machine', `q35,accel=${machine.accelerator}`,
-    '-cpu', machine.accelerator === 'kvm' ? 'host' : 'max',
+    '-cpu', machine.cpuModel,
     '-m', String(machine.memoryMiB),
     '-smp', String(machine.vcpus),
     '-nodefaults', '-no-user-config', '-display', 'none',

@@ -12,7 +12,7 @@ import { writeNoCloudVolume } from '../cloud-init/nocloud.js';
 import type { LaunchSpec } from '../driver.js';
 import { type GuestResources, guestResourcesDefault, guestSize } from '../guest-size.js';
 import { type GuestBackend, HostDriver, type HostDriverOptions, type LaunchResult, type RunFiles } from '../host-driver.js';
-import { kvmUsable, requireCommands, requireKvm } from '../prerequisites.js';
+import { kvmCpuModel, kvmUsable, PrerequisiteError, requireCommands, requireKvm } from '../prerequisites.js';
 import { checkImageFormat, checkImageSha256, createOverlay } from './disk-image.js';
 import { qemuArguments } from './qemu-command.js';
 import { type QmpEvent, QmpClient } from './qmp.js';
@@ -36,6 +36,7 @@ const shutdownReasons: Readonly<Record<string, string>> = {
   'guest-panic': 'the guest kernel panicked',
   'host-signal': 'the QEMU process was stopped by a signal',
   'host-qmp-quit': 'QEMU was told to quit',
+  'kvm-internal-error': 'KVM could not run the guest (QEMU stopped it with an internal error; under nested virtualisation, set the qemu accelerator to "tcg")',
 };
 
 interface Tools {
@@ -43,6 +44,8 @@ interface Tools {
   readonly qemuImg: string;
   readonly mkfsVfat: string;
   readonly mcopy: string;
+  /** The `-cpu` model under KVM, or null when this driver runs its VMs under TCG. */
+  readonly kvmCpuModel: string | null;
 }
 
 export class QemuBackend implements GuestBackend {
@@ -61,8 +64,17 @@ export class QemuBackend implements GuestBackend {
       { command: 'mcopy', debianPackage: 'mtools' },
     ]);
     const needsKvm = this.options.accelerator === 'kvm' || Object.keys(this.options.pciPassthrough).length > 0;
-    if (needsKvm) requireKvm(this.options.accelerator === 'kvm' ? 'the qemu driver (accelerator "kvm")' : 'PCI passthrough');
-    this.tools = { qemu: qemu!, qemuImg: qemuImg!, mkfsVfat: mkfsVfat!, mcopy: mcopy! };
+    const purpose = this.options.accelerator === 'kvm' ? 'the qemu driver (accelerator "kvm")' : 'PCI passthrough';
+    if (needsKvm) requireKvm(purpose);
+    let cpuModel: string | null = null;
+    if (this.options.accelerator !== 'tcg' && kvmUsable()) {
+      // /dev/kvm can be open and KVM still refuse every CPU model (nested virtualisation): `auto`
+      // then runs under TCG, as it would without /dev/kvm; a demand for KVM says why it cannot.
+      const probe = kvmCpuModel(qemu!);
+      if ('model' in probe) cpuModel = probe.model;
+      else if (needsKvm) throw new PrerequisiteError(`${purpose} demands KVM, but QEMU cannot start a VM under KVM here: ${probe.failure}`);
+    }
+    this.tools = { qemu: qemu!, qemuImg: qemuImg!, mkfsVfat: mkfsVfat!, mcopy: mcopy!, kvmCpuModel: cpuModel };
     return this.tools;
   }
 
@@ -77,11 +89,11 @@ export class QemuBackend implements GuestBackend {
     if (!existsSync(paths.overlay)) await createOverlay(tools.qemuImg, spec.image.path, format, paths.overlay);
     await writeNoCloudVolume(paths.cidata, { instanceId: spec.instanceId, hostname: spec.hostname, publicKeys: spec.sshAuthorizedKeys, userData: spec.userData }, tools);
     const pciDevices = this.options.pciPassthrough[spec.instanceSku] ?? [];
-    const accelerator = this.options.accelerator === 'tcg' ? 'tcg' : this.options.accelerator === 'kvm' || pciDevices.length > 0 || kvmUsable() ? 'kvm' : 'tcg';
     const size = guestSize(spec, this.options.resources);
     const args = qemuArguments({
       instanceId: spec.instanceId,
-      accelerator,
+      accelerator: tools.kvmCpuModel === null ? 'tcg' : 'kvm',
+      cpuModel: tools.kvmCpuModel ?? 'max',
       ...size,
       overlayPath: paths.overlay,
       cidataPath: paths.cidata,
@@ -138,12 +150,26 @@ export class QemuBackend implements GuestBackend {
     const watcher: { client: QmpClient | null; shutdownReason: string | null } = { client: null, shutdownReason: null };
     this.watchers.set(files.directory, watcher);
     const onEvent = (event: QmpEvent) => {
-      if (event.event === 'SHUTDOWN' && typeof event.data?.reason === 'string') watcher.shutdownReason = event.data.reason;
+      if (event.event === 'SHUTDOWN' && typeof event.data?.reason === 'string') watcher.shutdownReason ??= event.data.reason;
+      // A KVM internal error (an instruction nested KVM cannot emulate) pauses the VM for good,
+      // with the process alive: end it now, saying why, rather than wait out the boot timeout.
+      if (event.event === 'STOP' && watcher.client !== null) void this.quitIfKvmFailed(watcher);
     };
     try {
       watcher.client = await QmpClient.connect(this.paths(files).qmp, onEvent);
     } catch {
       // Without QMP the lifecycle still sees the process end; it only knows less of why.
+    }
+  }
+
+  private async quitIfKvmFailed(watcher: { client: QmpClient | null; shutdownReason: string | null }): Promise<void> {
+    try {
+      const status = (await watcher.client!.execute('query-status')) as { status?: string };
+      if (status.status !== 'internal-error') return;
+      watcher.shutdownReason = 'kvm-internal-error';
+      await watcher.client!.execute('quit');
+    } catch {
+      // QEMU went meanwhile: its end is seen all the same.
     }
   }
 
