@@ -6,6 +6,7 @@ import { benchGuests } from './guests.js';
 import { benchGetPool } from './http-get-pool.js';
 import { benchMarket } from './market.js';
 import { benchScheduleAlgebra } from './schedule.js';
+import { benchServeStart } from './serve-start.js';
 import { benchTransfers } from './transfers.js';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 5);
@@ -13,6 +14,7 @@ const seconds = Number(process.env.BENCH_SECONDS ?? 5);
 const postgresUrl = process.env.ALLOT_TEST_POSTGRES_URL || undefined;
 
 const sections: [string, () => Promise<string[]>][] = [
+  ['start', () => benchServeStart()],
   ['http', () => benchGetPool(seconds, postgresUrl)],
   ['transfers', () => benchTransfers(seconds, postgresUrl)],
   ['schedule', () => benchScheduleAlgebra()],

@@ -1,8 +1,23 @@
 #!/usr/bin/env node
-// The `allot` command. allot ships as TypeScript and runs it through tsx, so there is no build
-// step between `npm install` and `npx allot serve`, and no stale build to forget.
-import { register } from 'tsx/esm/api';
+// The `allot` command. It runs the compiled build in dist/ (made by `npm run build`, which
+// `npm install` and `npm pack` run through `prepare`). In a clone where dist/ is missing or older
+// than src/, it runs the sources through tsx instead, slower to start but never out of date, and
+// says so on stderr (docs/decisions.md, "Running the compiled build").
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { distEntry, distState, packageRoot } from './dist-state.js';
 
-register();
-const { main } = await import('../src/cli/main.ts');
+const state = distState();
+let main;
+let tsx;
+if (state === 'fresh') {
+  ({ main } = await import(distEntry));
+} else if (existsSync(join(packageRoot, 'src', 'cli', 'main.ts')) && (tsx = await import('tsx/esm/api').catch(() => null)) !== null) {
+  process.stderr.write(`allot: dist/ is ${state === 'missing' ? 'missing' : 'older than src/'}; running src/ through tsx (npm run build makes allot start fast)\n`);
+  tsx.register();
+  ({ main } = await import('../src/cli/main.ts'));
+} else {
+  process.stderr.write(`allot: its compiled build (dist/) is ${state}; run npm run build in ${packageRoot}\n`);
+  process.exit(1);
+}
 process.exitCode = await main(process.argv.slice(2));

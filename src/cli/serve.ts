@@ -25,6 +25,7 @@ import { defaultBootSeconds } from '../providers/simulated.js';
 import { FileBlobStore } from '../store/blobs.js';
 import { DatabaseUrlError, describeDatabaseUrl, openStore } from '../store/open-store.js';
 import { SchemaTooNewError } from '../store/migrator.js';
+import { allotVersion } from './version.js';
 
 export const serveHelp = `Usage: allot serve [options]
 
@@ -195,7 +196,7 @@ export async function serve(args: readonly string[]): Promise<number> {
   // Adopts the guests that still run, fails instances whose guest died, stops the unwanted.
   await guests.runner?.start(context);
 
-  const app = await buildServer({ context, operatorTokenHash: operator.hash, logLevel: options.logLevel });
+  const app = await buildServer({ context, operatorTokenHash: operator.hash, logLevel: options.logLevel, version: allotVersion });
   try {
     await app.listen({ host: options.host, port: options.port });
   } catch (error) {

@@ -38,6 +38,7 @@ import { registerV0AccountRoutes } from './routes/legacy-v0/account.js';
 import { registerProcurementRoutes } from './routes/market/procurements.js';
 import { registerWorkspaceRoutes } from './routes/tenancy/workspaces.js';
 import { createValidatorCompiler } from './validation.js';
+import { lazySerializerFactory, lazyValidatorCompiler } from './lazy-compile.js';
 
 export interface ServerOptions {
   readonly context: AppContext;
@@ -60,10 +61,11 @@ export async function buildServer(options: ServerOptions): Promise<ApiServer> {
     clientErrorHandler: createClientErrorHandler(requestIds),
     return503OnClosing: true,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: pathParameterLengthMax },
+    schemaController: { compilersFactory: { buildSerializer: lazySerializerFactory() } },
   }).withTypeProvider<TypeBoxTypeProvider>();
   registerEdge(app);
 
-  app.setValidatorCompiler(createValidatorCompiler());
+  app.setValidatorCompiler(lazyValidatorCompiler(createValidatorCompiler()));
   app.setErrorHandler((error: FastifyError, request, reply) => handleError(error, request, reply));
 
   // JSON bodies, parsed safely (no prototype pollution). An empty body reads as no body, so that
