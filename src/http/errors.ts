@@ -194,6 +194,12 @@ export function handleError(error: FastifyError, request: FastifyRequest, reply:
     return reply.code(400).send(errorBody('invalid_request_error', 'The request body is not valid JSON', [{ field: null, code: 'malformed_json', message: error.message }]));
   }
   const status = error.statusCode ?? 500;
+  if (status === 503) {
+    // The database is away (store/store.ts StoreUnavailable): nothing was acknowledged; try again.
+    const retryAfterSeconds = (error as { retryAfterSeconds?: number }).retryAfterSeconds ?? 1;
+    request.log.warn({ err: error }, 'service unavailable');
+    return reply.code(503).header('retry-after', String(retryAfterSeconds)).send(errorBody('service_unavailable', `Service temporarily unavailable; retry after ${retryAfterSeconds} s`));
+  }
   if (status >= 400 && status < 500) {
     return reply.code(status).send(errorBody('invalid_request_error', error.message));
   }

@@ -33,6 +33,8 @@ export interface DialectAdapter {
    */
   transactionLock(db: Kysely<Database>, name: string): Promise<void>;
   isUniqueViolation(error: unknown): boolean;
+  /** The database cannot be reached: the connection was refused, lost or shut down. */
+  isUnavailable(error: unknown): boolean;
   /** A conflict between concurrent transactions that succeeds when retried. */
   isTransientConflict(error: unknown): boolean;
   /** Tries to become (or confirms being) the leader of time-driven work. */

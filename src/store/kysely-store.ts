@@ -26,7 +26,7 @@ import { SqlPoolTransferRepository } from './repositories/allocation/pool-transf
 import { SqlPoolRepository } from './repositories/allocation/pools.js';
 import { SqlSettingRepository } from './repositories/kernel/settings.js';
 import { SqlWorkspaceRepository } from './repositories/tenancy/workspaces.js';
-import { type Store, type StoreDialect, TransientConflict, type Tx } from './store.js';
+import { type Store, type StoreDialect, StoreUnavailable, TransientConflict, type Tx } from './store.js';
 import type { DialectAdapter } from './dialect-adapter.js';
 
 /** Attempts of one transaction that keeps meeting transient conflicts, before giving up. */
@@ -65,6 +65,8 @@ export class KyselyStore implements Store {
     this.#writeGeneration++;
     try {
       return await this.#transactionWithRetries(work);
+    } catch (error) {
+      throw this.#unavailableOr(error);
     } finally {
       this.#writeGeneration++;
     }
@@ -87,8 +89,17 @@ export class KyselyStore implements Store {
     }
   }
 
-  read<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
-    return this.adapter.db.connection().execute((connection) => work(this.repositories(connection)));
+  async read<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
+    try {
+      return await this.adapter.db.connection().execute((connection) => work(this.repositories(connection)));
+    } catch (error) {
+      throw this.#unavailableOr(error);
+    }
+  }
+
+  /** A lost database as StoreUnavailable; anything else as it was. */
+  #unavailableOr(error: unknown): unknown {
+    return !(error instanceof StoreUnavailable) && this.adapter.isUnavailable(error) ? new StoreUnavailable(error) : error;
   }
 
   async readCached<T>(key: string, work: (tx: Tx) => Promise<T>): Promise<T> {

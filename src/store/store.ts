@@ -40,6 +40,23 @@ export interface Tx {
 export type StoreDialect = 'sqlite' | 'postgres';
 
 /**
+ * The database cannot be reached (PostgreSQL stopped, restarting, or the network gone). The
+ * work did not happen, or — when the connection was lost at COMMIT — may have; either way
+ * nothing was acknowledged, and the client is asked to try again (the HTTP edge answers 503 with
+ * `Retry-After`, `statusCode` and `retryAfterSeconds` saying so). Not retried here: a retry
+ * could apply twice what committed before the connection dropped.
+ */
+export class StoreUnavailable extends Error {
+  override readonly name = 'StoreUnavailable';
+  readonly statusCode = 503;
+  readonly retryAfterSeconds = 1;
+
+  constructor(override readonly cause: unknown) {
+    super(`The database is unavailable: ${cause instanceof Error ? cause.message : String(cause)}`);
+  }
+}
+
+/**
  * Thrown inside a transaction that found, under its locks, that a concurrent transaction changed
  * what it had decided on before taking them (a pool it resolved was deleted meanwhile, say).
  * `Store.transaction` runs the work again, as for a serialization failure; the new attempt reads

@@ -35,8 +35,37 @@ const numericOid = 1700;
  */
 const statementNames = new Map<string, string>();
 
-/** A `pg` client that runs prepared queries' SQL as named statements. */
+/** How long a request waits for a connection before the database counts as unavailable. */
+const connectTimeoutMs = 3_000;
+
+/** SQLSTATEs of a database that is going or not yet there: connection exceptions (class 08),
+ * shutdown by the administrator or a crash, still starting, and too many connections. */
+const unavailableStates = new Set(['57P01', '57P02', '57P03', '53300']);
+/** Node's errors for a server that does not answer. */
+const unavailableSocketCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
+/** `pg`'s own messages for a lost connection, which carry no code. */
+const unavailableMessages = /^(Connection terminated|Client has encountered a connection error|Client was closed|timeout exceeded when trying to connect|Connection timeout)/;
+
+export function isPostgresUnavailable(error: unknown): boolean {
+  const code = pgCode(error);
+  if (code.startsWith('08') || unavailableStates.has(code) || unavailableSocketCodes.has(code)) return true;
+  if (error instanceof AggregateError) return error.errors.some(isPostgresUnavailable);
+  return error instanceof Error && unavailableMessages.test(error.message);
+}
+
+/**
+ * A `pg` client that runs prepared queries' SQL as named statements. It also listens for its
+ * connection's errors at all times: `pg.Pool` listens only while the client is idle, and an
+ * 'error' nobody listens for (PostgreSQL stopped while a transaction holds the client between
+ * statements) would end the process. The statement running then fails on its own, and the pool
+ * drops the client when it is released, since it is no longer queryable.
+ */
 class NamedStatementClient extends pg.Client {
+  constructor(config?: string | pg.ClientConfig) {
+    super(config);
+    this.on('error', () => {});
+  }
+
   override query(config: unknown, values?: unknown, callback?: unknown): any {
     const name = typeof config === 'string' ? statementNames.get(config) : undefined;
     if (name === undefined) return (super.query as (...args: unknown[]) => unknown)(config, values, callback);
@@ -54,6 +83,8 @@ export async function openPostgresStore(url: string, now: number, options: Postg
     Client: NamedStatementClient,
     connectionString: url,
     max: poolSize,
+    connectionTimeoutMillis: connectTimeoutMs,
+    keepAlive: true,
     // Integers are 64-bit in the schema (seconds, micro-dollars); they fit a JS number exactly.
     types: {
       getTypeParser: ((oid: number, format?: string) =>
@@ -61,6 +92,9 @@ export async function openPostgresStore(url: string, now: number, options: Postg
     },
     ...(options.schema === undefined ? {} : { options: `-c search_path=${options.schema}` }),
   });
+  // An idle connection lost (PostgreSQL stopped or restarted): the pool has dropped it already and
+  // connects anew on the next request; this only stops the 'error' event from ending the process.
+  pool.on('error', () => {});
   if (options.schema !== undefined) {
     // IF NOT EXISTS is not atomic: processes starting together may race to create it, and all but
     // one are told it exists, one way or another.
@@ -99,6 +133,7 @@ export async function openPostgresStore(url: string, now: number, options: Postg
     soleWriter: false,
     isUniqueViolation: (error) => pgCode(error) === '23505',
     isTransientConflict: (error) => pgCode(error) === '40001' || pgCode(error) === '40P01',
+    isUnavailable: isPostgresUnavailable,
     tryLeadership,
     close: async () => {
       leaderClient?.release(true);

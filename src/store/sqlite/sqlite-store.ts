@@ -73,6 +73,8 @@ export async function openSqliteStore(path: string, now: number): Promise<Kysely
     soleWriter: true,
     isUniqueViolation: (error) => sqliteCode(error).startsWith('SQLITE_CONSTRAINT_UNIQUE') || sqliteCode(error) === 'SQLITE_CONSTRAINT_PRIMARYKEY',
     isTransientConflict: (error) => sqliteCode(error) === 'SQLITE_BUSY',
+    // The file is this process's own: it does not go away.
+    isUnavailable: () => false,
     tryLeadership: async () => true,
     close: () => db.destroy(),
   };

@@ -1,0 +1,162 @@
+// PostgreSQL stopped and started again under a running `allot serve`, on a private cluster this
+// test creates (initdb into a temporary directory, pg_ctl on a free port): the process stays up,
+// answers 503 with Retry-After in SF Compute's error envelope while the database is away, and
+// reconnects by itself when it returns. Every transfer it acknowledged is still there afterwards,
+// and the ledger adds up. Runs where PostgreSQL's programs are installed.
+
+import { execFileSync } from 'node:child_process';
+import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir, userInfo } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startServeProcess, type ServeProcess } from '../support/process.js';
+
+const operatorToken = 'allot_admin_outage-operator';
+
+function postgresBin(): string | null {
+  const root = '/usr/lib/postgresql';
+  if (!existsSync(root)) return null;
+  const versions = readdirSync(root).filter((version) => existsSync(join(root, version, 'bin', 'pg_ctl'))).sort((a, b) => Number(b) - Number(a));
+  return versions.length === 0 ? null : join(root, versions[0]!, 'bin');
+}
+
+const bin = postgresBin();
+/** initdb refuses to run as root: as root, the cluster belongs to the `postgres` user. */
+const asPostgres = userInfo().uid === 0;
+
+function run(program: string, args: readonly string[]): string {
+  const command = asPostgres ? ['runuser', ['-u', 'postgres', '--', join(bin!, program), ...args]] as const : [join(bin!, program), args] as const;
+  return execFileSync(command[0], [...command[1]], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+interface Answer {
+  readonly status: number;
+  readonly body: any;
+  readonly retryAfter: string | null;
+}
+
+describe.runIf(bin !== null)('PostgreSQL stopped and restarted under load', () => {
+  let directory: string;
+  let data: string;
+  let port: number;
+  let serve: ServeProcess | null = null;
+  const start = () => run('pg_ctl', ['-D', data, '-l', join(directory, 'log'), '-w', '-t', '30', '-o', `-p ${port} -k ${directory} -c listen_addresses=127.0.0.1 -c fsync=off`, 'start']);
+  const stop = (mode: 'fast' | 'immediate') => run('pg_ctl', ['-D', data, '-w', '-m', mode, 'stop']);
+
+  beforeAll(async () => {
+    directory = mkdtempSync(join(tmpdir(), 'allot-outage-'));
+    data = join(directory, 'data');
+    if (asPostgres) {
+      const uid = Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).trim());
+      const gid = Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).trim());
+      chownSync(directory, uid, gid);
+    }
+    port = await freePort();
+    run('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-sync']);
+    start();
+  }, 60_000);
+
+  afterAll(async () => {
+    await serve?.stop();
+    try {
+      stop('immediate');
+    } catch {
+      // Already stopped.
+    }
+    rmSync(directory, { recursive: true, force: true });
+  });
+
+  it('answers 503 while the database is away, reconnects, and loses nothing acknowledged', async () => {
+    serve = await startServeProcess(['--db', `postgres://postgres@127.0.0.1:${port}/postgres`, '--seed', 'none'], { ALLOT_ADMIN_TOKEN: operatorToken });
+    const baseUrl = serve.baseUrl;
+    const call = async (token: string, method: string, path: string, body?: unknown): Promise<Answer> => {
+      const response = await fetch(`${baseUrl}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        signal: AbortSignal.timeout(20_000),
+      });
+      const text = await response.text();
+      return { status: response.status, body: text === '' ? null : JSON.parse(text), retryAfter: response.headers.get('retry-after') };
+    };
+    const account = (await call(operatorToken, 'POST', '/admin/v1/accounts', { name: 'Outage' })).body;
+    const token = account.token as string;
+    const sku = (await call(operatorToken, 'POST', '/admin/v1/instance_skus', { alias: 'outage' })).body.id as string;
+    const from = Math.ceil(Date.now() / 1000 / 60) * 60 + 3600;
+    const source = (await call(token, 'POST', '/preview/v2/pools', { workspace: 'default', name: 'source' })).body.id as string;
+    const destination = (await call(token, 'POST', '/preview/v2/pools', { workspace: 'default', name: 'destination' })).body.id as string;
+    expect((await call(operatorToken, 'POST', '/admin/v1/allocations', { pool: source, instance_sku: sku, allocation_schedule: [{ start_at: from, end_at: from + 3600, node_count: 100_000 }] })).status).toBe(201);
+
+    // Load: transfers of one node, eight at a time, until told to stop.
+    const answers: Answer[] = [];
+    let loading = true;
+    const worker = async () => {
+      while (loading) {
+        const answer = await call(token, 'POST', '/preview/v2/pool_transfers', { from_pool: source, to_pool: destination, instance_sku: sku, allocation_schedule_delta: [{ start_at: from, end_at: from + 3600, node_count: 1 }] }).catch(
+          (error: unknown) => ({ status: 0, body: String(error), retryAfter: null }),
+        );
+        answers.push(answer);
+        if (answer.status === 503) await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    };
+    const workers = Array.from({ length: 8 }, () => worker());
+    const waitFor = async (condition: () => boolean, what: string) => {
+      const deadline = Date.now() + 30_000;
+      while (!condition()) {
+        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    };
+    try {
+      for (const mode of ['fast', 'immediate'] as const) {
+        const before = answers.length;
+        await waitFor(() => answers.slice(before).filter((answer) => answer.status === 202).length >= 20, 'transfers before the stop');
+        stop(mode);
+        const stopped = answers.length;
+        await waitFor(() => answers.slice(stopped).filter((answer) => answer.status === 503).length >= 10, '503s while the database is away');
+        expect(serve.child.exitCode).toBeNull();
+        const unavailable = await call(token, 'GET', `/preview/v2/pools/${source}`);
+        expect(unavailable.status).toBe(503);
+        expect(unavailable.retryAfter).toMatch(/^\d+$/);
+        expect(unavailable.body).toEqual({ error: { type: 'service_unavailable', message: expect.any(String) } });
+        start();
+        const restarted = answers.length;
+        await waitFor(() => answers.slice(restarted).filter((answer) => answer.status === 202).length >= 20, 'transfers after the restart');
+      }
+    } finally {
+      loading = false;
+      await Promise.all(workers);
+    }
+
+    // Every answer was a 202, or a 503 in the envelope while the database was away: no 500, no
+    // dropped connection.
+    const unexpected = answers.filter((answer) => answer.status !== 202 && answer.status !== 503);
+    expect(unexpected).toEqual([]);
+    for (const answer of answers.filter((candidate) => candidate.status === 503)) {
+      expect(answer.retryAfter).toMatch(/^\d+$/);
+      expect(answer.body.error.type).toBe('service_unavailable');
+    }
+    // Nothing acknowledged is lost: every executed transfer is there, and the destination holds
+    // exactly what they moved (a 503 may or may not have committed, but moved one node if so).
+    const executed = answers.filter((answer) => answer.status === 202 && answer.body.status === 'executed');
+    for (const answer of executed) expect((await call(token, 'GET', `/preview/v2/pool_transfers/${answer.body.id}`)).status).toBe(200);
+    const held = (await call(token, 'GET', `/preview/v2/pools/${destination}`)).body.allocation_schedule.by_instance_sku[sku] as { node_count: number }[];
+    const nodes = held.find((step) => step.node_count > 0)!.node_count;
+    expect(nodes).toBeGreaterThanOrEqual(executed.length);
+    expect(nodes).toBeLessThanOrEqual(executed.length + answers.filter((answer) => answer.status === 503).length);
+    const audit = await call(operatorToken, 'GET', '/admin/v1/audit');
+    expect(audit.body).toEqual({ object: 'audit', ok: true, problems: [] });
+  }, 180_000);
+});
