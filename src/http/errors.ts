@@ -70,6 +70,7 @@ export const failureStatus: Readonly<Record<FailureCode, { readonly status: numb
   feature_flag_not_found: { status: 404, type: 'not_found' },
   // SF Compute: "403 Feature flag is not self-enrollable".
   feature_flag_not_enrollable: { status: 403, type: 'forbidden' },
+  feature_flag_limit_reached: { status: 422, type: 'unprocessable_entity' },
   idempotency_key_reused: { status: 409, type: 'idempotency_error' },
 };
 

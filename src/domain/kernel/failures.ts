@@ -58,6 +58,7 @@ export const failureCodes = [
   'email_taken',
   'feature_flag_not_found',
   'feature_flag_not_enrollable',
+  'feature_flag_limit_reached',
   // Idempotency.
   'idempotency_key_reused',
 ] as const;

@@ -134,3 +134,7 @@ export const personNameLengthMax = 255;
 
 /** Longest feature flag name. */
 export const featureFlagNameLengthMax = 64;
+
+/** Flags the operator may set for one account. The flag list is not paginated in SF Compute's
+ * API, so it must stay small enough to answer in one response. */
+export const featureFlagSettingsPerAccountMax = 100;

@@ -4,6 +4,7 @@
 import type { CreatedAccount } from '../../app/tenancy/accounts.js';
 import type { IssuedToken, TokenPage } from '../../app/tenancy/tokens.js';
 import type { Failure } from '../../domain/kernel/failures.js';
+import type { FeatureFlagState } from '../../domain/tenancy/feature-flags.js';
 import { formatResourcePath, resourceTypes } from '../../domain/kernel/resource-paths.js';
 import { tokenRefusal } from '../../domain/tenancy/tokens.js';
 import type { AccountRecord, TokenRecord, WorkspaceRecord } from '../../store/tenancy.js';
@@ -115,4 +116,22 @@ export function renderWorkspace(workspace: WorkspaceRecord) {
 /** Workspaces are few: one page holds them all. */
 export function renderWorkspaces(workspaces: readonly WorkspaceRecord[]) {
   return { object: 'list' as const, data: workspaces.map(renderWorkspace), has_more: false };
+}
+
+/** `GET /v2/feature_flags/{flag}`: all the `sf` CLI reads. */
+export function renderFeatureFlagEnabled(flag: FeatureFlagState) {
+  return { enabled: flag.enabled };
+}
+
+export function renderFeatureFlag(flag: FeatureFlagState) {
+  return { object: 'feature_flag' as const, feature_flag: flag.featureFlag, description: flag.description, user_enroll: flag.userEnroll, enrolled: flag.enabled };
+}
+
+/** The flag list is short: one page holds it. */
+export function renderFeatureFlags(flags: readonly FeatureFlagState[]) {
+  return { object: 'list' as const, data: flags.map(renderFeatureFlag), has_more: false };
+}
+
+export function renderFeatureFlagEnrollment(flag: FeatureFlagState) {
+  return { object: 'feature_flag' as const, feature_flag: flag.featureFlag, enrolled: flag.enabled };
 }

@@ -1,4 +1,5 @@
-// /preview/v2/me and /v1/_healthz; the legacy /v0 account routes beside them (v0-tokens.ts)
+// /preview/v2/me and /v1/_healthz; the legacy /v0 account routes (v0-tokens.ts) and
+// feature flags (feature-flags.ts) beside them
 
 import { getAccount } from '../../../app/tenancy/accounts.js';
 import type { AppContext } from '../../../app/kernel/context.js';
@@ -8,6 +9,7 @@ import { renderMe } from '../../render/tenancy.js';
 import { respond } from '../../respond.js';
 import { MeResponse } from '../../schemas/accounts.js';
 import { errorResponses } from '../../schemas/errors.js';
+import { registerFeatureFlagRoutes } from './feature-flags.js';
 import { registerV0TokenRoutes } from './v0-tokens.js';
 
 export function registerAccountRoutes(app: ApiServer, context: AppContext): void {
@@ -22,4 +24,5 @@ export function registerAccountRoutes(app: ApiServer, context: AppContext): void
   }, async (_request, reply) => reply.type('text/plain').send('ok'));
 
   registerV0TokenRoutes(app, context);
+  registerFeatureFlagRoutes(app, context);
 }
