@@ -18,6 +18,7 @@ import { buildServer } from '../../src/http/server.js';
 import type { StoreDialect } from '../../src/store/store.js';
 import { ApiClient } from './client.js';
 import { openTestStore, type TestStore } from './stores.js';
+import { verifiedStore } from '../../src/app/operator/verify.js';
 
 /** 2026-01-01T00:00:00Z: tests start their manual clock here. */
 export const testEpoch = 1767225600;
@@ -59,7 +60,8 @@ export async function startTestServer(dialect: StoreDialect, options: { clock?: 
   const clock: Clock = options.clock === 'real' ? new RealClock() : manualClock;
   const blobDirectory = mkdtempSync(join(tmpdir(), 'allot-test-blobs-'));
   const context: AppContext = {
-    store: testStore.store,
+    // The verify switch: every transaction ends with the whole-state audit (ALLOT_VERIFY=0 turns it off).
+    store: process.env.ALLOT_VERIFY === '0' ? testStore.store : verifiedStore(testStore.store, clock),
     clock,
     random: cryptoRandom,
     provider: new SimulatedProvider(),
