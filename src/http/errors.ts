@@ -3,7 +3,7 @@
 // everything else (schema validation, malformed JSON, oversized bodies, bugs) into the envelope.
 
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import type { Failure, FailureCode, FailureDetail } from '../domain/kernel/failures.js';
+import type { DetailCode, Failure, FailureCode, FailureDetail } from '../domain/kernel/failures.js';
 import { textKeyword } from './validation.js';
 
 export type ErrorType =
@@ -98,7 +98,7 @@ interface SchemaError {
   propertyName?: string;
 }
 
-const keywordCodes: Readonly<Record<string, string>> = {
+const keywordCodes: Readonly<Record<string, DetailCode>> = {
   required: 'missing',
   type: 'invalid_type',
   pattern: 'invalid_format',

@@ -5,6 +5,8 @@
 
 import { fail, type Failure, isFailure } from '../../domain/kernel/failures.js';
 import { parseId } from '../../domain/kernel/ids.js';
+import { declared } from '../../domain/kernel/operations.js';
+import { createPoolTransferOperation } from '../../domain/allocation/operations.js';
 import { parseDelta } from '../../domain/allocation/ledger.js';
 import { samePoolRefusal, transferOutcome } from '../../domain/allocation/pool-transfers.js';
 import { cursorPrefixes, type Page, type PageQuery, parsePageQuery, toPage } from '../../domain/kernel/pagination.js';
@@ -42,7 +44,7 @@ export async function createPoolTransfer(
   idempotencyKey: string | undefined,
 ): Promise<PoolTransferView | Failure> {
   const request = { accountId, key: idempotencyKey, operation: 'create_pool_transfer', body: input };
-  return runIdempotent(
+  return declared(createPoolTransferOperation, await runIdempotent(
     context,
     request,
     async (tx, now) => {
@@ -77,7 +79,7 @@ export async function createPoolTransfer(
       return { id, result: (await tx.poolTransfers.findById(accountId, id))! };
     },
     (tx, id) => findTransfer(tx, accountId, id),
-  );
+  ));
 }
 
 export async function getPoolTransfer(context: AppContext, accountId: string, reference: string): Promise<PoolTransferView | Failure> {

@@ -5,7 +5,7 @@
 
 import { createHash } from 'node:crypto';
 import { checkCloudInit } from '../../domain/compute/cloud-init.js';
-import { fail, type Failure, invalidField, isFailure } from '../../domain/kernel/failures.js';
+import { fail, type Failure, type FailureDetail, invalidField, isFailure } from '../../domain/kernel/failures.js';
 import { readinessRefusal } from '../../domain/compute/images.js';
 import { batchPatchEntriesMax, logLinesDefault } from '../../domain/kernel/limits.js';
 import { cursorPrefixes, type Page, type PageQuery, parsePageQuery, toPage } from '../../domain/kernel/pagination.js';
@@ -268,7 +268,7 @@ export async function updateInstancePriorities(
     const wanted = new Map<string, InstancePriority>();
     for (const entry of entries) wanted.set(entry.id, entry.priority_level);
     const found: { instance: InstanceView; priority: InstancePriority }[] = [];
-    const missing: { field: string; code: string; message: string }[] = [];
+    const missing: FailureDetail[] = [];
     for (const [reference, priority] of wanted) {
       const instance = await resolveInstance(tx, accountId, reference);
       const index = entries.findLastIndex((entry) => entry.id === reference);

@@ -3,6 +3,8 @@
 
 import { fail, type Failure, isFailure } from '../../domain/kernel/failures.js';
 import { parseId } from '../../domain/kernel/ids.js';
+import { declared } from '../../domain/kernel/operations.js';
+import { cancelOrderOperation, createOrderOperation } from '../../domain/market/operations.js';
 import { parseDollarsPerNodeHour } from '../../domain/kernel/money.js';
 import { isResting, type OrderStatus, parseOrderWindow } from '../../domain/market/orders.js';
 import { cursorPrefixes, type Page, type PageQuery, parsePageQuery, toPage } from '../../domain/kernel/pagination.js';
@@ -28,8 +30,8 @@ export interface CreateOrderInput {
 
 export async function createOrder(context: AppContext, accountId: string, tokenId: string | null, input: CreateOrderInput, idempotencyKey: string | undefined): Promise<OrderReading | Failure> {
   const limit = parseDollarsPerNodeHour(input.limit_price_dollars_per_node_hour, 'limit_price_dollars_per_node_hour');
-  if (isFailure(limit)) return limit;
-  return runIdempotent(
+  if (isFailure(limit)) return declared(createOrderOperation, limit);
+  return declared(createOrderOperation, await runIdempotent(
     context,
     { accountId, key: idempotencyKey, operation: 'create_order', body: input },
     async (tx, now) => {
@@ -53,7 +55,7 @@ export async function createOrder(context: AppContext, accountId: string, tokenI
       const order = await findOrder(tx, accountId, id);
       return isFailure(order) ? order : (await readOrders(tx, [order]))[0]!;
     },
-  );
+  ));
 }
 
 export interface OrderReading {
@@ -125,7 +127,7 @@ export async function listOrders(context: AppContext, accountId: string, input: 
 /** Cancels a resting order; its hold returns to the account's cash. */
 export async function cancelOrder(context: AppContext, accountId: string, reference: string): Promise<null | Failure> {
   const now = context.clock.now();
-  return context.store.transaction(async (tx) => {
+  return declared(cancelOrderOperation, await context.store.transaction(async (tx) => {
     const found = await findOrder(tx, accountId, reference);
     if (isFailure(found)) return found;
     await tx.orders.lockBook(found.instanceSkuId);
@@ -133,5 +135,5 @@ export async function cancelOrder(context: AppContext, accountId: string, refere
     if (!isResting(order.status)) return fail('order_not_cancellable', `Order ${order.id} is ${order.status}: it cannot be cancelled`);
     await closeOrder(context, tx, order, 'cancelled', now);
     return null;
-  });
+  }));
 }

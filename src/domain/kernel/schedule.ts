@@ -5,7 +5,7 @@
 // The API speaks in rectangles (`[start_at, end_at)` with a `node_count`, spec §9.1); this module
 // reads them into steps and renders steps back as canonical rectangles.
 
-import { type Failure, type FailureDetail, fail } from './failures.js';
+import { type DetailCode, type Failure, type FailureDetail, fail } from './failures.js';
 import { nodeCountMax, scheduleEntriesMax, scheduleTimeMax } from './limits.js';
 
 /** From `at` (Unix seconds) on, `count` nodes, until the next step. */
@@ -302,7 +302,7 @@ export function toRectangles(schedule: Schedule, from: number | null = null): Re
  */
 export function parseRectangles(entries: readonly RectangleInput[], field: string): Schedule | Failure {
   const details: FailureDetail[] = [];
-  const problem = (index: number | null, part: string | null, code: string, message: string) => {
+  const problem = (index: number | null, part: string | null, code: DetailCode, message: string) => {
     const at = index === null ? field : `${field}.${index}${part === null ? '' : `.${part}`}`;
     details.push({ field: at, code, message: `${at}: ${message}` });
   };
