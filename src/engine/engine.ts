@@ -6,8 +6,7 @@
 import { nextDueBoundary, processBoundaries } from './boundaries.js';
 import type { AppContext } from '../app/kernel/context.js';
 
-/** The longest the engine sleeps, so that a new leader or a missed wake-up is caught soon. */
-const sleepMsMax = 5_000;
+import { engineSleepMsMax as sleepMsMax } from '../domain/kernel/limits.js';
 
 export class Engine {
   #timer: NodeJS.Timeout | null = null;

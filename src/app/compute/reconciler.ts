@@ -7,6 +7,7 @@ import { parseNameTemplate, type NameTemplate } from '../../domain/kernel/names.
 import { bereavedDeployments, deploymentAdjustment, place } from '../../domain/compute/placement.js';
 import { valueAt } from '../../domain/kernel/schedule.js';
 import { isFailure } from '../../domain/kernel/failures.js';
+import { nameDrawAttemptsMax } from '../../domain/kernel/limits.js';
 import type { InstanceRecord } from '../../store/compute.js';
 import type { Tx } from '../../store/store.js';
 import { type AppContext, newId, newName } from '../kernel/context.js';
@@ -26,7 +27,7 @@ export async function insertInstance(
     return written === 'written' ? { ...record, name: instance.name, seq: 0 } : 'name_taken';
   }
   // A generated name that happens to be taken is drawn again.
-  for (let attempt = 0; attempt < 8; attempt++) {
+  for (let attempt = 0; attempt < nameDrawAttemptsMax; attempt++) {
     const name = newName(context, nameTemplate);
     if ((await tx.instances.findByName(instance.workspaceId, name)) !== undefined) continue;
     if ((await tx.instances.insert({ ...record, name })) === 'written') return { ...record, name, seq: 0 };

@@ -9,6 +9,7 @@ import { assert } from '../../domain/kernel/assert.js';
 import { fail, type Failure, invalidField } from '../../domain/kernel/failures.js';
 import { shortfall } from '../../domain/allocation/ledger.js';
 import { type IncomingOrder, match, type RestingOrder, type Trade } from '../../domain/market/matching.js';
+import { bookRoundOrdersFirst, bookRoundOrdersMax } from '../../domain/kernel/limits.js';
 import { costOf, formatDollars } from '../../domain/kernel/money.js';
 import { windowSchedule } from '../../domain/market/orders.js';
 import { isResting, nextStatus, type OrderStatus } from '../../domain/market/order-status.js';
@@ -22,10 +23,6 @@ import { moveAllocation } from '../allocation/ledger.js';
 import { type AppContext, newId } from '../kernel/context.js';
 import { ledgerKeys, moveMoney, recordTransaction } from './money.js';
 
-/** Resting orders read in the first round while an order is matched; each later round reads twice as many, up to the last. */
-const bookBatchFirst = 16;
-
-const bookBatchLast = 512;
 
 /** What to place: everything a new order needs, however it was asked for. */
 export interface OrderSpec
@@ -120,7 +117,7 @@ async function findTrades(tx: Tx, order: OrderRecord, now: number): Promise<Trad
   const trades: Trade[] = [];
   let need = order.remaining;
   // Most orders fill from the first few levels: read a few first, more only when they do not.
-  for (let offset = 0, size = bookBatchFirst; ; offset += size, size = Math.min(size * 2, bookBatchLast)) {
+  for (let offset = 0, size = bookRoundOrdersFirst; ; offset += size, size = Math.min(size * 2, bookRoundOrdersMax)) {
     const read = await tx.orders.resting(query, size, offset);
     const batch = read.filter((resting) => resting.accountId !== order.accountId || resting.poolId !== order.poolId);
     const found = match({ ...incoming, wanted: need }, batch.map(asResting), currentMinute);

@@ -27,21 +27,21 @@ import type { BookQuery, ContractRecord, OrderRecord } from '../../store/market.
 import type { InstanceSkuRecord, PoolView } from '../../store/allocation.js';
 import type { Tx } from '../../store/store.js';
 import type { FeePolicy } from '../../domain/kernel/money.js';
+import { bookViewReadBatch, orderbookDepthDefault, orderbookDepthMax, orderbookPageSizeDefault, orderbookPageSizeMax } from '../../domain/kernel/limits.js';
 import type { AppContext } from '../kernel/context.js';
 import { asResting } from './book.js';
 import { resolvePool } from '../allocation/pools.js';
 
-const bookReadBatch = 1000;
 /** The furthest ahead anything is scheduled: the book's open end. */
 const openEnd = Number.MAX_SAFE_INTEGER;
 
 /** Every resting order of one side of these SKUs overlapping `[from, to)`, best price first. */
 async function readBook(tx: Tx, query: BookQuery): Promise<OrderRecord[]> {
   const orders: OrderRecord[] = [];
-  for (let offset = 0; ; offset += bookReadBatch) {
-    const batch = await tx.orders.resting(query, bookReadBatch, offset);
+  for (let offset = 0; ; offset += bookViewReadBatch) {
+    const batch = await tx.orders.resting(query, bookViewReadBatch, offset);
     orders.push(...batch);
-    if (batch.length < bookReadBatch) return orders;
+    if (batch.length < bookViewReadBatch) return orders;
   }
 }
 
@@ -87,7 +87,7 @@ export async function listWindows(context: AppContext, input: WindowsInput): Pro
   if (badRange !== null) return badRange;
   const after = input.starting_after === undefined ? null : parseWindowsCursor(input.starting_after, 'starting_after');
   if (isFailure(after)) return after;
-  const limit = clampCount(input.limit, 50, 200);
+  const limit = clampCount(input.limit, orderbookPageSizeDefault, orderbookPageSizeMax);
   const now = context.clock.now();
   const from = Math.max(input.range_start_at, floorToMinute(now));
   return context.store.read(async (tx) => {
@@ -119,7 +119,7 @@ export async function getDepth(context: AppContext, input: WindowInput & { reado
   if (isFailure(requirements)) return requirements;
   const badRange = checkRange(input.start_at, input.end_at, { start: 'start_at', end: 'end_at' });
   if (badRange !== null) return badRange;
-  const depth = clampCount(input.depth, 20, 100);
+  const depth = clampCount(input.depth, orderbookDepthDefault, orderbookDepthMax);
   const now = context.clock.now();
   const from = Math.max(input.start_at, floorToMinute(now));
   return context.store.read(async (tx) => {
@@ -159,7 +159,7 @@ export async function listFills(context: AppContext, input: FillsInput): Promise
   const now = context.clock.now();
   const since = input.since_at ?? now - 7 * daySeconds;
   if (since < now - 30 * daySeconds) return fail('invalid_request', 'since_at may be at most 30 days ago', [{ field: 'since_at', code: 'out_of_range', message: `since_at must be at or after ${now - 30 * daySeconds}` }]);
-  const page = parsePageQuery(cursorPrefixes.orderbookFills, { limit: clampCount(input.limit, 50, 200), starting_after: input.starting_after });
+  const page = parsePageQuery(cursorPrefixes.orderbookFills, { limit: clampCount(input.limit, orderbookPageSizeDefault, orderbookPageSizeMax), starting_after: input.starting_after });
   if (isFailure(page)) return page;
   return context.store.read(async (tx) => {
     const { skuIds, frame } = await frameOf(tx, requirements, now);

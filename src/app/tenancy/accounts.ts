@@ -8,8 +8,7 @@ import type { AccountRecord, WorkspaceRecord } from '../../store/tenancy.js';
 import { type AppContext, newId } from '../kernel/context.js';
 import { issueAccountToken } from './tokens.js';
 
-/** Derived ids that collide get a numeric suffix; this many are tried before giving up. */
-const derivedIdAttemptsMax = 100;
+import { derivedIdAttemptsMax } from '../../domain/kernel/limits.js';
 
 export interface CreatedAccount {
   readonly account: Omit<AccountRecord, 'seq'>;

@@ -71,15 +71,15 @@ export type FailureCode = (typeof failureCodes)[number];
  */
 export const detailCodes = [
   // The value's form: its type, its format, a name or key's rules.
-  'missing', 'invalid_type', 'invalid_format', 'invalid_value', 'invalid_name', 'invalid_key', 'invalid_bytes', 'invalid_base64', 'sha256_mismatch', 'invalid_side', 'invalid_time', 'invalid_timestamp', 'invalid_cursor', 'malformed_json', 'malformed_url', 'invalid',
+  'missing', 'invalid_type', 'invalid_format', 'invalid_value', 'invalid_name', 'invalid_key', 'invalid_bytes', 'invalid_characters', 'invalid_base64', 'sha256_mismatch', 'invalid_side', 'invalid_time', 'invalid_timestamp', 'invalid_cursor', 'malformed_json', 'malformed_url', 'invalid',
   // Its size or count: a number out of range, a text or list too long or short.
-  'out_of_range', 'too_long', 'too_short', 'too_many', 'too_few', 'too_large', 'negative', 'empty', 'count_mismatch',
+  'out_of_range', 'too_low', 'too_long', 'too_short', 'too_many', 'too_few', 'too_large', 'negative', 'empty', 'count_mismatch',
   // Times and ranges: minute-aligned, ordered, not in the past, one range where one is asked.
   'misaligned', 'invalid_range', 'in_the_past', 'unsorted', 'overlapping', 'unbounded_not_last', 'single_range',
   // How fields combine.
   'conflicting_parameters', 'duplicate', 'same_pool', 'same_name', 'too_few_combinations', 'forbidden',
   // What the value names: something that does not exist or cannot serve.
-  'not_found', 'unknown_zone', 'unknown_state', 'unknown_property', 'unknown_instance_type', 'unsupported', 'unavailable', 'insufficient_allocation',
+  'not_found', 'unknown_zone', 'unknown_state', 'unknown_property', 'unknown_instance_type', 'unsupported', 'unavailable', 'not_cancellable', 'insufficient_allocation',
 ] as const;
 
 export type DetailCode = (typeof detailCodes)[number];

@@ -105,6 +105,33 @@ export const quoteNodesMax = 1024;
 export const quoteWindowsMax = 48;
 /** The most nodes a v0 procurement keeps (`desired_quantity`), as many as a v0 quote prices. */
 export const v0ProcurementNodesMax = 1024;
+/** Resting orders read in the first round while an order is matched; each later round reads
+ * twice as many, up to `bookRoundOrdersMax`. Most orders fill from the first few price levels, so
+ * the first read is small; a deep sweep still reads few rounds. */
+export const bookRoundOrdersFirst = 16;
+/** The most resting orders one matching round reads, so that one read stays bounded. */
+export const bookRoundOrdersMax = 512;
+
+/** Resting orders one read of the book's views (levels, windows, previews) takes at a time. */
+export const bookViewReadBatch = 1000;
+
+/** Price levels `GET /preview/v2/orderbook` shows per side by default, and at most (SF Compute's documented clamp). */
+export const orderbookDepthDefault = 20;
+export const orderbookDepthMax = 100;
+
+/** Windows and fills one book read answers by default, and at most (SF Compute's documented clamp). */
+export const orderbookPageSizeDefault = 50;
+export const orderbookPageSizeMax = 200;
+
+/** Generated instance names drawn before giving up: names have billions of values, so a second draw almost never happens. */
+export const nameDrawAttemptsMax = 8;
+
+/** Derived account ids that collide get a numeric suffix; this many are tried before giving up. */
+export const derivedIdAttemptsMax = 100;
+
+/** The longest the real clock's engine sleeps, so that a new leader or a missed wake-up is caught within it. */
+export const engineSleepMsMax = 5_000;
+
 /** The most v0 procurements or orders one page lists: SF Compute's v0 lists take `limit` up to 100. */
 export const v0PageSizeMax = 100;
 
