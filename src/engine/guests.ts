@@ -52,6 +52,8 @@ export class GuestRunner implements GuestRunNotifier, InstanceProvider {
   private passing: Promise<void> | null = null;
   private passAgain = false;
   private closed = false;
+  /** Whether this process leads, as last asked. */
+  private leading = false;
 
   constructor(private readonly options: GuestRunnerOptions) {
     for (const driver of options.drivers.all) this.byKind.set(driver.kind, driver);
@@ -62,10 +64,23 @@ export class GuestRunner implements GuestRunNotifier, InstanceProvider {
     return this.options.drivers.all.some((driver) => driver.persistent);
   }
 
-  /** Starts working for `context` (whose `guestRuns` and `provider` are this runner): reconciles what runs with what was recorded, then carries out intents as they come. */
+  /**
+   * Starts working for `context` (whose `guestRuns` and `provider` are this runner): reconciles
+   * what runs with what was recorded, then carries out intents as they come. Of several processes
+   * sharing a PostgreSQL database only the leader acts (`Store.isLeader`), as for the engine; a
+   * process that becomes leader reconciles first.
+   */
   async start(context: AppContext): Promise<void> {
     this.context = context;
     for (const driver of this.byKind.values()) this.unsubscribe.push(driver.subscribe((event) => void this.settle(event.status.instanceId)));
+    this.leading = await context.store.isLeader();
+    if (this.leading) await this.reconcileAll();
+    this.requested();
+  }
+
+  /** Decides for every instance that has a record not yet ended and every guest a driver has. */
+  private async reconcileAll(): Promise<void> {
+    const context = this.context!;
     while ((await requestRunsForUnrecorded(context, guestRunBatchSize)) > 0);
     const settling: Promise<void>[] = [];
     for (const driver of this.byKind.values()) {
@@ -79,7 +94,6 @@ export class GuestRunner implements GuestRunNotifier, InstanceProvider {
       after = records.at(-1)!.instanceId;
     }
     await Promise.all(settling);
-    this.requested();
   }
 
   /** Stops working; guests keep running for the next process to adopt. */
@@ -108,6 +122,11 @@ export class GuestRunner implements GuestRunNotifier, InstanceProvider {
     this.passing = (async () => {
       do {
         this.passAgain = false;
+        const leading = await this.context!.store.isLeader();
+        const newlyLeading = leading && !this.leading;
+        this.leading = leading;
+        if (!leading) break;
+        if (newlyLeading) await this.reconcileAll();
         const records = await pendingRuns(this.context!, guestRunBatchSize);
         for (const record of records) void this.settle(record.instanceId);
         if (records.length === guestRunBatchSize) this.passAgain = true;
@@ -122,6 +141,7 @@ export class GuestRunner implements GuestRunNotifier, InstanceProvider {
 
   /** Decides and acts for one instance, one decision at a time per instance; asked again while busy, it decides again after. */
   settle(instanceId: string, driver?: InstanceDriver): Promise<void> {
+    if (!this.leading) return Promise.resolve();
     const running = this.busy.get(instanceId);
     if (running !== undefined) {
       this.again.add(instanceId);
@@ -145,8 +165,12 @@ export class GuestRunner implements GuestRunNotifier, InstanceProvider {
     const context = this.context!;
     const facts = await loadRunFacts(context, instanceId);
     const driver = this.driverOfFacts(facts) ?? hint ?? null;
-    if (driver === null) return false;
     const record = facts.record;
+    if (driver === null) {
+      // A deleted instance whose guest never started: nothing is on a host.
+      if (record !== null && record.intent === 'remove' && record.state !== 'removed') await recordRunEffect(context, instanceId, record, { state: 'removed' });
+      return false;
+    }
     if (!driver.persistent) return this.settleSimulated(facts, driver);
     const guest = driver.status(instanceId);
     const action = decideRun(record === null ? null : record, facts.instance?.status ?? null, guest);
@@ -191,6 +215,9 @@ export class GuestRunner implements GuestRunNotifier, InstanceProvider {
         return false;
       case 'forget':
         await driver.remove(instanceId);
+        return record !== null;
+      case 'record_removed':
+        await recordRunEffect(context, instanceId, record!, { state: 'removed' });
         return false;
     }
   }
@@ -201,6 +228,7 @@ export class GuestRunner implements GuestRunNotifier, InstanceProvider {
     if (record === null) return false;
     if (record.intent === 'run' && record.state === 'requested') await recordRunEffect(this.context!, record.instanceId, record, { state: 'running', driver: driver.kind });
     if (record.intent === 'stop' && record.state !== 'stopped' && record.state !== 'failed') await recordRunEffect(this.context!, record.instanceId, record, { state: 'stopped' });
+    if (record.intent === 'remove' && record.state !== 'removed') await recordRunEffect(this.context!, record.instanceId, record, { state: 'removed' });
     return false;
   }
 

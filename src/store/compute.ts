@@ -238,6 +238,8 @@ export interface InstanceRunRepository {
   requestRun(instanceIds: readonly string[], at: number): Promise<void>;
   /** Records the intent to stop each instance that has a record. */
   requestStop(instanceIds: readonly string[], at: number): Promise<void>;
+  /** Records the intent to delete what each (deleted) instance's guest left on its host. */
+  requestRemove(instanceIds: readonly string[], at: number): Promise<void>;
   find(instanceId: string): Promise<InstanceRunRecord | undefined>;
   /** Records an effect when the record's intent and state are as the caller saw them; answers whether it did. */
   record(instanceId: string, seen: { readonly intent: RunIntent; readonly state: RecordedRunState }, effect: InstanceRunEffect): Promise<boolean>;

@@ -1,6 +1,7 @@
 // The guest worker's decision (domain/compute/runs.ts): a table of the cases that matter after a
 // crash, and a property: from any mix of record, instance and guest, carrying out the decisions
-// until there are none leaves a guest exactly where a running instance wants one.
+// until there are none leaves a guest exactly where a running instance wants one, and nothing of a
+// deleted instance's guest.
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -28,6 +29,10 @@ describe('decideRun', () => {
     ['a guest allot never recorded: stop it', null, null, guest('running'), { kind: 'stop' }],
     ['an ended guest allot never recorded: forget it', null, null, guest('failed', 'x'), { kind: 'forget' }],
     ['nothing anywhere', null, 'running', null, null],
+    ['deleted, its guest ended: delete what it left', run('stopped', 'remove'), null, guest('stopped'), { kind: 'forget' }],
+    ['deleted, nothing left: record that', run('stopped', 'remove'), null, null, { kind: 'record_removed' }],
+    ['deleted and removed: nothing', run('removed', 'remove'), null, null, null],
+    ['deleted while its guest still runs: stop it first', run('running', 'remove'), null, guest('running'), { kind: 'stop' }],
   ])('%s', (_name, record, instance, observed, expected) => {
     expect(decideRun(record, instance, observed)).toEqual(expected);
   });
@@ -37,14 +42,16 @@ describe('decideRun', () => {
     expect(runPending(run('running'))).toBe(false);
     expect(runPending(run('running', 'stop'))).toBe(true);
     expect(runPending(run('stopped', 'stop'))).toBe(false);
+    expect(runPending(run('stopped', 'remove'))).toBe(true);
+    expect(runPending(run('removed', 'remove'))).toBe(false);
   });
 
   const live = (observed: ObservedGuest | null) => observed !== null && observed.state !== 'stopped' && observed.state !== 'failed';
 
   it('converges: a guest runs exactly for a recorded, running instance', () => {
-    const states = ['requested', 'starting', 'running', 'stopping', 'stopped', 'failed'] as const;
+    const states = ['requested', 'starting', 'running', 'stopping', 'stopped', 'failed', 'removed'] as const;
     const arbitrary = fc.record({
-      record: fc.option(fc.record({ intent: fc.constantFrom('run' as const, 'stop' as const), state: fc.constantFrom(...states) }), { nil: null }),
+      record: fc.option(fc.record({ intent: fc.constantFrom('run' as const, 'stop' as const, 'remove' as const), state: fc.constantFrom(...states) }), { nil: null }),
       instance: fc.constantFrom<InstanceStatus | null>('running', 'terminated', 'failed', 'awaiting_allocation', null),
       guest: fc.option(fc.record({ state: fc.constantFrom('starting' as const, 'running' as const, 'stopped' as const, 'failed' as const), failure: fc.constant(null) }), { nil: null }),
     });
@@ -74,11 +81,15 @@ describe('decideRun', () => {
             case 'forget':
               observed = null;
               break;
+            case 'record_removed':
+              record = { ...record!, state: 'removed' };
+              break;
           }
         }
         const wanted = record !== null && record.intent === 'run' && instance === 'running';
         expect(live(observed)).toBe(wanted);
         if (record !== null) expect(runPending(record)).toBe(false);
+        if (record?.intent === 'remove') expect(observed).toBeNull();
       }),
     );
   });

@@ -1,12 +1,12 @@
 // Real guests through the API: `allot serve --driver sandbox` runs each instance as a bubblewrap
 // sandbox. An instance created over HTTP runs its user data (the marker shows in its logs, on
 // both log APIs), answers `ssh` with the account's key on the host and port /ssh names, with the
-// host key /ssh reports; terminate ends its processes; a sandbox killed by hand fails its
+// host key /ssh reports; terminate ends its processes and deleting it what it left on the host; a sandbox killed by hand fails its
 // instance, and so does the end of its allocation. Across restarts and kill -9 of the server, what runs and what is recorded agree: a
 // guest started just before a crash (before its start was recorded) is adopted, a guest that died
 // while allot was down fails its instance, and a guest no instance wants is stopped.
 
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -119,6 +119,9 @@ describe.each(testDialects)('allot serve --driver sandbox on %s', { timeout: 180
     expect((await client().post(`/preview/v2/instances/${id}/terminate`, {})).body.status).toBe('terminated');
     await eventually('the sandbox to end', async () => processesWithMarker(marker).length === 0, 30_000);
     await eventually('the power-off in the log', async () => (await logText(id)).includes('allot: the guest was stopped'));
+    // Deleting the instance deletes what its sandbox left on the host.
+    expect((await client().delete(`/preview/v2/instances/${id}`)).status).toBe(204);
+    await eventually('the sandbox directory to go', async () => !existsSync(marker), 30_000);
   });
 
   it('fails the instance of a sandbox killed by hand', async () => {

@@ -23,7 +23,7 @@ import { resolveImage } from './images.js';
 import { resolvePool, resolvePoolForInstances } from '../allocation/pools.js';
 import { runProcurementFor } from '../market/procurements.js';
 import { maintainDeployment, insertInstance, reconcilePoolSku } from './reconciler.js';
-import { markInstancesEnded } from './run-intents.js';
+import { markInstancesEnded, removeInstanceGuests } from './run-intents.js';
 import { resolveEach, resolveScoped } from '../tenancy/references.js';
 import { resolveWorkspaceFilter } from '../tenancy/workspaces.js';
 
@@ -325,6 +325,7 @@ export async function deleteInstance(context: AppContext, accountId: string, ref
     if (isFailure(instance)) return instance;
     if (isLive(instance.status)) return fail('instance_not_deletable', `Instance "${instance.name}" is ${instance.status}: terminate it before deleting it`);
     await tx.instances.softDelete(instance.id, now);
+    await removeInstanceGuests(context, tx, [instance.id], now);
     return null;
   });
 }

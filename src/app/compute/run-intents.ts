@@ -15,6 +15,13 @@ export async function markInstancesRunning(context: AppContext, tx: Tx, ids: rea
   context.guestRuns.requested();
 }
 
+/** After deleting ended instances: what their guests left on the host (overlays, consoles) goes too. */
+export async function removeInstanceGuests(context: AppContext, tx: Tx, ids: readonly string[], at: number): Promise<void> {
+  if (ids.length === 0 || context.guestRuns === undefined) return;
+  await tx.instanceRuns.requestRemove(ids, at);
+  context.guestRuns.requested();
+}
+
 export async function markInstancesEnded(context: AppContext, tx: Tx, ids: readonly string[], status: 'terminated' | 'failed', at: number): Promise<void> {
   if (ids.length === 0) return;
   await tx.instances.markEnded(ids, status, at);

@@ -9,14 +9,15 @@
 
 import type { InstanceStatus } from './placement.js';
 
-/** What allot wants of the guest: that it runs, or that it does not. */
-export type RunIntent = 'run' | 'stop';
+/** What allot wants of the guest: that it runs, that it does not, or (its instance deleted) that nothing of it is left. */
+export type RunIntent = 'run' | 'stop' | 'remove';
 
 /**
  * What allot last recorded of the guest: `requested` (nothing done yet), the driver's states
- * (`starting`, `running`, `stopping`), and the ended ones (`stopped`, `failed`).
+ * (`starting`, `running`, `stopping`), the ended ones (`stopped`, `failed`), and `removed` (its
+ * overlay, console and state deleted from the host).
  */
-export type RecordedRunState = 'requested' | 'starting' | 'running' | 'stopping' | 'stopped' | 'failed';
+export type RecordedRunState = 'requested' | 'starting' | 'running' | 'stopping' | 'stopped' | 'failed' | 'removed';
 
 /** What a driver says of a guest on its host. */
 export type GuestState = 'starting' | 'running' | 'stopping' | 'stopped' | 'failed';
@@ -42,10 +43,12 @@ export type RunAction =
   | { readonly kind: 'record_ended'; readonly state: 'stopped' | 'failed'; readonly failure: string | null }
   /** The guest ended, or vanished, while its instance was running: the instance fails. */
   | { readonly kind: 'fail_instance'; readonly reason: string }
-  /** An ended guest allot has no record of: delete what the driver kept. */
-  | { readonly kind: 'forget' };
+  /** An ended guest allot has no record of, or whose instance was deleted: delete what the driver kept. */
+  | { readonly kind: 'forget' }
+  /** Nothing of the deleted instance's guest is left: record that. */
+  | { readonly kind: 'record_removed' };
 
-const ended = (state: RecordedRunState | GuestState): boolean => state === 'stopped' || state === 'failed';
+const ended = (state: RecordedRunState | GuestState): boolean => state === 'stopped' || state === 'failed' || state === 'removed';
 
 /** The reason a guest that was recorded as started but is not on its host gives its instance. */
 export const guestMissingReason = 'the guest is gone from its host: allot recorded it as started, but its driver has no trace of it';
@@ -60,6 +63,10 @@ export function decideRun(record: RecordedRun | null, instance: InstanceStatus |
     if (guest === null) return null;
     return ended(guest.state) ? { kind: 'forget' } : { kind: 'stop' };
   }
+  if (record.intent === 'remove') {
+    if (guest !== null) return ended(guest.state) ? { kind: 'forget' } : { kind: 'stop' };
+    return record.state === 'removed' ? null : { kind: 'record_removed' };
+  }
   const wanted = record.intent === 'run' && instance === 'running';
   if (wanted) {
     if (guest === null) return record.state === 'requested' ? { kind: 'start' } : { kind: 'fail_instance', reason: guestMissingReason };
@@ -72,7 +79,8 @@ export function decideRun(record: RecordedRun | null, instance: InstanceStatus |
   return { kind: 'stop' };
 }
 
-/** Whether a record still asks for work: a start not yet made, or a stop not yet seen through. */
+/** Whether a record still asks for work: a start not yet made, a stop or a removal not yet seen through. */
 export function runPending(record: RecordedRun): boolean {
+  if (record.intent === 'remove') return record.state !== 'removed';
   return record.intent === 'run' ? record.state === 'requested' : !ended(record.state);
 }

@@ -10,7 +10,7 @@ import type { InstanceRunEffect, InstanceRunRecord, InstanceRunRepository } from
 
 type Row = Selectable<Database['instance_runs']>;
 
-const endedStates: RecordedRunState[] = ['stopped', 'failed'];
+const endedStates: RecordedRunState[] = ['stopped', 'failed', 'removed'];
 
 function toRecord(row: Row): InstanceRunRecord {
   return {
@@ -44,6 +44,11 @@ export class SqlInstanceRunRepository implements InstanceRunRepository {
     await this.trx.updateTable('instance_runs').set({ intent: 'stop', updated_at: at }).where('instance_id', 'in', instanceIds).where('intent', '=', 'run').execute();
   }
 
+  async requestRemove(instanceIds: readonly string[], at: number): Promise<void> {
+    if (instanceIds.length === 0) return;
+    await this.trx.updateTable('instance_runs').set({ intent: 'remove', updated_at: at }).where('instance_id', 'in', instanceIds).execute();
+  }
+
   async find(instanceId: string): Promise<InstanceRunRecord | undefined> {
     const row = await this.trx.selectFrom('instance_runs').selectAll().where('instance_id', '=', instanceId).executeTakeFirst();
     return row === undefined ? undefined : toRecord(row);
@@ -70,7 +75,7 @@ export class SqlInstanceRunRepository implements InstanceRunRepository {
     const rows = await this.trx
       .selectFrom('instance_runs')
       .selectAll()
-      .where((eb) => eb.or([eb.and([eb('intent', '=', 'run'), eb('state', '=', 'requested')]), eb.and([eb('intent', '=', 'stop'), eb('state', 'not in', endedStates)])]))
+      .where((eb) => eb.or([eb.and([eb('intent', '=', 'run'), eb('state', '=', 'requested')]), eb.and([eb('intent', '=', 'stop'), eb('state', 'not in', endedStates)]), eb.and([eb('intent', '=', 'remove'), eb('state', '!=', 'removed')])]))
       .orderBy('seq')
       .limit(limit)
       .execute();
