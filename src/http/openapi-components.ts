@@ -25,12 +25,13 @@ import * as poolTransfers from './schemas/pool-transfers.js';
 import * as pools from './schemas/pools.js';
 import * as procurements from './schemas/procurements.js';
 import * as tokens from './schemas/tokens.js';
+import * as users from './schemas/users.js';
 import * as vms from './schemas/vms.js';
 import * as workspaces from './schemas/workspaces.js';
 
 /** The schema modules whose exports are named; test/api/openapi-document.test.ts checks none is missing. */
 export const schemaModules: Readonly<Record<string, Readonly<Record<string, unknown>>>> = {
-  accounts, common, deployments, 'feature-flags': featureFlags, images, 'instance-skus': instanceSkus, instances, 'legacy-v0': legacyV0, money, nodes, operator, orderbook, orders, 'pool-transfers': poolTransfers, pools, procurements, tokens, vms, workspaces,
+  accounts, common, deployments, 'feature-flags': featureFlags, images, 'instance-skus': instanceSkus, instances, 'legacy-v0': legacyV0, money, nodes, operator, orderbook, orders, 'pool-transfers': poolTransfers, pools, procurements, tokens, users, vms, workspaces,
 };
 
 /** The key that tags a named schema between the two steps. */

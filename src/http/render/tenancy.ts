@@ -7,7 +7,7 @@ import type { Failure } from '../../domain/kernel/failures.js';
 import type { FeatureFlagState } from '../../domain/tenancy/feature-flags.js';
 import { formatResourcePath, resourceTypes } from '../../domain/kernel/resource-paths.js';
 import { tokenRefusal } from '../../domain/tenancy/tokens.js';
-import type { AccountRecord, TokenRecord, WorkspaceRecord } from '../../store/tenancy.js';
+import type { AccountRecord, TokenRecord, UserRecord, WorkspaceRecord } from '../../store/tenancy.js';
 
 export function renderAccount(account: Omit<AccountRecord, 'seq'>) {
   return { object: 'account' as const, id: account.id, name: account.name, default_workspace: account.defaultWorkspaceId, created_at: account.createdAt };
@@ -97,9 +97,21 @@ export function renderV0Ping(now: number) {
   return { object: 'ping' as const, ok: true as const, time: isoTime(now) };
 }
 
-/** `/preview/v2/me`: the calling account. */
-export function renderMe(account: AccountRecord) {
-  return { object: 'account' as const, account_id: account.id, created_at: account.createdAt, entity_type: null, user: null };
+/** `/preview/v2/me`: the calling account, and the user its token acts for. */
+export function renderMe(me: { readonly account: AccountRecord; readonly user: UserRecord | null }) {
+  return { object: 'account' as const, account_id: me.account.id, created_at: me.account.createdAt, entity_type: null, user: me.user === null ? null : renderUser(me.user) };
+}
+
+export function renderUser(user: UserRecord) {
+  return {
+    object: 'user' as const,
+    id: user.id,
+    resource_path: `sfc:user:${user.id}`,
+    created_at: user.createdAt,
+    email: user.email,
+    first_name: user.firstName,
+    last_name: user.lastName,
+  };
 }
 
 export function renderWorkspace(workspace: WorkspaceRecord) {

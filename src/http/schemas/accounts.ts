@@ -3,6 +3,7 @@
 import Type from 'typebox';
 import { cursorPrefixes } from '../../domain/kernel/pagination.js';
 import { IdOf, ListOf, Name, Nullable, PageQuery, UnixEpoch } from './common.js';
+import { UserResponse } from './users.js';
 
 const AccountId = Type.String({ pattern: '^[a-z0-9][a-z0-9-]{0,62}$', examples: ['acme-corp'] });
 
@@ -34,5 +35,5 @@ export const MeResponse = Type.Object({
   account_id: Name,
   created_at: UnixEpoch,
   entity_type: Nullable(Type.Union([Type.Literal('personal'), Type.Literal('business')])),
-  user: Type.Null({ description: 'Always null: allot tokens belong to accounts, not users.' }),
+  user: Nullable(UserResponse),
 });
