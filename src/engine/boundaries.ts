@@ -4,6 +4,7 @@
 // order, in bounded batches, each batch one transaction. The manual clock's advance runs it before
 // it returns, and the engine runs it as the real clock passes it.
 
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { nextBoundary } from '../domain/kernel/schedule.js';
 import { boundaryBatchSize } from '../domain/kernel/limits.js';
 import type { DueBoundary } from '../store/allocation.js';
@@ -29,14 +30,25 @@ async function dueWork(context: AppContext, upTo: number): Promise<DueWork> {
 }
 
 /**
- * Processes all work due at or before `upTo`, earliest first. `reconcileAt` says at what time
+ * Processes all work due at or before `upTo`, earliest first. `alsoInBatch` runs in each batch's
+ * transaction, after its work, with the time it was done at: the manual clock's advance saves the
+ * clock there, so that the clock and the work it drove commit together. `reconcileAt` says at what time
  * the work of a due time is done: the manual clock's advance stands the clock at each due time
  * and works there; the engine under the real clock does late work at the present, since what is
  * past cannot be redone. Returns how many items it processed.
  */
-export async function processBoundaries(context: AppContext, upTo: number, reconcileAt: (due: number) => number): Promise<number> {
+export async function processBoundaries(
+  context: AppContext,
+  upTo: number,
+  reconcileAt: (due: number) => number,
+  alsoInBatch: (tx: Tx, time: number) => Promise<void> = async () => {},
+): Promise<number> {
   let processed = 0;
   for (;;) {
+    // Between batches, let everything else waiting run: on SQLite every statement completes
+    // without a real wait, so a long run of batches would otherwise never give the event loop back
+    // and the server would answer nothing (not even /v1/_healthz) until it ended.
+    if (processed > 0) await yieldToEventLoop();
     const work = await dueWork(context, upTo);
     const times = [...work.boundaries.map((item) => item.at), ...work.expiries.map((item) => item.endAt), ...work.runs.map((item) => item.at)];
     if (times.length === 0) return processed;
@@ -47,6 +59,7 @@ export async function processBoundaries(context: AppContext, upTo: number, recon
       for (const boundary of work.boundaries) if (boundary.at === due) await processBoundary(context, tx, boundary, time);
       for (const expiry of work.expiries) if (expiry.endAt === due) await expireOrder(context, tx, expiry.id, time, expiry.instanceSkuId);
       for (const run of work.runs) if (run.at === due) await runProcurement(context, tx, run.id, time);
+      await alsoInBatch(tx, time);
     });
     processed += times.filter((at) => at === due).length;
   }

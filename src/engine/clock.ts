@@ -7,7 +7,7 @@ import type { ClockMode } from '../clock/clock.js';
 import { fail, type Failure, invalidField } from '../domain/kernel/failures.js';
 import { clockAdvanceSecondsMax } from '../domain/kernel/limits.js';
 import { processBoundaries } from './boundaries.js';
-import { saveManualClockTime } from '../app/operator/clock-setting.js';
+import { saveManualClockTime, saveManualClockTimeIn } from '../app/operator/clock-setting.js';
 import type { AppContext } from '../app/kernel/context.js';
 
 export interface ClockReading {
@@ -19,18 +19,43 @@ export function readClock(context: AppContext): ClockReading {
   return { mode: context.clock.mode, now: context.clock.now() };
 }
 
+/** The advance in progress on each manual clock: a new one waits for it (see advanceClock). */
+const advancesInProgress = new WeakMap<ManualClock, Promise<unknown>>();
+
+/**
+ * Advances the manual clock by `seconds`, processing every boundary on the way at its own time,
+ * in order. Each batch of work commits with the clock's new time, so that a process killed
+ * mid-advance restarts with the clock where the work it committed stood. Advances sent while one
+ * is running wait their turn and start from where it ended (one process's clock: several processes
+ * on one PostgreSQL database each keep their own manual clock, which is for tests and demos).
+ */
 export async function advanceClock(context: AppContext, seconds: number): Promise<ClockReading | Failure> {
   const clock = context.clock;
   if (!(clock instanceof ManualClock)) return fail('clock_not_manual', 'The clock is real: only a manual clock (allot serve --clock manual) can be advanced');
   if (!Number.isInteger(seconds) || seconds < 1 || seconds > clockAdvanceSecondsMax) {
     return invalidField('seconds', 'out_of_range', `seconds must be a whole number from 1 to ${clockAdvanceSecondsMax}`);
   }
+  const previous = advancesInProgress.get(clock) ?? Promise.resolve();
+  const advance = previous.catch(() => {}).then(() => advanceBy(context, clock, seconds));
+  advancesInProgress.set(clock, advance);
+  try {
+    return await advance;
+  } finally {
+    if (advancesInProgress.get(clock) === advance) advancesInProgress.delete(clock);
+  }
+}
+
+async function advanceBy(context: AppContext, clock: ManualClock, seconds: number): Promise<ClockReading> {
   const target = clock.now() + seconds;
-  // Every boundary on the way is processed at its own time, in order, before the advance returns.
-  await processBoundaries(context, target, (at) => {
-    clock.set(Math.max(at, clock.now()));
-    return clock.now();
-  });
+  await processBoundaries(
+    context,
+    target,
+    (at) => {
+      clock.set(Math.max(at, clock.now()));
+      return clock.now();
+    },
+    (tx, time) => saveManualClockTimeIn(tx, time),
+  );
   await saveManualClockTime(context.store, target);
   clock.set(target);
   return readClock(context);

@@ -1,7 +1,7 @@
 // The manual clock's time is kept in the database, so that a restart resumes where the clock
 // stood instead of jumping back to the wall clock.
 
-import type { Store } from '../../store/store.js';
+import type { Store, Tx } from '../../store/store.js';
 
 const manualClockSetting = 'manual_clock_now';
 
@@ -12,4 +12,9 @@ export async function loadManualClockTime(store: Store, fallback: number): Promi
 
 export async function saveManualClockTime(store: Store, now: number): Promise<void> {
   await store.transaction((tx) => tx.settings.set(manualClockSetting, String(now)));
+}
+
+/** Saves the manual clock's time in the caller's transaction, beside the work done up to it. */
+export async function saveManualClockTimeIn(tx: Tx, now: number): Promise<void> {
+  await tx.settings.set(manualClockSetting, String(now));
 }
