@@ -274,6 +274,31 @@ describe.each(testDialects)('orders on %s', (dialect) => {
     expect((await place(account, pool, 'buy', start, start + hour, 1, '1.50003', { allow_standing: true })).body.limit_price_dollars_per_node_hour).toBe('1.500060');
   });
 
+  it('answers a replayed order as it answered the first time, byte for byte, after later fills', async () => {
+    const start = (await freshStart()) + hour;
+    const { account, pool } = await buyer();
+    const key = { 'idempotency-key': 'order-answered' };
+    const body = { pool, side: 'buy', instance_sku: sku, allocation_schedule_delta: [{ start_at: start, end_at: start + hour, node_count: 2 }], limit_price_dollars_per_node_hour: '10.00', allow_standing: true, allow_partial: true };
+    const send = () => fetch(`${server.baseUrl}/preview/v2/orders`, { method: 'POST', headers: { authorization: `Bearer ${account.token}`, 'content-type': 'application/json', ...key }, body: JSON.stringify(body) });
+    const first = await send();
+    const firstText = await first.text();
+    expect(first.status).toBe(201);
+    expect(JSON.parse(firstText)).toMatchObject({ status: 'standing', fills: [] });
+
+    // A seller fills half of it; the order itself now reads partially filled.
+    const provider = await seller(1, start, start + hour, null);
+    expect((await place(provider.account, provider.pool, 'sell', start, start + hour, 1, '9.00')).body.status).toBe('filled');
+    const order = JSON.parse(firstText).id as string;
+    expect((await account.get(`/preview/v2/orders/${order}`)).body.status).toBe('partially_filled');
+
+    const replayed = await send();
+    expect(replayed.status).toBe(201);
+    expect(replayed.headers.get('content-type')).toBe(first.headers.get('content-type'));
+    expect(await replayed.text()).toBe(firstText);
+    // Through the validating client too: the stored answer is a valid response.
+    expect((await place(account, pool, 'buy', start, start + hour, 2, '10.00', { allow_standing: true, allow_partial: true }, key)).body).toEqual(JSON.parse(firstText));
+  });
+
   it('refuses malformed orders with the field at fault, changing nothing', async () => {
     const start = (await freshStart()) + hour;
     const { account, pool } = await buyer();

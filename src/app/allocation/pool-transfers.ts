@@ -17,7 +17,7 @@ import type { Tx } from '../../store/store.js';
 import { findInstanceSku } from './instance-skus.js';
 import { moveAllocation } from './ledger.js';
 import { type AppContext, newId } from '../kernel/context.js';
-import { runIdempotent } from '../kernel/idempotency.js';
+import { type Answerer, runIdempotentAnswer, type StoredAnswer } from '../kernel/idempotency.js';
 import { resolvePool } from './pools.js';
 
 export interface CreatePoolTransferInput {
@@ -42,9 +42,10 @@ export async function createPoolTransfer(
   accountId: string,
   input: CreatePoolTransferInput,
   idempotencyKey: string | undefined,
-): Promise<PoolTransferView | Failure> {
+  answer: Answerer<PoolTransferView>,
+): Promise<StoredAnswer | Failure> {
   const request = { accountId, key: idempotencyKey, operation: 'create_pool_transfer', body: input };
-  return declared(createPoolTransferOperation, await runIdempotent(
+  return declared(createPoolTransferOperation, await runIdempotentAnswer(
     context,
     request,
     async (tx, now) => {
@@ -78,6 +79,7 @@ export async function createPoolTransfer(
       await tx.poolTransfers.insert(transfer);
       return { id, result: (await tx.poolTransfers.findById(accountId, id))! };
     },
+    answer,
     (tx, id) => findTransfer(tx, accountId, id),
   ));
 }

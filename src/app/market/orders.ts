@@ -13,7 +13,7 @@ import type { OrderSide, OrderSort, OrderView } from '../../store/market.js';
 import type { Tx } from '../../store/store.js';
 import { findInstanceSku } from '../allocation/instance-skus.js';
 import { type AppContext } from '../kernel/context.js';
-import { runIdempotent } from '../kernel/idempotency.js';
+import { type Answerer, runIdempotent, runIdempotentAnswer, type StoredAnswer } from '../kernel/idempotency.js';
 import { resolvePool, resolvePoolFilter } from '../allocation/pools.js';
 import { resolveProcurement } from './references.js';
 import { closeOrder, placeOrder } from './book.js';
@@ -28,13 +28,24 @@ export interface CreateOrderInput {
   readonly allow_partial?: boolean | undefined;
 }
 
-export async function createOrder(context: AppContext, accountId: string, tokenId: string | null, input: CreateOrderInput, idempotencyKey: string | undefined): Promise<OrderReading | Failure> {
+/**
+ * Places an order. With `answer` (the HTTP edge's), the answer is stored with an idempotency key
+ * and a repeated request gets it back byte for byte; without (the demo seed), the reading.
+ */
+export function createOrder(context: AppContext, accountId: string, tokenId: string | null, input: CreateOrderInput, idempotencyKey: string | undefined): Promise<OrderReading | Failure>;
+export function createOrder(context: AppContext, accountId: string, tokenId: string | null, input: CreateOrderInput, idempotencyKey: string | undefined, answer: Answerer<OrderReading>): Promise<StoredAnswer | Failure>;
+export async function createOrder(
+  context: AppContext,
+  accountId: string,
+  tokenId: string | null,
+  input: CreateOrderInput,
+  idempotencyKey: string | undefined,
+  answer?: Answerer<OrderReading>,
+): Promise<OrderReading | StoredAnswer | Failure> {
   const limit = parseDollarsPerNodeHour(input.limit_price_dollars_per_node_hour, 'limit_price_dollars_per_node_hour');
   if (isFailure(limit)) return declared(createOrderOperation, limit);
-  return declared(createOrderOperation, await runIdempotent(
-    context,
-    { accountId, key: idempotencyKey, operation: 'create_order', body: input },
-    async (tx, now) => {
+  const request = { accountId, key: idempotencyKey, operation: 'create_order', body: input };
+  const effect = async (tx: Tx, now: number): Promise<{ readonly id: string; readonly result: OrderReading } | Failure> => {
       const window = parseOrderWindow(input.allocation_schedule_delta, 'allocation_schedule_delta', now);
       if (isFailure(window)) return window;
       const pool = await resolvePool(tx, accountId, input.pool);
@@ -50,12 +61,13 @@ export async function createOrder(context: AppContext, accountId: string, tokenI
       if (isFailure(placed)) return placed;
       const [reading] = await readOrders(tx, [(await tx.orders.findById(accountId, placed.id))!]);
       return { id: placed.id, result: reading! };
-    },
-    async (tx, id) => {
-      const order = await findOrder(tx, accountId, id);
-      return isFailure(order) ? order : (await readOrders(tx, [order]))[0]!;
-    },
-  ));
+  };
+  const reread = async (tx: Tx, id: string): Promise<OrderReading | Failure> => {
+    const order = await findOrder(tx, accountId, id);
+    return isFailure(order) ? order : (await readOrders(tx, [order]))[0]!;
+  };
+  if (answer === undefined) return declared(createOrderOperation, await runIdempotent(context, request, effect, reread));
+  return declared(createOrderOperation, await runIdempotentAnswer(context, request, effect, answer, reread));
 }
 
 export interface OrderReading {

@@ -5,7 +5,7 @@ import { createPoolTransfer, getPoolTransfer, listPoolTransfers } from '../../..
 import { type ApiServer, tags } from '../../api-server.js';
 import { accountOf } from '../../auth.js';
 import { renderPoolTransfer } from '../../render/allocation.js';
-import { respond, respondPage } from '../../respond.js';
+import { answerWith, respond, respondAnswer, respondPage } from '../../respond.js';
 import { IdempotencyHeaders, IdPathParams } from '../../schemas/common.js';
 import { errorResponses } from '../../schemas/errors.js';
 import { CreatePoolTransferRequest, ListPoolTransfersQuery, ListPoolTransfersResponse, PoolTransferResponse } from '../../schemas/pool-transfers.js';
@@ -25,7 +25,7 @@ export function registerPoolTransferRoutes(app: ApiServer, context: AppContext):
       response: { 202: PoolTransferResponse, ...errorResponses(400, 401, 404, 409, 422) },
     },
   }, async (request, reply) =>
-    respond(reply, await createPoolTransfer(context, accountOf(request), request.body, request.headers['idempotency-key']), 202, renderPoolTransfer));
+    respondAnswer(reply, await createPoolTransfer(context, accountOf(request), request.body, request.headers['idempotency-key'], answerWith(reply, 202, renderPoolTransfer))));
 
   app.get('/preview/v2/pool_transfers', {
     config,

@@ -6,7 +6,7 @@ import { cancelOrder, createOrder, getOrder, listOrders } from '../../../app/mar
 import { type ApiServer, tags } from '../../api-server.js';
 import { accountOf, callerOf } from '../../auth.js';
 import { renderOrder, renderPreview } from '../../render/market.js';
-import { respond, respondEmpty, respondPage } from '../../respond.js';
+import { answerWith, respond, respondAnswer, respondEmpty, respondPage } from '../../respond.js';
 import { IdempotencyHeaders, IdPathParams } from '../../schemas/common.js';
 import { errorResponses } from '../../schemas/errors.js';
 import { CreateOrderRequest, ListOrdersQuery, ListOrdersResponse, OrderPreviewRequest, OrderPreviewResponse, OrderResponse } from '../../schemas/orders.js';
@@ -28,7 +28,7 @@ export function registerOrderRoutes(app: ApiServer, context: AppContext): void {
     },
   }, async (request, reply) => {
     const caller = callerOf(request);
-    return respond(reply, await createOrder(context, caller.accountId, caller.tokenId, request.body, request.headers['idempotency-key']), 201, renderOrder);
+    return respondAnswer(reply, await createOrder(context, caller.accountId, caller.tokenId, request.body, request.headers['idempotency-key'], answerWith(reply, 201, renderOrder)));
   });
 
   app.get('/preview/v2/orders', {
