@@ -22,6 +22,11 @@ export async function moveAllocation(
   now: number,
 ): Promise<{ readonly entry: AllocationEntryRecord } | { readonly shortfall: Shortfall }> {
   const keys = [move.fromPoolId, move.toPoolId].filter((poolId): poolId is string => poolId !== null).map((poolId) => ({ poolId, instanceSkuId: move.instanceSkuId }));
+  // The pools first (see the lock order in docs/architecture.md): a pool's deletion checks that it
+  // holds nothing under its own lock, so no allocation can move into it once it is deleted.
+  const live = await tx.pools.lockLive(keys.map((key) => key.poolId));
+  const gone = keys.find((key) => !live.has(key.poolId));
+  if (gone !== undefined) throw new TransientConflict(`Pool ${gone.poolId} was deleted while allocation was moving through it`);
   const balances = await tx.allocation.lockBalances(keys);
   const source = move.fromPoolId === null ? null : balances.find((balance) => balance.poolId === move.fromPoolId)!;
   const destination = move.toPoolId === null ? null : balances.find((balance) => balance.poolId === move.toPoolId)!;
