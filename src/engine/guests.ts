@@ -268,9 +268,8 @@ export class GuestRunner implements GuestRunNotifier, InstanceProvider {
       memoryBytes: properties?.memory ?? null,
       image,
       userData: instance.cloudInitUserData === null ? null : Buffer.from(instance.cloudInitUserData, 'base64'),
-      // allot keeps no SSH keys per account yet: keys reach the guest through the user data's
-      // `ssh_authorized_keys`.
-      sshAuthorizedKeys: [],
+      // The account's keys (`/v0/credentials`), besides any the user data's `ssh_authorized_keys` names.
+      sshAuthorizedKeys: facts.sshAuthorizedKeys,
       forward443: false,
     };
   }

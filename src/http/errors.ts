@@ -32,6 +32,7 @@ export const failureStatus: Readonly<Record<FailureCode, { readonly status: numb
   deployment_not_found: { status: 404, type: 'not_found' },
   order_not_found: { status: 404, type: 'not_found' },
   contract_not_found: { status: 404, type: 'not_found' },
+  ssh_key_not_found: { status: 404, type: 'not_found' },
   procurement_not_found: { status: 404, type: 'not_found' },
   node_not_found: { status: 404, type: 'not_found' },
   zone_not_found: { status: 404, type: 'not_found' },

@@ -111,6 +111,8 @@ const sfComputeOperationIds: Readonly<Record<string, string>> = {
   'GET /v0/transactions': 'listTransactions',
   'GET /v0/instances': 'listInstances',
   'GET /v0/instances/{id}': 'getInstance',
+  'GET /v0/credentials': 'listCredentials',
+  'POST /v0/credentials': 'createCredential',
   'GET /v0/orders/{id}': 'getOrder',
   'DELETE /v0/orders/{id}': 'cancelOrder',
   'GET /v0/orders/{id}/clusters': 'getOrderClusters',

@@ -23,6 +23,9 @@ export interface SettingRepository {
   /** Sets the value unless the key has one, and returns the value the key ends up with: the
    * first writer wins when several processes start at once. */
   setIfAbsent(key: string, value: string): Promise<string>;
+  /** Reads a setting and holds its row until the transaction ends (FOR UPDATE on PostgreSQL;
+   * SQLite transactions hold the database already), for a read-modify-write of one value. */
+  getForUpdate(key: string): Promise<string | undefined>;
 }
 
 export interface IdempotencyRepository {

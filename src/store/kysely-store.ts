@@ -159,7 +159,7 @@ export class KyselyStore implements Store {
       accountTransactions: new SqlAccountTransactionRepository(trx),
       procurements: new SqlProcurementRepository(trx, this.adapter),
       nodes: new SqlNodeRepository(trx, this.adapter),
-      settings: new SqlSettingRepository(trx),
+      settings: new SqlSettingRepository(trx, this.adapter),
       idempotency: new SqlIdempotencyRepository(trx),
     };
   }

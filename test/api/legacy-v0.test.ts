@@ -3,6 +3,7 @@
 // where it has the operation and to allot's served document (the CLI's shapes).
 
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { loadRunFacts } from '../../src/app/compute/runs.js';
 import type { ApiClient } from '../support/client.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 import { testDialects } from '../support/stores.js';
@@ -494,6 +495,47 @@ describe.each(testDialects)('the v0 API on %s', (dialect) => {
       expect((await buyer.get('/v0/instances?limit=0')).status).toBe(400);
       await buyer.delete('/v0/orders');
       await withdrawAsks();
+    });
+  });
+  describe('/v0/credentials', () => {
+    const ed25519 = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHVzZXItb25lLWtleS1mb3ItYWxsb3QtdGVzdHM user@laptop';
+    const rsa = 'ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQC7dGVzdC1rZXktdHdv';
+
+    it('keeps the account\'s SSH keys, which every VM it starts is given', async () => {
+      const t = server.clock.now();
+      await ask(hayes, t, t + 48 * hour, 2, '12.00');
+      const buyer = await customer();
+      expect((await buyer.get('/v0/credentials')).body).toEqual({ object: 'list', data: [], has_more: false });
+      const first = await buyer.post('/v0/credentials', { pubkey: `  ${ed25519}\n`, username: 'root' });
+      expect(first.status).toBe(200);
+      expect(first.body).toEqual({ object: 'credential', id: expect.stringMatching(/^sshkey_/), pubkey: ed25519, username: 'root', created_at: iso(t) });
+      const second = await buyer.post('/v0/credentials', { pubkey: rsa });
+      expect(second.body.username).toBeNull();
+      expect((await buyer.get('/v0/credentials')).body.data.map((key: { id: string }) => key.id)).toEqual([first.body.id, second.body.id]);
+      expect((await provider.get('/v0/credentials')).body.data).toEqual([]);
+
+      // A VM of the account gets both keys to authorise.
+      const node = await buyer.post('/v1/nodes', { desired_count: 1, max_price_per_node_hour: 1300, zone: 'hayesvalley', end_at: t - (t % hour) + 2 * hour, names: ['keyed'] });
+      expect(node.status).toBe(201);
+      const facts = await loadRunFacts(server.context, node.body.data[0].current_vm.id.replace('vm_', 'inst_'));
+      expect(facts.sshAuthorizedKeys).toEqual([ed25519, rsa]);
+
+      expect((await buyer.delete(`/v0/credentials/${second.body.id}`)).status).toBe(204);
+      expect((await buyer.delete(`/v0/credentials/${second.body.id}`)).status).toBe(404);
+      expect((await provider.delete(`/v0/credentials/${first.body.id}`)).status).toBe(404);
+      expect((await buyer.get('/v0/credentials')).body.data.map((key: { id: string }) => key.id)).toEqual([first.body.id]);
+      await withdrawAsks();
+    });
+
+    it('refuses what is not one OpenSSH public key, and a key it has already, changing nothing', async () => {
+      const buyer = await customer(0);
+      expect((await buyer.post('/v0/credentials', { pubkey: ed25519 })).status).toBe(200);
+      for (const body of [{}, { pubkey: '' }, { pubkey: 'not a key' }, { pubkey: 'ssh-dss AAAAB3NzaC1kc3M=' }, { pubkey: `${ed25519}\nssh-rsa AAAA` }, { pubkey: ed25519.replace('user@laptop', 'again') }, { pubkey: 'x'.repeat(9000) }, { pubkey: ed25519, extra: 1 }]) {
+        const refused = await buyer.post('/v0/credentials', body);
+        expect(refused.status, JSON.stringify(body).slice(0, 80)).toBe(400);
+        expect(refused.body.error.type).toBe('invalid_request_error');
+      }
+      expect((await buyer.get('/v0/credentials')).body.data).toHaveLength(1);
     });
   });
 });

@@ -12,6 +12,8 @@ import { betterQuote, parseQuoteQuery, quotePriceCents, quoteWindows } from '../
 import { parseNowOrIso } from '../../src/domain/legacy-v0/times.js';
 import { checkColocationStrategy, gpuHourCentsToMicros, lastMessageOf, microsToGpuHourCents } from '../../src/domain/legacy-v0/procurements.js';
 import { priceTickMicrosPerHour } from '../../src/domain/kernel/money.js';
+import { addSshKey, checkPublicKey } from '../../src/domain/tenancy/ssh-keys.js';
+import { sshKeysPerAccountMax } from '../../src/domain/kernel/limits.js';
 
 const hour = 3600;
 const sku = (accelerator: string | null, rdma: 'infiniband' | 'roce' | null): SkuProperties => ({
@@ -131,5 +133,22 @@ describe('v0 procurements', () => {
     expect(isFailure(checkColocationStrategy({ type: 'pinned' }))).toBe(true);
     expect(lastMessageOf('error')).toBe('insufficient_balance');
     expect(lastMessageOf('warning')).toBe('running');
+  });
+});
+
+describe('SSH keys', () => {
+  const key = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIA== me@host';
+  it('takes one OpenSSH public key line, trimmed, of a known type', () => {
+    expect(checkPublicKey(`  ${key}\n`, 'pubkey')).toBe(key);
+    expect(checkPublicKey('ssh-rsa AAAAB3Nza', 'pubkey')).toBe('ssh-rsa AAAAB3Nza');
+    for (const bad of ['', 'ssh-ed25519', 'ssh-dss AAAA', `${key}\nssh-rsa AAAA`, 'ssh-ed25519 not*base64']) expect(isFailure(checkPublicKey(bad, 'pubkey')), bad).toBe(true);
+  });
+
+  it('refuses the same key twice and more than the limit', () => {
+    const one = { id: 'sshkey_1', publicKey: key, username: null, createdAt: 0 };
+    expect(isFailure(addSshKey([one], { ...one, id: 'sshkey_2', publicKey: key.replace('me@host', 'other') }))).toBe(true);
+    const full = Array.from({ length: sshKeysPerAccountMax }, (_, i) => ({ ...one, id: `sshkey_${i}`, publicKey: `ssh-rsa AAAA${i.toString(36)}` }));
+    expect(isFailure(addSshKey(full, one))).toBe(true);
+    expect(addSshKey([], one)).toEqual([one]);
   });
 });

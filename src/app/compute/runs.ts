@@ -8,6 +8,7 @@ import { publicImagesAccountId } from '../../domain/compute/images.js';
 import type { RecordedRunState, RunIntent } from '../../domain/compute/runs.js';
 import type { ImageRecord, InstanceRunEffect, InstanceRunRecord, InstanceView } from '../../store/compute.js';
 import { findInstanceSku } from '../allocation/instance-skus.js';
+import { accountSshKeys } from '../tenancy/ssh-keys.js';
 import type { AppContext } from '../kernel/context.js';
 import { endInstance } from './instances.js';
 
@@ -16,6 +17,8 @@ export interface RunFacts {
   readonly instance: InstanceView | null;
   /** The instance's SKU, as the operator's configuration names SKUs. */
   readonly instanceSku: { readonly id: string; readonly alias: string; readonly properties: SkuProperties } | null;
+  /** The instance's account's SSH public keys, which the guest authorises (`/v0/credentials`). */
+  readonly sshAuthorizedKeys: readonly string[];
 }
 
 export async function loadRunFacts(context: AppContext, instanceId: string): Promise<RunFacts> {
@@ -23,7 +26,8 @@ export async function loadRunFacts(context: AppContext, instanceId: string): Pro
     const record = (await tx.instanceRuns.find(instanceId)) ?? null;
     const instance = (await tx.instances.findByIdForOperator(instanceId)) ?? null;
     const sku = instance === null ? null : await findInstanceSku(tx, instance.instanceSkuId);
-    return { record, instance, instanceSku: sku === null || isFailure(sku) ? null : sku };
+    const keys = instance === null ? [] : (await accountSshKeys(tx, instance.accountId)).map((key) => key.publicKey);
+    return { record, instance, instanceSku: sku === null || isFailure(sku) ? null : sku, sshAuthorizedKeys: keys };
   });
 }
 

@@ -19,6 +19,7 @@ export const failureCodes = [
   'deployment_not_found',
   'order_not_found',
   'contract_not_found',
+  'ssh_key_not_found',
   'procurement_not_found',
   'node_not_found',
   'zone_not_found',

@@ -23,6 +23,7 @@ export const idPrefixes = {
   moneyEntry: 'mnen',
   transaction: 'txn',
   node: 'n',
+  sshKey: 'sshkey',
 } as const;
 
 export type IdKind = keyof typeof idPrefixes;

@@ -165,3 +165,7 @@ export const featureFlagNameLengthMax = 64;
 /** Flags the operator may set for one account. The flag list is not paginated in SF Compute's
  * API, so it must stay small enough to answer in one response. */
 export const featureFlagSettingsPerAccountMax = 100;
+/** The most SSH public keys one account keeps: every VM it starts authorises them all. */
+export const sshKeysPerAccountMax = 100;
+/** The longest SSH public key line accepted (an 8192-bit RSA key is about 1.4 KiB). */
+export const sshKeyLengthMax = 8192;

@@ -19,6 +19,7 @@ import { v0TransactionTypeOf } from '../../domain/legacy-v0/transactions.js';
 import type { Balances } from '../../app/market/money.js';
 import type { V0TransactionReading, V0TransactionsPage } from '../../app/legacy-v0/billing.js';
 import type { V0InstanceReading } from '../../app/legacy-v0/instances.js';
+import type { SshKey } from '../../domain/tenancy/ssh-keys.js';
 
 export function renderContract(reading: ContractReading) {
   const { contract } = reading;
@@ -188,4 +189,12 @@ export function renderV0Instance({ reading, sku }: V0InstanceReading) {
     started_at: instance.startedAt === null ? null : isoSeconds(instance.startedAt),
     ended_at: instance.endedAt === null ? null : isoSeconds(instance.endedAt),
   };
+}
+
+export function renderV0Credential(key: SshKey) {
+  return { object: 'credential' as const, id: key.id, pubkey: key.publicKey, username: key.username, created_at: isoSeconds(key.createdAt) };
+}
+
+export function renderV0Credentials(keys: readonly SshKey[]) {
+  return { object: 'list' as const, data: keys.map(renderV0Credential), has_more: false };
 }

@@ -247,3 +247,21 @@ export const V0InstanceResponse = Type.Object({
 
 export const V0ListInstancesQuery = Type.Object({ ...PageQuery('nodec') });
 export const V0ListInstancesResponse = Type.Object({ object: Type.Literal('list'), data: Type.Array(V0InstanceResponse), has_more: Type.Boolean(), cursor: Nullable(Type.String()) });
+
+export const V0CredentialResponse = Type.Object({
+  object: Type.Literal('credential'),
+  id: Type.String({ description: 'sshkey_…' }),
+  pubkey: Type.String({ description: 'An OpenSSH public key line.' }),
+  username: Nullable(Type.String()),
+  created_at: IsoTime,
+});
+
+export const V0CreateCredentialRequest = Type.Object(
+  {
+    pubkey: Type.String({ minLength: 1, maxLength: 8192, description: 'An OpenSSH public key line: "<type> <base64> [comment]".' }),
+    username: Type.Optional(Nullable(Type.String({ maxLength: 255 }))),
+  },
+  { additionalProperties: false },
+);
+
+export const V0ListCredentialsResponse = Type.Object({ object: Type.Literal('list'), data: Type.Array(V0CredentialResponse), has_more: Type.Boolean() });

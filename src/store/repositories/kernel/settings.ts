@@ -2,10 +2,20 @@
 
 import type { Kysely } from 'kysely';
 import type { Database } from '../../database.js';
+import type { DialectAdapter } from '../../dialect-adapter.js';
 import type { SettingRepository } from '../../kernel.js';
 
 export class SqlSettingRepository implements SettingRepository {
-  constructor(private readonly trx: Kysely<Database>) {}
+  constructor(
+    private readonly trx: Kysely<Database>,
+    private readonly adapter: DialectAdapter,
+  ) {}
+
+  async getForUpdate(key: string): Promise<string | undefined> {
+    let query = this.trx.selectFrom('settings').select('value').where('key', '=', key);
+    if (this.adapter.supportsRowLocks) query = query.forUpdate();
+    return (await query.executeTakeFirst())?.value;
+  }
 
   async get(key: string): Promise<string | undefined> {
     const row = await this.trx.selectFrom('settings').select('value').where('key', '=', key).executeTakeFirst();
