@@ -22,7 +22,7 @@ export function checkPublicKey(text: string, field: string): string | Failure {
   if (line.length === 0 || line.length > sshKeyLengthMax) return invalidField(field, 'out_of_range', `${field} is one OpenSSH public key line of at most ${sshKeyLengthMax} characters`);
   const match = keyPattern.exec(line);
   if (match === null) return invalidField(field, 'invalid_format', `${field} is an OpenSSH public key line: "<type> <base64> [comment]"`);
-  if (!keyTypes.includes(match[1]!)) return invalidField(field, 'invalid_key_type', `${field} has key type "${match[1]}"; allot takes ${keyTypes.join(', ')}`);
+  if (!keyTypes.includes(match[1]!)) return invalidField(field, 'invalid_value', `${field} has key type "${match[1]}"; allot takes ${keyTypes.join(', ')}`);
   return line;
 }
 
