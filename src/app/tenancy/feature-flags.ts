@@ -4,6 +4,8 @@
 
 import { fail, type Failure, isFailure } from '../../domain/kernel/failures.js';
 import { featureFlagSettingsPerAccountMax } from '../../domain/kernel/limits.js';
+import { declared } from '../../domain/kernel/operations.js';
+import { setAccountFeatureFlagOperation, setFeatureFlagEnrollmentOperation } from '../../domain/tenancy/operations.js';
 import { featureFlagName, type FeatureFlagState, featureFlagState, isListedFeatureFlag, listedFeatureFlags } from '../../domain/tenancy/feature-flags.js';
 import type { AppContext } from '../kernel/context.js';
 
@@ -28,14 +30,14 @@ export async function listFeatureFlags(context: AppContext, accountId: string): 
  * it sees listed and the operator has left open to it. */
 export async function setFeatureFlagEnrollment(context: AppContext, accountId: string, name: string, enrolled: boolean): Promise<FeatureFlagState | Failure> {
   const now = context.clock.now();
-  return context.store.transaction(async (tx) => {
+  return declared(setFeatureFlagEnrollmentOperation, await context.store.transaction(async (tx) => {
     const settings = await tx.featureFlags.listForAccount(accountId);
     if (!isListedFeatureFlag(name, settings)) return notFound(name);
     const state = featureFlagState(name, settings.find((setting) => setting.featureFlag === name));
     if (!state.userEnroll) return fail('feature_flag_not_enrollable', `Feature flag "${name}" is not self-enrollable`);
     await tx.featureFlags.upsert({ accountId, featureFlag: name, enabled: enrolled, userEnroll: true, updatedAt: now });
     return { ...state, enabled: enrolled };
-  });
+  }));
 }
 
 /** `GET /admin/v1/accounts/{id}/feature_flags`. */
@@ -55,9 +57,9 @@ export async function setAccountFeatureFlag(
   input: { readonly enabled: boolean; readonly user_enroll?: boolean | undefined },
 ): Promise<FeatureFlagState | Failure> {
   const name = featureFlagName(text);
-  if (isFailure(name)) return name;
+  if (isFailure(name)) return declared(setAccountFeatureFlagOperation, name);
   const now = context.clock.now();
-  return context.store.transaction(async (tx) => {
+  return declared(setAccountFeatureFlagOperation, await context.store.transaction(async (tx) => {
     if ((await tx.accounts.find(accountId)) === undefined) return fail('account_not_found', `No account with id "${accountId}"`);
     const settings = await tx.featureFlags.listForAccount(accountId);
     if (!settings.some((setting) => setting.featureFlag === name) && settings.length >= featureFlagSettingsPerAccountMax) {
@@ -66,5 +68,5 @@ export async function setAccountFeatureFlag(
     const userEnroll = input.user_enroll ?? true;
     await tx.featureFlags.upsert({ accountId, featureFlag: name, enabled: input.enabled, userEnroll, updatedAt: now });
     return featureFlagState(name, { featureFlag: name, enabled: input.enabled, userEnroll });
-  });
+  }));
 }

@@ -9,6 +9,8 @@
 
 import * as crypto from 'node:crypto';
 import { fail, type Failure, isFailure } from '../../domain/kernel/failures.js';
+import { declared } from '../../domain/kernel/operations.js';
+import { issueOperatorTokenOperation, issueOwnTokenOperation, revokeOwnTokenOperation } from '../../domain/tenancy/operations.js';
 import { tokenRandomBytes } from '../../domain/kernel/limits.js';
 import { cursorPrefixes, type Page, type PageQuery, parsePageQuery, toPage } from '../../domain/kernel/pagination.js';
 import { expiryAt, expiryFromLifetime, tokenLabels } from '../../domain/tenancy/tokens.js';
@@ -78,6 +80,10 @@ export interface OperatorTokenInput {
 
 /** `POST /admin/v1/accounts/{id}/tokens`. */
 export async function issueOperatorToken(context: AppContext, accountId: string, input: OperatorTokenInput): Promise<IssuedToken | Failure> {
+  return declared(issueOperatorTokenOperation, await issueOperatorTokenChecked(context, accountId, input));
+}
+
+async function issueOperatorTokenChecked(context: AppContext, accountId: string, input: OperatorTokenInput): Promise<IssuedToken | Failure> {
   const now = context.clock.now();
   const labels = tokenLabels(input.name, input.description);
   if (isFailure(labels)) return labels;
@@ -108,9 +114,9 @@ export interface OwnTokenInput {
 export async function issueOwnToken(context: AppContext, caller: { readonly accountId: string; readonly userId: string | null }, input: OwnTokenInput): Promise<IssuedToken | Failure> {
   const now = context.clock.now();
   const labels = tokenLabels(input.name, input.description);
-  if (isFailure(labels)) return labels;
+  if (isFailure(labels)) return declared(issueOwnTokenOperation, labels);
   const expiresAt = expiryFromLifetime(now, input.expires_in_seconds);
-  if (isFailure(expiresAt)) return expiresAt;
+  if (isFailure(expiresAt)) return declared(issueOwnTokenOperation, expiresAt);
   return context.store.transaction((tx) =>
     issueToken(context, tx, { accountId: caller.accountId, userId: caller.userId, ...labels, originClient: input.origin_client, expiresAt }, now));
 }
@@ -164,10 +170,10 @@ export async function revokeAnyToken(context: AppContext, tokenId: string): Prom
  * too). A revoked token, like another account's, is not found: to its owner it is gone. */
 export async function revokeOwnToken(context: AppContext, accountId: string, tokenId: string): Promise<RevokedToken | Failure> {
   const now = context.clock.now();
-  return context.store.transaction(async (tx) => {
+  return declared(revokeOwnTokenOperation, await context.store.transaction(async (tx) => {
     const token = await tx.tokens.findById(tokenId);
     if (token === undefined || token.accountId !== accountId || token.revokedAt !== null) return fail('token_not_found', `No API token with id "${tokenId}"`);
     await tx.tokens.revoke(token.id, now);
     return { record: { ...token, revokedAt: now }, now };
-  });
+  }));
 }

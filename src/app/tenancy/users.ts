@@ -3,6 +3,8 @@
 // the user a token acts for.
 
 import { fail, type Failure, isFailure } from '../../domain/kernel/failures.js';
+import { declared } from '../../domain/kernel/operations.js';
+import { addUserOperation } from '../../domain/tenancy/operations.js';
 import { cursorPrefixes, type Page, type PageQuery, parsePageQuery, toPage } from '../../domain/kernel/pagination.js';
 import { userDetails } from '../../domain/tenancy/users.js';
 import type { AccountRecord, UserRecord } from '../../store/tenancy.js';
@@ -26,14 +28,14 @@ export async function addUser(
   input: { email: string; first_name?: string | null | undefined; last_name?: string | null | undefined },
 ): Promise<UserRecord | Failure> {
   const details = userDetails(input);
-  if (isFailure(details)) return details;
+  if (isFailure(details)) return declared(addUserOperation, details);
   const now = context.clock.now();
-  return context.store.transaction(async (tx) => {
+  return declared(addUserOperation, await context.store.transaction(async (tx) => {
     if ((await tx.accounts.find(accountId)) === undefined) return fail('account_not_found', `No account with id "${accountId}"`);
     const user = { id: newId(context, 'user'), accountId, ...details, createdAt: now };
     if ((await tx.users.insert(user)) === 'name_taken') return fail('email_taken', `Account "${accountId}" already has a user with email "${details.email}"`);
     return { ...user, seq: 0 };
-  });
+  }));
 }
 
 export interface UserListQuery extends PageQuery {

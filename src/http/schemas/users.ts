@@ -28,6 +28,7 @@ export const UserPathParams = Type.Object({ id: Type.String({ minLength: 1, maxL
 
 export const AddUserRequest = Type.Object({
   email: Type.String({ minLength: 1, maxLength: emailLengthMax }),
-  first_name: Type.Optional(Nullable(Type.String({ maxLength: personNameLengthMax }))),
-  last_name: Type.Optional(Nullable(Type.String({ maxLength: personNameLengthMax }))),
+  // Lengths are the use case's to check, in its declared order (domain/tenancy/operations.ts).
+  first_name: Type.Optional(Nullable(Type.String({ description: `At most ${personNameLengthMax} characters.` }))),
+  last_name: Type.Optional(Nullable(Type.String({ description: `At most ${personNameLengthMax} characters.` }))),
 }, { additionalProperties: false });
