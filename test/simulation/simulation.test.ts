@@ -1,12 +1,20 @@
-// Deterministic simulation, the last line of defence: a seeded runner drives the real server on
-// the manual clock with random operations — allocation issued and retired, transfers, instances
-// of every priority, terminations, hardware faults, deployments scaled, time advanced — and after
-// every step the audit checks conservation, no negative pool and running <= allocation. A failure
-// names its seed, so it can be replayed.
+// Deterministic simulation, the last line of defence. One seeded source drives everything — the
+// operations and their arguments, the clock's jumps, and the ids and names the server draws — so a
+// seed replays exactly. Each seed gets a fresh server on the manual clock. Operations are weighted
+// and aimed so that most succeed: allocation issued and retired, transfers, market orders (sells
+// from a provider's supply, buys into the buyer's market pool, cancels), instances of every
+// priority, terminations, hardware faults, deployments scaled, time advanced. After every step:
+// the response's status is one the operation may answer; a reference model — allocation per pool
+// per minute, money per account — matches what the API shows; and the audit finds nothing.
+//
+// SIM_SEEDS (how many seeds, or a comma-separated list) and SIM_STEPS set the sweep; CI runs a
+// short one, `npm run sim` a long one. A failure names its seed and the command that replays it.
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ApiClient } from '../support/client.js';
-import { startTestServer, type TestServer } from '../support/server.js';
+import { describe, expect, it } from 'vitest';
+import type { RandomSource } from '../../src/app/kernel/context.js';
+import { exactCostOf, feeOf } from '../../src/domain/kernel/money.js';
+import type { ApiClient, ApiResponse } from '../support/client.js';
+import { startTestServer, testFeePolicy } from '../support/server.js';
 import { testDialects } from '../support/stores.js';
 
 /** A small seeded generator (mulberry32): the same seed, the same run. */
@@ -19,85 +27,225 @@ function generator(seed: number) {
     value ^= value + Math.imul(value ^ (value >>> 7), value | 61);
     return ((value ^ (value >>> 14)) >>> 0) / 4294967296;
   };
+  const below = (count: number) => Math.floor(next() * count);
   return {
-    below: (count: number) => Math.floor(next() * count),
-    pick: <T>(items: readonly T[]): T | undefined => (items.length === 0 ? undefined : items[Math.floor(next() * items.length)]),
+    below,
+    pick: <T>(items: readonly T[]): T | undefined => (items.length === 0 ? undefined : items[below(items.length)]),
+    /** The server's randomness (ids, names), drawn from the same seed. */
+    source: { bytes: (count: number) => Uint8Array.from({ length: count }, () => below(256)) } satisfies RandomSource,
   };
 }
 
-const seeds = [1, 2, 3, 4];
-const stepsPerRun = 60;
+const seedsSetting = process.env.SIM_SEEDS ?? '4';
+const seeds = seedsSetting.includes(',') ? seedsSetting.split(',').map(Number) : Array.from({ length: Number(seedsSetting) }, (_, index) => index + 1);
+const steps = Number(process.env.SIM_STEPS ?? 60);
 const priorities = ['yield', 'normal', 'preferred', 'critical'] as const;
+const image = 'ubuntu-22.04-cuda-12.4';
+
+/** Allocation per pool per minute, as the model keeps it. */
+class AllocationModel {
+  readonly #counts = new Map<string, Map<number, number>>();
+
+  move(pool: string, rectangles: readonly { start_at: number; end_at: number | null; node_count: number }[], sign: 1 | -1) {
+    const minutes = this.#counts.get(pool) ?? new Map<number, number>();
+    this.#counts.set(pool, minutes);
+    for (const { start_at, end_at, node_count } of rectangles) {
+      if (node_count === 0) continue;
+      if (end_at === null) throw new Error('the simulation moves bounded rectangles only');
+      for (let at = start_at; at < end_at; at += 60) minutes.set(at, (minutes.get(at) ?? 0) + sign * node_count);
+    }
+  }
+
+  /** The model's counts of a pool from `from` on, as [minute, count] where nonzero. */
+  from(pool: string, from: number): [number, number][] {
+    return [...(this.#counts.get(pool) ?? new Map<number, number>())].filter(([at, count]) => at >= from && count !== 0).sort(([a], [b]) => a - b);
+  }
+}
+
+function expand(rectangles: readonly { start_at: number; end_at: number | null; node_count: number }[], from: number): [number, number][] {
+  const minutes: [number, number][] = [];
+  for (const { start_at, end_at, node_count } of rectangles) {
+    if (end_at === null || node_count === 0) continue;
+    for (let at = Math.max(start_at, from); at < end_at; at += 60) minutes.push([at, node_count]);
+  }
+  return minutes;
+}
 
 describe.each(testDialects)('simulation on %s', (dialect) => {
-  let server: TestServer;
-  beforeAll(async () => {
-    server = await startTestServer(dialect);
-  });
-  afterAll(() => server.close());
-
-  it.each(seeds)('keeps every invariant through a random run (seed %i)', async (seed) => {
+  it.each(seeds)('keeps every invariant and the model through a random run (seed %i)', async (seed) => {
     const random = generator(seed);
-    const account: ApiClient & { accountId: string } = await server.newAccount(`Simulated ${seed}`);
-    const sku = await server.newInstanceSku(`sim-${seed}`);
-    const template = (await account.post('/preview/v2/instance_templates', { workspace: 'default', image: 'ubuntu-22.04-cuda-12.4' })).body.id as string;
-    const pools: string[] = [];
-    const instances: string[] = [];
-    const deployments: string[] = [];
-    const minute = () => Math.floor(server.clock.now() / 60) * 60;
+    const server = await startTestServer(dialect, { random: random.source });
+    const replay = `SIM_SEEDS=${seed} SIM_STEPS=${steps} npx vitest run test/simulation/simulation.test.ts -t "${dialect}.*seed ${seed}\\)"`;
+    try {
+      const account: ApiClient & { accountId: string } = await server.newAccount(`Simulated ${seed}`);
+      const provider: ApiClient & { accountId: string } = await server.newAccount(`Provider ${seed}`);
+      const sku = await server.newInstanceSku(`sim-${seed}`);
+      const creditMicros = 1_000_000 * 1_000_000;
+      expect((await server.operator.post(`/admin/v1/accounts/${account.accountId}/credits`, { amount_dollars: 1_000_000 })).status).toBe(201);
+      const template = (await account.post('/preview/v2/instance_templates', { workspace: 'default', image })).body.id as string;
+      const supply = (await server.operator.post('/admin/v1/pools', { account: provider.accountId, name: 'supply', kind: 'originating' })).body.id as string;
+      // Every buy lands in one pool, so that every fill moves allocation from supply to it.
+      const market = (await account.post('/preview/v2/pools', { workspace: 'default', name: 'market' })).body.id as string;
+      const pools: string[] = [market];
+      const instances: string[] = [];
+      const deployments: string[] = [];
+      const restingOrders: string[] = [];
+      const model = new AllocationModel();
+      const contracts = new Map<string, { totalMicros: number; feeMicros: number }>();
+      const minute = () => Math.floor(server.clock.now() / 60) * 60;
+      // The provider's supply for the day, so that most sells can deliver.
+      const day = { start_at: minute() + 60, end_at: minute() + 60 + 86_400, node_count: 6 };
+      await server.issue(supply, sku, [day]);
+      model.move(supply, [day], 1);
+      const window = (startWithinMinutes: number, lengthMinutesMax: number) => {
+        const start = minute() + 60 * (1 + random.below(startWithinMinutes));
+        return { start_at: start, end_at: start + 60 * (1 + random.below(lengthMinutesMax)) };
+      };
 
-    const operations: [string, () => Promise<unknown>][] = [
-      ['create pool', async () => pools.push((await account.post('/preview/v2/pools', { workspace: 'default' })).body.id)],
-      ['issue', async () => {
-        const pool = random.pick(pools);
-        const start = minute() + 60 * random.below(30);
-        if (pool !== undefined) await server.issue(pool, sku, [{ start_at: start, end_at: start + 60 * (1 + random.below(120)), node_count: 1 + random.below(4) }]);
-      }],
-      ['retire', async () => {
-        const pool = random.pick(pools);
-        const start = minute() + 60 * random.below(30);
-        if (pool !== undefined) await server.operator.post('/admin/v1/retirements', { pool, instance_sku: sku, allocation_schedule: [{ start_at: start, end_at: start + 60 * (1 + random.below(60)), node_count: 1 }] });
-      }],
-      ['transfer', async () => {
-        const from = random.pick(pools);
-        const to = random.pick(pools);
-        const start = minute() + 60 * random.below(20);
-        if (from !== undefined && to !== undefined && from !== to) {
-          await account.post('/preview/v2/pool_transfers', { from_pool: from, to_pool: to, instance_sku: sku, allocation_schedule_delta: [{ start_at: start, end_at: start + 60 * (1 + random.below(90)), node_count: 1 + random.below(3) }] });
+      // Orders fall on a coarse grid (half hours in the next two), so that bids and asks meet.
+      const slot = () => {
+        const start = Math.ceil((minute() + 60) / 1800) * 1800 + 1800 * random.below(4);
+        return { start_at: start, end_at: start + 1800 * (1 + random.below(2)) };
+      };
+
+      /** Counts the fills an incoming order made: each moves its schedule from supply to the market pool. */
+      const recordFills = (order: ApiResponse) => {
+        for (const fill of order.body.fills as { contract: string; allocation_schedule_delta: { start_at: number; end_at: number; node_count: number }[]; price_dollars_per_node_hour: string }[]) {
+          if (contracts.has(fill.contract)) continue;
+          const nodeSeconds = fill.allocation_schedule_delta.reduce((sum, { start_at, end_at, node_count }) => sum + (node_count === 0 ? 0 : (end_at - start_at) * node_count), 0);
+          const [dollars, fraction] = fill.price_dollars_per_node_hour.split('.') as [string, string];
+          const totalMicros = exactCostOf(Number(dollars) * 1_000_000 + Number(fraction.padEnd(6, '0')), nodeSeconds);
+          contracts.set(fill.contract, { totalMicros, feeMicros: feeOf(testFeePolicy, totalMicros, nodeSeconds) });
+          model.move(supply, fill.allocation_schedule_delta, -1);
+          model.move(market, fill.allocation_schedule_delta, 1);
         }
-      }],
-      ['launch', async () => {
-        const pool = random.pick(pools);
-        if (pool !== undefined) instances.push((await account.post('/preview/v2/instances', { pool, image: 'ubuntu-22.04-cuda-12.4', instance_sku: sku, priority_level: random.pick(priorities) })).body.id);
-      }],
-      ['terminate', async () => {
-        const instance = random.pick(instances);
-        if (instance !== undefined) await account.post(`/preview/v2/instances/${instance}/terminate`);
-      }],
-      ['reprioritise', async () => {
-        const chosen = [random.pick(instances), random.pick(instances)].filter((id): id is string => id !== undefined);
-        if (chosen.length > 0) await account.patch('/preview/v2/instances', { data: chosen.map((id) => ({ id, priority_level: random.pick(priorities) })) });
-      }],
-      ['fail', async () => {
-        const instance = random.pick(instances);
-        if (instance !== undefined) await server.operator.post(`/admin/v1/instances/${instance}/fail`);
-      }],
-      ['deploy', async () => {
-        const pool = random.pick(pools);
-        if (pool !== undefined) deployments.push((await account.post('/preview/v2/deployments', { pool, instance_sku: sku, instance_template: template, target_instance_count: random.below(4) })).body.id);
-      }],
-      ['scale', async () => {
-        const deployment = random.pick(deployments);
-        if (deployment !== undefined) await account.patch(`/preview/v2/deployments/${deployment}`, { target_instance_count: random.below(5) });
-      }],
-      ['advance', () => server.advance(60 * (1 + random.below(45)))],
-    ];
+      };
 
-    for (let step = 0; step < stepsPerRun; step++) {
-      const [name, operation] = operations[random.below(operations.length)]!;
-      await operation();
-      const problems = await server.audit();
-      expect(problems, `seed ${seed}, step ${step} (${name})`).toEqual([]);
+      // Each: a weight, the statuses it may answer, and what it does (returning its response).
+      const operations: [name: string, weight: number, allowed: readonly number[], run: () => Promise<ApiResponse | null>][] = [
+        ['create pool', 1, [201], async () => {
+          const created = await account.post('/preview/v2/pools', { workspace: 'default' });
+          if (created.status === 201) pools.push(created.body.id);
+          return created;
+        }],
+        ['issue', 3, [201], async () => {
+          const pool = random.below(3) === 0 ? supply : random.pick(pools)!;
+          const rectangle = { ...window(30, 120), node_count: 1 + random.below(4) };
+          const issued = await server.operator.post('/admin/v1/allocations', { pool, instance_sku: sku, allocation_schedule: [rectangle] });
+          if (issued.status === 201) model.move(pool, [rectangle], 1);
+          return issued;
+        }],
+        ['retire', 1, [201, 422], async () => {
+          const pool = random.pick(pools)!;
+          const rectangle = { ...window(30, 60), node_count: 1 };
+          const retired = await server.operator.post('/admin/v1/retirements', { pool, instance_sku: sku, allocation_schedule: [rectangle] });
+          if (retired.status === 201) model.move(pool, [rectangle], -1);
+          return retired;
+        }],
+        ['transfer', 3, [202], async () => {
+          const from = random.pick(pools)!;
+          const to = random.pick(pools.filter((pool) => pool !== from));
+          if (to === undefined) return null;
+          const rectangle = { ...window(20, 90), node_count: 1 + random.below(2) };
+          const transfer = await account.post('/preview/v2/pool_transfers', { from_pool: from, to_pool: to, instance_sku: sku, allocation_schedule_delta: [rectangle] });
+          if (transfer.body.status === 'executed') {
+            model.move(from, [rectangle], -1);
+            model.move(to, [rectangle], 1);
+          }
+          return transfer;
+        }],
+        ['sell', 2, [201, 422], async () => {
+          const rectangle = { ...slot(), node_count: 1 + random.below(2) };
+          const sold = await provider.post('/preview/v2/orders', { pool: supply, side: 'sell', instance_sku: sku, allocation_schedule_delta: [rectangle], limit_price_dollars_per_node_hour: `${1 + random.below(5)}.000000`, allow_standing: true, allow_partial: random.below(2) === 0 });
+          if (sold.status === 201) {
+            recordFills(sold);
+            if (sold.body.status === 'standing' || sold.body.status === 'partially_filled') restingOrders.push(sold.body.id);
+          }
+          return sold;
+        }],
+        ['buy', 3, [201], async () => {
+          const rectangle = { ...slot(), node_count: 1 + random.below(3) };
+          const bought = await account.post('/preview/v2/orders', { pool: market, side: 'buy', instance_sku: sku, allocation_schedule_delta: [rectangle], limit_price_dollars_per_node_hour: `${1 + random.below(6)}.000000`, allow_standing: random.below(2) === 0, allow_partial: random.below(4) > 0 });
+          if (bought.status === 201) {
+            recordFills(bought);
+            if (bought.body.status === 'standing' || bought.body.status === 'partially_filled') restingOrders.push(bought.body.id);
+          }
+          return bought;
+        }],
+        ['cancel order', 1, [204, 422], async () => {
+          const order = random.pick(restingOrders);
+          if (order === undefined) return null;
+          const owner = (await account.get(`/preview/v2/orders/${order}`)).status === 200 ? account : provider;
+          return owner.delete(`/preview/v2/orders/${order}`);
+        }],
+        ['launch', 2, [201], async () => {
+          const launched = await account.post('/preview/v2/instances', { pool: random.pick(pools)!, image, instance_sku: sku, priority_level: random.pick(priorities) });
+          if (launched.status === 201) instances.push(launched.body.id);
+          return launched;
+        }],
+        ['terminate', 1, [200], async () => {
+          const instance = random.pick(instances);
+          return instance === undefined ? null : account.post(`/preview/v2/instances/${instance}/terminate`);
+        }],
+        ['reprioritise', 1, [200], async () => {
+          const chosen = [...new Set([random.pick(instances), random.pick(instances)].filter((id): id is string => id !== undefined))];
+          return chosen.length === 0 ? null : account.patch('/preview/v2/instances', { data: chosen.map((id) => ({ id, priority_level: random.pick(priorities) })) });
+        }],
+        ['fail', 1, [200, 409], async () => {
+          const instance = random.pick(instances);
+          return instance === undefined ? null : server.operator.post(`/admin/v1/instances/${instance}/fail`);
+        }],
+        ['deploy', 1, [201], async () => {
+          const deployed = await account.post('/preview/v2/deployments', { pool: random.pick(pools)!, instance_sku: sku, instance_template: template, target_instance_count: random.below(4) });
+          if (deployed.status === 201) deployments.push(deployed.body.id);
+          return deployed;
+        }],
+        ['scale', 1, [200], async () => {
+          const deployment = random.pick(deployments);
+          return deployment === undefined ? null : account.patch(`/preview/v2/deployments/${deployment}`, { target_instance_count: random.below(5) });
+        }],
+        ['advance', 2, [200], async () => {
+          await server.advance(60 * (1 + random.below(45)));
+          return null;
+        }],
+      ];
+      const totalWeight = operations.reduce((sum, [, weight]) => sum + weight, 0);
+      const choose = () => {
+        let draw = random.below(totalWeight);
+        for (const operation of operations) {
+          draw -= operation[1];
+          if (draw < 0) return operation;
+        }
+        throw new Error('unreachable');
+      };
+
+      let succeeded = 0;
+      for (let step = 0; step < steps; step++) {
+        const [name, , allowed, run] = choose();
+        const where = `seed ${seed}, step ${step} (${name}); replay: ${replay}`;
+        const response = await run();
+        if (response !== null) {
+          expect(allowed, `${where}: answered ${response.status} ${JSON.stringify(response.body)}`).toContain(response.status);
+          if (response.status < 300) succeeded++;
+        }
+        // The model: allocation per pool per minute from now on, and money per account.
+        const from = minute();
+        for (const pool of [...pools, supply]) {
+          const read = await (pool === supply ? provider : account).get(`/preview/v2/pools/${pool}`);
+          const shown = expand(read.body.allocation_schedule?.by_instance_sku?.[sku] ?? [], from);
+          expect(shown, `${where}: pool ${pool}`).toEqual(model.from(pool, from));
+        }
+        const spent = [...contracts.values()].reduce((sum, contract) => sum + contract.totalMicros, 0);
+        const earned = [...contracts.values()].reduce((sum, contract) => sum + contract.totalMicros - contract.feeMicros, 0);
+        expect((await account.get('/v1/balances')).body.current_balance_cents, `${where}: the buyer's money`).toBe(Math.floor((creditMicros - spent) / 10_000));
+        expect((await provider.get('/v1/balances')).body.current_balance_cents, `${where}: the provider's money`).toBe(Math.floor(earned / 10_000));
+        expect(await server.audit(), where).toEqual([]);
+      }
+      if (process.env.SIM_VERBOSE !== undefined) process.stdout.write(`seed ${seed}: ${succeeded} of ${steps} steps succeeded, ${contracts.size} contracts, ${pools.length} pools, ${instances.length} instances\n`);
+      // Aimed so that most operations do something: a run that mostly fails tests little.
+      expect(succeeded, `seed ${seed}: ${succeeded} of ${steps} steps succeeded`).toBeGreaterThan(steps / 2);
+    } finally {
+      await server.close();
     }
   });
 });

@@ -9,7 +9,7 @@ import { ensurePublicImages } from '../../src/app/compute/images.js';
 import { loadUrlSigningKey } from '../../src/app/compute/signed-urls.js';
 import { SimulatedProvider } from '../../src/providers/simulated.js';
 import { FileBlobStore } from '../../src/store/blobs.js';
-import { type AppContext, cryptoRandom } from '../../src/app/kernel/context.js';
+import { type AppContext, cryptoRandom, type RandomSource } from '../../src/app/kernel/context.js';
 import { reconcilePoolSku } from '../../src/app/compute/reconciler.js';
 import type { Clock } from '../../src/clock/clock.js';
 import { ManualClock } from '../../src/clock/manual-clock.js';
@@ -54,7 +54,7 @@ let accountCounter = 0;
 
 let skuCounter = 0;
 
-export async function startTestServer(dialect: StoreDialect, options: { clock?: 'manual' | 'real' } = {}): Promise<TestServer> {
+export async function startTestServer(dialect: StoreDialect, options: { clock?: 'manual' | 'real'; random?: RandomSource } = {}): Promise<TestServer> {
   const testStore = await openTestStore(dialect, testEpoch);
   const manualClock = new ManualClock(testEpoch);
   const clock: Clock = options.clock === 'real' ? new RealClock() : manualClock;
@@ -63,7 +63,7 @@ export async function startTestServer(dialect: StoreDialect, options: { clock?: 
     // The verify switch: every transaction ends with the whole-state audit (ALLOT_VERIFY=0 turns it off).
     store: process.env.ALLOT_VERIFY === '0' ? testStore.store : verifiedStore(testStore.store, clock),
     clock,
-    random: cryptoRandom,
+    random: options.random ?? cryptoRandom,
     provider: new SimulatedProvider(),
     blobs: new FileBlobStore(blobDirectory),
     urlSigningKey: await loadUrlSigningKey(testStore.store, cryptoRandom),
