@@ -100,6 +100,9 @@ export function Repeated<T extends TSchema>(item: T, description: string) {
   return Type.Optional(Type.Array(item, { description }));
 }
 
+/** The request an error answers, as its x-request-id header names it (added by src/http/edge.ts). */
+export const ErrorRequestId = Type.Optional(Type.String({ description: 'The request\'s id, as its x-request-id header gives it: quote it when reporting a problem.' }));
+
 export const ErrorDetail = Type.Object({
   field: Nullable(Type.String()),
   code: Type.String(),
@@ -112,7 +115,7 @@ export const ErrorEnvelope = Type.Object(
       type: Type.String({ description: 'A stable error type, such as invalid_request_error or not_found.' }),
       message: Type.String(),
       details: Type.Optional(Type.Array(ErrorDetail)),
-      request_id: Type.Optional(Type.String({ description: 'The request\'s id, as its x-request-id header gives it: quote it when reporting a problem.' })),
+      request_id: ErrorRequestId,
     }),
   },
   { description: 'An error.' },

@@ -6,7 +6,7 @@
 import Type from 'typebox';
 import { cursorPrefixes } from '../../domain/kernel/pagination.js';
 import { tokenDescriptionLengthMax, tokenLifetimeSecondsMax, tokenNameLengthMax } from '../../domain/kernel/limits.js';
-import { IdOf, ListOf, Nullable, PageQuery, UnixEpoch } from './common.js';
+import { ErrorRequestId, IdOf, ListOf, Nullable, PageQuery, UnixEpoch } from './common.js';
 
 const TokenName = Type.String({ maxLength: tokenNameLengthMax, description: 'A label for the token; names need not be unique. Empty means none.' });
 const TokenDescription = Type.String({ maxLength: tokenDescriptionLengthMax, description: 'Empty means none.' });
@@ -81,7 +81,7 @@ export const V0DeletedTokenResponse = Type.Object({
 
 /** The legacy API's not-found body: the envelope, and the `code` the `sf` CLI reads at its top. */
 export const V0TokenNotFoundResponse = Type.Object({
-  error: Type.Object({ type: Type.Literal('not_found'), message: Type.String() }),
+  error: Type.Object({ type: Type.Literal('not_found'), message: Type.String(), request_id: ErrorRequestId }),
   code: Type.Literal('token.not_found'),
 }, { description: 'No such token (or not yours, or already deleted).' });
 
