@@ -35,6 +35,9 @@ export interface GuestRunnerOptions {
  */
 const crashAfter = process.env.ALLOT_GUESTS_CRASH_AFTER ?? null;
 
+/** How long closing waits for decisions in progress. */
+const closeWaitMillis = 5_000;
+
 async function crashOnceStarted(driver: InstanceDriver, instanceId: string): Promise<never> {
   while (driver.status(instanceId)?.state === 'starting') await new Promise((resolve) => setTimeout(resolve, 50));
   process.kill(process.pid, 'SIGKILL');
@@ -102,6 +105,9 @@ export class GuestRunner implements GuestRunNotifier, InstanceProvider {
     if (this.timer !== null) clearTimeout(this.timer);
     for (const unsubscribe of this.unsubscribe) unsubscribe();
     await this.passing;
+    // Decisions in progress finish, or are cut short: a stop waiting out its grace period is
+    // seen through by the next process, which finds the stop requested.
+    await Promise.race([Promise.all(this.busy.values()), new Promise((resolve) => setTimeout(resolve, closeWaitMillis).unref())]);
     for (const driver of this.byKind.values()) await driver.close();
   }
 
