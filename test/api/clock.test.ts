@@ -51,9 +51,12 @@ describe.each(testDialects)('the clock on %s', (dialect) => {
     expect(response.body.error.type).toBe('conflict');
   });
 
-  it('is the operator\'s alone', async () => {
+  it('is read by anyone, and moved by the operator alone', async () => {
     const account = await manual.newAccount();
-    expect((await account.get('/admin/v1/clock')).status).toBe(401);
+    const now = (await manual.operator.get('/admin/v1/clock')).body.now;
+    expect((await account.get('/admin/v1/clock')).body).toEqual({ object: 'clock', mode: 'manual', now });
+    expect((await manual.anonymous.get('/admin/v1/clock')).body).toEqual({ object: 'clock', mode: 'manual', now });
     expect((await account.post('/admin/v1/clock/advance', { seconds: 60 })).status).toBe(401);
+    expect((await manual.anonymous.post('/admin/v1/clock/advance', { seconds: 60 })).status).toBe(401);
   });
 });
