@@ -1,6 +1,6 @@
 // allot as a package: `npm pack` makes a tarball that holds what an installed allot needs (the
 // compiled build, the console's bundle, the command), and that tarball, installed into an empty
-// folder as `npx` would, starts and serves. Dependencies come from npm's cache (--offline), and
+// folder as `npx` would, starts and serves. Dependencies come from npm's cache where it has them, and
 // their install scripts are skipped: better-sqlite3's native addon is copied from this clone's
 // node_modules instead of being compiled again, which would take minutes and tests nothing of
 // allot's.
@@ -33,7 +33,7 @@ describe('the npm package', () => {
     tarball = join(directory, packed!.filename);
     writeFileSync(join(directory, 'package.json'), '{}');
     cpSync(join(directory, 'package.json'), join(installed, 'package.json'));
-    await run('npm', ['install', '--offline', '--ignore-scripts', '--no-audit', '--no-fund', '--no-package-lock', tarball], { cwd: installed });
+    await run('npm', ['install', '--prefer-offline', '--ignore-scripts', '--no-audit', '--no-fund', '--no-package-lock', tarball], { cwd: installed });
     cpSync(join(projectRoot, 'node_modules', 'better-sqlite3', 'build'), join(installed, 'node_modules', 'better-sqlite3', 'build'), { recursive: true });
   }, 180_000);
   afterAll(() => rmSync(directory, { recursive: true, force: true }));
