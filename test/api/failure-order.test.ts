@@ -6,7 +6,7 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOrderOperation, cancelOrderOperation } from '../../src/domain/market/operations.js';
-import { createPoolTransferOperation, issueAllocationOperation, retireAllocationOperation } from '../../src/domain/allocation/operations.js';
+import { createPoolOperation, createPoolTransferOperation, deletePoolOperation, issueAllocationOperation, retireAllocationOperation, updatePoolOperation } from '../../src/domain/allocation/operations.js';
 import type { Operation } from '../../src/domain/kernel/operations.js';
 import { failureStatus } from '../../src/http/errors.js';
 import type { ApiClient, ApiResponse } from '../support/client.js';
@@ -120,5 +120,14 @@ describe.each(testDialects)('failures in declared order on %s', (dialect) => {
       });
     await walk(retireAllocationOperation, (fixed) => (fixed === 4 ? server.issue(target, sku, [{ ...hour(), node_count: 1 }]).then(() => attempt('/admin/v1/retirements')(4)) : attempt('/admin/v1/retirements')(fixed)), [/the past cannot move/, /No pool/, /No instance SKU/, /holds 0 node/], 201);
     await walk(issueAllocationOperation, attempt('/admin/v1/allocations'), [/the past cannot move/, /No pool/, /No instance SKU/], 201);
+  });
+
+  it('create_pool, update_pool and delete_pool', async () => {
+    await walk(createPoolOperation, (fixed) => account.post('/preview/v2/pools', { workspace: fixed > 0 ? 'default' : 'no-such-workspace', name: fixed > 1 ? 'fresh' : 'main' }), [/No workspace/, /already exists/], 201);
+    const spare = (await account.post('/preview/v2/pools', { workspace: 'default', name: 'spare' })).body.id as string;
+    await walk(updatePoolOperation, (fixed) => account.patch(`/preview/v2/pools/${fixed === 0 ? 'no-such-pool' : fixed === 1 ? readOnly : spare}`, { name: fixed > 2 ? 'renamed' : 'main' }), [/No pool/, /read-only/, /already exists/], 200);
+    const held = (await account.post('/preview/v2/pools', { workspace: 'default', name: 'held' })).body.id as string;
+    await server.issue(held, sku, [{ ...hour(), node_count: 1 }]);
+    await walk(deletePoolOperation, (fixed) => account.delete(`/preview/v2/pools/${fixed === 0 ? 'no-such-pool' : fixed === 1 ? readOnly : fixed === 2 ? held : spare}`), [/No pool/, /read-only/, /active dependencies/], 204);
   });
 });

@@ -1,6 +1,8 @@
 // Pools: containers of an account's allocation over time. This file holds their lifecycle;
 // allocation enters and leaves them through the ledger.
 
+import { declared } from '../../domain/kernel/operations.js';
+import { createPoolOperation, deletePoolOperation, updatePoolOperation } from '../../domain/allocation/operations.js';
 import { type PoolAllocation, poolAllocation, scheduleViewStart } from '../../domain/allocation/pool-allocation.js';
 import { fail, type Failure, isFailure } from '../../domain/kernel/failures.js';
 import { cursorPrefixes, type Page, type PageQuery, parsePageQuery, toPage } from '../../domain/kernel/pagination.js';
@@ -107,11 +109,11 @@ export interface CreatePoolInput {
 
 export async function createPool(context: AppContext, accountId: string, input: CreatePoolInput): Promise<PoolReading | Failure> {
   const now = context.clock.now();
-  return context.store.transaction(async (tx) => {
+  return declared(createPoolOperation, await context.store.transaction(async (tx) => {
     const workspace = await resolveWorkspace(tx, accountId, input.workspace);
     if (isFailure(workspace)) return workspace;
     return insertPool(context, tx, workspace, 'market', input, now);
-  });
+  }));
 }
 
 export interface CreateOperatorPoolInput {
@@ -175,7 +177,7 @@ export interface UpdatePoolInput {
 
 export async function updatePool(context: AppContext, accountId: string, reference: string, input: UpdatePoolInput): Promise<PoolReading | Failure> {
   const now = context.clock.now();
-  return context.store.transaction(async (tx) => {
+  return declared(updatePoolOperation, await context.store.transaction(async (tx) => {
     const pool = await resolvePool(tx, accountId, reference);
     if (isFailure(pool)) return pool;
     const refusal = poolChangeRefusal(pool.name, pool.kind);
@@ -188,7 +190,7 @@ export async function updatePool(context: AppContext, accountId: string, referen
     if (input.tags !== undefined) changes.tags = input.tags ?? {};
     if ((await tx.pools.update(pool.id, changes)) === 'name_taken') return nameTaken(input.name!, pool.workspaceName);
     return readingOf((await tx.pools.findWithHoldingsById(accountId, pool.id))!, scheduleViewStart(now, 0));
-  });
+  }));
 }
 
 /** Deletes a pool in the caller's transaction unless something still depends on it (why not, then). */
@@ -209,8 +211,8 @@ export async function removePool(tx: Tx, pool: PoolView, now: number): Promise<n
 
 export async function deletePool(context: AppContext, accountId: string, reference: string): Promise<null | Failure> {
   const now = context.clock.now();
-  return context.store.transaction(async (tx) => {
+  return declared(deletePoolOperation, await context.store.transaction(async (tx) => {
     const pool = await resolvePool(tx, accountId, reference);
     return isFailure(pool) ? pool : removePool(tx, pool, now);
-  });
+  }));
 }

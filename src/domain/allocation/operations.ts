@@ -29,3 +29,23 @@ export const retireAllocationOperation = operation('retire_allocation', [
   ...issueAllocationOperation.failures,
   ['insufficient_allocation', 'the pool does not hold what is retired at some minute from now'],
 ]);
+
+/** POST /preview/v2/pools */
+export const createPoolOperation = operation('create_pool', [
+  ['workspace_not_found', 'the workspace is not one of the account\'s'],
+  ['name_taken', 'a live pool of the workspace has the name'],
+]);
+
+/** PATCH /preview/v2/pools/{id} */
+export const updatePoolOperation = operation('update_pool', [
+  ['pool_not_found', 'the pool is not one of the account\'s'],
+  ['pool_read_only', 'the pool is read-only'],
+  ['name_taken', 'another live pool of the workspace has the new name'],
+]);
+
+/** DELETE /preview/v2/pools/{id} */
+export const deletePoolOperation = operation('delete_pool', [
+  ['pool_not_found', 'the pool is not one of the account\'s (or was deleted meanwhile)'],
+  ['pool_read_only', 'the pool is read-only'],
+  ['pool_has_dependencies', 'it holds allocation from now on, runs instances, is targeted by deployments or procurements, or has resting orders'],
+]);
