@@ -162,6 +162,14 @@ describe.each(testDialects)('the HTTP edge on %s', (dialect) => {
     }
   });
 
+  it('bounds integers nested in arrays of a body too', async () => {
+    for (const value of ['1e400', '99999999999999999999999', '-9223372036854775809']) {
+      const response = await server.operator.raw('POST', '/admin/v1/allocations', `{"pool":"nope","instance_sku":"nope","allocation_schedule":[{"start_at":${value},"end_at":null,"node_count":1}]}`);
+      expect(response.status, value).toBe(400);
+      expect(response.body.error.details[0]).toMatchObject({ field: 'allocation_schedule.0.start_at', code: 'out_of_range' });
+    }
+  });
+
   it('refuses NUL and other control characters in strings, in paths, queries and bodies', async () => {
     for (const path of ['/preview/v2/pools?tag_key=a%00b', '/preview/v2/instances?tag_key=a%00b', '/preview/v2/pools/a%00b', '/preview/v2/pools/a%1Bb']) {
       const response = await account.get(path);
