@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util';
 import { establishOperatorToken } from '../app/tenancy/auth.js';
 import { loadManualClockTime } from '../app/operator/clock-setting.js';
 import { type AppContext, cryptoRandom } from '../app/kernel/context.js';
+import { DomainEvents } from '../app/kernel/events.js';
 import { reconcilePoolSku } from '../app/compute/reconciler.js';
 import { ensurePublicImages } from '../app/compute/images.js';
 import { seedDemo } from '../app/operator/seed.js';
@@ -186,6 +187,8 @@ export async function serve(args: readonly string[]): Promise<number> {
     urlSigningKey: await loadUrlSigningKey(store, cryptoRandom),
     feePolicy: options.feePolicy,
     followAllocation: reconcilePoolSku,
+    // Logged at info and counted by the metrics (http/event-log.ts, http/metrics.ts).
+    events: new DomainEvents((error, event) => process.stderr.write(`allot serve: a listener of ${event.kind} events failed: ${(error as Error).stack ?? String(error)}\n`)),
   };
 
   const operator = await establishOperatorToken(context, process.env.ALLOT_ADMIN_TOKEN);

@@ -15,6 +15,9 @@ import { registerAuth } from './auth.js';
 import { registerConsole } from './console.js';
 import { answerFrameworkError, createClientErrorHandler, createRequestIds, loggerOptions, registerEdge } from './edge.js';
 import { errorBody, handleError } from './errors.js';
+import { registerEventLog } from './event-log.js';
+import { type MetricsOptions, registerMetrics } from './metrics.js';
+import { registerHealthRoutes } from './routes/operator/health.js';
 import { openApiDocumentOptions } from './openapi-document.js';
 import { registerAccountRoutes } from './routes/tenancy/account.js';
 import { registerAdminAccountRoutes } from './routes/tenancy/admin-accounts.js';
@@ -46,6 +49,7 @@ export interface ServerOptions {
   readonly operatorTokenHash: string;
   readonly logLevel?: string;
   readonly version?: string;
+  readonly metrics?: MetricsOptions;
 }
 
 export async function buildServer(options: ServerOptions): Promise<ApiServer> {
@@ -99,6 +103,9 @@ export async function buildServer(options: ServerOptions): Promise<ApiServer> {
   await app.register(fastifySwagger, openApiDocumentOptions(options.version ?? '0.1.0'));
 
   registerAuth(app, context, options.operatorTokenHash);
+  registerMetrics(app, context, options.metrics);
+  registerEventLog(app, context);
+  registerHealthRoutes(app, context, options.version ?? '0.1.0');
   registerAccountRoutes(app, context);
   registerWorkspaceRoutes(app, context);
   registerPoolRoutes(app, context);

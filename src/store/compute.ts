@@ -204,6 +204,8 @@ export interface InstanceRepository {
   countLiveInPool(poolId: string): Promise<number>;
   /** Running instances per pool and SKU, for audits. */
   runningCounts(): Promise<{ readonly poolId: string; readonly instanceSkuId: string; readonly running: number }[]>;
+  /** Instances not deleted, counted by status, for metrics: one aggregate the database answers. */
+  countsByStatus(): Promise<{ readonly status: InstanceStatus; readonly count: number }[]>;
 }
 
 /** What allot asked a driver to run for one instance, and what it last recorded the driver did. */

@@ -39,5 +39,7 @@ export interface DialectAdapter {
   isTransientConflict(error: unknown): boolean;
   /** Tries to become (or confirms being) the leader of time-driven work. */
   tryLeadership(): Promise<boolean>;
+  /** Whether the leader's lock is held now, without trying to take it. */
+  holdsLeadership(): Promise<boolean>;
   close(): Promise<void>;
 }

@@ -74,12 +74,16 @@ export class KyselyStore implements Store {
 
   async #transactionWithRetries<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
+      // What the attempt asks to run after its commit; a retried attempt's are dropped with it.
+      const committed: (() => void)[] = [];
       try {
-        return await this.adapter.db.transaction().execute(async (trx) => {
-          const result = await work(this.repositories(trx));
+        const result = await this.adapter.db.transaction().execute(async (trx) => {
+          const result = await work(this.repositories(trx, (callback) => committed.push(callback)));
           if (isFailure(result)) throw new RollbackWithFailure(result);
           return result;
         });
+        runCommitted(committed);
+        return result;
       } catch (error) {
         if (error instanceof RollbackWithFailure) return error.result as T;
         if (attempt >= transactionAttemptsMax || !(error instanceof TransientConflict || this.adapter.isTransientConflict(error))) throw error;
@@ -91,7 +95,7 @@ export class KyselyStore implements Store {
 
   async read<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
     try {
-      return await this.adapter.db.connection().execute((connection) => work(this.repositories(connection)));
+      return await this.adapter.db.connection().execute((connection) => work(this.repositories(connection, readHasNoCommit)));
     } catch (error) {
       throw this.#unavailableOr(error);
     }
@@ -133,12 +137,17 @@ export class KyselyStore implements Store {
     return this.adapter.tryLeadership();
   }
 
+  holdsLeadership(): Promise<boolean> {
+    return this.adapter.holdsLeadership();
+  }
+
   close(): Promise<void> {
     return this.adapter.close();
   }
 
-  private repositories(trx: Kysely<Database>): Tx {
+  private repositories(trx: Kysely<Database>, afterCommit: Tx['afterCommit']): Tx {
     return {
+      afterCommit,
       accounts: new SqlAccountRepository(trx, this.adapter),
       tokens: new SqlTokenRepository(trx, this.adapter),
       users: new SqlUserRepository(trx, this.adapter),
@@ -163,6 +172,24 @@ export class KyselyStore implements Store {
       idempotency: new SqlIdempotencyRepository(trx),
     };
   }
+}
+
+/** Runs what a committed transaction asked for. The commit is done whatever they do, so one that
+ * throws (a bug: they must not) is reported on its own, never as the transaction's failure. */
+function runCommitted(callbacks: readonly (() => void)[]): void {
+  for (const callback of callbacks) {
+    try {
+      callback();
+    } catch (error) {
+      queueMicrotask(() => {
+        throw error;
+      });
+    }
+  }
+}
+
+function readHasNoCommit(): never {
+  throw new Error('afterCommit asked in a read: only a transaction commits');
 }
 
 /** Freezes a value and what it holds, so that a caller who shares a cached read cannot change it

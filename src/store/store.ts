@@ -35,6 +35,13 @@ export interface Tx {
   readonly nodes: NodeRepository;
   readonly settings: SettingRepository;
   readonly idempotency: IdempotencyRepository;
+  /**
+   * Runs `callback` once the transaction has committed, never when it rolls back (a Failure, an
+   * exception, or an attempt retried after a conflict: each attempt starts with no callbacks).
+   * Callbacks run in the order given, after the commit returns and before `transaction` does;
+   * they must not throw. A `read` has nothing to commit: asking there is a bug, and throws.
+   */
+  afterCommit(callback: () => void): void;
 }
 
 export type StoreDialect = 'sqlite' | 'postgres';
@@ -96,5 +103,7 @@ export interface Store {
    * Asked again and again: a process takes over when the leader goes.
    */
   isLeader(): Promise<boolean>;
+  /** Whether this process holds the leadership now, without trying to take it (for health). */
+  holdsLeadership(): Promise<boolean>;
   close(): Promise<void>;
 }

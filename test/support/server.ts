@@ -10,6 +10,7 @@ import { loadUrlSigningKey } from '../../src/app/compute/signed-urls.js';
 import { SimulatedProvider } from '../../src/providers/simulated.js';
 import { FileBlobStore } from '../../src/store/blobs.js';
 import { type AppContext, cryptoRandom, type RandomSource } from '../../src/app/kernel/context.js';
+import { DomainEvents } from '../../src/app/kernel/events.js';
 import { reconcilePoolSku } from '../../src/app/compute/reconciler.js';
 import type { Clock } from '../../src/clock/clock.js';
 import { ManualClock } from '../../src/clock/manual-clock.js';
@@ -69,10 +70,11 @@ export async function startTestServer(dialect: StoreDialect, options: { clock?: 
     urlSigningKey: await loadUrlSigningKey(testStore.store, cryptoRandom),
     feePolicy: testFeePolicy,
     followAllocation: reconcilePoolSku,
+    events: new DomainEvents(),
   };
   const operatorToken = await establishOperatorToken(context, testOperatorToken);
   await ensurePublicImages(context);
-  const app = await buildServer({ context, operatorTokenHash: operatorToken.hash, logLevel: 'silent' });
+  const app = await buildServer({ context, operatorTokenHash: operatorToken.hash, logLevel: 'silent', metrics: { storeReadIntervalMs: 0 } });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();
   if (address === null || typeof address === 'string') throw new Error('no address');

@@ -11,6 +11,7 @@ import { generateName, type NameTemplate, randomBytesNeeded, renderNameTemplate 
 import type { InstanceProvider } from '../../providers/provider.js';
 import type { BlobStore } from '../../store/blobs.js';
 import type { Store, Tx } from '../../store/store.js';
+import type { DomainEvents } from './events.js';
 
 export interface RandomSource {
   bytes(count: number): Uint8Array;
@@ -40,6 +41,8 @@ export interface AppContext {
    * runs and nothing is recorded.
    */
   readonly guestRuns?: GuestRunNotifier;
+  /** Where committed domain events go (app/kernel/events.ts); absent, they go nowhere. */
+  readonly events?: DomainEvents;
 }
 
 export interface GuestRunNotifier {

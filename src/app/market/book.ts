@@ -21,6 +21,7 @@ import type { OrderRecord } from '../../store/market.js';
 import type { Tx } from '../../store/store.js';
 import { moveAllocation } from '../allocation/ledger.js';
 import { type AppContext, newId } from '../kernel/context.js';
+import { recordEvent } from '../kernel/events.js';
 import { ledgerKeys, moveMoney, recordTransaction } from './money.js';
 
 
@@ -97,10 +98,11 @@ export async function placeOrder(context: AppContext, tx: Tx, spec: OrderSpec, n
   await tx.orders.insert(order);
   if (hold > 0) await moveMoney(context, tx, { from: ledgerKeys.cash(spec.accountId), to: ledgerKeys.held(spec.accountId), amountMicros: hold, reason: 'order_hold', orderId: order.id }, now);
 
-  await matchOrder(context, tx, order.id, now);
+  const fills = await matchOrder(context, tx, order.id, now);
   const placed = (await tx.orders.findByIdForEngine(order.id))!;
   const status = nextStatus(placed.status, { kind: 'matched', filled: placed.filled, remaining: placed.remaining, resting: spec.allowStanding, now });
   assert(status !== null, () => `order ${placed.id}: placed as ${placed.status}, it cannot be matched`);
+  recordEvent(context, tx, { kind: 'order_matched', orderId: order.id, instanceSkuId: spec.sku.id, side: spec.side, status, fills, at: now });
   if (isResting(status)) {
     await tx.orders.update(placed.id, { status, updatedAt: now });
   } else {
@@ -130,21 +132,22 @@ async function findTrades(tx: Tx, order: OrderRecord, now: number): Promise<Trad
 }
 
 /**
- * Matches an order that was just placed. A resting sell whose pool no longer holds what it
- * offered is cancelled when it is reached, and matching starts over without it.
+ * Matches an order that was just placed, returning how many trades it made. A resting sell whose
+ * pool no longer holds what it offered is cancelled when it is reached, and matching starts over
+ * without it.
  */
-async function matchOrder(context: AppContext, tx: Tx, orderId: string, now: number): Promise<void> {
+async function matchOrder(context: AppContext, tx: Tx, orderId: string, now: number): Promise<number> {
   for (;;) {
     const order = (await tx.orders.findByIdForEngine(orderId))!;
     const trades = await findTrades(tx, order, now);
-    if (trades.length === 0) return;
+    if (trades.length === 0) return 0;
     const unheld = await firstUnheldSell(tx, order, trades, now);
     if (unheld !== null) {
       await closeOrder(context, tx, unheld, 'cancelled', now, 'Cancelled: its pool no longer holds the allocation it offered');
       continue;
     }
     for (const trade of trades) await executeTrade(context, tx, order.id, trade, now);
-    return;
+    return trades.length;
   }
 }
 
@@ -178,6 +181,8 @@ async function executeTrade(context: AppContext, tx: Tx, incomingId: string, tra
   for (const entry of settlement.moneyEntries) await moveMoney(context, tx, entry, now);
   for (const transaction of settlement.transactions) await recordTransaction(context, tx, transaction.accountId, transaction.type, transaction.amountMicros, now, { orderId: transaction.orderId });
   await tx.contracts.insert(settlement.contract);
+  const { contract } = settlement;
+  recordEvent(context, tx, { kind: 'fill', contractId: contract.id, instanceSkuId: contract.instanceSkuId, buyOrderId: contract.buyOrderId, sellOrderId: contract.sellOrderId, nodeSeconds: totalNodeSeconds(contract.schedule), priceMicrosPerNodeHour: contract.priceMicros, totalMicros: contract.totalMicros, at: now });
   for (const { orderId, ...changes } of settlement.orderChanges) await tx.orders.update(orderId, changes);
 }
 

@@ -17,6 +17,7 @@ import type { ProcurementRecord, ProcurementView } from '../../store/market.js';
 import type { Tx } from '../../store/store.js';
 import { findInstanceSku } from '../allocation/instance-skus.js';
 import { type AppContext, newId, newName } from '../kernel/context.js';
+import { recordEvent } from '../kernel/events.js';
 import { closeOrder, placeOrder } from './book.js';
 import { resolvePool, resolvePoolFilter } from '../allocation/pools.js';
 import { resolveProcurement } from './references.js';
@@ -81,6 +82,7 @@ export async function runProcurement(context: AppContext, tx: Tx, procurementId:
     );
     if (isFailure(placed)) {
       problem = { state: placed.failure === 'insufficient_balance' ? 'error' : 'warning', message: placed.message };
+      if (placed.failure === 'insufficient_balance') recordEvent(context, tx, { kind: 'procurement_starved', procurementId: procurement.id, accountId: procurement.accountId, message: placed.message, at });
     }
   }
   const blocks = procurementBlocks(at, procurement.managedWindowMinutes);

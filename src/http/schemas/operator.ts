@@ -1,5 +1,5 @@
 // The operator's allocation and clock API (`/admin/v1/allocations`, `/admin/v1/retirements`,
-// `/admin/v1/clock`).
+// `/admin/v1/clock`), and allot's own health check (`/healthz`).
 
 import Type from 'typebox';
 import { clockAdvanceSecondsMax } from '../../domain/kernel/limits.js';
@@ -35,4 +35,21 @@ export const AuditResponse = Type.Object({
   object: Type.Literal('audit'),
   ok: Type.Boolean(),
   problems: Type.Array(Type.String(), { description: 'Every violated invariant; empty when the ledger is sound.' }),
+});
+
+export const HealthResponse = Type.Object({
+  object: Type.Literal('health'),
+  status: Type.Union([Type.Literal('ok'), Type.Literal('unavailable')], { description: 'ok when the store answers; unavailable (with status 503) when it does not.' }),
+  version: Type.String({ description: 'The allot version serving.' }),
+  store: Type.Object({
+    kind: Type.Union([Type.Literal('sqlite'), Type.Literal('postgres')]),
+    reachable: Type.Boolean({ description: 'Whether the store answered a read within two seconds.' }),
+  }),
+  clock: Type.Object({
+    kind: Type.Union([Type.Literal('real'), Type.Literal('manual')]),
+    now: UnixEpoch,
+  }),
+  leadership: Type.Object({
+    leader: Type.Boolean({ description: 'Whether this process leads time-driven work: always on SQLite; on PostgreSQL, whether it holds the leader\'s advisory lock (under the manual clock no process takes it).' }),
+  }),
 });

@@ -135,6 +135,16 @@ export async function openPostgresStore(url: string, now: number, options: Postg
     isTransientConflict: (error) => pgCode(error) === '40001' || pgCode(error) === '40P01',
     isUnavailable: isPostgresUnavailable,
     tryLeadership,
+    // The leader's connection takes no other advisory lock, so any two-key one it holds is it.
+    holdsLeadership: async () => {
+      if (leaderClient === null) return false;
+      try {
+        const result = await leaderClient.query<{ held: boolean }>("SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND objsubid = 2 AND granted AND pid = pg_backend_pid()) AS held");
+        return result.rows[0]!.held;
+      } catch {
+        return false;
+      }
+    },
     close: async () => {
       leaderClient?.release(true);
       leaderClient = null;

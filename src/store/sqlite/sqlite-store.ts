@@ -76,6 +76,7 @@ export async function openSqliteStore(path: string, now: number): Promise<Kysely
     // The file is this process's own: it does not go away.
     isUnavailable: () => false,
     tryLeadership: async () => true,
+    holdsLeadership: async () => true,
     close: () => db.destroy(),
   };
   try {

@@ -222,6 +222,16 @@ export class SqlInstanceRepository implements InstanceRepository {
     return rows.map((row) => ({ poolId: row.pool_id, instanceSkuId: row.instance_sku_id, running: Number(row.running) }));
   }
 
+  async countsByStatus(): Promise<{ readonly status: InstanceStatus; readonly count: number }[]> {
+    const rows = await this.trx
+      .selectFrom('instances')
+      .select(['status', (eb) => eb.fn.countAll<number>().as('count')])
+      .where('deleted_at', 'is', null)
+      .groupBy('status')
+      .execute();
+    return rows.map((row) => ({ status: row.status as InstanceStatus, count: Number(row.count) }));
+  }
+
   private tagConditions(filter: TagFilter): Expression<SqlBool>[] {
     const entries = this.adapter.jsonObjectEntries('instances.tags');
     return [
