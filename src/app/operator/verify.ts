@@ -41,6 +41,7 @@ export function verifiedStore(store: Store, clock: Clock): Store {
     read: (work) => store.read(work),
     readCached: (key, work) => store.readCached(key, work),
     isLeader: () => store.isLeader(),
+    holdsLeadership: () => store.holdsLeadership(),
     close: () => store.close(),
   };
 }
