@@ -11,6 +11,7 @@ import { nameDrawAttemptsMax } from '../../domain/kernel/limits.js';
 import type { InstanceRecord } from '../../store/compute.js';
 import type { Tx } from '../../store/store.js';
 import { type AppContext, newId, newName } from '../kernel/context.js';
+import { recordEvent } from '../kernel/events.js';
 import { markInstancesEnded, markInstancesRunning } from './run-intents.js';
 
 /** Inserts an instance awaiting allocation, with a name no live instance of the workspace has. */
@@ -21,16 +22,20 @@ export async function insertInstance(
   nameTemplate?: NameTemplate,
 ): Promise<InstanceRecord | 'name_taken'> {
   const record = { ...instance, id: newId(context, 'instance'), status: 'awaiting_allocation' as const, startedAt: null, endedAt: null, updatedAt: instance.createdAt };
+  const inserted = (name: string): InstanceRecord => {
+    recordEvent(context, tx, { kind: 'instance_status_changed', instanceId: record.id, status: record.status, at: record.createdAt });
+    return { ...record, name, seq: 0 };
+  };
   if (instance.name !== null) {
     if ((await tx.instances.findByName(instance.workspaceId, instance.name)) !== undefined) return 'name_taken';
     const written = await tx.instances.insert({ ...record, name: instance.name });
-    return written === 'written' ? { ...record, name: instance.name, seq: 0 } : 'name_taken';
+    return written === 'written' ? inserted(instance.name) : 'name_taken';
   }
   // A generated name that happens to be taken is drawn again.
   for (let attempt = 0; attempt < nameDrawAttemptsMax; attempt++) {
     const name = newName(context, nameTemplate);
     if ((await tx.instances.findByName(instance.workspaceId, name)) !== undefined) continue;
-    if ((await tx.instances.insert({ ...record, name })) === 'written') return { ...record, name, seq: 0 };
+    if ((await tx.instances.insert({ ...record, name })) === 'written') return inserted(name);
     return 'name_taken';
   }
   return 'name_taken';
