@@ -12,7 +12,7 @@ import { DomainEvents } from '../app/kernel/events.js';
 import { reconcilePoolSku } from '../app/compute/reconciler.js';
 import { ensurePublicImages } from '../app/compute/images.js';
 import { seedDemo } from '../app/operator/seed.js';
-import { loadUrlSigningKey } from '../app/compute/signed-urls.js';
+import { loadUrlSigningKey, type UrlSigningKeySource } from '../app/compute/signed-urls.js';
 import type { Clock } from '../clock/clock.js';
 import { ManualClock } from '../clock/manual-clock.js';
 import { RealClock } from '../clock/real-clock.js';
@@ -24,6 +24,7 @@ import type { DriverKind } from '../providers/driver.js';
 import { buildServer } from '../http/server.js';
 import { defaultBootSeconds } from '../providers/simulated.js';
 import { FileBlobStore } from '../store/blobs.js';
+import { KeyFile } from '../store/key-file.js';
 import { DatabaseUrlError, describeDatabaseUrl, openStore } from '../store/open-store.js';
 import { SchemaTooNewError } from '../store/migrator.js';
 import { allotVersion } from './version.js';
@@ -73,6 +74,16 @@ interface ServeOptions {
   driverConfig: string | null;
   feePolicy: FeePolicy;
   logLevel: string;
+}
+
+/**
+ * The URL-signing key: derived from ALLOT_URL_SIGNING_SECRET when set (give every process the
+ * same), otherwise kept in url-signing.key, owner-only, beside the blob directory (beside the
+ * SQLite file by default; for PostgreSQL beside the blobs its processes share already).
+ */
+function urlSigningKeySource(blobs: string): UrlSigningKeySource {
+  const secret = process.env.ALLOT_URL_SIGNING_SECRET;
+  return secret !== undefined && secret !== '' ? { secret } : { file: new KeyFile(join(dirname(blobs), 'url-signing.key')) };
 }
 
 /** Image bytes go beside the SQLite file; for other stores, into ./.allot/blobs. */
@@ -184,7 +195,7 @@ export async function serve(args: readonly string[]): Promise<number> {
     provider: guests.provider,
     ...(guests.runner === null ? {} : { guestRuns: guests.runner }),
     blobs: new FileBlobStore(options.blobs),
-    urlSigningKey: await loadUrlSigningKey(store, cryptoRandom),
+    urlSigningKey: await loadUrlSigningKey(store, cryptoRandom, urlSigningKeySource(options.blobs)),
     feePolicy: options.feePolicy,
     followAllocation: reconcilePoolSku,
     // Logged at info and counted by the metrics (http/event-log.ts, http/metrics.ts).

@@ -26,6 +26,7 @@ export interface SettingRepository {
   /** Reads a setting and holds its row until the transaction ends (FOR UPDATE on PostgreSQL;
    * SQLite transactions hold the database already), for a read-modify-write of one value. */
   getForUpdate(key: string): Promise<string | undefined>;
+  remove(key: string): Promise<void>;
 }
 
 export interface IdempotencyRepository {

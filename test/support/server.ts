@@ -9,6 +9,7 @@ import { ensurePublicImages } from '../../src/app/compute/images.js';
 import { loadUrlSigningKey } from '../../src/app/compute/signed-urls.js';
 import { SimulatedProvider } from '../../src/providers/simulated.js';
 import { FileBlobStore } from '../../src/store/blobs.js';
+import { KeyFile } from '../../src/store/key-file.js';
 import { type AppContext, cryptoRandom, type RandomSource } from '../../src/app/kernel/context.js';
 import { DomainEvents } from '../../src/app/kernel/events.js';
 import { reconcilePoolSku } from '../../src/app/compute/reconciler.js';
@@ -67,7 +68,7 @@ export async function startTestServer(dialect: StoreDialect, options: { clock?: 
     random: options.random ?? cryptoRandom,
     provider: new SimulatedProvider(),
     blobs: new FileBlobStore(blobDirectory),
-    urlSigningKey: await loadUrlSigningKey(testStore.store, cryptoRandom),
+    urlSigningKey: await loadUrlSigningKey(testStore.store, cryptoRandom, { file: new KeyFile(join(blobDirectory, 'url-signing.key')) }),
     feePolicy: testFeePolicy,
     followAllocation: reconcilePoolSku,
     events: new DomainEvents(),

@@ -31,6 +31,10 @@ export class SqlSettingRepository implements SettingRepository {
     return (await this.get(key))!;
   }
 
+  async remove(key: string): Promise<void> {
+    await this.trx.deleteFrom('settings').where('key', '=', key).execute();
+  }
+
   async set(key: string, value: string): Promise<void> {
     await this.trx
       .insertInto('settings')
