@@ -247,5 +247,6 @@ describe.each(testDialects)('simulation on %s', (dialect) => {
     } finally {
       await server.close();
     }
-  });
+    // Every step reads every pool and audits twice (once inside each transaction): allow a second a step on a loaded machine.
+  }, 30_000 + steps * 1_000);
 });
