@@ -154,7 +154,7 @@ describe.each(testDialects)('instances on %s', (dialect) => {
     const pool = await newPool('replacing');
     const t = server.clock.now();
     await server.issue(pool, sku, [{ start_at: t, end_at: null, node_count: 1 }]);
-    const old = await step(() => launch(pool, 'original', { priority_level: 'preferred', tags: { team: 'ml' }, cloud_init_user_data: script, enable_public_ipv4: true }));
+    const old = await step(() => launch(pool, 'original', { priority_level: 'preferred', tags: { team: 'ml' }, cloud_init_user_data: script, enable_public_ipv4: true, firewall: `sfc:firewall:${account.accountId}:default:default` }));
     expect(old.status).toBe('running');
 
     const badImage = await account.post(`/preview/v2/instances/${old.id}/replace`, { image: 'no-such-image' });
@@ -181,7 +181,11 @@ describe.each(testDialects)('instances on %s', (dialect) => {
     const infiniband = await account.post('/preview/v2/instances', { ...plain, _preview_enable_infiniband: true });
     expect(infiniband.status).toBe(422);
     expect(infiniband.body.error.details[0].field).toBe('_preview_enable_infiniband');
-    expect((await account.post('/preview/v2/instances', { ...plain, enable_public_ipv4: true })).status).toBe(422);
+    expect((await account.post('/preview/v2/instances', { ...plain, enable_public_ipv4: true, firewall: `sfc:firewall:${account.accountId}:default:default` })).status).toBe(422);
+    // A public IPv4 address needs a firewall (the reference: "required when enable_public_ipv4 = true").
+    const open = await account.post('/preview/v2/instances', { pool, image, instance_sku: sku, enable_public_ipv4: true });
+    expect(open.status).toBe(400);
+    expect(open.body.error.details[0]).toMatchObject({ field: 'firewall', code: 'missing' });
     expect((await account.post('/preview/v2/instances', { ...plain, firewall: 'sfc:firewall:x:y:z' })).status).toBe(400);
     expect((await account.post('/preview/v2/instances', { pool, image, instance_sku: sku, enable_public_ipv4: true, firewall: 'my-firewall' })).status).toBe(400);
     const walled = await account.post('/preview/v2/instances', { pool, image, instance_sku: sku, enable_public_ipv4: true, firewall: `sfc:firewall:${account.accountId}:default:web` });
@@ -197,7 +201,7 @@ describe.each(testDialects)('instances on %s', (dialect) => {
     expect((await account.post('/preview/v2/instances', { image, instance_sku: plainSku })).status).toBe(400);
     expect((await account.post('/preview/v2/instances', { ...plain, instance_sku: 'isku_missing' })).status).toBe(404);
     expect((await account.post('/preview/v2/instances', { ...plain, priority_level: 'urgent' })).status).toBe(400);
-    const withInfiniband = await account.post('/preview/v2/instances', { pool, image, instance_sku: sku, _preview_enable_infiniband: true, enable_public_ipv4: true });
+    const withInfiniband = await account.post('/preview/v2/instances', { pool, image, instance_sku: sku, _preview_enable_infiniband: true, enable_public_ipv4: true, firewall: `sfc:firewall:${account.accountId}:default:default` });
     expect(withInfiniband.status).toBe(201);
   });
 

@@ -113,14 +113,14 @@ describe.each(testDialects)('v1 nodes through the official SDK on %s', (dialect)
     expect((await account.get(`/preview/v2/pools/${pool.id}`)).status).toBe(404);
   });
 
-  it('starts a reserved node on the hour, and refuses what the market or the balance cannot cover, leaving nothing behind', async () => {
+  it('starts a reserved node later, and refuses what the market or the balance cannot cover, leaving nothing behind', async () => {
     const t = server.clock.now();
     await ask(hayes, t, t + 24 * hour, 4, '24.00');
     const { account, sdk } = await customer();
     const start = Math.floor(t / hour) * hour + hour;
     const [later] = (await sdk.nodes.create({ desired_count: 1, max_price_per_node_hour: 2400, zone: 'hayesvalley', start_at: start, end_at: start + hour, node_type: 'reserved' })).data;
     expect(later).toMatchObject({ status: 'pending', start_at: start, current_vm: { status: 'Pending' } });
-    await expect(sdk.nodes.create({ desired_count: 1, max_price_per_node_hour: 2400, zone: 'hayesvalley', start_at: start + 60, end_at: start + hour })).rejects.toMatchObject({ status: 400 });
+    await expect(sdk.nodes.create({ desired_count: 1, max_price_per_node_hour: 2400, zone: 'hayesvalley', start_at: start + 30, end_at: start + hour })).rejects.toMatchObject({ status: 400 });
     await expect(sdk.nodes.create({ desired_count: 1, max_price_per_node_hour: 2400, zone: 'hayesvalley', end_at: start + 60 })).rejects.toMatchObject({ status: 400 });
 
     // Too cheap for the book; more nodes than it holds; more than the balance.
@@ -281,5 +281,17 @@ describe.each(testDialects)('v1 nodes through the official SDK on %s', (dialect)
     expect(vms).toEqual([{ id: vm, cluster_id: 'richmond', current_status: 'Running', last_updated_at: expect.any(String) }]);
     const me = (await account.get('/v1/account/me')).body;
     expect(me).toMatchObject({ id: account.accountId, role: 'user', is_frozen: false });
+  });
+  it('starts a reserved node on any whole minute (only end_at is on the hour), and refuses forward_443, which allot cannot honour', async () => {
+    const t = server.clock.now();
+    await ask(hayes, t, t + 24 * hour, 2, '24.00');
+    const { account, sdk } = await customer();
+    const start = Math.floor(t / hour) * hour + hour + 17 * 60;
+    const [node] = (await sdk.nodes.create({ desired_count: 1, max_price_per_node_hour: 2400, zone: 'hayesvalley', start_at: start, end_at: start - 17 * 60 + 2 * hour, names: ['odd-minute'] })).data;
+    expect(node).toMatchObject({ status: 'pending', start_at: start, end_at: start - 17 * 60 + 2 * hour });
+    await expect(sdk.nodes.create({ desired_count: 1, max_price_per_node_hour: 2400, zone: 'hayesvalley', end_at: start - 17 * 60 + hour, forward_443: true })).rejects.toMatchObject({ status: 400 });
+    expect((await sdk.nodes.list()).data.map((listed) => listed.name)).toEqual(['odd-minute']);
+    expect((await account.get('/preview/v2/pools')).body.data).toHaveLength(1);
+    await withdrawAsks(hayes);
   });
 });

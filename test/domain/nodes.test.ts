@@ -32,12 +32,13 @@ describe('v1 nodes', () => {
     expect(isFailure(maxPriceMicros(1.5, 'price'))).toBe(true);
   });
 
-  it('starts a reserved window now or on the hour, and ends it on the hour', () => {
+  it('starts a reserved window now or on any whole minute, and ends it on the hour', () => {
     const now = 10 * hour + 125;
     expect(reservedWindow(undefined, 12 * hour, now)).toEqual({ startAt: 10 * hour + 120, endAt: 12 * hour });
     expect(reservedWindow(now - 500, 12 * hour, now)).toEqual({ startAt: 10 * hour + 120, endAt: 12 * hour });
     expect(reservedWindow(11 * hour, 12 * hour, now)).toEqual({ startAt: 11 * hour, endAt: 12 * hour });
-    expect(reservedWindow(11 * hour + 60, 12 * hour, now)).toMatchObject({ details: [{ field: 'start_at' }] });
+    expect(reservedWindow(11 * hour + 60, 12 * hour, now)).toEqual({ startAt: 11 * hour + 60, endAt: 12 * hour });
+    expect(reservedWindow(11 * hour + 61, 12 * hour, now)).toMatchObject({ details: [{ field: 'start_at', code: 'misaligned' }] });
     expect(reservedWindow(undefined, 12 * hour + 60, now)).toMatchObject({ details: [{ field: 'end_at' }] });
     expect(reservedWindow(11 * hour, 11 * hour, now)).toMatchObject({ details: [{ field: 'end_at', code: 'invalid_range' }] });
     expect(checkExtension(hour)).toBeNull();

@@ -134,6 +134,9 @@ export async function createInstance(context: AppContext, accountId: string, inp
   if (!publicIpv4 && input.firewall !== undefined && input.firewall !== null) {
     return invalidField('firewall', 'forbidden', '"firewall" is only for instances with enable_public_ipv4');
   }
+  if (publicIpv4 && (input.firewall === undefined || input.firewall === null)) {
+    return invalidField('firewall', 'missing', '"firewall" is required with enable_public_ipv4: true (sfc:firewall:<account>:<workspace>:default is the workspace\'s own)');
+  }
   const firewall = input.firewall === undefined || input.firewall === null ? null : firewallId(input.firewall);
   if (isFailure(firewall)) return firewall;
   const now = context.clock.now();

@@ -122,6 +122,8 @@ export async function createNodes(context: AppContext, accountId: string, input:
   if (isFailure(nodeType)) return nodeType;
   const cloudInit = input.cloud_init_user_data === undefined ? null : checkCloudInit(input.cloud_init_user_data, 'cloud_init_user_data');
   if (isFailure(cloudInit)) return cloudInit;
+  // A setting must take effect or be refused: allot's VMs have no public port 443 to forward.
+  if (input.forward_443 === true) return invalidField('forward_443', 'unsupported', 'allot does not forward port 443 to a node\'s VM: only SSH (port 22) reaches it');
   const now = context.clock.now();
   const window = endAt === null ? null : reservedWindow(input.start_at, endAt, now);
   if (isFailure(window)) return window;

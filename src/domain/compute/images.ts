@@ -27,10 +27,6 @@ export function readinessRefusal(name: string, status: ImageUploadStatus): Failu
   return fail('image_not_ready', `Image "${name}" is ${status}, not completed: it cannot be used or downloaded`);
 }
 
-export function mismatchFailure(given: string, actual: string): Failure {
-  return invalidField('sha256', 'sha256_mismatch', `The uploaded parts hash to ${actual}, not ${given}`);
-}
-
 /** The status a revoke or reinstate leads to, or why it cannot. */
 export function revocationChange(name: string, status: ImageUploadStatus, action: 'revoke' | 'reinstate'): ImageUploadStatus | Failure {
   if (action === 'revoke' && status === 'completed') return 'revoked';

@@ -50,12 +50,13 @@ export function maxPriceMicros(cents: number, field: string): number | Failure {
 
 /**
  * A reserved node's window: from now (no `start_at`, or one not in the future), which is the
- * current minute, or from a `start_at` on the hour; to an `end_at` on the hour after it.
+ * current minute, or from a later `start_at` on any whole minute; to an `end_at` on the hour
+ * after it (only the end must be on the hour, as SF Compute documents).
  */
 export function reservedWindow(startAt: number | undefined, endAt: number, now: number): { readonly startAt: number; readonly endAt: number } | Failure {
   const currentMinute = floorToMinute(now);
   const start = startAt === undefined || startAt <= now ? currentMinute : startAt;
-  if (start !== currentMinute && start % hourSeconds !== 0) return invalidField('start_at', 'misaligned', 'start_at must be now (omitted) or on the hour');
+  if (start % 60 !== 0) return invalidField('start_at', 'misaligned', 'start_at must be now (omitted) or a whole minute');
   if (endAt % hourSeconds !== 0) return invalidField('end_at', 'misaligned', 'end_at must be on the hour');
   if (endAt <= start) return invalidField('end_at', 'invalid_range', `end_at must be after the start (${start})`);
   return { startAt: start, endAt };
