@@ -289,7 +289,9 @@ describe.each(testDialects)('v1 nodes through the official SDK on %s', (dialect)
     const start = Math.floor(t / hour) * hour + hour + 17 * 60;
     const [node] = (await sdk.nodes.create({ desired_count: 1, max_price_per_node_hour: 2400, zone: 'hayesvalley', start_at: start, end_at: start - 17 * 60 + 2 * hour, names: ['odd-minute'] })).data;
     expect(node).toMatchObject({ status: 'pending', start_at: start, end_at: start - 17 * 60 + 2 * hour });
-    await expect(sdk.nodes.create({ desired_count: 1, max_price_per_node_hour: 2400, zone: 'hayesvalley', end_at: start - 17 * 60 + hour, forward_443: true })).rejects.toMatchObject({ status: 400 });
+    const forwarded = await account.post('/v1/nodes', { desired_count: 1, max_price_per_node_hour: 2400, zone: 'hayesvalley', end_at: start - 17 * 60 + hour, forward_443: true });
+    expect(forwarded.status).toBe(400);
+    expect(forwarded.body.error.details[0]).toMatchObject({ field: 'forward_443', code: 'unsupported' });
     expect((await sdk.nodes.list()).data.map((listed) => listed.name)).toEqual(['odd-minute']);
     expect((await account.get('/preview/v2/pools')).body.data).toHaveLength(1);
     await withdrawAsks(hayes);
