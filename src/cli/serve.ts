@@ -11,7 +11,7 @@ import { type AppContext, cryptoRandom } from '../app/kernel/context.js';
 import { DomainEvents } from '../app/kernel/events.js';
 import { reconcilePoolSku } from '../app/compute/reconciler.js';
 import { ensurePublicImages } from '../app/compute/images.js';
-import { seedDemo } from '../app/operator/seed.js';
+import { ensureDemoToken, rollDemoSupply, seedDemo } from '../app/operator/seed.js';
 import { loadUrlSigningKey, type UrlSigningKeySource } from '../app/compute/signed-urls.js';
 import type { Clock } from '../clock/clock.js';
 import { ManualClock } from '../clock/manual-clock.js';
@@ -43,7 +43,10 @@ Options:
   --clock real|manual   real (default) follows the wall clock; manual stands still until
                         the operator advances it (POST /admin/v1/clock/advance)
   --seed demo|none      What to put into a new database (default demo: a demo account whose
-                        API token is printed). An existing database is never seeded.
+                        API token is printed). An existing database is never seeded. It is
+                        seeded once allot listens, so a start that fails seeds nothing.
+  --demo-token <token>  A fixed token for the demo account (also ALLOT_DEMO_TOKEN), for CI and
+                        scripts; added to an existing database's demo account too
   --blobs <dir>         Where image bytes are kept (default: blobs/ beside an SQLite file,
                         otherwise ./.allot/blobs)
   --boot-seconds <n>    How long a simulated instance takes from running to SSH (default 60)
@@ -60,6 +63,7 @@ Options:
 Environment:
   ALLOT_ADMIN_TOKEN     The operator token for /admin/v1. When unset, allot generates one at
                         the first start of a database and prints it once.
+  ALLOT_DEMO_TOKEN      As --demo-token.
 `;
 
 interface ServeOptions {
@@ -69,6 +73,7 @@ interface ServeOptions {
   blobs: string;
   clock: 'real' | 'manual';
   seed: 'demo' | 'none';
+  demoToken: string | undefined;
   bootSeconds: number;
   driver: DriverKind;
   driverConfig: string | null;
@@ -103,6 +108,7 @@ function parseServeOptions(args: readonly string[]): ServeOptions | string {
         db: { type: 'string', default: 'sqlite:./.allot/allot.db' },
         clock: { type: 'string', default: 'real' },
         seed: { type: 'string', default: 'demo' },
+        'demo-token': { type: 'string' },
         blobs: { type: 'string' },
         'boot-seconds': { type: 'string', default: String(defaultBootSeconds) },
         driver: { type: 'string', default: 'simulated' },
@@ -121,6 +127,8 @@ function parseServeOptions(args: readonly string[]): ServeOptions | string {
   if (!Number.isInteger(port) || port < 0 || port > 65535) return `--port must be a port number, not "${parsed.port}"`;
   if (parsed.clock !== 'real' && parsed.clock !== 'manual') return `--clock must be real or manual, not "${parsed.clock}"`;
   if (parsed.seed !== 'demo' && parsed.seed !== 'none') return `--seed must be demo or none, not "${parsed.seed}"`;
+  const demoToken = parsed['demo-token'] ?? (process.env.ALLOT_DEMO_TOKEN || undefined);
+  if (demoToken !== undefined && !/^[A-Za-z0-9_-]{16,128}$/.test(demoToken)) return '--demo-token (or ALLOT_DEMO_TOKEN) must be 16 to 128 letters, digits, _ or -';
   const levels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
   if (!levels.includes(parsed['log-level'])) return `--log-level must be one of ${levels.join(', ')}`;
   try {
@@ -143,6 +151,7 @@ function parseServeOptions(args: readonly string[]): ServeOptions | string {
     blobs: parsed.blobs ?? defaultBlobDirectory(parsed.db),
     clock: parsed.clock,
     seed: parsed.seed,
+    demoToken,
     bootSeconds,
     driver: parsed.driver as DriverKind,
     driverConfig: parsed['driver-config'] ?? null,
@@ -203,21 +212,49 @@ export async function serve(args: readonly string[]): Promise<number> {
   };
 
   const operator = await establishOperatorToken(context, process.env.ALLOT_ADMIN_TOKEN);
-  // The seed first: it runs only on a database with no accounts yet.
-  const seeded = options.seed === 'demo' ? await seedDemo(context) : null;
-  if (isFailure(seeded)) throw new Error(`demo seed failed: ${seeded.message}`);
-  await ensurePublicImages(context);
   // Adopts the guests that still run, fails instances whose guest died, stops the unwanted.
   await guests.runner?.start(context);
 
   const app = await buildServer({ context, operatorTokenHash: operator.hash, logLevel: options.logLevel, version: allotVersion });
+  // The demo market rolls forward as time passes: after each advance of the manual clock (before
+  // the advance is answered), and every few seconds under the real clock.
+  const roll = async () => {
+    const rolled = await rollDemoSupply(context);
+    if (isFailure(rolled)) app.log.error({ failure: rolled }, 'rolling the demo supply failed');
+  };
+  app.addHook('onSend', async (request, reply, payload) => {
+    if (request.routeOptions.url === '/admin/v1/clock/advance' && reply.statusCode === 200) await roll();
+    return payload;
+  });
   try {
     await app.listen({ host: options.host, port: options.port });
   } catch (error) {
     process.stderr.write(`allot serve: cannot listen on ${options.host}:${options.port}: ${(error as Error).message}\n`);
+    // Nothing was seeded; the operator token made at this first start is still this database's.
+    if (operator.generatedToken !== null) process.stderr.write(`  Operator token of ${options.db}: ${operator.generatedToken}\n`);
     await store.close();
     return 1;
   }
+  // Seeded only once listening, so a failed first start leaves nothing whose token was never
+  // printed; it runs only on a database with no accounts yet.
+  const seeded = options.seed === 'demo' ? await seedDemo(context, { demoToken: options.demoToken }) : null;
+  if (isFailure(seeded)) throw new Error(`demo seed failed: ${seeded.message}`);
+  await ensurePublicImages(context);
+  let demoToken = seeded?.token ?? null;
+  if (seeded === null && options.demoToken !== undefined) {
+    const ensured = await ensureDemoToken(context, options.demoToken);
+    if (ensured === true) demoToken = options.demoToken;
+    else if (ensured === false) process.stderr.write('allot serve: --demo-token: this database has no demo account (it was seeded with --seed none)\n');
+    else {
+      process.stderr.write(`allot serve: --demo-token: ${ensured.message}\n`);
+      await app.close();
+      await store.close();
+      return 2;
+    }
+  }
+  await roll();
+  const rolling = clock.mode === 'real' ? setInterval(() => void roll(), 5000) : null;
+  rolling?.unref();
   // Under the real clock the engine processes schedule boundaries as time passes them.
   const engine = clock.mode === 'real' ? new Engine(context, (error) => app.log.error({ err: error }, 'engine')) : null;
   engine?.start();
@@ -231,11 +268,13 @@ export async function serve(args: readonly string[]): Promise<number> {
   } else if (process.env.ALLOT_ADMIN_TOKEN === undefined || process.env.ALLOT_ADMIN_TOKEN === '') {
     lines.push('  Operator token: printed at this database\'s first start; set ALLOT_ADMIN_TOKEN to use your own');
   }
-  if (seeded !== null) {
+  if (demoToken !== null) {
+    const token = demoToken;
     lines.push(
-      `  Demo account "${seeded.accountId}" token: ${seeded.token}`,
-      '    (shown once; the operator can issue more with POST /admin/v1/accounts/demo/tokens)',
-      `  Try: curl -H "Authorization: Bearer ${seeded.token}" ${base}/preview/v2/me`,
+      `  Demo account "demo" token: ${token}`,
+      options.demoToken === undefined ? '    (shown once; the operator can issue more: allot tokens create demo)' : '    (fixed by --demo-token / ALLOT_DEMO_TOKEN)',
+      `  Try: ALLOT_URL=${base} ALLOT_TOKEN=${token} allot pools ls`,
+      `   or: curl -H "Authorization: Bearer ${token}" ${base}/preview/v2/me`,
     );
   }
   process.stdout.write(`${lines.join('\n')}\n`);
@@ -247,6 +286,7 @@ export async function serve(args: readonly string[]): Promise<number> {
       stopping = true;
       app.log.info({ signal }, 'shutting down');
       void (async () => {
+        if (rolling !== null) clearInterval(rolling);
         await engine?.stop();
         await app.close();
         await guests.runner?.close();

@@ -71,6 +71,11 @@ export async function buildServer(options: ServerOptions): Promise<ApiServer> {
 
   app.setValidatorCompiler(lazyValidatorCompiler(createValidatorCompiler()));
   app.setErrorHandler((error: FastifyError, request, reply) => handleError(error, request, reply));
+  // The Date header tells allot's time, the manual clock's too (docs/decisions.md, "The clock").
+  app.addHook('onSend', async (_request, reply, payload) => {
+    reply.header('date', new Date(context.clock.now() * 1000).toUTCString());
+    return payload;
+  });
 
   // JSON bodies, parsed safely (no prototype pollution). An empty body reads as no body, so that
   // a DELETE or a body-less POST sent with a JSON content type is not an error in itself. Other
