@@ -37,7 +37,7 @@ function program(): Command {
 Environment:
   ALLOT_URL           the server (default ${defaultUrl})
   ALLOT_TOKEN         an account's API token
-  ALLOT_ADMIN_TOKEN   the operator token (clock, skus registration, accounts, credit, tokens, reset)
+  ALLOT_ADMIN_TOKEN   the operator token (clock advance|set, accounts, credit, tokens)
 
 Exit codes: 0 done, 1 refused by the server, 2 bad command line, 3 server unreachable,
 4 no or wrong token, 5 not found. See docs/cli.md.`);

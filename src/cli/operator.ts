@@ -1,4 +1,4 @@
-// The operator's commands for the whole market: `allot clock`, `allot skus`, `allot reset`.
+// The operator's commands for the whole market: `allot clock` and `allot skus`.
 
 import type { Command } from 'commander';
 import { durationSeconds, timeSeconds, usage } from './arguments.js';
@@ -69,16 +69,5 @@ export function registerOperatorCommands(program: Command): void {
         head: ['id', 'alias', 'accelerator', 'zone', 'gpus', 'vcpus'],
         rows: list.data.map((sku) => [sku.id, sku.alias, sku.accelerator?.value, sku.availability_zone?.value, sku.num_accelerators?.value, sku.num_vcpus?.value]),
       }));
-    });
-
-  program
-    .command('reset')
-    .description('Empty the database and seed it again, as at a first start (operator; for tests)')
-    .option('--yes', 'do not ask (required when not at a terminal)')
-    .action(async (options: { yes?: boolean }, command: Command) => {
-      const global = command.optsWithGlobals<GlobalOptions>();
-      if (options.yes !== true) throw usage('allot reset deletes every account, pool, order and instance: run it again with --yes');
-      const result = await ApiClient.for(global, 'operator').post<Record<string, any>>('/admin/v1/reset', {});
-      emit(global.json, result, (reset) => fields([['reset', 'done'], ['demo token', reset.demo_token ?? '-']]));
     });
 }
