@@ -62,8 +62,12 @@ export async function startTestServer(dialect: StoreDialect, options: { clock?: 
   const clock: Clock = options.clock === 'real' ? new RealClock() : manualClock;
   const blobDirectory = mkdtempSync(join(tmpdir(), 'allot-test-blobs-'));
   const context: AppContext = {
-    // The verify switch: every transaction ends with the whole-state audit (ALLOT_VERIFY=0 turns it off).
-    store: process.env.ALLOT_VERIFY === '0' ? testStore.store : verifiedStore(testStore.store, clock),
+    // The verify switch: every transaction ends with the whole-state audit (ALLOT_VERIFY=0 turns it
+    // off). On SQLite only: there a transaction holds the database, so the audit reads one state;
+    // at PostgreSQL's READ COMMITTED each of its statements sees what other transactions committed
+    // meanwhile (balances after one commit, entries before it), and it would fail sound states.
+    // PostgreSQL's tests audit through GET /admin/v1/audit after their scenarios instead.
+    store: process.env.ALLOT_VERIFY === '0' || testStore.store.dialect !== 'sqlite' ? testStore.store : verifiedStore(testStore.store, clock),
     clock,
     random: options.random ?? cryptoRandom,
     provider: new SimulatedProvider(),

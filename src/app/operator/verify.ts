@@ -2,7 +2,10 @@
 // (domain/operator/audit.ts) run inside it, before it commits. A problem found is a bug: the
 // assertion throws, the transaction rolls back, and the request answers 500 instead of leaving a
 // broken state behind. It reads everything, so it is for tests and simulations (the test server
-// turns it on), not for production.
+// turns it on), not for production. It needs a store whose transaction sees one state from
+// start to end, as SQLite's (which holds the database) does; at PostgreSQL's READ COMMITTED its
+// statements would read other transactions' commits in between, so the test server uses it on
+// SQLite only.
 //
 // Placement (running ≤ allocation now) is left to GET /admin/v1/audit: while the clock advances,
 // boundaries are reconciled a batch per transaction, so between two batches pools not yet
