@@ -4,6 +4,7 @@
 import type { PageRequest } from '../domain/kernel/pagination.js';
 import type { Side } from '../domain/market/matching.js';
 import type { OrderStatus } from '../domain/market/orders.js';
+import type { SettledContract } from '../domain/market/settlement.js';
 import type { Schedule } from '../domain/kernel/schedule.js';
 import type { NamedWrite } from './kernel.js';
 
@@ -83,19 +84,9 @@ export interface BookQuery {
   readonly overlapsTo: number;
 }
 
-export interface ContractRecord {
+/** A settled contract as kept: `seq` orders contracts as they were written. */
+export interface ContractRecord extends SettledContract {
   readonly seq: number;
-  readonly id: string;
-  readonly instanceSkuId: string;
-  readonly buyOrderId: string;
-  readonly sellOrderId: string;
-  readonly schedule: Schedule;
-  readonly startAt: number;
-  readonly endAt: number;
-  readonly priceMicros: number;
-  readonly totalMicros: number;
-  readonly feeMicros: number;
-  readonly filledAt: number;
 }
 
 export interface ContractListFilter {
