@@ -30,7 +30,7 @@ export function saveSession(session: Session): void {
 
 /**
  * Finds out what a token is by asking the server: an account's API token answers /preview/v2/me,
- * the operator token answers /admin/v1/clock. Tokens are not told apart by their look, because
+ * the operator token answers /admin/v1/accounts (not the clock, which anyone may read). Tokens are not told apart by their look, because
  * the operator may choose any ALLOT_ADMIN_TOKEN.
  */
 export async function signIn(session: Session, token: string): Promise<Session> {
@@ -41,7 +41,7 @@ export async function signIn(session: Session, token: string): Promise<Session> 
     if (!(error instanceof ApiError) || error.status !== 401) throw error;
   }
   try {
-    await callApi(token, '/admin/v1/clock');
+    await callApi(token, '/admin/v1/accounts?limit=1');
     return { ...session, operator: { token } };
   } catch (error) {
     if (error instanceof ApiError && error.status === 401) {
