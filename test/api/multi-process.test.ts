@@ -2,10 +2,9 @@
 // for more than a pool holds never overdraw it, and the ledger stays sound.
 
 import { afterAll, describe, expect, it } from 'vitest';
-import pg from 'pg';
 import { ApiClient } from '../support/client.js';
 import { startServeProcess } from '../support/process.js';
-import { dropSchema, postgresUrl, testDialects } from '../support/stores.js';
+import { dropSchema, freshSchema, testDialects } from '../support/stores.js';
 
 const operatorToken = 'multi-process-operator';
 
@@ -14,12 +13,7 @@ describe.runIf(testDialects.includes('postgres'))('two allot processes on one Po
   afterAll(() => dropSchema(schema));
 
   it('serialise transfers out of one pool across processes', async () => {
-    const client = new pg.Client({ connectionString: postgresUrl });
-    await client.connect();
-    await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-    await client.query(`CREATE SCHEMA "${schema}"`);
-    await client.end();
-    const db = `${postgresUrl}?options=-c%20search_path%3D${schema}`;
+    const db = await freshSchema(schema);
     const env = { ALLOT_ADMIN_TOKEN: operatorToken };
     // Both start at once: migrations must serialise on the advisory lock.
     const [first, second] = await Promise.all([startServeProcess(['--db', db, '--seed', 'none'], env), startServeProcess(['--db', db, '--seed', 'none'], env)]);

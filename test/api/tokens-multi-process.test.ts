@@ -2,10 +2,9 @@
 // other from the next request on, though that one had just accepted it.
 
 import { afterAll, describe, expect, it } from 'vitest';
-import pg from 'pg';
 import { ApiClient } from '../support/client.js';
 import { startServeProcess } from '../support/process.js';
-import { dropSchema, postgresUrl, testDialects } from '../support/stores.js';
+import { dropSchema, freshSchema, testDialects } from '../support/stores.js';
 
 const operatorToken = 'tokens-multi-process-operator';
 
@@ -14,12 +13,7 @@ describe.runIf(testDialects.includes('postgres'))('token revocation across allot
   afterAll(() => dropSchema(schema));
 
   it('refuses a revoked token on every process at once', async () => {
-    const client = new pg.Client({ connectionString: postgresUrl });
-    await client.connect();
-    await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-    await client.query(`CREATE SCHEMA "${schema}"`);
-    await client.end();
-    const db = `${postgresUrl}?options=-c%20search_path%3D${schema}`;
+    const db = await freshSchema(schema);
     const env = { ALLOT_ADMIN_TOKEN: operatorToken };
     const first = await startServeProcess(['--db', db, '--seed', 'none'], env);
     const second = await startServeProcess(['--db', db, '--seed', 'none'], env);

@@ -5,11 +5,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import type { StoreDialect } from '../../src/store/store.js';
 import { ApiClient } from '../support/client.js';
 import { type ServeProcess, startServeProcess } from '../support/process.js';
-import { dropSchema, postgresUrl } from '../support/stores.js';
+import { dropSchema, freshSchema } from '../support/stores.js';
 
 export const raceOperatorToken = 'allot_admin_race-operator';
 
@@ -36,12 +35,7 @@ export async function startRaceCluster(dialect: StoreDialect, extraArgs: readonl
     dispose = async () => rmSync(directory, { recursive: true, force: true });
   } else {
     const schema = `allot_races_${process.pid}_${++clusterCounter}`;
-    const client = new pg.Client({ connectionString: postgresUrl });
-    await client.connect();
-    await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-    await client.query(`CREATE SCHEMA "${schema}"`);
-    await client.end();
-    const db = `${postgresUrl}?options=-c%20search_path%3D${schema}`;
+    const db = await freshSchema(schema);
     processes = await Promise.all([0, 1].map(() => startServeProcess(['--db', db, '--seed', 'none', ...extraArgs], env)));
     dispose = () => dropSchema(schema);
   }

@@ -46,3 +46,16 @@ export async function dropSchema(schema: string): Promise<void> {
     await client.end();
   }
 }
+
+/** A new, empty schema on the test database (any old one dropped), and the URL that uses it. */
+export async function freshSchema(schema: string): Promise<string> {
+  await dropSchema(schema);
+  const client = new pg.Client({ connectionString: postgresUrl });
+  await client.connect();
+  try {
+    await client.query(`CREATE SCHEMA "${schema}"`);
+  } finally {
+    await client.end();
+  }
+  return `${postgresUrl}?options=-c%20search_path%3D${schema}`;
+}
