@@ -137,6 +137,16 @@ export interface PoolRepository {
   lockLive(ids: readonly string[]): Promise<Set<string>>;
   /** Every deleted pool with when it was deleted, for audits. */
   listDeleted(): Promise<{ readonly id: string; readonly deletedAt: number }[]>;
+  /** What is still live in a deleted pool (live instances, resting orders, deployments,
+   * procurements), for audits: a pool is deleted only when it holds none of them. */
+  liveContentsOfDeleted(): Promise<DeletedContainerContent[]>;
+}
+
+/** Something live inside a deleted pool or workspace, as the audit reports it. */
+export interface DeletedContainerContent {
+  readonly kind: 'instance' | 'resting order' | 'deployment' | 'procurement' | 'pool' | 'image' | 'instance template';
+  readonly id: string;
+  readonly containerId: string;
 }
 
 export interface InstanceSkuRepository {

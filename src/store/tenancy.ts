@@ -2,6 +2,7 @@
 // and workspaces.
 
 import type { PageRequest } from '../domain/kernel/pagination.js';
+import type { DeletedContainerContent } from './allocation.js';
 import type { NamedWrite } from './kernel.js';
 
 export interface AccountRecord {
@@ -108,4 +109,17 @@ export interface WorkspaceRepository {
   count(accountId: string): Promise<number>;
   rename(id: string, name: string): Promise<NamedWrite>;
   softDelete(id: string, now: number): Promise<void>;
+  /**
+   * Locks a workspace against everything that adds to it, before deciding to delete it (FOR NO
+   * KEY UPDATE on PostgreSQL; SQLite's transactions hold the database already). False when it
+   * was deleted meanwhile. See the lock order in docs/architecture.md.
+   */
+  lockForChange(id: string): Promise<boolean>;
+  /**
+   * Locks a workspace so that it cannot be deleted until the transaction ends (FOR SHARE), before
+   * something is created in it; false when a deletion that committed first removed it.
+   */
+  lockLive(id: string): Promise<boolean>;
+  /** What is still live in a deleted workspace (pools, images, instance templates), for audits. */
+  liveContentsOfDeleted(): Promise<DeletedContainerContent[]>;
 }

@@ -1,7 +1,7 @@
-// The audit's check of deleted pools: a deleted pool holds nothing from the minute of its deletion.
+// The audit's check of deleted pools and workspaces: a deleted pool holds no allocation from the minute of its deletion, and nothing live stays in either.
 
 import { describe, expect, it } from 'vitest';
-import { auditDeletedPools } from '../../src/domain/operator/audit.js';
+import { auditDeletedContainers, auditDeletedPools } from '../../src/domain/operator/audit.js';
 import { normalize } from '../../src/domain/kernel/schedule.js';
 
 describe('auditDeletedPools', () => {
@@ -20,5 +20,12 @@ describe('auditDeletedPools', () => {
   it('ignores live pools', () => {
     const schedule = normalize([{ at: 0, count: 1 }]);
     expect(auditDeletedPools(deleted, [{ poolId: 'pool_live', instanceSkuId: 'sku', schedule }])).toEqual([]);
+  });
+});
+
+describe('auditDeletedContainers', () => {
+  it('names each live thing in a deleted container, and nothing when there is none', () => {
+    expect(auditDeletedContainers('pool', [])).toEqual([]);
+    expect(auditDeletedContainers('workspace', [{ kind: 'image', id: 'image_1', containerId: 'wksp_1' }])).toEqual(['Deleted workspace wksp_1 holds live image image_1']);
   });
 });

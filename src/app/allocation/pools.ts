@@ -11,11 +11,11 @@ import { floorToMinute, isZeroFrom } from '../../domain/kernel/schedule.js';
 import { parseReference, resourceTypes } from '../../domain/kernel/resource-paths.js';
 import { type Tags, parseTagFilter } from '../../domain/kernel/tags.js';
 import type { PoolView, PoolWithHoldings } from '../../store/allocation.js';
-import type { Tx } from '../../store/store.js';
+import { TransientConflict, type Tx } from '../../store/store.js';
 import type { WorkspaceRecord } from '../../store/tenancy.js';
 import { type AppContext, newId, newName } from '../kernel/context.js';
 import { resolveEach, resolveScoped } from '../tenancy/references.js';
-import { resolveWorkspace, resolveWorkspaceFilter } from '../tenancy/workspaces.js';
+import { lockWorkspaceForAdding, resolveWorkspace, resolveWorkspaceFilter } from '../tenancy/workspaces.js';
 
 function poolNotFound(reference: string): Failure {
   return fail('pool_not_found', `No pool "${reference}"`);
@@ -62,6 +62,19 @@ export async function resolvePoolFilter(tx: Tx, accountId: string, input: { read
   return { workspaceId: workspace?.id ?? null, poolId: pool?.id ?? null };
 }
 
+/**
+ * Locks pools before something that depends on them is created in them — an instance, an order,
+ * a deployment, a procurement — so that none is deleted until the transaction ends (step 2 of the
+ * lock order in docs/architecture.md). A pool's deletion checks that nothing depends on it under
+ * its own lock, so whichever locks first decides. A pool deleted by a transaction that committed
+ * first throws `TransientConflict`; `Store.transaction` retries, and the retry finds no pool.
+ */
+export async function lockPoolsForAdding(tx: Tx, poolIds: readonly string[]): Promise<void> {
+  const live = await tx.pools.lockLive(poolIds);
+  const gone = poolIds.find((poolId) => !live.has(poolId));
+  if (gone !== undefined) throw new TransientConflict(`Pool ${gone} was deleted while something was created in it`);
+}
+
 /** A pool with its allocation (shown from `from` on) and the automations that target it. */
 export interface PoolReading {
   readonly pool: PoolView;
@@ -94,6 +107,7 @@ async function resolvePoolWithHoldings(tx: Tx, accountId: string, reference: str
 
 /** Creates a pool in the caller's transaction: the account's and the operator's creates, and v1 nodes. */
 export async function insertPool(context: AppContext, tx: Tx, workspace: WorkspaceRecord, kind: PoolKind, input: { readonly name?: string | null | undefined; readonly tags?: Tags | null | undefined }, now: number): Promise<PoolReading | Failure> {
+  await lockWorkspaceForAdding(tx, workspace.id);
   const name = input.name ?? newName(context);
   if ((await tx.pools.findByName(workspace.id, name)) !== undefined) return nameTaken(name, workspace.name);
   const pool = { id: newId(context, 'pool'), accountId: workspace.accountId, workspaceId: workspace.id, name, kind, tags: input.tags ?? {}, createdAt: now };

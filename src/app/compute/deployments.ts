@@ -18,7 +18,7 @@ import { findInstanceSku } from '../allocation/instance-skus.js';
 import { type AppContext, newId, newName } from '../kernel/context.js';
 import { markInstancesEnded } from './run-intents.js';
 import { resolveInstanceTemplate } from './instance-templates.js';
-import { resolvePoolFilter, resolvePoolForInstances } from '../allocation/pools.js';
+import { lockPoolsForAdding, resolvePoolFilter, resolvePoolForInstances } from '../allocation/pools.js';
 import { changeProcurement, insertProcurement, removeProcurement, runProcurementFor } from '../market/procurements.js';
 import { maintainDeployment, reconcilePoolSku } from './reconciler.js';
 import { resolveScoped } from '../tenancy/references.js';
@@ -115,6 +115,7 @@ export async function insertDeployment(context: AppContext, tx: Tx, accountId: s
   const nameTemplateText = input.instance_name_template ?? defaultNameTemplate;
   const pool = await resolvePoolForInstances(tx, accountId, input.pool);
   if (isFailure(pool)) return pool;
+  await lockPoolsForAdding(tx, [pool.id]);
   const sku = await findInstanceSku(tx, input.instance_sku);
   if (isFailure(sku)) return sku;
   const template = await resolveInstanceTemplate(tx, accountId, input.instance_template);

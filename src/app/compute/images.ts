@@ -23,7 +23,7 @@ import type { Tx } from '../../store/store.js';
 import type { WorkspaceRecord } from '../../store/tenancy.js';
 import { type AppContext, newId, newName } from '../kernel/context.js';
 import { signPath, verifySignedPath } from './signed-urls.js';
-import { resolveWorkspace } from '../tenancy/workspaces.js';
+import { lockWorkspaceForAdding, resolveWorkspace } from '../tenancy/workspaces.js';
 import { createHash } from 'node:crypto';
 
 /** The images every database has: SF Compute's public ones. */
@@ -134,6 +134,7 @@ export async function createImage(context: AppContext, accountId: string, input:
   return context.store.transaction(async (tx) => {
     const workspace = await resolveWorkspace(tx, accountId, input.workspace);
     if (isFailure(workspace)) return workspace;
+    await lockWorkspaceForAdding(tx, workspace.id);
     const name = input.name ?? newName(context);
     const taken = fail('name_taken', `An image named "${name}" already exists in workspace "${workspace.name}"`);
     if ((await tx.images.findByName(workspace.id, name)) !== undefined) return taken;

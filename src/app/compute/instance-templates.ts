@@ -13,7 +13,7 @@ import type { WorkspaceRecord } from '../../store/tenancy.js';
 import { type AppContext, newId, newName } from '../kernel/context.js';
 import { resolveImage } from './images.js';
 import { resolveEach, resolveScoped } from '../tenancy/references.js';
-import { resolveWorkspace, resolveWorkspaceFilter } from '../tenancy/workspaces.js';
+import { lockWorkspaceForAdding, resolveWorkspace, resolveWorkspaceFilter } from '../tenancy/workspaces.js';
 
 function templateNotFound(reference: string): Failure {
   return fail('instance_template_not_found', `No instance template "${reference}"`);
@@ -59,6 +59,7 @@ export async function insertInstanceTemplate(
   if (isFailure(image)) return image;
   const notReady = readinessRefusal(image.name, image.uploadStatus);
   if (notReady !== null) return notReady;
+  await lockWorkspaceForAdding(tx, workspace.id);
   const name = input.name ?? newName(context);
   const taken = fail('name_taken', `An instance template named "${name}" already exists in workspace "${workspace.name}"`);
   if ((await tx.instanceTemplates.findByName(workspace.id, name)) !== undefined) return taken;

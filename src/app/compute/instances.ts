@@ -20,7 +20,7 @@ import { findInstanceSku } from '../allocation/instance-skus.js';
 import type { AppContext } from '../kernel/context.js';
 import { runIdempotent } from '../kernel/idempotency.js';
 import { resolveImage } from './images.js';
-import { resolvePool, resolvePoolForInstances } from '../allocation/pools.js';
+import { lockPoolsForAdding, resolvePool, resolvePoolForInstances } from '../allocation/pools.js';
 import { runProcurementFor } from '../market/procurements.js';
 import { maintainDeployment, insertInstance, reconcilePoolSku } from './reconciler.js';
 import { markInstancesEnded, removeInstanceGuests } from './run-intents.js';
@@ -143,6 +143,7 @@ export async function createInstance(context: AppContext, accountId: string, inp
   return context.store.transaction(async (tx) => {
     const pool = await resolvePoolForInstances(tx, accountId, poolReference);
     if (isFailure(pool)) return pool;
+    await lockPoolsForAdding(tx, [pool.id]);
     const sku = await findInstanceSku(tx, input.instance_sku);
     if (isFailure(sku)) return sku;
     const image = await resolveImage(tx, accountId, input.image);
@@ -360,6 +361,7 @@ export async function replaceInstance(context: AppContext, accountId: string, re
       if (isFailure(image)) return image;
       const notReady = readinessRefusal(image.name, image.uploadStatus);
       if (notReady !== null) return notReady;
+      await lockPoolsForAdding(tx, [old.poolId]);
       await markInstancesEnded(context, tx, [old.id], 'terminated', now);
       const replacement = await insertInstance(context, tx, {
         accountId,

@@ -11,6 +11,7 @@ import { nameDrawAttemptsMax } from '../../domain/kernel/limits.js';
 import type { InstanceRecord } from '../../store/compute.js';
 import type { Tx } from '../../store/store.js';
 import { type AppContext, newId, newName } from '../kernel/context.js';
+import { lockPoolsForAdding } from '../allocation/pools.js';
 import { recordEvent } from '../kernel/events.js';
 import { markInstancesEnded, markInstancesRunning } from './run-intents.js';
 
@@ -73,6 +74,7 @@ export async function maintainDeployment(context: AppContext, tx: Tx, deployment
   if (missing > 0) {
     const template = await tx.instanceTemplates.findById(deployment.accountId, deployment.instanceTemplateId);
     if (template === undefined) return;
+    await lockPoolsForAdding(tx, [deployment.poolId]);
     const nameTemplate = parseNameTemplate(deployment.instanceNameTemplate, 'instance_name_template');
     for (let index = 0; index < missing; index++) {
       await insertInstance(

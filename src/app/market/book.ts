@@ -20,6 +20,7 @@ import type { InstanceSkuRecord, PoolView } from '../../store/allocation.js';
 import type { OrderRecord } from '../../store/market.js';
 import type { Tx } from '../../store/store.js';
 import { moveAllocation } from '../allocation/ledger.js';
+import { lockPoolsForAdding } from '../allocation/pools.js';
 import { type AppContext, newId } from '../kernel/context.js';
 import { recordEvent } from '../kernel/events.js';
 import { ledgerKeys, moveMoney, recordTransaction } from './money.js';
@@ -45,6 +46,8 @@ export async function placeOrder(context: AppContext, tx: Tx, spec: OrderSpec, n
   const refusal = spec.side === 'buy' ? transferRefusal('destination', spec.pool.name, spec.pool.kind) : transferRefusal('source', spec.pool.name, spec.pool.kind);
   if (refusal !== null) return refusal;
   await tx.orders.lockBook(spec.sku.id);
+  // The order's pool next (the lock order): a pool being deleted gets no order resting in it.
+  await lockPoolsForAdding(tx, [spec.pool.id]);
   const currentMinute = floorToMinute(now);
   const wanted = clip(windowSchedule(spec), currentMinute, null);
   const nodeSeconds = totalNodeSeconds(wanted);

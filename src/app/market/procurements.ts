@@ -19,7 +19,7 @@ import { findInstanceSku } from '../allocation/instance-skus.js';
 import { type AppContext, newId, newName } from '../kernel/context.js';
 import { recordEvent } from '../kernel/events.js';
 import { closeOrder, placeOrder } from './book.js';
-import { resolvePool, resolvePoolFilter } from '../allocation/pools.js';
+import { lockPoolsForAdding, resolvePool, resolvePoolFilter } from '../allocation/pools.js';
 import { resolveProcurement } from './references.js';
 
 /** A procurement the account may change itself: not a spot deployment's, which changes through the deployment. */
@@ -138,6 +138,7 @@ export async function insertProcurement(context: AppContext, tx: Tx, accountId: 
   const pool = await resolvePool(tx, accountId, input.pool);
   if (isFailure(pool)) return pool;
   if (pool.kind !== 'market') return fail('pool_cannot_receive', `Pool "${pool.name}" is ${pool.kind}: procurements buy into market pools only`);
+  await lockPoolsForAdding(tx, [pool.id]);
   const sku = await findInstanceSku(tx, input.instance_sku);
   if (isFailure(sku)) return sku;
   if ((await tx.procurements.findForPoolSku(pool.id, sku.id)) !== undefined) {

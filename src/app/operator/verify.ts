@@ -14,7 +14,7 @@
 import type { Clock } from '../../clock/clock.js';
 import { assert } from '../../domain/kernel/assert.js';
 import { isFailure } from '../../domain/kernel/failures.js';
-import { auditDeletedPools, auditLedger, auditMoney } from '../../domain/operator/audit.js';
+import { auditDeletedContainers, auditDeletedPools, auditLedger, auditMoney } from '../../domain/operator/audit.js';
 import type { Store, Tx } from '../../store/store.js';
 
 /** The problems the audit finds in the state `tx` sees, as sentences (none when sound). */
@@ -23,6 +23,8 @@ export async function auditInTransaction(tx: Tx, now: number): Promise<string[]>
   return [
     ...auditLedger(await tx.allocation.allEntries(), balances, now),
     ...auditDeletedPools(await tx.pools.listDeleted(), balances),
+    ...auditDeletedContainers('pool', await tx.pools.liveContentsOfDeleted()),
+    ...auditDeletedContainers('workspace', await tx.workspaces.liveContentsOfDeleted()),
     ...auditMoney(await tx.money.allEntries(), await tx.money.allBalances(), await tx.orders.holdsByAccount()),
   ];
 }

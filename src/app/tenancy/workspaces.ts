@@ -5,7 +5,7 @@ import { fail, type Failure, isFailure } from '../../domain/kernel/failures.js';
 import { workspacesPerAccountMax } from '../../domain/kernel/limits.js';
 import { parseReference, resourceTypes } from '../../domain/kernel/resource-paths.js';
 import { workspaceDeletionRefusal } from '../../domain/tenancy/workspaces.js';
-import type { Tx } from '../../store/store.js';
+import { TransientConflict, type Tx } from '../../store/store.js';
 import type { WorkspaceRecord } from '../../store/tenancy.js';
 import { type AppContext, newId, newName } from '../kernel/context.js';
 
@@ -27,6 +27,16 @@ export async function resolveWorkspace(tx: Tx, accountId: string, reference: str
 /** The workspace a list is narrowed to, when the request names one. */
 export async function resolveWorkspaceFilter(tx: Tx, accountId: string, reference: string | undefined): Promise<WorkspaceRecord | undefined | Failure> {
   return reference === undefined ? undefined : resolveWorkspace(tx, accountId, reference);
+}
+
+/**
+ * Locks a workspace before something is created in it — a pool, an image, an instance template —
+ * so that it is not deleted until the transaction ends (the lock order in docs/architecture.md):
+ * a workspace's deletion checks that it is empty under its own lock. A workspace deleted by a
+ * transaction that committed first throws `TransientConflict`; the retry finds no workspace.
+ */
+export async function lockWorkspaceForAdding(tx: Tx, workspaceId: string): Promise<void> {
+  if (!(await tx.workspaces.lockLive(workspaceId))) throw new TransientConflict(`Workspace ${workspaceId} was deleted while something was created in it`);
 }
 
 function nameTaken(name: string): Failure {
@@ -82,6 +92,8 @@ export async function deleteWorkspace(context: AppContext, accountId: string, re
   return context.store.transaction(async (tx) => {
     const workspace = await resolveWorkspace(tx, accountId, reference);
     if (isFailure(workspace)) return workspace;
+    // Under the workspace's lock, so that nothing is created in it between the checks and the deletion.
+    if (!(await tx.workspaces.lockForChange(workspace.id))) return workspaceNotFound(reference);
     const account = (await tx.accounts.find(accountId))!;
     const contents = {
       pools: await tx.pools.countInWorkspace(workspace.id),

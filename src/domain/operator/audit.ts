@@ -41,6 +41,20 @@ export function auditDeletedPools(deleted: readonly { readonly id: string; reado
   return problems;
 }
 
+/** Something still live inside a deleted pool or workspace. */
+export interface AuditDeletedContent {
+  readonly kind: string;
+  readonly id: string;
+  readonly containerId: string;
+}
+
+/** What a deleted pool or workspace still holds, as sentences: a pool is deleted only when no
+ * instance is live, no order rests and no deployment or procurement targets it, and a workspace
+ * only when it holds no pool, image or instance template; nothing is created in either after. */
+export function auditDeletedContainers(container: 'pool' | 'workspace', contents: readonly AuditDeletedContent[]): string[] {
+  return contents.map((content) => `Deleted ${container} ${content.containerId} holds live ${content.kind} ${content.id}`);
+}
+
 /** Running instances that exceed their pool's allocation now, as sentences. */
 export function auditPlacement(running: readonly AuditRunning[], balances: readonly AuditBalance[], now: number): string[] {
   const problems: string[] = [];

@@ -8,7 +8,7 @@ import type { Database } from '../../database.js';
 import type { DialectAdapter } from '../../dialect-adapter.js';
 import type { PoolKind } from '../../../domain/allocation/pools.js';
 import type { NamedWrite } from '../../kernel.js';
-import type { PoolListFilter, PoolRecord, PoolRepository, PoolView, PoolWithHoldings } from '../../allocation.js';
+import type { DeletedContainerContent, PoolListFilter, PoolRecord, PoolRepository, PoolView, PoolWithHoldings } from '../../allocation.js';
 import { pageBySeq } from '../paging.js';
 import { preparedDialectQuery, preparedQuery } from '../prepared.js';
 import { decodeSchedule } from '../schedules.js';
@@ -195,6 +195,16 @@ export class SqlPoolRepository implements PoolRepository {
   async listDeleted(): Promise<{ readonly id: string; readonly deletedAt: number }[]> {
     const rows = await this.trx.selectFrom('pools').select(['id', 'deleted_at']).where('deleted_at', 'is not', null).execute();
     return rows.map((row) => ({ id: row.id, deletedAt: row.deleted_at! }));
+  }
+
+  async liveContentsOfDeleted(): Promise<DeletedContainerContent[]> {
+    const deleted = this.trx.selectFrom('pools').select('id').where('deleted_at', 'is not', null);
+    const instances = await this.trx.selectFrom('instances').select(['id', 'pool_id']).where('pool_id', 'in', deleted).where('status', 'in', ['awaiting_allocation', 'running']).where('deleted_at', 'is', null).execute();
+    const orders = await this.trx.selectFrom('orders').select(['id', 'pool_id']).where('pool_id', 'in', deleted).where('status', 'in', ['standing', 'partially_filled']).execute();
+    const deployments = await this.trx.selectFrom('deployments').select(['id', 'pool_id']).where('pool_id', 'in', deleted).where('deleted_at', 'is', null).execute();
+    const procurements = await this.trx.selectFrom('procurements').select(['id', 'pool_id']).where('pool_id', 'in', deleted).where('deleted_at', 'is', null).execute();
+    const of = (kind: DeletedContainerContent['kind'], rows: readonly { id: string; pool_id: string }[]) => rows.map((row) => ({ kind, id: row.id, containerId: row.pool_id }));
+    return [...of('instance', instances), ...of('resting order', orders), ...of('deployment', deployments), ...of('procurement', procurements)];
   }
 
   private tagConditions(filter: TagFilter): Expression<SqlBool>[] {

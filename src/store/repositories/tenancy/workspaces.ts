@@ -4,6 +4,7 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { Database } from '../../database.js';
 import type { DialectAdapter } from '../../dialect-adapter.js';
+import type { DeletedContainerContent } from '../../allocation.js';
 import type { NamedWrite } from '../../kernel.js';
 import type { WorkspaceRecord, WorkspaceRepository } from '../../tenancy.js';
 import { preparedQuery } from '../prepared.js';
@@ -65,5 +66,27 @@ export class SqlWorkspaceRepository implements WorkspaceRepository {
 
   async softDelete(id: string, now: number): Promise<void> {
     await this.trx.updateTable('workspaces').set({ deleted_at: now }).where('id', '=', id).execute();
+  }
+
+  async lockForChange(id: string): Promise<boolean> {
+    let query = this.trx.selectFrom('workspaces').select('id').where('id', '=', id).where('deleted_at', 'is', null);
+    if (this.adapter.supportsRowLocks) query = query.forNoKeyUpdate();
+    return (await query.executeTakeFirst()) !== undefined;
+  }
+
+  async lockLive(id: string): Promise<boolean> {
+    // At READ COMMITTED PostgreSQL re-reads `deleted_at` on the row a deletion committed meanwhile.
+    let query = this.trx.selectFrom('workspaces').select('id').where('id', '=', id).where('deleted_at', 'is', null);
+    if (this.adapter.supportsRowLocks) query = query.forShare();
+    return (await query.executeTakeFirst()) !== undefined;
+  }
+
+  async liveContentsOfDeleted(): Promise<DeletedContainerContent[]> {
+    const deleted = this.trx.selectFrom('workspaces').select('id').where('deleted_at', 'is not', null);
+    const pools = await this.trx.selectFrom('pools').select(['id', 'workspace_id']).where('workspace_id', 'in', deleted).where('deleted_at', 'is', null).execute();
+    const images = await this.trx.selectFrom('images').select(['id', 'workspace_id']).where('workspace_id', 'in', deleted).where('deleted_at', 'is', null).execute();
+    const templates = await this.trx.selectFrom('instance_templates').select(['id', 'workspace_id']).where('workspace_id', 'in', deleted).where('deleted_at', 'is', null).execute();
+    const of = (kind: DeletedContainerContent['kind'], rows: readonly { id: string; workspace_id: string }[]) => rows.map((row) => ({ kind, id: row.id, containerId: row.workspace_id }));
+    return [...of('pool', pools), ...of('image', images), ...of('instance template', templates)];
   }
 }
