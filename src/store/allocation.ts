@@ -7,7 +7,7 @@ import type { EntryKind } from '../domain/allocation/ledger.js';
 import type { PoolKind } from '../domain/allocation/pools.js';
 import type { Schedule } from '../domain/kernel/schedule.js';
 import type { TagFilter, Tags } from '../domain/kernel/tags.js';
-import type { NamedWrite } from './kernel.js';
+import type { DeletedContainerContent, NamedWrite } from './kernel.js';
 
 export interface PoolRecord {
   readonly seq: number;
@@ -142,12 +142,6 @@ export interface PoolRepository {
   liveContentsOfDeleted(): Promise<DeletedContainerContent[]>;
 }
 
-/** Something live inside a deleted pool or workspace, as the audit reports it. */
-export interface DeletedContainerContent {
-  readonly kind: 'instance' | 'resting order' | 'deployment' | 'procurement' | 'pool' | 'image' | 'instance template';
-  readonly id: string;
-  readonly containerId: string;
-}
 
 export interface InstanceSkuRepository {
   /** Refused with `name_taken` when the alias is in use. */

@@ -36,3 +36,10 @@ export interface IdempotencyRepository {
   delete(accountId: string, key: string): Promise<void>;
   deleteOlderThan(createdBefore: number): Promise<number>;
 }
+
+/** Something live inside a deleted pool or workspace, as the audit reports it. */
+export interface DeletedContainerContent {
+  readonly kind: 'instance' | 'resting order' | 'deployment' | 'procurement' | 'pool' | 'image' | 'instance template';
+  readonly id: string;
+  readonly containerId: string;
+}

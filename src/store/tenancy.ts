@@ -2,8 +2,7 @@
 // and workspaces.
 
 import type { PageRequest } from '../domain/kernel/pagination.js';
-import type { DeletedContainerContent } from './allocation.js';
-import type { NamedWrite } from './kernel.js';
+import type { DeletedContainerContent, NamedWrite } from './kernel.js';
 
 export interface AccountRecord {
   readonly seq: number;

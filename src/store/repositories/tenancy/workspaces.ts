@@ -4,8 +4,7 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { Database } from '../../database.js';
 import type { DialectAdapter } from '../../dialect-adapter.js';
-import type { DeletedContainerContent } from '../../allocation.js';
-import type { NamedWrite } from '../../kernel.js';
+import type { DeletedContainerContent, NamedWrite } from '../../kernel.js';
 import type { WorkspaceRecord, WorkspaceRepository } from '../../tenancy.js';
 import { preparedQuery } from '../prepared.js';
 import { guardName } from '../named-write.js';
