@@ -30,8 +30,10 @@ const allowedImports: Readonly<Record<string, readonly string[]>> = {
   app: ['app', 'domain', 'store', 'clock', 'providers'],
   engine: ['engine', 'app', 'domain', 'store', 'clock', 'providers'],
   providers: ['providers', 'domain'],
+  // A fleet's agent runs on other machines: the drivers and HTTP to the server, nothing of the store or the use cases.
+  agent: ['agent', 'providers'],
   http: ['http', 'engine', 'app', 'domain', 'store', 'clock', 'providers'],
-  cli: ['cli', 'http', 'app', 'engine', 'providers', 'domain', 'store', 'clock'],
+  cli: ['cli', 'http', 'app', 'engine', 'providers', 'domain', 'store', 'clock', 'agent'],
 };
 
 /**

@@ -4,6 +4,7 @@
 
 import { Command, CommanderError, Option } from 'commander';
 import { registerAccountCommands } from './accounts.js';
+import { registerAgentCommand } from './agent.js';
 import { registerAccountOwnCommands } from './account.js';
 import { CliError, defaultUrl, exitCodes } from './client.js';
 import { registerImageCommands } from './images.js';
@@ -33,6 +34,7 @@ function program(): Command {
   registerOperatorCommands(root);
   registerAccountCommands(root);
   registerTokenCommands(root);
+  registerAgentCommand(root);
   root.addHelpText('after', `
 Environment:
   ALLOT_URL           the server (default ${defaultUrl})

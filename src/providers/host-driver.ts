@@ -22,6 +22,12 @@ export interface HostDriverOptions {
   readonly stateDirectory: string;
   /** The address SSH details name: where clients reach this host's forwarded ports. */
   readonly advertisedHost: string;
+  /**
+   * The host address the forwarded ports listen on: 127.0.0.1 (the default) for guests reached
+   * from this host only, 0.0.0.0 or an address of the host for a fleet's agent, whose clients
+   * come from elsewhere.
+   */
+  readonly forwardAddress?: string;
   /** How many guests may boot at once; the others wait. */
   readonly bootConcurrency: number;
   /** How long a guest has to answer SSH before it is failed. */
@@ -45,14 +51,21 @@ export interface RunFiles {
   readonly consoleLog: string;
 }
 
+/** The host ports a guest's SSH (and HTTPS) are forwarded from, and the host address they listen on. */
+export interface ForwardedPorts {
+  readonly ssh: number;
+  readonly https: number | null;
+  readonly address: string;
+}
+
 /** What a backend answers to a launch: the guest's processes (the first is the guest itself), or why it could not. */
 export type LaunchResult = { readonly pids: readonly number[] } | { readonly failure: string; readonly portTaken?: boolean };
 
 export interface GuestBackend {
   readonly kind: Exclude<DriverKind, 'simulated'>;
   checkPrerequisites(): void;
-  /** Starts the guest with its SSH (and HTTPS) port forwarded to these host ports. */
-  launch(spec: LaunchSpec, files: RunFiles, ports: { readonly ssh: number; readonly https: number | null }): Promise<LaunchResult>;
+  /** Starts the guest with its SSH (and HTTPS) port forwarded to these host ports, listening on `address`. */
+  launch(spec: LaunchSpec, files: RunFiles, ports: ForwardedPorts): Promise<LaunchResult>;
   /** Asks the guest to power off (ACPI, or a signal to its init). */
   powerOff(files: RunFiles, pids: readonly number[]): Promise<void>;
   /** A guest started by an earlier process, found running: the backend may watch it again. */
@@ -147,6 +160,10 @@ export class HostDriver implements InstanceDriver {
     mkdirSync(options.stateDirectory, { recursive: true });
     this.timer = setInterval(() => this.watch(), watchIntervalMillis);
     this.timer.unref();
+  }
+
+  private get forwardAddress(): string {
+    return this.options.forwardAddress ?? '127.0.0.1';
   }
 
   get kind(): Exclude<DriverKind, 'simulated'> {
@@ -346,7 +363,7 @@ export class HostDriver implements InstanceDriver {
       if (run.record.stopRequested) return await this.end(run, null);
       for (let attempt = 1; ; attempt++) {
         const ssh = await this.unusedPort();
-        const ports = { ssh, https: spec.forward443 ? await this.unusedPort([ssh]) : null };
+        const ports = { ssh, https: spec.forward443 ? await this.unusedPort([ssh]) : null, address: this.forwardAddress };
         this.update(run, { sshPort: ports.ssh, httpsPort: ports.https });
         const result = await this.backend.launch(spec, run.files, ports).catch((error: Error): LaunchResult => ({ failure: `allot could not launch the guest: ${error.message}` }));
         if ('pids' in result) {
@@ -381,7 +398,7 @@ export class HostDriver implements InstanceDriver {
     const marker = markerOf(run.files);
     while (run.record.state === 'starting' && !this.closed) {
       if (!processAlive(run.record.pids[0]!, marker)) return;
-      if (await sshAnswers('127.0.0.1', run.record.sshPort!, 2000)) {
+      if (await sshAnswers(this.forwardAddress === '0.0.0.0' ? '127.0.0.1' : this.forwardAddress, run.record.sshPort!, 2000)) {
         if (run.record.state !== 'starting') return;
         this.readConsole(run);
         this.update(run, { state: 'running', readyAt: Math.floor(this.nowMillis() / 1000) });

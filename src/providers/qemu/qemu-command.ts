@@ -20,6 +20,8 @@ export interface QemuMachine {
   /** QMP for commands (power-off): QEMU serves one client per socket, so the watcher has its own. */
   readonly controlSocketPath: string;
   readonly pidFilePath: string;
+  /** The host address the forwarded ports listen on (127.0.0.1 unless an agent's guests are reached from elsewhere). */
+  readonly forwardAddress?: string;
   readonly sshPort: number;
   readonly httpsPort: number | null;
   /** `restricted`: the guest reaches nothing but its forwarded ports (QEMU's `restrict=on`). */
@@ -37,8 +39,9 @@ function optionValue(text: string): string {
 
 export function qemuArguments(machine: QemuMachine): string[] {
   for (const device of machine.pciDevices) if (!pciAddressPattern.test(device)) throw new Error(`not a PCI address: ${device}`);
-  const forwards = [`hostfwd=tcp:127.0.0.1:${machine.sshPort}-:22`];
-  if (machine.httpsPort !== null) forwards.push(`hostfwd=tcp:127.0.0.1:${machine.httpsPort}-:443`);
+  const address = machine.forwardAddress ?? '127.0.0.1';
+  const forwards = [`hostfwd=tcp:${address}:${machine.sshPort}-:22`];
+  if (machine.httpsPort !== null) forwards.push(`hostfwd=tcp:${address}:${machine.httpsPort}-:443`);
   if (machine.network === 'restricted') forwards.push('restrict=on');
   return [
     '-name', `allot-${machine.instanceId},process=allot-${machine.instanceId}`,

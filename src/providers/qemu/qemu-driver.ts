@@ -11,7 +11,7 @@ import { promisify } from 'node:util';
 import { writeNoCloudVolume } from '../cloud-init/nocloud.js';
 import type { LaunchSpec } from '../driver.js';
 import { type GuestResources, guestResourcesDefault, guestSize } from '../guest-size.js';
-import { type GuestBackend, HostDriver, type HostDriverOptions, type LaunchResult, type RunFiles } from '../host-driver.js';
+import { type ForwardedPorts, type GuestBackend, HostDriver, type HostDriverOptions, type LaunchResult, type RunFiles } from '../host-driver.js';
 import { kvmCpuModel, kvmUsable, PrerequisiteError, requireCommands, requireKvm } from '../prerequisites.js';
 import { checkImageFormat, checkImageSha256, createOverlay } from './disk-image.js';
 import { qemuArguments } from './qemu-command.js';
@@ -78,7 +78,7 @@ export class QemuBackend implements GuestBackend {
     return this.tools;
   }
 
-  async launch(spec: LaunchSpec, files: RunFiles, ports: { readonly ssh: number; readonly https: number | null }): Promise<LaunchResult> {
+  async launch(spec: LaunchSpec, files: RunFiles, ports: ForwardedPorts): Promise<LaunchResult> {
     const tools = this.tools ?? this.checkPrerequisites();
     if (spec.image === null) return { failure: 'the qemu driver boots an image, and the instance has none' };
     const hashFailure = await checkImageSha256(spec.image.path, spec.image.sha256);
@@ -101,6 +101,7 @@ export class QemuBackend implements GuestBackend {
       qmpSocketPath: paths.qmp,
       controlSocketPath: paths.control,
       pidFilePath: paths.pid,
+      forwardAddress: ports.address,
       sshPort: ports.ssh,
       httpsPort: ports.https,
       network: this.options.network,

@@ -15,7 +15,7 @@ import type { Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import { cloudConfigScript, readUserData } from '../cloud-init/user-data.js';
 import type { LaunchSpec } from '../driver.js';
-import { type GuestBackend, HostDriver, type HostDriverOptions, type LaunchResult, type RunFiles } from '../host-driver.js';
+import { type ForwardedPorts, type GuestBackend, HostDriver, type HostDriverOptions, type LaunchResult, type RunFiles } from '../host-driver.js';
 import { processAlive, signalProcess } from '../host-processes.js';
 import { PrerequisiteError, requireCommands } from '../prerequisites.js';
 import { sandboxBootScript } from './boot-script.js';
@@ -79,7 +79,7 @@ export class SandboxBackend implements GuestBackend {
     return this.tools;
   }
 
-  async launch(spec: LaunchSpec, files: RunFiles, ports: { readonly ssh: number; readonly https: number | null }): Promise<LaunchResult> {
+  async launch(spec: LaunchSpec, files: RunFiles, ports: ForwardedPorts): Promise<LaunchResult> {
     const tools = this.tools ?? this.checkPrerequisites();
     const paths = sandboxPaths(files.directory);
     const userData = readUserData(spec.userData);
@@ -144,7 +144,7 @@ export class SandboxBackend implements GuestBackend {
     const deadline = Date.now() + startupTimeoutMillis;
     while (!existsSync(paths.slirpSocket) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
     for (const [hostPort, guestPort] of [[ports.ssh, 22], ...(ports.https === null ? [] : [[ports.https, 443]])] as [number, number][]) {
-      const refused = await forwardPort(paths.slirpSocket, hostPort, guestPort).catch((error: Error) => error.message);
+      const refused = await forwardPort(paths.slirpSocket, ports.address, hostPort, guestPort).catch((error: Error) => error.message);
       if (refused !== null) {
         for (const pid of pids) signalProcess(pid, `${files.directory}/`, 'SIGKILL');
         return { failure: `slirp4netns could not forward port ${hostPort}: ${refused}`, portTaken: /in use|bind/i.test(refused) };

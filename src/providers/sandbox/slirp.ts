@@ -25,8 +25,8 @@ export function slirpRequest(socketPath: string, request: Record<string, unknown
   });
 }
 
-/** Forwards 127.0.0.1:`hostPort` to the sandbox's `guestPort`; null when done, otherwise why not. */
-export async function forwardPort(socketPath: string, hostPort: number, guestPort: number): Promise<string | null> {
-  const answer = await slirpRequest(socketPath, { execute: 'add_hostfwd', arguments: { proto: 'tcp', host_addr: '127.0.0.1', host_port: hostPort, guest_port: guestPort } });
+/** Forwards `hostAddress`:`hostPort` to the sandbox's `guestPort`; null when done, otherwise why not. */
+export async function forwardPort(socketPath: string, hostAddress: string, hostPort: number, guestPort: number): Promise<string | null> {
+  const answer = await slirpRequest(socketPath, { execute: 'add_hostfwd', arguments: { proto: 'tcp', host_addr: hostAddress, host_port: hostPort, guest_port: guestPort } });
   return answer.error === undefined ? null : (answer.error.desc ?? JSON.stringify(answer.error));
 }
