@@ -8,7 +8,7 @@
 // started. It is also the provider the use cases read logs and SSH details from: each instance's
 // own driver answers for it.
 
-import { createWriteStream, existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { decideRun, type RunAction } from '../domain/compute/runs.js';
@@ -30,18 +30,35 @@ export interface GuestRunnerOptions {
 }
 
 /**
- * A fault to inject, for the crash tests: `ALLOT_GUESTS_CRASH_AFTER=start` kills the process with
- * SIGKILL once a driver has started a guest (it has left `starting`), before allot records it.
+ * A fault to inject, for the crash tests, each killing the process with SIGKILL before allot
+ * records the driver's answer: `ALLOT_GUESTS_CRASH_AFTER=start` once the driver has launched the
+ * guest (its first process is on the host); `launch` as soon as the driver has accepted the start,
+ * before it launched anything (a launch cut short).
  */
 const crashAfter = process.env.ALLOT_GUESTS_CRASH_AFTER ?? null;
 
 /** How long closing waits for decisions in progress. */
 const closeWaitMillis = 5_000;
 
-async function crashOnceStarted(driver: InstanceDriver, instanceId: string): Promise<never> {
-  while (driver.status(instanceId)?.state === 'starting') await new Promise((resolve) => setTimeout(resolve, 50));
+function crashNow(): never {
   process.kill(process.pid, 'SIGKILL');
   throw new Error('unreachable: the process was killed');
+}
+
+/** Waits until the guest's first process is recorded on its host (run.json names it), or the guest ended, then crashes. */
+async function crashOnceLaunched(driver: InstanceDriver, handle: string, instanceId: string): Promise<never> {
+  const launched = () => {
+    try {
+      return ((JSON.parse(readFileSync(join(handle, 'run.json'), 'utf8')) as { pids?: number[] }).pids?.length ?? 0) > 0;
+    } catch {
+      return false;
+    }
+  };
+  while (!launched() && driver.status(instanceId)?.state === 'starting') await new Promise((resolve) => setTimeout(resolve, 20));
+  const status = driver.status(instanceId);
+  // What the crash test sees in the server's output when the launch itself failed.
+  if (status?.state === 'failed') process.stderr.write(`allot: the guest failed before the injected crash: ${status.failure ?? ''}\n`);
+  return crashNow();
 }
 
 export class GuestRunner implements GuestRunNotifier, InstanceProvider {
@@ -197,7 +214,8 @@ export class GuestRunner implements GuestRunNotifier, InstanceProvider {
           return true;
         }
         const status = await driver.start(spec);
-        if (crashAfter === 'start') await crashOnceStarted(driver, instanceId);
+        if (crashAfter === 'launch') crashNow();
+        if (crashAfter === 'start') await crashOnceLaunched(driver, this.handleOf(driver, instanceId), instanceId);
         await recordRunEffect(context, instanceId, record!, {
           state: status.state === 'running' ? 'running' : 'starting',
           driver: driver.kind,
@@ -255,6 +273,12 @@ export class GuestRunner implements GuestRunNotifier, InstanceProvider {
     return this.byKind.get(kind)!;
   }
 
+  /** The name the operator's configuration knows a SKU by (for its driver and PCI devices): its id where the file names the id, else its alias. */
+  private skuName(sku: { readonly id: string; readonly alias: string }): string {
+    const { config } = this.options;
+    return config.skus[sku.id] !== undefined || config.qemu.pciPassthrough[sku.id] !== undefined ? sku.id : sku.alias;
+  }
+
   /** What the driver is asked to run, or why it cannot be (the image's bytes are missing). */
   private async launchSpec(facts: RunFacts, driver: InstanceDriver): Promise<LaunchSpec | string> {
     const instance = facts.instance!;
@@ -269,7 +293,7 @@ export class GuestRunner implements GuestRunNotifier, InstanceProvider {
     return {
       instanceId: instance.id,
       hostname: instance.name,
-      instanceSku: instance.instanceSkuAlias,
+      instanceSku: facts.instanceSku === null ? instance.instanceSkuAlias : this.skuName(facts.instanceSku),
       vcpus: properties?.num_vcpus ?? null,
       memoryBytes: properties?.memory ?? null,
       image,

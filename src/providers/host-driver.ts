@@ -10,7 +10,7 @@
 // the reason as the last line of its console log.
 
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { ConsoleLog } from './console-log.js';
 import type { DriverEvent, DriverKind, InstanceDriver, LaunchSpec, RunState, RunStatus } from './driver.js';
 import { HostKeyReader } from './host-keys.js';
@@ -100,6 +100,8 @@ interface ActiveRun {
 const watchIntervalMillis = 250;
 const sshProbeIntervalMillis = 500;
 const launchAttempts = 4;
+/** What an interrupted launch's directory is renamed to begin with, until it is deleted. */
+const discardedPrefix = '.discarded-';
 
 /** What every process of a guest has in its command line: a path inside the instance's directory. */
 function markerOf(files: RunFiles): string {
@@ -230,7 +232,7 @@ export class HostDriver implements InstanceDriver {
   async list(): Promise<RunStatus[]> {
     const statuses: RunStatus[] = [];
     for (const entry of readdirSync(this.options.stateDirectory, { withFileTypes: true })) {
-      if (!entry.isDirectory()) continue;
+      if (!entry.isDirectory() || entry.name.startsWith(discardedPrefix)) continue;
       const run = this.adopt(entry.name);
       if (run !== null) statuses.push(statusOf(run.record));
     }
@@ -309,12 +311,20 @@ export class HostDriver implements InstanceDriver {
     const recordPath = join(directory, 'run.json');
     if (!existsSync(recordPath)) return null;
     const record = JSON.parse(readFileSync(recordPath, 'utf8')) as RunRecord;
+    if (!isEnded(record.state) && record.pids.length === 0 && !record.stopRequested) {
+      // Its launch was cut short: the process that launched it died before the guest's first
+      // process was recorded. Nothing ran for anyone yet, so the driver discards what was begun
+      // (killing any process of it already started) and answers that it has no such guest; the
+      // worker then launches it again (domain/compute/runs.ts).
+      this.discard(directory);
+      return null;
+    }
     const run = this.activate(directory, record, record.startedAt * 1000);
     if (isEnded(record.state)) return run;
     if (record.pids.length === 0 || !processAlive(record.pids[0]!, markerOf(run.files))) {
-      // It was being launched, or ended, while no allot process watched it; `end` kills any
-      // process of it that is left, so nothing runs that allot does not know of.
-      void this.end(run, record.stopRequested ? null : record.pids.length === 0 ? 'allot stopped while the guest was being launched' : 'the guest ended while allot was not running');
+      // It ended (or, asked to stop, was being launched) while no allot process watched it;
+      // `end` kills any process of it that is left, so nothing runs that allot does not know of.
+      void this.end(run, record.stopRequested ? null : 'the guest ended while allot was not running');
       return run;
     }
     void this.backend.adopted(run.files);
@@ -323,13 +333,32 @@ export class HostDriver implements InstanceDriver {
     return run;
   }
 
+  /**
+   * Kills every process of an interrupted launch and moves its directory aside at once (so the
+   * guest is unknown from now on), then deletes it once the processes are gone.
+   */
+  private discard(directory: string): void {
+    const marker = `${directory}/`;
+    const pids = processesWithMarker(marker);
+    for (const pid of pids) signalProcess(pid, marker, 'SIGKILL');
+    const aside = join(this.options.stateDirectory, `${discardedPrefix}${basename(directory)}-${this.nowMillis()}`);
+    renameSync(directory, aside);
+    void (async () => {
+      for (let waited = 0; waited < 50 && pids.some((pid) => processAlive(pid, marker)); waited++) await sleep(100);
+      rmSync(aside, { recursive: true, force: true });
+    })();
+  }
+
   private activate(directory: string, record: RunRecord, startedAtMillis: number): ActiveRun {
     const files: RunFiles = { directory, consoleLog: join(directory, 'console.log') };
     const keys = new HostKeyReader();
     const console = new ConsoleLog(files.consoleLog, join(directory, 'console.times'), startedAtMillis, this.nowMillis);
-    for (const line of console.all()) keys.read(line.data);
+    let keysSeenAt: number | null = null;
+    for (const line of console.all()) if (keys.read(line.data) && keys.keys !== null) keysSeenAt = line.timestampRealtime;
     const run: ActiveRun = { record, files, console, keys, boot: null, launching: false, ending: null };
     this.runs.set(record.instanceId, run);
+    // Host keys the guest printed while no driver read its console (allot was down).
+    if (keys.keys !== null && record.hostKeys.length === 0) this.update(run, { hostKeys: keys.keys, keysSeenAt });
     return run;
   }
 

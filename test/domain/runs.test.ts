@@ -14,6 +14,8 @@ const guest = (state: ObservedGuest['state'], failure: string | null = null): Ob
 describe('decideRun', () => {
   it.each<[string, RecordedRun | null, InstanceStatus | null, ObservedGuest | null, RunAction | null]>([
     ['an intent not yet carried out: start', run('requested'), 'running', null, { kind: 'start' }],
+    ['a launch cut short by a crash before its driver answered (the driver discarded it): launch again', run('requested'), 'running', null, { kind: 'start' }],
+    ['recorded as starting, its launch cut short by a crash (the driver discarded it): launch again', run('starting'), 'running', null, { kind: 'start' }],
     ['started, but allot crashed before recording it: adopt', run('requested'), 'running', guest('running'), { kind: 'record', state: 'running' }],
     ['recorded as starting, now running: record', run('starting'), 'running', guest('running'), { kind: 'record', state: 'running' }],
     ['all agree', run('running'), 'running', guest('running'), null],

@@ -4,7 +4,8 @@
 // host key /ssh reports; terminate ends its processes and deleting it what it left on the host; a sandbox killed by hand fails its
 // instance, and so does the end of its allocation. Across restarts and kill -9 of the server, what runs and what is recorded agree: a
 // guest started just before a crash (before its start was recorded) is adopted, a guest that died
-// while allot was down fails its instance, and a guest no instance wants is stopped.
+// while allot was down fails its instance, a guest no instance wants is stopped, and a guest whose
+// launch a crash cut short (before the driver launched anything) is launched again.
 
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -157,7 +158,8 @@ describe.each(testDialects)('allot serve --driver sandbox on %s', { timeout: 180
     expect(crashed.child.signalCode).toBe('SIGKILL');
     expect(created.status).toBe(201);
     const adoptedMarker = `${guestsDirectory}/sandbox/${adoptedId}/`;
-    await eventually('the sandbox started before the crash', async () => processesWithMarker(adoptedMarker).length > 0, 10_000);
+    // The crash came once the guest's first process was recorded on the host: it is there.
+    expect(processesWithMarker(adoptedMarker).length, crashed.output()).toBeGreaterThan(0);
 
     // A guest allot never recorded, as if its database had been replaced.
     const stray = createSandboxDriver({ stateDirectory: join(guestsDirectory, 'sandbox'), advertisedHost: '127.0.0.1', bootConcurrency: 1, bootTimeoutSeconds: 60, stopGraceSeconds: 5 });
@@ -178,5 +180,29 @@ describe.each(testDialects)('allot serve --driver sandbox on %s', { timeout: 180
     for (const pid of processesWithMarker(adoptedMarker)) signalProcess(pid, adoptedMarker, 'SIGKILL');
     await serve();
     await eventually('the instance to fail', async () => (await status(adoptedId)) === 'failed', 30_000);
+  });
+
+  it('launches again a guest whose launch a crash cut short', async () => {
+    await server!.stop();
+    // The server dies (SIGKILL) as soon as the driver has accepted the start, before it launched
+    // anything and before allot recorded the start.
+    await serve({ ALLOT_GUESTS_CRASH_AFTER: 'launch' });
+    const created = await client().post('/preview/v2/instances', { pool, image: 'ubuntu-24.04-cuda-12.8', instance_sku: sku, name: 'relaunched', cloud_init_user_data: userData('RELAUNCH-MARKER') });
+    expect(created.status).toBe(201);
+    const id = created.body.id as string;
+    const crashed = server!;
+    await eventually('the server to crash', async () => crashed.child.signalCode !== null || crashed.child.exitCode !== null, 60_000);
+    expect(crashed.child.signalCode).toBe('SIGKILL');
+    const marker = `${guestsDirectory}/sandbox/${id}/`;
+    expect(existsSync(`${marker}run.json`)).toBe(true);
+
+    await serve();
+    const details = await sshDetails(id);
+    expect(await status(id), await logText(id)).toBe('running');
+    expect((await ssh(details.hostname, details.port, key, 'hostname')).trim()).toBe('relaunched');
+    await eventually('the marker in the logs', async () => (await logText(id)).includes('RELAUNCH-MARKER from relaunched'));
+    expect(await logText(id)).not.toContain('allot: ');
+    expect((await client().post(`/preview/v2/instances/${id}/terminate`, {})).body.status).toBe('terminated');
+    await eventually('the sandbox to end', async () => processesWithMarker(marker).length === 0, 30_000);
   });
 });

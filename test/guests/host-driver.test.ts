@@ -4,7 +4,7 @@
 // the grace period, and what a new driver finds after a restart.
 
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -147,7 +147,41 @@ describe('host driver lifecycle', { timeout: 60_000 }, () => {
     const failed = await until(restarted, lost.instanceId, (status) => status.state !== 'running', 10_000);
     expect(failed).toMatchObject({ state: 'failed', failure: 'the guest ended while allot was not running' });
   });
+
+  it('after a restart, discards a launch cut short (killing what it began), so that it is launched again', async () => {
+    const { driver, stateDirectory } = driverWith({ sshAfterMillis: 60_000 }, { bootConcurrency: 1 });
+    const [holder, cut] = [launchSpec({ sshAuthorizedKeys: [] }), launchSpec({ sshAuthorizedKeys: [] })];
+    await driver.start(holder);
+    await driver.start(cut);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(driver.status(cut.instanceId)).toMatchObject({ state: 'starting', sshPort: null });
+    // The launching process dies with the second guest still unlaunched, as if it had begun a
+    // process of it that it never recorded.
+    await driver.close();
+    const cutDirectory = join(stateDirectory, cut.instanceId);
+    const begun = spawn('sh', ['-c', 'while :; do sleep 0.1; done', `${cutDirectory}/guest`], { detached: true, stdio: 'ignore' });
+    begun.unref();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(processesWithMarker(`${cutDirectory}/`)).toHaveLength(1);
+
+    const { driver: restarted } = driverWith({}, { stateDirectory });
+    expect(restarted.status(cut.instanceId)).toBeNull();
+    expect((await restarted.list()).map((status) => status.instanceId)).toEqual([holder.instanceId]);
+    expect(existsSync(cutDirectory)).toBe(false);
+    await waitFor(() => processesWithMarker(`${cutDirectory}/`).length === 0);
+    await restarted.start(cut);
+    expect(await until(restarted, cut.instanceId, (status) => status.state !== 'starting', 20_000)).toMatchObject({ state: 'running' });
+    await waitFor(() => readdirSync(stateDirectory).every((name) => !name.startsWith('.discarded-')));
+  });
 });
+
+async function waitFor(condition: () => boolean, timeoutMillis = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMillis;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
 
 describe('qemu prerequisites', () => {
   it('demands /dev/kvm when the configuration says kvm, naming what to do', () => {

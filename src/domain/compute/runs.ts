@@ -50,8 +50,8 @@ export type RunAction =
 
 const ended = (state: RecordedRunState | GuestState): boolean => state === 'stopped' || state === 'failed' || state === 'removed';
 
-/** The reason a guest that was recorded as started but is not on its host gives its instance. */
-export const guestMissingReason = 'the guest is gone from its host: allot recorded it as started, but its driver has no trace of it';
+/** The reason a guest that was recorded as running but is not on its host gives its instance. */
+export const guestMissingReason = 'the guest is gone from its host: allot recorded it as running, but its driver has no trace of it';
 
 /**
  * What to do about one instance's guest, or null when everything agrees. `record` is null when
@@ -69,7 +69,10 @@ export function decideRun(record: RecordedRun | null, instance: InstanceStatus |
   }
   const wanted = record.intent === 'run' && instance === 'running';
   if (wanted) {
-    if (guest === null) return record.state === 'requested' ? { kind: 'start' } : { kind: 'fail_instance', reason: guestMissingReason };
+    // A launch cut short (allot died between asking for the guest and the guest's first process,
+    // and its driver discarded what it had begun) is launched again: no guest ever ran for it. A
+    // guest that ran and vanished fails its instance: what ran in it is lost.
+    if (guest === null) return record.state === 'requested' || record.state === 'starting' ? { kind: 'start' } : { kind: 'fail_instance', reason: guestMissingReason };
     if (ended(guest.state)) return { kind: 'fail_instance', reason: guest.failure ?? 'the guest ended without being asked to' };
     return guest.state === record.state ? null : { kind: 'record', state: guest.state as 'starting' | 'running' | 'stopping' };
   }

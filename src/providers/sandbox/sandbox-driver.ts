@@ -25,7 +25,8 @@ import { forwardPort } from './slirp.js';
 const run = promisify(execFile);
 /** The host's folders a sandbox sees through overlays, when the host has them. */
 const overlaidFolders = ['usr', 'etc', 'var', 'opt'];
-const startupTimeoutMillis = 10_000;
+// Generous: a loaded host (CI, shared cores) may take seconds to start bubblewrap and slirp4netns.
+const startupTimeoutMillis = 30_000;
 
 interface Tools {
   readonly unshare: string;
