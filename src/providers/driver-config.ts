@@ -85,8 +85,15 @@ export function readDriverConfig(text: string, fallback: { readonly driver: Driv
   const config = file as DriverConfigFile;
   const resources = { ...guestResourcesDefault, ...config.qemu?.resources };
   if (resources.memoryMiBMin > resources.memoryMiBMax) throw new DriverConfigError('the driver configuration is invalid: /qemu/resources/memoryMiBMin exceeds memoryMiBMax');
+  const defaultDriver = config.driver ?? fallback.driver;
+  for (const sku of Object.keys(config.qemu?.pciPassthrough ?? {})) {
+    // Devices are passed to VMs: a SKU given devices runs on qemu, under KVM (VFIO needs it).
+    const kind = config.skus?.[sku] ?? defaultDriver;
+    if (kind !== 'qemu') throw new DriverConfigError(`the driver configuration is invalid: /qemu/pciPassthrough/${sku} gives PCI devices to a SKU that runs on the ${kind} driver; map it to qemu under "skus"`);
+    if (config.qemu?.accelerator === 'tcg') throw new DriverConfigError(`the driver configuration is invalid: /qemu/pciPassthrough/${sku} needs KVM (VFIO), but /qemu/accelerator is "tcg"`);
+  }
   return {
-    defaultDriver: config.driver ?? fallback.driver,
+    defaultDriver,
     skus: config.skus ?? {},
     host: {
       stateDirectory: config.stateDirectory ?? fallback.stateDirectory,

@@ -1,5 +1,8 @@
 // The operator's driver configuration file: defaults, every field, and mistakes named by field.
 
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createDrivers, DriverConfigError, readDriverConfig } from '../../src/providers/driver-config.js';
 import { guestResourcesDefault } from '../../src/providers/guest-size.js';
@@ -45,9 +48,33 @@ describe('driver configuration', () => {
     expect(() => readDriverConfig('{"bootConcurrency": 0}', fallback)).toThrow(/\/bootConcurrency must be >= 1/);
   });
 
+  it('refuses PCI devices for a SKU that does not run on qemu under KVM', () => {
+    expect(() => readDriverConfig(JSON.stringify({ driver: 'sandbox', qemu: { pciPassthrough: { 'h100-sxm': ['0000:41:00.0'] } } }), fallback)).toThrow(/\/qemu\/pciPassthrough\/h100-sxm gives PCI devices to a SKU that runs on the sandbox driver/);
+    expect(() => readDriverConfig(JSON.stringify({ skus: { 'h100-sxm': 'qemu' }, qemu: { accelerator: 'tcg', pciPassthrough: { 'h100-sxm': ['0000:41:00.0'] } } }), fallback)).toThrow(/needs KVM \(VFIO\), but \/qemu\/accelerator is "tcg"/);
+    expect(readDriverConfig(JSON.stringify({ skus: { 'h100-sxm': 'qemu' }, qemu: { pciPassthrough: { 'h100-sxm': ['0000:41:00.0'] } } }), fallback).qemu.pciPassthrough).toEqual({ 'h100-sxm': ['0000:41:00.0'] });
+  });
+
   it('makes one driver per kind it uses and picks it by SKU', async () => {
     const drivers = createDrivers(readDriverConfig('{}', fallback));
     expect(drivers.all.map((driver) => driver.kind)).toEqual(['simulated']);
     expect(drivers.driverFor('anything').kind).toBe('simulated');
+  });
+
+  it('runs SKU A on qemu, SKU B in a sandbox and every other SKU simulated', async () => {
+    const stateDirectory = mkdtempSync(join(tmpdir(), 'allot-driver-config-'));
+    try {
+      const config = readDriverConfig(JSON.stringify({ driver: 'simulated', skus: { 'sku-a': 'qemu', 'sku-b': 'sandbox' }, qemu: { accelerator: 'tcg' } }), { driver: 'qemu', stateDirectory });
+      const drivers = createDrivers(config);
+      expect(drivers.all.map((driver) => driver.kind).sort()).toEqual(['qemu', 'sandbox', 'simulated']);
+      expect(drivers.driverFor('sku-a').kind).toBe('qemu');
+      expect(drivers.driverFor('sku-b').kind).toBe('sandbox');
+      expect(drivers.driverFor('sku-c').kind).toBe('simulated');
+      expect(drivers.driverFor('sku-a').persistent && drivers.driverFor('sku-b').persistent && !drivers.driverFor('sku-c').persistent).toBe(true);
+      // Each real driver keeps its guests in a folder of the state directory named for its kind.
+      expect(readdirSync(stateDirectory).sort()).toEqual(['qemu', 'sandbox']);
+      for (const driver of drivers.all) await driver.close();
+    } finally {
+      rmSync(stateDirectory, { recursive: true, force: true });
+    }
   });
 });

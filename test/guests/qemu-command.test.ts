@@ -4,7 +4,10 @@
 
 import { describe, expect, it } from 'vitest';
 import { guestSize } from '../../src/providers/guest-size.js';
+import { readDriverConfig } from '../../src/providers/driver-config.js';
 import { type QemuMachine, qemuArguments } from '../../src/providers/qemu/qemu-command.js';
+import { qemuMachineOf } from '../../src/providers/qemu/qemu-driver.js';
+import { launchSpec } from './guest-support.js';
 
 const machine: QemuMachine = {
   instanceId: 'inst_abc',
@@ -52,6 +55,27 @@ describe('qemu command line', () => {
     expect(option(args, '-machine')).toEqual(['q35,accel=kvm']);
     expect(option(args, '-cpu')).toEqual(['host']);
     expect(option(args, '-device')).toEqual(['virtio-net-pci,netdev=net0,romfile=', 'vfio-pci,host=0000:41:00.0', 'vfio-pci,host=0000:c1:00.0']);
+  });
+
+  it('builds a GPU SKU\'s VM from the operator\'s configuration: its devices through VFIO under KVM, and none for another SKU', () => {
+    const config = readDriverConfig(
+      JSON.stringify({ driver: 'sandbox', skus: { 'h100-sxm': 'qemu', 'cpu-small': 'qemu' }, qemu: { accelerator: 'kvm', resources: { scale: 0.5, memoryMiBMax: 1_048_576, vcpusMax: 256 }, pciPassthrough: { 'h100-sxm': ['0000:41:00.0', '0000:c1:00.0'] } } }),
+      { driver: 'simulated', stateDirectory: '/var/lib/allot/guests' },
+    );
+    const files = { directory: '/var/lib/allot/guests/qemu/inst_gpu', consoleLog: '/var/lib/allot/guests/qemu/inst_gpu/console.log' };
+    const ports = { ssh: 40022, https: 40443, address: '127.0.0.1' };
+    const gpu = { ...launchSpec({ sshAuthorizedKeys: [] }), instanceId: 'inst_gpu', instanceSku: 'h100-sxm', vcpus: 224, memoryBytes: 2048 * 1024 ** 3, forward443: true };
+    const args = qemuArguments(qemuMachineOf(gpu, files, ports, config.qemu, 'host'));
+    expect(option(args, '-machine')).toEqual(['q35,accel=kvm']);
+    expect(option(args, '-cpu')).toEqual(['host']);
+    expect(option(args, '-m')).toEqual([String(1024 * 1024)]);
+    expect(option(args, '-smp')).toEqual(['112']);
+    expect(option(args, '-device')).toEqual(['virtio-net-pci,netdev=net0,romfile=', 'vfio-pci,host=0000:41:00.0', 'vfio-pci,host=0000:c1:00.0']);
+    expect(option(args, '-netdev')).toEqual(['user,id=net0,hostfwd=tcp:127.0.0.1:40022-:22,hostfwd=tcp:127.0.0.1:40443-:443']);
+    expect(option(args, '-drive')[0]).toMatch(/^file=\/var\/lib\/allot\/guests\/qemu\/inst_gpu\/disk.qcow2,/);
+    const plain = qemuArguments(qemuMachineOf({ ...gpu, instanceSku: 'cpu-small', vcpus: 4, memoryBytes: 8 * 1024 ** 3 }, files, { ssh: 40022, https: null, address: '127.0.0.1' }, config.qemu, 'host'));
+    expect(option(plain, '-device')).toEqual(['virtio-net-pci,netdev=net0,romfile=']);
+    expect(option(plain, '-smp')).toEqual(['2']);
   });
 
   it('refuses what is not a PCI address, and escapes commas in paths', () => {

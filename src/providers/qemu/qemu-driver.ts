@@ -14,7 +14,7 @@ import { type GuestResources, guestResourcesDefault, guestSize } from '../guest-
 import { type ForwardedPorts, type GuestBackend, HostDriver, type HostDriverOptions, type LaunchResult, type RunFiles } from '../host-driver.js';
 import { kvmCpuModel, kvmUsable, PrerequisiteError, requireCommands, requireKvm } from '../prerequisites.js';
 import { checkImageFormat, checkImageSha256, createOverlay } from './disk-image.js';
-import { qemuArguments } from './qemu-command.js';
+import { type QemuMachine, qemuArguments } from './qemu-command.js';
 import { type QmpEvent, QmpClient } from './qmp.js';
 
 const run = promisify(execFile);
@@ -88,25 +88,7 @@ export class QemuBackend implements GuestBackend {
     const paths = this.paths(files);
     if (!existsSync(paths.overlay)) await createOverlay(tools.qemuImg, spec.image.path, format, paths.overlay);
     await writeNoCloudVolume(paths.cidata, { instanceId: spec.instanceId, hostname: spec.hostname, publicKeys: spec.sshAuthorizedKeys, userData: spec.userData }, tools);
-    const pciDevices = this.options.pciPassthrough[spec.instanceSku] ?? [];
-    const size = guestSize(spec, this.options.resources);
-    const args = qemuArguments({
-      instanceId: spec.instanceId,
-      accelerator: tools.kvmCpuModel === null ? 'tcg' : 'kvm',
-      cpuModel: tools.kvmCpuModel ?? 'max',
-      ...size,
-      overlayPath: paths.overlay,
-      cidataPath: paths.cidata,
-      consolePath: files.consoleLog,
-      qmpSocketPath: paths.qmp,
-      controlSocketPath: paths.control,
-      pidFilePath: paths.pid,
-      forwardAddress: ports.address,
-      sshPort: ports.ssh,
-      httpsPort: ports.https,
-      network: this.options.network,
-      pciDevices: [...pciDevices],
-    });
+    const args = qemuArguments(qemuMachineOf(spec, files, ports, this.options, tools.kvmCpuModel));
     rmSync(paths.pid, { force: true });
     try {
       // With -daemonize, QEMU answers once the VM is set up: an error (a port taken, a device
@@ -175,14 +157,44 @@ export class QemuBackend implements GuestBackend {
   }
 
   private paths(files: RunFiles) {
-    return {
-      overlay: join(files.directory, 'disk.qcow2'),
-      cidata: join(files.directory, 'cidata.img'),
-      qmp: join(files.directory, 'qmp.sock'),
-      control: join(files.directory, 'qmp-control.sock'),
-      pid: join(files.directory, 'qemu.pid'),
-    };
+    return qemuPaths(files);
   }
+}
+
+function qemuPaths(files: RunFiles) {
+  return {
+    overlay: join(files.directory, 'disk.qcow2'),
+    cidata: join(files.directory, 'cidata.img'),
+    qmp: join(files.directory, 'qmp.sock'),
+    control: join(files.directory, 'qmp-control.sock'),
+    pid: join(files.directory, 'qemu.pid'),
+  };
+}
+
+/**
+ * The VM an instance is given on this host: its SKU's size scaled by the operator's resources,
+ * the PCI devices the operator maps its SKU to (VFIO, under KVM), and its files and ports.
+ * `kvmCpuModel` is the model KVM starts here, or null to run under TCG.
+ */
+export function qemuMachineOf(spec: LaunchSpec, files: RunFiles, ports: ForwardedPorts, options: QemuOptions, kvmCpuModel: string | null): QemuMachine {
+  const paths = qemuPaths(files);
+  return {
+    instanceId: spec.instanceId,
+    accelerator: kvmCpuModel === null ? 'tcg' : 'kvm',
+    cpuModel: kvmCpuModel ?? 'max',
+    ...guestSize(spec, options.resources),
+    overlayPath: paths.overlay,
+    cidataPath: paths.cidata,
+    consolePath: files.consoleLog,
+    qmpSocketPath: paths.qmp,
+    controlSocketPath: paths.control,
+    pidFilePath: paths.pid,
+    forwardAddress: ports.address,
+    sshPort: ports.ssh,
+    httpsPort: ports.https,
+    network: options.network,
+    pciDevices: [...(options.pciPassthrough[spec.instanceSku] ?? [])],
+  };
 }
 
 export function createQemuDriver(host: HostDriverOptions, options: QemuOptions = qemuDefaults): HostDriver {
