@@ -10,9 +10,12 @@
 // jitter) and on reconnect reports everything as it stands, which is all the catching up there
 // is. A refusal it cannot mend (a revoked token) is logged and retried at the longest backoff,
 // guests untouched; a host the server no longer knows registers again as a new host, whose first
-// answer names none of the old guests, so they are stopped.
+// answer names none of the old guests, so they are stopped (docs/fleet.md: an agent whose host
+// was removed registers again as new).
 
+import { existsSync } from 'node:fs';
 import type { InstanceDriver, LaunchSpec, RunStatus } from '../providers/driver.js';
+import { sha256OfFile } from '../providers/qemu/disk-image.js';
 import type { ProviderInstance } from '../providers/provider.js';
 import type { HostFacts } from './host-facts.js';
 import { ImageCache } from './image-cache.js';
@@ -31,6 +34,8 @@ export interface AgentOptions {
   /** Where agent.json and the image cache are kept. */
   readonly stateDirectory: string;
   readonly log: (line: string) => void;
+  /** Catalogue image name → the file that boots for it (the driver configuration's `images`). */
+  readonly catalogueImages?: Readonly<Record<string, string>>;
   /** The longest wait between attempts while the server is unreachable (default 30 s). */
   readonly maxBackoffMillis?: number;
 }
@@ -63,6 +68,7 @@ export class Agent {
   private readonly state: AgentState;
   private readonly images: ImageCache;
   private readonly preparing = new Map<string, Preparing>();
+  private readonly catalogueHashes = new Map<string, Promise<string>>();
   private readonly busy = new Map<string, Promise<void>>();
   private hostId: string | null;
   private registered = false;
@@ -99,6 +105,12 @@ export class Agent {
         await this.register();
         break;
       } catch (error) {
+        if (error instanceof Refused && (error.status === 403 || error.status === 404) && this.hostId !== null) {
+          // Removed by the operator, or another token's: join as a new host (docs/fleet.md).
+          this.options.log(`the server does not know host ${this.hostId} under this token (${error.message}); registering as a new host`);
+          this.hostId = null;
+          continue;
+        }
         if (error instanceof Refused) throw new RegistrationRefused(this.describeRefusal(error));
         if (!(error instanceof Unreachable)) throw error;
         this.problem(`the server is unreachable (${error.message}); retrying`);
@@ -121,9 +133,6 @@ export class Agent {
 
   private describeRefusal(error: Refused): string {
     if (error.status === 401) return `the server refused the host token (${error.message}); ask the operator for a valid one (allot host-tokens create)`;
-    if ((error.status === 403 || error.status === 404) && this.hostId !== null) {
-      return `the server does not know host ${this.hostId} under this token (${error.message}); to join as a new host, remove ${this.options.stateDirectory}/agent.json`;
-    }
     return error.message;
   }
 
@@ -229,6 +238,7 @@ export class Agent {
     const hostId = this.hostId!;
     const guests = await this.options.driver.list();
     const answer = await this.api.heartbeat(hostId, this.reports(guests));
+    if (answer.heartbeat_interval_seconds !== undefined) this.intervalMillis = Math.max(100, answer.heartbeat_interval_seconds * 1000);
     const named = new Set<string>();
     for (const wanted of answer.runs) {
       named.add(wanted.instance_id);
@@ -277,9 +287,11 @@ export class Agent {
     const guest = driver.status(id);
     switch (wanted.action) {
       case 'run':
-        // Whatever the driver has of it — booting, running or ended — it was started once already.
-        if (guest !== null || this.preparing.has(id)) return;
-        this.prepare(wanted.launch!);
+        // Whatever the driver has of it — booting, running or ended — it was started once
+        // already. Without a launch the server has seen it reported: one the driver no longer
+        // has is left alone (the server fails its instance).
+        if (guest !== null || this.preparing.has(id) || wanted.launch === null) return;
+        this.prepare(wanted.launch);
         return;
       case 'stop': {
         const preparing = this.preparing.get(id);
@@ -318,13 +330,14 @@ export class Agent {
     this.options.log(`starting ${id} (${launch.hostname})`);
     const work = async () => {
       let image: LaunchSpec['image'] = null;
+      // The sandbox runs the host's own system: only a VM boots the image.
       if (this.options.driver.kind === 'qemu' && launch.image !== null) {
-        try {
-          image = { path: await this.images.fetch(this.api.resolve(launch.image.url), launch.image.sha256), sha256: launch.image.sha256 };
-        } catch (error) {
-          if (!preparing.cancelled) await this.options.driver.refuse(id, `the agent could not download the instance's image: ${(error as Error).message}`);
+        const found = await this.bootImage(launch.image);
+        if (typeof found === 'string') {
+          if (!preparing.cancelled) await this.options.driver.refuse(id, found);
           return;
         }
+        image = found;
       }
       if (preparing.cancelled) return;
       await this.options.driver.start({
@@ -336,10 +349,30 @@ export class Agent {
         image,
         userData: launch.user_data_base64 === null || launch.user_data_base64 === undefined ? null : Buffer.from(launch.user_data_base64, 'base64'),
         sshAuthorizedKeys: launch.ssh_authorized_keys ?? [],
-        forward443: launch.forward443 ?? false,
+        forward443: launch.forward_443 ?? false,
       });
     };
     this.track(id, 'start', () => work().finally(() => this.preparing.delete(id)));
+  }
+
+  /** The file a VM boots: an uploaded image from the cache (downloaded first), or the file the driver configuration registers for a catalogue image; or why there is none. */
+  private async bootImage(image: NonNullable<LaunchSpecJson['image']>): Promise<{ path: string; sha256: string } | string> {
+    if (image.url !== null && image.sha256 !== null) {
+      try {
+        return { path: await this.images.fetch(this.api.resolve(image.url), image.sha256), sha256: image.sha256 };
+      } catch (error) {
+        return `the agent could not download the instance's image: ${(error as Error).message}`;
+      }
+    }
+    const path = this.options.catalogueImages?.[image.name];
+    if (path === undefined) return `no file boots the catalogue image "${image.name}" on this host: the agent's driver configuration registers none under "images"`;
+    if (!existsSync(path)) return `the file registered for the catalogue image "${image.name}" is missing on this host: ${path}`;
+    let hash = this.catalogueHashes.get(path);
+    if (hash === undefined) {
+      hash = sha256OfFile(path);
+      this.catalogueHashes.set(path, hash);
+    }
+    return { path, sha256: await hash };
   }
 
   /** Sends every guest's console lines past the last the server acknowledged. */
@@ -355,7 +388,7 @@ export class Agent {
           const line = lines[start]!;
           const data = Buffer.from(line.data, 'utf8').toString('base64');
           bytes += data.length;
-          chunks.push({ seqnum: line.seqnum, at: line.timestampRealtime, data_base64: data });
+          chunks.push({ seqnum: line.seqnum, at: line.timestampRealtime, monotonic_seconds: line.monotonicSeconds, monotonic_nanos: line.monotonicNanos, data_base64: data });
         }
         try {
           await this.api.sendLogs(hostId, id, chunks);

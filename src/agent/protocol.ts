@@ -48,13 +48,18 @@ export interface LaunchSpecJson {
   readonly instance_id: string;
   readonly hostname: string;
   readonly instance_sku: string;
+  readonly node_index?: number;
   readonly vcpus: number | null;
   readonly memory_bytes: number | null;
-  /** A signed download URL (absolute, or relative to the server), the SHA-256 the bytes must have, and their format. */
-  readonly image: { readonly url: string; readonly sha256: string; readonly format: string } | null;
+  /**
+   * An uploaded image: a signed download URL (absolute, or relative to the server) and the
+   * SHA-256 its bytes must have. A catalogue image has neither: the agent's driver configuration
+   * names the file that boots for its `name`.
+   */
+  readonly image: { readonly id?: string; readonly name: string; readonly url: string | null; readonly sha256: string | null; readonly size_bytes?: number | null } | null;
   readonly user_data_base64: string | null;
   readonly ssh_authorized_keys: readonly string[];
-  readonly forward443: boolean;
+  readonly forward_443: boolean;
 }
 
 export type RunAction = 'run' | 'stop' | 'remove';
@@ -67,12 +72,17 @@ export interface WantedRun {
 
 export interface HeartbeatAnswer {
   readonly runs: readonly WantedRun[];
+  /** The interval the server wants now, when it says. */
+  readonly heartbeat_interval_seconds?: number;
 }
 
 export interface LogChunk {
   readonly seqnum: number;
   /** Unix seconds. */
   readonly at: number;
+  /** Since the guest started. */
+  readonly monotonic_seconds: number;
+  readonly monotonic_nanos: number;
   readonly data_base64: string;
 }
 
@@ -97,15 +107,22 @@ export function readHeartbeatAnswer(body: unknown): HeartbeatAnswer {
     }
     if (!/^[A-Za-z0-9_-]+$/.test(run.instance_id)) throw new ProtocolError(`the server named an instance id the agent will not use as a folder name: ${JSON.stringify(run.instance_id)}`);
     const launch = run.launch ?? null;
-    if (run.action === 'run' && !isLaunchSpec(launch)) throw new ProtocolError(`the server asked to run ${run.instance_id} without a launch spec the agent can read: ${JSON.stringify(launch)}`);
-    return { instance_id: run.instance_id, action: run.action as RunAction, launch: run.action === 'run' ? (launch as LaunchSpecJson) : null };
+    // `run` without a launch: keep what runs (the server has seen it reported).
+    if (run.action === 'run' && launch !== null && !isLaunchSpec(launch)) throw new ProtocolError(`the server asked to run ${run.instance_id} with a launch spec the agent cannot read: ${JSON.stringify(launch)}`);
+    return { instance_id: run.instance_id, action: run.action as RunAction, launch: run.action === 'run' ? (launch as LaunchSpecJson | null) : null };
   });
-  return { runs };
+  const interval = typeof body.heartbeat_interval_seconds === 'number' ? body.heartbeat_interval_seconds : undefined;
+  return interval === undefined ? { runs } : { runs, heartbeat_interval_seconds: interval };
 }
 
 function isLaunchSpec(value: unknown): value is LaunchSpecJson {
   if (!isRecord(value)) return false;
   if (typeof value.instance_id !== 'string' || typeof value.hostname !== 'string') return false;
-  if (value.image !== null && value.image !== undefined && !(isRecord(value.image) && typeof value.image.url === 'string' && typeof value.image.sha256 === 'string')) return false;
+  const image = value.image;
+  if (image !== null && image !== undefined) {
+    if (!isRecord(image)) return false;
+    if (!(image.url === null || image.url === undefined || typeof image.url === 'string') || !(image.sha256 === null || image.sha256 === undefined || typeof image.sha256 === 'string')) return false;
+    if (typeof image.url === 'string' && typeof image.sha256 !== 'string') return false;
+  }
   return true;
 }

@@ -36,11 +36,13 @@ export async function runAgent(options: AgentCommandOptions, global: GlobalOptio
   const address = options.address ?? defaultAddress();
 
   let driver: InstanceDriver;
+  let catalogueImages: Readonly<Record<string, string>> = {};
   try {
     const configText = options.driverConfig === undefined ? '{}' : readFileSync(options.driverConfig, 'utf8');
     const config = readDriverConfig(configText, { driver: options.driver, stateDirectory: join(stateDirectory, 'guests') });
     const drivers = createDrivers({ ...config, defaultDriver: options.driver, skus: {}, host: { ...config.host, advertisedHost: address, forwardAddress: options.forwardAddress } });
     driver = drivers.all[0]!;
+    catalogueImages = config.images;
   } catch (error) {
     if (error instanceof PrerequisiteError || error instanceof DriverConfigError || (error as NodeJS.ErrnoException).code === 'ENOENT') {
       process.stderr.write(`allot agent: ${(error as Error).message}\n`);
@@ -60,6 +62,7 @@ export async function runAgent(options: AgentCommandOptions, global: GlobalOptio
     nodeCount,
     stateDirectory,
     log,
+    catalogueImages,
     maxBackoffMillis: maxBackoffSeconds * 1000,
   });
   let stopping: ((code: number) => void) | null = null;

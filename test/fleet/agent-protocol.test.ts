@@ -122,7 +122,7 @@ describe('allot agent against a stand-in control plane', { timeout: 180_000 }, (
       image: null,
       user_data_base64: Buffer.from(`#!/bin/sh\necho "${marker} from $(hostname)"\n`).toString('base64'),
       ssh_authorized_keys: [key.publicKey],
-      forward443: false,
+      forward_443: false,
     },
   });
   const running = (id: string) => eventually(`${id} to run with its host key`, () => {
