@@ -7,6 +7,7 @@ import { registerAccountCommands } from './accounts.js';
 import { registerAgentCommand } from './agent.js';
 import { registerAccountOwnCommands } from './account.js';
 import { CliError, defaultUrl, exitCodes } from './client.js';
+import { registerHostCommands } from './hosts.js';
 import { registerImageCommands } from './images.js';
 import { registerInstanceCommands } from './instances.js';
 import { registerOperatorCommands } from './operator.js';
@@ -34,12 +35,14 @@ function program(): Command {
   registerOperatorCommands(root);
   registerAccountCommands(root);
   registerTokenCommands(root);
+  registerHostCommands(root);
   registerAgentCommand(root);
   root.addHelpText('after', `
 Environment:
   ALLOT_URL           the server (default ${defaultUrl})
   ALLOT_TOKEN         an account's API token
-  ALLOT_ADMIN_TOKEN   the operator token (clock advance|set, accounts, credit, tokens)
+  ALLOT_ADMIN_TOKEN   the operator token (clock advance|set, accounts, credit, tokens, hosts, host-tokens)
+  ALLOT_HOST_TOKEN    a host token, for allot agent
 
 Exit codes: 0 done, 1 refused by the server, 2 bad command line, 3 server unreachable,
 4 no or wrong token, 5 not found. See docs/cli.md.`);
