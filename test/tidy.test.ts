@@ -41,7 +41,8 @@ const allowedImports: Readonly<Record<string, readonly string[]>> = {
  * routes, renderers). The kernel is what all share. Allocation is counted in instance SKUs and
  * moved by transfers; the market trades allocation; compute runs instances on it and buys it
  * through spot deployments' procurements; the v1 and v0 views are made of all of these, and
- * nothing is made of them; the operator's own operations (clock, seed, audit) reach everything
+ * nothing is made of them; the fleet places compute's runs on hosts and issues their node-time,
+ * and nothing is made of it; the operator's own operations (clock, seed, audit) reach everything
  * else.
  */
 const contextsUsed: Readonly<Record<string, readonly string[]>> = {
@@ -53,6 +54,7 @@ const contextsUsed: Readonly<Record<string, readonly string[]>> = {
   'nodes-v1': ['kernel', 'tenancy', 'allocation', 'market', 'compute', 'nodes-v1'],
   'legacy-v0': ['kernel', 'tenancy', 'allocation', 'market', 'compute', 'legacy-v0'],
   operator: ['kernel', 'tenancy', 'allocation', 'market', 'compute', 'operator'],
+  fleet: ['kernel', 'tenancy', 'allocation', 'market', 'compute', 'fleet'],
 };
 const contexts = Object.keys(contextsUsed);
 

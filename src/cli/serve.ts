@@ -20,6 +20,8 @@ import { isFailure } from '../domain/kernel/failures.js';
 import { defaultFeePolicy, type FeePolicy, formatDollars, parseDollarsPerNodeHour } from '../domain/kernel/money.js';
 import { Engine } from '../engine/engine.js';
 import { createGuests } from '../engine/guests.js';
+import { FleetWorker } from '../engine/fleet.js';
+import { defaultFleetSettings, type FleetSettings } from '../domain/fleet/hosts.js';
 import type { DriverKind } from '../providers/driver.js';
 import { buildServer } from '../http/server.js';
 import { defaultBootSeconds } from '../providers/simulated.js';
@@ -50,9 +52,12 @@ Options:
   --blobs <dir>         Where image bytes are kept (default: blobs/ beside an SQLite file,
                         otherwise ./.allot/blobs)
   --boot-seconds <n>    How long a simulated instance takes from running to SSH (default 60)
-  --driver simulated|sandbox|qemu
+  --driver simulated|sandbox|qemu|fleet
                         Where instances run (default simulated: nothing runs; sandbox:
-                        bubblewrap sandboxes on this host; qemu: a VM each). See docs/guests.md
+                        bubblewrap sandboxes on this host; qemu: a VM each; fleet: on the
+                        hosts that \`allot agent\` registers). See docs/guests.md, docs/fleet.md
+  --fleet-down-after <s>  A host whose last heartbeat is older is down (default 30)
+  --fleet-heartbeat <s> The interval agents are told to heartbeat at (default 5)
   --driver-config <file>  The operator's JSON configuration of the drivers (per-SKU driver,
                         state directory, QEMU settings, catalogue image files)
   --fee-flat <dollars>  Fee on sells, in dollars per node-hour (default 0.000000)
@@ -75,7 +80,8 @@ interface ServeOptions {
   seed: 'demo' | 'none';
   demoToken: string | undefined;
   bootSeconds: number;
-  driver: DriverKind;
+  driver: DriverKind | 'fleet';
+  fleet: FleetSettings;
   driverConfig: string | null;
   feePolicy: FeePolicy;
   logLevel: string;
@@ -113,6 +119,8 @@ function parseServeOptions(args: readonly string[]): ServeOptions | string {
         'boot-seconds': { type: 'string', default: String(defaultBootSeconds) },
         driver: { type: 'string', default: 'simulated' },
         'driver-config': { type: 'string' },
+        'fleet-down-after': { type: 'string', default: String(defaultFleetSettings.downAfterSeconds) },
+        'fleet-heartbeat': { type: 'string', default: String(defaultFleetSettings.heartbeatIntervalSeconds) },
         'fee-flat': { type: 'string', default: formatDollars(defaultFeePolicy.flatMicrosPerNodeHour) },
         'fee-bps': { type: 'string', default: String(defaultFeePolicy.basisPoints) },
         'log-level': { type: 'string', default: 'info' },
@@ -139,7 +147,11 @@ function parseServeOptions(args: readonly string[]): ServeOptions | string {
   }
   const bootSeconds = Number(parsed['boot-seconds']);
   if (!Number.isInteger(bootSeconds) || bootSeconds < 1 || bootSeconds > 3600) return `--boot-seconds must be a whole number from 1 to 3600, not "${parsed['boot-seconds']}"`;
-  if (!['simulated', 'sandbox', 'qemu'].includes(parsed.driver)) return `--driver must be simulated, sandbox or qemu, not "${parsed.driver}"`;
+  if (!['simulated', 'sandbox', 'qemu', 'fleet'].includes(parsed.driver)) return `--driver must be simulated, sandbox, qemu or fleet, not "${parsed.driver}"`;
+  const downAfter = Number(parsed['fleet-down-after']);
+  if (!Number.isInteger(downAfter) || downAfter < 1 || downAfter > 86_400) return `--fleet-down-after must be a whole number of seconds from 1 to 86400, not "${parsed['fleet-down-after']}"`;
+  const heartbeatInterval = Number(parsed['fleet-heartbeat']);
+  if (!Number.isInteger(heartbeatInterval) || heartbeatInterval < 1 || heartbeatInterval > 3600) return `--fleet-heartbeat must be a whole number of seconds from 1 to 3600, not "${parsed['fleet-heartbeat']}"`;
   const flat = parseDollarsPerNodeHour(parsed['fee-flat'], '--fee-flat');
   if (typeof flat !== 'number') return `--fee-flat must be dollars per node-hour such as 0.10, not "${parsed['fee-flat']}"`;
   const basisPoints = Number(parsed['fee-bps']);
@@ -153,7 +165,8 @@ function parseServeOptions(args: readonly string[]): ServeOptions | string {
     seed: parsed.seed,
     demoToken,
     bootSeconds,
-    driver: parsed.driver as DriverKind,
+    driver: parsed.driver as DriverKind | 'fleet',
+    fleet: { downAfterSeconds: downAfter, heartbeatIntervalSeconds: heartbeatInterval },
     driverConfig: parsed['driver-config'] ?? null,
     feePolicy: { flatMicrosPerNodeHour: flat, basisPoints },
     logLevel: parsed['log-level'],
@@ -188,10 +201,11 @@ export async function serve(args: readonly string[]): Promise<number> {
     clock = new ManualClock(await loadManualClockTime(store, minute));
   }
   let guests;
+  const fleet = options.driver === 'fleet' ? new FleetWorker(options.fleet, (error) => process.stderr.write(`allot serve: fleet: ${(error as Error).stack ?? String(error)}\n`)) : null;
   try {
     const configText = options.driverConfig === null ? null : readFileSync(options.driverConfig, 'utf8');
     const onError = (error: unknown) => process.stderr.write(`allot serve: guests: ${(error as Error).stack ?? String(error)}\n`);
-    guests = createGuests({ driver: options.driver, configText, stateDirectory: join(dirname(options.blobs), 'guests'), simulatedBootSeconds: options.bootSeconds, onError });
+    guests = fleet !== null ? { provider: fleet, runner: null } : createGuests({ driver: options.driver as DriverKind, configText, stateDirectory: join(dirname(options.blobs), 'guests'), simulatedBootSeconds: options.bootSeconds, onError });
   } catch (error) {
     process.stderr.write(`allot serve: ${(error as Error).message}\n`);
     await store.close();
@@ -203,6 +217,7 @@ export async function serve(args: readonly string[]): Promise<number> {
     random: cryptoRandom,
     provider: guests.provider,
     ...(guests.runner === null ? {} : { guestRuns: guests.runner }),
+    ...(fleet === null ? {} : { guestRuns: fleet }),
     blobs: new FileBlobStore(options.blobs),
     urlSigningKey: await loadUrlSigningKey(store, cryptoRandom, urlSigningKeySource(options.blobs)),
     feePolicy: options.feePolicy,
@@ -214,8 +229,9 @@ export async function serve(args: readonly string[]): Promise<number> {
   const operator = await establishOperatorToken(context, process.env.ALLOT_ADMIN_TOKEN);
   // Adopts the guests that still run, fails instances whose guest died, stops the unwanted.
   await guests.runner?.start(context);
+  fleet?.start(context);
 
-  const app = await buildServer({ context, operatorTokenHash: operator.hash, logLevel: options.logLevel, version: allotVersion });
+  const app = await buildServer({ context, operatorTokenHash: operator.hash, logLevel: options.logLevel, version: allotVersion, fleet: options.fleet });
   // The demo market rolls forward as time passes: after each advance of the manual clock (before
   // the advance is answered), and every few seconds under the real clock.
   const roll = async () => {
@@ -290,6 +306,7 @@ export async function serve(args: readonly string[]): Promise<number> {
         await engine?.stop();
         await app.close();
         await guests.runner?.close();
+        await fleet?.close();
         await store.close();
         resolve(0);
       })();

@@ -28,4 +28,5 @@ export const tags = {
   featureFlags: 'Feature Flags',
   health: 'Health',
   admin: 'Operator',
+  fleet: 'Fleet',
 } as const;

@@ -37,6 +37,8 @@ export const failureStatus: Readonly<Record<FailureCode, { readonly status: numb
   node_not_found: { status: 404, type: 'not_found' },
   zone_not_found: { status: 404, type: 'not_found' },
   vm_script_not_found: { status: 404, type: 'not_found' },
+  host_not_found: { status: 404, type: 'not_found' },
+  host_token_not_found: { status: 404, type: 'not_found' },
   account_id_taken: { status: 409, type: 'conflict' },
   name_taken: { status: 409, type: 'conflict' },
   workspace_not_empty: { status: 422, type: 'unprocessable_entity' },

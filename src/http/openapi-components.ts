@@ -12,6 +12,7 @@ import * as accounts from './schemas/accounts.js';
 import * as common from './schemas/common.js';
 import * as deployments from './schemas/deployments.js';
 import * as featureFlags from './schemas/feature-flags.js';
+import * as fleet from './schemas/fleet.js';
 import * as images from './schemas/images.js';
 import * as instanceSkus from './schemas/instance-skus.js';
 import * as instances from './schemas/instances.js';
@@ -31,7 +32,7 @@ import * as workspaces from './schemas/workspaces.js';
 
 /** The schema modules whose exports are named; test/api/openapi-document.test.ts checks none is missing. */
 export const schemaModules: Readonly<Record<string, Readonly<Record<string, unknown>>>> = {
-  accounts, common, deployments, 'feature-flags': featureFlags, images, 'instance-skus': instanceSkus, instances, 'legacy-v0': legacyV0, money, nodes, operator, orderbook, orders, 'pool-transfers': poolTransfers, pools, procurements, tokens, users, vms, workspaces,
+  accounts, common, deployments, 'feature-flags': featureFlags, fleet, images, 'instance-skus': instanceSkus, instances, 'legacy-v0': legacyV0, money, nodes, operator, orderbook, orders, 'pool-transfers': poolTransfers, pools, procurements, tokens, users, vms, workspaces,
 };
 
 /** The key that tags a named schema between the two steps. */

@@ -19,6 +19,7 @@ export function openApiDocumentOptions(version: string): SwaggerOptions {
         securitySchemes: {
           bearer_auth: { type: 'http', scheme: 'bearer', description: 'An account API token.' },
           admin_token: { type: 'http', scheme: 'bearer', description: 'The operator token (ALLOT_ADMIN_TOKEN, or printed at first start).' },
+          host_token: { type: 'http', scheme: 'bearer', description: 'A host token (POST /admin/v1/host_tokens), which `allot agent` uses (docs/fleet.md).' },
         },
       },
       security: [{ bearer_auth: [] }],

@@ -40,6 +40,9 @@ import { registerV0OrderRoutes } from './routes/legacy-v0/orders.js';
 import { registerV0AccountRoutes } from './routes/legacy-v0/account.js';
 import { registerProcurementRoutes } from './routes/market/procurements.js';
 import { registerWorkspaceRoutes } from './routes/tenancy/workspaces.js';
+import { registerAgentRoutes } from './routes/fleet/agents.js';
+import { registerFleetOperatorRoutes } from './routes/fleet/hosts.js';
+import { defaultFleetSettings, type FleetSettings } from '../domain/fleet/hosts.js';
 import { createValidatorCompiler } from './validation.js';
 import { lazySerializerFactory, lazyValidatorCompiler } from './lazy-compile.js';
 
@@ -50,6 +53,8 @@ export interface ServerOptions {
   readonly logLevel?: string;
   readonly version?: string;
   readonly metrics?: MetricsOptions;
+  /** How agents are told to heartbeat and when a host is down (docs/fleet.md). */
+  readonly fleet?: FleetSettings;
 }
 
 export async function buildServer(options: ServerOptions): Promise<ApiServer> {
@@ -132,6 +137,8 @@ export async function buildServer(options: ServerOptions): Promise<ApiServer> {
   registerV0AccountRoutes(app, context);
   registerAdminAccountRoutes(app, context);
   registerOperatorRoutes(app, context);
+  registerFleetOperatorRoutes(app, context);
+  registerAgentRoutes(app, context, options.fleet ?? defaultFleetSettings);
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   await app.register(fastifySwaggerUi, { routePrefix: '/docs', uiConfig: { url: '/openapi.json' } as object });

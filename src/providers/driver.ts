@@ -6,7 +6,7 @@
 // reconcile with what it recorded. A driver depends on nothing but its host (no store, no HTTP),
 // so the fleet's agents run the same drivers on other machines.
 
-import type { InstanceProvider } from './provider.js';
+import type { ConsoleLine, InstanceProvider, ProviderInstance, SshInfo } from './provider.js';
 
 export type DriverKind = 'simulated' | 'sandbox' | 'qemu';
 
@@ -62,6 +62,9 @@ export interface InstanceDriver extends InstanceProvider {
    * driver's instances are nothing but the store's records, so there is nothing to reconcile.
    */
   readonly persistent: boolean;
+  /** A driver reads its own host: its answers are at hand. */
+  consoleLog(instance: ProviderInstance, now: number): ConsoleLine[];
+  sshInfo(instance: ProviderInstance, now: number): SshInfo | null;
   /** Throws a PrerequisiteError naming what to install when the host lacks something it needs. */
   checkPrerequisites(): void;
   /** Starts the instance unless it exists already; answers at once, before the boot ends. */

@@ -43,10 +43,10 @@ export interface SshInfo {
 }
 
 export interface InstanceProvider {
-  /** The console log written up to `now`, in order. */
-  consoleLog(instance: ProviderInstance, now: number): ConsoleLine[];
+  /** The console log written up to `now`, in order (read from the store where a fleet's agents sent it). */
+  consoleLog(instance: ProviderInstance, now: number): ConsoleLine[] | Promise<ConsoleLine[]>;
   /** How to reach the instance over SSH as of `now`, or null if it never ran. */
-  sshInfo(instance: ProviderInstance, now: number): SshInfo | null;
+  sshInfo(instance: ProviderInstance, now: number): SshInfo | null | Promise<SshInfo | null>;
   /** The public IPv4 address of an instance that asked for one. */
   publicIp(instance: ProviderInstance): string | null;
 }

@@ -165,6 +165,12 @@ export interface InstanceRunsTable {
   failure: string | null;
   requested_at: number;
   updated_at: number;
+  /** The fleet's: the host and node the run is placed on, and what its agent last reported. */
+  host_id: string | null;
+  node_index: number | null;
+  /** JSON text: `[{key_type, key}]`. */
+  host_keys: string | null;
+  reported_at: number | null;
 }
 
 export interface InstancesTable {
@@ -344,6 +350,59 @@ export interface NodesTable {
   deleted_at: number | null;
 }
 
+export interface HostTokensTable {
+  seq: Generated<number>;
+  id: string;
+  name: string;
+  token_hash: string;
+  suffix: string;
+  created_at: number;
+  revoked_at: number | null;
+}
+
+export interface HostsTable {
+  seq: Generated<number>;
+  id: string;
+  token_id: string;
+  hostname: string;
+  address: string;
+  instance_sku_id: string;
+  node_count: number;
+  /** JSON text: `[{model, count}]`. */
+  accelerators: string;
+  cpus: number;
+  memory_bytes: number;
+  disk_bytes: number;
+  driver: string;
+  registered_at: number;
+  last_heartbeat_at: number;
+  cordoned_at: number | null;
+  maintenance_start_at: number | null;
+  maintenance_end_at: number | null;
+  /** 1 once the window's start was acted on (its instances ended). */
+  maintenance_started: number;
+  down_at: number | null;
+  /** Where the host's node-time is issued now, and how many nodes (0 when it issues none). */
+  supply_pool_id: string | null;
+  supply_nodes: number;
+  removed_at: number | null;
+}
+
+export interface FleetInstanceSkusTable {
+  instance_sku_id: string;
+  supply_pool_id: string | null;
+  updated_at: number;
+}
+
+export interface InstanceLogChunksTable {
+  instance_id: string;
+  seqnum: number;
+  at: number;
+  monotonic_seconds: number;
+  monotonic_nanos: number;
+  data_base64: string;
+}
+
 export interface Database {
   accounts: AccountsTable;
   api_tokens: ApiTokensTable;
@@ -370,5 +429,9 @@ export interface Database {
   nodes: NodesTable;
   settings: SettingsTable;
   idempotency_keys: IdempotencyKeysTable;
+  host_tokens: HostTokensTable;
+  hosts: HostsTable;
+  fleet_instance_skus: FleetInstanceSkusTable;
+  instance_log_chunks: InstanceLogChunksTable;
   allot_schema_version: SchemaVersionTable;
 }

@@ -26,6 +26,7 @@ import { SqlPoolTransferRepository } from './repositories/allocation/pool-transf
 import { SqlPoolRepository } from './repositories/allocation/pools.js';
 import { SqlSettingRepository } from './repositories/kernel/settings.js';
 import { SqlWorkspaceRepository } from './repositories/tenancy/workspaces.js';
+import { SqlFleetRepository } from './repositories/fleet/fleet.js';
 import { type Store, type StoreDialect, StoreUnavailable, TransientConflict, type Tx } from './store.js';
 import type { DialectAdapter } from './dialect-adapter.js';
 
@@ -170,6 +171,7 @@ export class KyselyStore implements Store {
       nodes: new SqlNodeRepository(trx, this.adapter),
       settings: new SqlSettingRepository(trx, this.adapter),
       idempotency: new SqlIdempotencyRepository(trx),
+      fleet: new SqlFleetRepository(trx, this.adapter),
     };
   }
 }

@@ -406,4 +406,65 @@ export const migrations: readonly Migration[] = [
       )`,
     ],
   },
+  {
+    version: 8,
+    name: 'fleet: host tokens, hosts, the SKUs they supply, where each run is placed, and agents\' console logs',
+    statements: ({ seq, int }) => [
+      `CREATE TABLE host_tokens (
+        seq ${seq},
+        id TEXT NOT NULL UNIQUE,
+        name TEXT NOT NULL,
+        token_hash TEXT NOT NULL UNIQUE,
+        suffix TEXT NOT NULL,
+        created_at ${int} NOT NULL,
+        revoked_at ${int}
+      )`,
+      `CREATE TABLE hosts (
+        seq ${seq},
+        id TEXT NOT NULL UNIQUE,
+        token_id TEXT NOT NULL REFERENCES host_tokens (id),
+        hostname TEXT NOT NULL,
+        address TEXT NOT NULL,
+        instance_sku_id TEXT NOT NULL REFERENCES instance_skus (id),
+        node_count INTEGER NOT NULL,
+        accelerators TEXT NOT NULL,
+        cpus INTEGER NOT NULL,
+        memory_bytes ${int} NOT NULL,
+        disk_bytes ${int} NOT NULL,
+        driver TEXT NOT NULL,
+        registered_at ${int} NOT NULL,
+        last_heartbeat_at ${int} NOT NULL,
+        cordoned_at ${int},
+        maintenance_start_at ${int},
+        maintenance_end_at ${int},
+        maintenance_started INTEGER NOT NULL,
+        down_at ${int},
+        supply_pool_id TEXT,
+        supply_nodes INTEGER NOT NULL,
+        removed_at ${int}
+      )`,
+      `CREATE INDEX hosts_sku ON hosts (instance_sku_id, id)`,
+      `CREATE TABLE fleet_instance_skus (
+        instance_sku_id TEXT NOT NULL PRIMARY KEY REFERENCES instance_skus (id),
+        supply_pool_id TEXT REFERENCES pools (id),
+        updated_at ${int} NOT NULL
+      )`,
+      `ALTER TABLE instance_runs ADD COLUMN host_id TEXT`,
+      `ALTER TABLE instance_runs ADD COLUMN node_index INTEGER`,
+      `ALTER TABLE instance_runs ADD COLUMN host_keys TEXT`,
+      `ALTER TABLE instance_runs ADD COLUMN reported_at ${int}`,
+      // One node runs at most one instance: a run holds its node until it has ended.
+      `CREATE UNIQUE INDEX instance_runs_node ON instance_runs (host_id, node_index) WHERE host_id IS NOT NULL AND state NOT IN ('stopped', 'failed', 'removed')`,
+      `CREATE INDEX instance_runs_host ON instance_runs (host_id, instance_id)`,
+      `CREATE TABLE instance_log_chunks (
+        instance_id TEXT NOT NULL,
+        seqnum ${int} NOT NULL,
+        at ${int} NOT NULL,
+        monotonic_seconds ${int} NOT NULL,
+        monotonic_nanos ${int} NOT NULL,
+        data_base64 TEXT NOT NULL,
+        PRIMARY KEY (instance_id, seqnum)
+      )`,
+    ],
+  },
 ];

@@ -10,6 +10,7 @@ import type { DeploymentRepository, ImageRepository, InstanceRepository, Instanc
 import type { AccountTransactionRepository, ContractRepository, MoneyRepository, OrderRepository, ProcurementRepository } from './market.js';
 import type { NodeRepository } from './nodes-v1.js';
 import type { IdempotencyRepository, SettingRepository } from './kernel.js';
+import type { FleetRepository } from './fleet.js';
 
 /** What one transaction can read and write. */
 export interface Tx {
@@ -35,6 +36,8 @@ export interface Tx {
   readonly nodes: NodeRepository;
   readonly settings: SettingRepository;
   readonly idempotency: IdempotencyRepository;
+  /** The fleet's hosts, their tokens and where runs are placed (store/fleet.ts). */
+  readonly fleet: FleetRepository;
   /**
    * Runs `callback` once the transaction has committed, never when it rolls back (a Failure, an
    * exception, or an attempt retried after a conflict: each attempt starts with no callbacks).

@@ -21,6 +21,8 @@ import type { StoreDialect } from '../../src/store/store.js';
 import { ApiClient } from './client.js';
 import { openTestStore, type TestStore } from './stores.js';
 import { verifiedStore } from '../../src/app/operator/verify.js';
+import { FleetWorker } from '../../src/engine/fleet.js';
+import type { FleetSettings } from '../../src/domain/fleet/hosts.js';
 
 /** 2026-01-01T00:00:00Z: tests start their manual clock here. */
 export const testEpoch = 1767225600;
@@ -56,11 +58,12 @@ let accountCounter = 0;
 
 let skuCounter = 0;
 
-export async function startTestServer(dialect: StoreDialect, options: { clock?: 'manual' | 'real'; random?: RandomSource } = {}): Promise<TestServer> {
+export async function startTestServer(dialect: StoreDialect, options: { clock?: 'manual' | 'real'; random?: RandomSource; /** Serve with a fleet (`--driver fleet`): instances run on the hosts agents register. */ fleet?: FleetSettings } = {}): Promise<TestServer> {
   const testStore = await openTestStore(dialect, testEpoch);
   const manualClock = new ManualClock(testEpoch);
   const clock: Clock = options.clock === 'real' ? new RealClock() : manualClock;
   const blobDirectory = mkdtempSync(join(tmpdir(), 'allot-test-blobs-'));
+  const fleet = options.fleet === undefined ? null : new FleetWorker(options.fleet, (error) => console.error('fleet worker:', error));
   const context: AppContext = {
     // The verify switch: every transaction ends with the whole-state audit (ALLOT_VERIFY=0 turns it
     // off). On SQLite only: there a transaction holds the database, so the audit reads one state;
@@ -70,7 +73,8 @@ export async function startTestServer(dialect: StoreDialect, options: { clock?: 
     store: process.env.ALLOT_VERIFY === '0' || testStore.store.dialect !== 'sqlite' ? testStore.store : verifiedStore(testStore.store, clock),
     clock,
     random: options.random ?? cryptoRandom,
-    provider: new SimulatedProvider(),
+    provider: fleet ?? new SimulatedProvider(),
+    ...(fleet === null ? {} : { guestRuns: fleet }),
     blobs: new FileBlobStore(blobDirectory),
     urlSigningKey: await loadUrlSigningKey(testStore.store, cryptoRandom, { file: new KeyFile(join(blobDirectory, 'url-signing.key')) }),
     feePolicy: testFeePolicy,
@@ -79,7 +83,8 @@ export async function startTestServer(dialect: StoreDialect, options: { clock?: 
   };
   const operatorToken = await establishOperatorToken(context, testOperatorToken);
   await ensurePublicImages(context);
-  const app = await buildServer({ context, operatorTokenHash: operatorToken.hash, logLevel: 'silent', metrics: { storeReadIntervalMs: 0 } });
+  fleet?.start(context);
+  const app = await buildServer({ context, operatorTokenHash: operatorToken.hash, logLevel: process.env.ALLOT_TEST_LOG ?? 'silent', metrics: { storeReadIntervalMs: 0 }, ...(options.fleet === undefined ? {} : { fleet: options.fleet }) });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();
   if (address === null || typeof address === 'string') throw new Error('no address');
@@ -117,6 +122,7 @@ export async function startTestServer(dialect: StoreDialect, options: { clock?: 
       return audit.body.problems as string[];
     },
     async close() {
+      await fleet?.close();
       await app.close();
       await testStore.dispose();
       rmSync(blobDirectory, { recursive: true, force: true });

@@ -252,6 +252,12 @@ export async function createDownloadUrl(context: AppContext, accountId: string, 
   });
 }
 
+/** A signed download URL of an image's bytes, for whoever is handed it (a fleet's agent booting it). */
+export function signedImageDownloadUrl(context: AppContext, imageId: string, baseUrl: string, now: number): { readonly url: string; readonly expiresAt: number } {
+  const expiresAt = now + signedUrlLifetimeSeconds;
+  return { url: baseUrl + signPath(context.urlSigningKey, downloadPath(imageId), expiresAt), expiresAt };
+}
+
 /** The bytes behind a signed download URL. */
 export async function openDownload(context: AppContext, download: { imageId: string; expires: number; signature: string }): Promise<{ body: Readable | Buffer; size: number } | Failure> {
   const now = context.clock.now();

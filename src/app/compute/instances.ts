@@ -404,8 +404,7 @@ export async function instanceLogs(context: AppContext, accountId: string, refer
   const now = context.clock.now();
   const instance = await context.store.read((tx) => resolveInstance(tx, accountId, reference));
   if (isFailure(instance)) return instance;
-  const lines = context.provider
-    .consoleLog(providerView(instance), now)
+  const lines = (await context.provider.consoleLog(providerView(instance), now))
     .filter((line) => query.seqnum_before === undefined || line.seqnum <= query.seqnum_before)
     .filter((line) => query.seqnum_after === undefined || line.seqnum >= query.seqnum_after)
     .filter((line) => query.realtime_timestamp_before === undefined || line.timestampRealtime <= query.realtime_timestamp_before)
@@ -418,6 +417,6 @@ export async function instanceSsh(context: AppContext, accountId: string, refere
   const now = context.clock.now();
   const instance = await context.store.read((tx) => resolveInstance(tx, accountId, reference));
   if (isFailure(instance)) return instance;
-  const ssh = context.provider.sshInfo(providerView(instance), now);
+  const ssh = await context.provider.sshInfo(providerView(instance), now);
   return ssh ?? fail('instance_not_found', `Instance "${instance.name}" has not started yet: it has no SSH details`);
 }

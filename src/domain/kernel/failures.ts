@@ -24,6 +24,8 @@ export const failureCodes = [
   'node_not_found',
   'zone_not_found',
   'vm_script_not_found',
+  'host_not_found',
+  'host_token_not_found',
   // Uniqueness.
   'account_id_taken',
   'name_taken',

@@ -24,6 +24,8 @@ export const idPrefixes = {
   transaction: 'txn',
   node: 'n',
   sshKey: 'sshkey',
+  host: 'host',
+  hostToken: 'htok',
 } as const;
 
 export type IdKind = keyof typeof idPrefixes;

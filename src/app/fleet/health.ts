@@ -1,0 +1,45 @@
+// The fleet's time-driven work, led by one process (engine/fleet.ts): a host whose last heartbeat
+// is older than `down_after` goes down (its instances fail, and their deployments replace them;
+// its supply is retired from then on); a maintenance window that has begun ends what runs on its
+// host; and every host's supply is brought in line with what it should be. Each host is judged in
+// its own transaction under the fleet's lock, re-read there, so that a heartbeat that arrived
+// meanwhile wins.
+
+import { type FleetSettings, heartbeatStale } from '../../domain/fleet/hosts.js';
+import type { AppContext } from '../kernel/context.js';
+import { endInstancesOnHost, startMaintenance } from './hosts.js';
+import { convergeHostSupply } from './supply.js';
+
+/** Judges every live host at the clock's now; answers the ids of the hosts it marked down. */
+export async function checkFleetHealth(context: AppContext, settings: FleetSettings): Promise<string[]> {
+  const now = context.clock.now();
+  const hosts = await context.store.read((tx) => tx.fleet.liveHosts());
+  const downed: string[] = [];
+  for (const seen of hosts) {
+    const due = (seen.downAt === null && heartbeatStale(seen.lastHeartbeatAt, now, settings.downAfterSeconds))
+      || (seen.maintenanceStartAt !== null && !seen.maintenanceStarted && seen.maintenanceStartAt <= now && (seen.maintenanceEndAt ?? 0) > now);
+    const supply = await context.store.read((tx) => tx.fleet.supplyPoolOf(seen.instanceSkuId));
+    const supplyDue = (seen.downAt === null ? supply : null) !== seen.supplyPoolId;
+    if (!due && !supplyDue) continue;
+    const marked = await context.store.transaction(async (tx) => {
+      await tx.fleet.lock();
+      let host = await tx.fleet.findHost(seen.id);
+      if (host === undefined || host.removedAt !== null) return false;
+      let down = false;
+      if (host.downAt === null && heartbeatStale(host.lastHeartbeatAt, now, settings.downAfterSeconds)) {
+        await tx.fleet.updateHost(host.id, { downAt: now });
+        host = { ...host, downAt: now };
+        await endInstancesOnHost(context, tx, host.id, 'failed', now);
+        down = true;
+      }
+      if (host.downAt === null && host.maintenanceStartAt !== null && !host.maintenanceStarted && host.maintenanceStartAt <= now && (host.maintenanceEndAt ?? 0) > now) {
+        await startMaintenance(context, tx, host.id, now);
+      }
+      await convergeHostSupply(context, tx, host, now);
+      return down;
+    });
+    if (marked) downed.push(seen.id);
+  }
+  if (downed.length > 0) context.guestRuns?.requested();
+  return downed;
+}

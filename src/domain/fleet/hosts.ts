@@ -1,0 +1,115 @@
+// The rules of hosts, the machines of the fleet: what an agent may say of its host when it
+// registers, what a host's status is at a time (removed, down, draining, cordoned, ready), when a
+// heartbeat is too old, a maintenance window's rules, and the node-time a host supplies.
+
+import { fail, type Failure, invalidField } from '../kernel/failures.js';
+import { isMinuteAligned, minuteSeconds, normalize, type Schedule, type Step } from '../kernel/schedule.js';
+
+export const hostStatuses = ['ready', 'cordoned', 'draining', 'down', 'removed'] as const;
+export type HostStatus = (typeof hostStatuses)[number];
+
+/** What an agent's drivers say a guest is doing (as `RunState` in providers/driver.ts). */
+export const reportedRunStates = ['starting', 'running', 'stopping', 'stopped', 'failed'] as const;
+export type ReportedRunState = (typeof reportedRunStates)[number];
+
+export const hostDrivers = ['simulated', 'sandbox', 'qemu'] as const;
+export type HostDriver = (typeof hostDrivers)[number];
+
+export interface Accelerator {
+  readonly model: string;
+  readonly count: number;
+}
+
+export interface HostKey {
+  readonly keyType: string;
+  readonly key: string;
+}
+
+/** What decides a host's status. */
+export interface HostCondition {
+  readonly removedAt: number | null;
+  readonly downAt: number | null;
+  readonly cordonedAt: number | null;
+  readonly maintenanceStartAt: number | null;
+  readonly maintenanceEndAt: number | null;
+}
+
+/** The status at `now`: removed, else down, else draining (a window not over), else cordoned, else ready. */
+export function hostStatus(host: HostCondition, now: number): HostStatus {
+  if (host.removedAt !== null) return 'removed';
+  if (host.downAt !== null) return 'down';
+  if (host.maintenanceEndAt !== null && now < host.maintenanceEndAt) return 'draining';
+  if (host.cordonedAt !== null) return 'cordoned';
+  return 'ready';
+}
+
+/** Whether a heartbeat at `lastHeartbeatAt` is too old at `now`: older than `downAfterSeconds`. */
+export function heartbeatStale(lastHeartbeatAt: number, now: number, downAfterSeconds: number): boolean {
+  return now - lastHeartbeatAt > downAfterSeconds;
+}
+
+/** Whether new instances may be placed on the host at `now`: ready, and its heartbeat fresh. */
+export function takesInstances(host: HostCondition & { readonly lastHeartbeatAt: number }, now: number, downAfterSeconds: number): boolean {
+  return hostStatus(host, now) === 'ready' && !heartbeatStale(host.lastHeartbeatAt, now, downAfterSeconds);
+}
+
+/** Whether the host is up for supply: registered, not removed, not down. */
+export function hostUp(host: HostCondition): boolean {
+  return host.removedAt === null && host.downAt === null;
+}
+
+/** A maintenance window as the operator gives it: whole minutes, start before end, end in the future. */
+export function maintenanceWindow(startAt: number, endAt: number, now: number): { readonly startAt: number; readonly endAt: number } | Failure {
+  if (!isMinuteAligned(startAt)) return invalidField('start_at', 'misaligned', 'start_at must be a whole minute (a multiple of 60)');
+  if (!isMinuteAligned(endAt)) return invalidField('end_at', 'misaligned', 'end_at must be a whole minute (a multiple of 60)');
+  if (endAt <= startAt) return invalidField('end_at', 'invalid_range', 'end_at must be after start_at');
+  if (endAt <= now) return invalidField('end_at', 'in_the_past', 'end_at must be in the future');
+  return { startAt, endAt };
+}
+
+/** The first whole minute after `now`: where a change of supply takes effect ("from now on"). */
+export function nextMinute(now: number): number {
+  return Math.floor(now / minuteSeconds) * minuteSeconds + minuteSeconds;
+}
+
+/**
+ * The node-time a host supplies from `from` on: `nodes` with no end, less its maintenance window
+ * (where it is in the future of `from`).
+ */
+export function suppliedSchedule(nodes: number, from: number, window: { readonly startAt: number; readonly endAt: number } | null): Schedule {
+  const steps: Step[] = [{ at: from, count: nodes }];
+  if (window !== null && window.endAt > from) {
+    steps.push({ at: Math.max(from, window.startAt), count: 0 }, { at: window.endAt, count: nodes });
+  }
+  return normalize(steps);
+}
+
+export interface RegistrationInput {
+  readonly hostname: string;
+  readonly address: string;
+  readonly node_count: number;
+  readonly accelerators: readonly Accelerator[];
+  readonly cpus: number;
+  readonly memory_bytes: number;
+  readonly disk_bytes: number;
+  readonly driver: string;
+}
+
+/** Checks what the schema cannot: the driver is one allot has. */
+export function registrationRefusal(input: RegistrationInput): Failure | null {
+  if (!(hostDrivers as readonly string[]).includes(input.driver)) return invalidField('driver', 'invalid_value', `driver must be one of ${hostDrivers.join(', ')}`);
+  return null;
+}
+
+export function hostNotFound(id: string): Failure {
+  return fail('host_not_found', `No host ${id}`);
+}
+
+/** How the fleet is judged: a host is down once its last heartbeat is older than `downAfterSeconds`. */
+export interface FleetSettings {
+  readonly downAfterSeconds: number;
+  /** What agents are told to heartbeat at. */
+  readonly heartbeatIntervalSeconds: number;
+}
+
+export const defaultFleetSettings: FleetSettings = { downAfterSeconds: 30, heartbeatIntervalSeconds: 5 };

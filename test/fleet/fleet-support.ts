@@ -1,0 +1,100 @@
+// Helpers for the fleet's API tests: a server with a fleet, host tokens, and a test that acts as
+// an agent by calling the agent API over HTTP (docs/fleet.md).
+
+import { expect } from 'vitest';
+import type { ApiClient } from '../support/client.js';
+import { startTestServer, type TestServer } from '../support/server.js';
+import type { StoreDialect } from '../../src/store/store.js';
+
+export const downAfterSeconds = 30;
+
+export function startFleetServer(dialect: StoreDialect): Promise<TestServer> {
+  return startTestServer(dialect, { fleet: { downAfterSeconds, heartbeatIntervalSeconds: 5 } });
+}
+
+export async function newHostToken(server: TestServer, name = 'rack'): Promise<{ id: string; token: string; agent: ApiClient }> {
+  const created = await server.operator.post('/admin/v1/host_tokens', { name });
+  expect(created.status, JSON.stringify(created.body)).toBe(201);
+  return { id: created.body.id, token: created.body.token, agent: server.anonymous.withToken(created.body.token) };
+}
+
+let hostCounter = 0;
+
+export function hostFacts(instanceSku: string, extra: Record<string, unknown> = {}) {
+  const n = ++hostCounter;
+  return {
+    host_id: null,
+    hostname: `gpu-${n}`,
+    address: `10.0.0.${n}`,
+    instance_sku: instanceSku,
+    node_count: 2,
+    accelerators: [{ model: 'H100', count: 16 }],
+    cpus: 64,
+    memory_bytes: 2 ** 40,
+    disk_bytes: 2 ** 42,
+    driver: 'sandbox',
+    ...extra,
+  };
+}
+
+export async function register(agent: ApiClient, facts: Record<string, unknown>): Promise<string> {
+  const registered = await agent.post('/agent/v1/hosts', facts);
+  expect(registered.status, JSON.stringify(registered.body)).toBe(200);
+  return registered.body.host_id as string;
+}
+
+export interface Report {
+  instance_id: string;
+  state: 'starting' | 'running' | 'stopping' | 'stopped' | 'failed';
+  failure?: string | null;
+  ssh_port?: number | null;
+  host_keys?: { key_type: string; key: string }[];
+}
+
+export interface Answer {
+  host_id: string;
+  status: string;
+  runs: { instance_id: string; node_index: number; action: 'run' | 'stop' | 'remove'; launch: Record<string, any> | null }[];
+}
+
+export async function beat(agent: ApiClient, hostId: string, runs: Report[] = []): Promise<Answer> {
+  const answered = await agent.post(`/agent/v1/hosts/${hostId}/heartbeat`, { runs });
+  expect(answered.status, JSON.stringify(answered.body)).toBe(200);
+  return answered.body as Answer;
+}
+
+/** A simple agent: keeps what it was told to run, and reports it as running (stopped once asked to stop). */
+export class FakeAgent {
+  readonly guests = new Map<string, Report>();
+  lastAnswer: Answer | null = null;
+  constructor(
+    readonly client: ApiClient,
+    readonly hostId: string,
+    private nextPort = 2200,
+  ) {}
+
+  async beat(): Promise<Answer> {
+    const answer = await beat(this.client, this.hostId, [...this.guests.values()]);
+    const named = new Set(answer.runs.map((run) => run.instance_id));
+    for (const run of answer.runs) {
+      const guest = this.guests.get(run.instance_id);
+      if (run.action === 'run' && guest === undefined && run.launch !== null) this.guests.set(run.instance_id, { instance_id: run.instance_id, state: 'running', ssh_port: this.nextPort++, host_keys: [{ key_type: 'ssh-ed25519', key: 'AAAAC3NzaC1lZDI1NTE5AAAAIFakeKey' }] });
+      if (run.action === 'stop' && guest !== undefined) this.guests.set(run.instance_id, { ...guest, state: 'stopped' });
+      if (run.action === 'remove') this.guests.delete(run.instance_id);
+    }
+    for (const id of [...this.guests.keys()]) if (!named.has(id)) this.guests.delete(id);
+    this.lastAnswer = answer;
+    return answer;
+  }
+}
+
+/** Polls until `check` holds (the fleet worker acts after commits and on a timer). */
+export async function eventually<T>(read: () => Promise<T>, check: (value: T) => boolean, timeoutMillis = 8000): Promise<T> {
+  const deadline = Date.now() + timeoutMillis;
+  for (;;) {
+    const value = await read();
+    if (check(value)) return value;
+    if (Date.now() > deadline) throw new Error(`timed out; last value: ${JSON.stringify(value)}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}

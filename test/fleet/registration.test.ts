@@ -1,0 +1,118 @@
+// Host tokens and registration over HTTP, on both stores: a token is shown once and stored
+// hashed; an agent registers a host and re-registers it by id; bad agent input (no, wrong or
+// revoked token, another token's host id, malformed reports) is refused and changes nothing.
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { TestServer } from '../support/server.js';
+import { testDialects } from '../support/stores.js';
+import { beat, hostFacts, newHostToken, register, startFleetServer } from './fleet-support.js';
+
+describe.each(testDialects)('fleet registration on %s', (dialect) => {
+  let server: TestServer;
+  let sku: string;
+
+  beforeAll(async () => {
+    server = await startFleetServer(dialect);
+    sku = await server.newInstanceSku('fleet-reg');
+  });
+  afterAll(() => server.close());
+
+  async function hosts() {
+    const listed = await server.operator.get('/admin/v1/hosts');
+    expect(listed.status).toBe(200);
+    return listed.body.data as any[];
+  }
+
+  it('creates, lists and revokes host tokens, showing the token once', async () => {
+    const { id, token } = await newHostToken(server, 'rack-a');
+    expect(token).toMatch(/^allot_host_/);
+    const listed = await server.operator.get('/admin/v1/host_tokens');
+    const found = listed.body.data.find((entry: any) => entry.id === id);
+    expect(found).toMatchObject({ object: 'host_token', name: 'rack-a', revoked_at: null, suffix: token.slice(-4) });
+    expect(JSON.stringify(listed.body)).not.toContain(token);
+    const revoked = await server.operator.delete(`/admin/v1/host_tokens/${id}`);
+    expect(revoked.status).toBe(200);
+    expect(revoked.body.revoked_at).toBe(server.clock.now());
+    expect((await server.operator.delete('/admin/v1/host_tokens/htok_nope')).status).toBe(404);
+    expect((await server.operator.post('/admin/v1/host_tokens', { name: '' })).status).toBe(400);
+    expect((await server.anonymous.post('/admin/v1/host_tokens', { name: 'x' })).status).toBe(401);
+  });
+
+  it('registers a host, and the same host again by its id', async () => {
+    const { agent, id: tokenId } = await newHostToken(server);
+    const facts = hostFacts('fleet-reg');
+    const registered = await agent.post('/agent/v1/hosts', facts);
+    expect(registered.status).toBe(200);
+    expect(registered.body).toMatchObject({ heartbeat_interval_seconds: 5, down_after_seconds: 30 });
+    const hostId = registered.body.host_id;
+    const host = (await server.operator.get(`/admin/v1/hosts/${hostId}`)).body;
+    expect(host).toMatchObject({ object: 'host', id: hostId, hostname: facts.hostname, address: facts.address, status: 'ready', node_count: 2, token: tokenId, instance_sku: { id: sku }, instances: [], maintenance: null, supplies_market: false, driver: 'sandbox' });
+    await server.advance(10);
+    const again = await register(agent, { ...facts, host_id: hostId, hostname: 'renamed' });
+    expect(again).toBe(hostId);
+    const after = (await server.operator.get(`/admin/v1/hosts/${hostId}`)).body;
+    expect(after).toMatchObject({ hostname: 'renamed', last_heartbeat_at: server.clock.now(), registered_at: host.registered_at });
+    expect((await hosts()).filter((entry) => entry.id === hostId)).toHaveLength(1);
+  });
+
+  it('refuses bad agent input and changes nothing', async () => {
+    const mine = await newHostToken(server, 'mine');
+    const theirs = await newHostToken(server, 'theirs');
+    const hostId = await register(mine.agent, hostFacts('fleet-reg'));
+    const before = JSON.stringify(await hosts());
+
+    // No token, a wrong one, an account's, the operator's.
+    expect((await server.anonymous.post('/agent/v1/hosts', hostFacts('fleet-reg'))).status).toBe(401);
+    expect((await server.anonymous.withToken('allot_host_wrong').post('/agent/v1/hosts', hostFacts('fleet-reg'))).status).toBe(401);
+    const account = await server.newAccount();
+    expect((await account.post(`/agent/v1/hosts/${hostId}/heartbeat`, { runs: [] })).status).toBe(401);
+    expect((await server.operator.post(`/agent/v1/hosts/${hostId}/heartbeat`, { runs: [] })).status).toBe(401);
+    // A wrong token is refused before the body is looked at.
+    expect((await server.anonymous.withToken('allot_host_wrong').post('/agent/v1/hosts', { nonsense: true })).status).toBe(401);
+
+    // Another token's host id: not found, for registration, heartbeat and logs alike.
+    const claimed = await theirs.agent.post('/agent/v1/hosts', { ...hostFacts('fleet-reg'), host_id: hostId, hostname: 'stolen' });
+    expect(claimed.status).toBe(404);
+    expect(claimed.body.error.type).toBe('not_found');
+    expect((await theirs.agent.post(`/agent/v1/hosts/${hostId}/heartbeat`, { runs: [] })).status).toBe(404);
+    expect((await theirs.agent.post(`/agent/v1/hosts/${hostId}/logs`, { instance_id: 'inst_x', chunks: [] })).status).toBe(404);
+    expect((await mine.agent.post('/agent/v1/hosts/host_nope/heartbeat', { runs: [] })).status).toBe(404);
+
+    // Malformed registrations and reports.
+    const malformed = [
+      { ...hostFacts('fleet-reg'), node_count: 0 },
+      { ...hostFacts('fleet-reg'), node_count: 'two' },
+      { ...hostFacts('fleet-reg'), driver: 'docker' },
+      { ...hostFacts('fleet-reg'), extra: 1 },
+      { ...hostFacts('fleet-reg'), hostname: undefined },
+    ];
+    for (const body of malformed) {
+      const refused = await mine.agent.post('/agent/v1/hosts', body);
+      expect(refused.status, JSON.stringify(body)).toBe(400);
+      expect(refused.body.error.type).toBe('invalid_request_error');
+    }
+    expect((await mine.agent.post('/agent/v1/hosts', hostFacts('no-such-sku'))).status).toBe(404);
+    for (const runs of [[{ instance_id: 'inst_a', state: 'dancing' }], [{ instance_id: 'inst_a', state: 'running', ssh_port: 70000 }], [{ state: 'running' }], 'none', [{ instance_id: 'inst_a', state: 'running' }, { instance_id: 'inst_a', state: 'running' }]]) {
+      const refused = await mine.agent.post(`/agent/v1/hosts/${hostId}/heartbeat`, { runs });
+      expect(refused.status, JSON.stringify(runs)).toBe(400);
+    }
+    expect((await mine.agent.raw('POST', `/agent/v1/hosts/${hostId}/heartbeat`, '{"runs": [')).status).toBe(400);
+    expect((await mine.agent.post(`/agent/v1/hosts/${hostId}/logs`, { instance_id: 'inst_x', chunks: [{ seqnum: 1, at: 0, data_base64: '***' }] })).status).toBe(400);
+    expect((await mine.agent.post(`/agent/v1/hosts/${hostId}/logs`, { instance_id: 'inst_x', chunks: [{ seqnum: 1, at: 0, data_base64: 'aGk=' }] })).status).toBe(404);
+
+    expect(JSON.stringify(await hosts())).toBe(before);
+
+    // A revoked token is refused from then on.
+    await server.operator.delete(`/admin/v1/host_tokens/${mine.id}`);
+    expect((await mine.agent.post(`/agent/v1/hosts/${hostId}/heartbeat`, { runs: [] })).status).toBe(401);
+    expect(JSON.stringify(await hosts())).toBe(before);
+  });
+
+  it('answers a heartbeat with nothing to run for a host with no instances', async () => {
+    const { agent } = await newHostToken(server);
+    const hostId = await register(agent, hostFacts('fleet-reg'));
+    const answer = await beat(agent, hostId, [{ instance_id: 'inst_unknown', state: 'running' }]);
+    expect(answer).toMatchObject({ host_id: hostId, status: 'ready', runs: [] });
+    expect(await server.audit()).toEqual([]);
+  });
+});
