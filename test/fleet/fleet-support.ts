@@ -8,8 +8,29 @@ import type { StoreDialect } from '../../src/store/store.js';
 
 export const downAfterSeconds = 30;
 
-export function startFleetServer(dialect: StoreDialect): Promise<TestServer> {
-  return startTestServer(dialect, { fleet: { downAfterSeconds, heartbeatIntervalSeconds: 5 } });
+export function startFleetServer(dialect: StoreDialect, downAfter = downAfterSeconds): Promise<TestServer> {
+  return startTestServer(dialect, { fleet: { downAfterSeconds: downAfter, heartbeatIntervalSeconds: 5 } });
+}
+
+/** The hosts the operator lists, by id. */
+export async function hostsById(server: TestServer): Promise<Map<string, any>> {
+  const listed = await server.operator.get('/admin/v1/hosts');
+  expect(listed.status).toBe(200);
+  return new Map((listed.body.data as any[]).map((host) => [host.id, host]));
+}
+
+/** Every (host, node) pair that runs an instance, checking none is taken twice. */
+export function occupiedNodes(hosts: Map<string, any>): Map<string, string> {
+  const nodes = new Map<string, string>();
+  for (const host of hosts.values()) {
+    for (const instance of host.instances) {
+      const key = `${host.id}/${instance.node_index}`;
+      expect(nodes.has(key), `two instances on ${key}`).toBe(false);
+      expect(instance.node_index).toBeLessThan(host.node_count);
+      nodes.set(key, instance.id);
+    }
+  }
+  return nodes;
 }
 
 export async function newHostToken(server: TestServer, name = 'rack'): Promise<{ id: string; token: string; agent: ApiClient }> {
