@@ -44,7 +44,7 @@ describe.each(testDialects)('fleet placement on %s', (dialect) => {
     const a2 = await register(agent, hostFacts('place-a', { node_count: 1 }));
     const b1 = await register(agent, hostFacts('place-b', { node_count: 2 }));
     const pool = await newPool('place-a-pool', skuA, 5);
-    const ids = [];
+    const ids: string[] = [];
     for (let index = 0; index < 5; index++) ids.push(await launch(pool, skuA, `a-${index}`));
     const hosts = await eventually(() => hostsById(server), (found) => occupiedNodes(found).size === 3);
     const nodes = occupiedNodes(hosts);
