@@ -14,8 +14,8 @@ import { valueAt } from '../../src/domain/kernel/schedule.js';
 const skus = ['isku_a', 'isku_b', 'isku_c'];
 
 const hostArbitrary = fc.record({
-  id: fc.constantFrom('host_1', 'host_2', 'host_3', 'host_4', 'host_5', 'host_6'),
-  instanceSkuId: fc.constantFrom(...skus),
+  id: fc.constantFrom<string>('host_1', 'host_2', 'host_3', 'host_4', 'host_5', 'host_6'),
+  instanceSkuId: fc.constantFrom<string>(...skus),
   nodeCount: fc.integer({ min: 0, max: 4 }),
   takesInstances: fc.boolean(),
   occupied: fc.uniqueArray(fc.integer({ min: 0, max: 4 }), { maxLength: 4 }),
