@@ -128,6 +128,11 @@ export class GuestRunner implements GuestRunNotifier, InstanceProvider {
     for (const driver of this.byKind.values()) await driver.close();
   }
 
+  /** Whether instances of this SKU run on a real driver, which forwards port 443 when asked. */
+  forwardsPort443(instanceSku: { readonly id: string; readonly alias: string }): boolean {
+    return this.driverOfSku(instanceSku).persistent;
+  }
+
   requested(): void {
     if (this.closed || this.context === null) return;
     if (this.passing !== null) {
@@ -300,7 +305,7 @@ export class GuestRunner implements GuestRunNotifier, InstanceProvider {
       userData: instance.cloudInitUserData === null ? null : Buffer.from(instance.cloudInitUserData, 'base64'),
       // The account's keys (`/v0/credentials`), besides any the user data's `ssh_authorized_keys` names.
       sshAuthorizedKeys: facts.sshAuthorizedKeys,
-      forward443: false,
+      forward443: facts.forward443,
     };
   }
 

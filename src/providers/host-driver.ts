@@ -397,6 +397,8 @@ export class HostDriver implements InstanceDriver {
         const result = await this.backend.launch(spec, run.files, ports).catch((error: Error): LaunchResult => ({ failure: `allot could not launch the guest: ${error.message}` }));
         if ('pids' in result) {
           this.update(run, { pids: result.pids });
+          // SF Compute's API has no field for it: the console log says where port 443 is reached.
+          if (ports.https !== null) run.console.note(`the guest's port 443 is forwarded from ${this.options.advertisedHost}:${ports.https}`);
           break;
         }
         if (result.portTaken !== true || attempt === launchAttempts) return await this.end(run, result.failure);

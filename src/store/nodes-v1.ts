@@ -50,4 +50,6 @@ export interface NodeRepository {
   list(filter: NodeListFilter): Promise<NodeView[]>;
   update(id: string, changes: Partial<Pick<NodeRecord, 'endAt' | 'releasedAt' | 'imageId' | 'cloudInitUserData' | 'maxPriceCents'>> & { readonly updatedAt: number }): Promise<void>;
   softDelete(id: string, now: number): Promise<void>;
+  /** Whether the node made of this pool asked for port 443 to be forwarded to its VMs (false for a pool that is no node's). */
+  forwards443(poolId: string): Promise<boolean>;
 }

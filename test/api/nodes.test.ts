@@ -282,7 +282,7 @@ describe.each(testDialects)('v1 nodes through the official SDK on %s', (dialect)
     const me = (await account.get('/v1/account/me')).body;
     expect(me).toMatchObject({ id: account.accountId, role: 'user', is_frozen: false });
   });
-  it('starts a reserved node on any whole minute (only end_at is on the hour), and refuses forward_443, which allot cannot honour', async () => {
+  it('starts a reserved node on any whole minute (only end_at is on the hour), and refuses forward_443 while its VMs are simulated', async () => {
     const t = server.clock.now();
     await ask(hayes, t, t + 24 * hour, 2, '24.00');
     const { account, sdk } = await customer();

@@ -16,7 +16,7 @@ import { createSandboxDriver } from '../../src/providers/sandbox/sandbox-driver.
 import { ApiClient } from '../support/client.js';
 import { type ServeProcess, startServeProcess } from '../support/process.js';
 import { dropSchema, postgresUrl, testDialects } from '../support/stores.js';
-import { type KeyPair, launchSpec, ssh, sshKeyPair, until } from './guest-support.js';
+import { type KeyPair, launchSpec, readFromPort, ssh, sshKeyPair, until } from './guest-support.js';
 
 const operatorToken = 'allot_admin_guests-api-test';
 
@@ -79,7 +79,7 @@ describe.each(testDialects)('allot serve --driver sandbox on %s', { timeout: 180
       await client.query(`CREATE SCHEMA "${schema}"`);
       await client.end();
     }
-    writeFileSync(configPath, JSON.stringify({ stateDirectory: guestsDirectory, bootTimeoutSeconds: 60, stopGraceSeconds: 5 }));
+    writeFileSync(configPath, JSON.stringify({ stateDirectory: guestsDirectory, bootTimeoutSeconds: 60, stopGraceSeconds: 5, skus: { 'simulated-node-sku': 'simulated' } }));
     await serve();
     const created = await operator().post('/admin/v1/accounts', { name: 'Guests' });
     accountToken = created.body.token;
@@ -145,6 +145,46 @@ describe.each(testDialects)('allot serve --driver sandbox on %s', { timeout: 180
     expect(await status(id)).toBe('terminated');
     await eventually('the sandbox to end', async () => processesWithMarker(marker).length === 0, 30_000);
     expect((await operator().post('/admin/v1/allocations', { pool, instance_sku: sku, allocation_schedule: [{ start_at: minute, end_at: null, node_count: 8 }] })).status).toBe(201);
+  });
+
+  it('forwards port 443 to a v1 node\'s VM that asks for it, and says where in its log; refuses it for a SKU that runs simulated', async () => {
+    const zone = 'guestzone';
+    const nodeSku = (await operator().post('/admin/v1/instance_skus', { alias: 'sandbox-node-sku', accelerator: 'h100', num_accelerators: 8, region: 'us-west', availability_zone: zone })).body.id as string;
+    const simulatedSku = (await operator().post('/admin/v1/instance_skus', { alias: 'simulated-node-sku', accelerator: 'h200', num_accelerators: 8, region: 'us-west', availability_zone: 'simzone' })).body.id as string;
+    const provider = (await operator().post('/admin/v1/accounts', { name: 'Node supply' })).body as { id: string; token: string };
+    const supply = (await operator().post('/admin/v1/pools', { account: provider.id, name: 'supply', kind: 'originating' })).body.id as string;
+    const now = Math.floor(Date.now() / 1000);
+    const hour = 3600;
+    const providerClient = new ApiClient(server!.baseUrl, provider.token);
+    for (const id of [nodeSku, simulatedSku]) {
+      expect((await operator().post('/admin/v1/allocations', { pool: supply, instance_sku: id, allocation_schedule: [{ start_at: Math.floor(now / 60) * 60, end_at: null, node_count: 2 }] })).status).toBe(201);
+      const ask = await providerClient.post('/preview/v2/orders', { pool: supply, side: 'sell', instance_sku: id, allocation_schedule_delta: [{ start_at: Math.floor(now / 60) * 60, end_at: Math.ceil(now / hour) * hour + 4 * hour, node_count: 2 }], limit_price_dollars_per_node_hour: '1.00', allow_standing: true, allow_partial: true });
+      expect(ask.status, JSON.stringify(ask.body)).toBe(201);
+    }
+    const customer = (await operator().post('/admin/v1/accounts', { name: 'Node customer' })).body as { id: string; token: string };
+    await operator().post(`/admin/v1/accounts/${customer.id}/credits`, { amount_dollars: 1000 });
+    const buyer = new ApiClient(server!.baseUrl, customer.token);
+    const endAt = Math.ceil(now / hour) * hour + hour;
+
+    const refused = await buyer.post('/v1/nodes', { desired_count: 1, max_price_per_node_hour: 200, zone: 'simzone', end_at: endAt, forward_443: true });
+    expect(refused.status, JSON.stringify(refused.body)).toBe(400);
+    expect(refused.body.error.details[0]).toMatchObject({ field: 'forward_443', code: 'unsupported' });
+
+    const created = await buyer.post('/v1/nodes', { desired_count: 1, max_price_per_node_hour: 200, zone, end_at: endAt, forward_443: true, names: ['https-node'], cloud_init_user_data: userData('HTTPS-MARKER') });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    const instance = await eventually('the node\'s VM', async () => ((await buyer.get('/preview/v2/instances')).body.data as { id: string; status: string }[]).find((listed) => listed.status === 'running'));
+    const id = instance.id;
+    const answer = await eventually('SSH details', async () => {
+      const got = await buyer.get(`/preview/v2/instances/${id}/ssh`);
+      return got.status === 200 && got.body.host_keys.length > 0 ? (got.body as { hostname: string; port: number }) : null;
+    });
+    const log = async () => ((await buyer.get(`/preview/v2/instances/${id}/logs?limit=2500`)).body.data as { data: string }[]).map((line) => Buffer.from(line.data, 'base64').toString('utf8')).join('');
+    const forwarded = await eventually('the forwarded port in the log', async () => /allot: the guest's port 443 is forwarded from 127\.0\.0\.1:(\d+)/.exec(await log()));
+    const httpsPort = Number(forwarded[1]);
+    expect(httpsPort).not.toBe(answer.port);
+    await ssh(answer.hostname, answer.port, key, 'nohup sh -c "echo https-answer | timeout 20 nc -l -p 443 || echo https-answer | timeout 20 busybox nc -l -p 443" > /dev/null 2>&1 &');
+    expect(await eventually('an answer on the forwarded port', () => readFromPort(httpsPort).then((text) => (text.includes('https-answer') ? text : null)), 20_000)).toContain('https-answer');
+    expect((await buyer.post(`/preview/v2/instances/${id}/terminate`, {})).status).toBe(200);
   });
 
   it('adopts a guest started just before a crash, fails an instance whose guest died while allot was down, and stops a guest nobody wants', async () => {

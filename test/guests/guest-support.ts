@@ -3,6 +3,7 @@
 
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -76,4 +77,19 @@ export function launchSpec(change: Partial<LaunchSpec> & Pick<LaunchSpec, 'sshAu
     forward443: false,
     ...change,
   };
+}
+
+/** What a server on a forwarded port sends, trying again while the forward is not yet answering. */
+export function readFromPort(port: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const attempt = (left: number) => {
+      const socket = connect({ host: '127.0.0.1', port });
+      let text = '';
+      socket.setTimeout(10_000, () => socket.destroy(new Error('no answer')));
+      socket.on('data', (chunk: Buffer) => (text += chunk.toString()));
+      socket.on('close', () => (text !== '' || left === 0 ? resolve(text) : setTimeout(() => attempt(left - 1), 300)));
+      socket.on('error', (error) => (left === 0 ? reject(error) : undefined));
+    };
+    attempt(20);
+  });
 }

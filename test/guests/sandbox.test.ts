@@ -4,7 +4,6 @@
 // process of it, and a sandbox killed by hand is reported failed.
 
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
 import { release, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,7 +11,7 @@ import type { DriverEvent } from '../../src/providers/driver.js';
 import type { HostDriver } from '../../src/providers/host-driver.js';
 import { processAlive, processesWithMarker } from '../../src/providers/host-processes.js';
 import { createSandboxDriver } from '../../src/providers/sandbox/sandbox-driver.js';
-import { consoleText, type KeyPair, launchSpec, providerInstance, ssh, sshKeyPair, until, untilConsole } from './guest-support.js';
+import { consoleText, type KeyPair, launchSpec, providerInstance, readFromPort, ssh, sshKeyPair, until, untilConsole } from './guest-support.js';
 
 describe('sandbox driver', { timeout: 120_000 }, () => {
   let key: KeyPair;
@@ -102,17 +101,3 @@ describe('sandbox driver', { timeout: 120_000 }, () => {
     expect(processesWithMarker(marker)).toEqual([]);
   });
 });
-
-function readFromPort(port: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const attempt = (left: number) => {
-      const socket = connect({ host: '127.0.0.1', port });
-      let text = '';
-      socket.setTimeout(10_000, () => socket.destroy(new Error('no answer')));
-      socket.on('data', (chunk: Buffer) => (text += chunk.toString()));
-      socket.on('close', () => (text !== '' || left === 0 ? resolve(text) : setTimeout(() => attempt(left - 1), 300)));
-      socket.on('error', (error) => (left === 0 ? reject(error) : undefined));
-    };
-    attempt(20);
-  });
-}

@@ -19,6 +19,8 @@ export interface RunFacts {
   readonly instanceSku: { readonly id: string; readonly alias: string; readonly properties: SkuProperties } | null;
   /** The instance's account's SSH public keys, which the guest authorises (`/v0/credentials`). */
   readonly sshAuthorizedKeys: readonly string[];
+  /** Whether its guest's port 443 is forwarded too: the instance is a v1 node's VM that asked for it (`forward_443`). */
+  readonly forward443: boolean;
 }
 
 export async function loadRunFacts(context: AppContext, instanceId: string): Promise<RunFacts> {
@@ -27,7 +29,8 @@ export async function loadRunFacts(context: AppContext, instanceId: string): Pro
     const instance = (await tx.instances.findByIdForOperator(instanceId)) ?? null;
     const sku = instance === null ? null : await findInstanceSku(tx, instance.instanceSkuId);
     const keys = instance === null ? [] : (await accountSshKeys(tx, instance.accountId)).map((key) => key.publicKey);
-    return { record, instance, instanceSku: sku === null || isFailure(sku) ? null : sku, sshAuthorizedKeys: keys };
+    const forward443 = instance === null ? false : await tx.nodes.forwards443(instance.poolId);
+    return { record, instance, instanceSku: sku === null || isFailure(sku) ? null : sku, sshAuthorizedKeys: keys, forward443 };
   });
 }
 

@@ -48,6 +48,11 @@ export interface AppContext {
 export interface GuestRunNotifier {
   /** A transaction recorded run intents: look for them soon (after it commits). */
   requested(): void;
+  /**
+   * Whether instances of this SKU run on a real driver, which can forward the guest's port 443
+   * (a v1 node's `forward_443`); absent, none can.
+   */
+  forwardsPort443?(instanceSku: { readonly id: string; readonly alias: string }): boolean;
 }
 
 /**

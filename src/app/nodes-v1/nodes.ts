@@ -109,6 +109,8 @@ interface NodePlan {
   readonly workspace: WorkspaceRecord;
 }
 
+const forward443Refusal = invalidField('forward_443', 'unsupported', 'allot forwards port 443 only to VMs that run for real (the qemu or sandbox driver); this node\'s VMs are simulated, and only SSH reaches them');
+
 /** The default image of a node created without one: the newest public image. */
 const defaultNodeImage = publicImages.at(-1)!.name;
 
@@ -122,8 +124,9 @@ export async function createNodes(context: AppContext, accountId: string, input:
   if (isFailure(nodeType)) return nodeType;
   const cloudInit = input.cloud_init_user_data === undefined ? null : checkCloudInit(input.cloud_init_user_data, 'cloud_init_user_data');
   if (isFailure(cloudInit)) return cloudInit;
-  // A setting must take effect or be refused: allot's VMs have no public port 443 to forward.
-  if (input.forward_443 === true) return invalidField('forward_443', 'unsupported', 'allot does not forward port 443 to a node\'s VM: only SSH (port 22) reaches it');
+  // A setting must take effect or be refused: port 443 is forwarded only to a VM that really runs
+  // (the qemu or sandbox driver); a simulated VM has none to forward to.
+  if (input.forward_443 === true && context.guestRuns?.forwardsPort443 === undefined) return forward443Refusal;
   const now = context.clock.now();
   const window = endAt === null ? null : reservedWindow(input.start_at, endAt, now);
   if (isFailure(window)) return window;
@@ -169,6 +172,7 @@ export async function createNodes(context: AppContext, accountId: string, input:
 async function insertNode(context: AppContext, tx: Tx, accountId: string, name: string, plan: NodePlan, input: CreateNodesInput, now: number): Promise<NodeView | Failure> {
   const sku = await chooseSku(tx, plan, now);
   if (isFailure(sku)) return sku;
+  if (input.forward_443 === true && context.guestRuns?.forwardsPort443?.(sku) !== true) return forward443Refusal;
   const poolReading = await insertPool(context, tx, plan.workspace, 'market', { name }, now);
   if (isFailure(poolReading)) return poolReading;
   const pool = poolReading.pool;

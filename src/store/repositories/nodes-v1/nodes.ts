@@ -112,6 +112,11 @@ export class SqlNodeRepository implements NodeRepository {
     await this.trx.updateTable('nodes').set(set).where('id', '=', id).execute();
   }
 
+  async forwards443(poolId: string): Promise<boolean> {
+    const row = await this.trx.selectFrom('nodes').select('forward_443').where('pool_id', '=', poolId).executeTakeFirst();
+    return row !== undefined && row.forward_443 === 1;
+  }
+
   async softDelete(id: string, now: number): Promise<void> {
     await this.trx.updateTable('nodes').set({ deleted_at: now, updated_at: now }).where('id', '=', id).execute();
   }
