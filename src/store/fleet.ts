@@ -84,6 +84,7 @@ export interface LogChunk {
 
 export interface MaintenanceWindowRecord {
   readonly hostId: string;
+  readonly nodeCount: number;
   readonly startAt: number;
   readonly endAt: number;
 }
@@ -117,6 +118,8 @@ export interface FleetRepository {
   supplyPoolOf(instanceSkuId: string): Promise<string | null>;
   setSupplyPool(instanceSkuId: string, poolId: string | null, at: number): Promise<void>;
   supplySettings(): Promise<{ readonly instanceSkuId: string; readonly supplyPoolId: string | null }[]>;
+  /** For these instances, the start of a maintenance window not over at `now` on the host each runs on. */
+  maintenanceStartsOf(instanceIds: readonly string[], now: number): Promise<Map<string, number>>;
   /** Maintenance windows of the SKU's live hosts that overlap [from, to) (`to` null: no end). */
   maintenanceWindows(instanceSkuId: string, from: number, to: number | null): Promise<MaintenanceWindowRecord[]>;
 }

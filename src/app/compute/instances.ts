@@ -91,12 +91,17 @@ export async function readInstances(context: AppContext, tx: Tx, instances: read
     }
     for (const [key, value] of keys) schedules.set(key, await tx.allocation.balanceOf(value.poolId, value.instanceSkuId));
   }
+  // An instance on a fleet's host that is to be drained ends at the maintenance's start, if not
+  // before (read through the transaction: hosts are the fleet's, docs/fleet.md).
+  const maintenance = ranks.size === 0 ? new Map<string, number>() : await tx.fleet.maintenanceStartsOf([...ranks.keys()].filter((id) => instances.some((instance) => instance.id === id)), now);
   return instances.map((instance) => {
     const rank = ranks.get(instance.id);
     const balance = schedules.get(keyOf(instance));
+    const byAllocation = rank === undefined || balance === undefined ? null : expectedShutdownAt(balance.schedule, rank, now);
+    const byMaintenance = maintenance.get(instance.id) ?? null;
     return {
       instance,
-      expectedShutdownAt: rank === undefined || balance === undefined ? null : expectedShutdownAt(balance.schedule, rank, now),
+      expectedShutdownAt: byMaintenance === null ? byAllocation : byAllocation === null ? byMaintenance : Math.min(byAllocation, byMaintenance),
       publicIp: context.provider.publicIp(providerView(instance)),
     };
   });

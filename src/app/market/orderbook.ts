@@ -178,8 +178,34 @@ export interface PreviewInput {
 }
 
 export type Preview =
-  | { readonly type: 'quoted'; readonly side: Side; readonly pool: PoolView | null; readonly sku: InstanceSkuRecord; readonly startAt: number; readonly endAt: number; readonly nodeCount: number; readonly estimate: Estimate; readonly fee: FeePolicy }
-  | { readonly type: 'unavailable'; readonly reason: 'no_matching_instance_skus' | 'no_availability'; readonly fee: FeePolicy | null };
+  | { readonly type: 'quoted'; readonly side: Side; readonly pool: PoolView | null; readonly sku: InstanceSkuRecord; readonly startAt: number; readonly endAt: number; readonly nodeCount: number; readonly estimate: Estimate; readonly fee: FeePolicy; readonly notices: readonly MaintenanceNotice[] }
+  | { readonly type: 'unavailable'; readonly reason: 'no_matching_instance_skus' | 'no_availability'; readonly fee: FeePolicy | null; readonly notices: readonly MaintenanceNotice[] };
+
+/** A maintenance window of hosts of a SKU (the fleet's drains) overlapping an order's window. */
+export interface MaintenanceNotice {
+  readonly skuAlias: string;
+  readonly startAt: number;
+  readonly endAt: number;
+  readonly nodeCount: number;
+}
+
+/**
+ * The maintenance windows of these SKUs' hosts that overlap [from, to), one per SKU and window
+ * with the nodes it takes. Read through the transaction: hosts are the fleet's, above the market.
+ */
+async function maintenanceNotices(tx: Tx, skus: readonly InstanceSkuRecord[], from: number, to: number): Promise<MaintenanceNotice[]> {
+  const notices: MaintenanceNotice[] = [];
+  for (const sku of skus) {
+    const byWindow = new Map<string, MaintenanceNotice>();
+    for (const window of await tx.fleet.maintenanceWindows(sku.id, from, to)) {
+      const key = `${window.startAt} ${window.endAt}`;
+      const seen = byWindow.get(key);
+      byWindow.set(key, { skuAlias: sku.alias, startAt: window.startAt, endAt: window.endAt, nodeCount: (seen?.nodeCount ?? 0) + window.nodeCount });
+    }
+    notices.push(...byWindow.values());
+  }
+  return notices;
+}
 
 /**
  * An order preview: the matcher run on the book as it stands, for an all-or-nothing order with no
@@ -205,11 +231,11 @@ export async function previewOrder(context: AppContext, accountId: string, input
       pool = resolved;
     }
     const skus = (await tx.instanceSkus.listAll()).filter((sku) => meetsRequirements(sku.properties, requirements));
-    if (skus.length === 0) return { type: 'unavailable' as const, reason: 'no_matching_instance_skus' as const, fee: null };
+    if (skus.length === 0) return { type: 'unavailable' as const, reason: 'no_matching_instance_skus' as const, fee: null, notices: [] };
     const limit = input.side === 'buy' ? Number.MAX_SAFE_INTEGER : 0;
     const best = await bestFill(tx, skus, { side: input.side, ...window, limitMicros: limit, excludePoolId: pool?.id ?? null }, now);
-    if (best === null) return { type: 'unavailable' as const, reason: 'no_availability' as const, fee: context.feePolicy };
-    return { type: 'quoted' as const, side: input.side, pool, sku: best.sku, ...window, estimate: best.estimate, fee: context.feePolicy };
+    if (best === null) return { type: 'unavailable' as const, reason: 'no_availability' as const, fee: context.feePolicy, notices: await maintenanceNotices(tx, skus, window.startAt, window.endAt) };
+    return { type: 'quoted' as const, side: input.side, pool, sku: best.sku, ...window, estimate: best.estimate, fee: context.feePolicy, notices: await maintenanceNotices(tx, [best.sku], window.startAt, window.endAt) };
   });
 }
 

@@ -4,7 +4,7 @@
 
 import type { SkuAvailability } from '../../app/market/availability.js';
 import type { CreditGrant, Balances } from '../../app/market/money.js';
-import type { BookFrame, DepthReading, FillsPage, Preview, WindowsPage } from '../../app/market/orderbook.js';
+import type { BookFrame, DepthReading, FillsPage, MaintenanceNotice, Preview, WindowsPage } from '../../app/market/orderbook.js';
 import type { OrderReading } from '../../app/market/orders.js';
 import { type FeePolicy, formatDollars, toCents, toCentsTowardZero } from '../../domain/kernel/money.js';
 import { cursorPrefixes, formatCursor, type Page } from '../../domain/kernel/pagination.js';
@@ -60,8 +60,21 @@ export function renderFee(policy: FeePolicy) {
   return { flat_dollars_per_node_hour: formatDollars(policy.flatMicrosPerNodeHour), percentage_bps: policy.basisPoints };
 }
 
+function renderNotice(notice: MaintenanceNotice) {
+  const nodes = notice.nodeCount === 1 ? '1 node' : `${notice.nodeCount} nodes`;
+  return {
+    type: 'maintenance_window' as const,
+    start_at: notice.startAt,
+    end_at: notice.endAt,
+    maintenance_type: 'degraded_performance' as const,
+    title: `Maintenance of ${notice.skuAlias} hosts`,
+    description: `${nodes} of ${notice.skuAlias} are under maintenance from ${new Date(notice.startAt * 1000).toISOString()} to ${new Date(notice.endAt * 1000).toISOString()}: instances on them end at the start, and they take none until the end.`,
+    action_message: null,
+  };
+}
+
 export function renderPreview(preview: Preview) {
-  if (preview.type === 'unavailable') return { type: preview.type, reason: preview.reason, fee: preview.fee === null ? null : renderFee(preview.fee), notices: [] };
+  if (preview.type === 'unavailable') return { type: preview.type, reason: preview.reason, fee: preview.fee === null ? null : renderFee(preview.fee), notices: preview.notices.map(renderNotice) };
   return {
     type: preview.type,
     post_order_body: {
@@ -74,7 +87,7 @@ export function renderPreview(preview: Preview) {
       allow_partial: false,
     },
     fee: renderFee(preview.fee),
-    notices: [],
+    notices: preview.notices.map(renderNotice),
   };
 }
 

@@ -107,8 +107,18 @@ const PostOrderBody = Type.Object({
   allow_partial: Type.Boolean(),
 });
 
+export const OrderPreviewNotice = Type.Object({
+  type: Type.Literal('maintenance_window'),
+  start_at: UnixEpoch,
+  end_at: UnixEpoch,
+  maintenance_type: Type.Union([Type.Literal('info'), Type.Literal('degraded_performance'), Type.Literal('marketplace_unavailable')]),
+  title: Type.String(),
+  description: Type.String(),
+  action_message: Nullable(Type.String()),
+}, { description: 'A maintenance window of hosts of the SKU (a drained host of the fleet) overlapping the order\'s window.' });
+
 export const OrderPreviewResponse = Type.Union([
-  Type.Object({ type: Type.Literal('quoted'), post_order_body: PostOrderBody, fee: Fee, notices: Type.Array(Type.Object({})) }),
-  Type.Object({ type: Type.Literal('unavailable'), reason: Type.Union([Type.Literal('no_matching_instance_skus'), Type.Literal('no_availability')]), fee: Nullable(Fee), notices: Type.Array(Type.Object({})) }),
+  Type.Object({ type: Type.Literal('quoted'), post_order_body: PostOrderBody, fee: Fee, notices: Type.Array(OrderPreviewNotice) }),
+  Type.Object({ type: Type.Literal('unavailable'), reason: Type.Union([Type.Literal('no_matching_instance_skus'), Type.Literal('no_availability')]), fee: Nullable(Fee), notices: Type.Array(OrderPreviewNotice) }),
 ]);
 

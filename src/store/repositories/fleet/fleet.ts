@@ -276,16 +276,30 @@ export class SqlFleetRepository implements FleetRepository {
     return rows.map((row) => ({ instanceSkuId: row.instance_sku_id, supplyPoolId: row.supply_pool_id }));
   }
 
+  async maintenanceStartsOf(instanceIds: readonly string[], now: number): Promise<Map<string, number>> {
+    if (instanceIds.length === 0) return new Map();
+    const rows = await this.trx
+      .selectFrom('instance_runs')
+      .innerJoin('hosts', 'hosts.id', 'instance_runs.host_id')
+      .select(['instance_runs.instance_id', 'hosts.maintenance_start_at'])
+      .where('instance_runs.instance_id', 'in', instanceIds)
+      .where('instance_runs.state', 'not in', endedStates)
+      .where('hosts.removed_at', 'is', null)
+      .where('hosts.maintenance_end_at', '>', now)
+      .execute();
+    return new Map(rows.map((row) => [row.instance_id, row.maintenance_start_at!]));
+  }
+
   async maintenanceWindows(instanceSkuId: string, from: number, to: number | null): Promise<MaintenanceWindowRecord[]> {
     let query = this.trx
       .selectFrom('hosts')
-      .select(['id', 'maintenance_start_at', 'maintenance_end_at'])
+      .select(['id', 'node_count', 'maintenance_start_at', 'maintenance_end_at'])
       .where('instance_sku_id', '=', instanceSkuId)
       .where('removed_at', 'is', null)
       .where('maintenance_end_at', 'is not', null)
       .where('maintenance_end_at', '>', from);
     if (to !== null) query = query.where('maintenance_start_at', '<', to);
     const rows = await query.orderBy('maintenance_start_at').orderBy('id').execute();
-    return rows.map((row) => ({ hostId: row.id, startAt: row.maintenance_start_at!, endAt: row.maintenance_end_at! }));
+    return rows.map((row) => ({ hostId: row.id, nodeCount: row.node_count, startAt: row.maintenance_start_at!, endAt: row.maintenance_end_at! }));
   }
 }

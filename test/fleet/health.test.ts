@@ -1,0 +1,116 @@
+// Health over HTTP, on both stores, on the manual clock: a host whose last heartbeat is older
+// than down_after goes down, its instances fail, and their deployment replaces them on another
+// host; a host that comes back is told to stop them. A removed host's instances fail and its
+// agent is refused from then on.
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ApiClient } from '../support/client.js';
+import type { TestServer } from '../support/server.js';
+import { testDialects } from '../support/stores.js';
+import { eventually, FakeAgent, hostFacts, hostsById, newHostToken, occupiedNodes, register, startFleetServer } from './fleet-support.js';
+
+describe.each(testDialects)('fleet health on %s', (dialect) => {
+  let server: TestServer;
+  let account: ApiClient & { accountId: string };
+  let sku: string;
+
+  beforeAll(async () => {
+    server = await startFleetServer(dialect, 30);
+    account = await server.newAccount();
+    sku = await server.newInstanceSku('health');
+    expect((await account.post('/preview/v2/instance_templates', { workspace: 'default', image: 'ubuntu-22.04-cuda-12.4', name: 'worker' })).status).toBe(201);
+  });
+  afterAll(() => server.close());
+
+  async function deployment(name: string, count: number) {
+    const pool = (await account.post('/preview/v2/pools', { workspace: 'default', name })).body.id as string;
+    await server.issue(pool, sku, [{ start_at: Math.floor(server.clock.now() / 60) * 60, end_at: null, node_count: 8 }]);
+    const created = await account.post('/preview/v2/deployments', { kind: 'generic', name, pool, instance_sku: sku, instance_template: 'worker', target_instance_count: count, instance_name_template: `${name}-{{nanoid(9)}}` });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    return created.body.id as string;
+  }
+
+  async function statusOf(id: string) {
+    return (await account.get(`/preview/v2/instances/${id}`)).body.status as string;
+  }
+
+  it('fails the instances of a host that stops heartbeating, and replaces them on another host', async () => {
+    const { agent } = await newHostToken(server);
+    const doomed = new FakeAgent(agent, await register(agent, hostFacts('health', { node_count: 2 })));
+    const spare = new FakeAgent(agent, await register(agent, hostFacts('health', { node_count: 2 })));
+    expect((await server.operator.post(`/admin/v1/hosts/${spare.hostId}/cordon`)).status).toBe(200);
+    await deployment('web', 2);
+    const placed = await eventually(() => hostsById(server), (hosts) => hosts.get(doomed.hostId).instances.length === 2);
+    const lost = placed.get(doomed.hostId).instances.map((instance: any) => instance.id as string);
+    await doomed.beat();
+    await doomed.beat();
+    expect([...doomed.guests.values()].map((guest) => guest.state)).toEqual(['running', 'running']);
+    expect((await server.operator.post(`/admin/v1/hosts/${spare.hostId}/uncordon`)).status).toBe(200);
+
+    // The spare keeps heartbeating; the doomed host falls silent past down_after.
+    await server.advance(20);
+    await spare.beat();
+    await server.advance(15);
+    await spare.beat();
+    const after = await eventually(() => hostsById(server), (hosts) => hosts.get(doomed.hostId).status === 'down' && hosts.get(spare.hostId).instances.length === 2);
+    for (const id of lost) expect(await statusOf(id)).toBe('failed');
+    const replacements = after.get(spare.hostId).instances.map((instance: any) => instance.id as string);
+    for (const id of replacements) {
+      expect(lost).not.toContain(id);
+      expect(await statusOf(id)).toBe('running');
+    }
+    occupiedNodes(after);
+    // The down host's nodes stay taken until its agent says its guests ended.
+    expect(after.get(doomed.hostId).instances.map((instance: any) => instance.status)).toEqual(['failed', 'failed']);
+    expect(await server.audit()).toEqual([]);
+
+    // It comes back: ready again, and told to stop what it still runs; then its nodes are free.
+    const back = await doomed.beat();
+    expect(back.status).toBe('ready');
+    expect(back.runs.map((run) => run.action)).toEqual(['stop', 'stop']);
+    await doomed.beat();
+    const freed = (await server.operator.get(`/admin/v1/hosts/${doomed.hostId}`)).body;
+    expect(freed).toMatchObject({ status: 'ready', instances: [] });
+    const spareAnswer = await spare.beat();
+    expect(spareAnswer.runs.filter((run) => run.action === 'run')).toHaveLength(2);
+    expect(await server.audit()).toEqual([]);
+  });
+
+  it('fails an instance whose guest the agent reports failed, or no longer reports, and replaces it', async () => {
+    const { agent } = await newHostToken(server);
+    const host = new FakeAgent(agent, await register(agent, hostFacts('health', { node_count: 4 })));
+    for (const other of (await hostsById(server)).values()) if (other.id !== host.hostId) await server.operator.post(`/admin/v1/hosts/${other.id}/cordon`);
+    await deployment('batch', 2);
+    await eventually(() => hostsById(server), (hosts) => hosts.get(host.hostId).instances.length === 2);
+    await host.beat();
+    await host.beat();
+    const [first, second] = [...host.guests.keys()];
+    host.guests.set(first!, { ...host.guests.get(first!)!, state: 'failed', failure: 'kernel panic' });
+    host.guests.delete(second!);
+    await host.beat();
+    expect(await statusOf(first!)).toBe('failed');
+    expect(await statusOf(second!)).toBe('failed');
+    const replaced = await eventually(() => hostsById(server), (hosts) => hosts.get(host.hostId).instances.filter((instance: any) => instance.status === 'running').length === 2);
+    occupiedNodes(replaced);
+    expect(await server.audit()).toEqual([]);
+  });
+
+  it('removes a host: its instances fail, and its agent is refused from then on', async () => {
+    const { agent } = await newHostToken(server);
+    const host = new FakeAgent(agent, await register(agent, hostFacts('health', { node_count: 1 })));
+    for (const other of (await hostsById(server)).values()) if (other.id !== host.hostId) await server.operator.post(`/admin/v1/hosts/${other.id}/cordon`);
+    await deployment('solo', 1);
+    const placed = await eventually(() => hostsById(server), (hosts) => hosts.get(host.hostId).instances.length === 1);
+    const id = placed.get(host.hostId).instances[0].id as string;
+    const removed = await server.operator.delete(`/admin/v1/hosts/${host.hostId}`);
+    expect(removed.status).toBe(200);
+    expect(removed.body.status).toBe('removed');
+    expect(await statusOf(id)).toBe('failed');
+    expect((await hostsById(server)).has(host.hostId)).toBe(false);
+    expect((await server.operator.get(`/admin/v1/hosts/${host.hostId}`)).status).toBe(404);
+    expect((await agent.post(`/agent/v1/hosts/${host.hostId}/heartbeat`, { runs: [] })).status).toBe(404);
+    expect((await agent.post('/agent/v1/hosts', { ...hostFacts('health'), host_id: host.hostId })).status).toBe(404);
+    expect((await server.operator.delete(`/admin/v1/hosts/${host.hostId}`)).status).toBe(404);
+    expect(await server.audit()).toEqual([]);
+  });
+});
