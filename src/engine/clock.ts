@@ -3,6 +3,8 @@
 // way, in order, and the new time is kept in the database so that a restart resumes from it.
 
 import { ManualClock } from '../clock/manual-clock.js';
+import { advanceClockOperation } from '../domain/operator/operations.js';
+import { declaring } from '../app/kernel/declaring.js';
 import type { ClockMode } from '../clock/clock.js';
 import { fail, type Failure, invalidField } from '../domain/kernel/failures.js';
 import { clockAdvanceSecondsMax } from '../domain/kernel/limits.js';
@@ -29,7 +31,7 @@ const advancesInProgress = new WeakMap<ManualClock, Promise<unknown>>();
  * is running wait their turn and start from where it ended (one process's clock: several processes
  * on one PostgreSQL database each keep their own manual clock, which is for tests and demos).
  */
-export async function advanceClock(context: AppContext, seconds: number): Promise<ClockReading | Failure> {
+export const advanceClock = declaring(advanceClockOperation, async function advanceClock(context: AppContext, seconds: number): Promise<ClockReading | Failure> {
   const clock = context.clock;
   if (!(clock instanceof ManualClock)) return fail('clock_not_manual', 'The clock is real: only a manual clock (allot serve --clock manual) can be advanced');
   if (!Number.isInteger(seconds) || seconds < 1 || seconds > clockAdvanceSecondsMax) {
@@ -43,7 +45,7 @@ export async function advanceClock(context: AppContext, seconds: number): Promis
   } finally {
     if (advancesInProgress.get(clock) === advance) advancesInProgress.delete(clock);
   }
-}
+});
 
 async function advanceBy(context: AppContext, clock: ManualClock, seconds: number): Promise<ClockReading> {
   const target = clock.now() + seconds;

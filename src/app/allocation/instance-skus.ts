@@ -2,6 +2,8 @@
 // them and read the property catalog.
 
 import { fail, type Failure, isFailure } from '../../domain/kernel/failures.js';
+import { getInstanceSkuOperation, listInstanceSkusOperation, listPropertyCatalogOperation, registerInstanceSkuOperation } from '../../domain/allocation/operations.js';
+import { declaring } from '../kernel/declaring.js';
 import { type CatalogEntry, propertyCatalog, type SkuProperties } from '../../domain/allocation/instance-skus.js';
 import { parseId } from '../../domain/kernel/ids.js';
 import { cursorPrefixes, type Page, type PageQuery, pageRows, parsePageQuery, toPage } from '../../domain/kernel/pagination.js';
@@ -20,7 +22,7 @@ export interface RegisterInstanceSkuInput extends Partial<SkuProperties> {
   readonly alias: string;
 }
 
-export async function registerInstanceSku(context: AppContext, input: RegisterInstanceSkuInput): Promise<InstanceSkuRecord | Failure> {
+export const registerInstanceSku = declaring(registerInstanceSkuOperation, async function registerInstanceSku(context: AppContext, input: RegisterInstanceSkuInput): Promise<InstanceSkuRecord | Failure> {
   const now = context.clock.now();
   const properties: SkuProperties = {
     region: input.region ?? null,
@@ -39,27 +41,27 @@ export async function registerInstanceSku(context: AppContext, input: RegisterIn
     if ((await tx.instanceSkus.insert(sku)) === 'name_taken') return fail('name_taken', `An instance SKU with alias "${input.alias}" already exists`);
     return (await tx.instanceSkus.findById(sku.id))!;
   });
-}
+});
 
-export async function listInstanceSkus(context: AppContext, query: PageQuery): Promise<Page<InstanceSkuRecord> | Failure> {
+export const listInstanceSkus = declaring(listInstanceSkusOperation, async function listInstanceSkus(context: AppContext, query: PageQuery): Promise<Page<InstanceSkuRecord> | Failure> {
   const page = parsePageQuery(cursorPrefixes.instanceSkus, query);
   if (isFailure(page)) return page;
   const rows = await context.store.read((tx) => tx.instanceSkus.list(page));
   return toPage(cursorPrefixes.instanceSkus, page, rows);
-}
+});
 
-export async function getInstanceSku(context: AppContext, reference: string): Promise<InstanceSkuRecord | Failure> {
+export const getInstanceSku = declaring(getInstanceSkuOperation, async function getInstanceSku(context: AppContext, reference: string): Promise<InstanceSkuRecord | Failure> {
   return context.store.read((tx) => findInstanceSku(tx, reference));
-}
+});
 
 /** Catalog entries carry their position as `seq`, so that the catalog pages like any list. */
 export type CatalogPageEntry = CatalogEntry & { readonly seq: number };
 
-export async function listPropertyCatalog(context: AppContext, query: PageQuery): Promise<Page<CatalogPageEntry> | Failure> {
+export const listPropertyCatalog = declaring(listPropertyCatalogOperation, async function listPropertyCatalog(context: AppContext, query: PageQuery): Promise<Page<CatalogPageEntry> | Failure> {
   const prefix = cursorPrefixes.instanceSkuProperties;
   const page = parsePageQuery(prefix, query);
   if (isFailure(page)) return page;
   const catalog = propertyCatalog(await context.store.read((tx) => tx.instanceSkus.listAll()));
   const entries = catalog.map((entry, index) => ({ ...entry, seq: catalog.length - index }));
   return toPage(prefix, page, pageRows(entries, page));
-}
+});

@@ -6,7 +6,8 @@
 import { fail, type Failure, isFailure } from '../../domain/kernel/failures.js';
 import { parseId } from '../../domain/kernel/ids.js';
 import { declared } from '../../domain/kernel/operations.js';
-import { createPoolTransferOperation } from '../../domain/allocation/operations.js';
+import { declaring } from '../kernel/declaring.js';
+import { createPoolTransferOperation, getPoolTransferOperation, listPoolTransfersOperation } from '../../domain/allocation/operations.js';
 import { parseDelta } from '../../domain/allocation/ledger.js';
 import { samePoolRefusal, transferOutcome } from '../../domain/allocation/pool-transfers.js';
 import { cursorPrefixes, type Page, type PageQuery, parsePageQuery, toPage } from '../../domain/kernel/pagination.js';
@@ -84,16 +85,16 @@ export async function createPoolTransfer(
   ));
 }
 
-export async function getPoolTransfer(context: AppContext, accountId: string, reference: string): Promise<PoolTransferView | Failure> {
+export const getPoolTransfer = declaring(getPoolTransferOperation, async function getPoolTransfer(context: AppContext, accountId: string, reference: string): Promise<PoolTransferView | Failure> {
   return context.store.read((tx) => findTransfer(tx, accountId, reference));
-}
+});
 
 export interface ListPoolTransfersInput extends PageQuery {
   readonly pool?: readonly string[] | undefined;
   readonly status?: PoolTransferStatus | undefined;
 }
 
-export async function listPoolTransfers(context: AppContext, accountId: string, input: ListPoolTransfersInput): Promise<Page<PoolTransferView> | Failure> {
+export const listPoolTransfers = declaring(listPoolTransfersOperation, async function listPoolTransfers(context: AppContext, accountId: string, input: ListPoolTransfersInput): Promise<Page<PoolTransferView> | Failure> {
   const page = parsePageQuery(cursorPrefixes.poolTransfers, input);
   if (isFailure(page)) return page;
   return context.store.read(async (tx) => {
@@ -108,4 +109,4 @@ export async function listPoolTransfers(context: AppContext, accountId: string, 
     const rows = await tx.poolTransfers.list({ accountId, poolIds, status: input.status ?? null }, page);
     return toPage(cursorPrefixes.poolTransfers, page, rows);
   });
-}
+});

@@ -2,7 +2,8 @@
 // allocation enters and leaves them through the ledger.
 
 import { declared } from '../../domain/kernel/operations.js';
-import { createPoolOperation, deletePoolOperation, updatePoolOperation } from '../../domain/allocation/operations.js';
+import { declaring } from '../kernel/declaring.js';
+import { createPoolForOperatorOperation, createPoolOperation, deletePoolOperation, getPoolOperation, listPoolsOperation, updatePoolOperation } from '../../domain/allocation/operations.js';
 import { type PoolAllocation, poolAllocation, scheduleViewStart } from '../../domain/allocation/pool-allocation.js';
 import { fail, type Failure, isFailure } from '../../domain/kernel/failures.js';
 import { cursorPrefixes, type Page, type PageQuery, parsePageQuery, toPage } from '../../domain/kernel/pagination.js';
@@ -139,7 +140,7 @@ export interface CreateOperatorPoolInput {
 }
 
 /** The operator creates a pool of any kind for any account (a provider's originating pools). */
-export async function createPoolForOperator(context: AppContext, input: CreateOperatorPoolInput): Promise<PoolReading | Failure> {
+export const createPoolForOperator = declaring(createPoolForOperatorOperation, async function createPoolForOperator(context: AppContext, input: CreateOperatorPoolInput): Promise<PoolReading | Failure> {
   const now = context.clock.now();
   return context.store.transaction(async (tx) => {
     const account = await tx.accounts.find(input.account);
@@ -148,7 +149,7 @@ export async function createPoolForOperator(context: AppContext, input: CreateOp
     if (isFailure(workspace)) return workspace;
     return insertPool(context, tx, workspace, input.kind, input, now);
   });
-}
+});
 
 export interface ListPoolsInput extends PageQuery {
   readonly schedule_history_minutes?: number | undefined;
@@ -158,7 +159,7 @@ export interface ListPoolsInput extends PageQuery {
   readonly tag_key?: readonly string[] | undefined;
 }
 
-export async function listPools(context: AppContext, accountId: string, input: ListPoolsInput): Promise<Page<PoolReading> | Failure> {
+export const listPools = declaring(listPoolsOperation, async function listPools(context: AppContext, accountId: string, input: ListPoolsInput): Promise<Page<PoolReading> | Failure> {
   const page = parsePageQuery(cursorPrefixes.pools, input);
   if (isFailure(page)) return page;
   const tags = parseTagFilter(input.tag ?? [], input.tag_key ?? []);
@@ -172,15 +173,15 @@ export async function listPools(context: AppContext, accountId: string, input: L
     const pools = toPage(cursorPrefixes.pools, page, rows);
     return { ...pools, data: pools.data.map((pool) => readingOf(pool, from)) };
   });
-}
+});
 
-export async function getPool(context: AppContext, accountId: string, reference: string, historyMinutes = 0): Promise<PoolReading | Failure> {
+export const getPool = declaring(getPoolOperation, async function getPool(context: AppContext, accountId: string, reference: string, historyMinutes: number = 0): Promise<PoolReading | Failure> {
   const from = scheduleViewStart(context.clock.now(), historyMinutes);
   // Clients poll their pools, which change far less often than they are read: the pool is
   // remembered until the next write (see Store.readCached), its schedule cut at `from` anew.
   const pool = await context.store.readCached(`pool ${accountId} ${reference}`, (tx) => resolvePoolWithHoldings(tx, accountId, reference));
   return isFailure(pool) ? pool : readingOf(pool, from);
-}
+});
 
 export interface UpdatePoolInput {
   /** A new name; null or absent leaves the name as it is. */

@@ -5,6 +5,8 @@
 // instances of the SKU (`node_count`), bought at no more than its max price an hour ahead.
 
 import { fail, type Failure, invalidField, isFailure } from '../../domain/kernel/failures.js';
+import { createDeploymentOperation, deleteDeploymentOperation, getDeploymentOperation, listDeploymentsOperation, patchDeploymentOperation } from '../../domain/compute/operations.js';
+import { declaring } from '../kernel/declaring.js';
 import { deploymentInstancesMax } from '../../domain/kernel/limits.js';
 import { defaultNameTemplate, parseNameTemplate } from '../../domain/kernel/names.js';
 import { cursorPrefixes, type Page, type PageQuery, parsePageQuery, toPage } from '../../domain/kernel/pagination.js';
@@ -90,7 +92,7 @@ export interface CreateDeploymentInput {
   readonly max_buy_price_dollars_per_node_hour?: string | undefined;
 }
 
-export async function createDeployment(context: AppContext, accountId: string, input: CreateDeploymentInput): Promise<DeploymentReading | Failure> {
+export const createDeployment = declaring(createDeploymentOperation, async function createDeployment(context: AppContext, accountId: string, input: CreateDeploymentInput): Promise<DeploymentReading | Failure> {
   const kind = input.kind ?? 'generic';
   const maxBuy = input.max_buy_price_dollars_per_node_hour;
   if (kind === 'spot') {
@@ -106,7 +108,7 @@ export async function createDeployment(context: AppContext, accountId: string, i
   if (isFailure(nameTemplate)) return nameTemplate;
   const now = context.clock.now();
   return context.store.transaction((tx) => insertDeployment(context, tx, accountId, input, now));
-}
+});
 
 /** Creates a deployment in the caller's transaction (v1 autoreserved nodes make spot deployments too); the input is checked already. */
 export async function insertDeployment(context: AppContext, tx: Tx, accountId: string, input: CreateDeploymentInput, now: number): Promise<DeploymentReading | Failure> {
@@ -163,14 +165,14 @@ export async function insertDeployment(context: AppContext, tx: Tx, accountId: s
   return readDeployment(tx, (await tx.deployments.findById(accountId, id))!);
 }
 
-export async function getDeployment(context: AppContext, accountId: string, reference: string): Promise<DeploymentReading | Failure> {
+export const getDeployment = declaring(getDeploymentOperation, async function getDeployment(context: AppContext, accountId: string, reference: string): Promise<DeploymentReading | Failure> {
   return context.store.read(async (tx) => {
     const deployment = await resolveDeployment(tx, accountId, reference);
     return isFailure(deployment) ? deployment : readDeployment(tx, deployment);
   });
-}
+});
 
-export async function listDeployments(context: AppContext, accountId: string, input: PageQuery & { workspace?: string | undefined; pool?: string | undefined }): Promise<Page<DeploymentReading> | Failure> {
+export const listDeployments = declaring(listDeploymentsOperation, async function listDeployments(context: AppContext, accountId: string, input: PageQuery & { workspace?: string | undefined; pool?: string | undefined }): Promise<Page<DeploymentReading> | Failure> {
   const page = parsePageQuery(cursorPrefixes.deployments, input);
   if (isFailure(page)) return page;
   return context.store.read(async (tx) => {
@@ -182,7 +184,7 @@ export async function listDeployments(context: AppContext, accountId: string, in
     for (const deployment of deployments.data) data.push(await readDeployment(tx, deployment));
     return { ...deployments, data };
   });
-}
+});
 
 export interface PatchDeploymentInput {
   readonly name?: string | null | undefined;
@@ -194,7 +196,7 @@ export interface PatchDeploymentInput {
 }
 
 /** Changes a deployment. A new template applies to instances created from now on. */
-export async function patchDeployment(context: AppContext, accountId: string, reference: string, input: PatchDeploymentInput): Promise<DeploymentReading | Failure> {
+export const patchDeployment = declaring(patchDeploymentOperation, async function patchDeployment(context: AppContext, accountId: string, reference: string, input: PatchDeploymentInput): Promise<DeploymentReading | Failure> {
   if (input.target_instance_count !== undefined && input.target_instance_count !== null) {
     const badTarget = checkTarget(input.target_instance_count);
     if (badTarget !== null) return badTarget;
@@ -236,10 +238,10 @@ export async function patchDeployment(context: AppContext, accountId: string, re
     await runProcurementFor(context, tx, deployment.poolId, deployment.instanceSkuId, now);
     return readDeployment(tx, (await tx.deployments.findById(accountId, deployment.id))!);
   });
-}
+});
 
 /** Deletes a deployment and terminates its instances; a spot deployment's procurement goes too, cancelling its resting orders. The allocation bought stays in the pool. */
-export async function deleteDeployment(context: AppContext, accountId: string, reference: string): Promise<null | Failure> {
+export const deleteDeployment = declaring(deleteDeploymentOperation, async function deleteDeployment(context: AppContext, accountId: string, reference: string): Promise<null | Failure> {
   const now = context.clock.now();
   return context.store.transaction(async (tx) => {
     const deployment = await resolveDeployment(tx, accountId, reference);
@@ -252,4 +254,4 @@ export async function deleteDeployment(context: AppContext, accountId: string, r
     await runProcurementFor(context, tx, deployment.poolId, deployment.instanceSkuId, now);
     return null;
   });
-}
+});

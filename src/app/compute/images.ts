@@ -4,6 +4,8 @@
 // when nothing uses them.
 
 import type { Readable } from 'node:stream';
+import { changeRevocationOperation, completeImageOperation, createDownloadUrlOperation, createImageOperation, createPartUrlOperation, deleteImageOperation, getImageOperation, listImagesOperation, openDownloadOperation, uploadPartOperation } from '../../domain/compute/operations.js';
+import { declaring } from '../kernel/declaring.js';
 import { defaultWorkspaceName } from '../../domain/tenancy/accounts.js';
 import { fail, type Failure, isFailure } from '../../domain/kernel/failures.js';
 import { parseId } from '../../domain/kernel/ids.js';
@@ -129,7 +131,7 @@ async function resolveOwnImage(tx: Tx, accountId: string, reference: string): Pr
   return image.accountId === accountId ? image : imageNotFound(reference);
 }
 
-export async function createImage(context: AppContext, accountId: string, input: { workspace: string; name?: string | null | undefined }): Promise<ImageView | Failure> {
+export const createImage = declaring(createImageOperation, async function createImage(context: AppContext, accountId: string, input: { workspace: string; name?: string | null | undefined }): Promise<ImageView | Failure> {
   const now = context.clock.now();
   return context.store.transaction(async (tx) => {
     const workspace = await resolveWorkspace(tx, accountId, input.workspace);
@@ -143,13 +145,13 @@ export async function createImage(context: AppContext, accountId: string, input:
     if ((await tx.images.insert(image)) === 'name_taken') return taken;
     return (await tx.images.findById(id))!;
   });
-}
+});
 
-export async function getImage(context: AppContext, accountId: string, reference: string): Promise<ImageView | Failure> {
+export const getImage = declaring(getImageOperation, async function getImage(context: AppContext, accountId: string, reference: string): Promise<ImageView | Failure> {
   return context.store.read((tx) => resolveImage(tx, accountId, reference));
-}
+});
 
-export async function listImages(context: AppContext, accountId: string, input: PageQuery & { workspace?: string | undefined; id?: readonly string[] | undefined }): Promise<Page<ImageView> | Failure> {
+export const listImages = declaring(listImagesOperation, async function listImages(context: AppContext, accountId: string, input: PageQuery & { workspace?: string | undefined; id?: readonly string[] | undefined }): Promise<Page<ImageView> | Failure> {
   const page = parsePageQuery(cursorPrefixes.images, input);
   if (isFailure(page)) return page;
   return context.store.read(async (tx) => {
@@ -160,7 +162,7 @@ export async function listImages(context: AppContext, accountId: string, input: 
     const rows = await tx.images.list({ workspaceId: workspace.id, ids }, page);
     return toPage(cursorPrefixes.images, page, rows);
   });
-}
+});
 
 /** Every image the account's VMs may run, oldest first: its default workspace's and the public ones (`/v1/vms/images`). */
 export async function listRunnableImages(context: AppContext, accountId: string): Promise<ImageView[]> {
@@ -177,7 +179,7 @@ export async function listRunnableImages(context: AppContext, accountId: string)
 const partPath = (imageId: string, partId: number) => `/uploads/images/${imageId}/parts/${partId}`;
 const downloadPath = (imageId: string) => `/downloads/images/${imageId}`;
 
-export async function createPartUrl(context: AppContext, accountId: string, reference: string, partId: number, baseUrl: string): Promise<{ url: string; expiresAt: number } | Failure> {
+export const createPartUrl = declaring(createPartUrlOperation, async function createPartUrl(context: AppContext, accountId: string, reference: string, partId: number, baseUrl: string): Promise<{ url: string; expiresAt: number } | Failure> {
   const now = context.clock.now();
   return context.store.read(async (tx) => {
     const image = await resolveOwnImage(tx, accountId, reference);
@@ -187,10 +189,10 @@ export async function createPartUrl(context: AppContext, accountId: string, refe
     const expiresAt = now + signedUrlLifetimeSeconds;
     return { url: baseUrl + signPath(context.urlSigningKey, partPath(image.id, partId), expiresAt), expiresAt };
   });
-}
+});
 
 /** Stores one part PUT to a signed URL. The URL's signature is the authority. */
-export async function uploadPart(
+export const uploadPart = declaring(uploadPartOperation, async function uploadPart(
   context: AppContext,
   upload: { imageId: string; partId: number; expires: number; signature: string },
   body: Readable,
@@ -215,9 +217,9 @@ export async function uploadPart(
     await tx.images.update(upload.imageId, { uploadStatus: 'uploading', updatedAt: now });
   });
   return written;
-}
+});
 
-export async function completeImage(context: AppContext, accountId: string, reference: string, sha256: string): Promise<ImageView | Failure> {
+export const completeImage = declaring(completeImageOperation, async function completeImage(context: AppContext, accountId: string, reference: string, sha256: string): Promise<ImageView | Failure> {
   const found = await context.store.read(async (tx) => {
     const image = await resolveOwnImage(tx, accountId, reference);
     if (isFailure(image)) return image;
@@ -238,9 +240,9 @@ export async function completeImage(context: AppContext, accountId: string, refe
     await tx.images.update(image.id, { uploadStatus: 'completed', sha256, size: actual.size, updatedAt: now });
     return (await tx.images.findById(image.id))!;
   });
-}
+});
 
-export async function createDownloadUrl(context: AppContext, accountId: string, reference: string, baseUrl: string): Promise<{ image: ImageView; url: string; expiresAt: number; sha256: string; size: number } | Failure> {
+export const createDownloadUrl = declaring(createDownloadUrlOperation, async function createDownloadUrl(context: AppContext, accountId: string, reference: string, baseUrl: string): Promise<{ image: ImageView; url: string; expiresAt: number; sha256: string; size: number } | Failure> {
   const now = context.clock.now();
   return context.store.read(async (tx) => {
     const image = await resolveImage(tx, accountId, reference);
@@ -250,7 +252,7 @@ export async function createDownloadUrl(context: AppContext, accountId: string, 
     const expiresAt = now + signedUrlLifetimeSeconds;
     return { image, url: baseUrl + signPath(context.urlSigningKey, downloadPath(image.id), expiresAt), expiresAt, sha256: image.sha256!, size: image.size! };
   });
-}
+});
 
 /** A signed download URL of an image's bytes, for whoever is handed it (a fleet's agent booting it). */
 export function signedImageDownloadUrl(context: AppContext, imageId: string, baseUrl: string, now: number): { readonly url: string; readonly expiresAt: number } {
@@ -259,7 +261,7 @@ export function signedImageDownloadUrl(context: AppContext, imageId: string, bas
 }
 
 /** The bytes behind a signed download URL. */
-export async function openDownload(context: AppContext, download: { imageId: string; expires: number; signature: string }): Promise<{ body: Readable | Buffer; size: number } | Failure> {
+export const openDownload = declaring(openDownloadOperation, async function openDownload(context: AppContext, download: { imageId: string; expires: number; signature: string }): Promise<{ body: Readable | Buffer; size: number } | Failure> {
   const now = context.clock.now();
   if (!verifySignedPath(context.urlSigningKey, downloadPath(download.imageId), download.expires, download.signature, now)) {
     return fail('upload_url_invalid', 'This download URL is invalid or has expired: ask for a new one');
@@ -273,9 +275,9 @@ export async function openDownload(context: AppContext, download: { imageId: str
     const parts = await tx.images.parts(image.id);
     return { body: context.blobs.readParts(image.id, parts.map((part) => part.partId)), size: image.size! };
   });
-}
+});
 
-export async function changeRevocation(context: AppContext, accountId: string, reference: string, action: 'revoke' | 'reinstate'): Promise<ImageView | Failure> {
+export const changeRevocation = declaring(changeRevocationOperation, async function changeRevocation(context: AppContext, accountId: string, reference: string, action: 'revoke' | 'reinstate'): Promise<ImageView | Failure> {
   const now = context.clock.now();
   return context.store.transaction(async (tx) => {
     const image = await resolveOwnImage(tx, accountId, reference);
@@ -285,9 +287,9 @@ export async function changeRevocation(context: AppContext, accountId: string, r
     await tx.images.update(image.id, { uploadStatus: status, updatedAt: now });
     return (await tx.images.findById(image.id))!;
   });
-}
+});
 
-export async function deleteImage(context: AppContext, accountId: string, reference: string): Promise<{ name: string } | Failure> {
+export const deleteImage = declaring(deleteImageOperation, async function deleteImage(context: AppContext, accountId: string, reference: string): Promise<{ name: string } | Failure> {
   const now = context.clock.now();
   const deleted = await context.store.transaction(async (tx) => {
     const image = await resolveOwnImage(tx, accountId, reference);
@@ -300,4 +302,4 @@ export async function deleteImage(context: AppContext, accountId: string, refere
   if (isFailure(deleted)) return deleted;
   await context.blobs.deleteImage(deleted.id);
   return { name: deleted.name };
-}
+});

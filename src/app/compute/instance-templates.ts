@@ -2,6 +2,8 @@
 // deployments create their instances from one.
 
 import { checkCloudInit } from '../../domain/compute/cloud-init.js';
+import { createInstanceTemplateOperation, deleteInstanceTemplateOperation, getInstanceTemplateOperation, listInstanceTemplatesOperation } from '../../domain/compute/operations.js';
+import { declaring } from '../kernel/declaring.js';
 import { fail, type Failure, isFailure } from '../../domain/kernel/failures.js';
 import { readinessRefusal } from '../../domain/compute/images.js';
 import { cursorPrefixes, type Page, type PageQuery, parsePageQuery, toPage } from '../../domain/kernel/pagination.js';
@@ -36,7 +38,7 @@ export interface CreateInstanceTemplateInput {
   readonly cloud_init_user_data?: string | undefined;
 }
 
-export async function createInstanceTemplate(context: AppContext, accountId: string, input: CreateInstanceTemplateInput): Promise<InstanceTemplateView | Failure> {
+export const createInstanceTemplate = declaring(createInstanceTemplateOperation, async function createInstanceTemplate(context: AppContext, accountId: string, input: CreateInstanceTemplateInput): Promise<InstanceTemplateView | Failure> {
   const cloudInit = input.cloud_init_user_data === undefined ? null : checkCloudInit(input.cloud_init_user_data, 'cloud_init_user_data');
   if (isFailure(cloudInit)) return cloudInit;
   const now = context.clock.now();
@@ -45,7 +47,7 @@ export async function createInstanceTemplate(context: AppContext, accountId: str
     if (isFailure(workspace)) return workspace;
     return insertInstanceTemplate(context, tx, workspace, { name: input.name, image: input.image, cloudInit, tags: input.tags }, now);
   });
-}
+});
 
 /** Creates a template in the caller's transaction (v1 autoreserved nodes keep theirs in one); the script is checked already. */
 export async function insertInstanceTemplate(
@@ -69,11 +71,11 @@ export async function insertInstanceTemplate(
   return (await tx.instanceTemplates.findById(workspace.accountId, id))!;
 }
 
-export async function getInstanceTemplate(context: AppContext, accountId: string, reference: string): Promise<InstanceTemplateView | Failure> {
+export const getInstanceTemplate = declaring(getInstanceTemplateOperation, async function getInstanceTemplate(context: AppContext, accountId: string, reference: string): Promise<InstanceTemplateView | Failure> {
   return context.store.read((tx) => resolveInstanceTemplate(tx, accountId, reference));
-}
+});
 
-export async function listInstanceTemplates(
+export const listInstanceTemplates = declaring(listInstanceTemplatesOperation, async function listInstanceTemplates(
   context: AppContext,
   accountId: string,
   input: PageQuery & { workspace?: string | undefined; id?: readonly string[] | undefined },
@@ -87,9 +89,9 @@ export async function listInstanceTemplates(
     const rows = await tx.instanceTemplates.list({ accountId, workspaceId: workspace?.id ?? null, ids }, page);
     return toPage(cursorPrefixes.instanceTemplates, page, rows);
   });
-}
+});
 
-export async function deleteInstanceTemplate(context: AppContext, accountId: string, reference: string): Promise<null | Failure> {
+export const deleteInstanceTemplate = declaring(deleteInstanceTemplateOperation, async function deleteInstanceTemplate(context: AppContext, accountId: string, reference: string): Promise<null | Failure> {
   const now = context.clock.now();
   return context.store.transaction(async (tx) => {
     const template = await resolveInstanceTemplate(tx, accountId, reference);
@@ -99,4 +101,4 @@ export async function deleteInstanceTemplate(context: AppContext, accountId: str
     await tx.instanceTemplates.softDelete(template.id, now);
     return null;
   });
-}
+});

@@ -4,6 +4,8 @@
 // and SSH details.
 
 import { createHash } from 'node:crypto';
+import { createInstanceOperation, deleteInstanceOperation, failInstanceOperation, getInstanceOperation, instanceLogsOperation, instanceSshOperation, listInstancesOperation, replaceInstanceOperation, terminateInstanceOperation, updateInstanceOperation, updateInstancePrioritiesOperation } from '../../domain/compute/operations.js';
+import { declaring } from '../kernel/declaring.js';
 import { checkCloudInit } from '../../domain/compute/cloud-init.js';
 import { fail, type Failure, type FailureDetail, invalidField, isFailure } from '../../domain/kernel/failures.js';
 import { readinessRefusal } from '../../domain/compute/images.js';
@@ -127,7 +129,7 @@ export interface CreateInstanceInput {
   readonly _preview_enable_infiniband?: boolean | undefined;
 }
 
-export async function createInstance(context: AppContext, accountId: string, input: CreateInstanceInput): Promise<InstanceReading | Failure> {
+export const createInstance = declaring(createInstanceOperation, async function createInstance(context: AppContext, accountId: string, input: CreateInstanceInput): Promise<InstanceReading | Failure> {
   const poolReference = input.pool ?? input.capacity;
   if (poolReference === undefined) return invalidField('pool', 'missing', '"pool" is required');
   if (input.pool !== undefined && input.capacity !== undefined && input.pool !== input.capacity) {
@@ -182,15 +184,15 @@ export async function createInstance(context: AppContext, accountId: string, inp
     await runProcurementFor(context, tx, pool.id, sku.id, now);
     return readOne(context, tx, (await tx.instances.findById(accountId, inserted.id))!, now);
   });
-}
+});
 
-export async function getInstance(context: AppContext, accountId: string, reference: string): Promise<InstanceReading | Failure> {
+export const getInstance = declaring(getInstanceOperation, async function getInstance(context: AppContext, accountId: string, reference: string): Promise<InstanceReading | Failure> {
   const now = context.clock.now();
   return context.store.read(async (tx) => {
     const instance = await resolveInstance(tx, accountId, reference);
     return isFailure(instance) ? instance : readOne(context, tx, instance, now);
   });
-}
+});
 
 export interface ListInstancesInput extends PageQuery {
   readonly workspace?: string | undefined;
@@ -204,7 +206,7 @@ export interface ListInstancesInput extends PageQuery {
   readonly tag_key?: readonly string[] | undefined;
 }
 
-export async function listInstances(context: AppContext, accountId: string, input: ListInstancesInput): Promise<Page<InstanceReading> | Failure> {
+export const listInstances = declaring(listInstancesOperation, async function listInstances(context: AppContext, accountId: string, input: ListInstancesInput): Promise<Page<InstanceReading> | Failure> {
   const page = parsePageQuery(cursorPrefixes.instances, input);
   if (isFailure(page)) return page;
   const tags = parseTagFilter(input.tag ?? [], input.tag_key ?? []);
@@ -233,7 +235,7 @@ export async function listInstances(context: AppContext, accountId: string, inpu
     const instances = toPage(cursorPrefixes.instances, page, rows);
     return { ...instances, data: await readInstances(context, tx, instances.data, now) };
   });
-}
+});
 
 export interface UpdateInstanceInput {
   readonly name?: string | null | undefined;
@@ -241,7 +243,7 @@ export interface UpdateInstanceInput {
   readonly priority_level?: InstancePriority | null | undefined;
 }
 
-export async function updateInstance(context: AppContext, accountId: string, reference: string, input: UpdateInstanceInput): Promise<InstanceReading | Failure> {
+export const updateInstance = declaring(updateInstanceOperation, async function updateInstance(context: AppContext, accountId: string, reference: string, input: UpdateInstanceInput): Promise<InstanceReading | Failure> {
   const now = context.clock.now();
   return context.store.transaction(async (tx) => {
     const instance = await resolveInstance(tx, accountId, reference);
@@ -259,14 +261,14 @@ export async function updateInstance(context: AppContext, accountId: string, ref
     if (changes.priority !== undefined) await reconcilePoolSku(context, tx, instance.poolId, instance.instanceSkuId, now);
     return readOne(context, tx, (await tx.instances.findById(accountId, instance.id))!, now);
   });
-}
+});
 
 /**
  * Sets the priority of several instances, all or none: one unknown instance refuses the whole
  * batch (422). The last entry for an id wins; the answer has one instance per id, in the order
  * the ids first appear.
  */
-export async function updateInstancePriorities(
+export const updateInstancePriorities = declaring(updateInstancePrioritiesOperation, async function updateInstancePriorities(
   context: AppContext,
   accountId: string,
   entries: readonly { readonly id: string; readonly priority_level: InstancePriority }[],
@@ -295,7 +297,7 @@ export async function updateInstancePriorities(
     for (const { instance } of found) updated.push((await tx.instances.findById(accountId, instance.id))!);
     return readInstances(context, tx, updated, now);
   });
-}
+});
 
 /** Ends a live instance (terminated by its owner, or failed by the operator) and lets its pool and deployment react. */
 export async function endInstance(context: AppContext, tx: Tx, instance: InstanceView, status: 'terminated' | 'failed', now: number): Promise<void> {
@@ -306,7 +308,7 @@ export async function endInstance(context: AppContext, tx: Tx, instance: Instanc
   await runProcurementFor(context, tx, instance.poolId, instance.instanceSkuId, now);
 }
 
-export async function terminateInstance(context: AppContext, accountId: string, reference: string): Promise<InstanceReading | Failure> {
+export const terminateInstance = declaring(terminateInstanceOperation, async function terminateInstance(context: AppContext, accountId: string, reference: string): Promise<InstanceReading | Failure> {
   const now = context.clock.now();
   return context.store.transaction(async (tx) => {
     const instance = await resolveInstance(tx, accountId, reference);
@@ -314,10 +316,10 @@ export async function terminateInstance(context: AppContext, accountId: string, 
     await endInstance(context, tx, instance, 'terminated', now);
     return readOne(context, tx, (await tx.instances.findById(accountId, instance.id))!, now);
   });
-}
+});
 
 /** The operator reports a hardware fault: the instance is `failed`, and never runs again. */
-export async function failInstance(context: AppContext, reference: string): Promise<InstanceReading | Failure> {
+export const failInstance = declaring(failInstanceOperation, async function failInstance(context: AppContext, reference: string): Promise<InstanceReading | Failure> {
   const now = context.clock.now();
   return context.store.transaction(async (tx) => {
     const instance = reference.startsWith('inst_') || reference.startsWith('vm_') ? await tx.instances.findByIdForOperator(reference.replace(/^vm_/, 'inst_')) : undefined;
@@ -325,9 +327,9 @@ export async function failInstance(context: AppContext, reference: string): Prom
     await endInstance(context, tx, instance, 'failed', now);
     return readOne(context, tx, (await tx.instances.findByIdForOperator(instance.id))!, now);
   });
-}
+});
 
-export async function deleteInstance(context: AppContext, accountId: string, reference: string): Promise<null | Failure> {
+export const deleteInstance = declaring(deleteInstanceOperation, async function deleteInstance(context: AppContext, accountId: string, reference: string): Promise<null | Failure> {
   const now = context.clock.now();
   return context.store.transaction(async (tx) => {
     const instance = await resolveInstance(tx, accountId, reference);
@@ -337,7 +339,7 @@ export async function deleteInstance(context: AppContext, accountId: string, ref
     await removeInstanceGuests(context, tx, [instance.id], now);
     return null;
   });
-}
+});
 
 export interface ReplaceInstanceInput {
   readonly image: string;
@@ -350,7 +352,7 @@ export interface ReplaceInstanceInput {
  * transaction. The replacement inherits public IPv4, firewall, tags, priority, InfiniBand and
  * the managing deployment; it takes the new image, and the new startup script only if given.
  */
-export async function replaceInstance(context: AppContext, accountId: string, reference: string, input: ReplaceInstanceInput, idempotencyKey: string | undefined): Promise<InstanceReading | Failure> {
+export const replaceInstance = declaring(replaceInstanceOperation, async function replaceInstance(context: AppContext, accountId: string, reference: string, input: ReplaceInstanceInput, idempotencyKey: string | undefined): Promise<InstanceReading | Failure> {
   const cloudInit = input.cloud_init_user_data === undefined ? null : checkCloudInit(input.cloud_init_user_data, 'cloud_init_user_data');
   if (isFailure(cloudInit)) return cloudInit;
   return runIdempotent(
@@ -393,7 +395,7 @@ export async function replaceInstance(context: AppContext, accountId: string, re
       return instance === undefined ? instanceNotFound(id) : readOne(context, tx, instance, context.clock.now());
     },
   );
-}
+});
 
 export interface LogQuery {
   readonly seqnum_before?: number | undefined;
@@ -405,7 +407,7 @@ export interface LogQuery {
 }
 
 /** The instance's console log: windows by sequence number and time (bounds inclusive), sorted, limited. */
-export async function instanceLogs(context: AppContext, accountId: string, reference: string, query: LogQuery): Promise<ConsoleLine[] | Failure> {
+export const instanceLogs = declaring(instanceLogsOperation, async function instanceLogs(context: AppContext, accountId: string, reference: string, query: LogQuery): Promise<ConsoleLine[] | Failure> {
   const now = context.clock.now();
   const instance = await context.store.read((tx) => resolveInstance(tx, accountId, reference));
   if (isFailure(instance)) return instance;
@@ -416,12 +418,12 @@ export async function instanceLogs(context: AppContext, accountId: string, refer
     .filter((line) => query.realtime_timestamp_after === undefined || line.timestampRealtime >= query.realtime_timestamp_after);
   if (query.sort_by === '-seqnum') lines.reverse();
   return lines.slice(0, query.limit ?? logLinesDefault);
-}
+});
 
-export async function instanceSsh(context: AppContext, accountId: string, reference: string): Promise<SshInfo | Failure> {
+export const instanceSsh = declaring(instanceSshOperation, async function instanceSsh(context: AppContext, accountId: string, reference: string): Promise<SshInfo | Failure> {
   const now = context.clock.now();
   const instance = await context.store.read((tx) => resolveInstance(tx, accountId, reference));
   if (isFailure(instance)) return instance;
   const ssh = await context.provider.sshInfo(providerView(instance), now);
   return ssh ?? fail('instance_not_found', `Instance "${instance.name}" has not started yet: it has no SSH details`);
-}
+});

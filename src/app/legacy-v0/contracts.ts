@@ -3,6 +3,8 @@
 // the procurement that placed them, and whether a v1 node holds them.
 
 import { fail, type Failure, isFailure } from '../../domain/kernel/failures.js';
+import { getContractOperation, listContractsOperation } from '../../domain/legacy-v0/operations.js';
+import { declaring } from '../kernel/declaring.js';
 import { parseId } from '../../domain/kernel/ids.js';
 import { type Page, type PageQuery, parsePageQuery, toPage } from '../../domain/kernel/pagination.js';
 import { contractBounds, type ContractState, contractState, parseContractStateFilter } from '../../domain/legacy-v0/contracts.js';
@@ -36,7 +38,7 @@ async function readContracts(tx: Tx, accountId: string, contracts: readonly Buye
   });
 }
 
-export async function listContracts(context: AppContext, accountId: string, input: ListContractsInput): Promise<Page<ContractReading> | Failure> {
+export const listContracts = declaring(listContractsOperation, async function listContracts(context: AppContext, accountId: string, input: ListContractsInput): Promise<Page<ContractReading> | Failure> {
   const state = parseContractStateFilter(input.state);
   if (isFailure(state)) return state;
   const instanceType = input.instance_type === undefined ? null : parseInstanceType(input.instance_type, 'instance_type');
@@ -51,7 +53,7 @@ export async function listContracts(context: AppContext, accountId: string, inpu
     const contracts = toPage(v0CursorPrefixes.contracts, page, rows);
     return { ...contracts, data: await readContracts(tx, accountId, contracts.data, now) };
   });
-}
+});
 
 /** One contract the account bought, by id. */
 export async function findBoughtContract(tx: Tx, accountId: string, reference: string, now: number): Promise<ContractReading | Failure> {
@@ -63,7 +65,7 @@ export async function findBoughtContract(tx: Tx, accountId: string, reference: s
   return (await readContracts(tx, accountId, [contract], now))[0]!;
 }
 
-export async function getContract(context: AppContext, accountId: string, reference: string): Promise<ContractReading | Failure> {
+export const getContract = declaring(getContractOperation, async function getContract(context: AppContext, accountId: string, reference: string): Promise<ContractReading | Failure> {
   const now = context.clock.now();
   return context.store.read((tx) => findBoughtContract(tx, accountId, reference, now));
-}
+});

@@ -3,6 +3,8 @@
 // its SKU.
 
 import { type Failure, isFailure } from '../../domain/kernel/failures.js';
+import { getInstanceOperation, listInstancesOperation } from '../../domain/compute/operations.js';
+import { declaring } from '../kernel/declaring.js';
 import type { Page, PageQuery } from '../../domain/kernel/pagination.js';
 import type { InstanceSkuRecord } from '../../store/allocation.js';
 import type { AppContext } from '../kernel/context.js';
@@ -18,13 +20,13 @@ async function withSkus(context: AppContext, readings: readonly InstanceReading[
   return readings.map((reading) => ({ reading, sku: skus.get(reading.instance.instanceSkuId)! }));
 }
 
-export async function listV0Instances(context: AppContext, accountId: string, input: PageQuery): Promise<Page<V0InstanceReading> | Failure> {
+export const listV0Instances = declaring(listInstancesOperation, async function listV0Instances(context: AppContext, accountId: string, input: PageQuery): Promise<Page<V0InstanceReading> | Failure> {
   const page = await listInstances(context, accountId, { limit: input.limit, starting_after: input.starting_after, ending_before: input.ending_before });
   if (isFailure(page)) return page;
   return { ...page, data: await withSkus(context, page.data) };
-}
+});
 
-export async function getV0Instance(context: AppContext, accountId: string, reference: string): Promise<V0InstanceReading | Failure> {
+export const getV0Instance = declaring(getInstanceOperation, async function getV0Instance(context: AppContext, accountId: string, reference: string): Promise<V0InstanceReading | Failure> {
   const reading = await getInstance(context, accountId, reference);
   return isFailure(reading) ? reading : (await withSkus(context, [reading]))[0]!;
-}
+});

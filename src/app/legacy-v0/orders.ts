@@ -5,6 +5,8 @@
 // instance type's where the order fills best now.
 
 import { fail, type Failure, invalidField, isFailure } from '../../domain/kernel/failures.js';
+import { cancelV0OrderOperation, createV0OrderOperation, getV0OrderOperation, listV0OrdersOperation } from '../../domain/legacy-v0/operations.js';
+import { declaring } from '../kernel/declaring.js';
 import { parseId } from '../../domain/kernel/ids.js';
 import { meetsInstanceType, parseInstanceType } from '../../domain/legacy-v0/instance-types.js';
 import { parseV0OrderTerms, type V0OrderFlags, v0OrderStatusOf, v0TotalCents } from '../../domain/legacy-v0/orders.js';
@@ -64,7 +66,7 @@ async function ensureV0Pool(context: AppContext, tx: Tx, accountId: string, now:
   return isFailure(made) ? made : made.pool;
 }
 
-export async function createV0Order(context: AppContext, accountId: string, tokenId: string | null, input: V0CreateOrderInput, idempotencyKey: string | undefined): Promise<V0OrderReading | Failure> {
+export const createV0Order = declaring(createV0OrderOperation, async function createV0Order(context: AppContext, accountId: string, tokenId: string | null, input: V0CreateOrderInput, idempotencyKey: string | undefined): Promise<V0OrderReading | Failure> {
   const instanceType = input.instance_type === undefined || input.instance_type === null ? null : parseInstanceType(input.instance_type, 'instance_type');
   if (isFailure(instanceType)) return instanceType;
   const contractReference = input.contract_id ?? input.colocate_with?.[0];
@@ -112,20 +114,20 @@ export async function createV0Order(context: AppContext, accountId: string, toke
       return isFailure(order) ? order : (await readOrders(tx, [order]))[0]!;
     },
   );
-}
+});
 
-export async function getV0Order(context: AppContext, accountId: string, reference: string): Promise<V0OrderReading | Failure> {
+export const getV0Order = declaring(getV0OrderOperation, async function getV0Order(context: AppContext, accountId: string, reference: string): Promise<V0OrderReading | Failure> {
   return context.store.read(async (tx) => {
     const order = await findOrder(tx, accountId, reference);
     return isFailure(order) ? order : (await readOrders(tx, [order]))[0]!;
   });
-}
+});
 
 /** The clusters an order's fills run on: allot has no clusters, so none, once the order is found. */
-export async function getV0OrderClusters(context: AppContext, accountId: string, reference: string): Promise<OffsetPage<never> | Failure> {
+export const getV0OrderClusters = declaring(getV0OrderOperation, async function getV0OrderClusters(context: AppContext, accountId: string, reference: string): Promise<OffsetPage<never> | Failure> {
   const order = await getV0Order(context, accountId, reference);
   return isFailure(order) ? order : { data: [], has_more: false };
-}
+});
 
 export interface V0ListOrdersInput {
   readonly side?: 'buy' | 'sell' | undefined;
@@ -161,7 +163,7 @@ function statusesOf(input: V0ListOrdersInput): OrderStatus[] | Failure {
  * and paged by limit and offset. The filters on instance type and price are applied to the rows
  * the store reads, so the whole filtered list is read before the page is cut from it.
  */
-export async function listV0Orders(context: AppContext, accountId: string, input: V0ListOrdersInput): Promise<OffsetPage<V0OrderReading> | Failure> {
+export const listV0Orders = declaring(listV0OrdersOperation, async function listV0Orders(context: AppContext, accountId: string, input: V0ListOrdersInput): Promise<OffsetPage<V0OrderReading> | Failure> {
   const page = checkOffsetPage(input);
   if (isFailure(page)) return page;
   const statuses = statusesOf(input);
@@ -180,10 +182,10 @@ export async function listV0Orders(context: AppContext, accountId: string, input
     });
     return { data: readings.slice(page.offset, page.offset + page.limit), has_more: readings.length > page.offset + page.limit };
   });
-}
+});
 
 /** Cancels a resting order; a filled or cancelled one is a 400, as SF Compute answers. */
-export async function cancelV0Order(context: AppContext, accountId: string, reference: string): Promise<null | Failure> {
+export const cancelV0Order = declaring(cancelV0OrderOperation, async function cancelV0Order(context: AppContext, accountId: string, reference: string): Promise<null | Failure> {
   const now = context.clock.now();
   return context.store.transaction(async (tx) => {
     const found = await findOrder(tx, accountId, reference);
@@ -194,7 +196,7 @@ export async function cancelV0Order(context: AppContext, accountId: string, refe
     await closeOrder(context, tx, order, 'cancelled', now);
     return null;
   });
-}
+});
 
 /** Cancels every resting order of the account's own (its procurements keep theirs), in one transaction. */
 export async function cancelAllV0Orders(context: AppContext, accountId: string): Promise<number> {

@@ -5,6 +5,8 @@
 // as a spot deployment's price does.
 
 import { fail, type Failure, isFailure } from '../../domain/kernel/failures.js';
+import { createV0ProcurementOperation, getV0ProcurementOperation, listV0ProcurementsOperation, patchV0ProcurementOperation } from '../../domain/legacy-v0/operations.js';
+import { declaring } from '../kernel/declaring.js';
 import { v0PageSizeMax } from '../../domain/kernel/limits.js';
 import { formatDollars } from '../../domain/kernel/money.js';
 import { meetsInstanceType, parseInstanceType } from '../../domain/legacy-v0/instance-types.js';
@@ -67,7 +69,7 @@ async function chooseSku(tx: Tx, skus: readonly InstanceSkuRecord[], nodes: numb
   return best?.sku ?? skus[0]!;
 }
 
-export async function createV0Procurement(context: AppContext, accountId: string, input: V0ProcurementInput, idempotencyKey: string | undefined): Promise<V0ProcurementReading | Failure> {
+export const createV0Procurement = declaring(createV0ProcurementOperation, async function createV0Procurement(context: AppContext, accountId: string, input: V0ProcurementInput, idempotencyKey: string | undefined): Promise<V0ProcurementReading | Failure> {
   const instanceType = parseInstanceType(input.instance_type, 'instance_type');
   if (isFailure(instanceType)) return instanceType;
   const badQuantity = checkDesiredQuantity(input.desired_quantity);
@@ -121,14 +123,14 @@ export async function createV0Procurement(context: AppContext, accountId: string
       return isFailure(procurement) ? procurement : readProcurement(tx, procurement);
     },
   );
-}
+});
 
-export async function getV0Procurement(context: AppContext, accountId: string, reference: string): Promise<V0ProcurementReading | Failure> {
+export const getV0Procurement = declaring(getV0ProcurementOperation, async function getV0Procurement(context: AppContext, accountId: string, reference: string): Promise<V0ProcurementReading | Failure> {
   return context.store.read(async (tx) => {
     const procurement = await resolveProcurement(tx, accountId, reference);
     return isFailure(procurement) ? procurement : readProcurement(tx, procurement);
   });
-}
+});
 
 export interface OffsetPage<T> {
   readonly data: readonly T[];
@@ -144,7 +146,7 @@ export function checkOffsetPage(input: { readonly limit?: number | undefined; re
   return { limit, offset };
 }
 
-export async function listV0Procurements(context: AppContext, accountId: string, input: { readonly limit?: number | undefined; readonly offset?: number | undefined }): Promise<OffsetPage<V0ProcurementReading> | Failure> {
+export const listV0Procurements = declaring(listV0ProcurementsOperation, async function listV0Procurements(context: AppContext, accountId: string, input: { readonly limit?: number | undefined; readonly offset?: number | undefined }): Promise<OffsetPage<V0ProcurementReading> | Failure> {
   const page = checkOffsetPage(input);
   if (isFailure(page)) return page;
   return context.store.read(async (tx) => {
@@ -154,7 +156,7 @@ export async function listV0Procurements(context: AppContext, accountId: string,
     for (const procurement of rows.slice(page.offset, page.offset + page.limit)) data.push(await readProcurement(tx, procurement));
     return { data, has_more: rows.length > page.offset + page.limit };
   });
-}
+});
 
 export interface PatchV0ProcurementInput {
   readonly status?: 'active' | 'disabled' | null | undefined;
@@ -170,7 +172,7 @@ export interface PatchV0ProcurementInput {
  * and otherwise moves to one of it in the same zone, or any. A node's procurement (a spot
  * deployment's) changes only its price here, which is its buy and sell price alike.
  */
-export async function patchV0Procurement(context: AppContext, accountId: string, reference: string, input: PatchV0ProcurementInput): Promise<V0ProcurementReading | Failure> {
+export const patchV0Procurement = declaring(patchV0ProcurementOperation, async function patchV0Procurement(context: AppContext, accountId: string, reference: string, input: PatchV0ProcurementInput): Promise<V0ProcurementReading | Failure> {
   const instanceType = input.instance_type === undefined || input.instance_type === null ? null : parseInstanceType(input.instance_type, 'instance_type');
   if (isFailure(instanceType)) return instanceType;
   if (input.desired_quantity !== undefined && input.desired_quantity !== null) {
@@ -222,4 +224,4 @@ export async function patchV0Procurement(context: AppContext, accountId: string,
     if (isFailure(changed)) return changed;
     return readProcurement(tx, changed);
   });
-}
+});

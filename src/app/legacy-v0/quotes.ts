@@ -4,6 +4,8 @@
 // contract to colocate with, or of the instance type; the window cheapest per node-hour is quoted.
 
 import { type Failure, isFailure } from '../../domain/kernel/failures.js';
+import { getV0QuoteOperation } from '../../domain/legacy-v0/operations.js';
+import { declaring } from '../kernel/declaring.js';
 import { meetsInstanceType, parseInstanceType } from '../../domain/legacy-v0/instance-types.js';
 import { betterQuote, parseQuoteQuery, type QuoteQuery, type QuoteSide, type QuoteWindow, quoteWindows } from '../../domain/legacy-v0/quotes.js';
 import type { InstanceSkuRecord } from '../../store/allocation.js';
@@ -23,7 +25,7 @@ export interface QuoteInput extends QuoteQuery {
   readonly colocate_with?: string | undefined;
 }
 
-export async function getQuote(context: AppContext, accountId: string, input: QuoteInput): Promise<QuoteReading | Failure> {
+export const getQuote = declaring(getV0QuoteOperation, async function getQuote(context: AppContext, accountId: string, input: QuoteInput): Promise<QuoteReading | Failure> {
   const now = context.clock.now();
   const request = parseQuoteQuery(input, now);
   if (isFailure(request)) return request;
@@ -51,4 +53,4 @@ export async function getQuote(context: AppContext, accountId: string, input: Qu
     if (best === null) return { type: 'none' as const, side: request.side, reason: 'no_availability' as const };
     return { type: 'quoted' as const, side: request.side, nodeCount: request.nodeCount, ...best };
   });
-}
+});

@@ -4,6 +4,8 @@
 // keeps the old one's deployment, so an autoreserved node's next VM is the replacement.
 
 import { fail, type Failure, isFailure } from '../../domain/kernel/failures.js';
+import { replaceVmOperation } from '../../domain/legacy-v0/operations.js';
+import { declaring } from '../kernel/declaring.js';
 import { parseId } from '../../domain/kernel/ids.js';
 import type { AppContext } from '../kernel/context.js';
 import { replaceInstance } from '../compute/instances.js';
@@ -13,7 +15,7 @@ export interface VmReplacement {
   readonly replacedById: string;
 }
 
-export async function replaceVm(context: AppContext, accountId: string, vmId: string, idempotencyKey: string | undefined): Promise<VmReplacement | Failure> {
+export const replaceVm = declaring(replaceVmOperation, async function replaceVm(context: AppContext, accountId: string, vmId: string, idempotencyKey: string | undefined): Promise<VmReplacement | Failure> {
   const notFound = fail('instance_not_found', `No VM "${vmId}"`);
   const id = parseId('instance', vmId);
   if (id === null) return notFound;
@@ -22,4 +24,4 @@ export async function replaceVm(context: AppContext, accountId: string, vmId: st
   const replacement = await replaceInstance(context, accountId, old.id, { image: old.imageId, ...(old.cloudInitUserData === null ? {} : { cloud_init_user_data: old.cloudInitUserData }) }, idempotencyKey);
   if (isFailure(replacement)) return replacement;
   return { replacedId: old.id, replacedById: replacement.instance.id };
-}
+});

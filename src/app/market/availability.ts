@@ -2,6 +2,8 @@
 // minute, read from the book.
 
 import { type Failure, isFailure } from '../../domain/kernel/failures.js';
+import { getAvailabilityOperation, listAvailabilityOperation } from '../../domain/market/operations.js';
+import { declaring } from '../kernel/declaring.js';
 import { type SkuPropertyKey, type SkuPropertyValue, skuMatches } from '../../domain/allocation/instance-skus.js';
 import { cursorPrefixes, type Page, type PageQuery, pageRows, parsePageQuery, toPage } from '../../domain/kernel/pagination.js';
 import { findInstanceSku } from '../allocation/instance-skus.js';
@@ -14,7 +16,7 @@ export interface SkuAvailability extends SkuSupply {
 
 export type AvailabilityFilter = Partial<Record<SkuPropertyKey, SkuPropertyValue>> & { readonly id?: string | undefined };
 
-export async function listAvailability(context: AppContext, filter: AvailabilityFilter, query: PageQuery): Promise<Page<SkuAvailability> | Failure> {
+export const listAvailability = declaring(listAvailabilityOperation, async function listAvailability(context: AppContext, filter: AvailabilityFilter, query: PageQuery): Promise<Page<SkuAvailability> | Failure> {
   const page = parsePageQuery(cursorPrefixes.instanceSkus, query);
   if (isFailure(page)) return page;
   const now = context.clock.now();
@@ -27,9 +29,9 @@ export async function listAvailability(context: AppContext, filter: Availability
     const rows = (await supplyOf(tx, pageRows(skus, page), now)).map((supply) => ({ ...supply, seq: supply.sku.seq }));
     return toPage(cursorPrefixes.instanceSkus, page, rows);
   });
-}
+});
 
-export async function getAvailability(context: AppContext, reference: string): Promise<SkuAvailability | Failure> {
+export const getAvailability = declaring(getAvailabilityOperation, async function getAvailability(context: AppContext, reference: string): Promise<SkuAvailability | Failure> {
   const now = context.clock.now();
   return context.store.read(async (tx) => {
     const sku = await findInstanceSku(tx, reference, 'id');
@@ -37,4 +39,4 @@ export async function getAvailability(context: AppContext, reference: string): P
     const [supply] = await supplyOf(tx, [sku], now);
     return { ...supply!, seq: sku.seq };
   });
-}
+});

@@ -3,6 +3,8 @@
 // whose balances always sum to zero, so credit granted = balances + fees.
 
 import { fail, type Failure, isFailure } from '../../domain/kernel/failures.js';
+import { grantCreditOperation, listTransactionsOperation } from '../../domain/market/operations.js';
+import { declaring } from '../kernel/declaring.js';
 import { microsPerDollar } from '../../domain/kernel/money.js';
 import { cursorPrefixes, type Page, type PageQuery, parsePageQuery, toPage } from '../../domain/kernel/pagination.js';
 import type { AccountTransactionRecord, AccountTransactionType } from '../../store/market.js';
@@ -63,7 +65,7 @@ export interface CreditGrant extends Balances {
   readonly amountMicros: number;
 }
 
-export async function grantCredit(context: AppContext, accountId: string, amount: number | string, memo: string | null | undefined): Promise<CreditGrant | Failure> {
+export const grantCredit = declaring(grantCreditOperation, async function grantCredit(context: AppContext, accountId: string, amount: number | string, memo: string | null | undefined): Promise<CreditGrant | Failure> {
   const micros = parseDollars(amount, 'amount_dollars');
   if (isFailure(micros)) return micros;
   if (micros <= 0) return fail('invalid_request', 'amount_dollars must be positive', [{ field: 'amount_dollars', code: 'out_of_range', message: 'amount_dollars must be positive' }]);
@@ -75,7 +77,7 @@ export async function grantCredit(context: AppContext, accountId: string, amount
     await recordTransaction(context, tx, accountId, 'credit_grant', micros, now, { memo: memo ?? 'Credit granted by the operator' });
     return { accountId, amountMicros: micros, ...(await balancesOf(tx, accountId)) };
   });
-}
+});
 
 /** An account's balances, and when they were read. */
 export async function getBalances(context: AppContext, accountId: string): Promise<Balances & { readonly readAt: number }> {
@@ -92,7 +94,7 @@ export interface ListTransactionsInput {
   readonly transaction_type?: AccountTransactionType | undefined;
 }
 
-export async function listTransactions(context: AppContext, accountId: string, input: ListTransactionsInput): Promise<Page<AccountTransactionRecord> | Failure> {
+export const listTransactions = declaring(listTransactionsOperation, async function listTransactions(context: AppContext, accountId: string, input: ListTransactionsInput): Promise<Page<AccountTransactionRecord> | Failure> {
   const query: PageQuery = { limit: input.limit ?? 10, starting_after: input.starting_after_cursor, ending_before: input.ending_before_cursor };
   const page = parsePageQuery(cursorPrefixes.transactions, query);
   if (isFailure(page)) return page;
@@ -100,5 +102,5 @@ export async function listTransactions(context: AppContext, accountId: string, i
     tx.accountTransactions.list({ accountId, after: input.after_time ?? null, before: input.before_time ?? null, type: input.transaction_type ?? null }, page),
   );
   return toPage(cursorPrefixes.transactions, page, rows);
-}
+});
 

@@ -5,6 +5,8 @@
 // Every view starts at the current minute: the past of a resting order cannot trade.
 
 import { fail, type Failure, isFailure } from '../../domain/kernel/failures.js';
+import { getDepthOperation, listFillsOperation, listWindowsOperation, previewOrderOperation } from '../../domain/market/operations.js';
+import { declaring } from '../kernel/declaring.js';
 import { meetsRequirements, parseRequirements, type Requirements, requirementsFromMap } from '../../domain/market/requirements.js';
 import { match, type Side } from '../../domain/market/matching.js';
 import {
@@ -80,7 +82,7 @@ export interface WindowsPage extends BookFrame {
 }
 
 /** Windows (an order's own start and end) of resting orders that overlap the range. */
-export async function listWindows(context: AppContext, input: WindowsInput): Promise<WindowsPage | Failure> {
+export const listWindows = declaring(listWindowsOperation, async function listWindows(context: AppContext, input: WindowsInput): Promise<WindowsPage | Failure> {
   const requirements = parseRequirements(input.requirements);
   if (isFailure(requirements)) return requirements;
   const badRange = checkRange(input.range_start_at, input.range_end_at, { start: 'range_start_at', end: 'range_end_at' });
@@ -98,7 +100,7 @@ export async function listWindows(context: AppContext, input: WindowsInput): Pro
     const hasMore = windows.length > limit;
     return { ...frame, rangeStartAt: input.range_start_at, rangeEndAt: input.range_end_at, data, hasMore, cursor: hasMore ? formatWindowsCursor(data.at(-1)!) : null };
   });
-}
+});
 
 export interface WindowInput {
   readonly requirements?: string | undefined;
@@ -114,7 +116,7 @@ export interface DepthReading extends BookFrame {
 }
 
 /** Both sides' price levels for a window: what resting orders still offer within it, from the current minute. */
-export async function getDepth(context: AppContext, input: WindowInput & { readonly depth?: number | undefined }): Promise<DepthReading | Failure> {
+export const getDepth = declaring(getDepthOperation, async function getDepth(context: AppContext, input: WindowInput & { readonly depth?: number | undefined }): Promise<DepthReading | Failure> {
   const requirements = parseRequirements(input.requirements);
   if (isFailure(requirements)) return requirements;
   const badRange = checkRange(input.start_at, input.end_at, { start: 'start_at', end: 'end_at' });
@@ -133,11 +135,11 @@ export async function getDepth(context: AppContext, input: WindowInput & { reado
       asks: priceLevels(orders, 'sell', from, input.end_at).slice(0, depth),
     };
   });
-}
+});
 
-export async function getQuote(context: AppContext, input: WindowInput): Promise<DepthReading | Failure> {
+export const getQuote = declaring(getDepthOperation, async function getQuote(context: AppContext, input: WindowInput): Promise<DepthReading | Failure> {
   return getDepth(context, { ...input, depth: 1 });
-}
+});
 
 export interface FillsInput extends WindowInput {
   readonly since_at?: number | undefined;
@@ -151,7 +153,7 @@ export interface FillsPage extends BookFrame, Page<ContractRecord> {
 }
 
 /** Contracts that filled on SKUs meeting the requirements, overlapping the window, newest first. */
-export async function listFills(context: AppContext, input: FillsInput): Promise<FillsPage | Failure> {
+export const listFills = declaring(listFillsOperation, async function listFills(context: AppContext, input: FillsInput): Promise<FillsPage | Failure> {
   const requirements = parseRequirements(input.requirements);
   if (isFailure(requirements)) return requirements;
   const badRange = checkRange(input.start_at, input.end_at, { start: 'start_at', end: 'end_at' });
@@ -166,7 +168,7 @@ export async function listFills(context: AppContext, input: FillsInput): Promise
     const rows = await tx.contracts.list({ instanceSkuIds: skuIds, overlapsFrom: input.start_at, overlapsTo: input.end_at, since }, page);
     return { ...frame, startAt: input.start_at, endAt: input.end_at, ...toPage(cursorPrefixes.orderbookFills, page, rows) };
   });
-}
+});
 
 export interface PreviewInput {
   readonly side: Side;
@@ -214,7 +216,7 @@ async function maintenanceNotices(tx: Tx, skus: readonly InstanceSkuRecord[], fr
  * as the order would. It places nothing and holds nothing: the book may move before the order
  * is posted.
  */
-export async function previewOrder(context: AppContext, accountId: string, input: PreviewInput): Promise<Preview | Failure> {
+export const previewOrder = declaring(previewOrderOperation, async function previewOrder(context: AppContext, accountId: string, input: PreviewInput): Promise<Preview | Failure> {
   const requirements = requirementsFromMap(input.requirements, 'requirements');
   if (isFailure(requirements)) return requirements;
   if (!Number.isInteger(input.duration_seconds) || input.duration_seconds <= 0 || input.duration_seconds % 60 !== 0) {
@@ -237,7 +239,7 @@ export async function previewOrder(context: AppContext, accountId: string, input
     if (best === null) return { type: 'unavailable' as const, reason: 'no_availability' as const, fee: context.feePolicy, notices: await maintenanceNotices(tx, skus, window.startAt, window.endAt) };
     return { type: 'quoted' as const, side: input.side, pool, sku: best.sku, ...window, estimate: best.estimate, fee: context.feePolicy, notices: await maintenanceNotices(tx, [best.sku], window.startAt, window.endAt) };
   });
-}
+});
 
 /** An order to try on the book without placing it. */
 export interface TrialOrder {

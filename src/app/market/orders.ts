@@ -4,7 +4,8 @@
 import { fail, type Failure, isFailure } from '../../domain/kernel/failures.js';
 import { parseId } from '../../domain/kernel/ids.js';
 import { declared } from '../../domain/kernel/operations.js';
-import { cancelOrderOperation, createOrderOperation } from '../../domain/market/operations.js';
+import { declaring } from '../kernel/declaring.js';
+import { cancelOrderOperation, createOrderOperation, getOrderOperation, listOrdersOperation } from '../../domain/market/operations.js';
 import { parseDollarsPerNodeHour } from '../../domain/kernel/money.js';
 import { isResting, type OrderStatus, parseOrderWindow } from '../../domain/market/orders.js';
 import { cursorPrefixes, type Page, type PageQuery, parsePageQuery, toPage } from '../../domain/kernel/pagination.js';
@@ -86,14 +87,14 @@ async function findOrder(tx: Tx, accountId: string, reference: string): Promise<
   return order ?? fail('order_not_found', `No order "${reference}"`);
 }
 
-export async function getOrder(context: AppContext, accountId: string, reference: string): Promise<OrderReading | Failure> {
+export const getOrder = declaring(getOrderOperation, async function getOrder(context: AppContext, accountId: string, reference: string): Promise<OrderReading | Failure> {
   return context.store.read(async (tx) => {
     const order = await findOrder(tx, accountId, reference);
     if (isFailure(order)) return order;
     const [reading] = await readOrders(tx, [order]);
     return reading!;
   });
-}
+});
 
 export interface ListOrdersInput extends PageQuery {
   readonly id?: readonly string[] | undefined;
@@ -107,7 +108,7 @@ export interface ListOrdersInput extends PageQuery {
   readonly sort_by?: OrderSort | undefined;
 }
 
-export async function listOrders(context: AppContext, accountId: string, input: ListOrdersInput): Promise<Page<OrderReading> | Failure> {
+export const listOrders = declaring(listOrdersOperation, async function listOrders(context: AppContext, accountId: string, input: ListOrdersInput): Promise<Page<OrderReading> | Failure> {
   const page = parsePageQuery(cursorPrefixes.orders, input);
   if (isFailure(page)) return page;
   return context.store.read(async (tx) => {
@@ -134,7 +135,7 @@ export async function listOrders(context: AppContext, accountId: string, input: 
     const orders = toPage(cursorPrefixes.orders, page, rows);
     return { ...orders, data: await readOrders(tx, orders.data) };
   });
-}
+});
 
 /** Cancels a resting order; its hold returns to the account's cash. */
 export async function cancelOrder(context: AppContext, accountId: string, reference: string): Promise<null | Failure> {

@@ -7,6 +7,8 @@
 // when a new block enters the window.
 
 import { fail, type Failure, invalidField, isFailure } from '../../domain/kernel/failures.js';
+import { createProcurementOperation, deleteProcurementOperation, getProcurementOperation, listProcurementsOperation, patchProcurementOperation } from '../../domain/market/operations.js';
+import { declaring } from '../kernel/declaring.js';
 import { managedWindowMinutesMax } from '../../domain/kernel/limits.js';
 import { formatDollars, parseDollarsPerNodeHour } from '../../domain/kernel/money.js';
 import { isoMinute } from '../../domain/allocation/ledger.js';
@@ -171,16 +173,16 @@ export async function insertProcurement(context: AppContext, tx: Tx, accountId: 
   return (await tx.procurements.findById(accountId, id))!;
 }
 
-export async function createProcurement(context: AppContext, accountId: string, input: ProcurementInput): Promise<ProcurementView | Failure> {
+export const createProcurement = declaring(createProcurementOperation, async function createProcurement(context: AppContext, accountId: string, input: ProcurementInput): Promise<ProcurementView | Failure> {
   const now = context.clock.now();
   return context.store.transaction((tx) => insertProcurement(context, tx, accountId, input, now));
-}
+});
 
-export async function getProcurement(context: AppContext, accountId: string, reference: string): Promise<ProcurementView | Failure> {
+export const getProcurement = declaring(getProcurementOperation, async function getProcurement(context: AppContext, accountId: string, reference: string): Promise<ProcurementView | Failure> {
   return context.store.read((tx) => resolveProcurement(tx, accountId, reference));
-}
+});
 
-export async function listProcurements(context: AppContext, accountId: string, input: PageQuery & { workspace?: string | undefined; pool?: string | undefined }): Promise<Page<ProcurementView> | Failure> {
+export const listProcurements = declaring(listProcurementsOperation, async function listProcurements(context: AppContext, accountId: string, input: PageQuery & { workspace?: string | undefined; pool?: string | undefined }): Promise<Page<ProcurementView> | Failure> {
   const page = parsePageQuery(cursorPrefixes.procurements, input);
   if (isFailure(page)) return page;
   return context.store.read(async (tx) => {
@@ -189,7 +191,7 @@ export async function listProcurements(context: AppContext, accountId: string, i
     const rows = await tx.procurements.list({ accountId, ...scope }, page);
     return toPage(cursorPrefixes.procurements, page, rows);
   });
-}
+});
 
 export interface PatchProcurementInput {
   readonly name?: string | null | undefined;
@@ -238,14 +240,14 @@ export async function changeProcurement(context: AppContext, tx: Tx, procurement
   return (await tx.procurements.findById(procurement.accountId, procurement.id))!;
 }
 
-export async function patchProcurement(context: AppContext, accountId: string, reference: string, input: PatchProcurementInput): Promise<ProcurementView | Failure> {
+export const patchProcurement = declaring(patchProcurementOperation, async function patchProcurement(context: AppContext, accountId: string, reference: string, input: PatchProcurementInput): Promise<ProcurementView | Failure> {
   const now = context.clock.now();
   return context.store.transaction(async (tx) => {
     const procurement = await resolveChangeableProcurement(tx, accountId, reference);
     if (isFailure(procurement)) return procurement;
     return changeProcurement(context, tx, procurement, input, now);
   });
-}
+});
 
 /** Deletes a procurement in the caller's transaction; its resting orders are cancelled. */
 export async function removeProcurement(context: AppContext, tx: Tx, procurement: ProcurementRecord, now: number): Promise<void> {
@@ -254,7 +256,7 @@ export async function removeProcurement(context: AppContext, tx: Tx, procurement
   await tx.procurements.softDelete(procurement.id, now);
 }
 
-export async function deleteProcurement(context: AppContext, accountId: string, reference: string): Promise<null | Failure> {
+export const deleteProcurement = declaring(deleteProcurementOperation, async function deleteProcurement(context: AppContext, accountId: string, reference: string): Promise<null | Failure> {
   const now = context.clock.now();
   return context.store.transaction(async (tx) => {
     const procurement = await resolveChangeableProcurement(tx, accountId, reference);
@@ -262,4 +264,4 @@ export async function deleteProcurement(context: AppContext, accountId: string, 
     await removeProcurement(context, tx, procurement, now);
     return null;
   });
-}
+});

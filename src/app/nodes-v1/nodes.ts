@@ -12,6 +12,8 @@
 // what it is: pools, orders, contracts, procurements, deployments, templates and instances.
 
 import { checkCloudInit } from '../../domain/compute/cloud-init.js';
+import { createNodesOperation, deleteNodeOperation, extendNodeOperation, getNodeOperation, listNodesOperation, nodeSshOperation, redeployNodeOperation, releaseNodeOperation } from '../../domain/nodes-v1/operations.js';
+import { declaring } from '../kernel/declaring.js';
 import { fail, type Failure, invalidField, isFailure } from '../../domain/kernel/failures.js';
 import { parseId } from '../../domain/kernel/ids.js';
 import { readinessRefusal } from '../../domain/compute/images.js';
@@ -114,7 +116,7 @@ const forward443Refusal = invalidField('forward_443', 'unsupported', 'allot forw
 /** The default image of a node created without one: the newest public image. */
 const defaultNodeImage = publicImages.at(-1)!.name;
 
-export async function createNodes(context: AppContext, accountId: string, input: CreateNodesInput): Promise<NodeReading[] | Failure> {
+export const createNodes = declaring(createNodesOperation, async function createNodes(context: AppContext, accountId: string, input: CreateNodesInput): Promise<NodeReading[] | Failure> {
   const badNames = checkNodeNames(input.names, input.desired_count);
   if (badNames !== null) return badNames;
   const maxMicros = maxPriceMicros(input.max_price_per_node_hour, 'max_price_per_node_hour');
@@ -167,7 +169,7 @@ export async function createNodes(context: AppContext, accountId: string, input:
     }
     return readNodes(tx, created, now);
   });
-}
+});
 
 async function insertNode(context: AppContext, tx: Tx, accountId: string, name: string, plan: NodePlan, input: CreateNodesInput, now: number): Promise<NodeView | Failure> {
   const sku = await chooseSku(tx, plan, now);
@@ -286,13 +288,13 @@ async function insertVm(
   return null;
 }
 
-export async function getNode(context: AppContext, accountId: string, reference: string): Promise<NodeReading | Failure> {
+export const getNode = declaring(getNodeOperation, async function getNode(context: AppContext, accountId: string, reference: string): Promise<NodeReading | Failure> {
   const now = context.clock.now();
   return context.store.read(async (tx) => {
     const node = await resolveNode(tx, accountId, reference);
     return isFailure(node) ? node : readNode(tx, node, now);
   });
-}
+});
 
 export interface ListNodesInput {
   readonly id?: readonly string[] | undefined;
@@ -300,7 +302,7 @@ export interface ListNodesInput {
   readonly type?: NodeType | undefined;
 }
 
-export async function listNodes(context: AppContext, accountId: string, input: ListNodesInput): Promise<NodeReading[] | Failure> {
+export const listNodes = declaring(listNodesOperation, async function listNodes(context: AppContext, accountId: string, input: ListNodesInput): Promise<NodeReading[] | Failure> {
   const given = [input.id, input.name, input.type].filter((filter) => filter !== undefined && !(Array.isArray(filter) && filter.length === 0));
   if (given.length > 1) return fail('invalid_request', 'Filter by id, name or type: they cannot be combined');
   const now = context.clock.now();
@@ -309,10 +311,10 @@ export async function listNodes(context: AppContext, accountId: string, input: L
     const names = input.name === undefined || input.name.length === 0 ? null : [...input.name];
     return readNodes(tx, await tx.nodes.list({ accountId, ids, names, nodeType: input.type ?? null }), now);
   });
-}
+});
 
 /** The node, if nothing it runs is live: deleting it deletes what it made, and its pool when nothing holds it. */
-export async function deleteNode(context: AppContext, accountId: string, reference: string): Promise<null | Failure> {
+export const deleteNode = declaring(deleteNodeOperation, async function deleteNode(context: AppContext, accountId: string, reference: string): Promise<null | Failure> {
   const now = context.clock.now();
   return context.store.transaction(async (tx) => {
     const node = await resolveNode(tx, accountId, reference);
@@ -332,10 +334,10 @@ export async function deleteNode(context: AppContext, accountId: string, referen
     if (pool !== undefined) await removePool(tx, pool, now);
     return null;
   });
-}
+});
 
 /** A reserved node's window, extended by whole hours bought at no more than the given price. */
-export async function extendNode(context: AppContext, accountId: string, reference: string, input: { readonly duration_seconds: number; readonly max_price_per_node_hour: number }): Promise<NodeReading | Failure> {
+export const extendNode = declaring(extendNodeOperation, async function extendNode(context: AppContext, accountId: string, reference: string, input: { readonly duration_seconds: number; readonly max_price_per_node_hour: number }): Promise<NodeReading | Failure> {
   const badDuration = checkExtension(input.duration_seconds);
   if (badDuration !== null) return badDuration;
   const maxMicros = maxPriceMicros(input.max_price_per_node_hour, 'max_price_per_node_hour');
@@ -354,7 +356,7 @@ export async function extendNode(context: AppContext, accountId: string, referen
     await tx.nodes.update(node.id, { endAt: window.endAt, updatedAt: now });
     return readNode(tx, (await tx.nodes.findById(accountId, node.id))!, now);
   });
-}
+});
 
 export interface RedeployNodeInput {
   readonly image_id?: string | undefined;
@@ -367,7 +369,7 @@ export interface RedeployNodeInput {
  * is kept from the node's current configuration; with it, left out means none (the default
  * image, no cloud-init).
  */
-export async function redeployNode(context: AppContext, accountId: string, reference: string, input: RedeployNodeInput): Promise<NodeReading | Failure> {
+export const redeployNode = declaring(redeployNodeOperation, async function redeployNode(context: AppContext, accountId: string, reference: string, input: RedeployNodeInput): Promise<NodeReading | Failure> {
   const givenCloudInit = input.cloud_init_user_data === undefined ? undefined : checkCloudInit(input.cloud_init_user_data, 'cloud_init_user_data');
   if (isFailure(givenCloudInit)) return givenCloudInit;
   const now = context.clock.now();
@@ -403,14 +405,14 @@ export async function redeployNode(context: AppContext, accountId: string, refer
     await tx.nodes.update(node.id, { imageId: image.id, cloudInitUserData: cloudInit, updatedAt: now });
     return readNode(tx, (await tx.nodes.findById(accountId, node.id))!, now);
   });
-}
+});
 
 /**
  * Releases an autoreserved node from its procurement: nothing more is bought and no new VM is
  * started. A running VM runs out the allocation already bought (the node's `end_at`); a waiting
  * one is ended at once.
  */
-export async function releaseNode(context: AppContext, accountId: string, reference: string): Promise<NodeReading | Failure> {
+export const releaseNode = declaring(releaseNodeOperation, async function releaseNode(context: AppContext, accountId: string, reference: string): Promise<NodeReading | Failure> {
   const now = context.clock.now();
   return context.store.transaction(async (tx) => {
     const node = await resolveNode(tx, accountId, reference);
@@ -432,10 +434,10 @@ export async function releaseNode(context: AppContext, accountId: string, refere
     await tx.nodes.update(node.id, { releasedAt: now, endAt: runsOutAt, updatedAt: now });
     return readNode(tx, (await tx.nodes.findById(accountId, node.id))!, now);
   });
-}
+});
 
 /** `GET /v2/nodes/{id}/ssh`: the SSH details of the node's current VM (its latest, live or not). */
-export async function nodeSsh(context: AppContext, accountId: string, reference: string): Promise<SshInfo | Failure> {
+export const nodeSsh = declaring(nodeSshOperation, async function nodeSsh(context: AppContext, accountId: string, reference: string): Promise<SshInfo | Failure> {
   const now = context.clock.now();
   const reading = await context.store.read(async (tx) => {
     const node = await resolveNode(tx, accountId, reference);
@@ -445,4 +447,4 @@ export async function nodeSsh(context: AppContext, accountId: string, reference:
   const vm = reading.vms.at(-1);
   if (vm === undefined) return fail('instance_not_found', `Node "${reading.node.name}" has no VM yet: it has no SSH details`);
   return instanceSsh(context, accountId, vm.id);
-}
+});

@@ -3,6 +3,8 @@
 // is the cloud-init user data v1 nodes start with when a request gives none.
 
 import { fail, type Failure, invalidField, isFailure } from '../../domain/kernel/failures.js';
+import { getVmScriptOperation, setVmScriptOperation, vmLogsOperation, vmSshOperation } from '../../domain/nodes-v1/operations.js';
+import { declaring } from '../kernel/declaring.js';
 import { checkCloudInit } from '../../domain/compute/cloud-init.js';
 import { logLinesMax } from '../../domain/kernel/limits.js';
 import type { ConsoleLine, SshInfo } from '../../providers/provider.js';
@@ -18,13 +20,13 @@ export async function vmScriptOf(tx: Tx, accountId: string): Promise<string | nu
   return (await tx.settings.get(vmScriptKey(accountId))) ?? null;
 }
 
-export async function getVmScript(context: AppContext, accountId: string): Promise<string | Failure> {
+export const getVmScript = declaring(getVmScriptOperation, async function getVmScript(context: AppContext, accountId: string): Promise<string | Failure> {
   const script = await context.store.read((tx) => vmScriptOf(tx, accountId));
   return script === null ? fail('vm_script_not_found', 'No VM script is set; POST /v0/vms/script sets one') : Buffer.from(script, 'base64').toString('utf8');
-}
+});
 
 /** Sets the account's VM script: text, or its bytes as an array of numbers. */
-export async function setVmScript(context: AppContext, accountId: string, script: string | readonly number[]): Promise<string | Failure> {
+export const setVmScript = declaring(setVmScriptOperation, async function setVmScript(context: AppContext, accountId: string, script: string | readonly number[]): Promise<string | Failure> {
   if (typeof script !== 'string' && !script.every((byte) => Number.isInteger(byte) && byte >= 0 && byte <= 255)) {
     return invalidField('script', 'invalid_bytes', 'script is text, or an array of bytes (0–255)');
   }
@@ -33,7 +35,7 @@ export async function setVmScript(context: AppContext, accountId: string, script
   if (isFailure(encoded)) return encoded;
   await context.store.transaction((tx) => tx.settings.set(vmScriptKey(accountId), encoded));
   return bytes.toString('utf8');
-}
+});
 
 export async function listVms(context: AppContext, accountId: string): Promise<{ readonly vms: readonly InstanceRecord[]; readonly zones: ReadonlyMap<string, string> }> {
   return context.store.read(async (tx) => {
@@ -60,7 +62,7 @@ function secondsOf(text: string | undefined, field: string): number | undefined 
 }
 
 /** A VM's console log: `since_*` bounds inclusive, `before_*` exclusive, in the order asked. */
-export async function vmLogs(context: AppContext, accountId: string, query: VmLogQuery): Promise<ConsoleLine[] | Failure> {
+export const vmLogs = declaring(vmLogsOperation, async function vmLogs(context: AppContext, accountId: string, query: VmLogQuery): Promise<ConsoleLine[] | Failure> {
   const since = secondsOf(query.since_realtime_timestamp, 'since_realtime_timestamp');
   if (isFailure(since)) return since;
   const before = secondsOf(query.before_realtime_timestamp, 'before_realtime_timestamp');
@@ -74,8 +76,8 @@ export async function vmLogs(context: AppContext, accountId: string, query: VmLo
     limit: Math.min(query.limit ?? logLinesMax, logLinesMax),
   });
   return lines;
-}
+});
 
-export async function vmSsh(context: AppContext, accountId: string, vmId: string): Promise<SshInfo | Failure> {
+export const vmSsh = declaring(vmSshOperation, async function vmSsh(context: AppContext, accountId: string, vmId: string): Promise<SshInfo | Failure> {
   return instanceSsh(context, accountId, vmId);
-}
+});

@@ -2,6 +2,8 @@
 // H200 nodes; its capacity is what the market offers of its SKU from the current minute on.
 
 import { fail, type Failure } from '../../domain/kernel/failures.js';
+import { getZoneOperation } from '../../domain/nodes-v1/operations.js';
+import { declaring } from '../kernel/declaring.js';
 import { type ZoneFacts, zoneOf } from '../../domain/nodes-v1/nodes.js';
 import type { Schedule } from '../../domain/kernel/schedule.js';
 import type { InstanceSkuRecord } from '../../store/allocation.js';
@@ -31,7 +33,7 @@ export async function listZones(context: AppContext): Promise<ZoneReading[]> {
   return context.store.read(async (tx) => (await supplyOf(tx, await zoneSkus(tx), now)).map(({ sku, schedule, from }) => ({ zone: zoneOf(sku.properties)!, capacity: schedule, from })));
 }
 
-export async function getZone(context: AppContext, name: string): Promise<ZoneReading | Failure> {
+export const getZone = declaring(getZoneOperation, async function getZone(context: AppContext, name: string): Promise<ZoneReading | Failure> {
   const zone = (await listZones(context)).find((reading) => reading.zone.name === name);
   return zone ?? fail('zone_not_found', `No zone "${name}"`);
-}
+});
