@@ -7,6 +7,7 @@
 import { agentConsoleLog, agentSsh } from '../app/fleet/agents.js';
 import { checkFleetHealth } from '../app/fleet/health.js';
 import { placeWaitingRuns } from '../app/fleet/placement.js';
+import { requestRunsForUnrecorded } from '../app/compute/runs.js';
 import type { AppContext, GuestRunNotifier } from '../app/kernel/context.js';
 import type { FleetSettings } from '../domain/fleet/hosts.js';
 import { guestRunBatchSize, guestRunPollMillis } from '../domain/kernel/limits.js';
@@ -23,6 +24,7 @@ export class FleetWorker implements GuestRunNotifier, InstanceProvider {
   private passing: Promise<void> | null = null;
   private checking: Promise<void> | null = null;
   private passAgain = false;
+  private recorded = false;
   private closed = false;
   /** Public addresses are made up, as the simulated provider makes them (a host's own are not known per instance). */
   private readonly addresses = new SimulatedProvider();
@@ -63,6 +65,11 @@ export class FleetWorker implements GuestRunNotifier, InstanceProvider {
       do {
         this.passAgain = false;
         if (!(await this.context!.store.isLeader())) break;
+        // Instances that started while no real driver ran have no run record yet: they get one.
+        if (!this.recorded) {
+          while ((await requestRunsForUnrecorded(this.context!, guestRunBatchSize)) > 0);
+          this.recorded = true;
+        }
         if ((await placeWaitingRuns(this.context!, this.settings, guestRunBatchSize)) === guestRunBatchSize) this.passAgain = true;
       } while (this.passAgain && !this.closed);
     })()

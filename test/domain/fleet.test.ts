@@ -138,10 +138,14 @@ describe('heartbeat reports', () => {
     expect(judgeReport({ intent: 'run', state: 'running' }, 'running', { state: 'failed', failure: 'boom' })).toMatchObject({ record: { state: 'failed' }, failInstance: 'boom' });
   });
 
-  it('stops what should not run until it has ended, and removes what was deleted', () => {
+  it('stops what should not run until it has ended, then removes it while the agent has it', () => {
     expect(judgeReport({ intent: 'stop', state: 'running' }, 'terminated', { state: 'running', failure: null }).answer).toEqual({ action: 'stop', launch: false });
-    expect(judgeReport({ intent: 'stop', state: 'running' }, 'terminated', { state: 'stopped', failure: null })).toMatchObject({ answer: { action: 'stop' }, record: { state: 'stopped' } });
-    expect(judgeReport({ intent: 'stop', state: 'stopped' }, 'terminated', { state: 'stopped', failure: null })).toMatchObject({ answer: { action: 'stop' }, record: null });
+    expect(judgeReport({ intent: 'stop', state: 'running' }, 'terminated', { state: 'stopping', failure: null }).answer).toEqual({ action: 'stop', launch: false });
+    expect(judgeReport({ intent: 'stop', state: 'running' }, 'terminated', { state: 'stopped', failure: null })).toMatchObject({ answer: { action: 'remove' }, record: { state: 'stopped' } });
+    expect(judgeReport({ intent: 'stop', state: 'stopped' }, 'terminated', { state: 'stopped', failure: null })).toMatchObject({ answer: { action: 'remove' }, record: null });
+    expect(judgeReport({ intent: 'stop', state: 'stopped' }, 'terminated', null)).toEqual({ answer: null, record: null, failInstance: null });
+    expect(judgeReport({ intent: 'stop', state: 'requested' }, 'terminated', null)).toEqual({ answer: null, record: { state: 'stopped', failure: null }, failInstance: null });
+    expect(judgeReport({ intent: 'run', state: 'failed' }, 'failed', { state: 'failed', failure: 'x' }).answer).toEqual({ action: 'remove', launch: false });
     expect(judgeReport({ intent: 'remove', state: 'stopped' }, 'terminated', { state: 'stopped', failure: null }).answer).toEqual({ action: 'remove', launch: false });
     expect(judgeReport({ intent: 'remove', state: 'stopped' }, 'terminated', null)).toEqual({ answer: null, record: { state: 'removed', failure: null }, failInstance: null });
     expect(judgeReport({ intent: 'remove', state: 'removed' }, 'terminated', null).answer).toBeNull();

@@ -46,6 +46,17 @@ describe.each(testDialects)('fleet health on %s', (dialect) => {
     await doomed.beat();
     expect([...doomed.guests.values()].map((guest) => guest.state)).toEqual(['running', 'running']);
     expect((await server.operator.post(`/admin/v1/hosts/${spare.hostId}/uncordon`)).status).toBe(200);
+    // Both hosts supply the market.
+    const provider = await server.newAccount('Health provider');
+    const supplyPool = (await server.operator.post('/admin/v1/pools', { account: provider.accountId, name: 'health-supply', kind: 'originating' })).body.id as string;
+    expect((await server.operator.put(`/admin/v1/fleet/instance_skus/${sku}`, { supply_pool: supplyPool })).status).toBe(200);
+    const supplied = async () => {
+      const pool = (await provider.get(`/preview/v2/pools/${supplyPool}`)).body;
+      const rectangles = (pool.allocation_schedule.by_instance_sku[sku] ?? []) as { start_at: number; end_at: number | null; node_count: number }[];
+      const at = Math.floor(server.clock.now() / 60) * 60 + 60;
+      return rectangles.find((entry) => entry.start_at <= at && (entry.end_at === null || at < entry.end_at))?.node_count ?? 0;
+    };
+    expect(await supplied()).toBe(4);
 
     // The spare keeps heartbeating; the doomed host falls silent past down_after.
     await server.advance(20);
@@ -62,13 +73,19 @@ describe.each(testDialects)('fleet health on %s', (dialect) => {
     occupiedNodes(after);
     // The down host's nodes stay taken until its agent says its guests ended.
     expect(after.get(doomed.hostId).instances.map((instance: any) => instance.status)).toEqual(['failed', 'failed']);
+    // Its node-time is retired from then on.
+    await eventually(supplied, (nodes) => nodes === 2);
+    expect(after.get(doomed.hostId).supplies_market).toBe(false);
     expect(await server.audit()).toEqual([]);
 
     // It comes back: ready again, and told to stop what it still runs; then its nodes are free.
     const back = await doomed.beat();
     expect(back.status).toBe('ready');
     expect(back.runs.map((run) => run.action)).toEqual(['stop', 'stop']);
-    await doomed.beat();
+    expect(await supplied()).toBe(4);
+    // It reports them stopped: it is told to remove them, and once gone they leave its answers.
+    expect((await doomed.beat()).runs.map((run) => run.action)).toEqual(['remove', 'remove']);
+    expect((await doomed.beat()).runs).toEqual([]);
     const freed = (await server.operator.get(`/admin/v1/hosts/${doomed.hostId}`)).body;
     expect(freed).toMatchObject({ status: 'ready', instances: [] });
     const spareAnswer = await spare.beat();

@@ -19,11 +19,18 @@ export interface RunVerdict {
   readonly failInstance: string | null;
 }
 
-/** The answer once the record is what it is: run while wanted, remove until removed, else stop. */
-function steadyAnswer(record: RecordedRun, instance: InstanceStatus | null): RunVerdict['answer'] {
-  if (record.intent === 'remove') return record.state === 'removed' ? null : { action: 'remove', launch: false };
-  if (record.intent === 'run' && instance === 'running') return { action: 'run', launch: record.state === 'requested' };
-  return { action: 'stop', launch: false };
+const ended = (state: RecordedRun['state']): boolean => state === 'stopped' || state === 'failed' || state === 'removed';
+
+/**
+ * The answer once the record is what it is: run while wanted; stop until it has ended; then
+ * remove while the agent still has it (what its driver kept goes: the server has the console
+ * output it was sent), and nothing once it is gone, so that a host's answers do not grow with
+ * every instance it ever ran.
+ */
+function steadyAnswer(record: RecordedRun, instance: InstanceStatus | null, reported: boolean): RunVerdict['answer'] {
+  if (record.intent === 'run' && instance === 'running' && !ended(record.state)) return { action: 'run', launch: record.state === 'requested' };
+  if (record.intent !== 'remove' && !ended(record.state)) return { action: 'stop', launch: false };
+  return reported ? { action: 'remove', launch: false } : null;
 }
 
 /**
@@ -32,7 +39,7 @@ function steadyAnswer(record: RecordedRun, instance: InstanceStatus | null): Run
  */
 export function judgeReport(record: RecordedRun, instance: InstanceStatus | null, reported: { readonly state: ReportedRunState; readonly failure: string | null } | null): RunVerdict {
   const action = decideRun(record, instance, reported);
-  const none = { answer: steadyAnswer(record, instance), record: null, failInstance: null };
+  const none = { answer: steadyAnswer(record, instance, reported !== null), record: null, failInstance: null };
   if (action === null) return none;
   switch (action.kind) {
     case 'start':
@@ -42,7 +49,7 @@ export function judgeReport(record: RecordedRun, instance: InstanceStatus | null
     case 'stop':
       return { answer: { action: record.intent === 'remove' ? 'remove' : 'stop', launch: false }, record: null, failInstance: null };
     case 'record_ended':
-      return { answer: record.intent === 'remove' ? { action: 'remove', launch: false } : { action: 'stop', launch: false }, record: { state: action.state, failure: action.failure }, failInstance: null };
+      return { answer: reported === null ? null : { action: 'remove', launch: false }, record: { state: action.state, failure: action.failure }, failInstance: null };
     case 'fail_instance':
       return { answer: { action: 'stop', launch: false }, record: { state: 'failed', failure: action.reason }, failInstance: action.reason };
     case 'forget':
