@@ -8,13 +8,13 @@
 // started. It is also the provider the use cases read logs and SSH details from: each instance's
 // own driver answers for it.
 
-import { createWriteStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { decideRun, type RunAction } from '../domain/compute/runs.js';
 import { guestRunBatchSize, guestRunPollMillis } from '../domain/kernel/limits.js';
 import type { AppContext, GuestRunNotifier } from '../app/kernel/context.js';
-import { failInstanceOfGuest, loadBootImage, loadRunFacts, pendingRuns, recordRunEffect, requestRunsForUnrecorded, type RunFacts, unendedRuns } from '../app/compute/runs.js';
+import { failInstanceOfGuest, joinedImageUnused, loadBootImage, loadRunFacts, pendingRuns, recordRunEffect, requestRunsForUnrecorded, type RunFacts, unendedRuns } from '../app/compute/runs.js';
 import { createDrivers, type DriverConfig, type Drivers, readDriverConfig } from '../providers/driver-config.js';
 import type { DriverKind, InstanceDriver, LaunchSpec, RunStatus } from '../providers/driver.js';
 import { sha256OfFile } from '../providers/qemu/disk-image.js';
@@ -36,6 +36,9 @@ export interface GuestRunnerOptions {
  * before it launched anything (a launch cut short).
  */
 const crashAfter = process.env.ALLOT_GUESTS_CRASH_AFTER ?? null;
+
+/** How often the leader looks for joined image files nothing needs any more. */
+const imageSweepMillis = 5_000;
 
 /** How long closing waits for decisions in progress. */
 const closeWaitMillis = 5_000;
@@ -74,6 +77,8 @@ export class GuestRunner implements GuestRunNotifier, InstanceProvider {
   private closed = false;
   /** Whether this process leads, as last asked. */
   private leading = false;
+  /** When the joined image files were last looked over (wall clock, milliseconds). */
+  private sweptAt = 0;
 
   constructor(private readonly options: GuestRunnerOptions) {
     for (const driver of options.drivers.all) this.byKind.set(driver.kind, driver);
@@ -158,6 +163,7 @@ export class GuestRunner implements GuestRunNotifier, InstanceProvider {
         const records = await pendingRuns(this.context!, guestRunBatchSize);
         for (const record of records) void this.settle(record.instanceId);
         if (records.length === guestRunBatchSize) this.passAgain = true;
+        if (Date.now() - this.sweptAt >= imageSweepMillis) await this.sweepJoinedImages();
       } while (this.passAgain && !this.closed);
     })()
       .catch((error: unknown) => this.options.onError(error))
@@ -343,6 +349,22 @@ export class GuestRunner implements GuestRunNotifier, InstanceProvider {
       }
     }
     return { path, sha256: boot.image.sha256 };
+  }
+
+  /**
+   * Deletes the files uploaded images were put together as (`<id>.img`) once their image is
+   * deleted and no guest booted from them may still be on the host: a VM's overlay reads its
+   * image file for as long as the VM runs.
+   */
+  private async sweepJoinedImages(): Promise<void> {
+    this.sweptAt = Date.now();
+    const directory = this.options.imageDirectory;
+    if (!existsSync(directory)) return;
+    for (const name of readdirSync(directory)) {
+      const match = /^(.+)\.img$/.exec(name);
+      if (match === null) continue;
+      if (await joinedImageUnused(this.context!, match[1]!)) rmSync(join(directory, name), { force: true });
+    }
   }
 
   // The read side: each instance's driver answers for it.

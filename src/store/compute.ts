@@ -251,4 +251,6 @@ export interface InstanceRunRepository {
   unended(afterInstanceId: string, limit: number): Promise<InstanceRunRecord[]>;
   /** Running instances with no run record (they started while allot ran no real driver), at most `limit`. */
   runningWithout(limit: number): Promise<string[]>;
+  /** How many guests booted from this image may still be on a host (their run record not ended). */
+  unendedForImage(imageId: string): Promise<number>;
 }

@@ -7,7 +7,7 @@
 // booting, with both hashes in its log; a catalogue image the operator registered no file for
 // fails its instance with the reason.
 
-import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -39,6 +39,7 @@ describe('allot serve --driver qemu', { timeout: 600_000 }, () => {
   let pool: string;
   let sku: string;
   let imageId: string;
+  let operator: ApiClient;
 
   const logText = async (id: string) => ((await client.get(`/preview/v2/instances/${id}/logs?limit=2500`)).body.data as { data: string }[]).map((line) => Buffer.from(line.data, 'base64').toString('utf8')).join('');
   const status = async (id: string) => (await client.get(`/preview/v2/instances/${id}`)).body.status as string;
@@ -54,7 +55,7 @@ describe('allot serve --driver qemu', { timeout: 600_000 }, () => {
     const configPath = join(directory, 'drivers.json');
     writeFileSync(configPath, JSON.stringify({ stateDirectory: guestsDirectory, bootTimeoutSeconds: 300, stopGraceSeconds: 30, qemu: { accelerator: 'tcg', resources: { memoryMiBMin: 256, memoryMiBMax: 256, vcpusMax: 1 } } }));
     server = await startServeProcess(['--db', `sqlite:${join(directory, 'allot.db')}`, '--seed', 'none', '--driver', 'qemu', '--driver-config', configPath], { ALLOT_ADMIN_TOKEN: operatorToken });
-    const operator = new ApiClient(server.baseUrl, operatorToken);
+    operator = new ApiClient(server.baseUrl, operatorToken);
     client = new ApiClient(server.baseUrl, (await operator.post('/admin/v1/accounts', { name: 'VMs' })).body.token);
     sku = (await operator.post('/admin/v1/instance_skus', { alias: 'vm-sku', accelerator: 'h100', num_accelerators: 8 })).body.id;
     pool = (await client.post('/preview/v2/pools', { workspace: 'default', name: 'vms' })).body.id;
@@ -103,6 +104,31 @@ describe('allot serve --driver qemu', { timeout: 600_000 }, () => {
     await eventually('the stop in the log', async () => (await logText(id)).includes('allot: the guest was stopped'), 30_000);
   });
 
+  it('powers the VM off when its allocation ends', async () => {
+    const id = await create('vm-retired', imageId);
+    await eventually(
+      'SSH details',
+      async () => {
+        const answer = await client.get(`/preview/v2/instances/${id}/ssh`);
+        return answer.status === 200 && answer.body.host_keys.length > 0;
+      },
+      300_000,
+    );
+    const marker = `${guestsDirectory}/qemu/${id}/`;
+    expect(processesWithMarker(marker).length).toBeGreaterThan(0);
+    // The operator retires the pool's allocation from this minute on: the reconciler ends the
+    // instance in that transaction, as at a schedule boundary, and the worker powers its VM off.
+    const minute = Math.floor(Date.now() / 60_000) * 60;
+    const retired = await operator.post('/admin/v1/retirements', { pool, instance_sku: sku, allocation_schedule: [{ start_at: minute, end_at: null, node_count: 4 }] });
+    expect(retired.status, JSON.stringify(retired.body)).toBe(201);
+    expect(await status(id)).toBe('terminated');
+    await eventually('QEMU to end', async () => processesWithMarker(marker).length === 0, 60_000);
+    const log = await logText(id);
+    expect(log).toContain('allot: the guest was stopped');
+    expect(log).not.toContain('did not power off');
+    expect((await operator.post('/admin/v1/allocations', { pool, instance_sku: sku, allocation_schedule: [{ start_at: minute, end_at: null, node_count: 4 }] })).status).toBe(201);
+  });
+
   it('fails an instance whose image bytes no longer match their SHA-256, and one whose catalogue image has no file', async () => {
     appendFileSync(join(guestsDirectory, 'images', `${imageId}.img`), 'changed on disk');
     const id = await create('vm-tampered', imageId);
@@ -112,5 +138,16 @@ describe('allot serve --driver qemu', { timeout: 600_000 }, () => {
     const catalogue = await create('vm-catalogue', 'ubuntu-22.04-cuda-12.4');
     await eventually('the catalogue instance to fail', async () => (await status(catalogue)) === 'failed', 60_000);
     expect(await logText(catalogue)).toContain('allot: no file boots the catalogue image "ubuntu-22.04-cuda-12.4"');
+  });
+
+  it('deletes the file the uploaded image was joined into once the image is deleted and no guest uses it', async () => {
+    const joined = join(guestsDirectory, 'images', `${imageId}.img`);
+    expect(existsSync(joined)).toBe(true);
+    // Every instance booted from it has ended; the file stays for as long as the image does.
+    await new Promise((resolve) => setTimeout(resolve, 6_000));
+    expect(existsSync(joined)).toBe(true);
+    const deleted = await client.delete(`/preview/v2/images/${imageId}`);
+    expect(deleted.status, JSON.stringify(deleted.body)).toBe(200);
+    await eventually('the joined file to go', async () => !existsSync(joined), 30_000);
   });
 });

@@ -51,6 +51,14 @@ export async function loadBootImage(context: AppContext, imageId: string): Promi
   });
 }
 
+/**
+ * Whether the file an uploaded image was put together as for booting may go: the image is deleted
+ * (or unknown) and no guest booted from it may still be on a host.
+ */
+export async function joinedImageUnused(context: AppContext, imageId: string): Promise<boolean> {
+  return context.store.read(async (tx) => (await tx.images.findById(imageId)) === undefined && (await tx.instanceRuns.unendedForImage(imageId)) === 0);
+}
+
 export async function pendingRuns(context: AppContext, limit: number): Promise<InstanceRunRecord[]> {
   return context.store.read((tx) => tx.instanceRuns.pending(limit));
 }

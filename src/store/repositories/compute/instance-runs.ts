@@ -87,6 +87,17 @@ export class SqlInstanceRunRepository implements InstanceRunRepository {
     return rows.map(toRecord);
   }
 
+  async unendedForImage(imageId: string): Promise<number> {
+    const row = await this.trx
+      .selectFrom('instance_runs')
+      .innerJoin('instances', 'instances.id', 'instance_runs.instance_id')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('instances.image_id', '=', imageId)
+      .where('instance_runs.state', 'not in', endedStates)
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
   async runningWithout(limit: number): Promise<string[]> {
     const rows = await this.trx
       .selectFrom('instances')
