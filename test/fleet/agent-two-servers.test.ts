@@ -49,7 +49,7 @@ describe.skipIf(postgresUrl === undefined || postgresUrl === '')('two allot proc
     for (const agent of agents) await agent.waitFor(/registered as new host/);
     // Placed by whichever process leads; asked of the other.
     for (const name of ['one', 'two']) expect((await client.post('/preview/v2/instances', { pool, image: 'ubuntu-24.04-cuda-12.8', instance_sku: sku, name })).status).toBe(201);
-  });
+  }, 120_000);
 
   afterAll(async () => {
     for (const agent of agents) await agent.stop('SIGKILL');
@@ -58,7 +58,7 @@ describe.skipIf(postgresUrl === undefined || postgresUrl === '')('two allot proc
     for (const namespace of namespaces) namespace.remove();
     rmSync(directory, { recursive: true, force: true });
     await dropSchema(schema);
-  });
+  }, 120_000);
 
   it('shows one fleet from both processes, with an instance running on each host', async () => {
     const summary = async (index: number) =>
