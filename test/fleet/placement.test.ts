@@ -3,6 +3,7 @@
 // and are placed once a node frees. Agents (the test, calling the agent API) learn what to run
 // from heartbeats; instances' SSH details and logs are what the agents reported.
 
+import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiClient } from '../support/client.js';
 import type { TestServer } from '../support/server.js';
@@ -122,5 +123,31 @@ describe.each(testDialects)('fleet placement on %s', (dialect) => {
     expect((await server.operator.post('/admin/v1/hosts/host_nope/cordon')).status).toBe(404);
     expect((await server.operator.get(`/admin/v1/hosts/${draining}`)).body.maintenance).toEqual({ start_at: now + 3600, end_at: now + 7200 });
     expect(await server.audit()).toEqual([]);
+  });
+  it('hands the agent a signed download URL of an uploaded image, which needs no token', async () => {
+    const bytes = Buffer.from('a disk image, as far as this test cares');
+    const sha256 = createHash('sha256').update(bytes).digest('hex');
+    const created = await account.post('/preview/v2/images', { workspace: 'default', name: 'fleet-disk' });
+    const part = await account.post(`/preview/v2/images/${created.body.id}/parts`, { part_id: 1 });
+    const put = await fetch(part.body.url, { method: 'PUT', headers: { 'content-type': 'application/octet-stream' }, body: new Uint8Array(bytes) });
+    await put.arrayBuffer();
+    expect(put.status).toBe(200);
+    expect((await account.post(`/preview/v2/images/${created.body.id}/complete`, { sha256 })).status).toBe(200);
+    const skuImage = await server.newInstanceSku('place-image');
+    const { agent } = await newHostToken(server);
+    const hostId = await register(agent, hostFacts('place-image', { node_count: 1, driver: 'qemu' }));
+    const pool = await newPool('image-pool', skuImage, 1);
+    const userData = Buffer.from('#!/bin/sh\necho hi\n').toString('base64');
+    const made = await account.post('/preview/v2/instances', { pool, image: 'fleet-disk', instance_sku: skuImage, name: 'booted', cloud_init_user_data: userData });
+    expect(made.status, JSON.stringify(made.body)).toBe(201);
+    await eventually(() => hostsById(server), (hosts) => hosts.get(hostId).instances.length === 1);
+    const answer = await new FakeAgent(agent, hostId).beat();
+    const launch = answer.runs[0]!.launch!;
+    expect(launch).toMatchObject({ instance_id: made.body.id, hostname: 'booted', user_data_base64: userData, image: { id: created.body.id, name: 'fleet-disk', sha256, size_bytes: bytes.length } });
+    expect(launch.image.url).toMatch(/\/downloads\/images\/.+\?expires=\d+&signature=/);
+    // Closed after: a download's keep-alive connection would keep the server's close waiting.
+    const downloaded = await fetch(launch.image.url, { headers: { connection: 'close' } });
+    expect(downloaded.status).toBe(200);
+    expect(Buffer.from(await downloaded.arrayBuffer())).toEqual(bytes);
   });
 });
