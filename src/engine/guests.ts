@@ -370,7 +370,9 @@ export class GuestRunner implements GuestRunNotifier, InstanceProvider {
   // The read side: each instance's driver answers for it.
 
   private driverOfInstance(instance: ProviderInstance): InstanceDriver {
-    for (const driver of this.byKind.values()) if (driver.persistent && driver.status(instance.id) !== null) return driver;
+    // The driver that has the guest's directory, found without asking it (`status` adopts the
+    // guest, which only the leader's worker may do).
+    for (const driver of this.byKind.values()) if (driver.persistent && existsSync(join(this.handleOf(driver, instance.id), 'run.json'))) return driver;
     if (instance.instanceSku !== undefined) return this.driverOfSku(instance.instanceSku);
     return this.byKind.get(this.options.config.defaultDriver)!;
   }

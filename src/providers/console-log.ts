@@ -10,6 +10,15 @@ import type { ConsoleLine } from './provider.js';
 /** How much of the file one read takes; what is left is read on the next poll. */
 const readChunkBytes = 1 << 20;
 
+/** Appends to a file of the guest's directory, unless the directory is gone (the guest was removed meanwhile). */
+function appendIfThere(path: string, text: string): void {
+  try {
+    appendFileSync(path, text);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+}
+
 export class ConsoleLog {
   private readonly lines: ConsoleLine[] = [];
   private readonly stampedMillis: number[] = [];
@@ -19,12 +28,15 @@ export class ConsoleLog {
   /**
    * @param startedAtMillis when the instance started: the zero of the monotonic times.
    * @param nowMillis the wall clock.
+   * @param readOnly for a process that only reads another's guest: lines not yet stamped are
+   *   stamped in memory, never in `console.times`, which the guest's own driver writes.
    */
   constructor(
     private readonly logPath: string,
     private readonly timesPath: string,
     private readonly startedAtMillis: number,
     private readonly nowMillis: () => number,
+    private readonly readOnly = false,
   ) {
     if (existsSync(timesPath)) {
       for (const entry of readFileSync(timesPath, 'utf8').split('\n')) if (entry !== '') this.stampedMillis.push(Number(entry));
@@ -39,6 +51,7 @@ export class ConsoleLog {
 
   /** Reads what the guest wrote since the last poll; returns the new complete lines. */
   poll(): ConsoleLine[] {
+    if (this.readOnly) this.readTimes();
     if (!existsSync(this.logPath)) return [];
     const size = statSync(this.logPath).size;
     const added: ConsoleLine[] = [];
@@ -76,8 +89,15 @@ export class ConsoleLog {
   /** Writes a line of allot's own into the log (why a boot failed, why the guest ended). */
   note(text: string): ConsoleLine[] {
     const head = this.partial.length > 0 ? '\n' : '';
-    appendFileSync(this.logPath, `${head}allot: ${text}\n`);
+    appendIfThere(this.logPath, `${head}allot: ${text}\n`);
     return this.poll();
+  }
+
+  /** A reader picks up the stamps the guest's driver wrote since (its lines keep the driver's times). */
+  private readTimes(): void {
+    if (!existsSync(this.timesPath)) return;
+    const entries = readFileSync(this.timesPath, 'utf8').split('\n');
+    for (let index = this.stampedMillis.length; index < entries.length; index++) if (entries[index] !== '') this.stampedMillis.push(Number(entries[index]));
   }
 
   private addLine(data: string): ConsoleLine {
@@ -85,8 +105,10 @@ export class ConsoleLog {
     let stamp = this.stampedMillis[seqnum - 1];
     if (stamp === undefined) {
       stamp = this.nowMillis();
-      this.stampedMillis.push(stamp);
-      appendFileSync(this.timesPath, `${stamp}\n`);
+      if (!this.readOnly) {
+        this.stampedMillis.push(stamp);
+        appendIfThere(this.timesPath, `${stamp}\n`);
+      }
     }
     const sinceStartMillis = Math.max(0, stamp - this.startedAtMillis);
     const line: ConsoleLine = {

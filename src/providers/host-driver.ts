@@ -146,6 +146,8 @@ class BootSlots {
 export class HostDriver implements InstanceDriver {
   readonly persistent = true;
   private readonly runs = new Map<string, ActiveRun>();
+  /** What the read side has read of guests this driver has not adopted (another process's). */
+  private readonly views = new Map<string, { readonly startedAt: number; readonly console: ConsoleLog }>();
   private readonly listeners = new Set<(event: DriverEvent) => void>();
   private readonly slots: BootSlots;
   private readonly nowMillis: () => number;
@@ -258,16 +260,25 @@ export class HostDriver implements InstanceDriver {
     this.listeners.clear();
   }
 
+  // The read side never adopts: a process that only answers logs and SSH (one that does not lead,
+  // beside the one whose worker runs the guests) reads the guest's directory and changes nothing
+  // in it, so it can neither end a guest nor discard a launch in progress that another process owns.
+
   consoleLog(instance: ProviderInstance): ConsoleLine[] {
-    const run = this.adopt(instance.id);
-    if (run === null) return [];
+    const run = this.runs.get(instance.id);
+    if (run === undefined) {
+      const view = this.view(instance.id);
+      if (view === null) return [];
+      view.console.poll();
+      return [...view.console.all()];
+    }
     if (!isEnded(run.record.state)) this.readConsole(run);
     return [...run.console.all()];
   }
 
   sshInfo(instance: ProviderInstance): SshInfo | null {
-    const run = this.adopt(instance.id);
-    if (run === null || run.record.sshPort === null) return null;
+    const run = this.runs.get(instance.id) ?? this.view(instance.id);
+    if (run === null || run === undefined || run.record.sshPort === null) return null;
     return {
       hostname: this.options.advertisedHost,
       port: run.record.sshPort,
@@ -279,6 +290,33 @@ export class HostDriver implements InstanceDriver {
 
   publicIp(instance: ProviderInstance): string | null {
     return instance.enablePublicIpv4 ? this.options.advertisedHost : null;
+  }
+
+  /** Whether the driver has anything of this instance on its host, without adopting it. */
+  has(instanceId: string): boolean {
+    return this.runs.has(instanceId) || existsSync(join(this.directoryOf(instanceId), 'run.json'));
+  }
+
+  /** The guest as its directory has it, read without adopting it or writing anything; null when there is none. */
+  private view(instanceId: string): { record: RunRecord; console: ConsoleLog } | null {
+    const directory = this.directoryOf(instanceId);
+    const recordPath = join(directory, 'run.json');
+    if (!existsSync(recordPath)) {
+      this.views.delete(instanceId);
+      return null;
+    }
+    let record: RunRecord;
+    try {
+      record = JSON.parse(readFileSync(recordPath, 'utf8')) as RunRecord;
+    } catch {
+      return null;
+    }
+    let view = this.views.get(instanceId);
+    if (view === undefined || view.startedAt !== record.startedAt) {
+      view = { startedAt: record.startedAt, console: new ConsoleLog(join(directory, 'console.log'), join(directory, 'console.times'), record.startedAt * 1000, this.nowMillis, true) };
+      this.views.set(instanceId, view);
+    }
+    return { record, console: view.console };
   }
 
   private newRecord(instanceId: string, startedAtMillis: number): RunRecord {
@@ -364,6 +402,8 @@ export class HostDriver implements InstanceDriver {
 
   private write(directory: string, record: RunRecord): void {
     const path = join(directory, 'run.json');
+    // A guest removed meanwhile (its directory deleted) has nothing left to record.
+    if (!existsSync(directory)) return;
     writeFileSync(`${path}.tmp`, `${JSON.stringify(record)}\n`);
     renameSync(`${path}.tmp`, path);
   }

@@ -2,7 +2,7 @@
 // times stay put when allot restarts; prerequisites that name the Debian package to install; and
 // the simulated driver's lifecycle, which only notes what it was asked.
 
-import { appendFileSync, mkdtempSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -28,6 +28,26 @@ describe('console log', () => {
     now += 60_000;
     const reopened = new ConsoleLog(logPath, timesPath, 1_000_000_000, () => now);
     expect(reopened.all()).toEqual(log.all());
+  });
+
+  it('read by another process, writes no stamps, and takes the stamps the guest\'s driver wrote', () => {
+    const folder = mkdtempSync(join(tmpdir(), 'allot-console-'));
+    const logPath = join(folder, 'console.log');
+    const timesPath = join(folder, 'console.times');
+    let now = 5_000;
+    const owner = new ConsoleLog(logPath, timesPath, 0, () => now);
+    const reader = new ConsoleLog(logPath, timesPath, 0, () => now + 777, true);
+    appendFileSync(logPath, 'one\n');
+    owner.poll();
+    now += 1_000;
+    appendFileSync(logPath, 'two\n');
+    expect(reader.poll().map((line) => [line.seqnum, line.timestampRealtime * 1000 + line.monotonicNanos / 1_000_000, line.data])).toEqual([
+      [1, 5_000, 'one\n'],
+      [2, 6_777, 'two\n'],
+    ]);
+    expect(readFileSync(timesPath, 'utf8')).toBe('5000\n');
+    owner.poll();
+    expect(readFileSync(timesPath, 'utf8')).toBe('5000\n6000\n');
   });
 
   it('ends a last line without its newline when the guest has ended', () => {

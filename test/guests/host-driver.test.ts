@@ -14,7 +14,7 @@ import { type GuestBackend, HostDriver, type LaunchResult, type RunFiles } from 
 import { processesWithMarker } from '../../src/providers/host-processes.js';
 import { PrerequisiteError, kvmCpuModel, kvmUsable } from '../../src/providers/prerequisites.js';
 import { createQemuDriver, qemuDefaults } from '../../src/providers/qemu/qemu-driver.js';
-import { consoleText, launchSpec, until } from './guest-support.js';
+import { consoleText, launchSpec, providerInstance, until } from './guest-support.js';
 
 interface Behaviour {
   /** Milliseconds before the guest's SSH answers; null: never. */
@@ -172,6 +172,22 @@ describe('host driver lifecycle', { timeout: 60_000 }, () => {
     await restarted.start(cut);
     expect(await until(restarted, cut.instanceId, (status) => status.state !== 'starting', 20_000)).toMatchObject({ state: 'running' });
     await waitFor(() => readdirSync(stateDirectory).every((name) => !name.startsWith('.discarded-')));
+  });
+
+  it('answers the logs and SSH of guests another process runs without adopting them, so it never discards a launch in progress', async () => {
+    const { driver, stateDirectory } = driverWith({ sshAfterMillis: 1000 }, { bootConcurrency: 1 });
+    const [first, second] = [launchSpec({ sshAuthorizedKeys: [] }), launchSpec({ sshAuthorizedKeys: [] })];
+    await driver.start(first);
+    await driver.start(second);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    // A second process over the same directory (one that does not lead) reads both.
+    const { driver: reader } = driverWith({}, { stateDirectory });
+    expect(reader.sshInfo(providerInstance(second.instanceId))).toBeNull();
+    expect(reader.consoleLog(providerInstance(second.instanceId))).toEqual([]);
+    const firstRunning = await until(driver, first.instanceId, (status) => status.state === 'running', 20_000);
+    expect(reader.sshInfo(providerInstance(first.instanceId))).toMatchObject({ hostname: '127.0.0.1', port: firstRunning.sshPort });
+    expect(await until(driver, second.instanceId, (status) => status.state !== 'starting', 20_000)).toMatchObject({ state: 'running' });
+    expect(reader.sshInfo(providerInstance(second.instanceId))).toMatchObject({ port: driver.status(second.instanceId)!.sshPort });
   });
 });
 
