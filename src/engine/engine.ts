@@ -48,6 +48,7 @@ export class Engine {
     await processBoundaries(this.context, clock.now(), () => clock.now());
     const next = await nextDueBoundary(this.context);
     if (next === null) return sleepMsMax;
+    // 1000 ms per second; the 50 ms after the boundary let a real clock's second turn before the tick reads it.
     return Math.min(sleepMsMax, Math.max(0, (next - clock.now()) * 1000 + 50));
   }
 }

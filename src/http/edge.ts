@@ -7,17 +7,13 @@
 import { STATUS_CODES, type IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyError, FastifyReply, FastifyRequest, FastifyServerOptions } from 'fastify';
-import { pathParameterLengthMax, requestIdLengthMax } from '../domain/kernel/limits.js';
+import { echoedInputLengthMax, errorMessageLengthMax, pathParameterLengthMax, requestIdLengthMax } from '../domain/kernel/limits.js';
 import type { ApiServer } from './api-server.js';
 import { type ErrorBody, errorBody } from './errors.js';
 
 /** Characters a caller's request id may use: safe in a header, a log line and a JSON string. */
 const requestIdPattern = new RegExp(`^[A-Za-z0-9._:/+=@-]{1,${requestIdLengthMax}}$`);
 
-/** Echoed input longer than this is cut, with an ellipsis, in error messages and field names. */
-export const echoedInputLengthMax = 200;
-/** A message longer than this (after cutting quoted input) is cut at its end. */
-const errorMessageLengthMax = 1000;
 
 /**
  * Fastify's `genReqId`: the caller's `x-request-id` when it is sound, otherwise a new id. An

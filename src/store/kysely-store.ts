@@ -2,6 +2,7 @@
 // and PostgreSQL (row locks, JSON functions, error codes) comes from a `DialectAdapter` that
 // sqlite/ and postgres/ provide.
 
+import { cachedReadsMax, transactionAttemptsMax, transactionRetryBackoffMaxMs, transactionRetryBackoffMs } from '../domain/kernel/limits.js';
 import type { Kysely } from 'kysely';
 import { type Failure, isFailure } from '../domain/kernel/failures.js';
 import type { Database } from './database.js';
@@ -29,17 +30,6 @@ import { SqlWorkspaceRepository } from './repositories/tenancy/workspaces.js';
 import { SqlFleetRepository } from './repositories/fleet/fleet.js';
 import { type Store, type StoreDialect, StoreUnavailable, TransientConflict, type Tx } from './store.js';
 import type { DialectAdapter } from './dialect-adapter.js';
-
-/** Attempts of one transaction that keeps meeting transient conflicts, before giving up. */
-const transactionAttemptsMax = 8;
-/** Backoff between attempts grows from this many milliseconds, doubling, capped at
- * `transactionRetryBackoffMaxMs`; each wait is drawn at random below it ("full jitter"), so that
- * transactions that collided once do not collide again on the same beat. */
-const transactionRetryBackoffMs = 4;
-const transactionRetryBackoffMaxMs = 100;
-
-/** Results `readCached` remembers at most; the oldest is forgotten first. */
-const cachedReadsMax = 10_000;
 
 /** Carries a Failure out of Kysely's transaction callback so that Kysely rolls back. */
 class RollbackWithFailure extends Error {

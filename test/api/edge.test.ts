@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { nodeCountMax, pathParameterLengthMax, requestIdLengthMax } from '../../src/domain/kernel/limits.js';
-import { echoedInputLengthMax } from '../../src/http/edge.js';
+import { echoedInputLengthMax } from '../../src/domain/kernel/limits.js';
 import type { ApiClient } from '../support/client.js';
 import { startServeProcess } from '../support/process.js';
 import { startTestServer, type TestServer } from '../support/server.js';

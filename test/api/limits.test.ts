@@ -1,10 +1,12 @@
 // Limits of domain/kernel/limits.ts that show through the API, each at the limit and one past it:
 // matching reads the book in rounds (`bookRoundOrdersFirst` resting orders first), and the book's
-// views clamp their depth and page size.
+// views clamp their depth and page size; lists page up to their maximum, a memo is bounded, and
+// order book fills go back at most 30 days.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bookRoundOrdersFirst, orderbookDepthDefault, orderbookDepthMax, orderbookPageSizeDefault, orderbookPageSizeMax } from '../../src/domain/kernel/limits.js';
+import { bookRoundOrdersFirst, deploymentsPageSizeMax, instanceTemplatesPageSizeMax, memoLengthMax, orderbookDepthDefault, orderbookDepthMax, orderbookFillsSinceMaxSeconds, orderbookPageSizeDefault, orderbookPageSizeMax, procurementsPageSizeMax, transactionsPageSizeMax, v0PageSizeMax } from '../../src/domain/kernel/limits.js';
 import { clampCount } from '../../src/domain/market/orderbook.js';
+import { failureStatus } from '../../src/http/errors.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 import { testDialects } from '../support/stores.js';
 
@@ -51,5 +53,40 @@ describe.each(testDialects)('matching across rounds of the book on %s', (dialect
     expect(bought.status).toBe(201);
     expect(bought.body.status).toBe('filled');
     expect((await server.audit())).toEqual([]);
+  });
+});
+
+describe.each(testDialects)('request limits at the limit and one past it on %s', (dialect) => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer(dialect);
+  });
+  afterAll(() => server.close());
+
+  it('pages transactions, instance templates, deployments, procurements and v0 lists up to their maximum', async () => {
+    const account = await server.newAccount();
+    for (const [path, max] of [
+      ['/v1/transactions', transactionsPageSizeMax],
+      ['/v0/transactions', v0PageSizeMax],
+      ['/preview/v2/instance_templates', instanceTemplatesPageSizeMax],
+      ['/preview/v2/deployments', deploymentsPageSizeMax],
+      ['/preview/v2/procurements', procurementsPageSizeMax],
+      ['/v0/procurements', v0PageSizeMax],
+    ] as const) {
+      expect((await account.get(`${path}?limit=${max}`)).status, path).toBe(200);
+      expect((await account.get(`${path}?limit=${max + 1}`)).status, path).toBeGreaterThanOrEqual(400);
+    }
+  });
+
+  it('takes a credit memo up to its length, and fills from up to 30 days back', async () => {
+    const account = await server.newAccount();
+    const grant = (memo: string) => server.operator.post(`/admin/v1/accounts/${account.accountId}/credits`, { amount_dollars: 1, memo });
+    expect((await grant('m'.repeat(memoLengthMax))).status).toBe(201);
+    expect((await grant('m'.repeat(memoLengthMax + 1))).status).toBe(failureStatus.invalid_request.status);
+    const now = server.clock.now();
+    const start = Math.floor(now / 60) * 60;
+    const fills = (since: number) => account.get(`/preview/v2/orderbook/fills?start_at=${start}&end_at=${start + 3600}&since_at=${since}`);
+    expect((await fills(now - orderbookFillsSinceMaxSeconds)).status).toBe(200);
+    expect((await fills(now - orderbookFillsSinceMaxSeconds - 1)).status).toBe(failureStatus.invalid_request.status);
   });
 });

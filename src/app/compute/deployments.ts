@@ -7,7 +7,7 @@
 import { fail, type Failure, invalidField, isFailure } from '../../domain/kernel/failures.js';
 import { createDeploymentOperation, deleteDeploymentOperation, getDeploymentOperation, listDeploymentsOperation, patchDeploymentOperation } from '../../domain/compute/operations.js';
 import { declaring } from '../kernel/declaring.js';
-import { deploymentInstancesMax } from '../../domain/kernel/limits.js';
+import { deploymentInstancesMax, spotWindowMinutes } from '../../domain/kernel/limits.js';
 import { defaultNameTemplate, parseNameTemplate } from '../../domain/kernel/names.js';
 import { cursorPrefixes, type Page, type PageQuery, parsePageQuery, toPage } from '../../domain/kernel/pagination.js';
 import { resourceTypes } from '../../domain/kernel/resource-paths.js';
@@ -24,9 +24,6 @@ import { lockPoolsForAdding, resolvePoolFilter, resolvePoolForInstances } from '
 import { changeProcurement, insertProcurement, removeProcurement, runProcurementFor } from '../market/procurements.js';
 import { maintainDeployment, reconcilePoolSku } from './reconciler.js';
 import { resolveScoped } from '../tenancy/references.js';
-
-/** How far ahead a spot deployment buys: the coming hour, renewed every hour. */
-export const spotWindowMinutes = 60;
 
 /** A deployment as reads show it, with how many of its instances run and wait, and a spot deployment's procurement. */
 export interface DeploymentReading {

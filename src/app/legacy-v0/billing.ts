@@ -5,7 +5,7 @@ import { type Failure, invalidField, isFailure } from '../../domain/kernel/failu
 import { listV0TransactionsOperation } from '../../domain/legacy-v0/operations.js';
 import { declaring } from '../kernel/declaring.js';
 import { cursorPrefixes, parsePageQuery, toPage } from '../../domain/kernel/pagination.js';
-import { v0PageSizeMax } from '../../domain/kernel/limits.js';
+import { transactionsPageSizeDefault, v0PageSizeMax } from '../../domain/kernel/limits.js';
 import { accountTransactionTypesOf } from '../../domain/legacy-v0/transactions.js';
 import type { InstanceSkuRecord } from '../../store/allocation.js';
 import type { AccountTransactionRecord, OrderView } from '../../store/market.js';
@@ -36,7 +36,7 @@ export interface V0TransactionsInput {
 
 /** Newest first; a transaction's `id` is its cursor (`txc_…`), for `starting_after` and `ending_before`. */
 export const listV0Transactions = declaring(listV0TransactionsOperation, async function listV0Transactions(context: AppContext, accountId: string, input: V0TransactionsInput): Promise<V0TransactionsPage | Failure> {
-  const limit = input.limit ?? 10;
+  const limit = input.limit ?? transactionsPageSizeDefault;
   if (!Number.isSafeInteger(limit) || limit < 1 || limit > v0PageSizeMax) return invalidField('limit', 'out_of_range', `limit is from 1 to ${v0PageSizeMax}`);
   const page = parsePageQuery(cursorPrefixes.transactions, { limit, starting_after: input.starting_after, ending_before: input.ending_before });
   if (isFailure(page)) return page;

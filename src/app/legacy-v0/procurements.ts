@@ -7,7 +7,7 @@
 import { fail, type Failure, isFailure } from '../../domain/kernel/failures.js';
 import { createV0ProcurementOperation, getV0ProcurementOperation, listV0ProcurementsOperation, patchV0ProcurementOperation } from '../../domain/legacy-v0/operations.js';
 import { declaring } from '../kernel/declaring.js';
-import { v0PageSizeMax } from '../../domain/kernel/limits.js';
+import { v0PageSizeMax, v0ProcurementHorizonMinutesDefault } from '../../domain/kernel/limits.js';
 import { formatDollars } from '../../domain/kernel/money.js';
 import { meetsInstanceType, parseInstanceType } from '../../domain/legacy-v0/instance-types.js';
 import {
@@ -53,7 +53,6 @@ export interface V0ProcurementInput {
 }
 
 /** The default horizon: an hour ahead, as SF Compute's example has it. */
-const defaultHorizonMinutes = 60;
 
 /** The SKUs a procurement may go to: the pinned zone's, or those of the instance type. */
 function candidateSkus(skus: readonly InstanceSkuRecord[], instanceType: string, strategy: ColocationStrategy): InstanceSkuRecord[] {
@@ -79,7 +78,7 @@ export const createV0Procurement = declaring(createV0ProcurementOperation, async
   if (isFailure(maxBuy)) return maxBuy;
   const minSell = gpuHourCentsToMicros(input.sell_limit_price_per_gpu_hour ?? 0, 'sell_limit_price_per_gpu_hour', 0);
   if (isFailure(minSell)) return minSell;
-  const horizon = input.horizon ?? defaultHorizonMinutes;
+  const horizon = input.horizon ?? v0ProcurementHorizonMinutesDefault;
   const badHorizon = checkHorizon(horizon);
   if (badHorizon !== null) return badHorizon;
   const strategy = checkColocationStrategy(input.colocation_strategy ?? { type: 'anywhere' });

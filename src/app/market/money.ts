@@ -2,6 +2,7 @@
 // operator's fees, and the credit the operator granted — a double-entry ledger in micro-dollars
 // whose balances always sum to zero, so credit granted = balances + fees.
 
+import { transactionsPageSizeDefault } from '../../domain/kernel/limits.js';
 import { fail, type Failure, isFailure } from '../../domain/kernel/failures.js';
 import { grantCreditOperation, listTransactionsOperation } from '../../domain/market/operations.js';
 import { declaring } from '../kernel/declaring.js';
@@ -95,7 +96,7 @@ export interface ListTransactionsInput {
 }
 
 export const listTransactions = declaring(listTransactionsOperation, async function listTransactions(context: AppContext, accountId: string, input: ListTransactionsInput): Promise<Page<AccountTransactionRecord> | Failure> {
-  const query: PageQuery = { limit: input.limit ?? 10, starting_after: input.starting_after_cursor, ending_before: input.ending_before_cursor };
+  const query: PageQuery = { limit: input.limit ?? transactionsPageSizeDefault, starting_after: input.starting_after_cursor, ending_before: input.ending_before_cursor };
   const page = parsePageQuery(cursorPrefixes.transactions, query);
   if (isFailure(page)) return page;
   const rows = await context.store.read((tx) =>

@@ -24,12 +24,12 @@ import {
 } from '../../domain/market/orderbook.js';
 import { checkOrderWindow, windowSchedule } from '../../domain/market/orders.js';
 import { cursorPrefixes, type Page, parsePageQuery, toPage } from '../../domain/kernel/pagination.js';
-import { clip, daySeconds, emptySchedule, floorToMinute, type Schedule, sumOf } from '../../domain/kernel/schedule.js';
+import { clip, emptySchedule, floorToMinute, type Schedule, sumOf } from '../../domain/kernel/schedule.js';
 import type { BookQuery, ContractRecord, OrderRecord } from '../../store/market.js';
 import type { InstanceSkuRecord, PoolView } from '../../store/allocation.js';
 import type { Tx } from '../../store/store.js';
 import type { FeePolicy } from '../../domain/kernel/money.js';
-import { bookViewReadBatch, orderbookDepthDefault, orderbookDepthMax, orderbookPageSizeDefault, orderbookPageSizeMax } from '../../domain/kernel/limits.js';
+import { bookViewReadBatch, orderbookDepthDefault, orderbookDepthMax, orderbookFillsSinceDefaultSeconds, orderbookFillsSinceMaxSeconds, orderbookPageSizeDefault, orderbookPageSizeMax } from '../../domain/kernel/limits.js';
 import type { AppContext } from '../kernel/context.js';
 import { asResting } from './book.js';
 import { resolvePool } from '../allocation/pools.js';
@@ -159,8 +159,8 @@ export const listFills = declaring(listFillsOperation, async function listFills(
   const badRange = checkRange(input.start_at, input.end_at, { start: 'start_at', end: 'end_at' });
   if (badRange !== null) return badRange;
   const now = context.clock.now();
-  const since = input.since_at ?? now - 7 * daySeconds;
-  if (since < now - 30 * daySeconds) return fail('invalid_request', 'since_at may be at most 30 days ago', [{ field: 'since_at', code: 'out_of_range', message: `since_at must be at or after ${now - 30 * daySeconds}` }]);
+  const since = input.since_at ?? now - orderbookFillsSinceDefaultSeconds;
+  if (since < now - orderbookFillsSinceMaxSeconds) return fail('invalid_request', `since_at may be at most ${orderbookFillsSinceMaxSeconds / 86_400} days ago`, [{ field: 'since_at', code: 'out_of_range', message: `since_at must be at or after ${now - orderbookFillsSinceMaxSeconds}` }]);
   const page = parsePageQuery(cursorPrefixes.orderbookFills, { limit: clampCount(input.limit, orderbookPageSizeDefault, orderbookPageSizeMax), starting_after: input.starting_after });
   if (isFailure(page)) return page;
   return context.store.read(async (tx) => {

@@ -11,6 +11,7 @@
 // A node's VMs are its pool's instances, `vm_` standing for `inst_`. The v2 API shows all of it as
 // what it is: pools, orders, contracts, procurements, deployments, templates and instances.
 
+import { spotWindowMinutes } from '../../domain/kernel/limits.js';
 import { checkCloudInit } from '../../domain/compute/cloud-init.js';
 import { createNodesOperation, deleteNodeOperation, extendNodeOperation, getNodeOperation, listNodesOperation, nodeSshOperation, redeployNodeOperation, releaseNodeOperation } from '../../domain/nodes-v1/operations.js';
 import { declaring } from '../kernel/declaring.js';
@@ -36,7 +37,7 @@ import type { NodeView } from '../../store/nodes-v1.js';
 import type { Tx } from '../../store/store.js';
 import type { WorkspaceRecord } from '../../store/tenancy.js';
 import { type AppContext, newId, newName } from '../kernel/context.js';
-import { insertDeployment, spotWindowMinutes } from '../compute/deployments.js';
+import { insertDeployment } from '../compute/deployments.js';
 import { publicImages, resolveImage } from '../compute/images.js';
 import { insertInstanceTemplate } from '../compute/instance-templates.js';
 import { ledgerKeys } from '../market/money.js';

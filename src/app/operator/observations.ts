@@ -5,6 +5,7 @@
 // SKU, two money rows per account, the first due item of each queue by index — never the
 // append-only ledgers, so a read costs the same after a year of trading as after a day.
 
+import { heldMetricHorizonSeconds } from '../../domain/kernel/limits.js';
 import type { InstanceStatus } from '../../domain/compute/placement.js';
 import { floorToMinute, integral, valueAt } from '../../domain/kernel/schedule.js';
 import type { ClockMode } from '../../clock/clock.js';
@@ -13,14 +14,13 @@ import type { AppContext } from '../kernel/context.js';
 
 /** How far ahead held allocation is counted in node-seconds: allocation issued with no end
  * would otherwise be infinite. Two weeks is the window the demo market keeps supply for. */
-export const heldHorizonSeconds = 14 * 24 * 60 * 60;
 
 export interface AllocationObservation {
   readonly instanceSkuId: string;
   readonly instanceSkuAlias: string;
   /** Nodes all pools hold at the current minute. */
   readonly heldNodes: number;
-  /** Node-seconds all pools hold from the current minute to `heldHorizonSeconds` ahead. */
+  /** Node-seconds all pools hold from the current minute to `heldMetricHorizonSeconds` ahead. */
   readonly heldNodeSeconds: number;
 }
 
@@ -48,7 +48,7 @@ export async function observeMarket(context: AppContext): Promise<MarketObservat
       const entry = held.get(balance.instanceSkuId);
       if (entry === undefined) continue;
       entry.heldNodes += valueAt(balance.schedule, minute);
-      entry.heldNodeSeconds += integral(balance.schedule, minute, minute + heldHorizonSeconds);
+      entry.heldNodeSeconds += integral(balance.schedule, minute, minute + heldMetricHorizonSeconds);
     }
     const money = { cash: 0, held: 0, fees: 0, granted: 0 };
     for (const [key, micros] of await tx.money.allBalances()) {

@@ -8,7 +8,7 @@ import type { AccountRecord, WorkspaceRecord } from '../../store/tenancy.js';
 import { type AppContext, newId } from '../kernel/context.js';
 import { issueAccountToken } from './tokens.js';
 
-import { derivedIdAttemptsMax } from '../../domain/kernel/limits.js';
+import { accountIdLengthMax, derivedIdAttemptsMax } from '../../domain/kernel/limits.js';
 
 export interface CreatedAccount {
   readonly account: Omit<AccountRecord, 'seq'>;
@@ -27,7 +27,8 @@ export async function createAccount(context: AppContext, input: { name: string; 
     } else {
       for (let attempt = 2; (await tx.accounts.find(accountId)) !== undefined; attempt++) {
         if (attempt > derivedIdAttemptsMax) return fail('account_id_taken', `Too many accounts are named like "${input.name}"; give an explicit id`);
-        accountId = `${accountIdFromName(input.name).slice(0, 58)}-${attempt}`;
+        // Room for the suffix: a hyphen and up to four digits (derivedIdAttemptsMax is 100).
+        accountId = `${accountIdFromName(input.name).slice(0, accountIdLengthMax - 5)}-${attempt}`;
       }
     }
     const workspaceId = newId(context, 'workspace');

@@ -1,5 +1,8 @@
 // Every limit allot enforces, in one place, each with its reason. Tests check each limit and one
-// past it. Names carry their unit.
+// past it. Names carry their unit. What stays outside, on purpose: the demo seed's fixture figures
+// (app/operator/seed.ts: data, not limits), protocol constants (PostgreSQL type OIDs, advisory
+// lock keys, byte ranges such as 0–255, ports), the fleet's and guests' own timings (engine/fleet.ts,
+// engine/guests.ts, providers/), and the schema bounds of the fleet's agent API (http/schemas/fleet.ts).
 
 /** Page size when a list request gives no `limit` (SF Compute's documented default). */
 export const pageSizeDefault = 50;
@@ -169,3 +172,46 @@ export const featureFlagSettingsPerAccountMax = 100;
 export const sshKeysPerAccountMax = 100;
 /** The longest SSH public key line accepted (an 8192-bit RSA key is about 1.4 KiB). */
 export const sshKeyLengthMax = 8192;
+
+/** A spot deployment's procurement (and so a v1 autoreserved node's) keeps this many minutes bought ahead. */
+export const spotWindowMinutes = 60;
+/** A v0 procurement without a `horizon` keeps an hour bought ahead, as SF Compute's default. */
+export const v0ProcurementHorizonMinutesDefault = 60;
+/** `GET /v1/transactions` and `GET /v0/transactions` give 10 per page unless asked, as SF Compute does (at most `transactionsPageSizeMax`). */
+export const transactionsPageSizeDefault = 10;
+export const transactionsPageSizeMax = 100;
+/** Instance templates, deployments and procurements are listed 50 at most per page (50 unless asked), as SF Compute's reference bounds them. */
+export const instanceTemplatesPageSizeMax = 50;
+export const deploymentsPageSizeMax = 50;
+export const procurementsPageSizeMax = 50;
+/** Order book fills go back a week unless asked, and at most 30 days: older fills are history, not the book. */
+export const orderbookFillsSinceDefaultSeconds = 7 * 24 * 60 * 60;
+export const orderbookFillsSinceMaxSeconds = 30 * 24 * 60 * 60;
+/** How far ahead the held-allocation metric integrates (GET /metrics): two weeks, the demo supply's horizon. */
+export const heldMetricHorizonSeconds = 14 * 24 * 60 * 60;
+/** Echoed input longer than this is cut, with an ellipsis, in error messages and field names. */
+export const echoedInputLengthMax = 200;
+/** An error message longer than this (after cutting quoted input) is cut at its end. */
+export const errorMessageLengthMax = 1000;
+/** A free-text memo (a credit grant's) is at most this long. */
+export const memoLengthMax = 1024;
+
+// The store's tunings: not limits a request meets, but bounds on the work the store does for one.
+/** Attempts of one transaction that keeps meeting transient conflicts (serialization failures, deadlocks), before giving up as a 503. */
+export const transactionAttemptsMax = 8;
+/** Backoff between attempts grows from this many milliseconds, doubling, capped at
+ * `transactionRetryBackoffMaxMs`; each wait is drawn at random below it ("full jitter"), so that
+ * transactions that collided once do not collide again on the same beat. */
+export const transactionRetryBackoffMs = 4;
+export const transactionRetryBackoffMaxMs = 100;
+/** Results `Store.readCached` remembers at most; the oldest is forgotten first. Bounds its memory (a pool reading is a few kB). */
+export const cachedReadsMax = 10_000;
+/** PostgreSQL connections per process. allot's transactions are short; a small pool keeps the server's
+ * connection count low when several processes share it. */
+export const postgresPoolSize = 10;
+/** How long a request waits for a PostgreSQL connection before the database counts as unavailable (a 503 with Retry-After). */
+export const postgresConnectTimeoutMs = 3_000;
+/** Prepared statements kept per SQLite connection; allot issues a few hundred distinct queries. */
+export const sqliteStatementCacheSize = 500;
+/** How long a SQLite writer waits for another connection's lock before failing. */
+export const sqliteBusyTimeoutMs = 5000;

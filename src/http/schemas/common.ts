@@ -3,7 +3,7 @@
 // anchored.
 
 import Type, { type TSchema } from 'typebox';
-import { idempotencyKeyLengthMax, nameLengthMax, pageSizeMax, scheduleEntriesMax, tagKeyLengthMax, tagsCountMax, tagValueLengthMax } from '../../domain/kernel/limits.js';
+import { idempotencyKeyLengthMax, nameLengthMax, pageSizeMax, pathParameterLengthMax, scheduleEntriesMax, tagKeyLengthMax, tagValueLengthMax, tagsCountMax } from '../../domain/kernel/limits.js';
 import { namePattern } from '../../domain/kernel/names.js';
 import { tagKeyPattern, tagValuePattern } from '../../domain/kernel/tags.js';
 
@@ -34,7 +34,7 @@ export function SummaryOf(prefix: string) {
 
 /** A reference a request gives: an id (legacy prefixes accepted), a resource path or a name. */
 export function Reference(description: string) {
-  return Type.String({ minLength: 1, maxLength: 1024, description });
+  return Type.String({ minLength: 1, maxLength: pathParameterLengthMax, description });
 }
 
 /** A schedule entry as requests give it: `end_at` may be omitted where the next entry gives it. */

@@ -1,7 +1,7 @@
 // Deployments (`/preview/v2/deployments`), after SF Compute's schemas.
 
 import Type from 'typebox';
-import { deploymentInstancesMax, nameTemplateLengthMax } from '../../domain/kernel/limits.js';
+import { deploymentInstancesMax, deploymentsPageSizeMax, nameTemplateLengthMax } from '../../domain/kernel/limits.js';
 import { cursorPrefixes } from '../../domain/kernel/pagination.js';
 import { DollarsPerNodeHour, DollarsPerNodeHourInput, IdOf, InstanceSkuSummary, ListOf, Name, Nullable, PageQuery, ReconciliationStatus, Reference, SummaryOf, UnixEpoch } from './common.js';
 
@@ -55,7 +55,7 @@ export const ListDeploymentsQuery = Type.Object({
   workspace: Type.Optional(Reference('Only deployments of this workspace.')),
   pool: Type.Optional(Reference('Only deployments on this pool.')),
   ...PageQuery(cursorPrefixes.deployments),
-  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 50, default: 50 })),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: deploymentsPageSizeMax, default: deploymentsPageSizeMax })),
 });
 
 export const CreateDeploymentRequest = Type.Object({

@@ -2,7 +2,7 @@
 // after SF Compute's schemas (seed 003).
 
 import Type from 'typebox';
-import { batchPatchEntriesMax, logLinesDefault, logLinesMax } from '../../domain/kernel/limits.js';
+import { batchPatchEntriesMax, instanceTemplatesPageSizeMax, logLinesDefault, logLinesMax } from '../../domain/kernel/limits.js';
 import { cursorPrefixes } from '../../domain/kernel/pagination.js';
 import { instancePriorities, instanceStatuses } from '../../domain/compute/placement.js';
 import { IdOf, InstanceSkuSummary, ListOf, Name, Nullable, PageQuery, Reference, Repeated, SummaryOf, Tags, UnixEpoch } from './common.js';
@@ -150,5 +150,5 @@ export const ListInstanceTemplatesQuery = Type.Object({
   id: Repeated(Type.String(), 'Only these templates (repeatable).'),
   include: Include,
   ...PageQuery(cursorPrefixes.instanceTemplates),
-  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 50, default: 50 })),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: instanceTemplatesPageSizeMax, default: instanceTemplatesPageSizeMax })),
 });

@@ -2,6 +2,7 @@
 // `sf` CLI's generated types have them) and reference/v0.openapi.yml. Times are ISO 8601 text,
 // money whole cents.
 
+import { transactionsPageSizeDefault, v0PageSizeMax } from '../../domain/kernel/limits.js';
 import Type from 'typebox';
 import { v0CursorPrefixes } from '../../domain/legacy-v0/lists.js';
 import { Nullable, PageQuery } from './common.js';
@@ -96,7 +97,7 @@ export const V0ProcurementResponse = Type.Object({
 });
 
 export const V0ListProcurementsQuery = Type.Object({
-  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 100 })),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: v0PageSizeMax, default: v0PageSizeMax })),
   offset: Type.Optional(Type.Integer({ minimum: 0, default: 0 })),
 });
 
@@ -190,7 +191,7 @@ export const V0ListOrdersQuery = Type.Object({
   exclude_cancelled: Type.Optional(Type.Boolean()),
   sort_by: Type.Optional(Type.Union([Type.Literal('created_at'), Type.Literal('start_time')])),
   sort_direction: Type.Optional(Type.Union([Type.Literal('ASC'), Type.Literal('DESC')])),
-  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 100 })),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: v0PageSizeMax, default: v0PageSizeMax })),
   offset: Type.Optional(Type.Integer({ minimum: 0, default: 0 })),
 });
 
@@ -210,7 +211,7 @@ const SfTransactionTypes = ['buy', 'sell', 'transfer', 'error', 'instant_deposit
 export const V0TransactionsQuery = Type.Object({
   starting_after: Type.Optional(Type.String({ description: 'A transaction id (txc_…): the page after it, older.' })),
   ending_before: Type.Optional(Type.String({ description: 'A transaction id (txc_…): the page before it, newer.' })),
-  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 10 })),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: v0PageSizeMax, default: transactionsPageSizeDefault })),
   transaction_type: Type.Optional(Type.Union(SfTransactionTypes.map((type) => Type.Literal(type)), { description: 'allot records buy, sell and promotional_credit (credit grants); the others list nothing.' })),
 });
 

@@ -1,6 +1,7 @@
 // Money: `/v1/balances` and `/v1/transactions` (SF Compute's market-api GetBalanceResponse and
 // ListTransactionsResponse, in cents), and the operator's credit grants.
 
+import { memoLengthMax, transactionsPageSizeDefault, transactionsPageSizeMax } from '../../domain/kernel/limits.js';
 import Type from 'typebox';
 import { Nullable, UnixEpoch } from './common.js';
 
@@ -36,7 +37,7 @@ export const TransactionsResponse = Type.Object({
 });
 
 export const TransactionsQuery = Type.Object({
-  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 10 })),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: transactionsPageSizeMax, default: transactionsPageSizeDefault })),
   after_time: Type.Optional(UnixEpoch),
   before_time: Type.Optional(UnixEpoch),
   starting_after_cursor: Type.Optional(Type.String()),
@@ -46,7 +47,7 @@ export const TransactionsQuery = Type.Object({
 
 export const GrantCreditRequest = Type.Object({
   amount_dollars: Type.Union([Type.Number(), Type.String()], { description: 'Dollars to grant, such as 10000 or "10000.00".' }),
-  memo: Type.Optional(Nullable(Type.String({ maxLength: 1024 }))),
+  memo: Type.Optional(Nullable(Type.String({ maxLength: memoLengthMax }))),
 });
 
 export const CreditResponse = Type.Object({

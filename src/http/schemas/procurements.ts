@@ -1,7 +1,7 @@
 // Procurements (`/preview/v2/procurements`), after SF Compute's ProcurementResponse and requests.
 
 import Type from 'typebox';
-import { managedWindowMinutesMax, nodeCountMax } from '../../domain/kernel/limits.js';
+import { managedWindowMinutesMax, nodeCountMax, procurementsPageSizeMax } from '../../domain/kernel/limits.js';
 import { cursorPrefixes } from '../../domain/kernel/pagination.js';
 import { DollarsPerNodeHour, DollarsPerNodeHourInput, IdOf, InstanceSkuSummary, ListOf, Name, Nullable, PageQuery, ReconciliationStatus, Reference, SummaryOf, UnixEpoch } from './common.js';
 
@@ -35,7 +35,7 @@ export const ListProcurementsQuery = Type.Object({
   workspace: Type.Optional(Reference('Only procurements of this workspace.')),
   pool: Type.Optional(Reference('Only procurements of this pool.')),
   ...PageQuery(cursorPrefixes.procurements),
-  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 50, default: 50 })),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: procurementsPageSizeMax, default: procurementsPageSizeMax })),
 });
 
 export const CreateProcurementRequest = Type.Object({

@@ -2,6 +2,7 @@
 // transactions run at READ COMMITTED and take row locks where they decide on what they read, and
 // serialization failures and deadlocks are retried by KyselyStore.
 
+import { postgresConnectTimeoutMs, postgresPoolSize } from '../../domain/kernel/limits.js';
 import { CompiledQuery, Kysely, PostgresDialect, sql } from 'kysely';
 import { jsonArrayFrom } from 'kysely/helpers/postgres';
 import pg from 'pg';
@@ -10,9 +11,6 @@ import { type DialectAdapter } from '../dialect-adapter.js';
 import { KyselyStore } from '../kysely-store.js';
 import { migrate } from '../migrator.js';
 
-/** Connections per process. allot's transactions are short; a small pool keeps the server's
- * connection count low when several processes share it. */
-const poolSize = 10;
 /** Key of the advisory lock that serializes migrations across processes ("allot" in ASCII). */
 const migrationLockKey = 0x616c6c6f74;
 /** First key of the advisory lock the leader of time-driven work holds ("alL"); the second is the
@@ -34,9 +32,6 @@ const numericOid = 1700;
  * no prepared query gave runs unnamed, as Kysely sends it.
  */
 const statementNames = new Map<string, string>();
-
-/** How long a request waits for a connection before the database counts as unavailable. */
-const connectTimeoutMs = 3_000;
 
 /** SQLSTATEs of a database that is going or not yet there: connection exceptions (class 08),
  * shutdown by the administrator or a crash, still starting, and too many connections. */
@@ -82,8 +77,8 @@ export async function openPostgresStore(url: string, now: number, options: Postg
   const pool = new pg.Pool({
     Client: NamedStatementClient,
     connectionString: url,
-    max: poolSize,
-    connectionTimeoutMillis: connectTimeoutMs,
+    max: postgresPoolSize,
+    connectionTimeoutMillis: postgresConnectTimeoutMs,
     keepAlive: true,
     // Integers are 64-bit in the schema (seconds, micro-dollars); they fit a JS number exactly.
     types: {

@@ -3,6 +3,7 @@
 // transaction begins IMMEDIATE, taking the write lock up front, so transactions never deadlock
 // on a lock upgrade.
 
+import { sqliteBusyTimeoutMs, sqliteStatementCacheSize } from '../../domain/kernel/limits.js';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
@@ -13,10 +14,6 @@ import { type DialectAdapter } from '../dialect-adapter.js';
 import { KyselyStore } from '../kysely-store.js';
 import { migrate } from '../migrator.js';
 
-/** Prepared statements kept per connection; allot issues a few hundred distinct queries. */
-const statementCacheSize = 500;
-/** How long a writer waits for another connection's lock before failing. */
-const busyTimeoutMs = 5000;
 
 class ImmediateSqliteDriver extends SqliteDriver {
   override async beginTransaction(connection: DatabaseConnection): Promise<void> {
@@ -43,7 +40,7 @@ function withStatementCache(database: BetterSqlite3.Database): SqliteDatabase {
       let statement = cache.get(text);
       if (statement === undefined) {
         statement = database.prepare(text) as unknown as SqliteStatement;
-        if (cache.size >= statementCacheSize) cache.delete(cache.keys().next().value!);
+        if (cache.size >= sqliteStatementCacheSize) cache.delete(cache.keys().next().value!);
         cache.set(text, statement);
       }
       return statement;
@@ -59,7 +56,7 @@ export async function openSqliteStore(path: string, now: number): Promise<Kysely
   database.pragma('journal_mode = WAL');
   database.pragma('synchronous = FULL');
   database.pragma('foreign_keys = ON');
-  database.pragma(`busy_timeout = ${busyTimeoutMs}`);
+  database.pragma(`busy_timeout = ${sqliteBusyTimeoutMs}`);
   const statements = withStatementCache(database);
   const db = new Kysely<Database>({ dialect: new AllotSqliteDialect(statements) });
   const adapter: DialectAdapter = {
