@@ -115,4 +115,26 @@ describe.each(testDialects)('fleet registration on %s', (dialect) => {
     expect(answer).toMatchObject({ host_id: hostId, status: 'ready', runs: [] });
     expect(await server.audit()).toEqual([]);
   });
+  it('answers the first of several faults, in the order each operation declares', async () => {
+    const mine = await newHostToken(server, 'order-mine');
+    const theirs = await newHostToken(server, 'order-theirs');
+    const hostId = await register(theirs.agent, hostFacts('fleet-reg'));
+    const all = { ...hostFacts('no-such-sku'), driver: 'docker', host_id: hostId };
+    // No token first, whatever the body.
+    expect((await server.anonymous.post('/agent/v1/hosts', all)).status).toBe(401);
+    // Then the driver, then the SKU, then the host id.
+    const first = await mine.agent.post('/agent/v1/hosts', all);
+    expect([first.status, first.body.error.details?.[0]?.field]).toEqual([400, 'driver']);
+    const second = await mine.agent.post('/agent/v1/hosts', { ...all, driver: 'qemu' });
+    expect([second.status, second.body.error.message]).toEqual([404, 'No instance SKU "no-such-sku"']);
+    const third = await mine.agent.post('/agent/v1/hosts', { ...all, driver: 'qemu', instance_sku: 'fleet-reg' });
+    expect([third.status, third.body.error.message]).toEqual([404, `No host ${hostId}`]);
+    // Drain: the host before the window.
+    const now = server.clock.now();
+    expect((await server.operator.post('/admin/v1/hosts/host_nope/drain', { start_at: now + 1, end_at: now })).status).toBe(404);
+    expect((await server.operator.post(`/admin/v1/hosts/${hostId}/drain`, { start_at: now + 1, end_at: now })).status).toBe(400);
+    // Supply: the SKU before the pool.
+    expect((await server.operator.put('/admin/v1/fleet/instance_skus/isku_nope', { supply_pool: 'pool_nope' })).body.error.message).toContain('instance SKU');
+    expect((await server.operator.put(`/admin/v1/fleet/instance_skus/${sku}`, { supply_pool: 'pool_nope' })).status).toBe(404);
+  });
 });

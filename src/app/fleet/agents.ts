@@ -15,6 +15,8 @@ import { endInstance } from '../compute/instances.js';
 import { type AppContext, newId } from '../kernel/context.js';
 import { accountSshKeys } from '../tenancy/ssh-keys.js';
 import { convergeHostSupply } from './supply.js';
+import { declaring } from '../kernel/declaring.js';
+import { heartbeatOperation, registerHostOperation, sendLogsOperation } from '../../domain/fleet/operations.js';
 
 export interface RegisterInput extends RegistrationInput {
   readonly host_id: string | null;
@@ -40,7 +42,7 @@ async function ownHost(tx: Tx, tokenId: string, hostId: string): Promise<HostVie
   return host;
 }
 
-export async function registerHost(context: AppContext, tokenId: string, input: RegisterInput, settings: FleetSettings): Promise<Registered | Failure> {
+export const registerHost = declaring(registerHostOperation, async function registerHost(context: AppContext, tokenId: string, input: RegisterInput, settings: FleetSettings): Promise<Registered | Failure> {
   const refusal = registrationRefusal(input);
   if (refusal !== null) return refusal;
   const now = context.clock.now();
@@ -89,7 +91,7 @@ export async function registerHost(context: AppContext, tokenId: string, input: 
     context.guestRuns?.requested();
     return { hostId, settings };
   });
-}
+});
 
 export interface RunReport {
   readonly instance_id: string;
@@ -152,7 +154,7 @@ async function launchSpec(context: AppContext, tx: Tx, instanceId: string, nodeI
   };
 }
 
-export async function heartbeat(context: AppContext, tokenId: string, hostId: string, input: { readonly runs: readonly RunReport[] }, settings: FleetSettings, baseUrl: string): Promise<HeartbeatAnswer | Failure> {
+export const heartbeat = declaring(heartbeatOperation, async function heartbeat(context: AppContext, tokenId: string, hostId: string, input: { readonly runs: readonly RunReport[] }, settings: FleetSettings, baseUrl: string): Promise<HeartbeatAnswer | Failure> {
   const reports = new Map<string, RunReport>();
   for (const [index, report] of input.runs.entries()) {
     if (reports.has(report.instance_id)) return invalidField(`runs[${index}].instance_id`, 'duplicate', `Instance ${report.instance_id} is reported twice`);
@@ -201,14 +203,14 @@ export async function heartbeat(context: AppContext, tokenId: string, hostId: st
     if (changed) context.guestRuns?.requested();
     return { hostId: host.id, status: hostStatus(host, now), settings, runs: answers };
   });
-}
+});
 
 export interface LogsInput {
   readonly instance_id: string;
   readonly chunks: readonly { readonly seqnum: number; readonly at: number; readonly monotonic_seconds?: number | undefined; readonly monotonic_nanos?: number | undefined; readonly data_base64: string }[];
 }
 
-export async function saveInstanceLogs(context: AppContext, tokenId: string, hostId: string, input: LogsInput): Promise<null | Failure> {
+export const saveInstanceLogs = declaring(sendLogsOperation, async function saveInstanceLogs(context: AppContext, tokenId: string, hostId: string, input: LogsInput): Promise<null | Failure> {
   for (const [index, chunk] of input.chunks.entries()) {
     if (!/^[A-Za-z0-9+/]*={0,2}$/.test(chunk.data_base64) || chunk.data_base64.length % 4 !== 0) return invalidField(`chunks[${index}].data_base64`, 'invalid_base64', 'data_base64 must be base64');
   }
@@ -221,7 +223,7 @@ export async function saveInstanceLogs(context: AppContext, tokenId: string, hos
     await tx.fleet.saveLogChunks(input.instance_id, chunks);
     return null;
   });
-}
+});
 
 /** What the instance's agent sent of its console, in order. */
 export async function agentConsoleLog(context: AppContext, instanceId: string): Promise<{ readonly seqnum: number; readonly at: number; readonly monotonicSeconds: number; readonly monotonicNanos: number; readonly data: string }[]> {

@@ -13,13 +13,16 @@ import { convergeHostSupply } from './supply.js';
 /** Judges every live host at the clock's now; answers the ids of the hosts it marked down. */
 export async function checkFleetHealth(context: AppContext, settings: FleetSettings): Promise<string[]> {
   const now = context.clock.now();
-  const hosts = await context.store.read((tx) => tx.fleet.liveHosts());
+  const { hosts, pools } = await context.store.read(async (tx) => ({
+    hosts: await tx.fleet.liveHosts(),
+    pools: new Map((await tx.fleet.supplySettings()).map((setting) => [setting.instanceSkuId, setting.supplyPoolId])),
+  }));
   const downed: string[] = [];
   for (const seen of hosts) {
     const due = (seen.downAt === null && heartbeatStale(seen.lastHeartbeatAt, now, settings.downAfterSeconds))
       || (seen.maintenanceStartAt !== null && !seen.maintenanceStarted && seen.maintenanceStartAt <= now && (seen.maintenanceEndAt ?? 0) > now);
-    const supply = await context.store.read((tx) => tx.fleet.supplyPoolOf(seen.instanceSkuId));
-    const supplyDue = (seen.downAt === null ? supply : null) !== seen.supplyPoolId;
+    const supply = pools.get(seen.instanceSkuId) ?? null;
+    const supplyDue = (seen.downAt === null ? supply : null) !== seen.supplyPoolId || (supply !== null && seen.downAt === null && seen.supplyNodes !== seen.nodeCount);
     if (!due && !supplyDue) continue;
     const marked = await context.store.transaction(async (tx) => {
       await tx.fleet.lock();

@@ -5,6 +5,8 @@
 
 import { fail, type Failure, invalidField } from '../../domain/kernel/failures.js';
 import { tokenNameLengthMax } from '../../domain/kernel/limits.js';
+import { createHostTokenOperation, revokeHostTokenOperation } from '../../domain/fleet/operations.js';
+import { declaring } from '../kernel/declaring.js';
 import type { HostTokenRecord } from '../../store/fleet.js';
 import { type AppContext, newId } from '../kernel/context.js';
 import { generateToken, hashToken } from '../tenancy/tokens.js';
@@ -17,7 +19,7 @@ export interface CreatedHostToken {
   readonly token: string;
 }
 
-export async function createHostToken(context: AppContext, input: { readonly name: string }): Promise<CreatedHostToken | Failure> {
+export const createHostToken = declaring(createHostTokenOperation, async function createHostToken(context: AppContext, input: { readonly name: string }): Promise<CreatedHostToken | Failure> {
   const name = input.name.trim();
   if (name === '') return invalidField('name', 'empty', 'A host token needs a name');
   if (name.length > tokenNameLengthMax) return invalidField('name', 'too_long', `A host token name is at most ${tokenNameLengthMax} characters`);
@@ -26,13 +28,13 @@ export async function createHostToken(context: AppContext, input: { readonly nam
   const record: HostTokenRecord = { seq: 0, id: newId(context, 'hostToken'), name, tokenHash: hashToken(token), suffix: token.slice(-4), createdAt: now, revokedAt: null };
   await context.store.transaction((tx) => tx.fleet.insertToken(record));
   return { record, token };
-}
+});
 
 export async function listHostTokens(context: AppContext): Promise<HostTokenRecord[]> {
   return context.store.read((tx) => tx.fleet.listTokens());
 }
 
-export async function revokeHostToken(context: AppContext, id: string): Promise<HostTokenRecord | Failure> {
+export const revokeHostToken = declaring(revokeHostTokenOperation, async function revokeHostToken(context: AppContext, id: string): Promise<HostTokenRecord | Failure> {
   const now = context.clock.now();
   return context.store.transaction(async (tx) => {
     const token = await tx.fleet.findToken(id);
@@ -40,7 +42,7 @@ export async function revokeHostToken(context: AppContext, id: string): Promise<
     await tx.fleet.revokeToken(id, now);
     return (await tx.fleet.findToken(id))!;
   });
-}
+});
 
 function bearerToken(authorization: string | undefined): string | null {
   if (authorization === undefined) return null;

@@ -10,6 +10,8 @@ import { type Failure, invalidField, isFailure } from '../../domain/kernel/failu
 import type { FleetRunRecord, HostView } from '../../store/fleet.js';
 import type { Tx } from '../../store/store.js';
 import type { AppContext } from '../kernel/context.js';
+import { declared } from '../../domain/kernel/operations.js';
+import { drainHostOperation, hostOperation, setSkuSupplyOperation } from '../../domain/fleet/operations.js';
 import { changeSupplyWindow, convergeHostSupply } from './supply.js';
 
 /** A host as reads show it: with the runs placed on it that have not ended, as of `now`. */
@@ -37,11 +39,11 @@ export async function listHosts(context: AppContext): Promise<HostReading[]> {
 
 export async function getHost(context: AppContext, id: string): Promise<HostReading | Failure> {
   const now = context.clock.now();
-  return context.store.read(async (tx) => {
+  return declared(hostOperation, await context.store.read(async (tx) => {
     const host = await tx.fleet.findHost(id);
     if (host === undefined || host.removedAt !== null) return hostNotFound(id);
     return readHost(tx, host, now);
-  });
+  }));
 }
 
 /** Ends every live instance whose run is on the host (`failed` when it broke, `terminated` for maintenance). */
@@ -54,9 +56,9 @@ export async function endInstancesOnHost(context: AppContext, tx: Tx, hostId: st
 }
 
 /** Runs one change of a live host under the fleet's lock, and answers the host as it then is. */
-async function changeHost(context: AppContext, id: string, change: (tx: Tx, host: HostView, now: number) => Promise<Failure | null>): Promise<HostReading | Failure> {
+async function changeHost(context: AppContext, id: string, change: (tx: Tx, host: HostView, now: number) => Promise<Failure | null>, op = hostOperation): Promise<HostReading | Failure> {
   const now = context.clock.now();
-  return context.store.transaction(async (tx) => {
+  return declared(op, await context.store.transaction(async (tx) => {
     await tx.fleet.lock();
     const host = await tx.fleet.findHost(id);
     if (host === undefined || host.removedAt !== null) return hostNotFound(id);
@@ -64,7 +66,7 @@ async function changeHost(context: AppContext, id: string, change: (tx: Tx, host
     if (refused !== null) return refused;
     context.guestRuns?.requested();
     return readHost(tx, (await tx.fleet.findHost(id))!, now);
-  });
+  }));
 }
 
 export function cordonHost(context: AppContext, id: string): Promise<HostReading | Failure> {
@@ -95,7 +97,7 @@ export function drainHost(context: AppContext, id: string, input: { readonly sta
     // A window that has begun ends what runs on the host at once.
     if (window.startAt <= now) await startMaintenance(context, tx, host.id, now);
     return null;
-  });
+  }, drainHostOperation);
 }
 
 /** A maintenance window has begun: what runs on the host ends (its deployments replace it elsewhere). */
@@ -107,7 +109,7 @@ export async function startMaintenance(context: AppContext, tx: Tx, hostId: stri
 /** Removes the host: what runs on it fails, its supply is retired, its agent is refused from then on. */
 export async function removeHost(context: AppContext, id: string): Promise<HostReading | Failure> {
   const now = context.clock.now();
-  return context.store.transaction(async (tx) => {
+  return declared(hostOperation, await context.store.transaction(async (tx) => {
     await tx.fleet.lock();
     const host = await tx.fleet.findHost(id);
     if (host === undefined || host.removedAt !== null) return hostNotFound(id);
@@ -121,7 +123,7 @@ export async function removeHost(context: AppContext, id: string): Promise<HostR
     context.guestRuns?.requested();
     const removed = (await tx.fleet.findHost(id))!;
     return { host: removed, runs: [], now };
-  });
+  }));
 }
 
 export interface SupplySetting {
@@ -133,7 +135,7 @@ export interface SupplySetting {
 /** Whether the SKU's hosts issue their node-time into `supply_pool` (an originating pool) from now on; null stops it. */
 export async function setSkuSupply(context: AppContext, skuReference: string, input: { readonly supply_pool: string | null }): Promise<SupplySetting | Failure> {
   const now = context.clock.now();
-  return context.store.transaction(async (tx) => {
+  return declared(setSkuSupplyOperation, await context.store.transaction(async (tx) => {
     await tx.fleet.lock();
     const sku = await findInstanceSku(tx, skuReference);
     if (isFailure(sku)) return sku;
@@ -147,7 +149,7 @@ export async function setSkuSupply(context: AppContext, skuReference: string, in
     await tx.fleet.setSupplyPool(sku.id, poolId, now);
     for (const host of await tx.fleet.liveHosts(sku.id)) await convergeHostSupply(context, tx, host, now);
     return { instanceSkuId: sku.id, instanceSkuAlias: sku.alias, supplyPoolId: poolId };
-  });
+  }));
 }
 
 export async function listSkuSupply(context: AppContext): Promise<SupplySetting[]> {
