@@ -28,7 +28,7 @@ function residentBytes(pid: number): number {
 }
 
 /** Every process of a guest (including its sandbox's children, which have no marker of their own), summed. */
-function guestResidentBytes(directory: string): number {
+export function guestResidentBytes(directory: string): number {
   const pids = new Set(processesWithMarker(`${directory}/`));
   for (const pid of [...pids]) {
     try {
@@ -49,7 +49,7 @@ async function untilSsh(port: number, deadlineMillis: number): Promise<void> {
   }
 }
 
-async function bareDropbear(folder: string): Promise<{ seconds: number; bytes: number }> {
+export async function bareDropbear(folder: string): Promise<{ seconds: number; bytes: number }> {
   const key = join(folder, 'baseline_host_key');
   await run('dropbearkey', ['-t', 'ed25519', '-f', key]);
   const port = await freePort();
@@ -81,7 +81,7 @@ async function bootOne(driver: HostDriver, stateDirectory: string, launch: Launc
   return { seconds, bytes: guestResidentBytes(join(stateDirectory, launch.instanceId)) };
 }
 
-const megabytes = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+export const megabytes = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 
 export async function benchGuests(): Promise<string[]> {
   const folder = mkdtempSync(join(tmpdir(), 'allot-bench-guests-'));

@@ -1,8 +1,10 @@
 // `npm run bench`: every benchmark, each printed beside a baseline measured in the same run.
-// Figures are for reading, never asserted. BENCH_SECONDS sets the length of each measurement.
+// Figures are for reading, never asserted. BENCH_SECONDS sets the length of each measurement;
+// BENCH_ONLY (comma-separated section names) runs only those sections.
 
 import { benchAdvance } from './advance.js';
 import { benchGuests } from './guests.js';
+import { benchGuestsApi } from './guests-api.js';
 import { benchGetPool } from './http-get-pool.js';
 import { benchMarket } from './market.js';
 import { benchScheduleAlgebra } from './schedule.js';
@@ -21,9 +23,12 @@ const sections: [string, () => Promise<string[]>][] = [
   ['advance', () => benchAdvance()],
   ['market', () => benchMarket(seconds, postgresUrl)],
   ['guests', () => benchGuests()],
+  ['guests-api', () => benchGuestsApi()],
 ];
+const only = process.env.BENCH_ONLY?.split(',') ?? null;
 
 for (const [name, bench] of sections) {
+  if (only !== null && !only.includes(name)) continue;
   const lines = await bench();
   process.stdout.write(`\n[${name}]\n${lines.join('\n')}\n`);
 }
