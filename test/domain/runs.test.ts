@@ -5,7 +5,7 @@
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decideRun, guestMissingReason, type ObservedGuest, type RecordedRun, type RunAction, runPending } from '../../src/domain/compute/runs.js';
+import { decideRun, guestMissingReason, type ObservedGuest, type RecordedRun, type RunAction, runPending, runStateMayFollow } from '../../src/domain/compute/runs.js';
 import type { InstanceStatus } from '../../src/domain/compute/placement.js';
 
 const run = (state: RecordedRun['state'], intent: RecordedRun['intent'] = 'run'): RecordedRun => ({ intent, state });
@@ -93,6 +93,34 @@ describe('decideRun', () => {
         if (record !== null) expect(runPending(record)).toBe(false);
         if (record?.intent === 'remove') expect(observed).toBeNull();
       }),
+    );
+  });
+});
+
+describe('runStateMayFollow', () => {
+  it('lets a worker record only what its decisions record', () => {
+    expect(runStateMayFollow('run', 'requested')).toBe(false);
+    expect(runStateMayFollow('remove', 'removed')).toBe(true);
+    expect(runStateMayFollow('stop', 'removed')).toBe(false);
+    expect(runStateMayFollow('stop', 'running')).toBe(false);
+    expect(runStateMayFollow('run', 'starting')).toBe(true);
+    expect(runStateMayFollow('stop', 'stopped')).toBe(true);
+    expect(runStateMayFollow('remove', 'failed')).toBe(true);
+  });
+
+  it('holds for every state decideRun asks to record', () => {
+    const states = ['requested', 'starting', 'running', 'stopping', 'stopped', 'failed', 'removed'] as const;
+    fc.assert(
+      fc.property(
+        fc.record({ intent: fc.constantFrom('run' as const, 'stop' as const, 'remove' as const), state: fc.constantFrom(...states) }),
+        fc.constantFrom<InstanceStatus | null>('running', 'terminated', 'failed', 'awaiting_allocation', null),
+        fc.option(fc.record({ state: fc.constantFrom('starting' as const, 'running' as const, 'stopping' as const, 'stopped' as const, 'failed' as const), failure: fc.constant(null) }), { nil: null }),
+        (record, instance, observed) => {
+          const action = decideRun(record, instance, observed);
+          const recorded = action?.kind === 'record' || action?.kind === 'record_ended' ? action.state : action?.kind === 'record_removed' ? 'removed' : null;
+          if (recorded !== null) expect(runStateMayFollow(record.intent, recorded)).toBe(true);
+        },
+      ),
     );
   });
 });

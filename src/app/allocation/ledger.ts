@@ -1,6 +1,8 @@
 // Moving allocation through the ledger: the one way any pool's holding changes. Issuance and
 // retirement are the operator's; transfers and order fills move it between pools.
 
+import { floorToMinute, minimumOver } from '../../domain/kernel/schedule.js';
+import { assert } from '../../domain/kernel/assert.js';
 import { type AllocationMove, applyMove, type Shortfall } from '../../domain/allocation/ledger.js';
 import type { AllocationEntryRecord } from '../../store/allocation.js';
 import { TransientConflict, type Tx } from '../../store/store.js';
@@ -21,6 +23,8 @@ export async function moveAllocation(
   move: AllocationMove,
   now: number,
 ): Promise<{ readonly entry: AllocationEntryRecord } | { readonly shortfall: Shortfall }> {
+  assert(move.fromPoolId !== null || move.toPoolId !== null, () => `a ${move.kind} moves allocation from nowhere to nowhere`);
+  assert(move.fromPoolId !== move.toPoolId, () => `a ${move.kind} moves allocation from pool ${move.fromPoolId} to itself`);
   const keys = [move.fromPoolId, move.toPoolId].filter((poolId): poolId is string => poolId !== null).map((poolId) => ({ poolId, instanceSkuId: move.instanceSkuId }));
   // The pools first (see the lock order in docs/architecture.md): a pool's deletion checks that it
   // holds nothing under its own lock, so no allocation can move into it once it is deleted.
@@ -32,6 +36,8 @@ export async function moveAllocation(
   const destination = move.toPoolId === null ? null : balances.find((balance) => balance.poolId === move.toPoolId)!;
   const outcome = applyMove(move.kind, source?.schedule ?? null, destination?.schedule ?? null, move.delta, now);
   if ('shortfall' in outcome) return outcome;
+  // What applyMove promises, before it is written: the source never goes below zero from the current minute.
+  assert(outcome.source === null || minimumOver(outcome.source.schedule, floorToMinute(now), null) >= 0, () => `a ${move.kind} would leave pool ${move.fromPoolId} below zero`);
   if (source !== null) await tx.allocation.setBalance({ ...source, schedule: outcome.source!.schedule }, outcome.source!.nextBoundaryAt);
   if (destination !== null) await tx.allocation.setBalance({ ...destination, schedule: outcome.destination!.schedule }, outcome.destination!.nextBoundaryAt);
   const entry: AllocationEntryRecord = { id: newId(context, 'allocationEntry'), ...move, createdAt: now };

@@ -3,6 +3,7 @@
 // instances create replacements. Every mutation that changes allocation or instances calls it in
 // its own transaction; the engine calls it at every schedule boundary.
 
+import { assert } from '../../domain/kernel/assert.js';
 import { parseNameTemplate, type NameTemplate } from '../../domain/kernel/names.js';
 import { bereavedDeployments, deploymentAdjustment, place } from '../../domain/compute/placement.js';
 import { valueAt } from '../../domain/kernel/schedule.js';
@@ -52,6 +53,11 @@ export async function reconcilePoolSku(context: AppContext, tx: Tx, poolId: stri
     const balance = await tx.allocation.balanceOf(poolId, instanceSkuId);
     const decision = place(live, balance === undefined ? 0 : valueAt(balance.schedule, at));
     if (decision.start.length === 0 && decision.terminate.length === 0) return;
+    const statusOf = new Map(live.map((instance) => [instance.id, instance.status]));
+    assert(decision.start.every((id) => statusOf.get(id) === 'awaiting_allocation'), () => `placement starts an instance of pool ${poolId} that is not awaiting allocation`);
+    assert(decision.terminate.every((id) => statusOf.get(id) === 'running'), () => `placement ends an instance of pool ${poolId} that is not running`);
+    const runningAfter = live.filter((instance) => instance.status === 'running').length - decision.terminate.length + decision.start.length;
+    assert(runningAfter <= Math.max(0, balance === undefined ? 0 : valueAt(balance.schedule, at)), () => `placement runs ${runningAfter} instance(s) in pool ${poolId} beyond its allocation`);
     await markInstancesEnded(context, tx, decision.terminate, 'terminated', at);
     await markInstancesRunning(context, tx, decision.start, at);
     const bereaved = bereavedDeployments(live, decision.terminate);

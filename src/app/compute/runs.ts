@@ -2,10 +2,11 @@
 // instance's guest (domain/compute/runs.ts), and record what a driver did — each in its own short
 // transaction, since drivers are called between them, never inside one.
 
+import { assert } from '../../domain/kernel/assert.js';
 import type { SkuProperties } from '../../domain/allocation/instance-skus.js';
 import { isFailure } from '../../domain/kernel/failures.js';
 import { publicImagesAccountId } from '../../domain/compute/images.js';
-import type { RecordedRunState, RunIntent } from '../../domain/compute/runs.js';
+import { type RecordedRunState, type RunIntent, runStateMayFollow } from '../../domain/compute/runs.js';
 import type { ImageRecord, InstanceRunEffect, InstanceRunRecord, InstanceView } from '../../store/compute.js';
 import { findInstanceSku } from '../allocation/instance-skus.js';
 import { accountSshKeys } from '../tenancy/ssh-keys.js';
@@ -79,6 +80,7 @@ export async function requestRunsForUnrecorded(context: AppContext, limit: numbe
 
 export async function recordRunEffect(context: AppContext, instanceId: string, seen: { readonly intent: RunIntent; readonly state: RecordedRunState }, effect: Omit<InstanceRunEffect, 'updatedAt'>): Promise<boolean> {
   const now = context.clock.now();
+  assert(runStateMayFollow(seen.intent, effect.state), () => `instance ${instanceId}'s run (${seen.intent}, ${seen.state}) recorded as ${effect.state}`);
   return context.store.transaction((tx) => tx.instanceRuns.record(instanceId, seen, { ...effect, updatedAt: now }));
 }
 

@@ -2,6 +2,7 @@
 // operator's fees, and the credit the operator granted — a double-entry ledger in micro-dollars
 // whose balances always sum to zero, so credit granted = balances + fees.
 
+import { assert } from '../../domain/kernel/assert.js';
 import { transactionsPageSizeDefault } from '../../domain/kernel/limits.js';
 import { fail, type Failure, isFailure } from '../../domain/kernel/failures.js';
 import { grantCreditOperation, listTransactionsOperation } from '../../domain/market/operations.js';
@@ -34,6 +35,8 @@ export async function moveMoney(
   move: { from: string; to: string; amountMicros: number; reason: string; orderId?: string | null; contractId?: string | null },
   now: number,
 ): Promise<void> {
+  assert(Number.isSafeInteger(move.amountMicros) && move.amountMicros >= 0, () => `a money move of ${move.amountMicros} micros (${move.reason})`);
+  assert(move.from !== move.to, () => `a money move from ${move.from} to itself (${move.reason})`);
   await tx.money.move({ id: newId(context, 'moneyEntry'), fromKey: move.from, toKey: move.to, amountMicros: move.amountMicros, reason: move.reason, orderId: move.orderId ?? null, contractId: move.contractId ?? null, createdAt: now });
 }
 

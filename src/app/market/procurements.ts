@@ -6,6 +6,7 @@
 // target counts change, when its pool's allocation changes at a boundary, and at every hour,
 // when a new block enters the window.
 
+import { assert } from '../../domain/kernel/assert.js';
 import { fail, type Failure, invalidField, isFailure } from '../../domain/kernel/failures.js';
 import { createProcurementOperation, deleteProcurementOperation, getProcurementOperation, listProcurementsOperation, patchProcurementOperation } from '../../domain/market/operations.js';
 import { declaring } from '../kernel/declaring.js';
@@ -61,6 +62,7 @@ export async function runProcurement(context: AppContext, tx: Tx, procurementId:
   let problem: { state: 'warning' | 'error'; message: string } | null = null;
   for (const planned of planProcurement(target, balance?.schedule ?? emptySchedule, at, procurement.managedWindowMinutes)) {
     const buying = planned.side === 'buy';
+    assert(planned.nodes > 0 && planned.startAt < planned.endAt && planned.endAt > at, () => `procurement ${procurement.id} plans ${planned.nodes} node(s) over ${planned.startAt}–${planned.endAt} at ${at}`);
     if (buying && problem?.state === 'error') continue;
     const placed = await placeOrder(
       context,
@@ -102,6 +104,7 @@ export async function runProcurement(context: AppContext, tx: Tx, procurementId:
     };
   }
   const nextRunAt = nextRunAfter(at);
+  assert(nextRunAt > at, () => `procurement ${procurement.id} would next run at ${nextRunAt}, not after ${at}`);
   await tx.procurements.update(procurement.id, { statusState: status.state, statusMessage: status.message, nextRunAt, updatedAt: at });
 }
 

@@ -87,3 +87,15 @@ export function runPending(record: RecordedRun): boolean {
   if (record.intent === 'remove') return record.state !== 'removed';
   return record.intent === 'run' ? record.state === 'requested' : !ended(record.state);
 }
+
+/**
+ * Whether a worker may record `next` over a record with this intent: `requested` is only ever
+ * the reconciler's (a new intent), `removed` only a removal's, and a guest is started (or seen
+ * running) only for an intent to run it.
+ */
+export function runStateMayFollow(intent: RunIntent, next: RecordedRunState): boolean {
+  if (next === 'requested') return false;
+  if (next === 'removed') return intent === 'remove';
+  if (next === 'starting' || next === 'running') return intent === 'run';
+  return true;
+}
