@@ -1,12 +1,13 @@
 // Time-driven work: at each boundary of a pool's allocation schedule its instances are
 // reconciled (and its procurement reconsidered); resting orders are cancelled at their end; and
-// procurements run every hour, as a new block enters their window. Due work is processed in time
+// procurements run every hour, as a new block enters their window; and deployments a request
+// left short of (or over) their target continue, a batch of instances at a time. Due work is processed in time
 // order, in bounded batches, each batch one transaction. The manual clock's advance runs it before
 // it returns, and the engine runs it as the real clock passes it.
 
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { nextBoundary } from '../domain/kernel/schedule.js';
-import { boundaryBatchSize } from '../domain/kernel/limits.js';
+import { boundaryBatchSize, deploymentBatchSize } from '../domain/kernel/limits.js';
 import type { DueBoundary } from '../store/allocation.js';
 import type { DueExpiry } from '../store/market.js';
 import type { Tx } from '../store/store.js';
@@ -14,11 +15,13 @@ import type { AppContext } from '../app/kernel/context.js';
 import { expireOrder } from '../app/market/book.js';
 import { runProcurement, runProcurementFor } from '../app/market/procurements.js';
 import { reconcilePoolSku } from '../app/compute/reconciler.js';
+import { continueDeployment } from '../app/compute/deployments.js';
 
 interface DueWork {
   readonly boundaries: readonly DueBoundary[];
   readonly expiries: readonly DueExpiry[];
   readonly runs: readonly { readonly id: string; readonly at: number }[];
+  readonly deployments: readonly { readonly id: string; readonly at: number }[];
 }
 
 async function dueWork(context: AppContext, upTo: number): Promise<DueWork> {
@@ -26,7 +29,12 @@ async function dueWork(context: AppContext, upTo: number): Promise<DueWork> {
     boundaries: await tx.allocation.dueBoundaries(upTo, boundaryBatchSize),
     expiries: await tx.orders.dueExpiries(upTo, boundaryBatchSize),
     runs: await tx.procurements.dueRuns(upTo, boundaryBatchSize),
+    deployments: await tx.deployments.dueReconciles(upTo, deploymentBatchSize),
   }));
+}
+
+function dueTimes(work: DueWork): number[] {
+  return [...work.boundaries.map((item) => item.at), ...work.expiries.map((item) => item.endAt), ...work.runs.map((item) => item.at), ...work.deployments.map((item) => item.at)];
 }
 
 /**
@@ -50,7 +58,7 @@ export async function processBoundaries(
     // and the server would answer nothing (not even /v1/_healthz) until it ended.
     if (processed > 0) await yieldToEventLoop();
     const work = await dueWork(context, upTo);
-    const times = [...work.boundaries.map((item) => item.at), ...work.expiries.map((item) => item.endAt), ...work.runs.map((item) => item.at)];
+    const times = dueTimes(work);
     if (times.length === 0) return processed;
     // One batch holds work of a single due time, so that time never runs backwards.
     const due = Math.min(...times);
@@ -59,6 +67,7 @@ export async function processBoundaries(
       for (const boundary of work.boundaries) if (boundary.at === due) await processBoundary(context, tx, boundary, time);
       for (const expiry of work.expiries) if (expiry.endAt === due) await expireOrder(context, tx, expiry.id, time, expiry.instanceSkuId);
       for (const run of work.runs) if (run.at === due) await runProcurement(context, tx, run.id, time);
+      for (const deployment of work.deployments) if (deployment.at === due) await continueDeployment(context, tx, deployment.id, time);
       await alsoInBatch(tx, time);
     });
     processed += times.filter((at) => at === due).length;
@@ -77,6 +86,6 @@ async function processBoundary(context: AppContext, tx: Tx, boundary: DueBoundar
 /** The earliest work still to do, or null. */
 export async function nextDueBoundary(context: AppContext): Promise<number | null> {
   const work = await dueWork(context, Number.MAX_SAFE_INTEGER);
-  const times = [...work.boundaries.map((item) => item.at), ...work.expiries.map((item) => item.endAt), ...work.runs.map((item) => item.at)];
+  const times = dueTimes(work);
   return times.length === 0 ? null : Math.min(...times);
 }

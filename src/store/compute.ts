@@ -180,6 +180,16 @@ export interface DeploymentRepository {
   /** The live spot deployment that runs a procurement. */
   findByProcurement(procurementId: string): Promise<DeploymentView | undefined>;
   countUsingTemplate(templateId: string): Promise<number>;
+  /**
+   * Marks a deployment as having more to do than one transaction does (see
+   * `deploymentInstancesPerTransaction`): the engine continues it from `at`. A deployment marked
+   * already keeps its earlier time.
+   */
+  markDue(id: string, at: number): Promise<void>;
+  /** The deployment is at its target (or has stopped): nothing is due. */
+  clearDue(id: string): Promise<void>;
+  /** Live deployments with work due at or before `upTo`, earliest first. */
+  dueReconciles(upTo: number, limit: number): Promise<{ readonly id: string; readonly at: number }[]>;
 }
 
 export interface InstanceRepository {

@@ -151,6 +151,8 @@ export interface DeploymentsTable {
   updated_at: number;
   deleted_at: number | null;
   procurement_id: Generated<string | null>;
+  /** When the engine next brings the deployment closer to its target; null when it is there. */
+  reconcile_at: Generated<number | null>;
 }
 
 export interface InstanceRunsTable {

@@ -467,4 +467,12 @@ export const migrations: readonly Migration[] = [
       )`,
     ],
   },
+  {
+    version: 9,
+    name: 'deployments: when a deployment left short of its target (or over it) is next brought closer, a batch at a time',
+    statements: ({ int }) => [
+      `ALTER TABLE deployments ADD COLUMN reconcile_at ${int}`,
+      `CREATE INDEX deployments_due ON deployments (reconcile_at)`,
+    ],
+  },
 ];

@@ -12,6 +12,10 @@ describe('deployment status', () => {
     expect(deploymentStatus({ ...base, enabled: false, running: 1 }).state).toBe('info');
   });
 
+  it('says how many are still being created while a large change goes a batch at a time', () => {
+    expect(deploymentStatus({ ...base, targetInstanceCount: 10_000, running: 400, awaiting: 100 })).toEqual({ state: 'info', message: '400 of 10000 instance(s) running; 100 awaiting allocation on the pool; 9500 more being created.' });
+  });
+
   it('puts a spot procurement that cannot buy first', () => {
     const short = { state: 'warning' as const, message: 'Short of the target' };
     expect(deploymentStatus({ ...base, running: 1, awaiting: 2, procurement: short })).toEqual(short);

@@ -2,7 +2,7 @@
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { bereavedDeployments, compareKeepOrder, deploymentAdjustment, expectedShutdownAt, instancePriorities, type Placeable, place } from '../../src/domain/compute/placement.js';
+import { bereavedDeployments, compareKeepOrder, deploymentAdjustment, deploymentStep, expectedShutdownAt, instancePriorities, type Placeable, place } from '../../src/domain/compute/placement.js';
 import { normalize } from '../../src/domain/kernel/schedule.js';
 
 const instanceArbitrary = fc.record({
@@ -138,6 +138,27 @@ describe('deployment adjustment', () => {
         if (ended.some((instance) => instance.status === 'running')) expect(kept.every((instance) => instance.status === 'running')).toBe(true);
         // Within a status, every ended instance comes after every kept one in keep order.
         for (const gone of ended) for (const stays of kept) if (gone.status === stays.status) expect(compareKeepOrder(stays, gone)).toBeLessThan(0);
+      }),
+    );
+  });
+
+  it('goes a batch at a time: each step creates or ends at most the batch, and the steps reach the target', () => {
+    fc.assert(
+      fc.property(liveScenario, fc.integer({ min: 1, max: 4 }), ({ live, target }, batch) => {
+        let current = [...live];
+        const { create: needed, end: surplus } = deploymentAdjustment(target, live);
+        let steps = 0;
+        for (;;) {
+          const step = deploymentStep(target, current, batch);
+          expect(step.create + step.end.length).toBeLessThanOrEqual(batch);
+          // The step is the start of the whole adjustment, so the surplus ends in its order.
+          expect(step.end).toEqual(deploymentAdjustment(target, current).end.slice(0, batch));
+          current = [...current.filter((instance) => !step.end.includes(instance.id)), ...Array.from({ length: step.create }, (_, index): Placeable => ({ priority: 'normal', createdAt: 6 + steps, id: `inst_new_${steps}_${index}`, status: 'awaiting_allocation' }))];
+          steps++;
+          if (!step.more) break;
+        }
+        expect(current.length).toBe(target);
+        expect(steps).toBe(Math.max(1, Math.ceil(Math.max(needed, surplus.length) / batch)));
       }),
     );
   });

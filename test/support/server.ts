@@ -17,7 +17,7 @@ import type { Clock } from '../../src/clock/clock.js';
 import { ManualClock } from '../../src/clock/manual-clock.js';
 import { RealClock } from '../../src/clock/real-clock.js';
 import { buildServer } from '../../src/http/server.js';
-import type { StoreDialect } from '../../src/store/store.js';
+import type { Store, StoreDialect } from '../../src/store/store.js';
 import { ApiClient } from './client.js';
 import { openTestStore, type TestStore } from './stores.js';
 import { verifiedStore } from '../../src/app/operator/verify.js';
@@ -58,7 +58,8 @@ let accountCounter = 0;
 
 let skuCounter = 0;
 
-export async function startTestServer(dialect: StoreDialect, options: { clock?: 'manual' | 'real'; random?: RandomSource; /** Serve with a fleet (`--driver fleet`): instances run on the hosts agents register. */ fleet?: FleetSettings } = {}): Promise<TestServer> {
+/** `wrapStore` puts something between the use cases and the store, to watch what each transaction does. */
+export async function startTestServer(dialect: StoreDialect, options: { clock?: 'manual' | 'real'; random?: RandomSource; /** Serve with a fleet (`--driver fleet`): instances run on the hosts agents register. */ fleet?: FleetSettings; wrapStore?: (store: Store) => Store } = {}): Promise<TestServer> {
   const testStore = await openTestStore(dialect, testEpoch);
   const manualClock = new ManualClock(testEpoch);
   const clock: Clock = options.clock === 'real' ? new RealClock() : manualClock;
@@ -70,7 +71,7 @@ export async function startTestServer(dialect: StoreDialect, options: { clock?: 
     // at PostgreSQL's READ COMMITTED each of its statements sees what other transactions committed
     // meanwhile (balances after one commit, entries before it), and it would fail sound states.
     // PostgreSQL's tests audit through GET /admin/v1/audit after their scenarios instead.
-    store: process.env.ALLOT_VERIFY === '0' || testStore.store.dialect !== 'sqlite' ? testStore.store : verifiedStore(testStore.store, clock),
+    store: (options.wrapStore ?? ((store) => store))(process.env.ALLOT_VERIFY === '0' || testStore.store.dialect !== 'sqlite' ? testStore.store : verifiedStore(testStore.store, clock)),
     clock,
     random: options.random ?? cryptoRandom,
     provider: fleet ?? new SimulatedProvider(),

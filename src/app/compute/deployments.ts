@@ -162,6 +162,15 @@ export async function insertDeployment(context: AppContext, tx: Tx, accountId: s
   return readDeployment(tx, (await tx.deployments.findById(accountId, id))!);
 }
 
+/** The engine continues a deployment a request left short of (or over) its target: one more batch, then its pool is reconciled. */
+export async function continueDeployment(context: AppContext, tx: Tx, deploymentId: string, at: number): Promise<void> {
+  const deployment = await tx.deployments.findByIdForEngine(deploymentId);
+  if (deployment === undefined) return;
+  await maintainDeployment(context, tx, deployment.id, at);
+  await reconcilePoolSku(context, tx, deployment.poolId, deployment.instanceSkuId, at);
+  await runProcurementFor(context, tx, deployment.poolId, deployment.instanceSkuId, at);
+}
+
 export const getDeployment = declaring(getDeploymentOperation, async function getDeployment(context: AppContext, accountId: string, reference: string): Promise<DeploymentReading | Failure> {
   return context.store.read(async (tx) => {
     const deployment = await resolveDeployment(tx, accountId, reference);

@@ -5,10 +5,10 @@
 
 import { assert } from '../../domain/kernel/assert.js';
 import { parseNameTemplate, type NameTemplate } from '../../domain/kernel/names.js';
-import { bereavedDeployments, deploymentAdjustment, place } from '../../domain/compute/placement.js';
+import { bereavedDeployments, deploymentStep, place } from '../../domain/compute/placement.js';
 import { valueAt } from '../../domain/kernel/schedule.js';
 import { isFailure } from '../../domain/kernel/failures.js';
-import { nameDrawAttemptsMax } from '../../domain/kernel/limits.js';
+import { deploymentInstancesPerTransaction, nameDrawAttemptsMax } from '../../domain/kernel/limits.js';
 import type { InstanceRecord } from '../../store/compute.js';
 import type { Tx } from '../../store/store.js';
 import { type AppContext, newId, newName } from '../kernel/context.js';
@@ -67,22 +67,27 @@ export async function reconcilePoolSku(context: AppContext, tx: Tx, poolId: stri
 }
 
 /**
- * Brings a deployment to its target: creates instances awaiting allocation when it has too few,
- * and ends the surplus when it has too many — awaiting ones first, then running ones from the
- * end of the keep order. A disabled deployment is left as it is. The caller reconciles the
- * deployment's pool afterwards.
+ * Brings a deployment closer to its target, by at most `deploymentInstancesPerTransaction`
+ * instances: creates instances awaiting allocation when it has too few, and ends the surplus when
+ * it has too many — awaiting ones first, then running ones from the end of the keep order. When
+ * more remains, the deployment is marked due and the engine continues it, a batch per
+ * transaction (engine/boundaries.ts). A disabled deployment is left as it is. The caller
+ * reconciles the deployment's pool afterwards.
  */
 export async function maintainDeployment(context: AppContext, tx: Tx, deploymentId: string, at: number): Promise<void> {
   const deployment = await tx.deployments.findByIdForEngine(deploymentId);
-  if (deployment === undefined || !deployment.enabled) return;
-  const live = await tx.instances.liveOfDeployment(deployment.id);
-  const { create: missing, end } = deploymentAdjustment(deployment.targetInstanceCount, live);
-  if (missing > 0) {
-    const template = await tx.instanceTemplates.findById(deployment.accountId, deployment.instanceTemplateId);
+  if (deployment === undefined) return;
+  const live = deployment.enabled ? await tx.instances.liveOfDeployment(deployment.id) : [];
+  const { create, end, more } = deploymentStep(deployment.enabled ? deployment.targetInstanceCount : live.length, live, deploymentInstancesPerTransaction);
+  const template = create > 0 ? await tx.instanceTemplates.findById(deployment.accountId, deployment.instanceTemplateId) : undefined;
+  // Disabled, at its target, or its template gone: nothing is due until it changes.
+  if (more && (create === 0 || template !== undefined)) await tx.deployments.markDue(deployment.id, at);
+  else await tx.deployments.clearDue(deployment.id);
+  if (create > 0) {
     if (template === undefined) return;
     await lockPoolsForAdding(tx, [deployment.poolId]);
     const nameTemplate = parseNameTemplate(deployment.instanceNameTemplate, 'instance_name_template');
-    for (let index = 0; index < missing; index++) {
+    for (let index = 0; index < create; index++) {
       await insertInstance(
         context,
         tx,

@@ -16,7 +16,8 @@ export interface DeploymentState {
 }
 
 /**
- * `info` when all its instances run (or it is disabled), `warning` with counts when some wait.
+ * `info` when all its instances run (or it is disabled) or some are still being created,
+ * `warning` with counts when some wait.
  * A spot deployment whose procurement cannot buy says why first: that is what keeps its
  * instances waiting.
  */
@@ -24,5 +25,9 @@ export function deploymentStatus(state: DeploymentState): ReconciliationStatus {
   if (state.procurement !== null && state.procurement.state !== 'info') return state.procurement;
   if (!state.enabled) return { state: 'info', message: `Disabled: ${state.running} instance(s) running; ended instances are not replaced.` };
   if (state.running >= state.targetInstanceCount) return { state: 'info', message: `All ${state.targetInstanceCount} instance(s) running.` };
-  return { state: 'warning', message: `${state.running} of ${state.targetInstanceCount} instance(s) running; ${state.awaiting} awaiting allocation on the pool.` };
+  const waiting = `${state.running} of ${state.targetInstanceCount} instance(s) running; ${state.awaiting} awaiting allocation on the pool`;
+  // A large change is carried out a batch per transaction (app/compute/reconciler.ts): the rest is on its way.
+  const uncreated = state.targetInstanceCount - state.running - state.awaiting;
+  if (uncreated > 0) return { state: 'info', message: `${waiting}; ${uncreated} more being created.` };
+  return { state: 'warning', message: `${waiting}.` };
 }

@@ -85,6 +85,16 @@ export function deploymentAdjustment(targetInstanceCount: number, live: readonly
   return { create: 0, end: surplus.slice(0, -missing).map((instance) => instance.id) };
 }
 
+/**
+ * One transaction's share of a deployment's adjustment: at most `batch` instances created or
+ * ended, the first of what `deploymentAdjustment` names (so the surplus still ends in its order),
+ * and whether more remains for a later transaction.
+ */
+export function deploymentStep(targetInstanceCount: number, live: readonly Placeable[], batch: number): { readonly create: number; readonly end: readonly string[]; readonly more: boolean } {
+  const { create, end } = deploymentAdjustment(targetInstanceCount, live);
+  return { create: Math.min(create, batch), end: end.slice(0, batch), more: create > batch || end.length > batch };
+}
+
 /** The deployments that lost instances a placement terminates: they may replace them. */
 export function bereavedDeployments(instances: readonly { readonly id: string; readonly deploymentId: string | null }[], terminated: readonly string[]): Set<string> {
   const ended = new Set(terminated);

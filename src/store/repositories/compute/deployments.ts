@@ -136,4 +136,25 @@ export class SqlDeploymentRepository implements DeploymentRepository {
       .executeTakeFirstOrThrow();
     return Number(row.n);
   }
+
+  async markDue(id: string, at: number): Promise<void> {
+    await this.trx.updateTable('deployments').set({ reconcile_at: at }).where('id', '=', id).where('reconcile_at', 'is', null).execute();
+  }
+
+  async clearDue(id: string): Promise<void> {
+    await this.trx.updateTable('deployments').set({ reconcile_at: null }).where('id', '=', id).where('reconcile_at', 'is not', null).execute();
+  }
+
+  async dueReconciles(upTo: number, limit: number): Promise<{ readonly id: string; readonly at: number }[]> {
+    const rows = await this.trx
+      .selectFrom('deployments')
+      .select(['id', 'reconcile_at'])
+      .where('reconcile_at', '<=', upTo)
+      .where('deleted_at', 'is', null)
+      .orderBy('reconcile_at')
+      .orderBy('seq')
+      .limit(limit)
+      .execute();
+    return rows.map((row) => ({ id: row.id, at: row.reconcile_at! }));
+  }
 }
