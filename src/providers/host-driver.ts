@@ -292,11 +292,6 @@ export class HostDriver implements InstanceDriver {
     return instance.enablePublicIpv4 ? this.options.advertisedHost : null;
   }
 
-  /** Whether the driver has anything of this instance on its host, without adopting it. */
-  has(instanceId: string): boolean {
-    return this.runs.has(instanceId) || existsSync(join(this.directoryOf(instanceId), 'run.json'));
-  }
-
   /** The guest as its directory has it, read without adopting it or writing anything; null when there is none. */
   private view(instanceId: string): { record: RunRecord; console: ConsoleLog } | null {
     const directory = this.directoryOf(instanceId);
