@@ -151,4 +151,24 @@ export function registerEdge(app: ApiServer): void {
       done();
     });
   }
+  closeConnectionsAnsweredWhileClosing(app);
+}
+
+/**
+ * A close does not wait on a kept-alive connection whose answer ends after it began. Node's
+ * `server.close()` closes the connections idle at that moment and waits for the others; one
+ * still sending a streamed answer (an image download whose client has every byte, its last part
+ * not yet ended on the server) would then stay open, kept alive, for the keep-alive timeout (72
+ * s). So once closing, each answer that ends closes the connections that are now idle.
+ */
+function closeConnectionsAnsweredWhileClosing(app: ApiServer): void {
+  let closing = false;
+  app.addHook('preClose', (done) => {
+    closing = true;
+    done();
+  });
+  app.addHook('onResponse', (_request, _reply, done) => {
+    if (closing) app.server.closeIdleConnections();
+    done();
+  });
 }
