@@ -20,7 +20,7 @@ import type { Tx } from '../../store/store.js';
 import type { WorkspaceRecord } from '../../store/tenancy.js';
 import { findInstanceSku } from '../allocation/instance-skus.js';
 import type { AppContext } from '../kernel/context.js';
-import { runIdempotent } from '../kernel/idempotency.js';
+import { type Answerer, runIdempotentAnswer, type StoredAnswer } from '../kernel/idempotency.js';
 import { resolveImage } from './images.js';
 import { lockPoolsForAdding, resolvePool, resolvePoolForInstances } from '../allocation/pools.js';
 import { runProcurementFor } from '../market/procurements.js';
@@ -352,12 +352,20 @@ export interface ReplaceInstanceInput {
  * transaction. The replacement inherits public IPv4, firewall, tags, priority, InfiniBand and
  * the managing deployment; it takes the new image, and the new startup script only if given.
  */
-export const replaceInstance = declaring(replaceInstanceOperation, async function replaceInstance(context: AppContext, accountId: string, reference: string, input: ReplaceInstanceInput, idempotencyKey: string | undefined): Promise<InstanceReading | Failure> {
+export const replaceInstance = declaring(replaceInstanceOperation, async function replaceInstance(
+  context: AppContext,
+  accountId: string,
+  reference: string,
+  input: ReplaceInstanceInput,
+  idempotencyKey: string | undefined,
+  answer: Answerer<InstanceReading>,
+  keyOperation: string = `replace_instance ${reference}`,
+): Promise<StoredAnswer | Failure> {
   const cloudInit = input.cloud_init_user_data === undefined ? null : checkCloudInit(input.cloud_init_user_data, 'cloud_init_user_data');
   if (isFailure(cloudInit)) return cloudInit;
-  return runIdempotent(
+  return runIdempotentAnswer(
     context,
-    { accountId, key: idempotencyKey, operation: `replace_instance ${reference}`, body: input },
+    { accountId, key: idempotencyKey, operation: keyOperation, body: input },
     async (tx, now) => {
       const old = await resolveInstance(tx, accountId, reference);
       if (isFailure(old) || !isLive(old.status)) return fail('instance_not_replaceable', `Instance "${reference}" was not found or is already ${isFailure(old) ? 'gone' : old.status}`);
@@ -390,6 +398,7 @@ export const replaceInstance = declaring(replaceInstanceOperation, async functio
       await reconcilePoolSku(context, tx, old.poolId, old.instanceSkuId, now);
       return { id: replacement.id, result: await readOne(context, tx, (await tx.instances.findById(accountId, replacement.id))!, now) };
     },
+    answer,
     async (tx, id) => {
       const instance = await tx.instances.findById(accountId, id);
       return instance === undefined ? instanceNotFound(id) : readOne(context, tx, instance, context.clock.now());

@@ -16,7 +16,7 @@ import type { ContractRecord, OrderSort, OrderView } from '../../store/market.js
 import type { Tx } from '../../store/store.js';
 import { insertPool } from '../allocation/pools.js';
 import type { AppContext } from '../kernel/context.js';
-import { runIdempotent } from '../kernel/idempotency.js';
+import { type Answerer, runIdempotentAnswer, type StoredAnswer } from '../kernel/idempotency.js';
 import { closeOrder, placeOrder } from '../market/book.js';
 import { bestFill } from '../market/orderbook.js';
 import { findBoughtContract } from './contracts.js';
@@ -66,7 +66,7 @@ async function ensureV0Pool(context: AppContext, tx: Tx, accountId: string, now:
   return isFailure(made) ? made : made.pool;
 }
 
-export const createV0Order = declaring(createV0OrderOperation, async function createV0Order(context: AppContext, accountId: string, tokenId: string | null, input: V0CreateOrderInput, idempotencyKey: string | undefined): Promise<V0OrderReading | Failure> {
+export const createV0Order = declaring(createV0OrderOperation, async function createV0Order(context: AppContext, accountId: string, tokenId: string | null, input: V0CreateOrderInput, idempotencyKey: string | undefined, answer: Answerer<V0OrderReading>): Promise<StoredAnswer | Failure> {
   const instanceType = input.instance_type === undefined || input.instance_type === null ? null : parseInstanceType(input.instance_type, 'instance_type');
   if (isFailure(instanceType)) return instanceType;
   const contractReference = input.contract_id ?? input.colocate_with?.[0];
@@ -74,7 +74,7 @@ export const createV0Order = declaring(createV0OrderOperation, async function cr
   if (input.side === 'buy' && contractReference === undefined && instanceType === null && (input.cluster ?? null) === null) {
     return invalidField('instance_type', 'missing', 'A buy names an instance_type, a cluster (zone) or a contract to colocate with');
   }
-  return runIdempotent(
+  return runIdempotentAnswer(
     context,
     { accountId, key: idempotencyKey, operation: 'create_v0_order', body: input },
     async (tx, now) => {
@@ -109,6 +109,7 @@ export const createV0Order = declaring(createV0OrderOperation, async function cr
       const [reading] = await readOrders(tx, [(await tx.orders.findById(accountId, placed.id))!]);
       return { id: placed.id, result: reading! };
     },
+    answer,
     async (tx, id) => {
       const order = await findOrder(tx, accountId, id);
       return isFailure(order) ? order : (await readOrders(tx, [order]))[0]!;

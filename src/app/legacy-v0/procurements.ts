@@ -24,7 +24,7 @@ import type { ProcurementView } from '../../store/market.js';
 import type { Tx } from '../../store/store.js';
 import { insertPool } from '../allocation/pools.js';
 import { type AppContext, newName } from '../kernel/context.js';
-import { runIdempotent } from '../kernel/idempotency.js';
+import { type Answerer, runIdempotentAnswer, type StoredAnswer } from '../kernel/idempotency.js';
 import { bestFill } from '../market/orderbook.js';
 import { changeProcurement, insertProcurement, type PatchProcurementInput } from '../market/procurements.js';
 import { resolveProcurement } from '../market/references.js';
@@ -68,7 +68,7 @@ async function chooseSku(tx: Tx, skus: readonly InstanceSkuRecord[], nodes: numb
   return best?.sku ?? skus[0]!;
 }
 
-export const createV0Procurement = declaring(createV0ProcurementOperation, async function createV0Procurement(context: AppContext, accountId: string, input: V0ProcurementInput, idempotencyKey: string | undefined): Promise<V0ProcurementReading | Failure> {
+export const createV0Procurement = declaring(createV0ProcurementOperation, async function createV0Procurement(context: AppContext, accountId: string, input: V0ProcurementInput, idempotencyKey: string | undefined, answer: Answerer<V0ProcurementReading>): Promise<StoredAnswer | Failure> {
   const instanceType = parseInstanceType(input.instance_type, 'instance_type');
   if (isFailure(instanceType)) return instanceType;
   const badQuantity = checkDesiredQuantity(input.desired_quantity);
@@ -83,7 +83,7 @@ export const createV0Procurement = declaring(createV0ProcurementOperation, async
   if (badHorizon !== null) return badHorizon;
   const strategy = checkColocationStrategy(input.colocation_strategy ?? { type: 'anywhere' });
   if (isFailure(strategy)) return strategy;
-  return runIdempotent(
+  return runIdempotentAnswer(
     context,
     { accountId, key: idempotencyKey, operation: 'create_v0_procurement', body: input },
     async (tx, now) => {
@@ -117,6 +117,7 @@ export const createV0Procurement = declaring(createV0ProcurementOperation, async
       if (isFailure(procurement)) return procurement;
       return { id: procurement.id, result: await readProcurement(tx, procurement) };
     },
+    answer,
     async (tx, id) => {
       const procurement = await resolveProcurement(tx, accountId, id);
       return isFailure(procurement) ? procurement : readProcurement(tx, procurement);

@@ -9,6 +9,7 @@ import {
   failInstance,
   getInstance,
   instanceLogs,
+  type InstanceReading,
   instanceSsh,
   listInstances,
   replaceInstance,
@@ -19,7 +20,7 @@ import {
 import { type ApiServer, tags } from '../../api-server.js';
 import { accountOf } from '../../auth.js';
 import { renderInstance, renderInstanceBatch, renderInstanceLogs, renderInstanceSsh, renderInstanceTemplate } from '../../render/compute.js';
-import { respond, respondEmpty, respondPage } from '../../respond.js';
+import { answerWith, respond, respondAnswer, respondEmpty, respondPage } from '../../respond.js';
 import { IdempotencyHeaders, IdPathParams } from '../../schemas/common.js';
 import { errorResponses } from '../../schemas/errors.js';
 import {
@@ -88,7 +89,7 @@ export function registerInstanceRoutes(app: ApiServer, context: AppContext): voi
     config,
     schema: { ...tagged, summary: 'Replace instance', description: 'Terminates it and creates a replacement on the same pool and SKU, in one step.', params: IdPathParams, headers: IdempotencyHeaders, body: ReplaceInstanceRequest, response: { 201: InstanceResponse, ...errorResponses(400, 401, 404, 409) } },
   }, async (request, reply) =>
-    respond(reply, await replaceInstance(context, accountOf(request), request.params.id, request.body, request.headers['idempotency-key']), 201, (reading) => renderInstance(reading)));
+    respondAnswer(reply, await replaceInstance(context, accountOf(request), request.params.id, request.body, request.headers['idempotency-key'], answerWith(reply, 201, (reading: InstanceReading) => renderInstance(reading)))));
 
   app.get('/preview/v2/instances/:id/logs', {
     config,

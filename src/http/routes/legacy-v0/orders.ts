@@ -1,11 +1,11 @@
 // /v0/orders: SF Compute's older orders, on allot's book.
 
 import type { AppContext } from '../../../app/kernel/context.js';
-import { cancelAllV0Orders, cancelV0Order, createV0Order, getV0Order, getV0OrderClusters, listV0Orders } from '../../../app/legacy-v0/orders.js';
+import { cancelAllV0Orders, cancelV0Order, createV0Order, getV0Order, getV0OrderClusters, listV0Orders, type V0OrderReading } from '../../../app/legacy-v0/orders.js';
 import { type ApiServer, tags } from '../../api-server.js';
 import { accountOf, callerOf } from '../../auth.js';
 import { renderV0Cancelled, renderV0CancelledAll, renderV0OffsetList, renderV0Order, renderV0OrderClusters } from '../../render/legacy-v0.js';
-import { respond } from '../../respond.js';
+import { answerWith, respond, respondAnswer } from '../../respond.js';
 import { IdempotencyHeaders } from '../../schemas/common.js';
 import { errorResponses } from '../../schemas/errors.js';
 import {
@@ -36,7 +36,7 @@ export function registerV0OrderRoutes(app: ApiServer, context: AppContext): void
   }, async (request, reply) => {
     const caller = callerOf(request);
     const key = request.headers['idempotency-key'];
-    return respond(reply, await createV0Order(context, caller.accountId, caller.tokenId, request.body, key), 201, (reading) => renderV0Order(reading, key));
+    return respondAnswer(reply, await createV0Order(context, caller.accountId, caller.tokenId, request.body, key, answerWith(reply, 201, (reading: V0OrderReading) => renderV0Order(reading, key))));
   });
 
   app.get('/v0/orders', {

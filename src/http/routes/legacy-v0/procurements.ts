@@ -5,7 +5,7 @@ import { createV0Procurement, getV0Procurement, listV0Procurements, patchV0Procu
 import { type ApiServer, tags } from '../../api-server.js';
 import { accountOf } from '../../auth.js';
 import { renderV0OffsetList, renderV0Procurement } from '../../render/legacy-v0.js';
-import { respond } from '../../respond.js';
+import { answerWith, respond, respondAnswer } from '../../respond.js';
 import { IdempotencyHeaders } from '../../schemas/common.js';
 import { errorResponses } from '../../schemas/errors.js';
 import { V0CreateProcurementRequest, V0IdPathParams, V0ListProcurementsQuery, V0ListProcurementsResponse, V0PatchProcurementRequest, V0ProcurementResponse } from '../../schemas/legacy-v0.js';
@@ -29,7 +29,7 @@ export function registerV0ProcurementRoutes(app: ApiServer, context: AppContext)
       body: V0CreateProcurementRequest,
       response: { 200: V0ProcurementResponse, ...errorResponses(400, 401, 409) },
     },
-  }, async (request, reply) => respond(reply, await createV0Procurement(context, accountOf(request), request.body, request.headers['idempotency-key']), 200, renderV0Procurement));
+  }, async (request, reply) => respondAnswer(reply, await createV0Procurement(context, accountOf(request), request.body, request.headers['idempotency-key'], answerWith(reply, 200, renderV0Procurement))));
 
   app.get('/v0/procurements/:id', {
     config,

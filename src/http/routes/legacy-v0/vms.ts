@@ -5,7 +5,7 @@ import { replaceVm } from '../../../app/legacy-v0/vms.js';
 import { type ApiServer, tags } from '../../api-server.js';
 import { accountOf } from '../../auth.js';
 import { renderVmReplacement } from '../../render/legacy-v0.js';
-import { respond } from '../../respond.js';
+import { answerWith, respond, respondAnswer } from '../../respond.js';
 import { IdempotencyHeaders } from '../../schemas/common.js';
 import { errorResponses } from '../../schemas/errors.js';
 import { V0ReplaceVmRequest, V0ReplaceVmResponse } from '../../schemas/legacy-v0.js';
@@ -21,5 +21,5 @@ export function registerV0VmRoutes(app: ApiServer, context: AppContext): void {
       body: V0ReplaceVmRequest,
       response: { 200: V0ReplaceVmResponse, ...errorResponses(400, 401, 404, 409) },
     },
-  }, async (request, reply) => respond(reply, await replaceVm(context, accountOf(request), request.body.vm_id, request.headers['idempotency-key']), 200, renderVmReplacement));
+  }, async (request, reply) => respondAnswer(reply, await replaceVm(context, accountOf(request), request.body.vm_id, request.headers['idempotency-key'], answerWith(reply, 200, renderVmReplacement))));
 }
