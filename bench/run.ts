@@ -3,6 +3,7 @@
 // BENCH_ONLY (comma-separated section names) runs only those sections.
 
 import { benchAdvance } from './advance.js';
+import { benchFleet } from './fleet.js';
 import { benchGuests } from './guests.js';
 import { benchGuestsApi } from './guests-api.js';
 import { benchGetPool } from './http-get-pool.js';
@@ -24,6 +25,7 @@ const sections: [string, () => Promise<string[]>][] = [
   ['market', () => benchMarket(seconds, postgresUrl)],
   ['guests', () => benchGuests()],
   ['guests-api', () => benchGuestsApi()],
+  ['fleet', () => benchFleet(seconds, postgresUrl)],
 ];
 const only = process.env.BENCH_ONLY?.split(',') ?? null;
 
