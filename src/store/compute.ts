@@ -186,6 +186,12 @@ export interface DeploymentRepository {
    * already keeps its earlier time.
    */
   markDue(id: string, at: number): Promise<void>;
+  /**
+   * Locks a live deployment against its deletion (FOR NO KEY UPDATE on PostgreSQL) before its
+   * instances are counted and changed, so that a deletion sees every instance created for it;
+   * false when it was deleted meanwhile.
+   */
+  lockLive(id: string): Promise<boolean>;
   /** The deployment is at its target (or has stopped): nothing is due. */
   clearDue(id: string): Promise<void>;
   /** Live deployments with work due at or before `upTo`, earliest first. */

@@ -252,6 +252,8 @@ export const deleteDeployment = declaring(deleteDeploymentOperation, async funct
   return context.store.transaction(async (tx) => {
     const deployment = await resolveDeployment(tx, accountId, reference);
     if (isFailure(deployment)) return deployment;
+    // Under the deployment's lock, so that no instance is created for it between the read and the deletion.
+    if (!(await tx.deployments.lockLive(deployment.id))) return deploymentNotFound(reference);
     const live = await tx.instances.liveOfDeployment(deployment.id);
     await tx.deployments.softDelete(deployment.id, now);
     await markInstancesEnded(context, tx, live.map((instance) => instance.id), 'terminated', now);

@@ -75,6 +75,8 @@ export async function reconcilePoolSku(context: AppContext, tx: Tx, poolId: stri
  * reconciles the deployment's pool afterwards.
  */
 export async function maintainDeployment(context: AppContext, tx: Tx, deploymentId: string, at: number): Promise<void> {
+  // Under the deployment's lock: a deletion at the same time either sees the instances created here or stops them being created.
+  if (!(await tx.deployments.lockLive(deploymentId))) return;
   const deployment = await tx.deployments.findByIdForEngine(deploymentId);
   if (deployment === undefined) return;
   const live = deployment.enabled ? await tx.instances.liveOfDeployment(deployment.id) : [];

@@ -137,6 +137,12 @@ export class SqlDeploymentRepository implements DeploymentRepository {
     return Number(row.n);
   }
 
+  async lockLive(id: string): Promise<boolean> {
+    let query = this.trx.selectFrom('deployments').select('id').where('id', '=', id).where('deleted_at', 'is', null);
+    if (this.adapter.supportsRowLocks) query = query.forNoKeyUpdate();
+    return (await query.executeTakeFirst()) !== undefined;
+  }
+
   async markDue(id: string, at: number): Promise<void> {
     await this.trx.updateTable('deployments').set({ reconcile_at: at }).where('id', '=', id).where('reconcile_at', 'is', null).execute();
   }
