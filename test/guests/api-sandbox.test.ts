@@ -174,11 +174,15 @@ describe.each(testDialects)('allot serve --driver sandbox on %s', { timeout: 180
     expect(created.status, JSON.stringify(created.body)).toBe(201);
     const instance = await eventually('the node\'s VM', async () => ((await buyer.get('/preview/v2/instances')).body.data as { id: string; status: string }[]).find((listed) => listed.status === 'running'));
     const id = instance.id;
+    const log = async () => ((await buyer.get(`/preview/v2/instances/${id}/logs?limit=2500`)).body.data as { data: string }[]).map((line) => Buffer.from(line.data, 'base64').toString('utf8')).join('');
+    // What to look at when it times out (it did once on PostgreSQL under load): the instances, the log, the server's output.
+    const state = async () => `${JSON.stringify((await buyer.get('/preview/v2/instances')).body.data.map((listed: { id: string; status: string }) => [listed.id, listed.status]))}\n${await log()}\n${server!.output()}`;
     const answer = await eventually('SSH details', async () => {
       const got = await buyer.get(`/preview/v2/instances/${id}/ssh`);
       return got.status === 200 && got.body.host_keys.length > 0 ? (got.body as { hostname: string; port: number }) : null;
+    }).catch(async (error: Error) => {
+      throw new Error(`${error.message}\n${await state()}`);
     });
-    const log = async () => ((await buyer.get(`/preview/v2/instances/${id}/logs?limit=2500`)).body.data as { data: string }[]).map((line) => Buffer.from(line.data, 'base64').toString('utf8')).join('');
     const forwarded = await eventually('the forwarded port in the log', async () => /allot: the guest's port 443 is forwarded from 127\.0\.0\.1:(\d+)/.exec(await log()));
     const httpsPort = Number(forwarded[1]);
     expect(httpsPort).not.toBe(answer.port);
