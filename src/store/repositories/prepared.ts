@@ -20,7 +20,7 @@ export interface PreparedQuery<Args extends readonly unknown[], Row> {
  * Prepares a query. `build` receives one stand-in per argument and must pass each one to the
  * builder as a plain value, exactly once or more, never inspected or transformed.
  */
-export function preparedQuery<Args extends readonly (string | number)[], Row>(
+export function preparedQuery<Args extends readonly (string | number | null)[], Row>(
   arity: Args['length'],
   build: (db: Kysely<Database>, ...args: Args) => Compilable<Row>,
 ): PreparedQuery<Args, Row> {
@@ -29,7 +29,7 @@ export function preparedQuery<Args extends readonly (string | number)[], Row>(
 
 /** Prepares a query whose SQL the dialect shapes beyond what Kysely compiles (JSON functions):
  * `build` is given the adapter as well. */
-export function preparedDialectQuery<Args extends readonly (string | number)[], Row>(
+export function preparedDialectQuery<Args extends readonly (string | number | null)[], Row>(
   arity: Args['length'],
   build: (db: Kysely<Database>, adapter: DialectAdapter, ...args: Args) => Compilable<Row>,
 ): PreparedQuery<Args, Row> {

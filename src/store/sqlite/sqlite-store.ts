@@ -64,7 +64,12 @@ export async function openSqliteStore(path: string, now: number): Promise<Kysely
     db,
     jsonObjectEntries: (column) => sql`json_each(${sql.ref(column)})`,
     jsonArrayText: (query) => jsonArrayFrom(query) as RawBuilder<unknown> as RawBuilder<string>,
-    runCompiled: async <Row>(_on: Kysely<Database>, text: string, parameters: readonly unknown[]) => statements.prepare(text).all(parameters) as Row[],
+    runCompiled: async <Row>(_on: Kysely<Database>, text: string, parameters: readonly unknown[]) => {
+      const statement = statements.prepare(text);
+      if (statement.reader) return statement.all(parameters) as Row[];
+      statement.run(parameters);
+      return [];
+    },
     supportsRowLocks: false,
     transactionLock: async () => {},
     soleWriter: true,

@@ -14,6 +14,11 @@ const balanceOfPoolSku = preparedQuery(2, (db, poolId: string, instanceSkuId: st
   db.selectFrom('allocation_balances').selectAll().where('pool_id', '=', poolId).where('instance_sku_id', '=', instanceSkuId),
 );
 
+/** Run at every boundary the engine processes, so prepared. */
+const setNextBoundaryOfPoolSku = preparedQuery(3, (db, nextBoundaryAt: number | null, poolId: string, instanceSkuId: string) =>
+  db.updateTable('allocation_balances').set({ next_boundary_at: nextBoundaryAt }).where('pool_id', '=', poolId).where('instance_sku_id', '=', instanceSkuId),
+);
+
 function toBalance(row: Selectable<Database['allocation_balances']>): BalanceRecord {
   return { poolId: row.pool_id, instanceSkuId: row.instance_sku_id, schedule: decodeSchedule(row.schedule), nextBoundaryAt: row.next_boundary_at };
 }
@@ -88,7 +93,7 @@ export class SqlAllocationRepository implements AllocationRepository {
   }
 
   async setNextBoundary(poolId: string, instanceSkuId: string, nextBoundaryAt: number | null): Promise<void> {
-    await this.trx.updateTable('allocation_balances').set({ next_boundary_at: nextBoundaryAt }).where('pool_id', '=', poolId).where('instance_sku_id', '=', instanceSkuId).execute();
+    await setNextBoundaryOfPoolSku.execute(this.trx, this.adapter, nextBoundaryAt, poolId, instanceSkuId);
   }
 
   async allEntries(): Promise<AllocationEntryRecord[]> {

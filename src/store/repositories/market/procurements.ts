@@ -6,6 +6,7 @@ import type { Database } from '../../database.js';
 import type { DialectAdapter } from '../../dialect-adapter.js';
 import type { NamedWrite } from '../../kernel.js';
 import type { ProcurementRecord, ProcurementRepository, ProcurementView } from '../../market.js';
+import { preparedQuery } from '../prepared.js';
 import { pageBySeq } from '../paging.js';
 import { guardName } from '../named-write.js';
 
@@ -22,6 +23,11 @@ function procurementViews(db: Kysely<Database>) {
     .select(['workspaces.name as workspace_name', 'pools.name as pool_name', 'instance_skus.alias as instance_sku_alias'])
     .where('procurements.deleted_at', 'is', null);
 }
+
+/** Asked at every boundary of every pool (the engine reconsiders its procurement), so prepared. */
+const procurementOfPoolSku = preparedQuery(2, (db, poolId: string, instanceSkuId: string) =>
+  procurementViews(db).where('procurements.pool_id', '=', poolId).where('procurements.instance_sku_id', '=', instanceSkuId).limit(1),
+);
 
 type ProcurementRow = Awaited<ReturnType<ReturnType<typeof procurementViews>['execute']>>[number];
 
@@ -95,7 +101,7 @@ export class SqlProcurementRepository implements ProcurementRepository {
   }
 
   async findForPoolSku(poolId: string, instanceSkuId: string): Promise<ProcurementView | undefined> {
-    const row = await procurementViews(this.trx).where('procurements.pool_id', '=', poolId).where('procurements.instance_sku_id', '=', instanceSkuId).executeTakeFirst();
+    const [row] = await procurementOfPoolSku.execute(this.trx, this.adapter, poolId, instanceSkuId);
     return row === undefined ? undefined : toView(row);
   }
 
