@@ -14,7 +14,7 @@ export function startFleetServer(dialect: StoreDialect, downAfter = downAfterSec
 
 /** The hosts the operator lists, by id. */
 export async function hostsById(server: TestServer): Promise<Map<string, any>> {
-  const listed = await server.operator.get('/admin/v1/hosts');
+  const listed = await server.operator.get('/admin/v1/hosts?limit=200');
   expect(listed.status).toBe(200);
   return new Map((listed.body.data as any[]).map((host) => [host.id, host]));
 }

@@ -18,7 +18,7 @@ describe.each(testDialects)('fleet registration on %s', (dialect) => {
   afterAll(() => server.close());
 
   async function hosts() {
-    const listed = await server.operator.get('/admin/v1/hosts');
+    const listed = await server.operator.get('/admin/v1/hosts?limit=200');
     expect(listed.status).toBe(200);
     return listed.body.data as any[];
   }

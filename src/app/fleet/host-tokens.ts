@@ -3,7 +3,8 @@
 // registered with one still name it. A revoked token is refused from the next call on, on every
 // allot process (it is read from the store on every call).
 
-import { fail, type Failure, invalidField } from '../../domain/kernel/failures.js';
+import { fail, type Failure, invalidField, isFailure } from '../../domain/kernel/failures.js';
+import { cursorPrefixes, type Page, type PageQuery, pageRows, parsePageQuery, toPage } from '../../domain/kernel/pagination.js';
 import { tokenNameLengthMax } from '../../domain/kernel/limits.js';
 import { createHostTokenOperation, revokeHostTokenOperation } from '../../domain/fleet/operations.js';
 import { declaring } from '../kernel/declaring.js';
@@ -30,8 +31,12 @@ export const createHostToken = declaring(createHostTokenOperation, async functio
   return { record, token };
 });
 
-export async function listHostTokens(context: AppContext): Promise<HostTokenRecord[]> {
-  return context.store.read((tx) => tx.fleet.listTokens());
+/** A page of the host tokens, revoked ones included, newest first (paged in memory, as hosts are). */
+export async function listHostTokens(context: AppContext, query: PageQuery): Promise<Page<HostTokenRecord> | Failure> {
+  const page = parsePageQuery(cursorPrefixes.hostTokens, query);
+  if (isFailure(page)) return page;
+  const tokens = await context.store.read((tx) => tx.fleet.listTokens());
+  return toPage(cursorPrefixes.hostTokens, page, pageRows(tokens, page));
 }
 
 export const revokeHostToken = declaring(revokeHostTokenOperation, async function revokeHostToken(context: AppContext, id: string): Promise<HostTokenRecord | Failure> {

@@ -7,6 +7,7 @@ import { resolvePoolForOperator } from '../allocation/pools.js';
 import { findInstanceSku } from '../allocation/instance-skus.js';
 import { hostNotFound, maintenanceWindow } from '../../domain/fleet/hosts.js';
 import { type Failure, invalidField, isFailure } from '../../domain/kernel/failures.js';
+import { cursorPrefixes, type Page, type PageQuery, pageRows, parsePageQuery, toPage } from '../../domain/kernel/pagination.js';
 import type { FleetRunRecord, HostView } from '../../store/fleet.js';
 import type { Tx } from '../../store/store.js';
 import type { AppContext } from '../kernel/context.js';
@@ -32,9 +33,15 @@ async function readHost(tx: Tx, host: HostView, now: number): Promise<HostReadin
   return (await readHosts(tx, [host], now))[0]!;
 }
 
-export async function listHosts(context: AppContext): Promise<HostReading[]> {
+/** A page of the hosts not removed, newest first. A fleet is a few hundred hosts: they are paged in memory. */
+export async function listHosts(context: AppContext, query: PageQuery): Promise<Page<HostReading> | Failure> {
+  const page = parsePageQuery(cursorPrefixes.hosts, query);
+  if (isFailure(page)) return page;
   const now = context.clock.now();
-  return context.store.read(async (tx) => readHosts(tx, await tx.fleet.liveHosts(), now));
+  return context.store.read(async (tx) => {
+    const hosts = toPage(cursorPrefixes.hosts, page, pageRows(await tx.fleet.liveHosts(), page));
+    return { ...hosts, data: await readHosts(tx, hosts.data, now) };
+  });
 }
 
 export async function getHost(context: AppContext, id: string): Promise<HostReading | Failure> {

@@ -26,6 +26,8 @@ export const cursorPrefixes = {
   transactions: 'txc',
   tokens: 'tokc',
   users: 'usrc',
+  hosts: 'hostc',
+  hostTokens: 'htokc',
 } as const;
 
 export type PageDirection = 'older' | 'newer';

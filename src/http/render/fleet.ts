@@ -16,10 +16,6 @@ export function renderCreatedHostToken(created: CreatedHostToken) {
   return { ...renderHostToken(created.record), token: created.token };
 }
 
-export function renderHostTokenList(tokens: readonly HostTokenRecord[]) {
-  return { object: 'list' as const, data: tokens.map(renderHostToken), has_more: false };
-}
-
 export function renderHost({ host, runs, now }: HostReading) {
   return {
     object: 'host' as const,
@@ -47,10 +43,6 @@ export function renderHost({ host, runs, now }: HostReading) {
       ssh: run.sshPort === null ? null : { hostname: host.address, port: run.sshPort },
     })),
   };
-}
-
-export function renderHostList(readings: readonly HostReading[]) {
-  return { object: 'list' as const, data: readings.map(renderHost), has_more: false };
 }
 
 export function renderSkuSupply(setting: SupplySetting) {

@@ -4,7 +4,8 @@
 
 import Type from 'typebox';
 import { tokenNameLengthMax } from '../../domain/kernel/limits.js';
-import { IdOf, InstanceSkuSummary, Nullable, Reference, UnixEpoch } from './common.js';
+import { cursorPrefixes } from '../../domain/kernel/pagination.js';
+import { IdOf, InstanceSkuSummary, ListOf, Nullable, PageQuery, Reference, UnixEpoch } from './common.js';
 
 const HostStatus = Type.Union([Type.Literal('ready'), Type.Literal('cordoned'), Type.Literal('draining'), Type.Literal('down'), Type.Literal('removed')]);
 const ReportedState = Type.Union([Type.Literal('starting'), Type.Literal('running'), Type.Literal('stopping'), Type.Literal('stopped'), Type.Literal('failed')]);
@@ -32,7 +33,8 @@ export const CreateHostTokenRequest = Type.Object({
   name: Text(tokenNameLengthMax, 'A label: which machines use it.'),
 }, { additionalProperties: false });
 
-export const ListHostTokensResponse = Type.Object({ object: Type.Literal('list'), data: Type.Array(HostTokenResponse), has_more: Type.Boolean() });
+export const ListHostTokensResponse = ListOf(HostTokenResponse, cursorPrefixes.hostTokens);
+export const ListHostTokensQuery = Type.Object(PageQuery(cursorPrefixes.hostTokens));
 
 export const FleetIdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
 export const HostIdParams = Type.Object({ host_id: Type.String({ minLength: 1, maxLength: 64 }) });
@@ -66,7 +68,8 @@ export const HostResponse = Type.Object({
   })),
 });
 
-export const ListHostsResponse = Type.Object({ object: Type.Literal('list'), data: Type.Array(HostResponse), has_more: Type.Boolean() });
+export const ListHostsResponse = ListOf(HostResponse, cursorPrefixes.hosts);
+export const ListHostsQuery = Type.Object(PageQuery(cursorPrefixes.hosts));
 
 export const DrainHostRequest = Type.Object({
   start_at: Type.Integer({ minimum: 0, maximum: 2 ** 40, description: 'When the maintenance begins (a whole minute); what runs on the host ends then.' }),

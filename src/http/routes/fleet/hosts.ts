@@ -5,8 +5,8 @@ import { createHostToken, listHostTokens, revokeHostToken } from '../../../app/f
 import { cordonHost, drainHost, getHost, listHosts, listSkuSupply, removeHost, setSkuSupply, uncordonHost } from '../../../app/fleet/hosts.js';
 import type { AppContext } from '../../../app/kernel/context.js';
 import { type ApiServer, tags } from '../../api-server.js';
-import { renderCreatedHostToken, renderHost, renderHostList, renderHostToken, renderHostTokenList, renderSkuSupply, renderSkuSupplyList } from '../../render/fleet.js';
-import { respond } from '../../respond.js';
+import { renderCreatedHostToken, renderHost, renderHostToken, renderSkuSupply, renderSkuSupplyList } from '../../render/fleet.js';
+import { respond, respondPage } from '../../respond.js';
 import { errorResponses } from '../../schemas/errors.js';
 import {
   CreatedHostTokenResponse,
@@ -15,7 +15,9 @@ import {
   HostResponse,
   HostTokenResponse,
   FleetIdParams,
+  ListHostsQuery,
   ListHostsResponse,
+  ListHostTokensQuery,
   ListHostTokensResponse,
   ListSkuSupplyResponse,
   SetSkuSupplyRequest,
@@ -34,8 +36,8 @@ export function registerFleetOperatorRoutes(app: ApiServer, context: AppContext)
 
   app.get('/admin/v1/host_tokens', {
     config,
-    schema: { ...route, summary: 'List host tokens', description: 'Oldest first, revoked ones included; never the tokens themselves.', response: { 200: ListHostTokensResponse, ...errorResponses(401) } },
-  }, async (_request, reply) => reply.send(renderHostTokenList(await listHostTokens(context))));
+    schema: { ...route, summary: 'List host tokens', description: 'Newest first, revoked ones included; never the tokens themselves.', querystring: ListHostTokensQuery, response: { 200: ListHostTokensResponse, ...errorResponses(400, 401) } },
+  }, async (request, reply) => respondPage(reply, await listHostTokens(context, request.query), renderHostToken));
 
   app.delete('/admin/v1/host_tokens/:id', {
     config,
@@ -44,8 +46,8 @@ export function registerFleetOperatorRoutes(app: ApiServer, context: AppContext)
 
   app.get('/admin/v1/hosts', {
     config,
-    schema: { ...route, summary: 'List hosts', description: 'Every host not removed, with the instances placed on it.', response: { 200: ListHostsResponse, ...errorResponses(401) } },
-  }, async (_request, reply) => reply.send(renderHostList(await listHosts(context))));
+    schema: { ...route, summary: 'List hosts', description: 'The hosts not removed, newest first, with the instances placed on them.', querystring: ListHostsQuery, response: { 200: ListHostsResponse, ...errorResponses(400, 401) } },
+  }, async (request, reply) => respondPage(reply, await listHosts(context, request.query), renderHost));
 
   app.get('/admin/v1/hosts/:id', {
     config,
