@@ -19,7 +19,9 @@ interface Run {
   readonly stderr: string;
 }
 
-describe('the allot CLI', () => {
+// Each command is a process of its own (about 0.3 s alone, several seconds on a loaded machine),
+// and the longest scenarios run some twenty of them.
+describe('the allot CLI', { timeout: 120_000 }, () => {
   let server: ServeProcess;
   let demoToken: string;
   const directory = mkdtempSync(join(tmpdir(), 'allot-cli-commands-'));
