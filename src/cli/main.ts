@@ -12,6 +12,7 @@ import { registerImageCommands } from './images.js';
 import { registerInstanceCommands } from './instances.js';
 import { registerOperatorCommands } from './operator.js';
 import { registerPoolCommands } from './pools.js';
+import { registerResetCommand } from './reset.js';
 import { registerTokenCommands } from './tokens.js';
 import { registerTradingCommands } from './trading.js';
 import { allotVersion } from './version.js';
@@ -37,11 +38,12 @@ function program(): Command {
   registerTokenCommands(root);
   registerHostCommands(root);
   registerAgentCommand(root);
+  registerResetCommand(root);
   root.addHelpText('after', `
 Environment:
   ALLOT_URL           the server (default ${defaultUrl})
   ALLOT_TOKEN         an account's API token
-  ALLOT_ADMIN_TOKEN   the operator token (clock advance|set, accounts, credit, tokens, hosts, host-tokens)
+  ALLOT_ADMIN_TOKEN   the operator token (clock advance|set, accounts, credit, tokens, hosts, host-tokens, reset)
   ALLOT_HOST_TOKEN    a host token, for allot agent
 
 Exit codes: 0 done, 1 refused by the server, 2 bad command line, 3 server unreachable,

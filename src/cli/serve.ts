@@ -11,7 +11,9 @@ import { type AppContext, cryptoRandom } from '../app/kernel/context.js';
 import { DomainEvents } from '../app/kernel/events.js';
 import { reconcilePoolSku } from '../app/compute/reconciler.js';
 import { ensurePublicImages } from '../app/compute/images.js';
-import { ensureDemoToken, rollDemoSupply, seedDemo } from '../app/operator/seed.js';
+import { ensureDemoToken, rollDemoSupply } from '../app/operator/seed.js';
+import { seedNewDatabase, type StateSeed } from '../app/operator/reset.js';
+import { parseFixtures } from '../http/fixtures-file.js';
 import { loadUrlSigningKey, type UrlSigningKeySource } from '../app/compute/signed-urls.js';
 import type { Clock } from '../clock/clock.js';
 import { ManualClock } from '../clock/manual-clock.js';
@@ -44,9 +46,12 @@ Options:
                           postgres://...    PostgreSQL; several allot processes may share it
   --clock real|manual   real (default) follows the wall clock; manual stands still until
                         the operator advances it (POST /admin/v1/clock/advance)
-  --seed demo|none      What to put into a new database (default demo: a demo account whose
-                        API token is printed). An existing database is never seeded. It is
-                        seeded once allot listens, so a start that fails seeds nothing.
+  --seed demo|none|<file>
+                        What to put into a new database (default demo: a demo account whose
+                        API token is printed; a file: fixtures, see docs/cli.md). An existing
+                        database is never seeded (POST /admin/v1/reset starts over). It is
+                        seeded once allot listens, in one transaction, so a start that fails
+                        seeds nothing. A reset with no body seeds the same.
   --demo-token <token>  A fixed token for the demo account (also ALLOT_DEMO_TOKEN), for CI and
                         scripts; added to an existing database's demo account too
   --blobs <dir>         Where image bytes are kept (default: blobs/ beside an SQLite file,
@@ -77,7 +82,8 @@ interface ServeOptions {
   db: string;
   blobs: string;
   clock: 'real' | 'manual';
-  seed: 'demo' | 'none';
+  seed: StateSeed;
+  seedName: string;
   demoToken: string | undefined;
   bootSeconds: number;
   driver: DriverKind | 'fleet';
@@ -101,6 +107,18 @@ function urlSigningKeySource(blobs: string): UrlSigningKeySource {
 function defaultBlobDirectory(db: string): string {
   const { dialect, location } = describeDatabaseUrl(db);
   return dialect === 'sqlite' && location !== ':memory:' ? join(dirname(location), 'blobs') : join('.allot', 'blobs');
+}
+
+/** A fixtures file, read and checked against the schema POST /admin/v1/reset takes it by. */
+function readFixturesFile(path: string, demoToken: string | undefined): StateSeed | string {
+  let text;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    return `--seed must be demo, none or a fixtures file; cannot read "${path}": ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`;
+  }
+  const fixtures = parseFixtures(text);
+  return typeof fixtures === 'string' ? `--seed ${path}: ${fixtures}` : { kind: 'fixtures', fixtures, demoToken };
 }
 
 function parseServeOptions(args: readonly string[]): ServeOptions | string {
@@ -134,8 +152,10 @@ function parseServeOptions(args: readonly string[]): ServeOptions | string {
   const port = Number(parsed.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) return `--port must be a port number, not "${parsed.port}"`;
   if (parsed.clock !== 'real' && parsed.clock !== 'manual') return `--clock must be real or manual, not "${parsed.clock}"`;
-  if (parsed.seed !== 'demo' && parsed.seed !== 'none') return `--seed must be demo or none, not "${parsed.seed}"`;
   const demoToken = parsed['demo-token'] ?? (process.env.ALLOT_DEMO_TOKEN || undefined);
+  const seed: StateSeed | string =
+    parsed.seed === 'demo' ? { kind: 'demo', demoToken } : parsed.seed === 'none' ? { kind: 'none' } : readFixturesFile(parsed.seed, demoToken);
+  if (typeof seed === 'string') return seed;
   if (demoToken !== undefined && !/^[A-Za-z0-9_-]{16,128}$/.test(demoToken)) return '--demo-token (or ALLOT_DEMO_TOKEN) must be 16 to 128 letters, digits, _ or -';
   const levels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
   if (!levels.includes(parsed['log-level'])) return `--log-level must be one of ${levels.join(', ')}`;
@@ -162,7 +182,8 @@ function parseServeOptions(args: readonly string[]): ServeOptions | string {
     db: parsed.db,
     blobs: parsed.blobs ?? defaultBlobDirectory(parsed.db),
     clock: parsed.clock,
-    seed: parsed.seed,
+    seed,
+    seedName: parsed.seed,
     demoToken,
     bootSeconds,
     driver: parsed.driver as DriverKind | 'fleet',
@@ -231,7 +252,7 @@ export async function serve(args: readonly string[]): Promise<number> {
   await guests.runner?.start(context);
   fleet?.start(context);
 
-  const app = await buildServer({ context, operatorTokenHash: operator.hash, logLevel: options.logLevel, version: allotVersion, fleet: options.fleet });
+  const app = await buildServer({ context, operatorTokenHash: operator.hash, logLevel: options.logLevel, version: allotVersion, fleet: options.fleet, reset: { seed: options.seed, demoToken: options.demoToken } });
   // The demo market rolls forward as time passes: after each advance of the manual clock (before
   // the advance is answered), and every few seconds under the real clock.
   const roll = async () => {
@@ -253,10 +274,26 @@ export async function serve(args: readonly string[]): Promise<number> {
   }
   // Seeded only once listening, so a failed first start leaves nothing whose token was never
   // printed; it runs only on a database with no accounts yet.
-  const seeded = options.seed === 'demo' ? await seedDemo(context, { demoToken: options.demoToken }) : null;
-  if (isFailure(seeded)) throw new Error(`demo seed failed: ${seeded.message}`);
+  // Another process sharing the database may have seeded it first (this one's seed then fails
+  // on a name or id the other took, and rolls back): then it is seeded, by the other.
+  const seededElsewhere = async () => (await store.read((tx) => tx.accounts.count())) > 0;
+  let seeded;
+  try {
+    seeded = await seedNewDatabase(context, options.seed);
+  } catch (error) {
+    if (!(await seededElsewhere())) throw error;
+    seeded = null;
+  }
+  if (isFailure(seeded) && (await seededElsewhere())) seeded = null;
+  if (isFailure(seeded)) {
+    process.stderr.write(`allot serve: --seed ${options.seedName}: ${seeded.message}\n  The database is as new as it was; nothing was seeded.\n`);
+    await app.close();
+    await store.close();
+    return 1;
+  }
+  if (seeded === null && options.seed.kind === 'fixtures') process.stderr.write(`allot serve: --seed ${options.seedName}: not applied, this database has been seeded before (allot reset --seed ${options.seedName} starts over)\n`);
   await ensurePublicImages(context);
-  let demoToken = seeded?.token ?? null;
+  let demoToken = seeded?.demoToken ?? null;
   if (seeded === null && options.demoToken !== undefined) {
     const ensured = await ensureDemoToken(context, options.demoToken);
     if (ensured === true) demoToken = options.demoToken;
@@ -284,6 +321,7 @@ export async function serve(args: readonly string[]): Promise<number> {
   } else if (process.env.ALLOT_ADMIN_TOKEN === undefined || process.env.ALLOT_ADMIN_TOKEN === '') {
     lines.push('  Operator token: printed at this database\'s first start; set ALLOT_ADMIN_TOKEN to use your own');
   }
+  if (seeded !== null && options.seed.kind === 'fixtures') lines.push(`  Seeded ${options.seedName}: accounts ${seeded.accounts.join(', ') || '(none)'}`);
   if (demoToken !== null) {
     const token = demoToken;
     lines.push(

@@ -67,6 +67,7 @@ export const failureStatus: Readonly<Record<FailureCode, { readonly status: numb
   node_active: { status: 400, type: 'invalid_request_error' },
   node_not_changeable: { status: 422, type: 'unprocessable_entity' },
   node_already_released: { status: 409, type: 'conflict' },
+  guests_running: { status: 409, type: 'conflict' },
   token_not_found: { status: 404, type: 'not_found' },
   user_not_found: { status: 404, type: 'not_found' },
   email_taken: { status: 409, type: 'conflict' },
@@ -165,6 +166,8 @@ function describe(error: SchemaError): string {
       return `must match the pattern ${String(error.params.pattern)}`;
     case 'propertyNames':
       return 'is not a valid key';
+    case 'additionalProperties':
+      return typeof error.params.additionalProperty === 'string' ? `must not have the property "${error.params.additionalProperty}"` : 'must not have additional properties';
     case textKeyword:
       return 'must not contain NUL or other control characters (tab and line breaks aside) and must be well-formed Unicode';
     case 'minimum':

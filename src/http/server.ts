@@ -21,7 +21,7 @@ import { registerHealthRoutes } from './routes/operator/health.js';
 import { openApiDocumentOptions } from './openapi-document.js';
 import { registerAccountRoutes } from './routes/tenancy/account.js';
 import { registerAdminAccountRoutes } from './routes/tenancy/admin-accounts.js';
-import { registerOperatorRoutes } from './routes/operator/operator.js';
+import { registerOperatorRoutes, type ResetDefaults } from './routes/operator/operator.js';
 import { registerBillingRoutes } from './routes/market/billing.js';
 import { registerDeploymentRoutes } from './routes/compute/deployments.js';
 import { registerImageRoutes } from './routes/compute/images.js';
@@ -55,6 +55,8 @@ export interface ServerOptions {
   readonly metrics?: MetricsOptions;
   /** How agents are told to heartbeat and when a host is down (docs/fleet.md). */
   readonly fleet?: FleetSettings;
+  /** What `POST /admin/v1/reset` seeds when its request names nothing (default: nothing). */
+  readonly reset?: ResetDefaults;
 }
 
 export async function buildServer(options: ServerOptions): Promise<ApiServer> {
@@ -139,6 +141,7 @@ export async function buildServer(options: ServerOptions): Promise<ApiServer> {
   registerOperatorRoutes(app, context);
   registerFleetOperatorRoutes(app, context);
   registerAgentRoutes(app, context, options.fleet ?? defaultFleetSettings);
+  registerOperatorRoutes(app, context, options.reset);
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   await app.register(fastifySwaggerUi, { routePrefix: '/docs', uiConfig: { url: '/openapi.json' } as object });

@@ -43,3 +43,22 @@ export interface DeletedContainerContent {
   readonly id: string;
   readonly containerId: string;
 }
+
+/**
+ * The whole state at once, for the operator's reset (app/operator/reset.ts): what it must know
+ * before clearing, and the clearing itself, inside the caller's transaction.
+ */
+export interface DatasetRepository {
+  /** Instances whose guest may still be on a host: a run record not yet stopped, failed or removed. */
+  countLiveGuestRuns(): Promise<number>;
+  /** The ids of every image, whose bytes the blob store keeps outside the database. */
+  imageIds(): Promise<string[]>;
+  /**
+   * Deletes every row of every table but the schema's version and the host tokens, and every setting but those named
+   * in `keepSettings`. Tables are found in the database's catalogue, so a table a later migration
+   * adds is cleared too. SQLite defers its foreign keys to the commit; PostgreSQL truncates the
+   * tables in one statement (which locks each until the commit: other processes wait, and then
+   * see the new state, never half of it).
+   */
+  clear(keepSettings: readonly string[]): Promise<void>;
+}

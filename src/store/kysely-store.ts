@@ -26,6 +26,7 @@ import { SqlInstanceSkuRepository } from './repositories/allocation/instance-sku
 import { SqlPoolTransferRepository } from './repositories/allocation/pool-transfers.js';
 import { SqlPoolRepository } from './repositories/allocation/pools.js';
 import { SqlSettingRepository } from './repositories/kernel/settings.js';
+import { SqlDatasetRepository } from './repositories/kernel/dataset.js';
 import { SqlWorkspaceRepository } from './repositories/tenancy/workspaces.js';
 import { SqlFleetRepository } from './repositories/fleet/fleet.js';
 import { type Store, type StoreDialect, StoreUnavailable, TransientConflict, type Tx } from './store.js';
@@ -162,6 +163,7 @@ export class KyselyStore implements Store {
       settings: new SqlSettingRepository(trx, this.adapter),
       idempotency: new SqlIdempotencyRepository(trx),
       fleet: new SqlFleetRepository(trx, this.adapter),
+      dataset: new SqlDatasetRepository(trx, this.adapter),
     };
   }
 }

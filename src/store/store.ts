@@ -9,8 +9,8 @@ import type { AllocationRepository, InstanceSkuRepository, PoolRepository, PoolT
 import type { DeploymentRepository, ImageRepository, InstanceRepository, InstanceRunRepository, InstanceTemplateRepository } from './compute.js';
 import type { AccountTransactionRepository, ContractRepository, MoneyRepository, OrderRepository, ProcurementRepository } from './market.js';
 import type { NodeRepository } from './nodes-v1.js';
-import type { IdempotencyRepository, SettingRepository } from './kernel.js';
 import type { FleetRepository } from './fleet.js';
+import type { DatasetRepository, IdempotencyRepository, SettingRepository } from './kernel.js';
 
 /** What one transaction can read and write. */
 export interface Tx {
@@ -38,6 +38,8 @@ export interface Tx {
   readonly idempotency: IdempotencyRepository;
   /** The fleet's hosts, their tokens and where runs are placed (store/fleet.ts). */
   readonly fleet: FleetRepository;
+  /** The whole state at once: the operator's reset. */
+  readonly dataset: DatasetRepository;
   /**
    * Runs `callback` once the transaction has committed, never when it rolls back (a Failure, an
    * exception, or an attempt retried after a conflict: each attempt starts with no callbacks).

@@ -7,7 +7,7 @@ import type { Store } from '../../store/store.js';
 import type { RandomSource } from '../kernel/context.js';
 
 /** Where earlier versions kept the key, in clear, in the database; moved out at start. */
-const signingKeySetting = 'url_signing_key';
+export const signingKeySetting = 'url_signing_key';
 
 /** Where the key comes from: derived from a secret every process is given, or kept in a file
  * only the owner may read (store/key-file.ts), beside the database. */

@@ -3,7 +3,7 @@
 
 import type { Store, Tx } from '../../store/store.js';
 
-const manualClockSetting = 'manual_clock_now';
+export const manualClockSetting = 'manual_clock_now';
 
 /** The manual clock's stored time, or `fallback` (stored from now on) on a database that has none. */
 export async function loadManualClockTime(store: Store, fallback: number): Promise<number> {

@@ -15,7 +15,7 @@ export type Principal =
 
 type AccountPrincipal = Extract<Principal, { kind: 'account' }>;
 
-const operatorTokenHashSetting = 'operator_token_hash';
+export const operatorTokenHashSetting = 'operator_token_hash';
 
 function bearerToken(authorization: string | undefined): string | null {
   if (authorization === undefined) return null;

@@ -55,6 +55,8 @@ export const failureCodes = [
   'node_active',
   'node_not_changeable',
   'node_already_released',
+  // The operator's reset: refused while real guests may still run.
+  'guests_running',
   // Tenancy: tokens, users and feature flags.
   'token_not_found',
   'user_not_found',

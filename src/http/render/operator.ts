@@ -2,6 +2,7 @@
 
 import type { HealthReport } from '../../app/operator/observations.js';
 import type { ClockReading } from '../../engine/clock.js';
+import type { ResetResult } from '../../app/operator/reset.js';
 
 export function renderClock(clock: ClockReading) {
   return { object: 'clock' as const, mode: clock.mode, now: clock.now };
@@ -22,4 +23,9 @@ export function renderHealth(health: HealthReport, version: string) {
     clock: { kind: health.clock.kind, now: health.clock.now },
     leadership: { leader: health.leader },
   };
+}
+
+/** A reset's answer: what was seeded, the demo token when there is one, and when. */
+export function renderReset(result: ResetResult) {
+  return { object: 'reset' as const, seed: result.seed, demo_token: result.demoToken, accounts: [...result.accounts], at: result.at };
 }

@@ -3,18 +3,28 @@
 
 import { changeIssuedAllocation } from '../../../app/allocation/issuance.js';
 import { auditState } from '../../../app/operator/audit.js';
+import { resetState, type StateSeed } from '../../../app/operator/reset.js';
 import { advanceClock, readClock } from '../../../engine/clock.js';
 import type { AppContext } from '../../../app/kernel/context.js';
 import { createPoolForOperator } from '../../../app/allocation/pools.js';
 import { type ApiServer, tags } from '../../api-server.js';
 import { renderAllocationEntry, renderPool } from '../../render/allocation.js';
-import { renderAudit, renderClock } from '../../render/operator.js';
+import { renderAudit, renderClock, renderReset } from '../../render/operator.js';
+import Type from 'typebox';
+import { invalidField } from '../../../domain/kernel/failures.js';
 import { respond } from '../../respond.js';
 import { errorResponses } from '../../schemas/errors.js';
-import { AdvanceClockRequest, AllocationChangeRequest, AllocationEntryResponse, AuditResponse, ClockResponse } from '../../schemas/operator.js';
+import { AdvanceClockRequest, AllocationChangeRequest, AllocationEntryResponse, AuditResponse, ClockResponse, ResetRequest, ResetResponse } from '../../schemas/operator.js';
 import { CreateOperatorPoolRequest, PoolResponse } from '../../schemas/pools.js';
 
-export function registerOperatorRoutes(app: ApiServer, context: AppContext): void {
+/** What a reset seeds when its request names nothing: what `allot serve` seeded (`--seed`), with
+ * its fixed demo token (`--demo-token`) for the demo market. */
+export interface ResetDefaults {
+  readonly seed: StateSeed;
+  readonly demoToken?: string | undefined;
+}
+
+export function registerOperatorRoutes(app: ApiServer, context: AppContext, reset: ResetDefaults = { seed: { kind: 'none' } }): void {
   const config = { audience: 'operator' as const };
   const route = { tags: [tags.admin], security: [{ admin_token: [] }] };
 
@@ -47,4 +57,28 @@ export function registerOperatorRoutes(app: ApiServer, context: AppContext): voi
     config,
     schema: { ...route, summary: 'Advance the manual clock', description: '409 under the real clock.', body: AdvanceClockRequest, response: { 200: ClockResponse, ...errorResponses(400, 401, 409) } },
   }, async (request, reply) => respond(reply, await advanceClock(context, request.body.seconds), 200, renderClock));
+
+  app.post('/admin/v1/reset', {
+    config,
+    // No body at all is a reset to what allot serve seeded: an empty request.
+    preValidation: async (request) => {
+      if (request.body === undefined || request.body === null) request.body = {};
+    },
+    schema: {
+      ...route,
+      summary: 'Reset the state',
+      description: 'Brings the server back to a fresh state in one transaction: every account, token, pool, SKU, order, instance and image goes, and the state is seeded again — the demo market (`seed: demo`), nothing (`seed: none`), the fixtures given (`fixtures`), or, with no body, what allot serve was started with. The operator token, the clock and the URL-signing key stay. 409 `guests_running` while a real driver\'s guests may still run: terminate those instances first.',
+      body: Type.Optional(ResetRequest),
+      response: { 200: ResetResponse, ...errorResponses(400, 401, 409) },
+    },
+  }, async (request, reply) => {
+    const body = request.body ?? {};
+    if (body.seed !== undefined && body.fixtures !== undefined) return respond(reply, invalidField('seed', 'conflicting_parameters', 'give seed or fixtures, not both'), 200, renderReset);
+    const seed: StateSeed =
+      body.fixtures !== undefined ? { kind: 'fixtures', fixtures: body.fixtures, demoToken: reset.demoToken }
+      : body.seed === 'demo' ? { kind: 'demo', demoToken: reset.demoToken }
+      : body.seed === 'none' ? { kind: 'none' }
+      : reset.seed;
+    return respond(reply, await resetState(context, seed), 200, renderReset);
+  });
 }
