@@ -138,7 +138,6 @@ export async function buildServer(options: ServerOptions): Promise<ApiServer> {
   registerV0OrderRoutes(app, context);
   registerV0AccountRoutes(app, context);
   registerAdminAccountRoutes(app, context);
-  registerOperatorRoutes(app, context);
   registerFleetOperatorRoutes(app, context);
   registerAgentRoutes(app, context, options.fleet ?? defaultFleetSettings);
   registerOperatorRoutes(app, context, options.reset);
