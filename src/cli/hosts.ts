@@ -41,6 +41,18 @@ function hostView(host: Host): string {
 
 const hostPath = (id: string) => `/admin/v1/hosts/${encodeURIComponent(id)}`;
 
+/** Every page of a fleet list (they page by `starting_after`, at most 200 a page), as one list. */
+async function listAll<T>(client: ApiClient, path: string): Promise<{ object: 'list'; data: T[]; has_more: false }> {
+  const data: T[] = [];
+  let after: string | undefined;
+  for (;;) {
+    const page = await client.get<{ data: T[]; has_more: boolean; cursor?: string | null }>(path, after === undefined ? { limit: '200' } : { limit: '200', starting_after: after });
+    data.push(...page.data);
+    if (!page.has_more || page.cursor == null) return { object: 'list', data, has_more: false };
+    after = page.cursor;
+  }
+}
+
 export function registerHostCommands(program: Command): void {
   const hosts = program.command('hosts').description('The fleet\'s machines: list, inspect, cordon, drain and remove hosts (operator)');
   hosts
@@ -48,7 +60,7 @@ export function registerHostCommands(program: Command): void {
     .description('List the hosts and their status')
     .action(async (_options, command: Command) => {
       const global = command.optsWithGlobals<GlobalOptions>();
-      const list = await ApiClient.for(global, 'operator').get<{ data: Host[] }>('/admin/v1/hosts');
+      const list = await listAll<Host>(ApiClient.for(global, 'operator'), '/admin/v1/hosts');
       emit(global.json, list, () => ({ head: ['id', 'hostname', 'address', 'sku', 'status', 'used', 'driver', 'last heartbeat'], rows: list.data.map(hostRow) }));
     });
   hosts
@@ -113,7 +125,7 @@ export function registerHostCommands(program: Command): void {
     .description('List the host tokens (never their values)')
     .action(async (_options, command: Command) => {
       const global = command.optsWithGlobals<GlobalOptions>();
-      const list = await ApiClient.for(global, 'operator').get<{ data: Record<string, any>[] }>('/admin/v1/host_tokens');
+      const list = await listAll<Record<string, any>>(ApiClient.for(global, 'operator'), '/admin/v1/host_tokens');
       emit(global.json, list, () => ({ head: ['id', 'name', 'created', 'revoked'], rows: list.data.map((token) => [token.id, token.name, time(token.created_at), time(token.revoked_at)]) }));
     });
   tokens
