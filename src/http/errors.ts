@@ -18,65 +18,158 @@ export type ErrorType =
   | 'api_error'
   | 'service_unavailable';
 
-export const failureStatus: Readonly<Record<FailureCode, { readonly status: number; readonly type: ErrorType }>> = {
-  invalid_request: { status: 400, type: 'invalid_request_error' },
-  unauthenticated: { status: 401, type: 'authentication_error' },
-  account_not_found: { status: 404, type: 'not_found' },
-  workspace_not_found: { status: 404, type: 'not_found' },
-  pool_not_found: { status: 404, type: 'not_found' },
-  instance_sku_not_found: { status: 404, type: 'not_found' },
-  pool_transfer_not_found: { status: 404, type: 'not_found' },
-  image_not_found: { status: 404, type: 'not_found' },
-  instance_template_not_found: { status: 404, type: 'not_found' },
-  instance_not_found: { status: 404, type: 'not_found' },
-  deployment_not_found: { status: 404, type: 'not_found' },
-  order_not_found: { status: 404, type: 'not_found' },
-  contract_not_found: { status: 404, type: 'not_found' },
-  ssh_key_not_found: { status: 404, type: 'not_found' },
-  procurement_not_found: { status: 404, type: 'not_found' },
-  node_not_found: { status: 404, type: 'not_found' },
-  zone_not_found: { status: 404, type: 'not_found' },
-  vm_script_not_found: { status: 404, type: 'not_found' },
-  host_not_found: { status: 404, type: 'not_found' },
-  host_token_not_found: { status: 404, type: 'not_found' },
-  account_id_taken: { status: 409, type: 'conflict' },
-  name_taken: { status: 409, type: 'conflict' },
-  workspace_not_empty: { status: 422, type: 'unprocessable_entity' },
-  workspace_is_default: { status: 422, type: 'unprocessable_entity' },
-  workspace_limit_reached: { status: 422, type: 'unprocessable_entity' },
-  pool_has_dependencies: { status: 422, type: 'unprocessable_entity' },
-  pool_read_only: { status: 422, type: 'unprocessable_entity' },
-  pool_cannot_receive: { status: 422, type: 'unprocessable_entity' },
-  insufficient_allocation: { status: 422, type: 'unprocessable_entity' },
-  clock_not_manual: { status: 409, type: 'conflict' },
-  image_not_uploading: { status: 409, type: 'conflict' },
-  image_not_ready: { status: 409, type: 'conflict' },
-  image_in_use: { status: 409, type: 'conflict' },
-  image_too_large: { status: 413, type: 'invalid_request_error' },
-  instance_not_deletable: { status: 409, type: 'conflict' },
-  instance_not_replaceable: { status: 404, type: 'not_found' },
-  instance_template_in_use: { status: 422, type: 'unprocessable_entity' },
-  sku_lacks_feature: { status: 422, type: 'unprocessable_entity' },
-  pool_cannot_run_instances: { status: 422, type: 'unprocessable_entity' },
-  upload_url_invalid: { status: 403, type: 'forbidden' },
-  insufficient_balance: { status: 402, type: 'payment_required' },
-  order_not_cancellable: { status: 422, type: 'unprocessable_entity' },
-  automation_conflict: { status: 409, type: 'conflict' },
-  // The v1 nodes API's statuses: SF Compute documents 422 for capacity and state, 400 for deleting an active node.
-  no_capacity: { status: 422, type: 'unprocessable_entity' },
-  node_active: { status: 400, type: 'invalid_request_error' },
-  node_not_changeable: { status: 422, type: 'unprocessable_entity' },
-  node_already_released: { status: 409, type: 'conflict' },
-  guests_running: { status: 409, type: 'conflict' },
-  token_not_found: { status: 404, type: 'not_found' },
-  user_not_found: { status: 404, type: 'not_found' },
-  email_taken: { status: 409, type: 'conflict' },
-  feature_flag_not_found: { status: 404, type: 'not_found' },
-  // SF Compute: "403 Feature flag is not self-enrollable".
-  feature_flag_not_enrollable: { status: 403, type: 'forbidden' },
-  feature_flag_limit_reached: { status: 422, type: 'unprocessable_entity' },
-  idempotency_key_reused: { status: 409, type: 'idempotency_error' },
+/** The error type SF Compute's envelope carries at each status (its reference fixes one per status). */
+export const typeOfStatus: Readonly<Record<number, ErrorType>> = {
+  400: 'invalid_request_error',
+  401: 'authentication_error',
+  402: 'payment_required',
+  403: 'forbidden',
+  404: 'not_found',
+  405: 'invalid_request_error',
+  409: 'conflict',
+  413: 'invalid_request_error',
+  415: 'invalid_request_error',
+  422: 'unprocessable_entity',
+  503: 'service_unavailable',
 };
+
+const notFound = [404, 422, 400] as const;
+const taken = [409, 400, 422] as const;
+const unprocessable = [422, 400, 409] as const;
+
+/**
+ * Each failure's statuses in order of preference: an operation answers the first of them that it
+ * declares in its schema's `response` (which, for SF Compute's operations, lists exactly the
+ * statuses its reference document does; test/api/status-codes.test.ts checks). So a duplicate
+ * name is a 409 where an operation lists 409, and a 400 on an instance's rename, which lists 400
+ * and 422 only. A route may name a status per code instead (`config.failureStatus`).
+ * docs/decisions.md, "Status codes per operation".
+ */
+export const failureStatuses: Readonly<Record<FailureCode, readonly number[]>> = {
+  invalid_request: [422, 400],
+  unauthenticated: [401],
+  account_not_found: notFound,
+  workspace_not_found: notFound,
+  pool_not_found: notFound,
+  instance_sku_not_found: notFound,
+  pool_transfer_not_found: notFound,
+  image_not_found: notFound,
+  instance_template_not_found: notFound,
+  instance_not_found: notFound,
+  deployment_not_found: notFound,
+  order_not_found: notFound,
+  contract_not_found: notFound,
+  ssh_key_not_found: notFound,
+  procurement_not_found: notFound,
+  node_not_found: notFound,
+  zone_not_found: notFound,
+  vm_script_not_found: notFound,
+  host_not_found: notFound,
+  host_token_not_found: notFound,
+  account_id_taken: taken,
+  name_taken: taken,
+  workspace_not_empty: unprocessable,
+  workspace_is_default: unprocessable,
+  workspace_limit_reached: unprocessable,
+  pool_has_dependencies: unprocessable,
+  pool_read_only: unprocessable,
+  pool_cannot_receive: unprocessable,
+  insufficient_allocation: unprocessable,
+  clock_not_manual: [409, 422, 400],
+  image_not_uploading: [409, 400, 422],
+  image_not_ready: [409, 400, 422],
+  image_in_use: [409, 422],
+  image_too_large: [413],
+  instance_not_deletable: [409, 422],
+  instance_not_replaceable: [404],
+  instance_template_in_use: unprocessable,
+  sku_lacks_feature: unprocessable,
+  pool_cannot_run_instances: unprocessable,
+  upload_url_invalid: [403],
+  insufficient_balance: [402, 422],
+  order_not_cancellable: unprocessable,
+  // A procurement a spot deployment owns is changed through the deployment: where an operation
+  // lists no 409 it is forbidden (403), which every SF Compute operation lists.
+  automation_conflict: [409, 403],
+  // The v1 nodes API's statuses: SF Compute documents 422 for capacity and state, 400 for deleting an active node.
+  no_capacity: unprocessable,
+  node_active: [400, 422],
+  node_not_changeable: unprocessable,
+  node_already_released: [409, 422],
+  token_not_found: notFound,
+  user_not_found: notFound,
+  email_taken: taken,
+  feature_flag_not_found: notFound,
+  // SF Compute: "403 Feature flag is not self-enrollable".
+  feature_flag_not_enrollable: [403],
+  feature_flag_limit_reached: unprocessable,
+  // Allowed on every operation that takes an Idempotency-Key, listed or not (docs/decisions.md).
+  guests_running: [409, 422],
+  idempotency_key_reused: [409],
+};
+
+/** Statuses allot answers on any operation, listed by it or not (docs/decisions.md, "Status codes per operation"). */
+export const unlistedStatuses: readonly number[] = [405, 413, 415, 503];
+
+/** Where a failure or a refusal is answered from: the statuses its operation declares, and its own choices. */
+export interface StatusChoices {
+  readonly declared: ReadonlySet<number> | null;
+  readonly overrides: Readonly<Partial<Record<FailureCode, number>>>;
+}
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Statuses this operation answers for these failures instead of the preferred ones (`failureStatuses`). */
+    failureStatus?: Partial<Record<FailureCode, number>>;
+  }
+}
+
+const declaredByRoute = new WeakMap<object, ReadonlySet<number>>();
+
+/**
+ * Every registered operation's status choices by `METHOD url` (Fastify's `:param` form), the same
+ * for every server built (routes are fixed): tests read how an operation answers a failure here.
+ */
+export const routeStatusChoices = new Map<string, StatusChoices>();
+
+type RouteStatusOptions = { schema?: { response?: Record<string, unknown> }; config?: { failureStatus?: Partial<Record<FailureCode, number>> } } | undefined;
+
+/** The statuses a request's operation declares (its schema's `response`), or null outside any route. */
+export function statusChoices(request: FastifyRequest): StatusChoices {
+  return statusChoicesOfRoute(request.routeOptions as RouteStatusOptions);
+}
+
+/** A route's status choices, from its options as registered (for the tests' expectations too). */
+export function statusChoicesOfRoute(options: RouteStatusOptions): StatusChoices {
+  const response = options?.schema?.response;
+  let declared: ReadonlySet<number> | null = null;
+  if (response !== undefined) {
+    declared = declaredByRoute.get(response) ?? null;
+    if (declared === null) {
+      declared = new Set(Object.keys(response).map(Number).filter(Number.isInteger));
+      declaredByRoute.set(response, declared);
+    }
+  }
+  return { declared, overrides: options?.config?.failureStatus ?? {} };
+}
+
+/** The first of `preferred` the operation declares; the first of all where it declares none. */
+export function choose(preferred: readonly number[], declared: ReadonlySet<number> | null): number {
+  if (declared !== null) for (const status of preferred) if (declared.has(status)) return status;
+  return preferred[0]!;
+}
+
+/** The status and error type a failure is answered with on an operation that declares `declared`. */
+export function failureAnswer(code: FailureCode, declared: ReadonlySet<number> | null, overrides: StatusChoices['overrides'] = {}): { status: number; type: ErrorType } {
+  if (code === 'idempotency_key_reused') return { status: 409, type: 'idempotency_error' };
+  const status = overrides[code] ?? choose(failureStatuses[code], declared);
+  return { status, type: typeOfStatus[status] ?? 'invalid_request_error' };
+}
+
+/** Each failure's answer where its operation declares every status (the first preference). */
+export const failureStatus: Readonly<Record<FailureCode, { readonly status: number; readonly type: ErrorType }>> = Object.fromEntries(
+  Object.keys(failureStatuses).map((code) => [code, failureAnswer(code as FailureCode, null)]),
+) as Record<FailureCode, { status: number; type: ErrorType }>;
 
 export interface ErrorBody {
   /** `request_id` names the request (its `x-request-id`); the edge adds it as the body leaves. */
@@ -88,7 +181,8 @@ export function errorBody(type: ErrorType, message: string, details?: readonly F
 }
 
 export function sendFailure(reply: FastifyReply, failure: Failure): FastifyReply {
-  const { status, type } = failureStatus[failure.failure];
+  const { declared, overrides } = statusChoices(reply.request);
+  const { status, type } = failureAnswer(failure.failure, declared, overrides);
   return reply.code(status).send(errorBody(type, failure.message, failure.details));
 }
 
@@ -166,8 +260,6 @@ function describe(error: SchemaError): string {
       return `must match the pattern ${String(error.params.pattern)}`;
     case 'propertyNames':
       return 'is not a valid key';
-    case 'additionalProperties':
-      return typeof error.params.additionalProperty === 'string' ? `must not have the property "${error.params.additionalProperty}"` : 'must not have additional properties';
     case textKeyword:
       return 'must not contain NUL or other control characters (tab and line breaks aside) and must be well-formed Unicode';
     case 'minimum':
@@ -180,10 +272,19 @@ function describe(error: SchemaError): string {
 
 /** The one error handler: whatever reached it leaves as an envelope, never as a bare 500. */
 export function handleError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  const { declared, overrides } = statusChoices(request);
+  // A request refused before its use case: a path parameter no resource can have is not found;
+  // a query or body off its schema fails validation (422 where the operation lists 422); a body
+  // that is not JSON at all is a bad request (400 where the operation lists 400).
+  const refuse = (preferred: readonly number[], message: string, details?: readonly FailureDetail[]) => {
+    const status = choose(preferred, declared);
+    return reply.code(status).send(errorBody(typeOfStatus[status] ?? 'invalid_request_error', message, details));
+  };
   if (error.validation !== undefined) {
     const details = validationDetails(error.validationContext, error.validation as SchemaError[]);
     const message = details.length === 1 ? details[0]!.message : `The request is invalid: ${details.map((detail) => detail.message).join('; ')}`;
-    return reply.code(400).send(errorBody('invalid_request_error', message, details));
+    const invalid = overrides.invalid_request === undefined ? failureStatuses.invalid_request : [overrides.invalid_request];
+    return refuse(error.validationContext === 'params' ? [404, ...invalid] : invalid, message, details);
   }
   switch (error.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
@@ -191,14 +292,14 @@ export function handleError(error: FastifyError, request: FastifyRequest, reply:
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return reply.code(415).send(errorBody('invalid_request_error', 'Send the request body as application/json'));
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-      return reply.code(400).send(errorBody('invalid_request_error', 'The request body is empty; send a JSON object'));
+      return refuse([400, 422], 'The request body is empty; send a JSON object');
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
-      return reply.code(400).send(errorBody('invalid_request_error', 'The Content-Length header does not match the body'));
+      return refuse([400, 422], 'The Content-Length header does not match the body');
     default:
       break;
   }
   if (error instanceof SyntaxError || error.code === 'FST_ERR_CTP_INVALID_JSON_BODY') {
-    return reply.code(400).send(errorBody('invalid_request_error', 'The request body is not valid JSON', [{ field: null, code: 'malformed_json', message: error.message }]));
+    return refuse([400, 422], 'The request body is not valid JSON', [{ field: null, code: 'malformed_json', message: error.message }]);
   }
   const status = error.statusCode ?? 500;
   if (status === 503) {

@@ -14,7 +14,14 @@ import type { ApiServer } from './api-server.js';
 import { registerAuth } from './auth.js';
 import { registerConsole } from './console.js';
 import { answerFrameworkError, createClientErrorHandler, createRequestIds, loggerOptions, registerEdge } from './edge.js';
-import { errorBody, handleError } from './errors.js';
+import { errorBody, handleError, routeStatusChoices, type StatusChoices, statusChoicesOfRoute } from './errors.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The status choices of the operation registered at `METHOD url` (Fastify's `:param` form). */
+    statusChoicesOf(method: string, url: string): StatusChoices | undefined;
+  }
+}
 import { registerEventLog } from './event-log.js';
 import { type MetricsOptions, registerMetrics } from './metrics.js';
 import { registerHealthRoutes } from './routes/operator/health.js';
@@ -75,6 +82,16 @@ export async function buildServer(options: ServerOptions): Promise<ApiServer> {
     schemaController: { compilersFactory: { buildSerializer: lazySerializerFactory() } },
   }).withTypeProvider<TypeBoxTypeProvider>();
   registerEdge(app);
+  // Each operation's status choices by method and path, for tests that expect a failure's answer.
+  const statusChoicesByRoute = new Map<string, StatusChoices>();
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) {
+      const choices = statusChoicesOfRoute(route as Parameters<typeof statusChoicesOfRoute>[0]);
+      statusChoicesByRoute.set(`${method} ${route.url}`, choices);
+      routeStatusChoices.set(`${method} ${route.url}`, choices);
+    }
+  });
+  app.decorate('statusChoicesOf', (method: string, url: string) => statusChoicesByRoute.get(`${method.toUpperCase()} ${url}`));
 
   app.setValidatorCompiler(lazyValidatorCompiler(createValidatorCompiler()));
   app.setErrorHandler((error: FastifyError, request, reply) => handleError(error, request, reply));

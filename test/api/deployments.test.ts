@@ -42,9 +42,9 @@ describe.each(testDialects)('deployments on %s', (dialect) => {
     expect((await account.get(`/preview/v2/instance_templates/${template.id}?include=cloud_init_user_data`)).body.cloud_init_user_data).toBe(script);
     expect((await account.get('/preview/v2/instance_templates/trainer')).body.id).toBe(template.id);
     expect((await account.get('/preview/v2/instance_templates')).body.data.map((entry: { id: string }) => entry.id)).toContain(template.id);
-    expect((await account.post('/preview/v2/instance_templates', { workspace: 'default', image: 'ubuntu-22.04-cuda-12.4', name: 'trainer' })).status).toBe(409);
-    expect((await account.post('/preview/v2/instance_templates', { workspace: 'default', image: 'nope' })).status).toBe(404);
-    expect((await account.get('/preview/v2/instance_templates?limit=51')).status).toBe(400);
+    expect((await account.post('/preview/v2/instance_templates', { workspace: 'default', image: 'ubuntu-22.04-cuda-12.4', name: 'trainer' })).status).toBe(422);
+    expect((await account.post('/preview/v2/instance_templates', { workspace: 'default', image: 'nope' })).status).toBe(422);
+    expect((await account.get('/preview/v2/instance_templates?limit=51')).status).toBe(422);
   });
 
   it('creates its instances from the template, named from its name template, and runs them', async () => {
@@ -121,18 +121,18 @@ describe.each(testDialects)('deployments on %s', (dialect) => {
   it('refuses malformed and unsupported requests', async () => {
     const pool = await poolWith('refusing-pool', 0);
     const base = { pool, instance_sku: sku, instance_template: template.id, target_instance_count: 1 };
-    expect((await account.post('/preview/v2/deployments', { ...base, target_instance_count: -1 })).status).toBe(400);
+    expect((await account.post('/preview/v2/deployments', { ...base, target_instance_count: -1 })).status).toBe(422);
     const badTemplate = await account.post('/preview/v2/deployments', { ...base, instance_name_template: 'worker-{{nanoid(2)}}' });
-    expect(badTemplate.status).toBe(400);
+    expect(badTemplate.status).toBe(422);
     expect(badTemplate.body.error.details[0]).toMatchObject({ field: 'instance_name_template', code: 'too_few_combinations' });
     // A spot deployment needs its max price; a generic one takes none.
-    expect((await account.post('/preview/v2/deployments', { ...base, kind: 'spot' })).status).toBe(400);
-    expect((await account.post('/preview/v2/deployments', { ...base, max_buy_price_dollars_per_node_hour: '20.00' })).status).toBe(400);
-    expect((await account.post('/preview/v2/deployments', { ...base, kind: 'spot', max_buy_price_dollars_per_node_hour: '20' })).status).toBe(400);
-    expect((await account.post('/preview/v2/deployments', { ...base, instance_template: 'missing' })).status).toBe(404);
+    expect((await account.post('/preview/v2/deployments', { ...base, kind: 'spot' })).status).toBe(422);
+    expect((await account.post('/preview/v2/deployments', { ...base, max_buy_price_dollars_per_node_hour: '20.00' })).status).toBe(422);
+    expect((await account.post('/preview/v2/deployments', { ...base, kind: 'spot', max_buy_price_dollars_per_node_hour: '20' })).status).toBe(422);
+    expect((await account.post('/preview/v2/deployments', { ...base, instance_template: 'missing' })).status).toBe(422);
     const created = await account.post('/preview/v2/deployments', { ...base, name: 'named-once' });
-    expect((await account.post('/preview/v2/deployments', { ...base, name: 'named-once' })).status).toBe(409);
-    expect((await account.patch(`/preview/v2/deployments/${created.body.id}`, { max_buy_price_dollars_per_node_hour: '10.0' })).status).toBe(400);
+    expect((await account.post('/preview/v2/deployments', { ...base, name: 'named-once' })).status).toBe(400);
+    expect((await account.patch(`/preview/v2/deployments/${created.body.id}`, { max_buy_price_dollars_per_node_hour: '10.0' })).status).toBe(422);
     const other = await server.newAccount();
     expect((await other.get(`/preview/v2/deployments/${created.body.id}`)).status).toBe(404);
   });

@@ -76,7 +76,7 @@ describe.each(testDialects)('images on %s', (dialect) => {
     expect(unchecked.body).toMatchObject({ upload_status: 'completed', sha256: 'a'.repeat(64) });
 
     // No more parts once completed.
-    expect((await account.post(`/preview/v2/images/${image.id}/parts`, { part_id: 4 })).status).toBe(409);
+    expect((await account.post(`/preview/v2/images/${image.id}/parts`, { part_id: 4 })).status).toBe(400);
     const listed = await account.get('/preview/v2/images');
     expect(listed.body.data.map((entry: { id: string }) => entry.id)).toContain(image.id);
   });
@@ -101,7 +101,7 @@ describe.each(testDialects)('images on %s', (dialect) => {
     expect((await put(unsigned.toString(), Buffer.from('x'))).status).toBe(400);
     await server.advance(3601);
     expect((await put(url.toString(), Buffer.from('x'))).status).toBe(403);
-    expect((await account.post(`/preview/v2/images/${created.body.id}/complete`, { sha256: 'b'.repeat(64) })).status).toBe(409);
+    expect((await account.post(`/preview/v2/images/${created.body.id}/complete`, { sha256: 'b'.repeat(64) })).status).toBe(400);
   });
 
   it('revokes and reinstates; a revoked image cannot be used or downloaded', async () => {
@@ -112,7 +112,7 @@ describe.each(testDialects)('images on %s', (dialect) => {
     expect(revoked.body.upload_status).toBe('revoked');
     expect((await account.post(`/preview/v2/images/${image.id}/revoke`)).status).toBe(409);
     expect((await account.get(`/preview/v2/images/${image.id}/download`)).status).toBe(409);
-    expect((await account.post('/preview/v2/instance_templates', { workspace: 'default', image: image.id })).status).toBe(409);
+    expect((await account.post('/preview/v2/instance_templates', { workspace: 'default', image: image.id })).status).toBe(422);
     const reinstated = await account.post(`/preview/v2/images/${image.id}/reinstate`);
     expect(reinstated.body.upload_status).toBe('completed');
     expect((await account.post(`/preview/v2/images/${image.id}/reinstate`)).status).toBe(409);
@@ -146,6 +146,6 @@ describe.each(testDialects)('images on %s', (dialect) => {
     const other = await server.newAccount();
     expect((await other.get(`/preview/v2/images/${image.body.id}`)).status).toBe(404);
     expect((await other.post(`/preview/v2/images/${image.body.id}/parts`, { part_id: 1 })).status).toBe(404);
-    expect((await other.get(`/preview/v2/images?workspace=sfc:workspace:${account.accountId}:default`)).status).toBe(404);
+    expect((await other.get(`/preview/v2/images?workspace=sfc:workspace:${account.accountId}:default`)).status).toBe(400);
   });
 });

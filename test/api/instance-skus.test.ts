@@ -126,7 +126,7 @@ describe.each(testDialects)('instance SKUs on %s', (dialect) => {
       const filtered = await account.get(`/preview/v2/instance_skus/availability?${query}`);
       expect(filtered.body.data.map((entry: { instance_sku: { id: string } }) => entry.instance_sku.id), query).toEqual(expected);
     }
-    expect((await account.get('/preview/v2/instance_skus/availability?num_accelerators=eight')).status).toBe(400);
+    expect((await account.get('/preview/v2/instance_skus/availability?num_accelerators=eight')).status).toBe(422);
 
     const single = await account.get(`/preview/v2/instance_skus/${richmond}/availability`);
     expect(single.body).toEqual(richmondAvailability);

@@ -134,7 +134,7 @@ describe.each(testDialects)('instances on %s', (dialect) => {
     const first = await step(() => launch(pool, 'batch-1'));
     const second = await step(() => launch(pool, 'batch-2'));
     const refused = await account.patch('/preview/v2/instances', { data: [{ id: first.id, priority_level: 'yield' }, { id: 'inst_doesnotexist', priority_level: 'critical' }] });
-    expect(refused.status).toBe(404);
+    expect(refused.status).toBe(422);
     expect(refused.body.error.details).toContainEqual(expect.objectContaining({ field: 'data.1.id' }));
     expect((await account.get(`/preview/v2/instances/${first.id}`)).body.priority_level).toBe('normal');
 
@@ -160,7 +160,7 @@ describe.each(testDialects)('instances on %s', (dialect) => {
     const badImage = await account.post(`/preview/v2/instances/${old.id}/replace`, { image: 'no-such-image' });
     expect(badImage.status).toBe(404);
     const sameName = await account.post(`/preview/v2/instances/${old.id}/replace`, { image, name: 'original' });
-    expect(sameName.status).toBe(400);
+    expect(sameName.status, JSON.stringify(sameName.body)).toBe(400);
     expect((await statusOf('original')).status).toBe('running');
 
     const headers = { 'idempotency-key': 'replace-once' };
@@ -184,23 +184,23 @@ describe.each(testDialects)('instances on %s', (dialect) => {
     expect((await account.post('/preview/v2/instances', { ...plain, enable_public_ipv4: true, firewall: `sfc:firewall:${account.accountId}:default:default` })).status).toBe(422);
     // A public IPv4 address needs a firewall (the reference: "required when enable_public_ipv4 = true").
     const open = await account.post('/preview/v2/instances', { pool, image, instance_sku: sku, enable_public_ipv4: true });
-    expect(open.status).toBe(400);
+    expect(open.status).toBe(422);
     expect(open.body.error.details[0]).toMatchObject({ field: 'firewall', code: 'missing' });
-    expect((await account.post('/preview/v2/instances', { ...plain, firewall: 'sfc:firewall:x:y:z' })).status).toBe(400);
-    expect((await account.post('/preview/v2/instances', { pool, image, instance_sku: sku, enable_public_ipv4: true, firewall: 'my-firewall' })).status).toBe(400);
+    expect((await account.post('/preview/v2/instances', { ...plain, firewall: 'sfc:firewall:x:y:z' })).status).toBe(422);
+    expect((await account.post('/preview/v2/instances', { pool, image, instance_sku: sku, enable_public_ipv4: true, firewall: 'my-firewall' })).status).toBe(422);
     const walled = await account.post('/preview/v2/instances', { pool, image, instance_sku: sku, enable_public_ipv4: true, firewall: `sfc:firewall:${account.accountId}:default:web` });
     expect(walled.body.firewall).toMatch(/^frwl_/);
     expect(walled.body.public_ip).toMatch(/^198\.1[89]\./);
-    expect((await account.post('/preview/v2/instances', { ...plain, cloud_init_user_data: 'not base64!' })).status).toBe(400);
+    expect((await account.post('/preview/v2/instances', { ...plain, cloud_init_user_data: 'not base64!' })).status).toBe(422);
     const tooLong = Buffer.alloc(64 * 1024 + 1, 'a').toString('base64');
     const longScript = await account.post('/preview/v2/instances', { ...plain, cloud_init_user_data: tooLong });
-    expect(longScript.status).toBe(400);
+    expect(longScript.status).toBe(422);
     expect(longScript.body.error.details[0]).toMatchObject({ field: 'cloud_init_user_data', code: 'too_long' });
     const atLimit = await account.post('/preview/v2/instances', { ...plain, cloud_init_user_data: Buffer.alloc(64 * 1024, 'a').toString('base64') });
     expect(atLimit.status).toBe(201);
-    expect((await account.post('/preview/v2/instances', { image, instance_sku: plainSku })).status).toBe(400);
+    expect((await account.post('/preview/v2/instances', { image, instance_sku: plainSku })).status).toBe(422);
     expect((await account.post('/preview/v2/instances', { ...plain, instance_sku: 'isku_missing' })).status).toBe(404);
-    expect((await account.post('/preview/v2/instances', { ...plain, priority_level: 'urgent' })).status).toBe(400);
+    expect((await account.post('/preview/v2/instances', { ...plain, priority_level: 'urgent' })).status).toBe(422);
     const withInfiniband = await account.post('/preview/v2/instances', { pool, image, instance_sku: sku, _preview_enable_infiniband: true, enable_public_ipv4: true, firewall: `sfc:firewall:${account.accountId}:default:default` });
     expect(withInfiniband.status).toBe(201);
   });
@@ -216,7 +216,7 @@ describe.each(testDialects)('instances on %s', (dialect) => {
     expect(included.body.cloud_init_user_data).toBe(script);
     expect((await account.get(`/preview/v2/instances/${created.body.id.replace('inst_', 'vm_')}`)).body.id).toBe(created.body.id);
     expect((await account.get(`/preview/v2/instances/${created.body.resource_path}`)).body.id).toBe(created.body.id);
-    expect((await account.post('/preview/v2/instances', { capacity: pool, pool: 'elsewhere', image, instance_sku: sku })).status).toBe(400);
+    expect((await account.post('/preview/v2/instances', { capacity: pool, pool: 'elsewhere', image, instance_sku: sku })).status).toBe(422);
   });
 
   it('boots on the clock: console log by stage, then SSH host keys', async () => {
@@ -243,7 +243,7 @@ describe.each(testDialects)('instances on %s', (dialect) => {
     expect(limited.body.data).toHaveLength(2);
     const byTime = await account.get(`/preview/v2/instances/${created.id}/logs?realtime_timestamp_after=${t + 30}`);
     expect(byTime.body.data.every((line: { timestamp_realtime: number }) => line.timestamp_realtime >= t + 30)).toBe(true);
-    expect((await account.get(`/preview/v2/instances/${created.id}/logs?limit=2501`)).status).toBe(400);
+    expect((await account.get(`/preview/v2/instances/${created.id}/logs?limit=2501`)).status).toBe(422);
   });
 
   it('fails hardware at the operator\'s word, and lets awaiting instances take the place', async () => {
@@ -266,12 +266,14 @@ describe.each(testDialects)('instances on %s', (dialect) => {
     expect((await account.delete(`/preview/v2/instances/${created.id}`)).status).toBe(409);
     const terminated = await step(() => account.post(`/preview/v2/instances/${created.id}/terminate`));
     expect(terminated.body.status).toBe('terminated');
-    expect((await account.post(`/preview/v2/instances/${created.id}/terminate`)).body.status).toBe('terminated');
+    // SF Compute: "404 Instance not found or already terminated"; the instance itself stays readable.
+    expect((await account.post(`/preview/v2/instances/${created.id}/terminate`)).status).toBe(404);
+    expect((await account.get(`/preview/v2/instances/${created.id}`)).body.status).toBe('terminated');
     const other = await server.newAccount();
     expect((await other.get(`/preview/v2/instances/${created.id}`)).status).toBe(404);
     expect((await other.post(`/preview/v2/instances/${created.id}/terminate`)).status).toBe(404);
     // The name stays taken while the terminated instance lingers, and is freed by deleting it.
-    expect((await account.post('/preview/v2/instances', { pool, image, instance_sku: sku, name: 'short-lived' })).status).toBe(409);
+    expect((await account.post('/preview/v2/instances', { pool, image, instance_sku: sku, name: 'short-lived' })).status).toBe(422);
     expect((await account.delete(`/preview/v2/instances/${created.id}`)).status).toBe(204);
     expect((await account.get(`/preview/v2/instances/${created.id}`)).status).toBe(404);
     expect((await account.post('/preview/v2/instances', { pool, image, instance_sku: sku, name: 'short-lived' })).status).toBe(201);
@@ -283,7 +285,7 @@ describe.each(testDialects)('instances on %s', (dialect) => {
     const patched = await step(() => account.patch(`/preview/v2/instances/${created.id}`, { name: 'patched', tags: { b: '2' }, priority_level: 'critical' }));
     expect(patched.body).toMatchObject({ name: 'patched', tags: { b: '2' }, priority_level: 'critical' });
     expect((await account.patch(`/preview/v2/instances/${created.id}`, { tags: null })).body.tags).toEqual({});
-    expect((await account.patch(`/preview/v2/instances/${created.id}`, { priority_level: 'soon' })).status).toBe(400);
+    expect((await account.patch(`/preview/v2/instances/${created.id}`, { priority_level: 'soon' })).status).toBe(422);
   });
 
   it('lists with filters and pages', async () => {
@@ -300,7 +302,7 @@ describe.each(testDialects)('instances on %s', (dialect) => {
     const page = await account.get(`/preview/v2/instances?pool=${pool}&limit=2`);
     expect(page.body.cursor).toMatch(/^nodec_/);
     expect(names(await account.get(`/preview/v2/instances?pool=${pool}&limit=2&starting_after=${page.body.cursor}`))).toEqual(['list-a']);
-    expect((await account.get('/preview/v2/instances?status=sleeping')).status).toBe(400);
+    expect((await account.get('/preview/v2/instances?status=sleeping')).status).toBe(422);
   });
 
   it('keeps pools with live instances from being deleted', async () => {

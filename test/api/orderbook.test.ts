@@ -107,8 +107,8 @@ describe.each(testDialects)('order book on %s', (dialect) => {
     const rest = await trader.get(`/preview/v2/orderbook/windows?${range}&limit=2&starting_after=${page.body.cursor}`);
     expect([...page.body.data, ...rest.body.data]).toEqual(windows.body.data);
     expect(rest.body.has_more).toBe(false);
-    expect((await trader.get(`/preview/v2/orderbook/windows?${range}&starting_after=poolc_1`)).status).toBe(400);
-    expect((await trader.get(`/preview/v2/orderbook/windows?range_start_at=${start}&range_end_at=${start}`)).status).toBe(400);
+    expect((await trader.get(`/preview/v2/orderbook/windows?${range}&starting_after=poolc_1`)).status).toBe(422);
+    expect((await trader.get(`/preview/v2/orderbook/windows?range_start_at=${start}&range_end_at=${start}`)).status).toBe(422);
   });
 
   it('previews a buy on the cheapest SKU that can fill it whole, with a body that fills at that price', async () => {
@@ -163,7 +163,7 @@ describe.each(testDialects)('order book on %s', (dialect) => {
     expect(page.body).toMatchObject({ has_more: true, cursor: expect.stringMatching(/^mfilc_/) });
     expect((await trader.get(`/preview/v2/orderbook/fills?${window}&limit=1&starting_after=${page.body.cursor}`)).body.data[0].dollars_per_node_hour).toBe('15.000000');
     expect((await trader.get(`/preview/v2/orderbook/fills?${window}&since_at=${server.clock.now() + 60}`)).body.data).toEqual([]);
-    expect((await trader.get(`/preview/v2/orderbook/fills?${window}&since_at=${server.clock.now() - 31 * 86_400}`)).status).toBe(400);
+    expect((await trader.get(`/preview/v2/orderbook/fills?${window}&since_at=${server.clock.now() - 31 * 86_400}`)).status).toBe(422);
     expect((await trader.get(`/preview/v2/orderbook/fills?requirements=accelerator:h200&${window}`)).body.data).toEqual([]);
   });
 
@@ -171,13 +171,13 @@ describe.each(testDialects)('order book on %s', (dialect) => {
     const window = `start_at=${start}&end_at=${start + hour}`;
     for (const query of [`requirements=color:red&${window}`, `requirements=accelerator&${window}`, `start_at=${start + 30}&end_at=${start + hour}`, `start_at=${start}&end_at=${start - 60}`, `start_at=${start}`]) {
       const response = await trader.get(`/preview/v2/orderbook/quote?${query}`);
-      expect(response.status, query).toBe(400);
-      expect(response.body.error.type).toBe('invalid_request_error');
+      expect(response.status, query).toBe(422);
+      expect(response.body.error.type).toBe('unprocessable_entity');
     }
     const base = { side: 'buy', requirements: {}, start_at: start, duration_seconds: hour, node_count: 1 };
     for (const change of [{ duration_seconds: 90 }, { duration_seconds: 0 }, { node_count: 0 }, { start_at: start + 1 }, { requirements: { color: ['red'] } }, { start_at: start - 10 * hour }]) {
-      expect((await trader.post('/preview/v2/order_preview', { ...base, ...change })).status, JSON.stringify(change)).toBe(400);
+      expect((await trader.post('/preview/v2/order_preview', { ...base, ...change })).status, JSON.stringify(change)).toBe(422);
     }
-    expect((await trader.post('/preview/v2/order_preview', { ...base, pool: 'pool_missing' })).status).toBe(404);
+    expect((await trader.post('/preview/v2/order_preview', { ...base, pool: 'pool_missing' })).status).toBe(422);
   });
 });

@@ -226,7 +226,7 @@ describe.each(testDialects)('orders on %s', (dialect) => {
 
     await server.advance(1200);
     // The first ten minutes of the asks have passed: a buy of the rest fills; one reaching back is refused.
-    expect((await place(account, pool, 'buy', start, end, 1, '9.00')).status).toBe(400);
+    expect((await place(account, pool, 'buy', start, end, 1, '9.00')).status).toBe(422);
     const rest = await place(account, pool, 'buy', now + 1200, end, 2, '9.00');
     expect(rest.body.status).toBe('filled');
     // What is left of the first ask is past and can never trade: it is done.
@@ -303,14 +303,14 @@ describe.each(testDialects)('orders on %s', (dialect) => {
     const start = (await freshStart()) + hour;
     const { account, pool } = await buyer();
     const cases: [Record<string, unknown>, number, string][] = [
-      [{ limit_price_dollars_per_node_hour: '2' }, 400, 'limit_price_dollars_per_node_hour'],
-      [{ limit_price_dollars_per_node_hour: '-2.0' }, 400, 'limit_price_dollars_per_node_hour'],
-      [{ allocation_schedule_delta: [] }, 400, 'allocation_schedule_delta'],
-      [{ allocation_schedule_delta: [{ start_at: start, node_count: 1 }] }, 400, 'allocation_schedule_delta.0.end_at'],
-      [{ allocation_schedule_delta: [{ start_at: start + 30, end_at: start + hour, node_count: 1 }] }, 400, 'allocation_schedule_delta.0.start_at'],
-      [{ allocation_schedule_delta: [{ start_at: start, end_at: start, node_count: 1 }] }, 400, 'allocation_schedule_delta.0.end_at'],
-      [{ allocation_schedule_delta: [{ start_at: start, end_at: start + hour, node_count: 0 }] }, 400, 'allocation_schedule_delta.0.node_count'],
-      [{ allocation_schedule_delta: [{ start_at: start, end_at: start + hour, node_count: 1 }, { start_at: start + hour, end_at: start + 2 * hour, node_count: 1 }] }, 400, 'allocation_schedule_delta'],
+      [{ limit_price_dollars_per_node_hour: '2' }, 422, 'limit_price_dollars_per_node_hour'],
+      [{ limit_price_dollars_per_node_hour: '-2.0' }, 422, 'limit_price_dollars_per_node_hour'],
+      [{ allocation_schedule_delta: [] }, 422, 'allocation_schedule_delta'],
+      [{ allocation_schedule_delta: [{ start_at: start, node_count: 1 }] }, 422, 'allocation_schedule_delta.0.end_at'],
+      [{ allocation_schedule_delta: [{ start_at: start + 30, end_at: start + hour, node_count: 1 }] }, 422, 'allocation_schedule_delta.0.start_at'],
+      [{ allocation_schedule_delta: [{ start_at: start, end_at: start, node_count: 1 }] }, 422, 'allocation_schedule_delta.0.end_at'],
+      [{ allocation_schedule_delta: [{ start_at: start, end_at: start + hour, node_count: 0 }] }, 422, 'allocation_schedule_delta.0.node_count'],
+      [{ allocation_schedule_delta: [{ start_at: start, end_at: start + hour, node_count: 1 }, { start_at: start + hour, end_at: start + 2 * hour, node_count: 1 }] }, 422, 'allocation_schedule_delta'],
     ];
     for (const [change, status, field] of cases) {
       const response = await account.post('/preview/v2/orders', { pool, side: 'buy', instance_sku: sku, allocation_schedule_delta: [{ start_at: start, end_at: start + hour, node_count: 1 }], limit_price_dollars_per_node_hour: '1.0', ...change });
@@ -319,7 +319,7 @@ describe.each(testDialects)('orders on %s', (dialect) => {
     }
     expect((await account.post('/preview/v2/orders', { pool: 'pool_missing', side: 'buy', instance_sku: sku, allocation_schedule_delta: [{ start_at: start, end_at: start + hour, node_count: 1 }], limit_price_dollars_per_node_hour: '1.0' })).status).toBe(404);
     expect((await account.post('/preview/v2/orders', { pool, side: 'buy', instance_sku: 'isku_missing', allocation_schedule_delta: [{ start_at: start, end_at: start + hour, node_count: 1 }], limit_price_dollars_per_node_hour: '1.0' })).status).toBe(404);
-    expect((await account.post('/preview/v2/orders', { pool, side: 'hold', instance_sku: sku, allocation_schedule_delta: [{ start_at: start, end_at: start + hour, node_count: 1 }], limit_price_dollars_per_node_hour: '1.0' })).status).toBe(400);
+    expect((await account.post('/preview/v2/orders', { pool, side: 'hold', instance_sku: sku, allocation_schedule_delta: [{ start_at: start, end_at: start + hour, node_count: 1 }], limit_price_dollars_per_node_hour: '1.0' })).status).toBe(422);
     expect((await account.get('/preview/v2/orders')).body.data).toEqual([]);
     expect(await balances(account)).toEqual({ available: 1_000_000, current: 1_000_000 });
   });
@@ -345,8 +345,8 @@ describe.each(testDialects)('orders on %s', (dialect) => {
     const firstPage = await account.get('/preview/v2/orders?limit=2');
     expect(firstPage.body).toMatchObject({ has_more: true, cursor: expect.stringMatching(/^ordrc_/) });
     expect(await ids(`?limit=2&starting_after=${firstPage.body.cursor}`)).toEqual([later.body.id]);
-    expect((await account.get('/preview/v2/orders?status=nope')).status).toBe(400);
-    expect((await account.get('/preview/v2/orders?procurement=proc_missing')).status).toBe(404);
+    expect((await account.get('/preview/v2/orders?status=nope')).status).toBe(422);
+    expect((await account.get('/preview/v2/orders?procurement=proc_missing')).status).toBe(422);
   });
 
   it('never sells the same node-minute twice when buyers race for the same asks', async () => {

@@ -142,7 +142,7 @@ describe.each(testDialects)('pool transfers on %s', (dialect) => {
       const to = await poolWith('idem3-destination', 0);
       const headers = { 'idempotency-key': 'corrected' };
       const bad = await account.post('/preview/v2/pool_transfers', { from_pool: from, to_pool: to, instance_sku: sku, allocation_schedule_delta: [{ start_at: now + 1, node_count: 1 }] }, headers);
-      expect(bad.status).toBe(400);
+      expect(bad.status).toBe(422);
       const good = await account.post('/preview/v2/pool_transfers', { from_pool: from, to_pool: to, instance_sku: sku, allocation_schedule_delta: [{ start_at: now, end_at: now + 60, node_count: 1 }] }, headers);
       expect(good.status).toBe(202);
     });
@@ -168,7 +168,7 @@ describe.each(testDialects)('pool transfers on %s', (dialect) => {
       const from = await poolWith('idem4-source', 1);
       const to = await poolWith('idem4-destination', 0);
       const response = await account.post('/preview/v2/pool_transfers', { from_pool: from, to_pool: to, instance_sku: sku, allocation_schedule_delta: [{ start_at: now, end_at: now + 60, node_count: 1 }] }, { 'idempotency-key': 'k'.repeat(256) });
-      expect(response.status).toBe(400);
+      expect(response.status).toBe(422);
       expect(response.body.error.details[0].field).toBe('idempotency-key');
     });
   });
@@ -189,13 +189,13 @@ describe.each(testDialects)('pool transfers on %s', (dialect) => {
       expect((await account.get('/preview/v2/pool_transfers?limit=200')).body.data).toEqual(before.body.data);
     }
 
-    it('the same pool on both sides', () => expectRefused({ to_pool: from }, 400, 'to_pool'));
-    it('a delta that starts before the current minute', () => expectRefused({ allocation_schedule_delta: [{ start_at: now - 60, end_at: now + 60, node_count: 1 }] }, 400, 'allocation_schedule_delta.0.start_at'));
-    it('a misaligned delta', () => expectRefused({ allocation_schedule_delta: [{ start_at: now, end_at: now + 59, node_count: 1 }] }, 400, 'allocation_schedule_delta.0.end_at'));
-    it('an overlapping delta', () => expectRefused({ allocation_schedule_delta: [{ start_at: now, end_at: now + 120, node_count: 1 }, { start_at: now + 60, end_at: now + 180, node_count: 1 }] }, 400, 'allocation_schedule_delta.1.start_at'));
-    it('an empty delta', () => expectRefused({ allocation_schedule_delta: [] }, 400, 'allocation_schedule_delta'));
-    it('a negative delta', () => expectRefused({ allocation_schedule_delta: [{ start_at: now, end_at: now + 60, node_count: -1 }] }, 400, 'allocation_schedule_delta.0.node_count'));
-    it('a missing field', () => expectRefused({ instance_sku: undefined }, 400, 'instance_sku'));
+    it('the same pool on both sides', () => expectRefused({ to_pool: from }, 422, 'to_pool'));
+    it('a delta that starts before the current minute', () => expectRefused({ allocation_schedule_delta: [{ start_at: now - 60, end_at: now + 60, node_count: 1 }] }, 422, 'allocation_schedule_delta.0.start_at'));
+    it('a misaligned delta', () => expectRefused({ allocation_schedule_delta: [{ start_at: now, end_at: now + 59, node_count: 1 }] }, 422, 'allocation_schedule_delta.0.end_at'));
+    it('an overlapping delta', () => expectRefused({ allocation_schedule_delta: [{ start_at: now, end_at: now + 120, node_count: 1 }, { start_at: now + 60, end_at: now + 180, node_count: 1 }] }, 422, 'allocation_schedule_delta.1.start_at'));
+    it('an empty delta', () => expectRefused({ allocation_schedule_delta: [] }, 422, 'allocation_schedule_delta'));
+    it('a negative delta', () => expectRefused({ allocation_schedule_delta: [{ start_at: now, end_at: now + 60, node_count: -1 }] }, 422, 'allocation_schedule_delta.0.node_count'));
+    it('a missing field', () => expectRefused({ instance_sku: undefined }, 422, 'instance_sku'));
     it('an unknown SKU', () => expectRefused({ instance_sku: 'isku_unknown' }, 404));
     it('an unknown pool', () => expectRefused({ to_pool: 'pool_unknown' }, 404));
 
@@ -238,7 +238,7 @@ describe.each(testDialects)('pool transfers on %s', (dialect) => {
     expect(first.body.cursor).toMatch(/^ptfrc_/);
     const second = await account.get(`/preview/v2/pool_transfers?pool=${a}&pool=${c}&limit=2&starting_after=${first.body.cursor}`);
     expect([...ids(first), ...ids(second)]).toEqual([ca.body.id, bc.body.id, ab.body.id]);
-    expect((await account.get('/preview/v2/pool_transfers?status=done')).status).toBe(400);
+    expect((await account.get('/preview/v2/pool_transfers?status=done')).status).toBe(422);
     const other = await server.newAccount();
     expect((await other.get('/preview/v2/pool_transfers')).body.data).toEqual([]);
     expect((await other.get(`/preview/v2/pool_transfers/${ab.body.id}`)).status).toBe(404);

@@ -48,7 +48,7 @@ describe.each(testDialects)('pools on %s', (dialect) => {
       expect(created.body.workspace_id).toBe(workspace.body.id);
     }
     const missing = await account.post('/preview/v2/pools', { workspace: 'no-such-workspace' });
-    expect(missing.status).toBe(404);
+    expect(missing.status).toBe(422);
   });
 
   it('generates a name when none is given', async () => {
@@ -73,8 +73,8 @@ describe.each(testDialects)('pools on %s', (dialect) => {
   it('refuses a second pool with the same name in a workspace, not in another', async () => {
     await account.post('/preview/v2/pools', { workspace: 'default', name: 'unique' });
     const clash = await account.post('/preview/v2/pools', { workspace: 'default', name: 'unique' });
-    expect(clash.status).toBe(409);
-    expect(clash.body.error.type).toBe('conflict');
+    expect(clash.status).toBe(422);
+    expect(clash.body.error.type).toBe('unprocessable_entity');
     await account.post('/preview/v2/workspaces', { name: 'elsewhere' });
     expect((await account.post('/preview/v2/pools', { workspace: 'elsewhere', name: 'unique' })).status).toBe(201);
   });
@@ -90,7 +90,7 @@ describe.each(testDialects)('pools on %s', (dialect) => {
     expect((await account.patch(path, { tags: null })).body.tags).toEqual({});
     expect((await account.get(path)).body).toMatchObject({ name: 'mutated', tags: {} });
     await account.post('/preview/v2/pools', { workspace: 'default', name: 'occupied' });
-    expect((await account.patch(path, { name: 'occupied' })).status).toBe(409);
+    expect((await account.patch(path, { name: 'occupied' })).status).toBe(422);
   });
 
   it('shows on the next read every change since the last: tags, allocation, procurements, the passing minute, deletion', async () => {
@@ -128,7 +128,7 @@ describe.each(testDialects)('pools on %s', (dialect) => {
     for (const body of await read()) expect(body.procurements).toEqual([{ id: procurement.body.id, name: 'keeper' }]);
 
     // A failed write changes nothing, and the reads after it say so.
-    expect((await account.patch(paths[0]!, { tags: { 'bad key!': 'x' } })).status).toBe(400);
+    expect((await account.patch(paths[0]!, { tags: { 'bad key!': 'x' } })).status).toBe(422);
     for (const body of await read()) expect(body.tags).toEqual({ stage: 'two' });
 
     expect((await account.delete(`/preview/v2/procurements/${procurement.body.id}`)).status).toBe(204);
@@ -153,7 +153,7 @@ describe.each(testDialects)('pools on %s', (dialect) => {
       expect((await account.patch(`/preview/v2/pools/${reference}`, { name: 'stolen' })).status).toBe(404);
       expect((await account.delete(`/preview/v2/pools/${reference}`)).status).toBe(404);
     }
-    expect((await account.post('/preview/v2/pools', { workspace: `sfc:workspace:${other.accountId}:default` })).status).toBe(404);
+    expect((await account.post('/preview/v2/pools', { workspace: `sfc:workspace:${other.accountId}:default` })).status).toBe(422);
     const listed = await account.get(`/preview/v2/pools?id=${theirs.body.id}`);
     expect(listed.body.data).toEqual([]);
     expect((await other.get(`/preview/v2/pools/${theirs.body.id}`)).status).toBe(200);
@@ -216,17 +216,17 @@ describe.each(testDialects)('pools on %s', (dialect) => {
       expect(none.body.data).toEqual([]);
     });
 
-    it('refuses malformed list parameters with 400 and details', async () => {
+    it('refuses malformed list parameters with 422 and details', async () => {
       for (const query of ['limit=0', 'limit=201', 'limit=ten', 'starting_after=ordrc_1', 'starting_after=poolc_!', 'starting_after=poolc_1&ending_before=poolc_2', 'schedule_history_minutes=1441', 'schedule_history_minutes=-1', 'tag=novalue', 'tag=_hidden%3Dx']) {
         const response = await lister.get(`/preview/v2/pools?${query}`);
-        expect(response.status, query).toBe(400);
+        expect(response.status, query).toBe(422);
         expect(response.body.error.details.length, query).toBeGreaterThan(0);
       }
-      expect((await lister.get('/preview/v2/pools?workspace=nowhere')).status).toBe(404);
+      expect((await lister.get('/preview/v2/pools?workspace=nowhere')).status).toBe(422);
     });
   });
 
-  describe('malformed fields are 400s with details and write nothing', () => {
+  describe('malformed fields are 422s with details and write nothing', () => {
     const badCreates: [string, Record<string, unknown>, string | null][] = [
       ['no workspace', { name: 'x' }, 'workspace'],
       ['workspace not a string', { workspace: 12 }, 'workspace'],
@@ -249,8 +249,8 @@ describe.each(testDialects)('pools on %s', (dialect) => {
     it.each(badCreates)('create with %s', async (_case, body, field) => {
       const before = await poolCount();
       const response = await account.post('/preview/v2/pools', body);
-      expect(response.status).toBe(400);
-      expect(response.body.error.type).toBe('invalid_request_error');
+      expect(response.status).toBe(422);
+      expect(response.body.error.type).toBe('unprocessable_entity');
       expect(response.body.error.details).toContainEqual(expect.objectContaining({ field }));
       expect(await poolCount()).toBe(before);
     });
@@ -259,7 +259,7 @@ describe.each(testDialects)('pools on %s', (dialect) => {
       const target = await account.get('/preview/v2/pools/training');
       const { workspace: _workspace, ...changes } = body;
       const response = await account.patch('/preview/v2/pools/training', changes);
-      expect(response.status).toBe(400);
+      expect(response.status).toBe(422);
       expect(response.body.error.details).toContainEqual(expect.objectContaining({ field }));
       expect((await account.get('/preview/v2/pools/training')).body).toEqual(target.body);
     });

@@ -187,7 +187,7 @@ describe.each(testDialects)('procurements on %s', (dialect) => {
     expect(first.status).toBe(201);
     expect((await account.post('/preview/v2/procurements', body)).status).toBe(409);
     const other = await account.post('/preview/v2/pools', { workspace: 'default', name: 'other' });
-    expect((await account.post('/preview/v2/procurements', { ...body, pool: other.body.id, name: 'first' })).status).toBe(409);
+    expect((await account.post('/preview/v2/procurements', { ...body, pool: other.body.id, name: 'first' })).status).toBe(400);
     const second = await account.post('/preview/v2/procurements', { ...body, pool: other.body.id, name: 'second' });
     expect((await account.get('/preview/v2/procurements')).body.data.map((procurement: { name: string }) => procurement.name)).toEqual(['second', 'first']);
     expect((await account.get(`/preview/v2/procurements?pool=${pool}`)).body.data.map((procurement: { name: string }) => procurement.name)).toEqual(['first']);
@@ -202,7 +202,7 @@ describe.each(testDialects)('procurements on %s', (dialect) => {
     expect((await account.delete(`/preview/v2/pools/${other.body.id}`)).status).toBe(204);
 
     for (const change of [{ managed_window_minutes: 0 }, { managed_window_minutes: 129_601 }, { max_buy_price_dollars_per_node_hour: '12' }, { target: -1 }, { target: 'everything' }]) {
-      expect((await account.post('/preview/v2/procurements', { ...body, ...change, name: 'bad' })).status, JSON.stringify(change)).toBe(400);
+      expect((await account.post('/preview/v2/procurements', { ...body, ...change, name: 'bad' })).status, JSON.stringify(change)).toBe(422);
     }
     const stranger = await server.newAccount();
     expect((await stranger.get(`/preview/v2/procurements/${first.body.id}`)).status).toBe(404);
@@ -241,8 +241,8 @@ describe.each(testDialects)('procurements on %s', (dialect) => {
     expect(poolBody.procurements).toHaveLength(1);
     const procurementId = poolBody.procurements[0].id;
     expect((await account.get(`/preview/v2/procurements/${procurementId}`)).body).toMatchObject({ target: 'node_count', max_buy_price_dollars_per_node_hour: '12.000000', managed_window_minutes: 60 });
-    expect((await account.patch(`/preview/v2/procurements/${procurementId}`, { enabled: false })).status).toBe(409);
-    expect((await account.delete(`/preview/v2/procurements/${procurementId}`)).status).toBe(409);
+    expect((await account.patch(`/preview/v2/procurements/${procurementId}`, { enabled: false })).status).toBe(403);
+    expect((await account.delete(`/preview/v2/procurements/${procurementId}`)).status).toBe(403);
     const patched = await account.patch(`/preview/v2/deployments/${created.body.id}`, { max_buy_price_dollars_per_node_hour: '13.20', target_instance_count: 3 });
     expect(patched.body).toMatchObject({ max_buy_price_dollars_per_node_hour: '13.200000', target_instance_count: 3 });
     expect((await account.get(`/preview/v2/procurements/${procurementId}`)).body.max_buy_price_dollars_per_node_hour).toBe('13.200000');
@@ -257,7 +257,7 @@ describe.each(testDialects)('procurements on %s', (dialect) => {
     expect((await account.delete(`/preview/v2/deployments/${created.body.id}`)).status).toBe(204);
     expect((await instances()).map((instance: any) => instance.status)).toEqual(['terminated', 'terminated', 'terminated']);
     expect((await account.get(`/preview/v2/procurements/${procurementId}`)).status).toBe(404);
-    expect((await account.get(`/preview/v2/orders?procurement=${procurementId}&status=standing&status=partially_filled`)).status).toBe(404);
+    expect((await account.get(`/preview/v2/orders?procurement=${procurementId}&status=standing&status=partially_filled`)).status).toBe(422);
     const now = server.clock.now();
     expect((await held(account, pool, sku)).some((entry: any) => entry.node_count > 0 && (entry.end_at === null || entry.end_at > now))).toBe(true);
     expect(testEpoch).toBeLessThan(now);

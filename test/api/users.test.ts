@@ -115,8 +115,8 @@ describe.each(testDialects)('users on %s', (dialect) => {
     }
     expect((await server.operator.post('/admin/v1/accounts/no-such-account/users', { email: 'a@b' })).status).toBe(404);
     expect((await account.post(path, { email: 'a@b' })).status).toBe(401);
-    expect((await account.get('/preview/v2/users?limit=0')).status).toBe(400);
-    expect((await account.get('/preview/v2/users?starting_after=poolc_1')).status).toBe(400);
+    expect((await account.get('/preview/v2/users?limit=0')).status).toBe(422);
+    expect((await account.get('/preview/v2/users?starting_after=poolc_1')).status).toBe(422);
     expect((await account.get('/preview/v2/users/user_nosuchuser')).status).toBe(404);
     expect((await account.get('/preview/v2/users')).body.data).toHaveLength(1);
   });

@@ -40,8 +40,8 @@ describe.each(testDialects)('workspaces on %s', (dialect) => {
   it('refuses a second workspace with the same name', async () => {
     await account.post('/preview/v2/workspaces', { name: 'twice' });
     const again = await account.post('/preview/v2/workspaces', { name: 'twice' });
-    expect(again.status).toBe(409);
-    expect(again.body.error.type).toBe('conflict');
+    expect(again.status).toBe(400);
+    expect(again.body.error.type).toBe('invalid_request_error');
   });
 
   it('renames a workspace, and its resource path follows', async () => {
@@ -53,7 +53,7 @@ describe.each(testDialects)('workspaces on %s', (dialect) => {
     const unchanged = await account.patch(`/preview/v2/workspaces/${created.body.id}`, {});
     expect(unchanged.body.name).toBe('new-name');
     const clash = await account.patch(`/preview/v2/workspaces/${created.body.id}`, { name: 'default' });
-    expect(clash.status).toBe(409);
+    expect(clash.status).toBe(400);
   });
 
   it('deletes an empty workspace, refuses a non-empty one and the default one', async () => {

@@ -5,6 +5,8 @@
 import { OpenApiResponseValidator } from './openapi-validator.js';
 
 export interface ApiResponse<T = any> {
+  /** The request this answers (for expectations that depend on the operation). */
+  readonly request?: { readonly method: string; readonly path: string };
   readonly status: number;
   readonly body: T;
   readonly headers: Headers;
@@ -108,7 +110,7 @@ export class ApiClient {
     const contentType = response.headers.get('content-type') ?? '';
     const body = text === '' ? undefined : contentType.includes('application/json') ? JSON.parse(text) : text;
     await checkResponse(this.baseUrl, method, path, response.status, body, contentType);
-    return { status: response.status, body: body as T, headers: response.headers };
+    return { request: { method, path }, status: response.status, body: body as T, headers: response.headers };
   }
 }
 

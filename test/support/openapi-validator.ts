@@ -7,6 +7,8 @@ import type { ValidateFunction } from 'ajv';
 import FindMyWay, { type HTTPVersion } from 'find-my-way';
 import { parse as parseYaml } from 'yaml';
 import { pathParameterLengthMax } from '../../src/domain/kernel/limits.js';
+import { unlistedStatuses } from '../../src/http/errors.js';
+import { beyondReference } from '../../src/http/schemas/errors.js';
 
 type OpenApiDocument = { paths: Record<string, Record<string, { responses?: Record<string, { content?: Record<string, unknown> }> }>> };
 
@@ -65,6 +67,12 @@ export class OpenApiResponseValidator {
     private readonly documentId: string,
     /** Whether the document's component names follow SF Compute's (for undeclared statuses). */
     private readonly hasReferenceEnvelopes: boolean,
+    /**
+     * Whether an error status the operation does not list fails (all but the v0 reconstruction,
+     * which lists only each operation's 200). Allowed everywhere: `unlistedStatuses` (405, 413,
+     * 415, 503) and a 409 `idempotency_error` (docs/decisions.md, "Status codes per operation").
+     */
+    private readonly strictStatuses = true,
   ) {
     this.ajv.addSchema(document as object, documentId);
     for (const path of Object.keys(document.paths)) {
@@ -87,7 +95,7 @@ export class OpenApiResponseValidator {
     // The reconstruction gives placing an order 200; SF Compute's live document (the CLI's schema.ts) gives 201, which allot answers.
     const place = paths['/v0/orders']!.post!;
     place.responses = { ...place.responses, '201': place.responses!['200']! };
-    return new OpenApiResponseValidator({ ...document, paths }, 'https://reference.sfcompute/v0', false);
+    return new OpenApiResponseValidator({ ...document, paths }, 'https://reference.sfcompute/v0', false, false);
   }
 
   /** Whether the document defines this operation. */
@@ -109,6 +117,10 @@ export class OpenApiResponseValidator {
       validator = this.validatorFor(pointer(['paths', path, method.toLowerCase(), 'responses', String(status), 'content', 'application/json', 'schema']));
     } else if (status >= 400) {
       const errorType = (body as { error?: { type?: string } } | undefined)?.error?.type;
+      const allowed = unlistedStatuses.includes(status) || (status === 409 && errorType === 'idempotency_error') || (beyondReference[`${method.toUpperCase()} ${path}`]?.includes(status) ?? false);
+      if (this.strictStatuses && !allowed) {
+        return [`${method.toUpperCase()} ${path} does not list status ${status} (it lists ${Object.keys(operation.responses ?? {}).join(', ')})`];
+      }
       const component = envelopeByStatus[status];
       if (this.hasReferenceEnvelopes && component !== undefined && errorType !== 'idempotency_error') {
         validator = this.validatorFor(pointer(['components', 'schemas', component]));

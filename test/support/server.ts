@@ -17,6 +17,8 @@ import type { Clock } from '../../src/clock/clock.js';
 import { ManualClock } from '../../src/clock/manual-clock.js';
 import { RealClock } from '../../src/clock/real-clock.js';
 import { buildServer } from '../../src/http/server.js';
+import { failureAnswer } from '../../src/http/errors.js';
+import type { FailureCode } from '../../src/domain/kernel/failures.js';
 import type { Store, StoreDialect } from '../../src/store/store.js';
 import { ApiClient } from './client.js';
 import { openTestStore, type TestStore } from './stores.js';
@@ -49,6 +51,8 @@ export interface TestServer {
   issue(pool: string, instanceSku: string, schedule: { start_at: number; end_at: number | null; node_count: number }[]): Promise<void>;
   /** Advances the manual clock through the operator API, as a user would. */
   advance(seconds: number): Promise<number>;
+  /** How the operation at `route` ("POST /preview/v2/pools") answers a failure: its status and error type. */
+  failureAnswer(route: string, code: FailureCode): { status: number; type: string };
   /** The ledger's invariant violations (GET /admin/v1/audit); empty when sound. */
   audit(): Promise<string[]>;
   close(): Promise<void>;
@@ -117,6 +121,12 @@ export async function startTestServer(dialect: StoreDialect, options: { clock?: 
       const advanced = await operator.post('/admin/v1/clock/advance', { seconds });
       if (advanced.status !== 200) throw new Error(`advance failed: ${JSON.stringify(advanced.body)}`);
       return advanced.body.now as number;
+    },
+    failureAnswer(route, code) {
+      const [method, url] = route.split(' ') as [string, string];
+      const choices = app.statusChoicesOf(method, url);
+      if (choices === undefined) throw new Error(`no route ${route}`);
+      return failureAnswer(code, choices.declared, choices.overrides);
     },
     async audit() {
       const audit = await operator.get('/admin/v1/audit');

@@ -287,6 +287,14 @@ export const updateInstancePriorities = declaring(updateInstancePrioritiesOperat
       else found.push({ instance, priority });
     }
     if (missing.length > 0) return fail('instance_not_found', `The batch was not applied: ${missing.map((problem) => problem.message).join('; ')}`, missing);
+    // One batch, one workspace (SF Compute: "cross-workspace batch" is a 422).
+    const workspaceId = found[0]?.instance.workspaceId;
+    const elsewhere = found.findIndex(({ instance }) => instance.workspaceId !== workspaceId);
+    if (elsewhere >= 0) {
+      const reference = [...wanted.keys()][elsewhere]!;
+      const index = entries.findLastIndex((entry) => entry.id === reference);
+      return invalidField(`data.${index}.id`, 'invalid_value', `The batch was not applied: instance "${reference}" is in another workspace than "${[...wanted.keys()][0]!}"; a batch changes the instances of one workspace`);
+    }
     const groups = new Map<string, InstanceView>();
     for (const { instance, priority } of found) {
       await tx.instances.update(instance.id, { priority, updatedAt: now });
@@ -313,6 +321,8 @@ export const terminateInstance = declaring(terminateInstanceOperation, async fun
   return context.store.transaction(async (tx) => {
     const instance = await resolveInstance(tx, accountId, reference);
     if (isFailure(instance)) return instance;
+    // SF Compute: "404 Instance not found or already terminated".
+    if (!isLive(instance.status)) return fail('instance_not_found', `Instance "${reference}" is already ${instance.status}`);
     await endInstance(context, tx, instance, 'terminated', now);
     return readOne(context, tx, (await tx.instances.findById(accountId, instance.id))!, now);
   });
@@ -370,7 +380,8 @@ export const replaceInstance = declaring(replaceInstanceOperation, async functio
       const old = await resolveInstance(tx, accountId, reference);
       if (isFailure(old) || !isLive(old.status)) return fail('instance_not_replaceable', `Instance "${reference}" was not found or is already ${isFailure(old) ? 'gone' : old.status}`);
       if (input.name !== undefined && input.name !== null && input.name === old.name) {
-        return invalidField('name', 'same_name', `The replacement must have a different name from "${old.name}", which stays reserved while it lingers terminated`);
+        const message = `The replacement must have a different name from "${old.name}", which stays reserved while it lingers terminated`;
+        return fail('name_taken', message, [{ field: 'name', code: 'same_name', message }]);
       }
       const image = await resolveImage(tx, accountId, input.image);
       if (isFailure(image)) return image;

@@ -23,7 +23,7 @@ export function registerInstanceSkuRoutes(app: ApiServer, context: AppContext): 
 
   app.get('/preview/v2/instance_skus', {
     config,
-    schema: { ...tagged, summary: 'List instance SKUs', querystring: ListInstanceSkusQuery, response: { 200: ListInstanceSkusResponse, ...errorResponses(400, 401) } },
+    schema: { ...tagged, summary: 'List instance SKUs', querystring: ListInstanceSkusQuery, response: { 200: ListInstanceSkusResponse, ...errorResponses(401, 422) } },
   }, async (request, reply) =>
     respondPage(reply, await listInstanceSkus(context, request.query), renderInstanceSku));
 
@@ -34,7 +34,7 @@ export function registerInstanceSkuRoutes(app: ApiServer, context: AppContext): 
 
   app.get('/preview/v2/instance_sku_property_catalog', {
     config,
-    schema: { ...tagged, summary: 'List the property catalog', description: 'Every property key and the values the registered SKUs take.', querystring: ListPropertyCatalogQuery, response: { 200: ListPropertyCatalogResponse, ...errorResponses(400, 401) } },
+    schema: { ...tagged, summary: 'List the property catalog', description: 'Every property key and the values the registered SKUs take.', querystring: ListPropertyCatalogQuery, response: { 200: ListPropertyCatalogResponse, ...errorResponses(401, 422) } },
   }, async (request, reply) =>
     respondPage(reply, await listPropertyCatalog(context, request.query), renderCatalogEntry));
 

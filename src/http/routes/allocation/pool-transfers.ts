@@ -22,19 +22,19 @@ export function registerPoolTransferRoutes(app: ApiServer, context: AppContext):
       description: 'Moves allocation of one SKU between two of your pools. Accepted transfers are executed at once, or rejected when the source falls short at some minute (rejected_reason names it).',
       headers: IdempotencyHeaders,
       body: CreatePoolTransferRequest,
-      response: { 202: PoolTransferResponse, ...errorResponses(400, 401, 404, 409, 422) },
+      response: { 202: PoolTransferResponse, ...errorResponses(401, 403, 404, 422, 503) },
     },
   }, async (request, reply) =>
     respondAnswer(reply, await createPoolTransfer(context, accountOf(request), request.body, request.headers['idempotency-key'], answerWith(reply, 202, renderPoolTransfer))));
 
   app.get('/preview/v2/pool_transfers', {
     config,
-    schema: { ...tagged, summary: 'List pool transfers', querystring: ListPoolTransfersQuery, response: { 200: ListPoolTransfersResponse, ...errorResponses(400, 401) } },
+    schema: { ...tagged, summary: 'List pool transfers', querystring: ListPoolTransfersQuery, response: { 200: ListPoolTransfersResponse, ...errorResponses(401, 403, 422) } },
   }, async (request, reply) =>
     respondPage(reply, await listPoolTransfers(context, accountOf(request), request.query), renderPoolTransfer));
 
   app.get('/preview/v2/pool_transfers/:id', {
     config,
-    schema: { ...tagged, summary: 'Get pool transfer', params: IdPathParams, response: { 200: PoolTransferResponse, ...errorResponses(401, 404) } },
+    schema: { ...tagged, summary: 'Get pool transfer', params: IdPathParams, response: { 200: PoolTransferResponse, ...errorResponses(401, 403, 404) } },
   }, async (request, reply) => respond(reply, await getPoolTransfer(context, accountOf(request), request.params.id), 200, renderPoolTransfer));
 }

@@ -16,12 +16,12 @@ export function registerPoolRoutes(app: ApiServer, context: AppContext): void {
 
   app.post('/preview/v2/pools', {
     config,
-    schema: { ...tagged, summary: 'Create pool', body: CreatePoolRequest, response: { 201: PoolResponse, ...errorResponses(400, 401, 404, 409) } },
+    schema: { ...tagged, summary: 'Create pool', body: CreatePoolRequest, response: { 201: PoolResponse, ...errorResponses(401, 403, 422) } },
   }, async (request, reply) => respond(reply, await createPool(context, accountOf(request), request.body), 201, renderPool));
 
   app.get('/preview/v2/pools', {
     config,
-    schema: { ...tagged, summary: 'List pools', querystring: ListPoolsQuery, response: { 200: ListPoolsResponse, ...errorResponses(400, 401, 404) } },
+    schema: { ...tagged, summary: 'List pools', querystring: ListPoolsQuery, response: { 200: ListPoolsResponse, ...errorResponses(401, 403, 422) } },
   }, async (request, reply) => {
     const page = await listPools(context, accountOf(request), request.query);
     return respondPage(reply, page, renderPool);
@@ -29,16 +29,16 @@ export function registerPoolRoutes(app: ApiServer, context: AppContext): void {
 
   app.get('/preview/v2/pools/:id', {
     config,
-    schema: { ...tagged, summary: 'Get pool', params: IdPathParams, querystring: PoolQuery, response: { 200: PoolResponse, ...errorResponses(400, 401, 404) } },
+    schema: { ...tagged, summary: 'Get pool', params: IdPathParams, querystring: PoolQuery, response: { 200: PoolResponse, ...errorResponses(401, 403, 404) } },
   }, async (request, reply) => respond(reply, await getPool(context, accountOf(request), request.params.id, request.query.schedule_history_minutes), 200, renderPool));
 
   app.patch('/preview/v2/pools/:id', {
     config,
-    schema: { ...tagged, summary: 'Update pool', description: 'Omitted fields are left unchanged; tags are replaced whole, and null clears them.', params: IdPathParams, body: PatchPoolRequest, response: { 200: PoolResponse, ...errorResponses(400, 401, 404, 409, 422) } },
+    schema: { ...tagged, summary: 'Update pool', description: 'Omitted fields are left unchanged; tags are replaced whole, and null clears them.', params: IdPathParams, body: PatchPoolRequest, response: { 200: PoolResponse, ...errorResponses(401, 403, 404, 422) } },
   }, async (request, reply) => respond(reply, await updatePool(context, accountOf(request), request.params.id, request.body), 200, renderPool));
 
   app.delete('/preview/v2/pools/:id', {
     config,
-    schema: { ...tagged, summary: 'Delete pool', description: 'The pool must have no future allocation, active orders, instances, deployments or procurements.', params: IdPathParams, response: { 204: { type: 'null', description: 'Deleted.' }, ...errorResponses(401, 404, 422) } },
+    schema: { ...tagged, summary: 'Delete pool', description: 'The pool must have no future allocation, active orders, instances, deployments or procurements.', params: IdPathParams, response: { 204: { type: 'null', description: 'Deleted.' }, ...errorResponses(401, 403, 404, 422) } },
   }, async (request, reply) => respondEmpty(reply, await deletePool(context, accountOf(request), request.params.id)));
 }

@@ -15,27 +15,28 @@ export function registerDeploymentRoutes(app: ApiServer, context: AppContext): v
   const tagged = { tags: [tags.deployments] };
 
   app.post('/preview/v2/deployments', {
-    config,
-    schema: { ...tagged, summary: 'Create deployment', description: 'A generic deployment keeps target_instance_count instances from a template on a pool\'s allocation, replacing those that end; a spot deployment also buys that allocation, an hour ahead, at no more than max_buy_price_dollars_per_node_hour.', body: CreateDeploymentRequest, response: { 201: DeploymentResource, ...errorResponses(400, 401, 404, 409, 422) } },
+    // SF Compute lists 409 for a pool and SKU that already have an automation, 400 for a duplicate name.
+    config: { ...config, failureStatus: { name_taken: 400 } },
+    schema: { ...tagged, summary: 'Create deployment', description: 'A generic deployment keeps target_instance_count instances from a template on a pool\'s allocation, replacing those that end; a spot deployment also buys that allocation, an hour ahead, at no more than max_buy_price_dollars_per_node_hour.', body: CreateDeploymentRequest, response: { 201: DeploymentResource, ...errorResponses(400, 401, 403, 409, 422) } },
   }, async (request, reply) => respond(reply, await createDeployment(context, accountOf(request), request.body), 201, renderDeployment));
 
   app.get('/preview/v2/deployments', {
     config,
-    schema: { ...tagged, summary: 'List deployments', querystring: ListDeploymentsQuery, response: { 200: ListDeploymentsResponse, ...errorResponses(400, 401, 404) } },
+    schema: { ...tagged, summary: 'List deployments', querystring: ListDeploymentsQuery, response: { 200: ListDeploymentsResponse, ...errorResponses(401, 403, 422) } },
   }, async (request, reply) => respondPage(reply, await listDeployments(context, accountOf(request), request.query), renderDeployment));
 
   app.get('/preview/v2/deployments/:id', {
     config,
-    schema: { ...tagged, summary: 'Get deployment', params: IdPathParams, response: { 200: DeploymentResource, ...errorResponses(401, 404) } },
+    schema: { ...tagged, summary: 'Get deployment', params: IdPathParams, response: { 200: DeploymentResource, ...errorResponses(401, 403, 404) } },
   }, async (request, reply) => respond(reply, await getDeployment(context, accountOf(request), request.params.id), 200, renderDeployment));
 
   app.patch('/preview/v2/deployments/:id', {
     config,
-    schema: { ...tagged, summary: 'Update deployment', description: 'A new template applies to instances created from now on.', params: IdPathParams, body: PatchDeploymentRequest, response: { 200: DeploymentResource, ...errorResponses(400, 401, 404, 409, 422) } },
+    schema: { ...tagged, summary: 'Update deployment', description: 'A new template applies to instances created from now on.', params: IdPathParams, body: PatchDeploymentRequest, response: { 200: DeploymentResource, ...errorResponses(400, 401, 403, 404, 422) } },
   }, async (request, reply) => respond(reply, await patchDeployment(context, accountOf(request), request.params.id, request.body), 200, renderDeployment));
 
   app.delete('/preview/v2/deployments/:id', {
     config,
-    schema: { ...tagged, summary: 'Delete deployment', description: 'Its instances are terminated.', params: IdPathParams, response: { 204: { type: 'null', description: 'Deleted.' }, ...errorResponses(401, 404) } },
+    schema: { ...tagged, summary: 'Delete deployment', description: 'Its instances are terminated.', params: IdPathParams, response: { 204: { type: 'null', description: 'Deleted.' }, ...errorResponses(401, 403, 404) } },
   }, async (request, reply) => respondEmpty(reply, await deleteDeployment(context, accountOf(request), request.params.id)));
 }

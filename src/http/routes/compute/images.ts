@@ -46,45 +46,45 @@ export function registerImageRoutes(app: ApiServer, context: AppContext): void {
 
   app.post('/preview/v2/images', {
     config,
-    schema: { ...tagged, summary: 'Start an image upload', body: CreateImageRequest, response: { 201: ImageResponse, ...errorResponses(400, 401, 404, 409) } },
+    schema: { ...tagged, summary: 'Start an image upload', body: CreateImageRequest, response: { 201: ImageResponse, ...errorResponses(400, 401, 403, 409) } },
   }, async (request, reply) => respond(reply, await createImage(context, accountOf(request), request.body), 201, renderImage));
 
   app.get('/preview/v2/images', {
     config,
-    schema: { ...tagged, summary: 'List images', querystring: ListImagesQuery, response: { 200: ListImagesResponse, ...errorResponses(400, 401, 404) } },
+    schema: { ...tagged, summary: 'List images', querystring: ListImagesQuery, response: { 200: ListImagesResponse, ...errorResponses(400, 401, 403) } },
   }, async (request, reply) => respondPage(reply, await listImages(context, accountOf(request), request.query), renderListedImage));
 
   app.get('/preview/v2/images/:id', {
     config,
-    schema: { ...tagged, summary: 'Get image', params: IdPathParams, response: { 200: ImageResponse, ...errorResponses(401, 404) } },
+    schema: { ...tagged, summary: 'Get image', params: IdPathParams, response: { 200: ImageResponse, ...errorResponses(401, 403, 404) } },
   }, async (request, reply) => respond(reply, await getImage(context, accountOf(request), request.params.id), 200, renderImage));
 
   app.delete('/preview/v2/images/:id', {
     config,
-    schema: { ...tagged, summary: 'Delete image', description: 'Refused (409) while live instances or templates use it.', params: IdPathParams, response: { 200: DeleteImageResponse, ...errorResponses(401, 404, 409) } },
+    schema: { ...tagged, summary: 'Delete image', description: 'Refused (409) while live instances or templates use it.', params: IdPathParams, response: { 200: DeleteImageResponse, ...errorResponses(401, 403, 404, 409) } },
   }, async (request, reply) => respond(reply, await deleteImage(context, accountOf(request), request.params.id), 200, renderDeletedImage));
 
   app.post('/preview/v2/images/:id/parts', {
     config,
-    schema: { ...tagged, summary: 'Get an upload URL for a part', description: 'PUT the part\'s bytes to the URL before it expires.', params: IdPathParams, body: UploadPartRequest, response: { 200: UploadPartResponse, ...errorResponses(400, 401, 404, 409) } },
+    schema: { ...tagged, summary: 'Get an upload URL for a part', description: 'PUT the part\'s bytes to the URL before it expires.', params: IdPathParams, body: UploadPartRequest, response: { 200: UploadPartResponse, ...errorResponses(400, 401, 403, 404) } },
   }, async (request, reply) =>
     respond(reply, await createPartUrl(context, accountOf(request), request.params.id, request.body.part_id, baseUrl(request)), 200, renderPartUrl));
 
   app.post('/preview/v2/images/:id/complete', {
     config,
-    schema: { ...tagged, summary: 'Complete an image upload', description: 'allot hashes the uploaded parts in order and refuses (400) a SHA-256 that does not match.', params: IdPathParams, body: CompleteImageRequest, response: { 200: ImageResponse, ...errorResponses(400, 401, 404, 409) } },
+    schema: { ...tagged, summary: 'Complete an image upload', description: 'allot hashes the uploaded parts in order and refuses (400) a SHA-256 that does not match.', params: IdPathParams, body: CompleteImageRequest, response: { 200: ImageResponse, ...errorResponses(400, 401, 403, 404) } },
   }, async (request, reply) => respond(reply, await completeImage(context, accountOf(request), request.params.id, request.body.sha256), 200, renderImage));
 
   app.get('/preview/v2/images/:id/download', {
     config,
-    schema: { ...tagged, summary: 'Get a download URL', params: IdPathParams, response: { 200: DownloadImageResponse, ...errorResponses(401, 404, 409) } },
+    schema: { ...tagged, summary: 'Get a download URL', params: IdPathParams, response: { 200: DownloadImageResponse, ...errorResponses(401, 403, 404, 409) } },
   }, async (request, reply) =>
     respond(reply, await createDownloadUrl(context, accountOf(request), request.params.id, baseUrl(request)), 200, renderDownload));
 
   for (const action of ['revoke', 'reinstate'] as const) {
     app.post(`/preview/v2/images/:id/${action}`, {
       config,
-      schema: { ...tagged, summary: action === 'revoke' ? 'Revoke image' : 'Reinstate image', params: IdPathParams, response: { 200: ImageResponse, ...errorResponses(401, 404, 409) } },
+      schema: { ...tagged, summary: action === 'revoke' ? 'Revoke image' : 'Reinstate image', params: IdPathParams, response: { 200: ImageResponse, ...errorResponses(401, 403, 404, 409) } },
     }, async (request, reply) => respond(reply, await changeRevocation(context, accountOf(request), request.params.id, action), 200, renderImage));
   }
 
@@ -93,6 +93,8 @@ export function registerImageRoutes(app: ApiServer, context: AppContext): void {
   void app.register(async (signed: ApiServer) => {
     signed.addContentTypeParser('*', (_request, _payload, done) => done(null));
     signed.put('/uploads/images/:id/parts/:part_id', {
+      // Not an API operation (it declares no responses): a malformed upload is a 400, as an object store's.
+      config: { failureStatus: { invalid_request: 400 } },
       schema: { hide: true, params: UploadPathParams, querystring: SignedQuery },
     }, async (request, reply) => {
       const result = await uploadPart(context, { imageId: request.params.id, partId: request.params.part_id, expires: request.query.expires, signature: request.query.signature }, request.raw);

@@ -26,7 +26,7 @@ export function registerBillingRoutes(app: ApiServer, context: AppContext): void
   }, async (request, reply) => respond(reply, await listTransactions(context, accountOf(request), request.query), 200, renderTransactions));
 
   app.post('/admin/v1/accounts/:id/credits', {
-    config: { audience: 'operator' },
+    config: { audience: 'operator', failureStatus: { invalid_request: 400 } },
     schema: { tags: [tags.admin], security: [{ admin_token: [] }], summary: 'Grant credit', description: 'Adds dollars to the account\'s available balance, recorded as a credit_grant transaction.', params: AccountPathParams, body: GrantCreditRequest, response: { 201: CreditResponse, ...errorResponses(400, 401, 404, 422) } },
   }, async (request, reply) =>
     respond(reply, await grantCredit(context, request.params.id, request.body.amount_dollars, request.body.memo), 201, renderCreditGrant));

@@ -15,34 +15,35 @@ export function registerProcurementRoutes(app: ApiServer, context: AppContext): 
   const tagged = { tags: [tags.procurements] };
 
   app.post('/preview/v2/procurements', {
-    config,
+    // SF Compute lists 409 for a pool and SKU that already have an automation, 400 for a duplicate name.
+    config: { ...config, failureStatus: { name_taken: 400 } },
     schema: {
       ...tagged,
       summary: 'Create procurement',
       description:
         'Keeps a market pool\'s allocation of one SKU at the target over the managed window, in whole clock hours: standing buys at the max buy price for shortfalls, sells into standing bids at no less than the min sell price for surpluses. It runs at once, every hour, and whenever its pool or (for node_count) its instances change.',
       body: CreateProcurementRequest,
-      response: { 201: ProcurementResponse, ...errorResponses(400, 401, 404, 409, 422) },
+      response: { 201: ProcurementResponse, ...errorResponses(400, 401, 403, 409, 422) },
     },
   }, async (request, reply) => respond(reply, await createProcurement(context, accountOf(request), request.body), 201, renderProcurement));
 
   app.get('/preview/v2/procurements', {
     config,
-    schema: { ...tagged, summary: 'List procurements', querystring: ListProcurementsQuery, response: { 200: ListProcurementsResponse, ...errorResponses(400, 401, 404) } },
+    schema: { ...tagged, summary: 'List procurements', querystring: ListProcurementsQuery, response: { 200: ListProcurementsResponse, ...errorResponses(401, 403, 422) } },
   }, async (request, reply) => respondPage(reply, await listProcurements(context, accountOf(request), request.query), renderProcurement));
 
   app.get('/preview/v2/procurements/:id', {
     config,
-    schema: { ...tagged, summary: 'Get procurement', params: IdPathParams, response: { 200: ProcurementResponse, ...errorResponses(401, 404) } },
+    schema: { ...tagged, summary: 'Get procurement', params: IdPathParams, response: { 200: ProcurementResponse, ...errorResponses(401, 403, 404) } },
   }, async (request, reply) => respond(reply, await getProcurement(context, accountOf(request), request.params.id), 200, renderProcurement));
 
   app.patch('/preview/v2/procurements/:id', {
     config,
-    schema: { ...tagged, summary: 'Update procurement', description: 'Runs it again at once; disabling cancels its resting orders. A spot deployment\'s procurement is changed through the deployment (409).', params: IdPathParams, body: PatchProcurementRequest, response: { 200: ProcurementResponse, ...errorResponses(400, 401, 404, 409, 422) } },
+    schema: { ...tagged, summary: 'Update procurement', description: 'Runs it again at once; disabling cancels its resting orders. A spot deployment\'s procurement is changed through the deployment (409).', params: IdPathParams, body: PatchProcurementRequest, response: { 200: ProcurementResponse, ...errorResponses(400, 401, 403, 404, 422) } },
   }, async (request, reply) => respond(reply, await patchProcurement(context, accountOf(request), request.params.id, request.body), 200, renderProcurement));
 
   app.delete('/preview/v2/procurements/:id', {
     config,
-    schema: { ...tagged, summary: 'Delete procurement', description: 'Its resting orders are cancelled; what it bought stays in the pool.', params: IdPathParams, response: { 204: { type: 'null', description: 'Deleted.' }, ...errorResponses(401, 404, 409) } },
+    schema: { ...tagged, summary: 'Delete procurement', description: 'Its resting orders are cancelled; what it bought stays in the pool.', params: IdPathParams, response: { 204: { type: 'null', description: 'Deleted.' }, ...errorResponses(401, 403, 404) } },
   }, async (request, reply) => respondEmpty(reply, await deleteProcurement(context, accountOf(request), request.params.id)));
 }

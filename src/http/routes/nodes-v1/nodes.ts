@@ -23,7 +23,8 @@ import {
 } from '../../schemas/nodes.js';
 
 export function registerNodeRoutes(app: ApiServer, context: AppContext): void {
-  const config = { audience: 'account' as const };
+  // SF Compute's v1 nodes API documents 400 for a bad request and 422 for capacity and state.
+  const config = { audience: 'account' as const, failureStatus: { invalid_request: 400 } };
   const tagged = { tags: [tags.nodes] };
 
   app.post('/v1/nodes', {

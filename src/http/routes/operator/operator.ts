@@ -25,7 +25,8 @@ export interface ResetDefaults {
 }
 
 export function registerOperatorRoutes(app: ApiServer, context: AppContext, reset: ResetDefaults = { seed: { kind: 'none' } }): void {
-  const config = { audience: 'operator' as const };
+  // allot's own operations: a malformed request is a 400, a state that refuses it a 422.
+  const config = { audience: 'operator' as const, failureStatus: { invalid_request: 400 } };
   const route = { tags: [tags.admin], security: [{ admin_token: [] }] };
 
   app.post('/admin/v1/pools', {

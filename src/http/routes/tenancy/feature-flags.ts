@@ -9,7 +9,7 @@ import { accountOf } from '../../auth.js';
 import { renderFeatureFlag, renderFeatureFlagEnabled, renderFeatureFlagEnrollment, renderFeatureFlags } from '../../render/tenancy.js';
 import { respond } from '../../respond.js';
 import { AccountPathParams } from '../../schemas/accounts.js';
-import { errorResponses } from '../../schemas/errors.js';
+import { beyondReference, errorResponses } from '../../schemas/errors.js';
 import {
   AccountFeatureFlagPathParams,
   FeatureFlagEnabledResponse,
@@ -37,11 +37,11 @@ export function registerFeatureFlagRoutes(app: ApiServer, context: AppContext): 
 
   app.post('/preview/v2/feature_flags/:feature_flag', {
     config,
-    schema: { ...tagged, summary: 'Enroll or unenroll the caller in a feature flag', params: FeatureFlagPathParams, body: SetEnrollmentRequest, response: { 200: SetEnrollmentResponse, ...errorResponses(400, 401, 403, 404) } },
+    schema: { ...tagged, summary: 'Enroll or unenroll the caller in a feature flag', params: FeatureFlagPathParams, body: SetEnrollmentRequest, response: { 200: SetEnrollmentResponse, ...errorResponses(401, 403, 404, ...beyondReference['POST /preview/v2/feature_flags/{feature_flag}']!) } },
   }, async (request, reply) =>
     respond(reply, await setFeatureFlagEnrollment(context, accountOf(request), request.params.feature_flag, request.body.enrolled), 200, renderFeatureFlagEnrollment));
 
-  const operator = { audience: 'operator' as const };
+  const operator = { audience: 'operator' as const, failureStatus: { invalid_request: 400 } };
   const admin = { tags: [tags.admin], security: [{ admin_token: [] }] };
 
   app.get('/admin/v1/accounts/:id/feature_flags', {

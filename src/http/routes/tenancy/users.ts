@@ -18,12 +18,12 @@ export function registerUserRoutes(app: ApiServer, context: AppContext): void {
 
   app.get('/preview/v2/users', {
     config,
-    schema: { ...tagged, summary: 'List users', description: 'The users of the caller\'s account, newest first.', querystring: ListUsersQuery, response: { 200: ListUsersResponse, ...errorResponses(400, 401) } },
+    schema: { ...tagged, summary: 'List users', description: 'The users of the caller\'s account, newest first.', querystring: ListUsersQuery, response: { 200: ListUsersResponse, ...errorResponses(401, 403, 422) } },
   }, async (request, reply) => respondPage(reply, await listUsers(context, accountOf(request), request.query), renderUser));
 
   app.get('/preview/v2/users/:id', {
     config,
-    schema: { ...tagged, summary: 'Get user', params: UserPathParams, response: { 200: UserResponse, ...errorResponses(401, 404) } },
+    schema: { ...tagged, summary: 'Get user', params: UserPathParams, response: { 200: UserResponse, ...errorResponses(401, 403, 404) } },
   }, async (request, reply) => respond(reply, await getUser(context, accountOf(request), request.params.id), 200, renderUser));
 
   const operator = { audience: 'operator' as const };
