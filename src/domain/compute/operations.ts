@@ -48,10 +48,11 @@ export const updateInstanceOperation = operation('update_instance', [
 export const updateInstancePrioritiesOperation = operation('batch_patch_instances', [
   ['invalid_request', 'data holds more entries than a batch may'],
   ['instance_not_found', 'an entry names no instance of the account (the whole batch is refused)'],
+  ['invalid_request', 'the entries name instances of more than one workspace'],
 ]);
 
 /** POST /preview/v2/instances/{id}/terminate */
-export const terminateInstanceOperation = operation('terminate_instance', [instanceFound]);
+export const terminateInstanceOperation = operation('terminate_instance', [instanceFound, ['instance_not_found', 'the instance is already terminated or failed']]);
 
 /** POST /admin/v1/instances/{id}/fail */
 export const failInstanceOperation = operation('fail_instance', [['instance_not_found', 'no instance has that id']]);
@@ -67,7 +68,7 @@ export const replaceInstanceOperation = operation('replace_instance', [
   cloudInit,
   ['idempotency_key_reused', 'the Idempotency-Key was used with another request'],
   ['instance_not_replaceable', 'the instance is not found, or no longer live'],
-  ['invalid_request', 'the replacement is given the old instance\'s name'],
+  ['name_taken', 'the replacement is given the old instance\'s name'],
   ...imageReady,
   ['name_taken', 'an instance of the workspace has the replacement\'s name'],
 ]);
