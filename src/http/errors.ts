@@ -260,6 +260,8 @@ function describe(error: SchemaError): string {
       return `must match the pattern ${String(error.params.pattern)}`;
     case 'propertyNames':
       return 'is not a valid key';
+    case 'additionalProperties':
+      return typeof error.params.additionalProperty === 'string' ? `must not have the property "${error.params.additionalProperty}"` : 'must not have additional properties';
     case textKeyword:
       return 'must not contain NUL or other control characters (tab and line breaks aside) and must be well-formed Unicode';
     case 'minimum':

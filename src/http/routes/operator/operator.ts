@@ -70,7 +70,7 @@ export function registerOperatorRoutes(app: ApiServer, context: AppContext, rese
       summary: 'Reset the state',
       description: 'Brings the server back to a fresh state in one transaction: every account, token, pool, SKU, order, instance and image goes, and the state is seeded again — the demo market (`seed: demo`), nothing (`seed: none`), the fixtures given (`fixtures`), or, with no body, what allot serve was started with. The operator token, the clock and the URL-signing key stay. 409 `guests_running` while a real driver\'s guests may still run: terminate those instances first.',
       body: Type.Optional(ResetRequest),
-      response: { 200: ResetResponse, ...errorResponses(400, 401, 404, 409) },
+      response: { 200: ResetResponse, ...errorResponses(400, 401, 402, 404, 409, 422) },
     },
   }, async (request, reply) => {
     const body = request.body ?? {};
