@@ -25,7 +25,7 @@ describe('allot serve --driver', { timeout: 60_000 }, () => {
   it('refuses an unknown driver', async () => {
     const answer = await serve(['--driver', 'firecracker']);
     expect(answer.code).toBe(2);
-    expect(answer.output).toContain('--driver must be simulated, sandbox or qemu, not "firecracker"');
+    expect(answer.output).toContain('--driver must be simulated, sandbox, qemu or fleet, not "firecracker"');
   });
 
   it('refuses a configuration file with a mistake, naming the field', async () => {
