@@ -13,17 +13,16 @@ import type { FleetSettings } from '../domain/fleet/hosts.js';
 import { guestRunBatchSize, guestRunPollMillis } from '../domain/kernel/limits.js';
 import type { ConsoleLine, InstanceProvider, ProviderInstance, SshInfo } from '../providers/provider.js';
 import { SimulatedProvider } from '../providers/simulated.js';
+import { CoalescedPass } from './coalesced-pass.js';
 
 /** How often the leader judges the fleet's health, in real time. */
 const healthCheckMillis = 1000;
 
 export class FleetWorker implements GuestRunNotifier, InstanceProvider {
   private context: AppContext | null = null;
-  private timer: NodeJS.Timeout | null = null;
+  private readonly passes: CoalescedPass;
   private healthTimer: NodeJS.Timeout | null = null;
-  private passing: Promise<void> | null = null;
   private checking: Promise<void> | null = null;
-  private passAgain = false;
   private recorded = false;
   private closed = false;
   /** Public addresses are made up, as the simulated provider makes them (a host's own are not known per instance). */
@@ -32,7 +31,9 @@ export class FleetWorker implements GuestRunNotifier, InstanceProvider {
   constructor(
     readonly settings: FleetSettings,
     private readonly onError: (error: unknown) => void,
-  ) {}
+  ) {
+    this.passes = new CoalescedPass(() => this.pass(), guestRunPollMillis * 4, onError);
+  }
 
   start(context: AppContext): void {
     this.context = context;
@@ -42,42 +43,24 @@ export class FleetWorker implements GuestRunNotifier, InstanceProvider {
 
   async close(): Promise<void> {
     this.closed = true;
-    if (this.timer !== null) clearTimeout(this.timer);
     if (this.healthTimer !== null) clearTimeout(this.healthTimer);
-    await this.passing;
+    await this.passes.close();
     await this.checking;
   }
 
   requested(): void {
-    if (this.closed || this.context === null) return;
-    if (this.passing !== null) {
-      this.passAgain = true;
-      return;
-    }
-    if (this.timer !== null) clearTimeout(this.timer);
-    // After the current transaction commits.
-    this.timer = setTimeout(() => this.pass(), 0);
+    if (this.context !== null) this.passes.request();
   }
 
-  private pass(): void {
-    this.timer = null;
-    this.passing = (async () => {
-      do {
-        this.passAgain = false;
-        if (!(await this.context!.store.isLeader())) break;
-        // Instances that started while no real driver ran have no run record yet: they get one.
-        if (!this.recorded) {
-          while ((await requestRunsForUnrecorded(this.context!, guestRunBatchSize)) > 0);
-          this.recorded = true;
-        }
-        if ((await placeWaitingRuns(this.context!, this.settings, guestRunBatchSize)) === guestRunBatchSize) this.passAgain = true;
-      } while (this.passAgain && !this.closed);
-    })()
-      .catch((error: unknown) => this.onError(error))
-      .finally(() => {
-        this.passing = null;
-        if (!this.closed) this.timer = setTimeout(() => this.pass(), guestRunPollMillis * 4);
-      });
+  /** Places waiting runs, a batch at a time; answers whether a full batch was placed. */
+  private async pass(): Promise<boolean> {
+    if (!(await this.context!.store.isLeader())) return false;
+    // Instances that started while no real driver ran have no run record yet: they get one.
+    if (!this.recorded) {
+      while ((await requestRunsForUnrecorded(this.context!, guestRunBatchSize)) > 0);
+      this.recorded = true;
+    }
+    return (await placeWaitingRuns(this.context!, this.settings, guestRunBatchSize)) === guestRunBatchSize;
   }
 
   private scheduleHealth(): void {

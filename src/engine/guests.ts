@@ -20,6 +20,7 @@ import type { DriverKind, InstanceDriver, LaunchSpec, RunStatus } from '../provi
 import { sha256OfFile } from '../providers/qemu/disk-image.js';
 import type { ConsoleLine, InstanceProvider, ProviderInstance, SshInfo } from '../providers/provider.js';
 import { SimulatedProvider } from '../providers/simulated.js';
+import { CoalescedPass } from './coalesced-pass.js';
 
 export interface GuestRunnerOptions {
   readonly config: DriverConfig;
@@ -71,9 +72,7 @@ export class GuestRunner implements GuestRunNotifier, InstanceProvider {
   private readonly again = new Set<string>();
   private readonly unsubscribe: (() => void)[] = [];
   private readonly catalogueHashes = new Map<string, Promise<string>>();
-  private timer: NodeJS.Timeout | null = null;
-  private passing: Promise<void> | null = null;
-  private passAgain = false;
+  private readonly passes = new CoalescedPass(() => this.pass(), guestRunPollMillis, (error) => this.options.onError(error));
   private closed = false;
   /** Whether this process leads, as last asked. */
   private leading = false;
@@ -124,9 +123,8 @@ export class GuestRunner implements GuestRunNotifier, InstanceProvider {
   /** Stops working; guests keep running for the next process to adopt. */
   async close(): Promise<void> {
     this.closed = true;
-    if (this.timer !== null) clearTimeout(this.timer);
     for (const unsubscribe of this.unsubscribe) unsubscribe();
-    await this.passing;
+    await this.passes.close();
     // Decisions in progress finish, or are cut short: a stop waiting out its grace period is
     // seen through by the next process, which finds the stop requested.
     await Promise.race([Promise.all(this.busy.values()), new Promise((resolve) => setTimeout(resolve, closeWaitMillis).unref())]);
@@ -139,38 +137,20 @@ export class GuestRunner implements GuestRunNotifier, InstanceProvider {
   }
 
   requested(): void {
-    if (this.closed || this.context === null) return;
-    if (this.passing !== null) {
-      this.passAgain = true;
-      return;
-    }
-    if (this.timer !== null) clearTimeout(this.timer);
-    // After the current transaction commits: the pass's read waits for it on SQLite, and the
-    // poll catches a pass that ran too early elsewhere.
-    this.timer = setTimeout(() => this.pass(), 0);
+    if (this.context !== null) this.passes.request();
   }
 
-  private pass(): void {
-    this.timer = null;
-    this.passing = (async () => {
-      do {
-        this.passAgain = false;
-        const leading = await this.context!.store.isLeader();
-        const newlyLeading = leading && !this.leading;
-        this.leading = leading;
-        if (!leading) break;
-        if (newlyLeading) await this.reconcileAll();
-        const records = await pendingRuns(this.context!, guestRunBatchSize);
-        for (const record of records) void this.settle(record.instanceId);
-        if (records.length === guestRunBatchSize) this.passAgain = true;
-        if (Date.now() - this.sweptAt >= imageSweepMillis) await this.sweepJoinedImages();
-      } while (this.passAgain && !this.closed);
-    })()
-      .catch((error: unknown) => this.options.onError(error))
-      .finally(() => {
-        this.passing = null;
-        if (!this.closed) this.timer = setTimeout(() => this.pass(), guestRunPollMillis);
-      });
+  /** Settles what is pending, a batch at a time; answers whether a full batch was found. */
+  private async pass(): Promise<boolean> {
+    const leading = await this.context!.store.isLeader();
+    const newlyLeading = leading && !this.leading;
+    this.leading = leading;
+    if (!leading) return false;
+    if (newlyLeading) await this.reconcileAll();
+    const records = await pendingRuns(this.context!, guestRunBatchSize);
+    for (const record of records) void this.settle(record.instanceId);
+    if (Date.now() - this.sweptAt >= imageSweepMillis) await this.sweepJoinedImages();
+    return records.length === guestRunBatchSize;
   }
 
   /** Decides and acts for one instance, one decision at a time per instance; asked again while busy, it decides again after. */

@@ -6,6 +6,7 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deploymentInstancesPerTransaction } from '../../src/domain/kernel/limits.js';
+import { aroundTransactions } from '../../src/app/kernel/around-transactions.js';
 import type { Store, Tx } from '../../src/store/store.js';
 import type { ApiClient } from '../support/client.js';
 import { startTestServer, type TestServer, testEpoch } from '../support/server.js';
@@ -19,37 +20,26 @@ interface Counted {
 }
 
 function countingStore(store: Store, transactions: Counted[]): Store {
-  return {
-    get dialect() {
-      return store.dialect;
-    },
-    transaction: (work) =>
-      store.transaction(async (tx) => {
-        const counted: Counted = { inserted: 0, started: 0, ended: 0 };
-        const instances: Tx['instances'] = Object.assign(Object.create(tx.instances) as Tx['instances'], {
-          insert: (instance: Parameters<Tx['instances']['insert']>[0]) => {
-            counted.inserted++;
-            return tx.instances.insert(instance);
-          },
-          markRunning: (ids: readonly string[], at: number) => {
-            counted.started += ids.length;
-            return tx.instances.markRunning(ids, at);
-          },
-          markEnded: (...args: Parameters<Tx['instances']['markEnded']>) => {
-            counted.ended += args[0].length;
-            return tx.instances.markEnded(...args);
-          },
-        });
-        const result = await work({ ...tx, instances });
-        transactions.push(counted);
-        return result;
-      }),
-    read: (work) => store.read(work),
-    readCached: (key, work) => store.readCached(key, work),
-    isLeader: () => store.isLeader(),
-    holdsLeadership: () => store.holdsLeadership(),
-    close: () => store.close(),
-  };
+  return aroundTransactions(store, async (tx, work) => {
+    const counted: Counted = { inserted: 0, started: 0, ended: 0 };
+    const instances: Tx['instances'] = Object.assign(Object.create(tx.instances) as Tx['instances'], {
+      insert: (instance: Parameters<Tx['instances']['insert']>[0]) => {
+        counted.inserted++;
+        return tx.instances.insert(instance);
+      },
+      markRunning: (ids: readonly string[], at: number) => {
+        counted.started += ids.length;
+        return tx.instances.markRunning(ids, at);
+      },
+      markEnded: (...args: Parameters<Tx['instances']['markEnded']>) => {
+        counted.ended += args[0].length;
+        return tx.instances.markEnded(...args);
+      },
+    });
+    const result = await work({ ...tx, instances });
+    transactions.push(counted);
+    return result;
+  });
 }
 
 describe.each(testDialects)('a deployment of thousands of instances, a batch per transaction (%s)', (dialect) => {

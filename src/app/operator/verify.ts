@@ -16,6 +16,7 @@ import { assert } from '../../domain/kernel/assert.js';
 import { isFailure } from '../../domain/kernel/failures.js';
 import { auditDeletedContainers, auditDeletedPools, auditLedger, auditMoney } from '../../domain/operator/audit.js';
 import type { Store, Tx } from '../../store/store.js';
+import { aroundTransactions } from '../kernel/around-transactions.js';
 
 /** The problems the audit finds in the state `tx` sees, as sentences (none when sound). */
 export async function auditInTransaction(tx: Tx, now: number): Promise<string[]> {
@@ -31,22 +32,11 @@ export async function auditInTransaction(tx: Tx, now: number): Promise<string[]>
 
 /** `store`, with the audit run at the end of every transaction that commits. */
 export function verifiedStore(store: Store, clock: Clock): Store {
-  return {
-    get dialect() {
-      return store.dialect;
-    },
-    transaction: (work) =>
-      store.transaction(async (tx) => {
-        const result = await work(tx);
-        if (isFailure(result)) return result;
-        const problems = await auditInTransaction(tx, clock.now());
-        assert(problems.length === 0, () => `the state fails its audit: ${problems.join('; ')}`);
-        return result;
-      }),
-    read: (work) => store.read(work),
-    readCached: (key, work) => store.readCached(key, work),
-    isLeader: () => store.isLeader(),
-    holdsLeadership: () => store.holdsLeadership(),
-    close: () => store.close(),
-  };
+  return aroundTransactions(store, async (tx, work) => {
+    const result = await work(tx);
+    if (isFailure(result)) return result;
+    const problems = await auditInTransaction(tx, clock.now());
+    assert(problems.length === 0, () => `the state fails its audit: ${problems.join('; ')}`);
+    return result;
+  });
 }
