@@ -220,7 +220,7 @@ export class HostDriver implements InstanceDriver {
       await this.backend.powerOff(run.files, run.record.pids);
       const deadline = this.nowMillis() + this.options.stopGraceSeconds * 1000;
       while (alive() && this.nowMillis() < deadline) await sleep(100);
-      if (alive()) run.console.note(`the guest did not power off within ${this.options.stopGraceSeconds} s; killed`);
+      if (alive()) this.note(run, `the guest did not power off within ${this.options.stopGraceSeconds} s; killed`);
     }
     await this.end(run, null);
     return statusOf(run.record);
@@ -413,7 +413,20 @@ export class HostDriver implements InstanceDriver {
   }
 
   private readConsole(run: ActiveRun): void {
-    for (const line of run.console.poll()) {
+    this.readLines(run, run.console.poll());
+  }
+
+  /**
+   * Writes a line of allot's own into the guest's log. The write reads on to the end of the log,
+   * so the guest's lines it reads with it go through the host-key reader too (a block the guest
+   * printed just before was once lost this way, and its instance never had host keys).
+   */
+  private note(run: ActiveRun, text: string): void {
+    this.readLines(run, run.console.note(text));
+  }
+
+  private readLines(run: ActiveRun, lines: readonly ConsoleLine[]): void {
+    for (const line of lines) {
       if (run.keys.read(line.data) && run.keys.keys !== null) this.update(run, { hostKeys: run.keys.keys, keysSeenAt: line.timestampRealtime });
     }
   }
@@ -433,7 +446,7 @@ export class HostDriver implements InstanceDriver {
         if ('pids' in result) {
           this.update(run, { pids: result.pids });
           // SF Compute's API has no field for it: the console log says where port 443 is reached.
-          if (ports.https !== null) run.console.note(`the guest's port 443 is forwarded from ${this.options.advertisedHost}:${ports.https}`);
+          if (ports.https !== null) this.note(run, `the guest's port 443 is forwarded from ${this.options.advertisedHost}:${ports.https}`);
           break;
         }
         if (result.portTaken !== true || attempt === launchAttempts) return await this.end(run, result.failure);
@@ -495,9 +508,8 @@ export class HostDriver implements InstanceDriver {
     for (let waited = 0; waited < 50 && [...pids].some((pid) => processAlive(pid, marker)); waited++) await sleep(100);
     await this.backend.ended(run.files);
     this.readConsole(run);
-    run.console.finish();
-    if (failure !== null) run.console.note(failure);
-    else run.console.note('the guest was stopped');
+    this.readLines(run, run.console.finish());
+    this.note(run, failure ?? 'the guest was stopped');
     this.update(run, { state: failure === null ? 'stopped' : 'failed', failure, endedAt: Math.floor(this.nowMillis() / 1000) });
     this.emit({ type: 'ended', status: statusOf(run.record) });
   }

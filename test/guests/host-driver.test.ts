@@ -4,7 +4,7 @@
 // the grace period, and what a new driver finds after a restart.
 
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,6 +23,8 @@ interface Behaviour {
   obeysPowerOff: boolean;
   /** Launch failures to answer first, each with or without `portTaken`. */
   failures: { failure: string; portTaken?: boolean }[];
+  /** A host-key block the guest prints to its console before launch returns. */
+  printsHostKey: string | null;
 }
 
 class StandInBackend implements GuestBackend {
@@ -39,6 +41,7 @@ class StandInBackend implements GuestBackend {
     const failure = this.behaviour.failures.shift();
     if (failure !== undefined) return failure;
     this.launched.push(spec.instanceId);
+    if (this.behaviour.printsHostKey !== null) appendFileSync(files.consoleLog, `-----BEGIN SSH HOST KEY KEYS-----\nssh-ed25519 ${this.behaviour.printsHostKey} root@guest\n-----END SSH HOST KEY KEYS-----\n`);
     const guest = spawn('sh', ['-c', 'trap "exit 0" TERM; while :; do sleep 0.1; done', `${files.directory}/guest`], { detached: true, stdio: 'ignore' });
     guest.unref();
     this.guests.set(files.directory, guest.pid!);
@@ -71,7 +74,7 @@ const folders: string[] = [];
 function driverWith(behaviour: Partial<Behaviour>, options: { bootConcurrency?: number; bootTimeoutSeconds?: number; stateDirectory?: string } = {}) {
   const stateDirectory = options.stateDirectory ?? mkdtempSync(join(tmpdir(), 'allot-host-driver-'));
   folders.push(stateDirectory);
-  const backend = new StandInBackend({ sshAfterMillis: 0, obeysPowerOff: true, failures: [], ...behaviour });
+  const backend = new StandInBackend({ sshAfterMillis: 0, obeysPowerOff: true, failures: [], printsHostKey: null, ...behaviour });
   const driver = new HostDriver(backend, { stateDirectory, advertisedHost: '127.0.0.1', bootConcurrency: options.bootConcurrency ?? 2, bootTimeoutSeconds: options.bootTimeoutSeconds ?? 30, stopGraceSeconds: 1 });
   drivers.push(driver);
   return { driver, backend, stateDirectory };
@@ -117,6 +120,17 @@ describe('host driver lifecycle', { timeout: 60_000 }, () => {
     const other = launchSpec({ sshAuthorizedKeys: [] });
     await driver.start(other);
     expect(await until(driver, other.instanceId, (status) => status.state !== 'starting', 20_000)).toMatchObject({ state: 'running' });
+  });
+
+  it('keeps the host keys a guest printed just before allot wrote its own line into the log', async () => {
+    // Writing the line about port 443 reads the log on to its end, and once swallowed the guest's
+    // key block; its instance then never had host keys (seen as a flaky test on PostgreSQL).
+    const { driver } = driverWith({ printsHostKey: 'AAAAC3NzaC1lZDI1NTE5AAAAIStandInKey' });
+    const spec = launchSpec({ sshAuthorizedKeys: [], forward443: true });
+    await driver.start(spec);
+    await until(driver, spec.instanceId, (status) => status.state === 'running', 20_000);
+    expect(consoleText(driver, spec.instanceId)).toContain("allot: the guest's port 443 is forwarded from 127.0.0.1:");
+    expect(driver.sshInfo(providerInstance(spec.instanceId))?.hostKeys).toEqual([{ keyType: 'ssh-ed25519', key: 'AAAAC3NzaC1lZDI1NTE5AAAAIStandInKey' }]);
   });
 
   it('kills a guest that does not power off within the grace period, and says so', async () => {
