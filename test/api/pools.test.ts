@@ -182,11 +182,16 @@ describe.each(testDialects)('pools on %s', (dialect) => {
       expect(third.body.data.map((pool: { name: string }) => pool.name)).toEqual(['p0']);
       expect(third.body.has_more).toBe(false);
       expect(third.body.cursor).toBeNull();
-      const back = await lister.get(`/preview/v2/pools?limit=2&ending_before=${second.body.cursor}`);
-      expect(back.body.data.map((pool: { name: string }) => pool.name)).toEqual(['p3', 'p2']);
-      expect(back.body.has_more).toBe(true);
-      const furtherBack = await lister.get(`/preview/v2/pools?limit=2&ending_before=${back.body.cursor}`);
-      expect(furtherBack.body.data.map((pool: { name: string }) => pool.name)).toEqual(['p5', 'p4']);
+      // ending_before a page's cursor: the page before it.
+      const back = await lister.get(`/preview/v2/pools?limit=3&ending_before=${second.body.cursor}`);
+      expect(back.body.data.map((pool: { name: string }) => pool.name)).toEqual(['p6', 'p5', 'p4']);
+      expect(back.body.has_more).toBe(false);
+      expect(back.body.cursor).toBeNull();
+      const shorter = await lister.get(`/preview/v2/pools?limit=2&ending_before=${second.body.cursor}`);
+      expect(shorter.body.data.map((pool: { name: string }) => pool.name)).toEqual(['p5', 'p4']);
+      expect(shorter.body.has_more).toBe(true);
+      const furtherBack = await lister.get(`/preview/v2/pools?limit=2&ending_before=${shorter.body.cursor}`);
+      expect(furtherBack.body.data.map((pool: { name: string }) => pool.name)).toEqual(['p6']);
     });
 
     it('keeps a page boundary while pools are inserted', async () => {

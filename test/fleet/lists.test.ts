@@ -46,10 +46,13 @@ describe.each(testDialects)('fleet lists on %s', (dialect) => {
 
     const first = await server.operator.get('/admin/v1/hosts?limit=2');
     expect(first.body).toMatchObject({ object: 'list', has_more: true, cursor: expect.stringMatching(/^hostc_/) });
-    // Back from the first page's cursor (its second host): only the newest is newer.
-    const back = await server.operator.get(`/admin/v1/hosts?limit=2&ending_before=${first.body.cursor}`);
-    expect(back.body.data.map((host: { id: string }) => host.id)).toEqual([hostIds[4]]);
+    // Back from the second page's cursor: the first page again.
+    const second = await server.operator.get(`/admin/v1/hosts?limit=2&starting_after=${first.body.cursor}`);
+    const back = await server.operator.get(`/admin/v1/hosts?limit=2&ending_before=${second.body.cursor}`);
+    expect(back.body.data).toEqual(first.body.data);
     expect(back.body.has_more).toBe(false);
+    // Before the first page there is nothing.
+    expect((await server.operator.get(`/admin/v1/hosts?limit=2&ending_before=${first.body.cursor}`)).body.data).toEqual([]);
 
     // A removed host leaves the list; a revoked token stays in it.
     await server.operator.delete(`/admin/v1/hosts/${hostIds[0]}`);

@@ -1,9 +1,13 @@
 // Cursor pagination, one rule for every list: newest first; `starting_after` walks towards older
-// items, `ending_before` towards newer ones. A cursor names one item by its insertion sequence, so
+// items, `ending_before` towards newer ones. A cursor names items by their insertion sequence, so
 // a page boundary stays put while rows are inserted or deleted around it.
 //
-// The response carries one `cursor`: the last item of the page in the direction of travel, to be
-// passed back in the same parameter, or null when there is nothing more that way.
+// The response carries one `cursor`, used for either direction as SF Compute's lists have it:
+// it names the page's first and last items in the list's order (`poolc_<first>_<last>`, base 36),
+// so `starting_after=cursor` reads the items just after the page (the next page) and
+// `ending_before=cursor` those just before it (the previous page). It is null when there is
+// nothing more in the direction of travel. A cursor naming one item (`poolc_<seq>`, as a
+// transaction's own `cursor` does) stands for both ends.
 
 import { type Failure, invalidField } from './failures.js';
 import { pageSizeDefault, pageSizeMax } from './limits.js';
@@ -45,16 +49,20 @@ export interface PageQuery {
   readonly ending_before?: string | undefined;
 }
 
-export function formatCursor(prefix: string, seq: number): string {
-  return `${prefix}_${seq.toString(36)}`;
+/** A cursor naming one item, or a page from its first item to its last in the list's order. */
+export function formatCursor(prefix: string, seq: number, lastSeq: number = seq): string {
+  return lastSeq === seq ? `${prefix}_${seq.toString(36)}` : `${prefix}_${seq.toString(36)}_${lastSeq.toString(36)}`;
 }
 
-function parseCursor(prefix: string, field: string, text: string): number | Failure {
+/** The first and last items a cursor names, in the list's order. */
+function parseCursor(prefix: string, field: string, text: string): { first: number; last: number } | Failure {
   const body = text.startsWith(`${prefix}_`) ? text.slice(prefix.length + 1) : '';
-  if (!/^[0-9a-z]{1,11}$/.test(body)) {
+  const parts = /^([0-9a-z]{1,11})(?:_([0-9a-z]{1,11}))?$/.exec(body);
+  if (parts === null) {
     return invalidField(field, 'invalid_cursor', `"${text}" is not a cursor of this list (expected ${prefix}_…)`);
   }
-  return Number.parseInt(body, 36);
+  const first = Number.parseInt(parts[1]!, 36);
+  return { first, last: parts[2] === undefined ? first : Number.parseInt(parts[2], 36) };
 }
 
 export function parsePageQuery(cursorPrefix: string, query: PageQuery): PageRequest | Failure {
@@ -66,12 +74,12 @@ export function parsePageQuery(cursorPrefix: string, query: PageQuery): PageRequ
     return invalidField('ending_before', 'conflicting_parameters', 'Give starting_after or ending_before, not both');
   }
   if (query.ending_before !== undefined) {
-    const seq = parseCursor(cursorPrefix, 'ending_before', query.ending_before);
-    return typeof seq === 'number' ? { direction: 'newer', boundarySeq: seq, limit } : seq;
+    const ends = parseCursor(cursorPrefix, 'ending_before', query.ending_before);
+    return 'failure' in ends ? ends : { direction: 'newer', boundarySeq: ends.first, limit };
   }
   if (query.starting_after !== undefined) {
-    const seq = parseCursor(cursorPrefix, 'starting_after', query.starting_after);
-    return typeof seq === 'number' ? { direction: 'older', boundarySeq: seq, limit } : seq;
+    const ends = parseCursor(cursorPrefix, 'starting_after', query.starting_after);
+    return 'failure' in ends ? ends : { direction: 'older', boundarySeq: ends.last, limit };
   }
   return { direction: 'older', boundarySeq: null, limit };
 }
@@ -84,14 +92,16 @@ export interface Page<T> {
 
 /**
  * Builds a page from the rows a store read: up to `limit + 1` rows in the direction of travel
- * (the extra row only says there is more). Data is always returned newest first.
+ * (the extra row only says there is more). Data is always returned in the list's order (newest
+ * first), and the cursor names its first and last items.
  */
 export function toPage<T extends { readonly seq: number }>(cursorPrefix: string, request: PageRequest, rows: readonly T[]): Page<T> {
   const hasMore = rows.length > request.limit;
   const taken = rows.slice(0, request.limit);
-  const last = taken[taken.length - 1];
-  const cursor = hasMore && last !== undefined ? formatCursor(cursorPrefix, last.seq) : null;
   const data = request.direction === 'newer' ? [...taken].reverse() : taken;
+  const first = data[0];
+  const last = data[data.length - 1];
+  const cursor = hasMore && first !== undefined && last !== undefined ? formatCursor(cursorPrefix, first.seq, last.seq) : null;
   return { data, has_more: hasMore, cursor };
 }
 
