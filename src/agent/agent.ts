@@ -87,7 +87,7 @@ export class Agent {
     this.state = new AgentState(options.stateDirectory);
     this.images = new ImageCache(`${options.stateDirectory}/images`);
     this.hostId = this.state.hostId;
-    this.maxBackoffMillis = options.maxBackoffMillis ?? 30_000;
+    this.maxBackoffMillis = options.maxBackoffMillis ?? 15_000;
   }
 
   get id(): string | null {

@@ -32,7 +32,7 @@ export function registerAgentCommand(program: Command): void {
     .option('--forward-address <address>', 'the local address the forwarded ports listen on', '0.0.0.0')
     .option('--state-dir <dir>', 'where the agent keeps its host id, guests and image cache', '.allot/agent')
     .option('--accelerators <list>', 'the accelerators, as MODEL:COUNT[,MODEL:COUNT], when nvidia-smi finds none (such as H100:8)')
-    .option('--max-backoff <seconds>', 'the longest wait between attempts while the server is unreachable', '30')
+    .option('--max-backoff <seconds>', "the longest wait between attempts while the server is unreachable (keep it below the server's --fleet-down-after)", '15')
     .addHelpText('after', '\nThe host token: --token, else ALLOT_HOST_TOKEN (the operator makes one with allot host-tokens create).')
     .action(async (options: AgentCommandOptions, command: Command) => {
       const global = command.optsWithGlobals<GlobalOptions>();

@@ -1,6 +1,7 @@
 // The fleet's guest worker, for `allot serve --driver fleet`: instead of calling a local driver
 // it places run intents on the fleet's hosts (app/fleet/placement.ts) after each commit that
-// recorded some, and on a poll; every second it judges the fleet's health (app/fleet/health.ts).
+// recorded some, and on a poll; every second it judges the fleet's health (app/fleet/health.ts),
+// never holding against a host the time this process was not watching.
 // Only the leader acts (`Store.isLeader`), as for the engine. It is also the provider instances
 // are read through: their console logs and SSH details are what their agents reported.
 
@@ -24,6 +25,14 @@ export class FleetWorker implements GuestRunNotifier, InstanceProvider {
   private healthTimer: NodeJS.Timeout | null = null;
   private checking: Promise<void> | null = null;
   private recorded = false;
+  /**
+   * Allot's clock when this process began judging the fleet without a break; null while it does
+   * not lead, after a check failed (the database was away: no heartbeat could land either) and
+   * after checks stalled for longer than half of `down_after` in real time.
+   */
+  private watchingSince: number | null = null;
+  /** `performance.now()` when the last check ended, to notice a stall. */
+  private lastCheckEndedMillis: number | null = null;
   private closed = false;
   /** Public addresses are made up, as the simulated provider makes them (a host's own are not known per instance). */
   private readonly addresses = new SimulatedProvider();
@@ -67,12 +76,20 @@ export class FleetWorker implements GuestRunNotifier, InstanceProvider {
     if (this.closed) return;
     this.healthTimer = setTimeout(() => {
       this.checking = (async () => {
-        if (!(await this.context!.store.isLeader())) return;
-        await checkFleetHealth(this.context!, this.settings);
+        const stalled = this.lastCheckEndedMillis !== null && performance.now() - this.lastCheckEndedMillis > this.settings.downAfterSeconds * 500;
+        const leads = await this.context!.store.isLeader();
+        if (stalled || !leads) this.watchingSince = null;
+        if (!leads) return;
+        this.watchingSince ??= this.context!.clock.now();
+        await checkFleetHealth(this.context!, this.settings, this.watchingSince);
       })()
-        .catch((error: unknown) => this.onError(error))
+        .catch((error: unknown) => {
+          this.watchingSince = null;
+          this.onError(error);
+        })
         .finally(() => {
           this.checking = null;
+          this.lastCheckEndedMillis = performance.now();
           this.scheduleHealth();
         });
     }, healthCheckMillis);

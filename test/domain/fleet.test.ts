@@ -5,7 +5,7 @@
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { heartbeatStale, hostStatus, maintenanceWindow, nextMinute, suppliedSchedule, takesInstances } from '../../src/domain/fleet/hosts.js';
+import { heartbeatStale, hostStatus, silentTooLong, maintenanceWindow, nextMinute, suppliedSchedule, takesInstances } from '../../src/domain/fleet/hosts.js';
 import { type Placement, type PlacementHost, placeRuns, type WaitingRun } from '../../src/domain/fleet/placement.js';
 import { judgeReport } from '../../src/domain/fleet/reports.js';
 import { isFailure } from '../../src/domain/kernel/failures.js';
@@ -111,6 +111,19 @@ describe('hosts', () => {
     expect(takesInstances({ ...up, lastHeartbeatAt: 100 }, 130, 30)).toBe(true);
     expect(takesInstances({ ...up, lastHeartbeatAt: 100 }, 131, 30)).toBe(false);
     expect(takesInstances({ ...up, cordonedAt: 1, lastHeartbeatAt: 100 }, 100, 30)).toBe(false);
+  });
+
+  it('never holds against a host the time allot was not watching', () => {
+    // Silent since 100, allot watching again since 200: down only once 30 s have passed since 200.
+    expect(silentTooLong(100, 200, 230, 30)).toBe(false);
+    expect(silentTooLong(100, 200, 231, 30)).toBe(true);
+    // A heartbeat after allot's return counts from itself.
+    expect(silentTooLong(215, 200, 245, 30)).toBe(false);
+    expect(silentTooLong(215, 200, 246, 30)).toBe(true);
+    fc.assert(fc.property(fc.nat(10_000), fc.nat(10_000), fc.nat(20_000), fc.integer({ min: 1, max: 600 }), (heartbeat, watching, now, downAfter) => {
+      // Silent too long exactly when neither the heartbeat nor allot's return is within down_after.
+      expect(silentTooLong(heartbeat, watching, now, downAfter)).toBe(heartbeatStale(heartbeat, now, downAfter) && heartbeatStale(watching, now, downAfter));
+    }));
   });
 
   it('takes maintenance windows of whole minutes that end in the future', () => {

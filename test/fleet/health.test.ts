@@ -5,7 +5,8 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiClient } from '../support/client.js';
-import type { TestServer } from '../support/server.js';
+import { startTestServer, type TestServer } from '../support/server.js';
+import { type Store, StoreUnavailable } from '../../src/store/store.js';
 import { testDialects } from '../support/stores.js';
 import { eventually, FakeAgent, hostFacts, hostsById, newHostToken, occupiedNodes, register, startFleetServer } from './fleet-support.js';
 
@@ -131,3 +132,72 @@ describe.each(testDialects)('fleet health on %s', (dialect) => {
     expect(await server.audit()).toEqual([]);
   });
 });
+
+// allot's own outage is not the hosts' silence: on the real clock, with the database away for
+// longer than down_after (no heartbeat can land, and no check can run), a host heard again
+// within down_after of allot's return stays ready and keeps its instances; one that stays silent
+// after the return goes down as ever.
+describe.each(testDialects)('fleet health across an outage of allot on %s', (dialect) => {
+  const downAfter = 3;
+  let server: TestServer;
+  let away = false;
+
+  beforeAll(async () => {
+    server = await startTestServer(dialect, { clock: 'real', fleet: { downAfterSeconds: downAfter, heartbeatIntervalSeconds: 1 }, wrapStore: (store) => awayWhile(store, () => away) });
+  });
+  afterAll(() => server.close());
+
+  it('gives every host down_after from the moment allot watches again', async () => {
+    const account = await server.newAccount();
+    const sku = await server.newInstanceSku('outage');
+    expect((await account.post('/preview/v2/instance_templates', { workspace: 'default', image: 'ubuntu-22.04-cuda-12.4', name: 'worker' })).status).toBe(201);
+    const { agent } = await newHostToken(server);
+    const heard = new FakeAgent(agent, await register(agent, hostFacts('outage', { node_count: 1 })));
+    const silent = new FakeAgent(agent, await register(agent, hostFacts('outage', { node_count: 1 })));
+    const pool = (await account.post('/preview/v2/pools', { workspace: 'default', name: 'outage' })).body.id as string;
+    await server.issue(pool, sku, [{ start_at: Math.floor(Date.now() / 60_000) * 60, end_at: null, node_count: 2 }]);
+    const created = await account.post('/preview/v2/deployments', { kind: 'generic', name: 'outage', pool, instance_sku: sku, instance_template: 'worker', target_instance_count: 2, instance_name_template: 'outage-{{nanoid(9)}}' });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    await eventually(() => hostsById(server), (hosts) => hosts.get(heard.hostId).instances.length === 1 && hosts.get(silent.hostId).instances.length === 1);
+    for (const host of [heard, silent]) {
+      await host.beat();
+      await host.beat();
+    }
+
+    away = true;
+    await sleep((downAfter + 2) * 1000);
+    away = false;
+    // Checks run again (every second) before either agent is heard: neither host is down yet.
+    await sleep(1500);
+    const back = await heard.beat();
+    expect(back.status).toBe('ready');
+    expect(back.runs.map((run) => run.action)).toEqual(['run']);
+    const [id] = [...heard.guests.keys()];
+    expect((await account.get(`/preview/v2/instances/${id}`)).body.status).toBe('running');
+
+    // The silent host is judged from allot's return: down once down_after has passed since.
+    const after = await eventually(() => hostsById(server), (hosts) => hosts.get(silent.hostId).status === 'down', 10_000);
+    expect(after.get(heard.hostId).status).not.toBe('down');
+    expect(await server.audit()).toEqual([]);
+  });
+});
+
+function sleep(millis: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, millis));
+}
+
+/** The store, as if its database were unreachable whenever `isAway()` says so. */
+function awayWhile(store: Store, isAway: () => boolean): Store {
+  const check = () => {
+    if (isAway()) throw new StoreUnavailable(new Error('the test took the database away'));
+  };
+  return {
+    dialect: store.dialect,
+    transaction: async (work) => (check(), store.transaction(work)),
+    read: async (work) => (check(), store.read(work)),
+    readCached: async (key, work) => (check(), store.readCached(key, work)),
+    isLeader: () => store.isLeader(),
+    holdsLeadership: () => store.holdsLeadership(),
+    close: () => store.close(),
+  };
+}

@@ -5,13 +5,17 @@
 // its own transaction under the fleet's lock, re-read there, so that a heartbeat that arrived
 // meanwhile wins.
 
-import { type FleetSettings, heartbeatStale } from '../../domain/fleet/hosts.js';
+import { type FleetSettings, silentTooLong } from '../../domain/fleet/hosts.js';
 import type { AppContext } from '../kernel/context.js';
 import { endInstancesOnHost, startMaintenance } from './hosts.js';
 import { convergeHostSupply } from './supply.js';
 
-/** Judges every live host at the clock's now; answers the ids of the hosts it marked down. */
-export async function checkFleetHealth(context: AppContext, settings: FleetSettings): Promise<string[]> {
+/**
+ * Judges every live host at the clock's now; answers the ids of the hosts it marked down.
+ * `watchingSince` is when (on allot's clock) the caller began judging without a break: no host
+ * is silent for longer than that (domain/fleet/hosts.ts `silentTooLong`).
+ */
+export async function checkFleetHealth(context: AppContext, settings: FleetSettings, watchingSince: number): Promise<string[]> {
   const now = context.clock.now();
   const { hosts, pools } = await context.store.read(async (tx) => ({
     hosts: await tx.fleet.liveHosts(),
@@ -19,7 +23,7 @@ export async function checkFleetHealth(context: AppContext, settings: FleetSetti
   }));
   const downed: string[] = [];
   for (const seen of hosts) {
-    const due = (seen.downAt === null && heartbeatStale(seen.lastHeartbeatAt, now, settings.downAfterSeconds))
+    const due = (seen.downAt === null && silentTooLong(seen.lastHeartbeatAt, watchingSince, now, settings.downAfterSeconds))
       || (seen.maintenanceStartAt !== null && !seen.maintenanceStarted && seen.maintenanceStartAt <= now && (seen.maintenanceEndAt ?? 0) > now);
     const supply = pools.get(seen.instanceSkuId) ?? null;
     const supplyDue = (seen.downAt === null ? supply : null) !== seen.supplyPoolId || (supply !== null && seen.downAt === null && seen.supplyNodes !== seen.nodeCount);
@@ -29,7 +33,7 @@ export async function checkFleetHealth(context: AppContext, settings: FleetSetti
       let host = await tx.fleet.findHost(seen.id);
       if (host === undefined || host.removedAt !== null) return false;
       let down = false;
-      if (host.downAt === null && heartbeatStale(host.lastHeartbeatAt, now, settings.downAfterSeconds)) {
+      if (host.downAt === null && silentTooLong(host.lastHeartbeatAt, watchingSince, now, settings.downAfterSeconds)) {
         await tx.fleet.updateHost(host.id, { downAt: now });
         host = { ...host, downAt: now };
         await endInstancesOnHost(context, tx, host.id, 'failed', now);

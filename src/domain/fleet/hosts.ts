@@ -48,6 +48,17 @@ export function heartbeatStale(lastHeartbeatAt: number, now: number, downAfterSe
   return now - lastHeartbeatAt > downAfterSeconds;
 }
 
+/**
+ * Whether a host has been silent too long to be trusted at `now`: its last heartbeat, or the
+ * moment allot began watching the fleet without a break (whichever is later), is older than
+ * `downAfterSeconds`. Allot's own outage (a restart, a lost database, a new leader) is not the
+ * hosts' silence: their agents could not reach it either, so each gets `down_after` from the
+ * moment allot watches again to be heard.
+ */
+export function silentTooLong(lastHeartbeatAt: number, watchingSince: number, now: number, downAfterSeconds: number): boolean {
+  return heartbeatStale(Math.max(lastHeartbeatAt, watchingSince), now, downAfterSeconds);
+}
+
 /** Whether new instances may be placed on the host at `now`: ready, and its heartbeat fresh. */
 export function takesInstances(host: HostCondition & { readonly lastHeartbeatAt: number }, now: number, downAfterSeconds: number): boolean {
   return hostStatus(host, now) === 'ready' && !heartbeatStale(host.lastHeartbeatAt, now, downAfterSeconds);
