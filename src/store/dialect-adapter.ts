@@ -6,6 +6,11 @@ import type { Kysely, RawBuilder, SelectQueryBuilder } from 'kysely';
 import type { Database } from './database.js';
 import type { StoreDialect } from './store.js';
 
+export interface CommitWatch {
+  fresh(): Promise<number>;
+  readonly changes: number;
+}
+
 export interface DialectAdapter {
   readonly dialect: StoreDialect;
   readonly db: Kysely<Database>;
@@ -25,6 +30,12 @@ export interface DialectAdapter {
   /** Whether this process is the database's only writer (SQLite holds its file exclusively), so
    * that what it read stays true until its own next transaction. */
   readonly soleWriter: boolean;
+  /**
+   * Where other processes write too (PostgreSQL): counts the commits seen anywhere, for
+   * `Store.readCached`. `fresh()` answers the count after a check that began once it was asked,
+   * shared by every caller waiting at once; `changes` is the count now. Null where `soleWriter`.
+   */
+  readonly commitWatch: CommitWatch | null;
   /**
    * Takes a lock named by `name` until the transaction on `db` ends, on no row: PostgreSQL's
    * transaction-scoped advisory lock, so that rows foreign keys point at are not locked with it

@@ -42,8 +42,10 @@ class RollbackWithFailure extends Error {
 export class KyselyStore implements Store {
   readonly dialect: StoreDialect;
   /**
-   * Counts the starts and ends of transactions. A read is remembered only while this stays what
-   * it was when the read began: any transaction since may have changed what it read.
+   * Counts the starts and ends of this process's transactions. Where it is the only writer
+   * (SQLite), a read is remembered only while this stays what it was when the read began: any
+   * transaction since may have changed what it read. Elsewhere the commit watch's count takes
+   * its place.
    */
   #writeGeneration = 0;
   readonly #cachedReads = new Map<string, unknown>();
@@ -99,8 +101,27 @@ export class KyselyStore implements Store {
   }
 
   async readCached<T>(key: string, work: (tx: Tx) => Promise<T>): Promise<T> {
-    if (!this.adapter.soleWriter) return this.read(work);
-    const cached = this.#currentCachedReads();
+    const watch = this.adapter.commitWatch;
+    if (watch === null) return this.#readCachedSoleWriter(key, work);
+    // Other processes write too: a check that began after this call says whether anything
+    // committed since the remembered reads were made (postgres/snapshot-watch.ts).
+    let generation: number;
+    try {
+      generation = await watch.fresh();
+    } catch {
+      return this.read(work);
+    }
+    const cached = this.#cachedReadsAt(generation);
+    if (cached?.has(key)) return cached.get(key) as T;
+    // The read begins after the check, so it is true at least as long as the checks after it
+    // find nothing committed.
+    const value = await this.read(work);
+    if (watch.changes === generation) this.#remember(this.#cachedReadsAt(generation)!, key, value);
+    return value;
+  }
+
+  async #readCachedSoleWriter<T>(key: string, work: (tx: Tx) => Promise<T>): Promise<T> {
+    const cached = this.#cachedReadsAt(this.#writeGeneration)!;
     if (cached.has(key)) return cached.get(key) as T;
     // The generation is taken once the connection is held: on SQLite no transaction is open then.
     let generation = -1;
@@ -108,19 +129,22 @@ export class KyselyStore implements Store {
       generation = this.#writeGeneration;
       return work(tx);
     });
-    if (generation === this.#writeGeneration) {
-      const current = this.#currentCachedReads();
-      if (current.size >= cachedReadsMax) current.delete(current.keys().next().value!);
-      current.set(key, deepFreeze(value));
-    }
+    if (generation === this.#writeGeneration) this.#remember(this.#cachedReadsAt(generation)!, key, value);
     return value;
   }
 
-  /** The remembered reads, forgotten first if a transaction has begun or ended since. */
-  #currentCachedReads(): Map<string, unknown> {
-    if (this.#cachedReadsGeneration !== this.#writeGeneration) {
+  #remember(cached: Map<string, unknown>, key: string, value: unknown): void {
+    if (cached.size >= cachedReadsMax) cached.delete(cached.keys().next().value!);
+    cached.set(key, deepFreeze(value));
+  }
+
+  /** The reads remembered at `generation`, forgotten first if the generation has moved on since;
+   * none for a generation older than theirs. */
+  #cachedReadsAt(generation: number): Map<string, unknown> | null {
+    if (generation < this.#cachedReadsGeneration) return null;
+    if (generation > this.#cachedReadsGeneration) {
       this.#cachedReads.clear();
-      this.#cachedReadsGeneration = this.#writeGeneration;
+      this.#cachedReadsGeneration = generation;
     }
     return this.#cachedReads;
   }

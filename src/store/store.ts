@@ -99,7 +99,9 @@ export interface Store {
    * result stays true until the next write. Where this process is the database's only writer
    * (SQLite), the result is remembered under `key` until a transaction begins, and every caller
    * until then gets the same, frozen, object. Where other processes write too (PostgreSQL), it
-   * reads every time. For what clients poll: a read of a pool.
+   * is remembered while a check begun after each call finds that nothing has committed since,
+   * in any process (postgres/snapshot-watch.ts), so a write acknowledged anywhere before the
+   * call is seen. For what clients poll: a read of a pool, a token.
    */
   readCached<T>(key: string, work: (tx: Tx) => Promise<T>): Promise<T>;
   /**

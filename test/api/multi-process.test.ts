@@ -1,5 +1,6 @@
 // Several allot processes over one PostgreSQL database: transfers racing through two processes
-// for more than a pool holds never overdraw it, and the ledger stays sound.
+// for more than a pool holds never overdraw it, and the ledger stays sound; a pool read through
+// one process (remembered there) shows what the other wrote on the very next read.
 
 import { afterAll, describe, expect, it } from 'vitest';
 import { ApiClient } from '../support/client.js';
@@ -47,6 +48,40 @@ describe.runIf(testDialects.includes('postgres'))('two allot processes on one Po
       expect(held.body.allocation_schedule.by_instance_sku).toEqual({});
     } finally {
       await Promise.all([first.stop(), second.stop()]);
+    }
+  });
+
+  it('show on the next read through one process what the other wrote', async () => {
+    const db = await freshSchema(`${schema}_reads`);
+    const env = { ALLOT_ADMIN_TOKEN: operatorToken };
+    const [first, second] = await Promise.all([startServeProcess(['--db', db, '--seed', 'none'], env), startServeProcess(['--db', db, '--seed', 'none'], env)]);
+    try {
+      const operator = new ApiClient(first.baseUrl, operatorToken);
+      const created = await operator.post('/admin/v1/accounts', { name: 'Poller' });
+      const viaFirst = new ApiClient(first.baseUrl, created.body.token);
+      const viaSecond = new ApiClient(second.baseUrl, created.body.token);
+      const sku = (await operator.post('/admin/v1/instance_skus', { alias: 'polled' })).body.id;
+      const start = Math.ceil(Date.now() / 1000 / 60) * 60 + 3600;
+      const pool = (await viaFirst.post('/preview/v2/pools', { workspace: 'default', name: 'polled' })).body.id;
+      const other = (await viaFirst.post('/preview/v2/pools', { workspace: 'default', name: 'other' })).body.id;
+      const path = `/preview/v2/pools/${pool}`;
+      for (let round = 0; round < 10; round++) {
+        // Read a few times first, so that the first process remembers the pool.
+        for (let read = 0; read < 3; read++) expect((await viaFirst.get(path)).status).toBe(200);
+        expect((await viaSecond.patch(path, { tags: { round: String(round) } })).status).toBe(200);
+        expect((await viaFirst.get(path)).body.tags).toEqual({ round: String(round) });
+      }
+      await new ApiClient(second.baseUrl, operatorToken).post('/admin/v1/allocations', { pool: other, instance_sku: sku, allocation_schedule: [{ start_at: start, end_at: start + 3600, node_count: 5 }] });
+      for (let moved = 1; moved <= 5; moved++) {
+        expect((await viaFirst.get(path)).status).toBe(200);
+        const transfer = await viaSecond.post('/preview/v2/pool_transfers', { from_pool: other, to_pool: pool, instance_sku: sku, allocation_schedule_delta: [{ start_at: start, end_at: start + 3600, node_count: 1 }] });
+        expect(transfer.body.status).toBe('executed');
+        const held = (await viaFirst.get(path)).body.allocation_schedule.by_instance_sku[sku] as { node_count: number }[];
+        expect(held.map((step) => step.node_count)).toContain(moved);
+      }
+    } finally {
+      await Promise.all([first.stop(), second.stop()]);
+      await dropSchema(`${schema}_reads`);
     }
   });
 });

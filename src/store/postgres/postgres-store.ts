@@ -10,6 +10,7 @@ import type { Database } from '../database.js';
 import { type DialectAdapter } from '../dialect-adapter.js';
 import { KyselyStore } from '../kysely-store.js';
 import { migrate } from '../migrator.js';
+import { SnapshotWatch } from './snapshot-watch.js';
 
 /** Key of the advisory lock that serializes migrations across processes ("allot" in ASCII). */
 const migrationLockKey = 0x616c6c6f74;
@@ -98,6 +99,9 @@ export async function openPostgresStore(url: string, now: number, options: Postg
     });
   }
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  // Whether anything committed since a remembered read, asked on a connection of its own so that
+  // cached reads never wait behind transactions for one of the pool's.
+  const commitWatch = new SnapshotWatch({ connectionString: url, connectionTimeoutMillis: postgresConnectTimeoutMs });
   // The leader's lock lives as long as a session: one connection kept for it alone.
   let leaderClient: pg.PoolClient | null = null;
   const tryLeadership = async (): Promise<boolean> => {
@@ -126,6 +130,7 @@ export async function openPostgresStore(url: string, now: number, options: Postg
       await sql`SELECT pg_advisory_xact_lock(${transactionLockClass}, hashtext(current_schema() || ' ' || ${name}))`.execute(on);
     },
     soleWriter: false,
+    commitWatch,
     isUniqueViolation: (error) => pgCode(error) === '23505',
     isTransientConflict: (error) => pgCode(error) === '40001' || pgCode(error) === '40P01',
     isUnavailable: isPostgresUnavailable,
@@ -141,6 +146,7 @@ export async function openPostgresStore(url: string, now: number, options: Postg
       }
     },
     close: async () => {
+      await commitWatch.close();
       leaderClient?.release(true);
       leaderClient = null;
       await db.destroy();
@@ -151,6 +157,7 @@ export async function openPostgresStore(url: string, now: number, options: Postg
       await sql`SELECT pg_advisory_xact_lock(${migrationLockKey})`.execute(trx);
     });
   } catch (error) {
+    await commitWatch.close();
     await db.destroy();
     throw error;
   }
