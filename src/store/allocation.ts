@@ -160,8 +160,9 @@ export interface AllocationRepository {
    * each other in a cycle). Keys must be distinct. A pool that holds none of a SKU reads as the empty schedule.
    */
   lockBalances(keys: readonly { readonly poolId: string; readonly instanceSkuId: string }[]): Promise<BalanceRecord[]>;
-  /** Writes a balance, with the time it next changes after now (null: never). */
-  setBalance(balance: BalanceRecord, nextBoundaryAt: number | null): Promise<void>;
+  /** Writes one or two balances (a move's), each with the time it next changes after now (null:
+   * never), in one statement. */
+  setBalances(balances: readonly { readonly balance: BalanceRecord; readonly nextBoundaryAt: number | null }[]): Promise<void>;
   balanceOf(poolId: string, instanceSkuId: string): Promise<BalanceRecord | undefined>;
   /** Balances whose next boundary is at or before `upTo`, earliest first. */
   dueBoundaries(upTo: number, limit: number): Promise<DueBoundary[]>;
@@ -172,7 +173,8 @@ export interface AllocationRepository {
 }
 
 export interface PoolTransferRepository {
-  insert(transfer: Omit<PoolTransferRecord, 'seq'>): Promise<void>;
+  /** Records a transfer and answers it as reads would, given its SKU's alias: no read back. */
+  insert(transfer: Omit<PoolTransferRecord, 'seq'>, instanceSkuAlias: string): Promise<PoolTransferView>;
   findById(accountId: string, id: string): Promise<PoolTransferView | undefined>;
   list(filter: PoolTransferListFilter, page: PageRequest): Promise<PoolTransferView[]>;
 }

@@ -206,6 +206,8 @@ export interface InstanceRepository {
   list(filter: InstanceListFilter, page: PageRequest): Promise<InstanceView[]>;
   /** The awaiting and running instances of one pool and SKU. */
   liveInPoolSku(poolId: string, instanceSkuId: string): Promise<InstanceRecord[]>;
+  /** Which of one or two pools have awaiting or running instances of a SKU, in one statement. */
+  poolsWithLiveInstances(poolIds: readonly string[], instanceSkuId: string): Promise<Set<string>>;
   /** The running instances of these pools and SKUs, for ranking them. */
   runningInPoolSkus(keys: readonly { readonly poolId: string; readonly instanceSkuId: string }[]): Promise<InstanceRecord[]>;
   liveOfDeployment(deploymentId: string): Promise<InstanceRecord[]>;

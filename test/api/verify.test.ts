@@ -26,7 +26,7 @@ describe.each(testDialects.filter((dialect) => dialect === 'sqlite'))('the verif
     const forged = normalize([{ at: now, count: 1 }, { at: now + 3600, count: 0 }]);
     await server.testStore.store.transaction(async (tx) => {
       const [balance] = await tx.allocation.lockBalances([{ poolId: pool, instanceSkuId: sku }]);
-      await tx.allocation.setBalance({ ...balance!, schedule: forged }, now + 3600);
+      await tx.allocation.setBalances([{ balance: { ...balance!, schedule: forged }, nextBoundaryAt: now + 3600 }]);
     });
 
     const refused = await account.post('/preview/v2/pools', { workspace: 'default', name: 'after' });
@@ -35,7 +35,7 @@ describe.each(testDialects.filter((dialect) => dialect === 'sqlite'))('the verif
 
     await server.testStore.store.transaction(async (tx) => {
       const [balance] = await tx.allocation.lockBalances([{ poolId: pool, instanceSkuId: sku }]);
-      await tx.allocation.setBalance({ ...balance!, schedule: normalize([]) }, null);
+      await tx.allocation.setBalances([{ balance: { ...balance!, schedule: normalize([]) }, nextBoundaryAt: null }]);
     });
     expect((await account.post('/preview/v2/pools', { workspace: 'default', name: 'after' })).status).toBe(201);
   });

@@ -77,8 +77,7 @@ export async function createPoolTransfer(
         rejectedReason,
         createdAt: now,
       };
-      await tx.poolTransfers.insert(transfer);
-      return { id, result: (await tx.poolTransfers.findById(accountId, id))! };
+      return { id, result: await tx.poolTransfers.insert(transfer, sku.alias) };
     },
     answer,
     (tx, id) => findTransfer(tx, accountId, id),

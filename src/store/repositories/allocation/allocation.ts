@@ -1,7 +1,7 @@
 // The ledger of node-seconds: append-only entries, and per pool and SKU the balance they add up
 // to. Balances are locked row by row (in key order) before a transaction spends them.
 
-import type { Kysely, Selectable } from 'kysely';
+import { type Kysely, type Selectable, sql } from 'kysely';
 import type { EntryKind } from '../../../domain/allocation/ledger.js';
 import { emptySchedule } from '../../../domain/kernel/schedule.js';
 import type { Database } from '../../database.js';
@@ -19,6 +19,27 @@ const setNextBoundaryOfPoolSku = preparedQuery(3, (db, nextBoundaryAt: number | 
   db.updateTable('allocation_balances').set({ next_boundary_at: nextBoundaryAt }).where('pool_id', '=', poolId).where('instance_sku_id', '=', instanceSkuId),
 );
 
+/** A move's writes, on its path under the balances' locks, so prepared: every statement built
+ * there is time the locks are held. */
+const insertEntryRow = preparedQuery(8, (db, id: string, kind: string, instanceSkuId: string, fromPoolId: string | null, toPoolId: string | null, delta: string, referenceId: string | null, createdAt: number) =>
+  db.insertInto('allocation_entries').values({ id, kind: kind as EntryKind, instance_sku_id: instanceSkuId, from_pool_id: fromPoolId, to_pool_id: toPoolId, delta, reference_id: referenceId, created_at: createdAt }),
+);
+
+const setOneBalance = preparedQuery(4, (db, schedule: string, nextBoundaryAt: number | null, poolId: string, instanceSkuId: string) =>
+  db.updateTable('allocation_balances').set({ schedule, next_boundary_at: nextBoundaryAt }).where('pool_id', '=', poolId).where('instance_sku_id', '=', instanceSkuId),
+);
+
+/** Both balances of a move in one statement: each row picks its own values. */
+const setTwoBalances = preparedQuery(8, (db, poolId: string, instanceSkuId: string, schedule: string, nextBoundaryAt: number | null, otherPoolId: string, otherInstanceSkuId: string, otherSchedule: string, otherNextBoundaryAt: number | null) =>
+  db
+    .updateTable('allocation_balances')
+    .set({
+      schedule: sql<string>`CASE WHEN pool_id = ${poolId} AND instance_sku_id = ${instanceSkuId} THEN ${schedule} ELSE ${otherSchedule} END`,
+      next_boundary_at: sql<number | null>`CASE WHEN pool_id = ${poolId} AND instance_sku_id = ${instanceSkuId} THEN CAST(${nextBoundaryAt} AS BIGINT) ELSE CAST(${otherNextBoundaryAt} AS BIGINT) END`,
+    })
+    .where((eb) => eb.or([eb.and([eb('pool_id', '=', poolId), eb('instance_sku_id', '=', instanceSkuId)]), eb.and([eb('pool_id', '=', otherPoolId), eb('instance_sku_id', '=', otherInstanceSkuId)])])),
+);
+
 function toBalance(row: Selectable<Database['allocation_balances']>): BalanceRecord {
   return { poolId: row.pool_id, instanceSkuId: row.instance_sku_id, schedule: decodeSchedule(row.schedule), nextBoundaryAt: row.next_boundary_at };
 }
@@ -30,19 +51,7 @@ export class SqlAllocationRepository implements AllocationRepository {
   ) {}
 
   async insertEntry(entry: AllocationEntryRecord): Promise<void> {
-    await this.trx
-      .insertInto('allocation_entries')
-      .values({
-        id: entry.id,
-        kind: entry.kind,
-        instance_sku_id: entry.instanceSkuId,
-        from_pool_id: entry.fromPoolId,
-        to_pool_id: entry.toPoolId,
-        delta: encodeSchedule(entry.delta),
-        reference_id: entry.referenceId,
-        created_at: entry.createdAt,
-      })
-      .execute();
+    await insertEntryRow.execute(this.trx, this.adapter, entry.id, entry.kind, entry.instanceSkuId, entry.fromPoolId, entry.toPoolId, encodeSchedule(entry.delta), entry.referenceId, entry.createdAt);
   }
 
   async lockBalances(keys: readonly { readonly poolId: string; readonly instanceSkuId: string }[]): Promise<BalanceRecord[]> {
@@ -65,13 +74,26 @@ export class SqlAllocationRepository implements AllocationRepository {
     return keys.map((key) => balances.find((balance) => balance.poolId === key.poolId && balance.instanceSkuId === key.instanceSkuId)!);
   }
 
-  async setBalance(balance: BalanceRecord, nextBoundaryAt: number | null): Promise<void> {
-    await this.trx
-      .updateTable('allocation_balances')
-      .set({ schedule: encodeSchedule(balance.schedule), next_boundary_at: nextBoundaryAt })
-      .where('pool_id', '=', balance.poolId)
-      .where('instance_sku_id', '=', balance.instanceSkuId)
-      .execute();
+  async setBalances(balances: readonly { readonly balance: BalanceRecord; readonly nextBoundaryAt: number | null }[]): Promise<void> {
+    const [first, second, ...more] = balances;
+    if (first === undefined) return;
+    if (more.length > 0) throw new Error('setBalances writes at most two balances');
+    if (second === undefined) {
+      await setOneBalance.execute(this.trx, this.adapter, encodeSchedule(first.balance.schedule), first.nextBoundaryAt, first.balance.poolId, first.balance.instanceSkuId);
+      return;
+    }
+    await setTwoBalances.execute(
+      this.trx,
+      this.adapter,
+      first.balance.poolId,
+      first.balance.instanceSkuId,
+      encodeSchedule(first.balance.schedule),
+      first.nextBoundaryAt,
+      second.balance.poolId,
+      second.balance.instanceSkuId,
+      encodeSchedule(second.balance.schedule),
+      second.nextBoundaryAt,
+    );
   }
 
   async balanceOf(poolId: string, instanceSkuId: string): Promise<BalanceRecord | undefined> {

@@ -22,6 +22,14 @@ const transferById = preparedQuery(2, (db, accountId: string, id: string) =>
   transferViews(db).where('pool_transfers.account_id', '=', accountId).where('pool_transfers.id', '=', id),
 );
 
+/** Under the balances' locks (a transfer's last write before its commit), so prepared. */
+const insertTransferRow = preparedQuery(9, (db, id: string, accountId: string, fromPoolId: string, toPoolId: string, instanceSkuId: string, delta: string, status: string, rejectedReason: string | null, createdAt: number) =>
+  db
+    .insertInto('pool_transfers')
+    .values({ id, account_id: accountId, from_pool_id: fromPoolId, to_pool_id: toPoolId, instance_sku_id: instanceSkuId, delta, status: status as PoolTransferStatus, rejected_reason: rejectedReason, created_at: createdAt })
+    .returning('seq'),
+);
+
 type TransferRow = Awaited<ReturnType<ReturnType<typeof transferViews>['execute']>>[number];
 
 function toView(row: TransferRow): PoolTransferView {
@@ -46,21 +54,22 @@ export class SqlPoolTransferRepository implements PoolTransferRepository {
     private readonly adapter: DialectAdapter,
   ) {}
 
-  async insert(transfer: Omit<PoolTransferRecord, 'seq'>): Promise<void> {
-    await this.trx
-      .insertInto('pool_transfers')
-      .values({
-        id: transfer.id,
-        account_id: transfer.accountId,
-        from_pool_id: transfer.fromPoolId,
-        to_pool_id: transfer.toPoolId,
-        instance_sku_id: transfer.instanceSkuId,
-        delta: encodeSchedule(transfer.delta),
-        status: transfer.status,
-        rejected_reason: transfer.rejectedReason,
-        created_at: transfer.createdAt,
-      })
-      .execute();
+  async insert(transfer: Omit<PoolTransferRecord, 'seq'>, instanceSkuAlias: string): Promise<PoolTransferView> {
+    const [row] = await insertTransferRow.execute(
+      this.trx,
+      this.adapter,
+      transfer.id,
+      transfer.accountId,
+      transfer.fromPoolId,
+      transfer.toPoolId,
+      transfer.instanceSkuId,
+      encodeSchedule(transfer.delta),
+      transfer.status,
+      transfer.rejectedReason,
+      transfer.createdAt,
+    );
+    // As a read would decode it, so that the answer is the same either way.
+    return { seq: row!.seq, ...transfer, delta: decodeSchedule(encodeSchedule(transfer.delta)), instanceSkuAlias };
   }
 
   async findById(accountId: string, id: string): Promise<PoolTransferView | undefined> {

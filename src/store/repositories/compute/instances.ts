@@ -39,6 +39,11 @@ const liveInPoolSku = preparedQuery(2, (db, poolId: string, instanceSkuId: strin
   db.selectFrom('instances').selectAll().where('pool_id', '=', poolId).where('instance_sku_id', '=', instanceSkuId).where('status', 'in', liveStatuses).where('deleted_at', 'is', null),
 );
 
+/** On every allocation move's path, under the balances' locks. */
+const poolsWithLiveOfSku = preparedQuery(3, (db, poolId: string, otherPoolId: string, instanceSkuId: string) =>
+  db.selectFrom('instances').select('pool_id').distinct().where('pool_id', 'in', [poolId, otherPoolId]).where('instance_sku_id', '=', instanceSkuId).where('status', 'in', liveStatuses).where('deleted_at', 'is', null),
+);
+
 type InstanceRow = Awaited<ReturnType<ReturnType<typeof instanceViews>['execute']>>[number];
 type PlainInstanceRow = Selectable<Database['instances']>;
 
@@ -148,6 +153,14 @@ export class SqlInstanceRepository implements InstanceRepository {
 
   async liveInPoolSku(poolId: string, instanceSkuId: string): Promise<InstanceRecord[]> {
     return (await liveInPoolSku.execute(this.trx, this.adapter, poolId, instanceSkuId)).map(toRecord);
+  }
+
+  async poolsWithLiveInstances(poolIds: readonly string[], instanceSkuId: string): Promise<Set<string>> {
+    const [poolId, ...others] = poolIds;
+    if (poolId === undefined) return new Set();
+    const [otherPoolId = poolId, ...more] = others;
+    if (more.length > 0) throw new Error('poolsWithLiveInstances asks of at most two pools');
+    return new Set((await poolsWithLiveOfSku.execute(this.trx, this.adapter, poolId, otherPoolId, instanceSkuId)).map((row) => row.pool_id));
   }
 
   async runningInPoolSkus(keys: readonly { readonly poolId: string; readonly instanceSkuId: string }[]): Promise<InstanceRecord[]> {
