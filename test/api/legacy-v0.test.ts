@@ -245,6 +245,26 @@ describe.each(testDialects)('the v0 API on %s', (dialect) => {
       await withdrawAsks();
     });
 
+    it('buys what a pinned zone has whatever the instance type, as `sf scale create -z` expects', async () => {
+      // The body `sf scale create -n 8 -z hayesvalley -p 3 -d 30m -y` sends (src/lib/scale/create.tsx of
+      // github.com/sfcompute/cli v0.32.5): `-t` defaults to h100i and is "ignored" with a zone, but still sent.
+      // hayesvalley here has only an H200 SKU without InfiniBand.
+      const t = server.clock.now();
+      await ask(hayes, t, t + 48 * hour, 2, '16.00');
+      const buyer = await customer();
+      const body = { instance_type: 'h100i', desired_quantity: 1, buy_limit_price_per_gpu_hour: 300, sell_limit_price_per_gpu_hour: 25, horizon: 30, status: 'active', colocation_strategy: { type: 'pinned', cluster_name: 'hayesvalley' } };
+      const created = await buyer.post('/v0/procurements', body);
+      expect(created.status).toBe(200);
+      expect(created.body).toMatchObject({ instance_type: 'h200v', desired_quantity: 1, colocation_strategy: { type: 'pinned', cluster_name: 'hayesvalley' } });
+      expect((await buyer.get(`/preview/v2/procurements/${created.body.id}`)).body.instance_sku.id).toBe(hayes);
+      // GET /v0/quote with the same cluster prices that zone too.
+      const quote = await buyer.get('/v0/quote?side=buy&instance_type=h100i&quantity=1&min_start_date=NOW&max_start_date=NOW&min_duration=3600&max_duration=7200&cluster=hayesvalley');
+      expect(quote.status).toBe(200);
+      expect(quote.body.quote).toMatchObject({ instance_type: 'h200v', zone: 'hayesvalley' });
+      await buyer.delete(`/preview/v2/procurements/${created.body.id}`);
+      await withdrawAsks();
+    });
+
     it('refuses bad input in the envelope, changing nothing, and replays an Idempotency-Key', async () => {
       const buyer = await customer();
       const good = { instance_type: 'h100v', desired_quantity: 0, buy_limit_price_per_gpu_hour: 200 };

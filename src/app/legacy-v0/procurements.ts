@@ -54,10 +54,18 @@ export interface V0ProcurementInput {
 
 /** The default horizon: an hour ahead, as SF Compute's example has it. */
 
-/** The SKUs a procurement may go to: the pinned zone's, or those of the instance type. */
+/**
+ * The SKUs a procurement may go to: those of the instance type, or, pinned, the zone's. A pinned
+ * procurement buys what its zone has whatever the instance type: the legacy `sf scale create -z`
+ * says "If provided, `-t`/`--type` will be ignored" and still sends its default `h100i`
+ * (src/lib/scale/create.tsx in github.com/sfcompute/cli v0.32.5), as `GET /v0/quote` with a
+ * `cluster` ignores the type. The zone's SKUs of the type come first when it has any.
+ */
 function candidateSkus(skus: readonly InstanceSkuRecord[], instanceType: string, strategy: ColocationStrategy): InstanceSkuRecord[] {
-  if (strategy.type === 'pinned') return skus.filter((sku) => sku.properties.availability_zone === strategy.cluster_name && meetsInstanceType(sku.properties, instanceType));
-  return skus.filter((sku) => meetsInstanceType(sku.properties, instanceType));
+  if (strategy.type !== 'pinned') return skus.filter((sku) => meetsInstanceType(sku.properties, instanceType));
+  const zone = skus.filter((sku) => sku.properties.availability_zone === strategy.cluster_name);
+  const ofType = zone.filter((sku) => meetsInstanceType(sku.properties, instanceType));
+  return ofType.length > 0 ? ofType : zone;
 }
 
 /** Of several SKUs, the one where the procurement's first buy is cheapest now; the first when none has sellers. */
@@ -90,7 +98,7 @@ export const createV0Procurement = declaring(createV0ProcurementOperation, async
       const skus = candidateSkus(await tx.instanceSkus.listAll(), instanceType, strategy);
       if (skus.length === 0) {
         return strategy.type === 'pinned'
-          ? invalidField('colocation_strategy.cluster_name', 'unknown_zone', `No zone "${strategy.cluster_name}" has ${instanceType} nodes; GET /v0/zones lists the zones`)
+          ? invalidField('colocation_strategy.cluster_name', 'unknown_zone', `No zone "${strategy.cluster_name}"; GET /v0/zones lists the zones`)
           : invalidField('instance_type', 'unavailable', `No instance SKU is of type ${instanceType}`);
       }
       const sku = await chooseSku(tx, skus, input.desired_quantity, maxBuy, horizon, now);
