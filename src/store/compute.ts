@@ -6,7 +6,7 @@ import type { ImageUploadStatus } from '../domain/compute/images.js';
 import type { InstancePriority, InstanceStatus } from '../domain/compute/placement.js';
 import type { RecordedRunState, RunIntent } from '../domain/compute/runs.js';
 import type { TagFilter, Tags } from '../domain/kernel/tags.js';
-import type { NamedWrite } from './kernel.js';
+import type { DeletedContainerContent, NamedWrite } from './kernel.js';
 
 export interface ImageRecord {
   readonly seq: number;
@@ -149,11 +149,17 @@ export interface ImageRepository {
   findByName(workspaceId: string, name: string): Promise<ImageView | undefined>;
   list(filter: ImageListFilter, page: PageRequest): Promise<ImageView[]>;
   update(id: string, changes: { readonly uploadStatus?: ImageUploadStatus; readonly sha256?: string | null; readonly size?: number | null; readonly updatedAt: number }): Promise<void>;
+  /** Locks the live image against use while it is deleted; answers whether it is live. */
+  lockForChange(id: string): Promise<boolean>;
+  /** Locks the live image shared while something that uses it is made; answers whether it is live. */
+  lockLive(id: string): Promise<boolean>;
   softDelete(id: string, now: number): Promise<void>;
   savePart(imageId: string, partId: number, size: number): Promise<void>;
   parts(imageId: string): Promise<{ readonly partId: number; readonly size: number }[]>;
   /** Live instances and templates that use the image. */
   countUsers(imageId: string): Promise<number>;
+  /** Live instances and templates that use a deleted image (`containerId`), for audits. */
+  liveUsersOfDeleted(): Promise<DeletedContainerContent[]>;
   countInWorkspace(workspaceId: string): Promise<number>;
 }
 
@@ -162,8 +168,14 @@ export interface InstanceTemplateRepository {
   findById(accountId: string, id: string): Promise<InstanceTemplateView | undefined>;
   findByName(workspaceId: string, name: string): Promise<InstanceTemplateView | undefined>;
   list(filter: InstanceTemplateListFilter, page: PageRequest): Promise<InstanceTemplateView[]>;
+  /** Locks the live template against use while it is deleted; answers whether it is live. */
+  lockForChange(id: string): Promise<boolean>;
+  /** Locks the live template shared while something that uses it is made; answers whether it is live. */
+  lockLive(id: string): Promise<boolean>;
   softDelete(id: string, now: number): Promise<void>;
   countInWorkspace(workspaceId: string): Promise<number>;
+  /** Live deployments that use a deleted template (`containerId`), for audits. */
+  liveUsersOfDeleted(): Promise<DeletedContainerContent[]>;
 }
 
 export interface DeploymentRepository {

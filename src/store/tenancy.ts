@@ -109,6 +109,11 @@ export interface WorkspaceRepository {
   rename(id: string, name: string): Promise<NamedWrite>;
   softDelete(id: string, now: number): Promise<void>;
   /**
+   * Serialises the creation of the account's workspaces (a transaction-scoped advisory lock on
+   * PostgreSQL), so that the count checked against the limit stays true until the insert commits.
+   */
+  lockCreation(accountId: string): Promise<void>;
+  /**
    * Locks a workspace against everything that adds to it, before deciding to delete it (FOR NO
    * KEY UPDATE on PostgreSQL; SQLite's transactions hold the database already). False when it
    * was deleted meanwhile. See the lock order in docs/architecture.md.

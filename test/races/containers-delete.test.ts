@@ -8,7 +8,8 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditInTransaction } from '../../src/app/operator/verify.js';
-import type { ApiResponse } from '../support/client.js';
+import { createHash } from 'node:crypto';
+import type { ApiClient, ApiResponse } from '../support/client.js';
 import { startTestServer } from '../support/server.js';
 import { testDialects } from '../support/stores.js';
 import { nextMinute, type RaceCluster, startRaceCluster } from './cluster.js';
@@ -40,6 +41,18 @@ function expectOneWinner(responses: readonly Answer[], containers: readonly stri
       expect(created.length).toBeGreaterThan(0);
     }
   }
+}
+
+/** A completed upload of a few bytes in the account's default workspace; answers its id. */
+async function uploadedImage(client: ApiClient, name: string): Promise<string> {
+  const created = await client.post('/preview/v2/images', { workspace: 'default', name });
+  expect(created.status, JSON.stringify(created.body)).toBe(201);
+  const part = await client.post(`/preview/v2/images/${created.body.id}/parts`, { part_id: 1 });
+  expect(part.status).toBe(200);
+  expect((await fetch(part.body.url, { method: 'PUT', headers: { 'content-type': 'application/octet-stream' }, body: new Uint8Array([1, 2, 3]) })).status).toBe(200);
+  const completed = await client.post(`/preview/v2/images/${created.body.id}/complete`, { sha256: createHash('sha256').update(new Uint8Array([1, 2, 3])).digest('hex') });
+  expect(completed.status, JSON.stringify(completed.body)).toBe(200);
+  return created.body.id as string;
 }
 
 describe.each(testDialects)('deleting pools and workspaces while things are created in them (%s)', (dialect) => {
@@ -114,6 +127,56 @@ describe.each(testDialects)('deleting pools and workspaces while things are crea
       }
       const responses = await Promise.all(requests);
       expectOneWinner(responses, workspaces);
+      expect(await cluster.audit()).toEqual([]);
+    }
+  }, 180_000);
+
+  it('never lets an instance or template use a deleted image, nor a deployment a deleted template', async () => {
+    const clients = await cluster.newAccount('Image deleter');
+    const sku = await cluster.newInstanceSku('image-use-race');
+    const pool = (await clients[0]!.post('/preview/v2/pools', { workspace: 'default', name: 'image-users' })).body.id as string;
+    let turn = 0;
+    const next = () => clients[turn++ % clients.length]!;
+    for (let round = 0; round < rounds; round++) {
+      const images: string[] = [];
+      const templates: string[] = [];
+      for (let index = 0; index < containersPerRound; index++) {
+        images.push(await uploadedImage(next(), `image-${round}-${index}`));
+        templates.push((await next().post('/preview/v2/instance_templates', { workspace: 'default', image, name: `template-${round}-${index}` })).body.id);
+      }
+      const requests: Promise<Answer>[] = [];
+      const race = (container: string, creators: [string, () => Promise<ApiResponse>][], deletion: () => Promise<ApiResponse>) => {
+        creators.forEach(([kind, create], index) => {
+          requests.push(create().then((response) => ({ ...response, kind, container })));
+          if (index === 2) requests.push(deletion().then((response) => ({ ...response, kind: 'delete', container })));
+        });
+      };
+      for (const used of images) {
+        const client = next();
+        race(used, [
+          ['instance', () => next().post('/preview/v2/instances', { pool, image: used, instance_sku: sku })],
+          ['instance template', () => next().post('/preview/v2/instance_templates', { workspace: 'default', image: used })],
+          ['instance', () => next().post('/preview/v2/instances', { pool, image: used, instance_sku: sku })],
+          ['instance template', () => next().post('/preview/v2/instance_templates', { workspace: 'default', image: used })],
+        ], () => client.delete(`/preview/v2/images/${used}`));
+      }
+      for (const used of templates) {
+        const client = next();
+        race(used, [
+          ['deployment', () => next().post('/preview/v2/deployments', { pool, instance_sku: sku, instance_template: used, target_instance_count: 0 })],
+          ['deployment', () => next().post('/preview/v2/deployments', { pool, instance_sku: sku, instance_template: used, target_instance_count: 0 })],
+          ['deployment', () => next().post('/preview/v2/deployments', { pool, instance_sku: sku, instance_template: used, target_instance_count: 0 })],
+        ], () => client.delete(`/preview/v2/instance_templates/${used}`));
+      }
+      const responses = await Promise.all(requests);
+      expect(responses.filter((response) => response.status >= 500).map((response) => [response.kind, response.status, response.body])).toEqual([]);
+      for (const container of [...images, ...templates]) {
+        const mine = responses.filter((response) => response.container === container);
+        const deleted = mine.find((response) => response.kind === 'delete')!.status < 300;
+        const used = mine.filter((response) => response.kind !== 'delete' && response.status < 300);
+        // Deleted, and nothing took it up; or refused, because something had.
+        expect({ container, deleted, used: used.length > 0 }).toEqual({ container, deleted, used: !deleted });
+      }
       expect(await cluster.audit()).toEqual([]);
     }
   }, 180_000);

@@ -19,7 +19,7 @@ import type { WorkspaceRecord } from '../../store/tenancy.js';
 import { findInstanceSku } from '../allocation/instance-skus.js';
 import { type AppContext, newId, newName } from '../kernel/context.js';
 import { markInstancesEnded } from './run-intents.js';
-import { resolveInstanceTemplate } from './instance-templates.js';
+import { resolveInstanceTemplateForUse } from './instance-templates.js';
 import { lockPoolsForAdding, resolvePoolFilter, resolvePoolForInstances } from '../allocation/pools.js';
 import { changeProcurement, insertProcurement, removeProcurement, runProcurementFor } from '../market/procurements.js';
 import { maintainDeployment, reconcilePoolSku } from './reconciler.js';
@@ -117,7 +117,7 @@ export async function insertDeployment(context: AppContext, tx: Tx, accountId: s
   await lockPoolsForAdding(tx, [pool.id]);
   const sku = await findInstanceSku(tx, input.instance_sku);
   if (isFailure(sku)) return sku;
-  const template = await resolveInstanceTemplate(tx, accountId, input.instance_template);
+  const template = await resolveInstanceTemplateForUse(tx, accountId, input.instance_template);
   if (isFailure(template)) return template;
   const conflict = await automationConflict(tx, pool.id, sku.id, kind);
   if (conflict !== null) return conflict;
@@ -225,7 +225,7 @@ export const patchDeployment = declaring(patchDeploymentOperation, async functio
       changes.name = input.name;
     }
     if (input.instance_template !== undefined && input.instance_template !== null) {
-      const template = await resolveInstanceTemplate(tx, accountId, input.instance_template);
+      const template = await resolveInstanceTemplateForUse(tx, accountId, input.instance_template);
       if (isFailure(template)) return template;
       changes.instanceTemplateId = template.id;
     }

@@ -21,7 +21,7 @@ import { imageBytesMax, signedUrlLifetimeSeconds } from '../../domain/kernel/lim
 import { cursorPrefixes, type Page, type PageQuery, parsePageQuery, toPage } from '../../domain/kernel/pagination.js';
 import { parseReference, resourceTypes } from '../../domain/kernel/resource-paths.js';
 import type { ImageView } from '../../store/compute.js';
-import type { Tx } from '../../store/store.js';
+import { TransientConflict, type Tx } from '../../store/store.js';
 import type { WorkspaceRecord } from '../../store/tenancy.js';
 import { type AppContext, newId, newName } from '../kernel/context.js';
 import { signPath, verifySignedPath } from './signed-urls.js';
@@ -99,6 +99,22 @@ async function resolveImageWorkspace(tx: Tx, accountId: string, reference: strin
     return (await publicWorkspace(tx)) ?? fail('workspace_not_found', `No workspace "${reference}"`);
   }
   return resolveWorkspace(tx, accountId, reference);
+}
+
+/**
+ * `resolveImage` for something that will use the image (an instance, a template, a v1 node's
+ * VM): refused unless its upload is complete, and locked shared until the transaction ends, so
+ * that a deletion cannot slip between the check and the use (the deletion locks it for change
+ * and counts its users). An image deleted by a transaction that committed first throws
+ * `TransientConflict`; the retry finds no image.
+ */
+export async function resolveImageForUse(tx: Tx, accountId: string, reference: string): Promise<ImageView | Failure> {
+  const image = await resolveImage(tx, accountId, reference);
+  if (isFailure(image)) return image;
+  const notReady = readinessRefusal(image.name, image.uploadStatus);
+  if (notReady !== null) return notReady;
+  if (!(await tx.images.lockLive(image.id))) throw new TransientConflict(`Image ${image.id} was deleted while something was made from it`);
+  return image;
 }
 
 /**
@@ -294,6 +310,8 @@ export const deleteImage = declaring(deleteImageOperation, async function delete
   const deleted = await context.store.transaction(async (tx) => {
     const image = await resolveOwnImage(tx, accountId, reference);
     if (isFailure(image)) return image;
+    // Under the image's lock, so that nothing starts using it between the count and the deletion.
+    if (!(await tx.images.lockForChange(image.id))) throw new TransientConflict(`Image ${image.id} was deleted meanwhile`);
     const users = await tx.images.countUsers(image.id);
     if (users > 0) return fail('image_in_use', `Image "${image.name}" is used by ${users} live instance(s) or template(s)`);
     await tx.images.softDelete(image.id, now);

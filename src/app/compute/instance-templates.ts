@@ -5,15 +5,14 @@ import { checkCloudInit } from '../../domain/compute/cloud-init.js';
 import { createInstanceTemplateOperation, deleteInstanceTemplateOperation, getInstanceTemplateOperation, listInstanceTemplatesOperation } from '../../domain/compute/operations.js';
 import { declaring } from '../kernel/declaring.js';
 import { fail, type Failure, isFailure } from '../../domain/kernel/failures.js';
-import { readinessRefusal } from '../../domain/compute/images.js';
 import { cursorPrefixes, type Page, type PageQuery, parsePageQuery, toPage } from '../../domain/kernel/pagination.js';
 import { resourceTypes } from '../../domain/kernel/resource-paths.js';
 import type { Tags } from '../../domain/kernel/tags.js';
 import type { InstanceTemplateView } from '../../store/compute.js';
-import type { Tx } from '../../store/store.js';
+import { TransientConflict, type Tx } from '../../store/store.js';
 import type { WorkspaceRecord } from '../../store/tenancy.js';
 import { type AppContext, newId, newName } from '../kernel/context.js';
-import { resolveImage } from './images.js';
+import { resolveImageForUse } from './images.js';
 import { resolveEach, resolveScoped } from '../tenancy/references.js';
 import { lockWorkspaceForAdding, resolveWorkspace, resolveWorkspaceFilter } from '../tenancy/workspaces.js';
 
@@ -28,6 +27,19 @@ export async function resolveInstanceTemplate(tx: Tx, accountId: string, referen
     byName: (workspaceId, name) => tx.instanceTemplates.findByName(workspaceId, name),
   }, workspace);
   return template ?? templateNotFound(reference);
+}
+
+/**
+ * `resolveInstanceTemplate` for a deployment that will use it: locked shared until the
+ * transaction ends, against its deletion (which locks it for change and counts the deployments
+ * using it). A template deleted by a transaction that committed first throws
+ * `TransientConflict`; the retry finds no template.
+ */
+export async function resolveInstanceTemplateForUse(tx: Tx, accountId: string, reference: string): Promise<InstanceTemplateView | Failure> {
+  const template = await resolveInstanceTemplate(tx, accountId, reference);
+  if (isFailure(template)) return template;
+  if (!(await tx.instanceTemplates.lockLive(template.id))) throw new TransientConflict(`Instance template ${template.id} was deleted while a deployment was made to use it`);
+  return template;
 }
 
 export interface CreateInstanceTemplateInput {
@@ -57,10 +69,8 @@ export async function insertInstanceTemplate(
   input: { readonly name?: string | null | undefined; readonly image: string; readonly cloudInit: string | null; readonly tags?: Tags | null | undefined },
   now: number,
 ): Promise<InstanceTemplateView | Failure> {
-  const image = await resolveImage(tx, workspace.accountId, input.image);
+  const image = await resolveImageForUse(tx, workspace.accountId, input.image);
   if (isFailure(image)) return image;
-  const notReady = readinessRefusal(image.name, image.uploadStatus);
-  if (notReady !== null) return notReady;
   await lockWorkspaceForAdding(tx, workspace.id);
   const name = input.name ?? newName(context);
   const taken = fail('name_taken', `An instance template named "${name}" already exists in workspace "${workspace.name}"`);
@@ -96,6 +106,8 @@ export const deleteInstanceTemplate = declaring(deleteInstanceTemplateOperation,
   return context.store.transaction(async (tx) => {
     const template = await resolveInstanceTemplate(tx, accountId, reference);
     if (isFailure(template)) return template;
+    // Under the template's lock, so that no deployment takes it up between the count and the deletion.
+    if (!(await tx.instanceTemplates.lockForChange(template.id))) throw new TransientConflict(`Instance template ${template.id} was deleted meanwhile`);
     const users = await tx.deployments.countUsingTemplate(template.id);
     if (users > 0) return fail('instance_template_in_use', `Instance template "${template.name}" is used by ${users} deployment(s)`);
     await tx.instanceTemplates.softDelete(template.id, now);

@@ -8,7 +8,6 @@ import { createInstanceOperation, deleteInstanceOperation, failInstanceOperation
 import { declaring } from '../kernel/declaring.js';
 import { checkCloudInit } from '../../domain/compute/cloud-init.js';
 import { fail, type Failure, type FailureDetail, invalidField, isFailure } from '../../domain/kernel/failures.js';
-import { readinessRefusal } from '../../domain/compute/images.js';
 import { batchPatchEntriesMax, logLinesDefault } from '../../domain/kernel/limits.js';
 import { cursorPrefixes, type Page, type PageQuery, parsePageQuery, toPage } from '../../domain/kernel/pagination.js';
 import { compareKeepOrder, expectedShutdownAt, type InstancePriority, type InstanceStatus, isLive } from '../../domain/compute/placement.js';
@@ -21,7 +20,7 @@ import type { WorkspaceRecord } from '../../store/tenancy.js';
 import { findInstanceSku } from '../allocation/instance-skus.js';
 import type { AppContext } from '../kernel/context.js';
 import { type Answerer, runIdempotentAnswer, type StoredAnswer } from '../kernel/idempotency.js';
-import { resolveImage } from './images.js';
+import { resolveImageForUse } from './images.js';
 import { lockPoolsForAdding, resolvePool, resolvePoolForInstances } from '../allocation/pools.js';
 import { runProcurementFor } from '../market/procurements.js';
 import { maintainDeployment, insertInstance, reconcilePoolSku } from './reconciler.js';
@@ -153,10 +152,8 @@ export const createInstance = declaring(createInstanceOperation, async function 
     await lockPoolsForAdding(tx, [pool.id]);
     const sku = await findInstanceSku(tx, input.instance_sku);
     if (isFailure(sku)) return sku;
-    const image = await resolveImage(tx, accountId, input.image);
+    const image = await resolveImageForUse(tx, accountId, input.image);
     if (isFailure(image)) return image;
-    const notReady = readinessRefusal(image.name, image.uploadStatus);
-    if (notReady !== null) return notReady;
     if (input._preview_enable_infiniband === true && sku.properties.rdma_type !== 'infiniband') {
       return fail('sku_lacks_feature', `Instance SKU ${sku.alias} has no InfiniBand`, [{ field: '_preview_enable_infiniband', code: 'unsupported', message: `Instance SKU ${sku.alias} has no InfiniBand` }]);
     }
@@ -383,10 +380,8 @@ export const replaceInstance = declaring(replaceInstanceOperation, async functio
         const message = `The replacement must have a different name from "${old.name}", which stays reserved while it lingers terminated`;
         return fail('name_taken', message, [{ field: 'name', code: 'same_name', message }]);
       }
-      const image = await resolveImage(tx, accountId, input.image);
+      const image = await resolveImageForUse(tx, accountId, input.image);
       if (isFailure(image)) return image;
-      const notReady = readinessRefusal(image.name, image.uploadStatus);
-      if (notReady !== null) return notReady;
       await lockPoolsForAdding(tx, [old.poolId]);
       await markInstancesEnded(context, tx, [old.id], 'terminated', now);
       const replacement = await insertInstance(context, tx, {

@@ -17,7 +17,6 @@ import { createNodesOperation, deleteNodeOperation, extendNodeOperation, getNode
 import { declaring } from '../kernel/declaring.js';
 import { fail, type Failure, invalidField, isFailure } from '../../domain/kernel/failures.js';
 import { parseId } from '../../domain/kernel/ids.js';
-import { readinessRefusal } from '../../domain/compute/images.js';
 import { formatDollars } from '../../domain/kernel/money.js';
 import {
   checkExtension,
@@ -38,7 +37,7 @@ import type { Tx } from '../../store/store.js';
 import type { WorkspaceRecord } from '../../store/tenancy.js';
 import { type AppContext, newId, newName } from '../kernel/context.js';
 import { insertDeployment } from '../compute/deployments.js';
-import { publicImages, resolveImage } from '../compute/images.js';
+import { publicImages, resolveImageForUse } from '../compute/images.js';
 import { insertInstanceTemplate } from '../compute/instance-templates.js';
 import { ledgerKeys } from '../market/money.js';
 import { bestFill } from '../market/orderbook.js';
@@ -146,10 +145,8 @@ export const createNodes = declaring(createNodesOperation, async function create
       skus = skus.filter((sku) => sku.properties.rdma_type === 'infiniband');
       if (skus.length === 0) return invalidField('_preview_enable_infiniband', 'unsupported', 'No zone that meets the request has InfiniBand');
     }
-    const image = await resolveImage(tx, accountId, input.image_id ?? defaultNodeImage);
+    const image = await resolveImageForUse(tx, accountId, input.image_id ?? defaultNodeImage);
     if (isFailure(image)) return image;
-    const notReady = readinessRefusal(image.name, image.uploadStatus);
-    if (notReady !== null) return notReady;
     const plan: NodePlan = { nodeType, maxMicros, window, skus, imageId: image.id, cloudInit: cloudInit ?? (await vmScriptOf(tx, accountId)), infiniband: input._preview_enable_infiniband ?? false, workspace };
 
     const names = input.names ?? Array.from({ length: input.desired_count }, () => newName(context));
@@ -380,10 +377,8 @@ export const redeployNode = declaring(redeployNodeOperation, async function rede
     const unredeployable = redeployRefusal(node, now);
     if (unredeployable !== null) return unredeployable;
     const override = input.override_empty ?? false;
-    const image = await resolveImage(tx, accountId, input.image_id ?? (override ? defaultNodeImage : node.imageId));
+    const image = await resolveImageForUse(tx, accountId, input.image_id ?? (override ? defaultNodeImage : node.imageId));
     if (isFailure(image)) return image;
-    const notReady = readinessRefusal(image.name, image.uploadStatus);
-    if (notReady !== null) return notReady;
     const cloudInit = givenCloudInit ?? (override ? null : node.cloudInitUserData);
     const live = (await tx.instances.historyOfPools([node.poolId])).filter((vm) => isLive(vm.status));
     if (node.deploymentId === null) {

@@ -14,7 +14,7 @@
 import type { Clock } from '../../clock/clock.js';
 import { assert } from '../../domain/kernel/assert.js';
 import { isFailure } from '../../domain/kernel/failures.js';
-import { auditDeletedContainers, auditDeletedPools, auditLedger, auditMoney } from '../../domain/operator/audit.js';
+import { auditDeletedContainers, auditDeletedInUse, auditDeletedPools, auditLedger, auditMoney } from '../../domain/operator/audit.js';
 import type { Store, Tx } from '../../store/store.js';
 import { aroundTransactions } from '../kernel/around-transactions.js';
 
@@ -26,6 +26,8 @@ export async function auditInTransaction(tx: Tx, now: number): Promise<string[]>
     ...auditDeletedPools(await tx.pools.listDeleted(), balances),
     ...auditDeletedContainers('pool', await tx.pools.liveContentsOfDeleted()),
     ...auditDeletedContainers('workspace', await tx.workspaces.liveContentsOfDeleted()),
+    ...auditDeletedInUse('image', await tx.images.liveUsersOfDeleted()),
+    ...auditDeletedInUse('instance template', await tx.instanceTemplates.liveUsersOfDeleted()),
     ...auditMoney(await tx.money.allEntries(), await tx.money.allBalances(), await tx.orders.holdsByAccount()),
   ];
 }

@@ -46,6 +46,7 @@ function nameTaken(name: string): Failure {
 export async function createWorkspace(context: AppContext, accountId: string, input: { name?: string | null | undefined }): Promise<WorkspaceRecord | Failure> {
   const now = context.clock.now();
   return context.store.transaction(async (tx) => {
+    await tx.workspaces.lockCreation(accountId);
     if ((await tx.workspaces.count(accountId)) >= workspacesPerAccountMax) {
       return fail('workspace_limit_reached', `An account holds at most ${workspacesPerAccountMax} workspaces`);
     }

@@ -55,6 +55,13 @@ export function auditDeletedContainers(container: 'pool' | 'workspace', contents
   return contents.map((content) => `Deleted ${container} ${content.containerId} holds live ${content.kind} ${content.id}`);
 }
 
+/** What still uses a deleted image or instance template, as sentences: an image is deleted only
+ * when no live instance or template uses it, a template only when no deployment does; nothing
+ * takes either up after. */
+export function auditDeletedInUse(resource: 'image' | 'instance template', users: readonly AuditDeletedContent[]): string[] {
+  return users.map((user) => `Deleted ${resource} ${user.containerId} is used by live ${user.kind} ${user.id}`);
+}
+
 /** Running instances that exceed their pool's allocation now, as sentences. */
 export function auditPlacement(running: readonly AuditRunning[], balances: readonly AuditBalance[], now: number): string[] {
   const problems: string[] = [];

@@ -9,6 +9,7 @@ import type { DialectAdapter } from '../../dialect-adapter.js';
 import type { PoolKind } from '../../../domain/allocation/pools.js';
 import type { DeletedContainerContent, NamedWrite } from '../../kernel.js';
 import type { PoolListFilter, PoolRecord, PoolRepository, PoolView, PoolWithHoldings } from '../../allocation.js';
+import { lockLiveRowForChange } from '../row-locks.js';
 import { pageBySeq } from '../paging.js';
 import { preparedDialectQuery, preparedQuery } from '../prepared.js';
 import { decodeSchedule } from '../schedules.js';
@@ -177,10 +178,8 @@ export class SqlPoolRepository implements PoolRepository {
     await this.trx.updateTable('pools').set({ deleted_at: now }).where('id', '=', id).execute();
   }
 
-  async lockForChange(id: string): Promise<boolean> {
-    let query = this.trx.selectFrom('pools').select('id').where('id', '=', id).where('deleted_at', 'is', null);
-    if (this.adapter.supportsRowLocks) query = query.forNoKeyUpdate();
-    return (await query.executeTakeFirst()) !== undefined;
+  lockForChange(id: string): Promise<boolean> {
+    return lockLiveRowForChange(this.trx, this.adapter, 'pools', id);
   }
 
   async lockLive(ids: readonly string[]): Promise<Set<string>> {

@@ -7,7 +7,8 @@ import type { Database } from '../../database.js';
 import type { DialectAdapter } from '../../dialect-adapter.js';
 import type { ImageUploadStatus } from '../../../domain/compute/images.js';
 import type { ImageListFilter, ImageRepository, ImageView } from '../../compute.js';
-import type { NamedWrite } from '../../kernel.js';
+import type { DeletedContainerContent, NamedWrite } from '../../kernel.js';
+import { lockLiveRowForChange, lockLiveRowShared } from '../row-locks.js';
 import { pageBySeq } from '../paging.js';
 import { preparedQuery } from '../prepared.js';
 import { guardName } from '../named-write.js';
@@ -92,6 +93,14 @@ export class SqlImageRepository implements ImageRepository {
     await this.trx.updateTable('images').set(set).where('id', '=', id).execute();
   }
 
+  lockForChange(id: string): Promise<boolean> {
+    return lockLiveRowForChange(this.trx, this.adapter, 'images', id);
+  }
+
+  lockLive(id: string): Promise<boolean> {
+    return lockLiveRowShared(this.trx, this.adapter, 'images', id);
+  }
+
   async softDelete(id: string, now: number): Promise<void> {
     await this.trx.updateTable('images').set({ deleted_at: now }).where('id', '=', id).execute();
   }
@@ -107,6 +116,13 @@ export class SqlImageRepository implements ImageRepository {
   async parts(imageId: string): Promise<{ readonly partId: number; readonly size: number }[]> {
     const rows = await this.trx.selectFrom('image_parts').select(['part_id', 'size']).where('image_id', '=', imageId).orderBy('part_id').execute();
     return rows.map((row) => ({ partId: row.part_id, size: row.size }));
+  }
+
+  async liveUsersOfDeleted(): Promise<DeletedContainerContent[]> {
+    const deleted = this.trx.selectFrom('images').select('id').where('deleted_at', 'is not', null);
+    const instances = await this.trx.selectFrom('instances').select(['id', 'image_id']).where('image_id', 'in', deleted).where('status', 'in', ['awaiting_allocation', 'running']).where('deleted_at', 'is', null).execute();
+    const templates = await this.trx.selectFrom('instance_templates').select(['id', 'image_id']).where('image_id', 'in', deleted).where('deleted_at', 'is', null).execute();
+    return [...instances.map((row) => ({ kind: 'instance' as const, id: row.id, containerId: row.image_id })), ...templates.map((row) => ({ kind: 'instance template' as const, id: row.id, containerId: row.image_id }))];
   }
 
   async countUsers(imageId: string): Promise<number> {

@@ -6,7 +6,8 @@ import type { Tags } from '../../../domain/kernel/tags.js';
 import type { Database } from '../../database.js';
 import type { DialectAdapter } from '../../dialect-adapter.js';
 import type { InstanceTemplateListFilter, InstanceTemplateRepository, InstanceTemplateView } from '../../compute.js';
-import type { NamedWrite } from '../../kernel.js';
+import type { DeletedContainerContent, NamedWrite } from '../../kernel.js';
+import { lockLiveRowForChange, lockLiveRowShared } from '../row-locks.js';
 import { pageBySeq } from '../paging.js';
 import { guardName } from '../named-write.js';
 
@@ -77,6 +78,20 @@ export class SqlInstanceTemplateRepository implements InstanceTemplateRepository
       query = query.where('instance_templates.id', 'in', filter.ids);
     }
     return (await pageBySeq(query, 'instance_templates.seq', page).execute()).map(toView);
+  }
+
+  lockForChange(id: string): Promise<boolean> {
+    return lockLiveRowForChange(this.trx, this.adapter, 'instance_templates', id);
+  }
+
+  lockLive(id: string): Promise<boolean> {
+    return lockLiveRowShared(this.trx, this.adapter, 'instance_templates', id);
+  }
+
+  async liveUsersOfDeleted(): Promise<DeletedContainerContent[]> {
+    const deleted = this.trx.selectFrom('instance_templates').select('id').where('deleted_at', 'is not', null);
+    const rows = await this.trx.selectFrom('deployments').select(['id', 'instance_template_id']).where('instance_template_id', 'in', deleted).where('deleted_at', 'is', null).execute();
+    return rows.map((row) => ({ kind: 'deployment' as const, id: row.id, containerId: row.instance_template_id }));
   }
 
   async softDelete(id: string, now: number): Promise<void> {

@@ -7,6 +7,7 @@ import type { DialectAdapter } from '../../dialect-adapter.js';
 import type { DeletedContainerContent, NamedWrite } from '../../kernel.js';
 import type { WorkspaceRecord, WorkspaceRepository } from '../../tenancy.js';
 import { preparedQuery } from '../prepared.js';
+import { lockLiveRowForChange, lockLiveRowShared } from '../row-locks.js';
 import { guardName } from '../named-write.js';
 
 type WorkspaceRow = Selectable<Database['workspaces']>;
@@ -67,17 +68,16 @@ export class SqlWorkspaceRepository implements WorkspaceRepository {
     await this.trx.updateTable('workspaces').set({ deleted_at: now }).where('id', '=', id).execute();
   }
 
-  async lockForChange(id: string): Promise<boolean> {
-    let query = this.trx.selectFrom('workspaces').select('id').where('id', '=', id).where('deleted_at', 'is', null);
-    if (this.adapter.supportsRowLocks) query = query.forNoKeyUpdate();
-    return (await query.executeTakeFirst()) !== undefined;
+  async lockCreation(accountId: string): Promise<void> {
+    await this.adapter.transactionLock(this.trx, `workspaces of ${accountId}`);
   }
 
-  async lockLive(id: string): Promise<boolean> {
-    // At READ COMMITTED PostgreSQL re-reads `deleted_at` on the row a deletion committed meanwhile.
-    let query = this.trx.selectFrom('workspaces').select('id').where('id', '=', id).where('deleted_at', 'is', null);
-    if (this.adapter.supportsRowLocks) query = query.forShare();
-    return (await query.executeTakeFirst()) !== undefined;
+  lockForChange(id: string): Promise<boolean> {
+    return lockLiveRowForChange(this.trx, this.adapter, 'workspaces', id);
+  }
+
+  lockLive(id: string): Promise<boolean> {
+    return lockLiveRowShared(this.trx, this.adapter, 'workspaces', id);
   }
 
   async liveContentsOfDeleted(): Promise<DeletedContainerContent[]> {

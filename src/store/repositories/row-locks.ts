@@ -1,0 +1,27 @@
+// Locks on a live row of a soft-deleted table, for a container (workspace, pool) or a resource
+// others use (image, instance template): whoever deletes it locks it for change and checks it
+// is unused; whoever makes something that uses it locks it shared and checks it is still live.
+// So the two serialise and nothing ever uses a deleted row. SQLite's single writer needs no lock.
+
+import type { Kysely } from 'kysely';
+import type { Database } from '../database.js';
+import type { DialectAdapter } from '../dialect-adapter.js';
+
+type SoftDeletedTable = 'workspaces' | 'pools' | 'images' | 'instance_templates';
+
+/** Locks the live row `id` of `table` against any other lock; answers whether it is live. */
+export async function lockLiveRowForChange(trx: Kysely<Database>, adapter: DialectAdapter, table: SoftDeletedTable, id: string): Promise<boolean> {
+  let query = trx.selectFrom(table as 'images').select('id').where('id', '=', id).where('deleted_at', 'is', null);
+  if (adapter.supportsRowLocks) query = query.forNoKeyUpdate();
+  return (await query.executeTakeFirst()) !== undefined;
+}
+
+/**
+ * Locks the live row `id` of `table` shared (against a deletion); answers whether it is live.
+ * At READ COMMITTED PostgreSQL re-reads `deleted_at` on the row a deletion committed meanwhile.
+ */
+export async function lockLiveRowShared(trx: Kysely<Database>, adapter: DialectAdapter, table: SoftDeletedTable, id: string): Promise<boolean> {
+  let query = trx.selectFrom(table as 'images').select('id').where('id', '=', id).where('deleted_at', 'is', null);
+  if (adapter.supportsRowLocks) query = query.forShare();
+  return (await query.executeTakeFirst()) !== undefined;
+}
