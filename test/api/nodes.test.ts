@@ -157,15 +157,16 @@ describe.each(testDialects)('v1 nodes through the official SDK on %s', (dialect)
     await server.advance(hour);
     expect((await sdk.nodes.get('always-on')).status).toBe('running');
 
-    // The price rises above the max: once what was bought runs out (the hour bought an hour ahead
-    // at the last run), the VM ends and another waits.
+    // The price rises above the max: once what was bought runs out (the 60 minutes from the next
+    // minute, bought at the last run), the VM ends and another waits.
+    const rise = server.clock.now();
     await withdrawAsks(richmond);
-    await ask(richmond, server.clock.now(), t + 24 * hour, 3, '24.00');
+    await ask(richmond, rise, t + 24 * hour, 3, '24.00');
     await server.advance(2 * hour);
     const waiting = await sdk.nodes.get('always-on');
     expect(waiting.status).toBe('awaitingcapacity');
     expect(waiting.vms!.data.map((vm) => vm.status)).toEqual(['Destroyed', 'Pending']);
-    expect(waiting.vms!.data[0]!.end_at).toBe(t + 3 * hour);
+    expect(waiting.vms!.data[0]!.end_at).toBe(rise - (rise % 60) + 60 + hour);
 
     // It falls: the standing buy meets a new seller, and the waiting VM starts.
     await ask(richmond, server.clock.now(), t + 24 * hour, 1, '16.80');

@@ -79,45 +79,80 @@ describe.each(testDialects)('procurements on %s', (dialect) => {
       created_at: t,
     });
     expect(created.body.id).toMatch(/^proc_/);
-    // The window runs from the next minute; the block that starts inside it is bought whole.
+    // The window holds exactly its 60 minutes, from the next minute.
     expect(await held(account, pool, sku)).toEqual([
       { start_at: t, end_at: t + 60, node_count: 0 },
-      { start_at: t + 60, end_at: t + 2 * hour, node_count: 2 },
-      { start_at: t + 2 * hour, end_at: null, node_count: 0 },
+      { start_at: t + 60, end_at: t + hour + 60, node_count: 2 },
+      { start_at: t + hour + 60, end_at: null, node_count: 0 },
     ]);
     expect((await account.get(`/preview/v2/pools/${pool}`)).body.procurements).toEqual([{ id: created.body.id, name: 'keep-two' }]);
 
     await server.advance(hour);
     expect(await held(account, pool, sku)).toEqual([
-      { start_at: t + hour, end_at: t + 3 * hour, node_count: 2 },
-      { start_at: t + 3 * hour, end_at: null, node_count: 0 },
+      { start_at: t + hour, end_at: t + 2 * hour + 60, node_count: 2 },
+      { start_at: t + 2 * hour + 60, end_at: null, node_count: 0 },
     ]);
 
-    // Prices rise above the max: the next hour cannot be bought, and the status says so.
+    // Prices rise above the max: the minutes that enter the window cannot be bought, and the status says so.
     expect((await provider.delete(`/preview/v2/orders/${firstAsk}`)).status).toBe(204);
     await ask(sku, t + hour, t + 24 * hour, 6, '15.00');
     await server.advance(hour);
     expect(await held(account, pool, sku)).toEqual([
-      { start_at: t + 2 * hour, end_at: t + 3 * hour, node_count: 2 },
-      { start_at: t + 3 * hour, end_at: null, node_count: 0 },
+      { start_at: t + 2 * hour, end_at: t + 2 * hour + 60, node_count: 2 },
+      { start_at: t + 2 * hour + 60, end_at: null, node_count: 0 },
     ]);
     const short = (await account.get(`/preview/v2/procurements/${created.body.id}`)).body;
     expect(short.status.state).toBe('warning');
     expect(short.status.message).toContain('12.000000');
     const standing = await account.get(`/preview/v2/orders?procurement=${created.body.id}&status=standing`);
-    expect(standing.body.data).toMatchObject([{ side: 'buy', limit_price_dollars_per_node_hour: '12.000000', allocation_schedule_delta: [{ start_at: t + 3 * hour, end_at: t + 4 * hour, node_count: 2 }] }]);
+    expect(standing.body.data).toMatchObject([{ side: 'buy', limit_price_dollars_per_node_hour: '12.000000', allocation_schedule_delta: [{ start_at: t + 2 * hour + 60, end_at: t + 3 * hour + 60, node_count: 2 }] }]);
     // Procurement orders stay out of the plain list.
     expect((await account.get('/preview/v2/orders')).body.data).toEqual([]);
 
     // A seller at $10.80 meets the standing buy, at the buy's price.
-    await ask(sku, t + 3 * hour, t + 4 * hour, 2, '10.80');
+    await ask(sku, t + 2 * hour + 60, t + 3 * hour + 60, 2, '10.80');
     expect(await held(account, pool, sku)).toEqual([
-      { start_at: t + 2 * hour, end_at: t + 4 * hour, node_count: 2 },
-      { start_at: t + 4 * hour, end_at: null, node_count: 0 },
+      { start_at: t + 2 * hour, end_at: t + 3 * hour + 60, node_count: 2 },
+      { start_at: t + 3 * hour + 60, end_at: null, node_count: 0 },
     ]);
     const balances = (await account.get('/v1/balances')).body;
-    // Three hours of two nodes at $9 (the first block is 59 minutes), one at $12.
-    expect(balances.available_balance_cents).toBe(1_000_000 - Math.round(2 * 9 * (2 * hour - 60) / 36 + 2 * 9 * hour / 36 + 2 * 12 * hour / 36));
+    // Two hours of two nodes at $9, one at $12.
+    expect(balances.available_balance_cents).toBe(1_000_000 - Math.round(2 * 9 * 2 * hour / 36 + 2 * 12 * hour / 36));
+  });
+
+  it('holds exactly managed_window_minutes whole minutes ahead, from the next minute, not to a clock hour', async () => {
+    const { sku } = await market('9.00');
+    const { account, pool } = await customer();
+    await server.advance(17 * 60 + 5);
+    const t = server.clock.now();
+    const nextMinute = t - (t % 60) + 60;
+    const created = await account.post('/preview/v2/procurements', { pool, instance_sku: sku, target: 1, min_sell_price_dollars_per_node_hour: '6.00', max_buy_price_dollars_per_node_hour: '12.00', managed_window_minutes: 90 });
+    expect(created.status).toBe(201);
+    expect(await held(account, pool, sku)).toEqual([
+      { start_at: nextMinute - 60, end_at: nextMinute, node_count: 0 },
+      { start_at: nextMinute, end_at: nextMinute + 90 * 60, node_count: 1 },
+      { start_at: nextMinute + 90 * 60, end_at: null, node_count: 0 },
+    ]);
+    expect((await account.get(`/preview/v2/procurements/${created.body.id}`)).body.status.message).toContain(new Date((nextMinute + 90 * 60) * 1000).toISOString().slice(0, 16));
+    // The window moves on with every minute, and so does what is held; two hours later still 90 minutes.
+    for (const step of [60, 60, 7 * 60, 43 * 60 + 55, 2 * hour]) {
+      await server.advance(step);
+      const now = server.clock.now();
+      const from = now - (now % 60);
+      expect(await held(account, pool, sku), `at ${now}`).toEqual([
+        { start_at: from, end_at: from + 60 + 90 * 60, node_count: 1 },
+        { start_at: from + 60 + 90 * 60, end_at: null, node_count: 0 },
+      ]);
+    }
+    // Every order it placed lies inside the window it was placed in.
+    const orders = (await account.get(`/preview/v2/orders?procurement=${created.body.id}&limit=200`)).body.data as { created_at: number; allocation_schedule_delta: { start_at: number; end_at: number }[] }[];
+    expect(orders.length).toBeGreaterThan(1);
+    for (const order of orders) {
+      const placedMinute = order.created_at - (order.created_at % 60);
+      expect(order.allocation_schedule_delta[0]!.start_at).toBeGreaterThanOrEqual(placedMinute + 60);
+      expect(order.allocation_schedule_delta[0]!.end_at).toBeLessThanOrEqual(placedMinute + 60 + 90 * 60);
+    }
+    expect((await account.delete(`/preview/v2/procurements/${created.body.id}`)).status).toBe(204);
   });
 
   it('sells surplus into standing bids at no less than its min price, and cancels its orders when disabled', async () => {
@@ -128,21 +163,21 @@ describe.each(testDialects)('procurements on %s', (dialect) => {
     const procurement = (await account.post('/preview/v2/procurements', { pool, instance_sku: sku, target: 3, min_sell_price_dollars_per_node_hour: '7.20', max_buy_price_dollars_per_node_hour: '12.00', managed_window_minutes: 120 })).body;
     expect(await held(account, pool, sku)).toEqual([
       { start_at: t, end_at: t + 60, node_count: 0 },
-      { start_at: t + 60, end_at: t + 3 * hour, node_count: 3 },
-      { start_at: t + 3 * hour, end_at: null, node_count: 0 },
+      { start_at: t + 60, end_at: t + 2 * hour + 60, node_count: 3 },
+      { start_at: t + 2 * hour + 60, end_at: null, node_count: 0 },
     ]);
     // A bid below the min price is not sold into; one at it is.
     await bidder.account.post('/preview/v2/orders', { pool: bidder.pool, side: 'buy', instance_sku: sku, allocation_schedule_delta: [{ start_at: t, end_at: t + 24 * hour, node_count: 5 }], limit_price_dollars_per_node_hour: '6.00', allow_standing: true, allow_partial: true });
     const patched = await account.patch(`/preview/v2/procurements/${procurement.id}`, { target: 1 });
     expect(patched.status).toBe(200);
     expect(patched.body.target).toBe(1);
-    expect((await held(account, pool, sku))[1]).toEqual({ start_at: t + 60, end_at: t + 3 * hour, node_count: 3 });
+    expect((await held(account, pool, sku))[1]).toEqual({ start_at: t + 60, end_at: t + 2 * hour + 60, node_count: 3 });
     await bidder.account.post('/preview/v2/orders', { pool: bidder.pool, side: 'buy', instance_sku: sku, allocation_schedule_delta: [{ start_at: t, end_at: t + 24 * hour, node_count: 5 }], limit_price_dollars_per_node_hour: '7.20', allow_standing: true, allow_partial: true });
     await account.patch(`/preview/v2/procurements/${procurement.id}`, { min_sell_price_dollars_per_node_hour: '7.20' });
     expect(await held(account, pool, sku)).toEqual([
       { start_at: t, end_at: t + 60, node_count: 0 },
-      { start_at: t + 60, end_at: t + 3 * hour, node_count: 1 },
-      { start_at: t + 3 * hour, end_at: null, node_count: 0 },
+      { start_at: t + 60, end_at: t + 2 * hour + 60, node_count: 1 },
+      { start_at: t + 2 * hour + 60, end_at: null, node_count: 0 },
     ]);
 
     // Back up to 4 with no sellers under $8.40: a standing buy waits; disabling cancels it.

@@ -6,9 +6,9 @@ import { describe, expect, it } from 'vitest';
 import { comparePriority, match, type RestingOrder } from '../../src/domain/market/matching.js';
 import { costOf, feeOf, formatDollars, parseDollarsPerNodeHour } from '../../src/domain/kernel/money.js';
 import { averageFillPrice } from '../../src/domain/market/orders.js';
-import { planProcurement, procurementBlocks } from '../../src/domain/market/procurement.js';
+import { nextRunAfter, planProcurement, procurementWindow } from '../../src/domain/market/procurement.js';
 import { parseRequirements, meetsRequirements } from '../../src/domain/market/requirements.js';
-import { add, clip, normalize, type Schedule, stepsOf, valueAt } from '../../src/domain/kernel/schedule.js';
+import { add, clip, emptySchedule, normalize, type Schedule, stepsOf, valueAt } from '../../src/domain/kernel/schedule.js';
 
 const rectangle = (start: number, end: number, count: number) => normalize([{ at: start, count }, { at: end, count: 0 }]);
 
@@ -178,23 +178,69 @@ describe('orders', () => {
 });
 
 describe('procurement planning', () => {
-  it('manages blocks from the next minute to whole hours', () => {
-    expect(procurementBlocks(3600 * 10 + 17 * 60 + 5, 120)).toEqual([
-      { startAt: 3600 * 10 + 18 * 60, endAt: 3600 * 11 },
-      { startAt: 3600 * 11, endAt: 3600 * 12 },
-      { startAt: 3600 * 12, endAt: 3600 * 13 },
-    ]);
-    expect(procurementBlocks(3600 * 10 - 60, 60)).toEqual([{ startAt: 3600 * 10, endAt: 3600 * 11 }]);
+  const h = 3600;
+  it('manages exactly the window\'s whole minutes, from the next minute', () => {
+    expect(procurementWindow(h * 10 + 17 * 60 + 5, 120)).toEqual({ startAt: h * 10 + 18 * 60, endAt: h * 12 + 18 * 60 });
+    expect(procurementWindow(h * 10 - 60, 60)).toEqual({ startAt: h * 10, endAt: h * 11 });
+    expect(procurementWindow(h * 10 + 59, 1)).toEqual({ startAt: h * 10 + 60, endAt: h * 10 + 120 });
   });
 
-  it('buys shortfalls and sells surpluses per block', () => {
-    const now = 3600 * 10 - 60;
-    const allocation = normalize([{ at: 3600 * 10, count: 1 }, { at: 3600 * 11, count: 5 }, { at: 3600 * 12, count: 0 }]);
-    expect(planProcurement(3, allocation, now, 180)).toEqual([
-      { startAt: 3600 * 10, endAt: 3600 * 11, side: 'buy', nodes: 2 },
-      { startAt: 3600 * 11, endAt: 3600 * 12, side: 'sell', nodes: 2 },
-      { startAt: 3600 * 12, endAt: 3600 * 13, side: 'buy', nodes: 3 },
+  it('buys shortfalls and sells surpluses over exactly the stretches of the window', () => {
+    const now = h * 10 - 60;
+    const allocation = normalize([{ at: h * 10, count: 1 }, { at: h * 11, count: 5 }, { at: h * 12, count: 0 }]);
+    expect(planProcurement(3, allocation, now, 150)).toEqual([
+      { startAt: h * 10, endAt: h * 11, side: 'buy', nodes: 2 },
+      { startAt: h * 11, endAt: h * 12, side: 'sell', nodes: 2 },
+      { startAt: h * 12, endAt: h * 12 + 30 * 60, side: 'buy', nodes: 3 },
     ]);
+    // Off the clock hour: 90 minutes from 10:18, not to 12:00.
+    expect(planProcurement(1, emptySchedule, h * 10 + 17 * 60 + 5, 90)).toEqual([{ startAt: h * 10 + 18 * 60, endAt: h * 11 + 48 * 60, side: 'buy', nodes: 1 }]);
+  });
+
+  it('holds the target at every minute of the window and orders nothing outside it (against a minute-by-minute model)', () => {
+    const minute = 60;
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ at: fc.integer({ min: 0, max: 300 }), count: fc.integer({ min: 0, max: 6 }) }), { maxLength: 8 }),
+        fc.integer({ min: 0, max: 6 }),
+        fc.integer({ min: 0, max: 120 * minute }),
+        fc.integer({ min: 1, max: 200 }),
+        (steps, target, now, windowMinutes) => {
+          const allocation = normalize(steps.map((step) => ({ at: step.at * minute, count: step.count })).sort((a, b) => a.at - b.at).filter((step, index, all) => index === all.length - 1 || all[index + 1]!.at !== step.at));
+          const orders = planProcurement(target, allocation, now, windowMinutes);
+          const first = Math.floor(now / minute) * minute + minute;
+          for (const order of orders) {
+            expect(order.nodes).toBeGreaterThan(0);
+            expect(order.startAt).toBeGreaterThanOrEqual(first);
+            expect(order.endAt).toBeLessThanOrEqual(first + windowMinutes * minute);
+            expect(order.startAt % minute + (order.endAt % minute)).toBe(0);
+          }
+          for (let m = first - 5 * minute; m < first + (windowMinutes + 5) * minute; m += minute) {
+            const change = orders.filter((order) => order.startAt <= m && m < order.endAt).reduce((sum, order) => sum + (order.side === 'buy' ? order.nodes : -order.nodes), 0);
+            const inWindow = m >= first && m < first + windowMinutes * minute;
+            expect(valueAt(allocation, m) + change).toBe(inWindow ? target : valueAt(allocation, m));
+          }
+          // It runs again by the time the first minute off the target enters the window, and within the hour.
+          const held = orders.reduce((sum, order) => add(sum, rectangle(order.startAt, order.endAt, order.side === 'buy' ? order.nodes : -order.nodes)), allocation);
+          const next = nextRunAfter(now, target, held, windowMinutes);
+          expect(next).toBeGreaterThan(now);
+          expect(next).toBeLessThanOrEqual(Math.floor(now / h) * h + h);
+          for (let at = Math.floor(now / minute) * minute + minute; at < next; at += minute) {
+            expect(planProcurement(target, held, at, windowMinutes), `a run at ${at}, before the next one at ${next}, would have something to do`).toEqual([]);
+          }
+        },
+      ),
+    );
+  });
+
+  it('runs every minute while the window moves onto minutes off the target, and at least every hour', () => {
+    const held = normalize([{ at: h * 10, count: 2 }, { at: h * 11 + 10 * 60, count: 0 }]);
+    const at = h * 10 + 5;
+    expect(nextRunAfter(at, 2, held, 60)).toBe(h * 10 + 10 * 60); // 11:10 enters the window [10:11, 11:11)
+    expect(nextRunAfter(at, 2, held, 30)).toBe(h * 10 + 40 * 60);
+    expect(nextRunAfter(at, 2, held, 75)).toBe(h * 10 + 60); // 11:16 is off the target at once
+    expect(nextRunAfter(at, 0, emptySchedule, 30)).toBe(h * 11);
+    expect(nextRunAfter(at, 2, held, 5)).toBe(h * 11);
   });
 });
 

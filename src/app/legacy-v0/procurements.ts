@@ -17,7 +17,7 @@ import {
   type ColocationStrategy,
   gpuHourCentsToMicros,
 } from '../../domain/legacy-v0/procurements.js';
-import { procurementBlocks } from '../../domain/market/procurement.js';
+import { procurementWindow } from '../../domain/market/procurement.js';
 import { invalidField } from '../../domain/kernel/failures.js';
 import type { InstanceSkuRecord } from '../../store/allocation.js';
 import type { ProcurementView } from '../../store/market.js';
@@ -71,8 +71,7 @@ function candidateSkus(skus: readonly InstanceSkuRecord[], instanceType: string,
 /** Of several SKUs, the one where the procurement's first buy is cheapest now; the first when none has sellers. */
 async function chooseSku(tx: Tx, skus: readonly InstanceSkuRecord[], nodes: number, maxBuyMicros: number, horizon: number, now: number): Promise<InstanceSkuRecord> {
   if (skus.length === 1 || nodes === 0) return skus[0]!;
-  const blocks = procurementBlocks(now, horizon);
-  const best = await bestFill(tx, skus, { side: 'buy', startAt: blocks[0]!.startAt, endAt: blocks.at(-1)!.endAt, nodeCount: nodes, limitMicros: maxBuyMicros, excludePoolId: null }, now);
+  const best = await bestFill(tx, skus, { side: 'buy', ...procurementWindow(now, horizon), nodeCount: nodes, limitMicros: maxBuyMicros, excludePoolId: null }, now);
   return best?.sku ?? skus[0]!;
 }
 

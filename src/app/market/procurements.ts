@@ -1,10 +1,11 @@
 // Procurements: keep a pool's allocation of one SKU at a target over a window ahead. Each run
 // cancels the procurement's resting orders and places what the plan (domain/market/procurement.ts)
 // says: standing buys at no more than the max buy price for each block short of the target, and
-// sells into standing bids at no less than the min sell price for each block over it. A run
-// happens when the procurement is created or changed, when the instances that a `node_count`
-// target counts change, when its pool's allocation changes at a boundary, and at every hour,
-// when a new block enters the window.
+// sells into standing bids at no less than the min sell price for each stretch over it, over
+// exactly the window's minutes. A run happens when the procurement is created or changed, when
+// the instances that a `node_count` target counts change, when its pool's allocation changes at a
+// boundary, when the first minute off the target enters the window as it moves on (every minute
+// while it buys or sells), and at least every hour.
 
 import { assert } from '../../domain/kernel/assert.js';
 import { fail, type Failure, invalidField, isFailure } from '../../domain/kernel/failures.js';
@@ -14,7 +15,7 @@ import { managedWindowMinutesMax } from '../../domain/kernel/limits.js';
 import { formatDollars, parseDollarsPerNodeHour } from '../../domain/kernel/money.js';
 import { isoMinute } from '../../domain/allocation/ledger.js';
 import { cursorPrefixes, type Page, type PageQuery, parsePageQuery, toPage } from '../../domain/kernel/pagination.js';
-import { nextRunAfter, planProcurement, procurementBlocks } from '../../domain/market/procurement.js';
+import { nextRunAfter, planProcurement, procurementWindow } from '../../domain/market/procurement.js';
 import { emptySchedule, minimumOver } from '../../domain/kernel/schedule.js';
 import type { ProcurementRecord, ProcurementView } from '../../store/market.js';
 import type { Tx } from '../../store/store.js';
@@ -89,9 +90,7 @@ export async function runProcurement(context: AppContext, tx: Tx, procurementId:
       if (placed.failure === 'insufficient_balance') recordEvent(context, tx, { kind: 'procurement_starved', procurementId: procurement.id, accountId: procurement.accountId, message: placed.message, at });
     }
   }
-  const blocks = procurementBlocks(at, procurement.managedWindowMinutes);
-  const windowStart = blocks[0]!.startAt;
-  const windowEnd = blocks.at(-1)!.endAt;
+  const { startAt: windowStart, endAt: windowEnd } = procurementWindow(at, procurement.managedWindowMinutes);
   const held = (await tx.allocation.balanceOf(pool.id, sku.id))?.schedule ?? emptySchedule;
   const lowest = minimumOver(held, windowStart, windowEnd);
   let status: { state: 'info' | 'warning' | 'error'; message: string };
@@ -103,7 +102,7 @@ export async function runProcurement(context: AppContext, tx: Tx, procurementId:
       message: `Short of the target of ${target} node(s): as few as ${lowest} held before ${isoMinute(windowEnd)}, with no sellers at or below ${formatDollars(procurement.maxBuyMicros)} dollars per node-hour; a standing buy waits for them.`,
     };
   }
-  const nextRunAt = nextRunAfter(at);
+  const nextRunAt = nextRunAfter(at, target, held, procurement.managedWindowMinutes);
   assert(nextRunAt > at, () => `procurement ${procurement.id} would next run at ${nextRunAt}, not after ${at}`);
   await tx.procurements.update(procurement.id, { statusState: status.state, statusMessage: status.message, nextRunAt, updatedAt: at });
 }

@@ -28,7 +28,7 @@ import {
   reservedWindow,
 } from '../../domain/nodes-v1/nodes.js';
 import { isLive } from '../../domain/compute/placement.js';
-import { procurementBlocks } from '../../domain/market/procurement.js';
+import { procurementWindow } from '../../domain/market/procurement.js';
 import { deletionRefusal, extensionRefusal, firstHourRefusal, nodeTypeOf, redeployRefusal, releasedEndAt, releaseRefusal } from '../../domain/nodes-v1/node-changes.js';
 import type { InstanceRecord } from '../../store/compute.js';
 import type { InstanceSkuRecord, PoolView } from '../../store/allocation.js';
@@ -234,8 +234,7 @@ async function chooseSku(tx: Tx, plan: NodePlan, now: number): Promise<InstanceS
   }
   if (plan.skus.length === 1) return plan.skus[0]!;
   // What the node's procurement would buy first: the blocks of its window.
-  const blocks = procurementBlocks(now, spotWindowMinutes);
-  const firstBuy = { startAt: blocks[0]!.startAt, endAt: blocks.at(-1)!.endAt };
+  const firstBuy = procurementWindow(now, spotWindowMinutes);
   const best = await bestFill(tx, plan.skus, { side: 'buy', ...firstBuy, nodeCount: 1, limitMicros: plan.maxMicros, excludePoolId: null }, now);
   return best?.sku ?? plan.skus[0]!;
 }

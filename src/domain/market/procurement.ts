@@ -1,44 +1,65 @@
 // Procurements: keep a pool's allocation of one SKU at a target over a window ahead, buying what
-// is missing and selling what is surplus, in blocks aligned to whole clock hours (the first block
-// runs from the next minute to the next hour). The window holds `managedWindowMinutes` complete
-// minutes from the next minute; a block that starts inside it is managed whole.
+// is missing and selling what is surplus. The window holds exactly `managedWindowMinutes`
+// complete minutes, beginning with the next minute (SF Compute's reference: "The window contains
+// this many complete minutes, beginning with the next minute"), and nothing outside it is
+// bought or sold. A run orders, for each stretch of the window where the pool holds the same
+// count, the difference from the target over exactly that stretch; since the window moves on
+// every minute, the procurement runs again when the first minute it would act on enters it.
 
-import { hourSeconds, minimumOver, type Schedule } from '../kernel/schedule.js';
+import { floorToMinute, hourSeconds, minuteSeconds, nextBoundary, type Schedule, valueAt } from '../kernel/schedule.js';
 
-export interface ProcurementBlock {
+export interface ProcurementWindow {
   readonly startAt: number;
   readonly endAt: number;
 }
 
-export interface PlannedOrder extends ProcurementBlock {
+export interface PlannedOrder extends ProcurementWindow {
   readonly side: 'buy' | 'sell';
   readonly nodes: number;
 }
 
-export function procurementBlocks(now: number, managedWindowMinutes: number): ProcurementBlock[] {
-  const start = Math.floor(now / 60) * 60 + 60;
-  const windowEnd = start + managedWindowMinutes * 60;
-  const blocks: ProcurementBlock[] = [];
-  for (let blockStart = start; blockStart < windowEnd; ) {
-    const blockEnd = Math.floor(blockStart / hourSeconds) * hourSeconds + hourSeconds;
-    blocks.push({ startAt: blockStart, endAt: blockEnd });
-    blockStart = blockEnd;
-  }
-  return blocks;
+/** The window a procurement manages at `now`: `managedWindowMinutes` whole minutes from the next minute. */
+export function procurementWindow(now: number, managedWindowMinutes: number): ProcurementWindow {
+  const startAt = floorToMinute(now) + minuteSeconds;
+  return { startAt, endAt: startAt + managedWindowMinutes * minuteSeconds };
 }
 
-/** When a procurement that ran at `at` runs next: on the next hour, as a new block enters its window. */
-export function nextRunAfter(at: number): number {
-  return Math.floor(at / hourSeconds) * hourSeconds + hourSeconds;
-}
-
-/** What to buy or sell so that every block holds the target at every minute. */
+/** What to buy or sell so that the pool holds the target at every minute of the window, and nothing past it. */
 export function planProcurement(target: number, allocation: Schedule, now: number, managedWindowMinutes: number): PlannedOrder[] {
+  const window = procurementWindow(now, managedWindowMinutes);
   const orders: PlannedOrder[] = [];
-  for (const block of procurementBlocks(now, managedWindowMinutes)) {
-    const held = minimumOver(allocation, block.startAt, block.endAt);
-    if (held < target) orders.push({ ...block, side: 'buy', nodes: target - held });
-    else if (held > target) orders.push({ ...block, side: 'sell', nodes: held - target });
+  let stretchStart = window.startAt;
+  let difference = target - valueAt(allocation, stretchStart);
+  const close = (endAt: number) => {
+    if (difference > 0) orders.push({ startAt: stretchStart, endAt, side: 'buy', nodes: difference });
+    else if (difference < 0) orders.push({ startAt: stretchStart, endAt, side: 'sell', nodes: -difference });
+  };
+  for (let at = nextBoundary(allocation, stretchStart); at !== null && at < window.endAt; at = nextBoundary(allocation, at)) {
+    const next = target - valueAt(allocation, at);
+    if (next === difference) continue;
+    close(at);
+    stretchStart = at;
+    difference = next;
   }
+  close(window.endAt);
   return orders;
+}
+
+/**
+ * When a procurement that ran at `at` runs next, given what its pool holds after the run: when
+ * the first minute past the window that is off the target enters the window, and no later than
+ * the next hour (when its status is brought up to date). Changes of the target or of the pool's
+ * allocation run it sooner (app/market/procurements.ts).
+ */
+export function nextRunAfter(at: number, target: number, allocation: Schedule, managedWindowMinutes: number): number {
+  const nextMinute = floorToMinute(at) + minuteSeconds;
+  const nextHour = Math.floor(at / hourSeconds) * hourSeconds + hourSeconds;
+  const { endAt } = procurementWindow(at, managedWindowMinutes);
+  let offTarget: number | null = valueAt(allocation, endAt) === target ? null : endAt;
+  for (let boundary = nextBoundary(allocation, endAt); offTarget === null && boundary !== null; boundary = nextBoundary(allocation, boundary)) {
+    if (valueAt(allocation, boundary) !== target) offTarget = boundary;
+  }
+  // Minute `offTarget` enters the window at the run whose next minute is `managedWindowMinutes` before it.
+  const entersAt = offTarget === null ? nextHour : floorToMinute(offTarget) - managedWindowMinutes * minuteSeconds;
+  return Math.min(nextHour, Math.max(nextMinute, entersAt));
 }

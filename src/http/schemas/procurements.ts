@@ -6,7 +6,7 @@ import { cursorPrefixes } from '../../domain/kernel/pagination.js';
 import { DollarsPerNodeHour, DollarsPerNodeHourInput, IdOf, InstanceSkuSummary, ListOf, Name, Nullable, PageQuery, ReconciliationStatus, Reference, SummaryOf, UnixEpoch } from './common.js';
 
 const Target = Type.Union([Type.Literal('node_count'), Type.Integer({ minimum: 0, maximum: nodeCountMax })], { description: 'Nodes to hold (at most a schedule entry\'s node count), or `node_count`: the pool\'s awaiting and running instances of the SKU.' });
-const WindowMinutes = Type.Integer({ minimum: 1, maximum: managedWindowMinutesMax, description: 'How far ahead to keep the target, in minutes from the next minute; managed in whole clock hours.' });
+const WindowMinutes = Type.Integer({ minimum: 1, maximum: managedWindowMinutesMax, description: 'How far ahead to keep the target: this many complete minutes, beginning with the next minute.' });
 
 export const ProcurementResponse = Type.Object({
   object: Type.Literal('procurement'),

@@ -21,7 +21,7 @@ export function registerProcurementRoutes(app: ApiServer, context: AppContext): 
       ...tagged,
       summary: 'Create procurement',
       description:
-        'Keeps a market pool\'s allocation of one SKU at the target over the managed window, in whole clock hours: standing buys at the max buy price for shortfalls, sells into standing bids at no less than the min sell price for surpluses. It runs at once, every hour, and whenever its pool or (for node_count) its instances change.',
+        'Keeps a market pool\'s allocation of one SKU at the target over the managed window (exactly its minutes, from the next minute): standing buys at the max buy price for shortfalls, sells into standing bids at no less than the min sell price for surpluses. It runs at once, as each minute off the target enters the window, at least every hour, and whenever its pool or (for node_count) its instances change.',
       body: CreateProcurementRequest,
       response: { 201: ProcurementResponse, ...errorResponses(400, 401, 403, 409, 422) },
     },
