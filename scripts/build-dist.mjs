@@ -5,12 +5,15 @@
 //
 // Dependencies are bundled too: Node loads one file far faster than the hundreds of modules
 // Fastify, Kysely and TypeBox are made of. Left out, and loaded from node_modules at run time,
-// are the packages that find their own files on disk: better-sqlite3 and pg-native (native
-// addons), @fastify/swagger-ui (serves its static folder) and pino with thread-stream and
-// pino-pretty (log transports run worker files by path).
+// are the native addons (better-sqlite3, pg-native) and pino-pretty (a log transport, run in a
+// worker thread by path). The packages that find their own files on disk through `__dirname`
+// (@fastify/swagger-ui its static folder, pino and thread-stream their worker files) are
+// bundled with `__dirname` pointing at their folder in node_modules, found at run time; loaded
+// from node_modules instead they cost a third of a second at every start (docs/decisions.md,
+// "Starting fast").
 
-import { mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 import { distState } from '../bin/dist-state.js';
@@ -22,7 +25,32 @@ export const distDirectory = join(root, 'dist');
 const entry = join(distDirectory, 'allot.js');
 const inputsFile = join(distDirectory, 'inputs.json');
 
-const external = ['better-sqlite3', 'pg-native', '@fastify/swagger-ui', 'pino', 'thread-stream', 'pino-pretty'];
+const external = ['better-sqlite3', 'pg-native', 'pino-pretty'];
+
+/** Bundled packages whose code reads `__dirname` to find files of their own. */
+const packagesFindingTheirFiles = ['@fastify/swagger-ui', 'pino', 'thread-stream'];
+
+/**
+ * Gives each file of those packages the `__dirname` it has in node_modules: its package's folder,
+ * resolved when the bundle runs (wherever allot is installed), joined with the file's own folder.
+ */
+const ownFilesPlugin = {
+  name: 'own-files',
+  setup(builder) {
+    for (const name of packagesFindingTheirFiles) {
+      const folder = `${sep}node_modules${sep}${name.split('/').join(sep)}${sep}`;
+      const filter = new RegExp(`${folder.replace(/[\\/.]/g, (c) => `\\${c}`)}.*\\.js$`);
+      builder.onLoad({ filter }, (args) => {
+        const text = readFileSync(args.path, 'utf8');
+        if (!text.includes('__dirname')) return undefined;
+        const packageFolder = args.path.slice(0, args.path.lastIndexOf(folder) + folder.length);
+        const within = relative(packageFolder, dirname(args.path)).split(sep).join('/');
+        const own = `var __dirname = require('node:path').join(require('node:path').dirname(require.resolve(${JSON.stringify(`${name}/package.json`)})), ${JSON.stringify(within)});\n`;
+        return { contents: own + text, loader: 'js', resolveDir: dirname(args.path) };
+      });
+    }
+  },
+};
 
 /**
  * Builds dist/. Every file is written beside its place and renamed into it, chunks before the
@@ -39,6 +67,7 @@ export async function buildDist() {
     platform: 'node',
     target: 'node20',
     external,
+    plugins: [ownFilesPlugin],
     // Bundled CommonJS packages call require(); an ES module has none of its own.
     banner: { js: "import { createRequire as __allotCreateRequire } from 'node:module'; const require = __allotCreateRequire(import.meta.url);" },
     chunkNames: 'chunks/[name]-[hash]',
