@@ -3,7 +3,7 @@
 // and PCI passthrough, and the files that stand for public catalogue images. A mistake in the
 // file is an error at start that names the field, never a surprise at the first boot.
 
-import { Ajv } from 'ajv';
+import { Ajv, type ValidateFunction } from 'ajv';
 import Type, { type Static } from 'typebox';
 import type { DriverKind, InstanceDriver } from './driver.js';
 import { guestResourcesDefault } from './guest-size.js';
@@ -65,7 +65,9 @@ export class DriverConfigError extends Error {
   override readonly name = 'DriverConfigError';
 }
 
-const validate = new Ajv({ allErrors: true, strict: false }).compile(DriverConfigSchema);
+// Compiled at the first file read, not when allot starts: compiling it costs about 0.1 s, and
+// most starts read no file (docs/decisions.md, "Starting fast").
+let validateDriverConfig: ValidateFunction | undefined;
 
 /**
  * The configuration in `text` (the file's JSON), over the defaults: `fallback.driver` when the
@@ -78,6 +80,7 @@ export function readDriverConfig(text: string, fallback: { readonly driver: Driv
   } catch (error) {
     throw new DriverConfigError(`the driver configuration is not JSON: ${(error as Error).message}`);
   }
+  const validate = (validateDriverConfig ??= new Ajv({ allErrors: true, strict: false }).compile(DriverConfigSchema));
   if (!validate(file)) {
     const problems = (validate.errors ?? []).map((error) => `${error.instancePath === '' ? '(the top level)' : error.instancePath} ${error.message ?? 'is invalid'}${error.keyword === 'additionalProperties' ? ` (${String((error.params as { additionalProperty: string }).additionalProperty)})` : ''}`);
     throw new DriverConfigError(`the driver configuration is invalid: ${problems.join('; ')}`);
