@@ -5,6 +5,7 @@
 import type { Accelerator, HostKey } from '../domain/fleet/hosts.js';
 import type { RecordedRunState, RunIntent } from '../domain/compute/runs.js';
 import type { InstanceStatus } from '../domain/compute/placement.js';
+import type { PageRequest } from '../domain/kernel/pagination.js';
 
 export interface HostTokenRecord {
   readonly seq: number;
@@ -95,13 +96,16 @@ export interface FleetRepository {
   insertToken(token: Omit<HostTokenRecord, 'seq' | 'revokedAt'>): Promise<void>;
   findTokenByHash(tokenHash: string): Promise<HostTokenRecord | undefined>;
   findToken(id: string): Promise<HostTokenRecord | undefined>;
-  listTokens(): Promise<HostTokenRecord[]>;
+  /** A page of the host tokens, revoked ones included, by insertion order (PageRequest). */
+  listTokens(page: PageRequest): Promise<HostTokenRecord[]>;
   revokeToken(id: string, at: number): Promise<void>;
   insertHost(host: Omit<HostRecord, 'seq'>): Promise<void>;
   updateHost(id: string, changes: HostChanges): Promise<void>;
   findHost(id: string): Promise<HostView | undefined>;
   /** Hosts not removed, in id order; of one SKU when given. */
   liveHosts(instanceSkuId?: string): Promise<HostView[]>;
+  /** A page of the hosts not removed, by registration order (PageRequest). */
+  pageLiveHosts(page: PageRequest): Promise<HostView[]>;
   /** Runs placed on these hosts that are not removed. */
   runsOnHosts(hostIds: readonly string[]): Promise<FleetRunRecord[]>;
   /** The nodes whose runs have not ended, per host. */

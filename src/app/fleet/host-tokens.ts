@@ -31,12 +31,12 @@ export const createHostToken = declaring(createHostTokenOperation, async functio
   return { record, token };
 });
 
-/** A page of the host tokens, revoked ones included, newest first (paged in memory, as hosts are). */
+/** A page of the host tokens, revoked ones included, newest first. */
 export async function listHostTokens(context: AppContext, query: PageQuery): Promise<Page<HostTokenRecord> | Failure> {
   const page = parsePageQuery(cursorPrefixes.hostTokens, query);
   if (isFailure(page)) return page;
-  const tokens = await context.store.read((tx) => tx.fleet.listTokens());
-  return toPage(cursorPrefixes.hostTokens, page, pageRows(tokens, page));
+  const tokens = await context.store.read((tx) => tx.fleet.listTokens(page));
+  return toPage(cursorPrefixes.hostTokens, page, tokens);
 }
 
 export const revokeHostToken = declaring(revokeHostTokenOperation, async function revokeHostToken(context: AppContext, id: string): Promise<HostTokenRecord | Failure> {

@@ -33,13 +33,13 @@ async function readHost(tx: Tx, host: HostView, now: number): Promise<HostReadin
   return (await readHosts(tx, [host], now))[0]!;
 }
 
-/** A page of the hosts not removed, newest first. A fleet is a few hundred hosts: they are paged in memory. */
+/** A page of the hosts not removed, newest first, read by `seq` from the store. */
 export async function listHosts(context: AppContext, query: PageQuery): Promise<Page<HostReading> | Failure> {
   const page = parsePageQuery(cursorPrefixes.hosts, query);
   if (isFailure(page)) return page;
   const now = context.clock.now();
   return context.store.read(async (tx) => {
-    const hosts = toPage(cursorPrefixes.hosts, page, pageRows(await tx.fleet.liveHosts(), page));
+    const hosts = toPage(cursorPrefixes.hosts, page, await tx.fleet.pageLiveHosts(page));
     return { ...hosts, data: await readHosts(tx, hosts.data, now) };
   });
 }

@@ -4,8 +4,10 @@
 import { type Kysely, type Selectable } from 'kysely';
 import type { RecordedRunState, RunIntent } from '../../../domain/compute/runs.js';
 import type { InstanceStatus } from '../../../domain/compute/placement.js';
+import type { PageRequest } from '../../../domain/kernel/pagination.js';
 import type { Database } from '../../database.js';
 import type { DialectAdapter } from '../../dialect-adapter.js';
+import { pageBySeq } from '../paging.js';
 import type { FleetRepository, FleetRunRecord, HostChanges, HostRecord, HostTokenRecord, HostView, LogChunk, MaintenanceWindowRecord, RunReportEffect } from '../../fleet.js';
 
 const endedStates: RecordedRunState[] = ['stopped', 'failed', 'removed'];
@@ -131,8 +133,8 @@ export class SqlFleetRepository implements FleetRepository {
     return row === undefined ? undefined : toToken(row);
   }
 
-  async listTokens(): Promise<HostTokenRecord[]> {
-    return (await this.trx.selectFrom('host_tokens').selectAll().orderBy('seq').execute()).map(toToken);
+  async listTokens(page: PageRequest): Promise<HostTokenRecord[]> {
+    return (await pageBySeq(this.trx.selectFrom('host_tokens').selectAll(), 'seq', page).execute()).map(toToken);
   }
 
   async revokeToken(id: string, at: number): Promise<void> {
@@ -170,6 +172,10 @@ export class SqlFleetRepository implements FleetRepository {
     let query = this.hosts().where('hosts.removed_at', 'is', null);
     if (instanceSkuId !== undefined) query = query.where('hosts.instance_sku_id', '=', instanceSkuId);
     return (await query.orderBy('hosts.id').execute()).map((row) => toHost(row as HostRow));
+  }
+
+  async pageLiveHosts(page: PageRequest): Promise<HostView[]> {
+    return (await pageBySeq(this.hosts().where('hosts.removed_at', 'is', null), 'hosts.seq', page).execute()).map((row) => toHost(row as HostRow));
   }
 
   private runs() {
