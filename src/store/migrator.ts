@@ -1,6 +1,8 @@
-// Brings a database to the schema this build knows, one numbered migration at a time, each in its
-// own transaction. A database that has migrations this build does not know was written by a newer
-// allot; it is refused rather than misread.
+// Brings a database to the schema this build knows: the numbered migrations it lacks, in order, in
+// one transaction (all of them or none; one commit instead of one per migration, which counts at
+// the first start of a database, docs/decisions.md "Starting fast"). A database that has
+// migrations this build does not know was written by a newer allot; it is refused rather than
+// misread.
 
 import { type Kysely, sql } from 'kysely';
 import type { Database } from './database.js';
@@ -18,8 +20,9 @@ export class SchemaTooNewError extends Error {
 export const latestSchemaVersion = migrations.at(-1)!.version;
 
 /**
- * Runs the migrations the database lacks. `lock`, when given, runs inside each migration's
- * transaction first, so that several processes starting at once migrate one at a time.
+ * Runs the migrations the database lacks. `lock`, when given, runs first inside the transaction,
+ * so that several processes starting at once migrate one at a time (the later ones find nothing
+ * to do).
  */
 export async function migrate(
   db: Kysely<Database>,
@@ -27,23 +30,18 @@ export async function migrate(
   now: number,
   lock?: (trx: Kysely<Database>) => Promise<void>,
 ): Promise<void> {
-  // Under the lock too: PostgreSQL's CREATE TABLE IF NOT EXISTS fails when two sessions race.
   await db.transaction().execute(async (trx) => {
+    // Under the lock too: PostgreSQL's CREATE TABLE IF NOT EXISTS fails when two sessions race.
     if (lock !== undefined) await lock(trx);
     await sql`CREATE TABLE IF NOT EXISTS allot_schema_version (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at ${sql.raw(types.int)} NOT NULL)`.execute(trx);
-  });
-  for (const migration of migrations) {
-    await db.transaction().execute(async (trx) => {
-      if (lock !== undefined) await lock(trx);
-      const current = await currentVersion(trx);
-      if (current > latestSchemaVersion) throw new SchemaTooNewError(current, latestSchemaVersion);
-      if (current >= migration.version) return;
+    const current = await currentVersion(trx);
+    if (current > latestSchemaVersion) throw new SchemaTooNewError(current, latestSchemaVersion);
+    for (const migration of migrations) {
+      if (current >= migration.version) continue;
       for (const statement of migration.statements(types)) await sql.raw(statement).execute(trx);
       await trx.insertInto('allot_schema_version').values({ version: migration.version, name: migration.name, applied_at: now }).execute();
-    });
-  }
-  const final = await currentVersion(db);
-  if (final > latestSchemaVersion) throw new SchemaTooNewError(final, latestSchemaVersion);
+    }
+  });
 }
 
 async function currentVersion(db: Kysely<Database>): Promise<number> {
