@@ -1,6 +1,6 @@
 // The schema's numbered migrations, append-only: a released migration is never edited; a change
 // is a new migration. Each is written once, in SQL both engines share, with the few words that
-// differ taken from the dialect's `SqlTypes`. Each runs in its own transaction.
+// differ taken from the dialect's `SqlTypes`. The migrator runs those a database lacks in one transaction.
 
 export interface SqlTypes {
   /** An auto-incrementing integer primary key: insertion order, used by list cursors. */
