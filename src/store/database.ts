@@ -302,6 +302,7 @@ export interface ProcurementsTable {
   status_state: string;
   status_message: string;
   next_run_at: number | null;
+  starts_at: number | null;
   created_at: number;
   updated_at: number;
   deleted_at: number | null;

@@ -158,6 +158,8 @@ export interface ProcurementRecord {
   readonly minSellMicros: number;
   readonly maxBuyMicros: number;
   readonly managedWindowMinutes: number;
+  /** Before this time it buys and sells nothing (an autoreserved v1 node's `start_at`); null: from now. */
+  readonly startsAt: number | null;
   readonly enabled: boolean;
   readonly statusState: 'info' | 'warning' | 'error';
   readonly statusMessage: string;

@@ -475,4 +475,9 @@ export const migrations: readonly Migration[] = [
       `CREATE INDEX deployments_due ON deployments (reconcile_at)`,
     ],
   },
+  {
+    version: 10,
+    name: 'procurements: when a procurement begins to manage its window (an autoreserved v1 node\'s start_at)',
+    statements: ({ int }) => [`ALTER TABLE procurements ADD COLUMN starts_at ${int}`],
+  },
 ];

@@ -297,4 +297,36 @@ describe.each(testDialects)('v1 nodes through the official SDK on %s', (dialect)
     expect((await account.get('/preview/v2/pools')).body.data).toHaveLength(1);
     await withdrawAsks(hayes);
   });
+
+  it('honours an autoreserved node\'s start_at: nothing is bought before it, and its VM starts then', async () => {
+    const t = server.clock.now();
+    await withdrawAsks(hayes);
+    await ask(hayes, t, t + 24 * hour, 1, '24.00');
+    const { account, sdk } = await customer();
+    const start = t - (t % 60) + 2 * hour + 17 * 60;
+    await expect(sdk.nodes.create({ desired_count: 1, max_price_per_node_hour: 2400, zone: 'hayesvalley', start_at: start + 30 })).rejects.toMatchObject({ status: 400 });
+    const [node] = (await sdk.nodes.create({ desired_count: 1, max_price_per_node_hour: 2400, zone: 'hayesvalley', start_at: start, names: ['later-auto'] })).data;
+    expect(node).toMatchObject({ node_type: 'autoreserved', status: 'pending', start_at: start, end_at: null, current_vm: { status: 'Pending' } });
+    const heldNow = async () => (await v2Pool(account, 'later-auto')).allocation_schedule.by_instance_sku[hayes] ?? [];
+    expect(await heldNow()).toEqual([]);
+    // An hour before it, the procurement's 60-minute window reaches start_at: it buys from there, never before.
+    await server.advance(start - hour - 60 - server.clock.now());
+    expect(await heldNow()).toEqual([]);
+    expect((await sdk.nodes.get('later-auto')).status).toBe('pending');
+    await server.advance(2 * 60);
+    expect(await heldNow()).toEqual([
+      { start_at: start - hour + 60, end_at: start, node_count: 0 },
+      { start_at: start, end_at: start + 2 * 60, node_count: 1 },
+      { start_at: start + 2 * 60, end_at: null, node_count: 0 },
+    ]);
+    await server.advance(start - server.clock.now());
+    const started = await sdk.nodes.get('later-auto');
+    expect(started).toMatchObject({ status: 'running', start_at: start, current_vm: { status: 'Running' } });
+    expect(await heldNow()).toEqual([
+      { start_at: start, end_at: start + 60 + hour, node_count: 1 },
+      { start_at: start + 60 + hour, end_at: null, node_count: 0 },
+    ]);
+    await sdk.nodes.release('later-auto');
+    await withdrawAsks(hayes);
+  });
 });

@@ -233,6 +233,15 @@ describe('procurement planning', () => {
     );
   });
 
+  it('buys and sells nothing before it begins (startsAt), and runs when its start enters the window', () => {
+    const at = h * 10 + 5;
+    expect(planProcurement(1, emptySchedule, at, 60, h * 12)).toEqual([]);
+    expect(planProcurement(1, emptySchedule, at, 60, h * 11)).toEqual([{ startAt: h * 11, endAt: h * 11 + 60, side: 'buy', nodes: 1 }]);
+    expect(planProcurement(1, emptySchedule, at, 60, h * 9)).toEqual([{ startAt: h * 10 + 60, endAt: h * 11 + 60, side: 'buy', nodes: 1 }]);
+    expect(nextRunAfter(at, 1, emptySchedule, 60, h * 11 + 30 * 60)).toBe(h * 10 + 30 * 60);
+    expect(nextRunAfter(at, 1, emptySchedule, 30, h * 12)).toBe(h * 11);
+  });
+
   it('runs every minute while the window moves onto minutes off the target, and at least every hour', () => {
     const held = normalize([{ at: h * 10, count: 2 }, { at: h * 11 + 10 * 60, count: 0 }]);
     const at = h * 10 + 5;

@@ -54,7 +54,9 @@ describe('v1 nodes', () => {
     expect(nodeStatus({ ...reserved, vm: 'running' }, 150)).toBe('running');
     expect(nodeStatus({ ...reserved, vm: 'terminated' }, 150)).toBe('terminated');
     expect(nodeStatus({ ...reserved, vm: 'failed' }, 150)).toBe('failed');
-    expect(nodeStatus({ ...auto, vm: 'awaiting_allocation' }, 50)).toBe('awaitingcapacity');
+    // An autoreserved node with a later start_at is pending until it; awaiting capacity after.
+    expect(nodeStatus({ ...auto, vm: 'awaiting_allocation' }, 50)).toBe('pending');
+    expect(nodeStatus({ ...auto, vm: 'awaiting_allocation' }, 150)).toBe('awaitingcapacity');
     expect(nodeStatus({ ...auto, released: true, vm: 'running' }, 150)).toBe('released');
     // Released stays released after the VM ends (or fails), so that `sf nodes delete` can delete it.
     expect(nodeStatus({ ...auto, released: true, vm: 'terminated' }, 150)).toBe('released');

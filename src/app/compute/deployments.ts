@@ -108,7 +108,8 @@ export const createDeployment = declaring(createDeploymentOperation, async funct
 });
 
 /** Creates a deployment in the caller's transaction (v1 autoreserved nodes make spot deployments too); the input is checked already. */
-export async function insertDeployment(context: AppContext, tx: Tx, accountId: string, input: CreateDeploymentInput, now: number): Promise<DeploymentReading | Failure> {
+/** `startsAt` (a spot deployment's, for an autoreserved v1 node's `start_at`): its procurement buys nothing before it. */
+export async function insertDeployment(context: AppContext, tx: Tx, accountId: string, input: CreateDeploymentInput, now: number, startsAt: number | null = null): Promise<DeploymentReading | Failure> {
   const kind = input.kind ?? 'generic';
   const maxBuy = input.max_buy_price_dollars_per_node_hour;
   const nameTemplateText = input.instance_name_template ?? defaultNameTemplate;
@@ -151,7 +152,7 @@ export async function insertDeployment(context: AppContext, tx: Tx, accountId: s
       context,
       tx,
       accountId,
-      { name: procurementName, pool: pool.id, instance_sku: sku.id, target: 'node_count', ...spotPrices(maxBuy!), managed_window_minutes: spotWindowMinutes },
+      { name: procurementName, pool: pool.id, instance_sku: sku.id, target: 'node_count', ...spotPrices(maxBuy!), managed_window_minutes: spotWindowMinutes, startsAt },
       now,
     );
     if (isFailure(procurement)) return procurement;

@@ -15,7 +15,7 @@ import { managedWindowMinutesMax } from '../../domain/kernel/limits.js';
 import { formatDollars, parseDollarsPerNodeHour } from '../../domain/kernel/money.js';
 import { isoMinute } from '../../domain/allocation/ledger.js';
 import { cursorPrefixes, type Page, type PageQuery, parsePageQuery, toPage } from '../../domain/kernel/pagination.js';
-import { nextRunAfter, planProcurement, procurementWindow } from '../../domain/market/procurement.js';
+import { managedStretch, nextRunAfter, planProcurement, procurementWindow } from '../../domain/market/procurement.js';
 import { emptySchedule, minimumOver } from '../../domain/kernel/schedule.js';
 import type { ProcurementRecord, ProcurementView } from '../../store/market.js';
 import type { Tx } from '../../store/store.js';
@@ -61,7 +61,7 @@ export async function runProcurement(context: AppContext, tx: Tx, procurementId:
   const sku = (await tx.instanceSkus.findById(procurement.instanceSkuId))!;
   const balance = await tx.allocation.balanceOf(pool.id, sku.id);
   let problem: { state: 'warning' | 'error'; message: string } | null = null;
-  for (const planned of planProcurement(target, balance?.schedule ?? emptySchedule, at, procurement.managedWindowMinutes)) {
+  for (const planned of planProcurement(target, balance?.schedule ?? emptySchedule, at, procurement.managedWindowMinutes, procurement.startsAt)) {
     const buying = planned.side === 'buy';
     assert(planned.nodes > 0 && planned.startAt < planned.endAt && planned.endAt > at, () => `procurement ${procurement.id} plans ${planned.nodes} node(s) over ${planned.startAt}–${planned.endAt} at ${at}`);
     if (buying && problem?.state === 'error') continue;
@@ -90,11 +90,13 @@ export async function runProcurement(context: AppContext, tx: Tx, procurementId:
       if (placed.failure === 'insufficient_balance') recordEvent(context, tx, { kind: 'procurement_starved', procurementId: procurement.id, accountId: procurement.accountId, message: placed.message, at });
     }
   }
-  const { startAt: windowStart, endAt: windowEnd } = procurementWindow(at, procurement.managedWindowMinutes);
+  const windowEnd = procurementWindow(at, procurement.managedWindowMinutes).endAt;
+  const stretch = managedStretch(at, procurement.managedWindowMinutes, procurement.startsAt);
   const held = (await tx.allocation.balanceOf(pool.id, sku.id))?.schedule ?? emptySchedule;
-  const lowest = minimumOver(held, windowStart, windowEnd);
+  const lowest = stretch === null ? target : minimumOver(held, stretch.startAt, stretch.endAt);
   let status: { state: 'info' | 'warning' | 'error'; message: string };
   if (problem !== null) status = problem;
+  else if (stretch === null) status = { state: 'info', message: `Begins at ${isoMinute(procurement.startsAt!)}: nothing is bought or sold before.` };
   else if (lowest >= target) status = { state: 'info', message: `Holding the target of ${target} node(s) through ${isoMinute(windowEnd)}.` };
   else {
     status = {
@@ -102,7 +104,7 @@ export async function runProcurement(context: AppContext, tx: Tx, procurementId:
       message: `Short of the target of ${target} node(s): as few as ${lowest} held before ${isoMinute(windowEnd)}, with no sellers at or below ${formatDollars(procurement.maxBuyMicros)} dollars per node-hour; a standing buy waits for them.`,
     };
   }
-  const nextRunAt = nextRunAfter(at, target, held, procurement.managedWindowMinutes);
+  const nextRunAt = nextRunAfter(at, target, held, procurement.managedWindowMinutes, procurement.startsAt);
   assert(nextRunAt > at, () => `procurement ${procurement.id} would next run at ${nextRunAt}, not after ${at}`);
   await tx.procurements.update(procurement.id, { statusState: status.state, statusMessage: status.message, nextRunAt, updatedAt: at });
 }
@@ -122,6 +124,8 @@ export interface ProcurementInput {
   readonly max_buy_price_dollars_per_node_hour: string;
   readonly managed_window_minutes: number;
   readonly enabled?: boolean | undefined;
+  /** Internal (an autoreserved v1 node's `start_at`): buy and sell nothing before it. */
+  readonly startsAt?: number | null | undefined;
 }
 
 function checkWindow(minutes: number): Failure | null {
@@ -163,6 +167,7 @@ export async function insertProcurement(context: AppContext, tx: Tx, accountId: 
     minSellMicros: minSell,
     maxBuyMicros: maxBuy,
     managedWindowMinutes: input.managed_window_minutes,
+    startsAt: input.startsAt ?? null,
     enabled: input.enabled ?? true,
     statusState: 'info' as const,
     statusMessage: 'Created.',

@@ -25,6 +25,7 @@ import {
   type NodeStatus,
   nodeStatus,
   type NodeType,
+  autoreservedStart,
   reservedWindow,
 } from '../../domain/nodes-v1/nodes.js';
 import { isLive } from '../../domain/compute/placement.js';
@@ -104,6 +105,8 @@ interface NodePlan {
   readonly nodeType: NodeType;
   readonly maxMicros: number;
   readonly window: { readonly startAt: number; readonly endAt: number } | null;
+  /** An autoreserved node's later `start_at`: its procurement buys from then on; null: from now. */
+  readonly autoStartAt: number | null;
   readonly skus: readonly InstanceSkuRecord[];
   readonly imageId: string;
   readonly cloudInit: string | null;
@@ -132,6 +135,8 @@ export const createNodes = declaring(createNodesOperation, async function create
   const now = context.clock.now();
   const window = endAt === null ? null : reservedWindow(input.start_at, endAt, now);
   if (isFailure(window)) return window;
+  const autoStartAt = endAt === null ? autoreservedStart(input.start_at, now) : null;
+  if (isFailure(autoStartAt)) return autoStartAt;
 
   return context.store.transaction(async (tx) => {
     const account = (await tx.accounts.find(accountId))!;
@@ -147,7 +152,7 @@ export const createNodes = declaring(createNodesOperation, async function create
     }
     const image = await resolveImageForUse(tx, accountId, input.image_id ?? defaultNodeImage);
     if (isFailure(image)) return image;
-    const plan: NodePlan = { nodeType, maxMicros, window, skus, imageId: image.id, cloudInit: cloudInit ?? (await vmScriptOf(tx, accountId)), infiniband: input._preview_enable_infiniband ?? false, workspace };
+    const plan: NodePlan = { nodeType, maxMicros, window, autoStartAt, skus, imageId: image.id, cloudInit: cloudInit ?? (await vmScriptOf(tx, accountId)), infiniband: input._preview_enable_infiniband ?? false, workspace };
 
     const names = input.names ?? Array.from({ length: input.desired_count }, () => newName(context));
     for (const name of names) {
@@ -191,6 +196,7 @@ async function insertNode(context: AppContext, tx: Tx, accountId: string, name: 
       accountId,
       { kind: 'spot', name, pool: pool.id, instance_sku: sku.id, instance_template: template.id, target_instance_count: 1, max_buy_price_dollars_per_node_hour: formatDollars(plan.maxMicros) },
       now,
+      plan.autoStartAt,
     );
     if (isFailure(deployment)) return deployment;
     deploymentId = deployment.deployment.id;
@@ -206,7 +212,7 @@ async function insertNode(context: AppContext, tx: Tx, accountId: string, name: 
     instanceSkuId: sku.id,
     deploymentId,
     maxPriceCents: input.max_price_per_node_hour,
-    startAt: plan.window?.startAt ?? now,
+    startAt: plan.window?.startAt ?? plan.autoStartAt ?? now,
     endAt: plan.window?.endAt ?? null,
     releasedAt: null,
     imageId: plan.imageId,

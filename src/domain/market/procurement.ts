@@ -24,9 +24,20 @@ export function procurementWindow(now: number, managedWindowMinutes: number): Pr
   return { startAt, endAt: startAt + managedWindowMinutes * minuteSeconds };
 }
 
-/** What to buy or sell so that the pool holds the target at every minute of the window, and nothing past it. */
-export function planProcurement(target: number, allocation: Schedule, now: number, managedWindowMinutes: number): PlannedOrder[] {
+/**
+ * The part of the window a procurement acts on: all of it, or from `startsAt` on when it begins
+ * later (an autoreserved v1 node's `start_at`); null when the window ends before it begins.
+ */
+export function managedStretch(now: number, managedWindowMinutes: number, startsAt: number | null): ProcurementWindow | null {
   const window = procurementWindow(now, managedWindowMinutes);
+  const startAt = startsAt === null ? window.startAt : Math.max(window.startAt, floorToMinute(startsAt));
+  return startAt < window.endAt ? { startAt, endAt: window.endAt } : null;
+}
+
+/** What to buy or sell so that the pool holds the target at every minute of the window from `startsAt`, and nothing else. */
+export function planProcurement(target: number, allocation: Schedule, now: number, managedWindowMinutes: number, startsAt: number | null = null): PlannedOrder[] {
+  const window = managedStretch(now, managedWindowMinutes, startsAt);
+  if (window === null) return [];
   const orders: PlannedOrder[] = [];
   let stretchStart = window.startAt;
   let difference = target - valueAt(allocation, stretchStart);
@@ -51,10 +62,12 @@ export function planProcurement(target: number, allocation: Schedule, now: numbe
  * the next hour (when its status is brought up to date). Changes of the target or of the pool's
  * allocation run it sooner (app/market/procurements.ts).
  */
-export function nextRunAfter(at: number, target: number, allocation: Schedule, managedWindowMinutes: number): number {
+export function nextRunAfter(at: number, target: number, allocation: Schedule, managedWindowMinutes: number, startsAt: number | null = null): number {
   const nextMinute = floorToMinute(at) + minuteSeconds;
   const nextHour = Math.floor(at / hourSeconds) * hourSeconds + hourSeconds;
-  const { endAt } = procurementWindow(at, managedWindowMinutes);
+  const windowEnd = procurementWindow(at, managedWindowMinutes).endAt;
+  // Nothing before `startsAt` is managed: the first minute to look at is the later of the two.
+  const endAt = startsAt === null ? windowEnd : Math.max(windowEnd, floorToMinute(startsAt));
   let offTarget: number | null = valueAt(allocation, endAt) === target ? null : endAt;
   for (let boundary = nextBoundary(allocation, endAt); offTarget === null && boundary !== null; boundary = nextBoundary(allocation, boundary)) {
     if (valueAt(allocation, boundary) !== target) offTarget = boundary;

@@ -53,6 +53,16 @@ export function maxPriceMicros(cents: number, field: string): number | Failure {
  * current minute, or from a later `start_at` on any whole minute; to an `end_at` on the hour
  * after it (only the end must be on the hour, as SF Compute documents).
  */
+/**
+ * An autoreserved node's start: now when `start_at` is omitted or not in the future (null),
+ * otherwise that whole minute, from which its procurement buys.
+ */
+export function autoreservedStart(startAt: number | undefined, now: number): number | null | Failure {
+  if (startAt === undefined || startAt <= now) return null;
+  if (startAt % 60 !== 0) return invalidField('start_at', 'misaligned', 'start_at must be now (omitted) or a whole minute');
+  return startAt;
+}
+
 export function reservedWindow(startAt: number | undefined, endAt: number, now: number): { readonly startAt: number; readonly endAt: number } | Failure {
   const currentMinute = floorToMinute(now);
   const start = startAt === undefined || startAt <= now ? currentMinute : startAt;
@@ -107,7 +117,7 @@ export function nodeStatus(state: NodeState, now: number): NodeStatus {
   if (state.released) return 'released';
   if (state.vm === 'failed') return 'failed';
   if (state.vm === 'running') return 'running';
-  if (state.vm === 'awaiting_allocation') return state.nodeType === 'reserved' && state.startAt !== null && now < state.startAt ? 'pending' : 'awaitingcapacity';
+  if (state.vm === 'awaiting_allocation') return state.startAt !== null && now < state.startAt ? 'pending' : 'awaitingcapacity';
   if (state.vm === null) return 'pending';
   return 'terminated';
 }

@@ -51,6 +51,7 @@ function toView(row: ProcurementRow): ProcurementView {
     statusState: row.status_state as ProcurementRecord['statusState'],
     statusMessage: row.status_message,
     nextRunAt: row.next_run_at,
+    startsAt: row.starts_at,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
@@ -78,6 +79,7 @@ export class SqlProcurementRepository implements ProcurementRepository {
       status_state: procurement.statusState,
       status_message: procurement.statusMessage,
       next_run_at: procurement.nextRunAt,
+      starts_at: procurement.startsAt,
       created_at: procurement.createdAt,
       updated_at: procurement.updatedAt,
       deleted_at: null,
