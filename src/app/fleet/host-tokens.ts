@@ -4,7 +4,7 @@
 // allot process (it is read from the store on every call).
 
 import { fail, type Failure, invalidField, isFailure } from '../../domain/kernel/failures.js';
-import { cursorPrefixes, type Page, type PageQuery, pageRows, parsePageQuery, toPage } from '../../domain/kernel/pagination.js';
+import { cursorPrefixes, type Page, type PageQuery, parsePageQuery, toPage } from '../../domain/kernel/pagination.js';
 import { tokenNameLengthMax } from '../../domain/kernel/limits.js';
 import { createHostTokenOperation, revokeHostTokenOperation } from '../../domain/fleet/operations.js';
 import { declaring } from '../kernel/declaring.js';

@@ -7,7 +7,7 @@ import { resolvePoolForOperator } from '../allocation/pools.js';
 import { findInstanceSku } from '../allocation/instance-skus.js';
 import { hostNotFound, maintenanceWindow } from '../../domain/fleet/hosts.js';
 import { type Failure, invalidField, isFailure } from '../../domain/kernel/failures.js';
-import { cursorPrefixes, type Page, type PageQuery, pageRows, parsePageQuery, toPage } from '../../domain/kernel/pagination.js';
+import { cursorPrefixes, type Page, type PageQuery, parsePageQuery, toPage } from '../../domain/kernel/pagination.js';
 import type { FleetRunRecord, HostView } from '../../store/fleet.js';
 import type { Tx } from '../../store/store.js';
 import type { AppContext } from '../kernel/context.js';
