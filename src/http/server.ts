@@ -116,18 +116,26 @@ export async function buildServer(options: ServerOptions): Promise<ApiServer> {
     }
   });
 
-  const methodsByPath = FindMyWay<HTTPVersion.V1>({ maxParamLength: pathParameterLengthMax });
+  // The router that tells a 405 from a 404, built at the first unknown request: building it at
+  // start cost tens of milliseconds for a lookup most runs never make (docs/decisions.md,
+  // "Starting fast").
+  const routes: { method: string; url: string }[] = [];
   app.addHook('onRoute', (route) => {
-    const methods = Array.isArray(route.method) ? route.method : [route.method];
-    for (const method of methods) {
-      if (method === 'HEAD') continue;
+    for (const method of [route.method].flat()) if (method !== 'HEAD') routes.push({ method, url: route.url });
+  });
+  let methodsByPathBuilt: ReturnType<typeof FindMyWay<HTTPVersion.V1>> | undefined;
+  const methodsByPath = () => {
+    if (methodsByPathBuilt !== undefined) return methodsByPathBuilt;
+    methodsByPathBuilt = FindMyWay<HTTPVersion.V1>({ maxParamLength: pathParameterLengthMax });
+    for (const { method, url } of routes) {
       try {
-        methodsByPath.on(method as 'GET', route.url, () => undefined);
+        methodsByPathBuilt.on(method as 'GET', url, () => undefined);
       } catch {
         // Already registered (Fastify registers some routes twice, with and without a slash).
       }
     }
-  });
+    return methodsByPathBuilt;
+  };
 
   await app.register(fastifySwagger, openApiDocumentOptions(options.version ?? '0.1.0'));
 
@@ -165,7 +173,7 @@ export async function buildServer(options: ServerOptions): Promise<ApiServer> {
 
   app.setNotFoundHandler((request, reply) => {
     const path = request.url.split('?')[0]!;
-    const allowed = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'].filter((method) => methodsByPath.find(method as 'GET', path) !== null);
+    const allowed = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'].filter((method) => methodsByPath().find(method as 'GET', path) !== null);
     if (allowed.length > 0) {
       return reply
         .code(405)
