@@ -9,6 +9,7 @@ import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { nextBoundary } from '../domain/kernel/schedule.js';
 import { boundaryBatchSize, deploymentBatchSize } from '../domain/kernel/limits.js';
 import type { DueBoundary } from '../store/allocation.js';
+import type { PlacedInstance } from '../store/compute.js';
 import type { DueExpiry } from '../store/market.js';
 import type { Tx } from '../store/store.js';
 import type { AppContext } from '../app/kernel/context.js';
@@ -64,13 +65,44 @@ export async function processBoundaries(
     const due = Math.min(...times);
     const time = reconcileAt(due);
     await context.store.transaction(async (tx) => {
-      for (const boundary of work.boundaries) if (boundary.at === due) await processBoundary(context, tx, boundary, time);
+      await processBoundariesAt(context, tx, work.boundaries.filter((boundary) => boundary.at === due), time);
       for (const expiry of work.expiries) if (expiry.endAt === due) await expireOrder(context, tx, expiry.id, time, expiry.instanceSkuId);
       for (const run of work.runs) if (run.at === due) await runProcurement(context, tx, run.id, time);
       for (const deployment of work.deployments) if (deployment.at === due) await continueDeployment(context, tx, deployment.id, time);
       await alsoInBatch(tx, time);
     });
     processed += times.filter((at) => at === due).length;
+  }
+}
+
+/**
+ * The boundaries of one due time, in their order. When none of their pools has a procurement, each
+ * pool's reconciliation touches only its own instances (and its deployments', which are in the
+ * pool), so the balances and live instances of all are read in one statement each, before any is
+ * reconciled, instead of pool by pool; the placement is still decided pool by pool. With a
+ * procurement, whose trades may move allocation of other pools of the batch, each boundary is
+ * processed on its own.
+ */
+async function processBoundariesAt(context: AppContext, tx: Tx, boundaries: readonly DueBoundary[], at: number): Promise<void> {
+  if (boundaries.length === 0) return;
+  if (await tx.procurements.anyForPoolSkus(boundaries)) {
+    for (const boundary of boundaries) await processBoundary(context, tx, boundary, at);
+    return;
+  }
+  const balances = await tx.allocation.lockBalances(boundaries);
+  const liveByKey = new Map<string, PlacedInstance[]>();
+  for (const instance of await tx.instances.liveInPoolSkus(boundaries)) {
+    const key = `${instance.poolId} ${instance.instanceSkuId}`;
+    const live = liveByKey.get(key);
+    if (live === undefined) liveByKey.set(key, [instance]);
+    else live.push(instance);
+  }
+  for (const [index, boundary] of boundaries.entries()) {
+    const balance = balances[index];
+    // A change since the boundary was read has reconciled the pool and moved its next boundary.
+    if (balance === undefined || balance.nextBoundaryAt !== boundary.at) continue;
+    await reconcilePoolSku(context, tx, boundary.poolId, boundary.instanceSkuId, at, { live: liveByKey.get(`${boundary.poolId} ${boundary.instanceSkuId}`) ?? [], balance });
+    await tx.allocation.setNextBoundary(boundary.poolId, boundary.instanceSkuId, nextBoundary(balance.schedule, at));
   }
 }
 

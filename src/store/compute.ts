@@ -210,6 +210,9 @@ export interface DeploymentRepository {
   dueReconciles(upTo: number, limit: number): Promise<{ readonly id: string; readonly at: number }[]>;
 }
 
+/** What placement reads of a live instance (domain/compute/placement.ts), and where it is. */
+export type PlacedInstance = Pick<InstanceRecord, 'seq' | 'id' | 'poolId' | 'instanceSkuId' | 'deploymentId' | 'priority' | 'status' | 'createdAt'>;
+
 export interface InstanceRepository {
   insert(instance: Omit<InstanceRecord, 'seq'>): Promise<NamedWrite>;
   findById(accountId: string, id: string): Promise<InstanceView | undefined>;
@@ -218,6 +221,9 @@ export interface InstanceRepository {
   list(filter: InstanceListFilter, page: PageRequest): Promise<InstanceView[]>;
   /** The awaiting and running instances of one pool and SKU. */
   liveInPoolSku(poolId: string, instanceSkuId: string): Promise<InstanceRecord[]>;
+  /** The awaiting and running instances of many pools and SKUs in one statement, ordered by pool, SKU,
+   * status and seq: for the engine, which reconciles a batch of boundaries at once. */
+  liveInPoolSkus(keys: readonly { readonly poolId: string; readonly instanceSkuId: string }[]): Promise<PlacedInstance[]>;
   /** Which of one or two pools have awaiting or running instances of a SKU, in one statement. */
   poolsWithLiveInstances(poolIds: readonly string[], instanceSkuId: string): Promise<Set<string>>;
   /** The running instances of these pools and SKUs, for ranking them. */

@@ -9,7 +9,8 @@ import { bereavedDeployments, deploymentStep, place } from '../../domain/compute
 import { valueAt } from '../../domain/kernel/schedule.js';
 import { isFailure } from '../../domain/kernel/failures.js';
 import { deploymentInstancesPerTransaction, nameDrawAttemptsMax } from '../../domain/kernel/limits.js';
-import type { InstanceRecord } from '../../store/compute.js';
+import type { InstanceRecord, PlacedInstance } from '../../store/compute.js';
+import type { BalanceRecord } from '../../store/allocation.js';
 import type { Tx } from '../../store/store.js';
 import { type AppContext, newId, newName } from '../kernel/context.js';
 import { lockPoolsForAdding } from '../allocation/pools.js';
@@ -43,14 +44,20 @@ export async function insertInstance(
   return 'name_taken';
 }
 
-/** Brings one pool and SKU to what placement decides at `at`. */
-export async function reconcilePoolSku(context: AppContext, tx: Tx, poolId: string, instanceSkuId: string, at: number): Promise<void> {
+/** What the engine read for a batch of boundaries at once: the pool's live instances and its balance, as they stand now in this transaction. */
+export interface PoolSkuState {
+  readonly live: readonly PlacedInstance[];
+  readonly balance: BalanceRecord | undefined;
+}
+
+/** Brings one pool and SKU to what placement decides at `at`. `current`, when given, is the pool's state now, read by the caller in this transaction; it stands for the first round's reads. */
+export async function reconcilePoolSku(context: AppContext, tx: Tx, poolId: string, instanceSkuId: string, at: number, current?: PoolSkuState): Promise<void> {
   // Deployments that lose instances replace them, and a replacement may start at once (a yield
   // instance gave way); two rounds settle it, as replacements never end anything.
   for (let round = 0; round < 2; round++) {
-    const live = await tx.instances.liveInPoolSku(poolId, instanceSkuId);
+    const live: readonly PlacedInstance[] = round === 0 && current !== undefined ? current.live : await tx.instances.liveInPoolSku(poolId, instanceSkuId);
     if (live.length === 0) return;
-    const balance = await tx.allocation.balanceOf(poolId, instanceSkuId);
+    const balance = round === 0 && current !== undefined ? current.balance : await tx.allocation.balanceOf(poolId, instanceSkuId);
     const decision = place(live, balance === undefined ? 0 : valueAt(balance.schedule, at));
     if (decision.start.length === 0 && decision.terminate.length === 0) return;
     const statusOf = new Map(live.map((instance) => [instance.id, instance.status]));

@@ -6,7 +6,7 @@ import type { InstancePriority, InstanceStatus } from '../../../domain/compute/p
 import type { TagFilter, Tags } from '../../../domain/kernel/tags.js';
 import type { Database } from '../../database.js';
 import type { DialectAdapter } from '../../dialect-adapter.js';
-import type { DeploymentKind, InstanceListFilter, InstanceRecord, InstanceRepository, InstanceView } from '../../compute.js';
+import type { DeploymentKind, InstanceListFilter, InstanceRecord, PlacedInstance, InstanceRepository, InstanceView } from '../../compute.js';
 import type { NamedWrite } from '../../kernel.js';
 import { pageBySeq } from '../paging.js';
 import { preparedQuery } from '../prepared.js';
@@ -153,6 +153,27 @@ export class SqlInstanceRepository implements InstanceRepository {
 
   async liveInPoolSku(poolId: string, instanceSkuId: string): Promise<InstanceRecord[]> {
     return (await liveInPoolSku.execute(this.trx, this.adapter, poolId, instanceSkuId)).map(toRecord);
+  }
+
+  async liveInPoolSkus(keys: readonly { readonly poolId: string; readonly instanceSkuId: string }[]): Promise<PlacedInstance[]> {
+    if (keys.length === 0) return [];
+    // By pool and by SKU, then only the pairs asked for: one short statement for a batch of boundaries.
+    const wanted = new Set(keys.map((key) => `${key.poolId} ${key.instanceSkuId}`));
+    const rows = await this.trx
+      .selectFrom('instances')
+      .select(['seq', 'id', 'pool_id', 'instance_sku_id', 'deployment_id', 'priority', 'status', 'created_at'])
+      .where('pool_id', 'in', [...new Set(keys.map((key) => key.poolId))])
+      .where('instance_sku_id', 'in', [...new Set(keys.map((key) => key.instanceSkuId))])
+      .where('status', 'in', liveStatuses)
+      .where('deleted_at', 'is', null)
+      .orderBy('pool_id')
+      .orderBy('instance_sku_id')
+      .orderBy('status')
+      .orderBy('seq')
+      .execute();
+    return rows
+      .filter((row) => wanted.has(`${row.pool_id} ${row.instance_sku_id}`))
+      .map((row) => ({ seq: row.seq, id: row.id, poolId: row.pool_id, instanceSkuId: row.instance_sku_id, deploymentId: row.deployment_id, priority: row.priority as InstancePriority, status: row.status as InstanceStatus, createdAt: row.created_at }));
   }
 
   async poolsWithLiveInstances(poolIds: readonly string[], instanceSkuId: string): Promise<Set<string>> {

@@ -107,6 +107,18 @@ export class SqlProcurementRepository implements ProcurementRepository {
     return row === undefined ? undefined : toView(row);
   }
 
+  async anyForPoolSkus(keys: readonly { readonly poolId: string; readonly instanceSkuId: string }[]): Promise<boolean> {
+    if (keys.length === 0) return false;
+    const wanted = new Set(keys.map((key) => `${key.poolId} ${key.instanceSkuId}`));
+    const rows = await this.trx
+      .selectFrom('procurements')
+      .select(['pool_id', 'instance_sku_id'])
+      .where('pool_id', 'in', [...new Set(keys.map((key) => key.poolId))])
+      .where('deleted_at', 'is', null)
+      .execute();
+    return rows.some((row) => wanted.has(`${row.pool_id} ${row.instance_sku_id}`));
+  }
+
   async list(filter: { readonly accountId: string; readonly workspaceId: string | null; readonly poolId: string | null }, page: PageRequest): Promise<ProcurementView[]> {
     let query = procurementViews(this.trx).where('procurements.account_id', '=', filter.accountId);
     if (filter.workspaceId !== null) query = query.where('procurements.workspace_id', '=', filter.workspaceId);
