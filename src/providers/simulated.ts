@@ -83,7 +83,7 @@ export class SimulatedProvider implements InstanceDriver {
     // An OpenSSH ed25519 public key: the type, then 32 bytes of key, each length-prefixed.
     const blob = Buffer.concat([Buffer.from([0, 0, 0, 11]), Buffer.from('ssh-ed25519'), Buffer.from([0, 0, 0, 32]), key]);
     return {
-      hostname: this.publicIp(instance) ?? this.privateIp(instance),
+      hostname: this.publicIp(instance) ?? this.sshAddress(instance),
       port: 22,
       hostKeys: booted ? [{ keyType: 'ssh-ed25519', key: blob.toString('base64') }] : [],
       lastSuccessfulKeyUpdateAt: booted ? bootedAt : null,
@@ -93,14 +93,16 @@ export class SimulatedProvider implements InstanceDriver {
 
   publicIp(instance: ProviderInstance): string | null {
     if (!instance.enablePublicIpv4) return null;
-    const bytes = digest(`public ${instance.id}`);
-    // 198.18.0.0/15 is set aside for benchmarking: a simulated address never collides with a real one.
-    return `198.${18 + (bytes[0]! & 1)}.${bytes[1]}.${1 + (bytes[2]! % 254)}`;
+    return benchmarkingAddress(`public ${instance.id}`);
   }
 
-  private privateIp(instance: ProviderInstance): string {
-    const bytes = digest(`private ${instance.id}`);
-    return `10.${bytes[0]}.${bytes[1]}.${1 + (bytes[2]! % 254)}`;
+  /**
+   * Where SSH would reach an instance without a public address. Not a private network's
+   * address (10.x): a client that really runs `ssh` against a simulated instance must not
+   * reach some machine of the user's own network.
+   */
+  private sshAddress(instance: ProviderInstance): string {
+    return benchmarkingAddress(`ssh ${instance.id}`);
   }
 
   checkPrerequisites(): void {
@@ -151,4 +153,10 @@ export class SimulatedProvider implements InstanceDriver {
   async close(): Promise<void> {
     this.listeners.clear();
   }
+}
+
+/** An address in 198.18.0.0/15, set aside for benchmarking (RFC 2544): it never collides with a real host's. */
+function benchmarkingAddress(seed: string): string {
+  const bytes = digest(seed);
+  return `198.${18 + (bytes[0]! & 1)}.${bytes[1]}.${1 + (bytes[2]! % 254)}`;
 }
