@@ -15,7 +15,7 @@ import type { Tx } from '../store/store.js';
 import type { AppContext } from '../app/kernel/context.js';
 import { expireOrder } from '../app/market/book.js';
 import { runProcurement, runProcurementFor } from '../app/market/procurements.js';
-import { reconcilePoolSku } from '../app/compute/reconciler.js';
+import { type PoolSkuState, reconcilePoolSku } from '../app/compute/reconciler.js';
 import { continueDeployment } from '../app/compute/deployments.js';
 
 interface DueWork {
@@ -98,21 +98,21 @@ async function processBoundariesAt(context: AppContext, tx: Tx, boundaries: read
     else live.push(instance);
   }
   for (const [index, boundary] of boundaries.entries()) {
-    const balance = balances[index];
-    // A change since the boundary was read has reconciled the pool and moved its next boundary.
-    if (balance === undefined || balance.nextBoundaryAt !== boundary.at) continue;
-    await reconcilePoolSku(context, tx, boundary.poolId, boundary.instanceSkuId, at, { live: liveByKey.get(`${boundary.poolId} ${boundary.instanceSkuId}`) ?? [], balance });
-    await tx.allocation.setNextBoundary(boundary.poolId, boundary.instanceSkuId, nextBoundary(balance.schedule, at));
+    await processBoundary(context, tx, boundary, at, { live: liveByKey.get(`${boundary.poolId} ${boundary.instanceSkuId}`) ?? [], balance: balances[index] });
   }
 }
 
-async function processBoundary(context: AppContext, tx: Tx, boundary: DueBoundary, at: number): Promise<void> {
-  const [balance] = await tx.allocation.lockBalances([boundary]);
+/**
+ * One boundary: its pool reconciled, its next boundary set, its procurement run. `batched` is its
+ * pool's state as `processBoundariesAt` read it with the batch's, whose pools have no procurement.
+ */
+async function processBoundary(context: AppContext, tx: Tx, boundary: DueBoundary, at: number, batched?: PoolSkuState): Promise<void> {
+  const balance = batched === undefined ? (await tx.allocation.lockBalances([boundary]))[0] : batched.balance;
   // A change since the boundary was read has reconciled the pool and moved its next boundary.
   if (balance === undefined || balance.nextBoundaryAt !== boundary.at) return;
-  await reconcilePoolSku(context, tx, boundary.poolId, boundary.instanceSkuId, at);
+  await reconcilePoolSku(context, tx, boundary.poolId, boundary.instanceSkuId, at, batched);
   await tx.allocation.setNextBoundary(boundary.poolId, boundary.instanceSkuId, nextBoundary(balance.schedule, at));
-  await runProcurementFor(context, tx, boundary.poolId, boundary.instanceSkuId, at);
+  if (batched === undefined) await runProcurementFor(context, tx, boundary.poolId, boundary.instanceSkuId, at);
 }
 
 /** The earliest work still to do, or null. */

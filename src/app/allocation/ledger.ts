@@ -49,7 +49,8 @@ export async function moveAllocation(
   await tx.allocation.insertEntry(entry);
   // Instances follow allocation at once: running ones beyond it end, awaiting ones start. A pool
   // with no live instance of the SKU has nothing to follow.
-  const occupied = await tx.instances.poolsWithLiveInstances(keys.map((key) => key.poolId), move.instanceSkuId);
+  const [first, second = first] = keys.map((key) => key.poolId);
+  const occupied = await tx.instances.poolsWithLiveInstances(first!, second!, move.instanceSkuId);
   for (const { poolId } of keys) if (occupied.has(poolId)) await context.followAllocation(context, tx, poolId, move.instanceSkuId, now);
   return { entry };
 }

@@ -176,11 +176,7 @@ export class SqlInstanceRepository implements InstanceRepository {
       .map((row) => ({ seq: row.seq, id: row.id, poolId: row.pool_id, instanceSkuId: row.instance_sku_id, deploymentId: row.deployment_id, priority: row.priority as InstancePriority, status: row.status as InstanceStatus, createdAt: row.created_at }));
   }
 
-  async poolsWithLiveInstances(poolIds: readonly string[], instanceSkuId: string): Promise<Set<string>> {
-    const [poolId, ...others] = poolIds;
-    if (poolId === undefined) return new Set();
-    const [otherPoolId = poolId, ...more] = others;
-    if (more.length > 0) throw new Error('poolsWithLiveInstances asks of at most two pools');
+  async poolsWithLiveInstances(poolId: string, otherPoolId: string, instanceSkuId: string): Promise<Set<string>> {
     return new Set((await poolsWithLiveOfSku.execute(this.trx, this.adapter, poolId, otherPoolId, instanceSkuId)).map((row) => row.pool_id));
   }
 
