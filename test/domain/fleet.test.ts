@@ -5,7 +5,7 @@
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { heartbeatStale, hostStatus, silentTooLong, maintenanceWindow, nextMinute, suppliedSchedule, takesInstances } from '../../src/domain/fleet/hosts.js';
+import { acceleratorMatches, acceleratorRefusal, heartbeatStale, hostStatus, silentTooLong, maintenanceWindow, nextMinute, suppliedSchedule, takesInstances } from '../../src/domain/fleet/hosts.js';
 import { type Placement, type PlacementHost, placeRuns, type WaitingRun } from '../../src/domain/fleet/placement.js';
 import { judgeReport } from '../../src/domain/fleet/reports.js';
 import { isFailure } from '../../src/domain/kernel/failures.js';
@@ -139,6 +139,33 @@ describe('hosts', () => {
     expect([valueAt(schedule, 120), valueAt(schedule, 180), valueAt(schedule, 599), valueAt(schedule, 600), valueAt(schedule, 899), valueAt(schedule, 900), valueAt(schedule, 10 ** 9)]).toEqual([0, 4, 4, 0, 0, 4, 4]);
     const during = suppliedSchedule(4, 180, { startAt: 60, endAt: 900 });
     expect([valueAt(during, 180), valueAt(during, 900)]).toEqual([0, 4]);
+  });
+});
+
+describe('accelerators against the SKU', () => {
+  it('matches the SKU\'s model among the words of the name the agent reports', () => {
+    for (const name of ['H100', 'h100', 'NVIDIA H100 80GB HBM3', 'NVIDIA H100 NVL', 'nvidia-h100-sxm5']) expect(acceleratorMatches(name, 'h100'), name).toBe(true);
+    for (const name of ['H200', 'GH100X', 'NVIDIA A100-SXM4-80GB', 'h1000', '']) expect(acceleratorMatches(name, 'h100'), name).toBe(false);
+    expect(acceleratorMatches('NVIDIA H100 SXM5', 'H100 SXM5')).toBe(true);
+    expect(acceleratorMatches('NVIDIA H100 PCIe', 'h100-sxm5')).toBe(false);
+  });
+
+  it('takes exactly the SKU\'s model and count per node, and nothing else', () => {
+    const sku = { accelerator: 'h100', num_accelerators: 8 };
+    fc.assert(fc.property(fc.integer({ min: 1, max: 16 }), fc.array(fc.integer({ min: 1, max: 64 }), { minLength: 1, maxLength: 3 }), fc.boolean(), (nodes, counts, renamed) => {
+      const accelerators = counts.map((count, index) => ({ model: renamed ? `NVIDIA H100 80GB HBM3 #${index}` : 'H100', count }));
+      const total = counts.reduce((sum, count) => sum + count, 0);
+      const refusal = acceleratorRefusal(sku, nodes, accelerators);
+      expect(refusal === null).toBe(total === 8 * nodes);
+      // Any other model in the list is refused, whatever the count.
+      expect(acceleratorRefusal(sku, nodes, [...accelerators, { model: 'A100', count: 1 }])).not.toBeNull();
+    }));
+    expect(acceleratorRefusal(sku, 1, [])).toMatchObject({ failure: 'invalid_request', details: [{ field: 'accelerators', code: 'count_mismatch' }] });
+    expect(acceleratorRefusal({ accelerator: null, num_accelerators: null }, 3, [{ model: 'L4', count: 1 }])).toBeNull();
+    expect(acceleratorRefusal({ accelerator: null, num_accelerators: 0 }, 3, [])).toBeNull();
+    expect(acceleratorRefusal({ accelerator: null, num_accelerators: 0 }, 3, [{ model: 'L4', count: 1 }])).not.toBeNull();
+    expect(acceleratorRefusal({ accelerator: 'h100', num_accelerators: null }, 3, [{ model: 'H100', count: 1 }])).toBeNull();
+    expect(acceleratorRefusal({ accelerator: 'h100', num_accelerators: null }, 3, [])).not.toBeNull();
   });
 });
 

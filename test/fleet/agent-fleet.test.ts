@@ -78,7 +78,7 @@ describe.each(testDialects)('a fleet of sandbox agents on %s', { timeout: 300_00
       const address = namespace?.agentAddress ?? '127.0.0.1';
       const serverAddress = namespace?.peerAddress ?? '127.0.0.1';
       const stateDirectory = join(directory, name);
-      const args = ['--server', `http://${serverAddress}:${port}`, '--token', hostToken, '--driver', 'sandbox', '--sku', sku, '--nodes', String(nodes), '--address', address, '--state-dir', stateDirectory, '--max-backoff', '1'];
+      const args = ['--server', `http://${serverAddress}:${port}`, '--token', hostToken, '--driver', 'sandbox', '--sku', sku, '--nodes', String(nodes), '--accelerators', `${sku === 'fleet-a' ? 'H100' : 'A100'}:${8 * nodes}`, '--address', address, '--state-dir', stateDirectory, '--max-backoff', '1'];
       entry = { process: null as unknown as AgentProcess, args, netns: namespace?.name ?? null, address, stateDirectory };
       agents.set(name, entry);
     }

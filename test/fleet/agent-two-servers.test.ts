@@ -44,7 +44,7 @@ describe.skipIf(postgresUrl === undefined || postgresUrl === '')('two allot proc
       const stateDirectory = join(directory, `agent${index}`);
       stateDirectories.push(stateDirectory);
       const server = `http://${namespace?.peerAddress ?? '127.0.0.1'}:${portOf(servers[index]!)}`;
-      agents.push(startAgentProcess(['--server', server, '--token', hostToken, '--driver', 'sandbox', '--sku', 'two-sku', '--nodes', '1', '--address', namespace?.agentAddress ?? '127.0.0.1', '--state-dir', stateDirectory, '--max-backoff', '1'], { netns: namespace?.name ?? null }));
+      agents.push(startAgentProcess(['--server', server, '--token', hostToken, '--driver', 'sandbox', '--sku', 'two-sku', '--nodes', '1', '--accelerators', 'H100:8', '--address', namespace?.agentAddress ?? '127.0.0.1', '--state-dir', stateDirectory, '--max-backoff', '1'], { netns: namespace?.name ?? null }));
     }
     for (const agent of agents) await agent.waitFor(/registered as new host/);
     // Placed by whichever process leads; asked of the other.

@@ -41,15 +41,17 @@ export async function newHostToken(server: TestServer, name = 'rack'): Promise<{
 
 let hostCounter = 0;
 
+/** A host's registration; its accelerators are what the test SKUs want (H100, 8 per node) unless `extra` says. */
 export function hostFacts(instanceSku: string, extra: Record<string, unknown> = {}) {
   const n = ++hostCounter;
+  const nodes = typeof extra.node_count === 'number' ? extra.node_count : 2;
   return {
     host_id: null,
     hostname: `gpu-${n}`,
     address: `10.0.0.${n}`,
     instance_sku: instanceSku,
     node_count: 2,
-    accelerators: [{ model: 'H100', count: 16 }],
+    accelerators: [{ model: 'H100', count: 8 * nodes }],
     cpus: 64,
     memory_bytes: 2 ** 40,
     disk_bytes: 2 ** 42,

@@ -108,6 +108,42 @@ describe.each(testDialects)('fleet registration on %s', (dialect) => {
     expect(JSON.stringify(await hosts())).toBe(before);
   });
 
+  it('takes a host whose accelerators are its SKU\'s, as nvidia-smi names them, and refuses one whose are not, changing nothing', async () => {
+    const { agent } = await newHostToken(server, 'gpus');
+    // The SKU: h100, 8 per node. nvidia-smi's names, one a GPU, are grouped by the agent.
+    const hostId = await register(agent, hostFacts('fleet-reg', { node_count: 2, accelerators: [{ model: 'NVIDIA H100 80GB HBM3', count: 16 }] }));
+    const before = JSON.stringify(await hosts());
+    const refusals: [Record<string, unknown>, string, RegExp][] = [
+      [{ accelerators: [{ model: 'NVIDIA A100-SXM4-80GB', count: 16 }] }, 'invalid_value', /"NVIDIA A100-SXM4-80GB" is not the SKU's accelerator \(h100\)/],
+      [{ accelerators: [{ model: 'H200', count: 16 }] }, 'invalid_value', /H200/],
+      [{ accelerators: [{ model: 'H100', count: 8 }, { model: 'L4', count: 8 }] }, 'invalid_value', /"L4"/],
+      [{ accelerators: [{ model: 'H100', count: 8 }] }, 'count_mismatch', /reports 8 accelerators \(H100×8\); its SKU needs 8 per node × 2 nodes = 16/],
+      [{ accelerators: [{ model: 'H100', count: 24 }] }, 'count_mismatch', /= 16/],
+      [{ accelerators: [] }, 'count_mismatch', /reports 0 accelerators \(none\)/],
+    ];
+    for (const [change, code, message] of refusals) {
+      // A new host, and the registered one coming back with other hardware: both refused.
+      for (const hostIdSent of [null, hostId]) {
+        const refused = await agent.post('/agent/v1/hosts', { ...hostFacts('fleet-reg', { node_count: 2 }), ...change, host_id: hostIdSent });
+        expect(refused.status, JSON.stringify(change)).toBe(400);
+        expect(refused.body.error).toMatchObject({ type: 'invalid_request_error', details: [{ field: 'accelerators', code }] });
+        expect(refused.body.error.message).toMatch(message);
+      }
+    }
+    // The same count on more nodes is too few per node.
+    const fewer = await agent.post('/agent/v1/hosts', hostFacts('fleet-reg', { node_count: 4, accelerators: [{ model: 'H100', count: 16 }] }));
+    expect([fewer.status, fewer.body.error.details[0].code]).toEqual([400, 'count_mismatch']);
+    expect(JSON.stringify(await hosts())).toBe(before);
+    // A SKU that names no accelerator and no count takes any host; one that names a model but no count takes any number of it, not none.
+    await server.newInstanceSku('fleet-reg-any', { accelerator: null, num_accelerators: null });
+    await register(agent, hostFacts('fleet-reg-any', { accelerators: [] }));
+    await register(agent, hostFacts('fleet-reg-any', { accelerators: [{ model: 'L4', count: 3 }] }));
+    await server.newInstanceSku('fleet-reg-model', { num_accelerators: null });
+    await register(agent, hostFacts('fleet-reg-model', { accelerators: [{ model: 'H100', count: 3 }] }));
+    const none = await agent.post('/agent/v1/hosts', hostFacts('fleet-reg-model', { accelerators: [] }));
+    expect([none.status, none.body.error.details[0].code]).toEqual([400, 'count_mismatch']);
+  });
+
   it('answers a heartbeat with nothing to run for a host with no instances', async () => {
     const { agent } = await newHostToken(server);
     const hostId = await register(agent, hostFacts('fleet-reg'));
@@ -122,11 +158,13 @@ describe.each(testDialects)('fleet registration on %s', (dialect) => {
     const all = { ...hostFacts('no-such-sku'), driver: 'docker', host_id: hostId };
     // No token first, whatever the body.
     expect((await server.anonymous.post('/agent/v1/hosts', all)).status).toBe(401);
-    // Then the driver, then the SKU, then the host id.
+    // Then the driver, then the SKU, then the accelerators, then the host id.
     const first = await mine.agent.post('/agent/v1/hosts', all);
     expect([first.status, first.body.error.details?.[0]?.field]).toEqual([400, 'driver']);
     const second = await mine.agent.post('/agent/v1/hosts', { ...all, driver: 'qemu' });
     expect([second.status, second.body.error.message]).toEqual([404, 'No instance SKU "no-such-sku"']);
+    const accelerators = await mine.agent.post('/agent/v1/hosts', { ...all, driver: 'qemu', instance_sku: 'fleet-reg', accelerators: [] });
+    expect([accelerators.status, accelerators.body.error.details?.[0]?.field]).toEqual([400, 'accelerators']);
     const third = await mine.agent.post('/agent/v1/hosts', { ...all, driver: 'qemu', instance_sku: 'fleet-reg' });
     expect([third.status, third.body.error.message]).toEqual([404, `No host ${hostId}`]);
     // Drain: the host before the window.

@@ -4,8 +4,9 @@
 // answer, and the answer names every run the host should have, with a launch spec for those it
 // has not been seen to start. Every call may be repeated; a refused call changes nothing.
 
+import type { SkuProperties } from '../../domain/allocation/instance-skus.js';
 import { publicImagesAccountId } from '../../domain/compute/images.js';
-import { type Accelerator, type FleetSettings, type HostKey, hostNotFound, hostStatus, type HostStatus, type RegistrationInput, registrationRefusal, type ReportedRunState } from '../../domain/fleet/hosts.js';
+import { type Accelerator, acceleratorRefusal, type FleetSettings, type HostKey, hostNotFound, hostStatus, type HostStatus, type RegistrationInput, registrationRefusal, type ReportedRunState } from '../../domain/fleet/hosts.js';
 import { type AnswerAction, judgeReport } from '../../domain/fleet/reports.js';
 import { fail, type Failure, invalidField, isFailure } from '../../domain/kernel/failures.js';
 import type { HostView, LogChunk } from '../../store/fleet.js';
@@ -29,7 +30,7 @@ export interface Registered {
   readonly settings: FleetSettings;
 }
 
-async function skuOf(tx: Tx, reference: string): Promise<{ readonly id: string } | Failure> {
+async function skuOf(tx: Tx, reference: string): Promise<{ readonly id: string; readonly properties: SkuProperties } | Failure> {
   const all = await tx.instanceSkus.listAll();
   const sku = all.find((candidate) => candidate.id === reference) ?? all.find((candidate) => candidate.alias === reference);
   return sku ?? fail('instance_sku_not_found', `No instance SKU "${reference}"`, [{ field: 'instance_sku', code: 'not_found', message: `No instance SKU "${reference}"` }]);
@@ -50,6 +51,8 @@ export const registerHost = declaring(registerHostOperation, async function regi
     await tx.fleet.lock();
     const sku = await skuOf(tx, input.instance_sku);
     if (isFailure(sku)) return sku;
+    const mismatch = acceleratorRefusal(sku.properties, input.node_count, input.accelerators);
+    if (mismatch !== null) return mismatch;
     const facts = {
       hostname: input.hostname,
       address: input.address,

@@ -4,6 +4,7 @@
 
 import { fail, type Failure, invalidField } from '../kernel/failures.js';
 import { isMinuteAligned, minuteSeconds, normalize, type Schedule, type Step } from '../kernel/schedule.js';
+import type { SkuProperties } from '../allocation/instance-skus.js';
 
 export const hostStatuses = ['ready', 'cordoned', 'draining', 'down', 'removed'] as const;
 export type HostStatus = (typeof hostStatuses)[number];
@@ -109,6 +110,52 @@ export interface RegistrationInput {
 /** Checks what the schema cannot: the driver is one allot has. */
 export function registrationRefusal(input: RegistrationInput): Failure | null {
   if (!(hostDrivers as readonly string[]).includes(input.driver)) return invalidField('driver', 'invalid_value', `driver must be one of ${hostDrivers.join(', ')}`);
+  return null;
+}
+
+/** The words of an accelerator's name, lowercased: `NVIDIA H100 80GB HBM3` → nvidia, h100, 80gb, hbm3. */
+function words(name: string): string[] {
+  return name.toLowerCase().split(/[^a-z0-9]+/).filter((word) => word !== '');
+}
+
+/**
+ * Whether a model an agent reports (`nvidia-smi`'s name, or a declared one) is the SKU's
+ * accelerator: the SKU's words appear, in order and together, among the model's, so `h100`
+ * matches `NVIDIA H100 80GB HBM3` and `H100`, but not `H200` or `GH100X`.
+ */
+export function acceleratorMatches(model: string, skuAccelerator: string): boolean {
+  const have = words(model);
+  const want = words(skuAccelerator);
+  if (want.length === 0) return false;
+  for (let start = 0; start + want.length <= have.length; start++) {
+    if (want.every((word, index) => have[start + index] === word)) return true;
+  }
+  return false;
+}
+
+/**
+ * Whether the accelerators an agent reports fit the SKU it registers under, with `nodeCount`
+ * nodes: node-time of a SKU is sold by its properties, so a host that cannot give every node what
+ * the SKU promises must not supply it. Where the SKU names an accelerator, every accelerator of
+ * the host is that model; where it names a count per node (`num_accelerators`), the host has
+ * exactly that many per node (no fewer: a buyer would get less than sold; no more: the rest would
+ * be idle hardware sold under another SKU's name, or a miscounted host). A SKU that names neither
+ * takes any host. A host that reports none (no `nvidia-smi`, nothing declared) has none.
+ */
+export function acceleratorRefusal(sku: Pick<SkuProperties, 'accelerator' | 'num_accelerators'>, nodeCount: number, accelerators: readonly Accelerator[]): Failure | null {
+  const total = accelerators.reduce((sum, accelerator) => sum + accelerator.count, 0);
+  const listed = accelerators.length === 0 ? 'none' : accelerators.map((accelerator) => `${accelerator.model}×${accelerator.count}`).join(', ');
+  if (sku.accelerator !== null) {
+    const other = accelerators.find((accelerator) => !acceleratorMatches(accelerator.model, sku.accelerator!));
+    if (other !== undefined) return invalidField('accelerators', 'invalid_value', `The host reports ${listed}: "${other.model}" is not the SKU's accelerator (${sku.accelerator})`);
+  }
+  if (sku.num_accelerators !== null && total !== sku.num_accelerators * nodeCount) {
+    const needed = sku.num_accelerators * nodeCount;
+    return invalidField('accelerators', 'count_mismatch', `The host reports ${total} accelerator${total === 1 ? '' : 's'} (${listed}); its SKU needs ${sku.num_accelerators} per node × ${nodeCount} node${nodeCount === 1 ? '' : 's'} = ${needed}`);
+  }
+  if (sku.num_accelerators === null && sku.accelerator !== null && total === 0) {
+    return invalidField('accelerators', 'count_mismatch', `The host reports no accelerators; its SKU needs ${sku.accelerator}`);
+  }
   return null;
 }
 

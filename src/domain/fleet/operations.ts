@@ -37,6 +37,7 @@ export const registerHostOperation = operation('register_host', [
   ['unauthenticated', 'the host token is missing, wrong or revoked'],
   ['invalid_request', 'the driver is not one allot has'],
   ['instance_sku_not_found', 'no SKU has the id or alias'],
+  ['invalid_request', 'the accelerators are not the SKU\'s model, or not its count per node × node_count'],
   ['host_not_found', 'host_id names no live host of this token'],
 ]);
 
