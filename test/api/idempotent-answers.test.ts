@@ -52,6 +52,31 @@ describe.each(testDialects)('idempotent replays answer byte for byte on %s', (di
     }, 200);
   });
 
+  it('replays a v0 VM replacement after the replaced VM was deleted', async () => {
+    const old = (await account.post('/preview/v2/instances', { pool, image, instance_sku: sku, name: 'vm-deleted' })).body.id as string;
+    await expectSameAnswer(sender('/v0/vms/replace', { vm_id: old.replace(/^inst_/, 'vm_') }, 'vm-replace-2'), async () => {
+      expect((await account.delete(`/preview/v2/instances/${old}`)).status).toBe(204);
+      expect((await account.get(`/preview/v2/instances/${old}`)).status).toBe(404);
+    }, 200);
+  });
+
+  it('replays an instance replacement after the replaced instance was deleted', async () => {
+    const old = (await account.post('/preview/v2/instances', { pool, image, instance_sku: sku, name: 'replaced-deleted' })).body.id as string;
+    await expectSameAnswer(sender(`/preview/v2/instances/${old}/replace`, { image, name: 'replacement-2' }, 'replace-2'), async () => {
+      expect((await account.delete(`/preview/v2/instances/${old}`)).status).toBe(204);
+    }, 201);
+  });
+
+  it('a key reused on another VM is refused, a deleted VM without a key is a 404', async () => {
+    const other = (await account.post('/preview/v2/instances', { pool, image, instance_sku: sku, name: 'vm-other' })).body.id as string;
+    const reused = await sender('/v0/vms/replace', { vm_id: other.replace(/^inst_/, 'vm_') }, 'vm-replace-2')();
+    expect(reused.status, reused.text).toBe(409);
+    const gone = (await account.post('/preview/v2/instances', { pool, image, instance_sku: sku, name: 'vm-gone' })).body.id as string;
+    expect((await account.post(`/preview/v2/instances/${gone}/terminate`, {})).status).toBe(200);
+    expect((await account.delete(`/preview/v2/instances/${gone}`)).status).toBe(204);
+    expect((await account.post('/v0/vms/replace', { vm_id: gone.replace(/^inst_/, 'vm_') })).status).toBe(404);
+  });
+
   it('replays a v0 order after it was cancelled', async () => {
     const start = Math.ceil((server.clock.now() + 60) / 3600) * 3600;
     const iso = (seconds: number) => new Date(seconds * 1000).toISOString();

@@ -19,7 +19,7 @@ import type { Tx } from '../../store/store.js';
 import type { WorkspaceRecord } from '../../store/tenancy.js';
 import { findInstanceSku } from '../allocation/instance-skus.js';
 import type { AppContext } from '../kernel/context.js';
-import { type Answerer, runIdempotentAnswer, type StoredAnswer } from '../kernel/idempotency.js';
+import { type Answerer, type IdempotentRequest, runIdempotentAnswer, type StoredAnswer } from '../kernel/idempotency.js';
 import { resolveImageForUse } from './images.js';
 import { lockPoolsForAdding, resolvePool, resolvePoolForInstances } from '../allocation/pools.js';
 import { runProcurementFor } from '../market/procurements.js';
@@ -354,6 +354,15 @@ export interface ReplaceInstanceInput {
   readonly name?: string | null | undefined;
 }
 
+/** What a replacement is made of, named inside the keyed transaction (`replaceKeyed`). */
+export interface Replacing {
+  /** The instance replaced: its id, path or name. */
+  readonly reference: string;
+  readonly input: ReplaceInstanceInput;
+  /** The replacement's startup script, already checked. */
+  readonly cloudInit: string | null;
+}
+
 /**
  * Terminates an instance and creates its replacement on the same pool and SKU in one
  * transaction. The replacement inherits public IPv4, firewall, tags, priority, InfiniBand and
@@ -366,14 +375,31 @@ export const replaceInstance = declaring(replaceInstanceOperation, async functio
   input: ReplaceInstanceInput,
   idempotencyKey: string | undefined,
   answer: Answerer<InstanceReading>,
-  keyOperation: string = `replace_instance ${reference}`,
 ): Promise<StoredAnswer | Failure> {
   const cloudInit = input.cloud_init_user_data === undefined ? null : checkCloudInit(input.cloud_init_user_data, 'cloud_init_user_data');
   if (isFailure(cloudInit)) return cloudInit;
+  return replaceKeyed(context, { accountId, key: idempotencyKey, operation: `replace_instance ${reference}`, body: input }, answer, async () => ({ reference, input, cloudInit }));
+});
+
+/**
+ * A replacement under an idempotency key: `replacing` names, inside the transaction and only when
+ * the key is new, what is replaced and by what — so that a replay answers the stored answer
+ * whatever became of the instance since (ended, deleted), without reading it.
+ */
+export function replaceKeyed(
+  context: AppContext,
+  request: IdempotentRequest,
+  answer: Answerer<InstanceReading>,
+  replacing: (tx: Tx) => Promise<Replacing | Failure>,
+): Promise<StoredAnswer | Failure> {
+  const accountId = request.accountId;
   return runIdempotentAnswer(
     context,
-    { accountId, key: idempotencyKey, operation: keyOperation, body: input },
+    request,
     async (tx, now) => {
+      const named = await replacing(tx);
+      if (isFailure(named)) return named;
+      const { reference, input, cloudInit } = named;
       const old = await resolveInstance(tx, accountId, reference);
       if (isFailure(old) || !isLive(old.status)) return fail('instance_not_replaceable', `Instance "${reference}" was not found or is already ${isFailure(old) ? 'gone' : old.status}`);
       if (input.name !== undefined && input.name !== null && input.name === old.name) {
@@ -410,7 +436,7 @@ export const replaceInstance = declaring(replaceInstanceOperation, async functio
       return instance === undefined ? instanceNotFound(id) : readOne(context, tx, instance, context.clock.now());
     },
   );
-});
+}
 
 export interface LogQuery {
   readonly seqnum_before?: number | undefined;

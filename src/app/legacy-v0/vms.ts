@@ -8,7 +8,7 @@ import { replaceVmOperation } from '../../domain/legacy-v0/operations.js';
 import { declaring } from '../kernel/declaring.js';
 import { parseId } from '../../domain/kernel/ids.js';
 import type { AppContext } from '../kernel/context.js';
-import { replaceInstance } from '../compute/instances.js';
+import { replaceKeyed } from '../compute/instances.js';
 import { type Answerer, type StoredAnswer } from '../kernel/idempotency.js';
 
 export interface VmReplacement {
@@ -17,15 +17,17 @@ export interface VmReplacement {
 }
 
 /**
- * Replaces the VM. The answer (`answer`, the route's) is stored with the idempotency key, so that a
- * repeated request gets it back byte for byte.
+ * Replaces the VM. The answer (`answer`, the route's) is stored with the idempotency key, and the
+ * VM is looked up only when the key is new: a repeated request gets the first answer back byte
+ * for byte, even after the replaced VM was deleted.
  */
 export const replaceVm = declaring(replaceVmOperation, async function replaceVm(context: AppContext, accountId: string, vmId: string, idempotencyKey: string | undefined, answer: Answerer<VmReplacement>): Promise<StoredAnswer | Failure> {
   const notFound = fail('instance_not_found', `No VM "${vmId}"`);
   const id = parseId('instance', vmId);
   if (id === null) return notFound;
-  const old = await context.store.read((tx) => tx.instances.findById(accountId, id));
-  if (old === undefined) return notFound;
-  const input = { image: old.imageId, ...(old.cloudInitUserData === null ? {} : { cloud_init_user_data: old.cloudInitUserData }) };
-  return replaceInstance(context, accountId, old.id, input, idempotencyKey, (reading) => answer({ replacedId: old.id, replacedById: reading.instance.id }), `replace_vm ${old.id}`);
+  return replaceKeyed(context, { accountId, key: idempotencyKey, operation: `replace_vm ${id}`, body: { vm_id: vmId } }, (reading) => answer({ replacedId: id, replacedById: reading.instance.id }), async (tx) => {
+    const old = await tx.instances.findById(accountId, id);
+    if (old === undefined) return notFound;
+    return { reference: old.id, input: { image: old.imageId }, cloudInit: old.cloudInitUserData };
+  });
 });

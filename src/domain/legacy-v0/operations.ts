@@ -105,8 +105,9 @@ export const listV0TransactionsOperation = operation('list_v0_transactions', [
 
 /** POST /v0/vms/replace */
 export const replaceVmOperation = operation('post_vms_replace', [
-  ['instance_not_found', 'no VM of the account has that id'],
+  ['instance_not_found', 'vm_id is not a VM id'],
   ['idempotency_key_reused', 'the Idempotency-Key was used with another request'],
+  ['instance_not_found', 'no VM of the account has that id (looked up after the key: a replay answers as the first time, even once the VM is deleted)'],
   ['instance_not_replaceable', 'the VM is no longer live'],
   ['image_not_found', 'the VM\'s image was deleted'],
   ['image_not_ready', 'the VM\'s image was revoked'],
