@@ -5,16 +5,20 @@
 // afresh, so the same decision repairs every crash: at start-up it is made for every recorded
 // run and every guest the drivers still have — adopting guests that still run, failing instances
 // whose guest died, stopping guests no running instance wants, starting what was asked but never
-// started. It is also the provider the use cases read logs and SSH details from: each instance's
-// own driver answers for it.
+// started. It publishes what the guests it runs print and how to reach them into the store
+// (console lines, SSH endpoint and host keys), so that every process answers the same, on this
+// host or another. It is also the provider the use cases read logs and SSH details from: the
+// instance's own driver where its guest is at this process's place, the store elsewhere.
 
-import { createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { createWriteStream, existsSync, linkSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { decideRun, type RunAction } from '../domain/compute/runs.js';
 import { guestRunBatchSize, guestRunPollMillis } from '../domain/kernel/limits.js';
 import type { AppContext, GuestRunNotifier } from '../app/kernel/context.js';
-import { failInstanceOfGuest, joinedImageUnused, loadBootImage, loadRunFacts, pendingRuns, recordRunEffect, requestRunsForUnrecorded, type RunFacts, unendedRuns } from '../app/compute/runs.js';
+import { failInstanceOfGuest, type GuestOutput, joinedImageUnused, loadBootImage, loadRunFacts, pendingRuns, publishConsoleNote, publishedConsoleEnds, publishedRun, publishGuestOutputs, recordRunEffect, requestRunsForUnrecorded, type RunFacts, unendedRuns } from '../app/compute/runs.js';
 import { createDrivers, type DriverConfig, type Drivers, readDriverConfig } from '../providers/driver-config.js';
 import type { DriverKind, InstanceDriver, LaunchSpec, RunStatus } from '../providers/driver.js';
 import { sha256OfFile } from '../providers/qemu/disk-image.js';
@@ -44,6 +48,32 @@ const imageSweepMillis = 5_000;
 /** How long closing waits for decisions in progress. */
 const closeWaitMillis = 5_000;
 
+/** How often the leader publishes its guests' new console lines and changed SSH details. */
+const publishMillis = 500;
+
+/**
+ * The place guests are launched in: the driver state directory, named by an id kept in it
+ * (`place`), made once by the first process that uses the directory. Processes sharing the
+ * directory (on one host) share the place and see the same guests; a process elsewhere does not.
+ */
+export function placeOf(stateDirectory: string): string {
+  const path = join(stateDirectory, 'place');
+  if (!existsSync(path)) {
+    mkdirSync(stateDirectory, { recursive: true });
+    const partial = `${path}.${process.pid}.partial`;
+    writeFileSync(partial, `${hostname()}:${stateDirectory}#${randomBytes(4).toString('hex')}\n`);
+    try {
+      // Atomic, and refused when another process made it first: theirs is kept.
+      linkSync(partial, path);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    } finally {
+      rmSync(partial, { force: true });
+    }
+  }
+  return readFileSync(path, 'utf8').trim();
+}
+
 function crashNow(): never {
   process.kill(process.pid, 'SIGKILL');
   throw new Error('unreachable: the process was killed');
@@ -65,6 +95,8 @@ async function crashOnceLaunched(driver: InstanceDriver, handle: string, instanc
   return crashNow();
 }
 
+const endedRun = (state: string): boolean => state === 'stopped' || state === 'failed' || state === 'removed';
+
 export class GuestRunner implements GuestRunNotifier, InstanceProvider {
   private context: AppContext | null = null;
   private readonly byKind = new Map<DriverKind, InstanceDriver>();
@@ -78,9 +110,19 @@ export class GuestRunner implements GuestRunNotifier, InstanceProvider {
   private leading = false;
   /** When the joined image files were last looked over (wall clock, milliseconds). */
   private sweptAt = 0;
+  /** Where this process launches guests (see `placeOf`). */
+  readonly place: string;
+  /**
+   * The guests whose output this process publishes, with the last console seqnum and SSH
+   * details published (null: not yet read back from the store since this process began leading).
+   */
+  private readonly publishing = new Map<string, { readonly driver: InstanceDriver; seqnum: number | null; ssh: string | null }>();
+  private publishTimer: NodeJS.Timeout | null = null;
+  private publishingNow: Promise<void> | null = null;
 
   constructor(private readonly options: GuestRunnerOptions) {
     for (const driver of options.drivers.all) this.byKind.set(driver.kind, driver);
+    this.place = placeOf(options.config.host.stateDirectory);
   }
 
   /** Whether any driver runs real guests: only then are intents recorded and carried out. */
@@ -100,6 +142,13 @@ export class GuestRunner implements GuestRunNotifier, InstanceProvider {
     this.leading = await context.store.isLeader();
     if (this.leading) await this.reconcileAll();
     this.requested();
+    this.publishTimer = setInterval(() => {
+      if (this.publishingNow !== null || !this.leading) return;
+      this.publishingNow = this.publish()
+        .catch((error: unknown) => this.options.onError(error))
+        .finally(() => (this.publishingNow = null));
+    }, publishMillis);
+    this.publishTimer.unref();
   }
 
   /** Decides for every instance that has a record not yet ended and every guest a driver has. */
@@ -123,8 +172,10 @@ export class GuestRunner implements GuestRunNotifier, InstanceProvider {
   /** Stops working; guests keep running for the next process to adopt. */
   async close(): Promise<void> {
     this.closed = true;
+    if (this.publishTimer !== null) clearInterval(this.publishTimer);
     for (const unsubscribe of this.unsubscribe) unsubscribe();
     await this.passes.close();
+    await this.publishingNow;
     // Decisions in progress finish, or are cut short: a stop waiting out its grace period is
     // seen through by the next process, which finds the stop requested.
     await Promise.race([Promise.all(this.busy.values()), new Promise((resolve) => setTimeout(resolve, closeWaitMillis).unref())]);
@@ -145,6 +196,8 @@ export class GuestRunner implements GuestRunNotifier, InstanceProvider {
     const leading = await this.context!.store.isLeader();
     const newlyLeading = leading && !this.leading;
     this.leading = leading;
+    // What was published meanwhile is read back from the store when it leads again.
+    if (!leading) this.publishing.clear();
     if (!leading) return false;
     if (newlyLeading) await this.reconcileAll();
     const records = await pendingRuns(this.context!, guestRunBatchSize);
@@ -187,12 +240,58 @@ export class GuestRunner implements GuestRunNotifier, InstanceProvider {
     }
     if (!driver.persistent) return this.settleSimulated(facts, driver);
     const guest = driver.status(instanceId);
-    const action = decideRun(record === null ? null : record, facts.instance?.status ?? null, guest);
+    // A guest of this place whose record has not ended: what it prints is published (again, after
+    // a restart or a change of leader: publishing is idempotent).
+    if (guest !== null && record !== null && (record.place === null || record.place === this.place) && !endedRun(record.state)) this.publish_(instanceId, driver);
+    const elsewhere = record !== null && record.place !== null && record.place !== this.place ? record.place : null;
+    const action = decideRun(record === null ? null : { intent: record.intent, state: record.state, elsewhere }, facts.instance?.status ?? null, guest);
     if (action === null) return false;
-    return this.act(action, facts, driver, guest);
+    return this.act(action, facts, driver, guest, elsewhere);
   }
 
-  private async act(action: RunAction, facts: RunFacts, driver: InstanceDriver, guest: RunStatus | null): Promise<boolean> {
+  /** Publishes the guest's output from now on, until it has ended and all of it is published. */
+  private publish_(instanceId: string, driver: InstanceDriver): void {
+    if (!this.publishing.has(instanceId)) this.publishing.set(instanceId, { driver, seqnum: null, ssh: null });
+  }
+
+  /** One round of publishing: every guest's new console lines and changed SSH details, in one transaction. */
+  private async publish(): Promise<void> {
+    const context = this.context!;
+    const unknown = [...this.publishing].filter(([, entry]) => entry.seqnum === null).map(([id]) => id);
+    if (unknown.length > 0) {
+      for (const [id, seqnum] of await publishedConsoleEnds(context, unknown)) {
+        const entry = this.publishing.get(id);
+        if (entry !== undefined) entry.seqnum = seqnum;
+      }
+    }
+    const outputs: GuestOutput[] = [];
+    const done: string[] = [];
+    const after = new Map<string, { seqnum: number; ssh: string | null }>();
+    for (const [id, entry] of this.publishing) {
+      if (entry.seqnum === null) continue;
+      // Read before the lines, so that the lines of an ended guest are all in.
+      const status = entry.driver.status(id);
+      const lines = entry.driver.consoleAfter(id, entry.seqnum);
+      const ssh = entry.driver.sshInfo({ id, name: id, imageName: '', cloudInitUserData: null, enablePublicIpv4: false, startedAt: null, endedAt: null, endReason: null }, 0);
+      const sshText = ssh === null ? null : JSON.stringify(ssh);
+      const sshChanged = sshText !== null && sshText !== entry.ssh;
+      if (lines.length > 0 || sshChanged) {
+        outputs.push({ instanceId: id, lines, ssh: sshChanged ? ssh : null });
+        after.set(id, { seqnum: lines.at(-1)?.seqnum ?? entry.seqnum, ssh: sshText });
+      }
+      if (status === null || status.state === 'stopped' || status.state === 'failed') done.push(id);
+    }
+    await publishGuestOutputs(context, outputs);
+    for (const [id, next] of after) {
+      const entry = this.publishing.get(id);
+      if (entry === undefined) continue;
+      entry.seqnum = next.seqnum;
+      entry.ssh = next.ssh;
+    }
+    for (const id of done) this.publishing.delete(id);
+  }
+
+  private async act(action: RunAction, facts: RunFacts, driver: InstanceDriver, guest: RunStatus | null, elsewhere: string | null): Promise<boolean> {
     const context = this.context!;
     const instanceId = facts.instance?.id ?? guest?.instanceId ?? facts.record!.instanceId;
     const record = facts.record;
@@ -204,16 +303,18 @@ export class GuestRunner implements GuestRunNotifier, InstanceProvider {
           if ((await driver.refuse(instanceId, spec)) === null) await failInstanceOfGuest(context, instanceId, spec);
           return true;
         }
+        // The launch is claimed for this place before it is made, so that a process that leads
+        // after this one (on another machine, say) knows where the guest may be and never
+        // launches it a second time (domain/compute/runs.ts). Claimed only while this process
+        // leads, over the record as it was seen.
+        if (!(await context.store.isLeader())) return false;
+        const claim = { intent: record!.intent, state: 'starting' as const, place: this.place };
+        if (!(await recordRunEffect(context, instanceId, record!, { state: 'starting', driver: driver.kind, handle: this.handleOf(driver, instanceId), place: this.place }))) return true;
         const status = await driver.start(spec);
+        this.publish_(instanceId, driver);
         if (crashAfter === 'launch') crashNow();
         if (crashAfter === 'start') await crashOnceLaunched(driver, this.handleOf(driver, instanceId), instanceId);
-        await recordRunEffect(context, instanceId, record!, {
-          state: status.state === 'running' ? 'running' : 'starting',
-          driver: driver.kind,
-          handle: this.handleOf(driver, instanceId),
-          sshPort: status.sshPort,
-          httpsPort: status.httpsPort,
-        });
+        await recordRunEffect(context, instanceId, claim, { state: status.state === 'running' ? 'running' : 'starting', sshPort: status.sshPort, httpsPort: status.httpsPort });
         return true;
       }
       case 'record':
@@ -223,12 +324,17 @@ export class GuestRunner implements GuestRunNotifier, InstanceProvider {
         await driver.stop(instanceId);
         return record !== null;
       case 'record_ended':
-        await recordRunEffect(context, instanceId, record!, { state: action.state, failure: action.failure });
+        if (await recordRunEffect(context, instanceId, record!, { state: action.state, failure: action.failure })) {
+          if (elsewhere !== null && action.failure !== null) await publishConsoleNote(context, instanceId, action.failure, facts.instance?.startedAt ?? null);
+        }
         return false;
       case 'fail_instance':
         await failInstanceOfGuest(context, instanceId, action.reason);
+        // The guest's own log is where this process cannot read it: the reason goes after what was published.
+        if (elsewhere !== null) await publishConsoleNote(context, instanceId, action.reason, facts.instance?.startedAt ?? null);
         return false;
       case 'forget':
+        this.publishing.delete(instanceId);
         await driver.remove(instanceId);
         return record !== null;
       case 'record_removed':
@@ -347,22 +453,45 @@ export class GuestRunner implements GuestRunNotifier, InstanceProvider {
     }
   }
 
-  // The read side: each instance's driver answers for it.
+  // The read side: where the guest is at this process's place, its driver answers (it reads the
+  // guest's directory, which processes sharing the place share); elsewhere, what the leader's
+  // worker published to the store; a simulated instance's driver derives its own.
+
+  /** The driver that has the guest's directory here, found without asking it (`status` adopts the guest, which only the leader's worker may do). */
+  private localDriverOf(instanceId: string): InstanceDriver | null {
+    for (const driver of this.byKind.values()) if (driver.persistent && existsSync(join(this.handleOf(driver, instanceId), 'run.json'))) return driver;
+    return null;
+  }
 
   private driverOfInstance(instance: ProviderInstance): InstanceDriver {
-    // The driver that has the guest's directory, found without asking it (`status` adopts the
-    // guest, which only the leader's worker may do).
-    for (const driver of this.byKind.values()) if (driver.persistent && existsSync(join(this.handleOf(driver, instance.id), 'run.json'))) return driver;
+    const local = this.localDriverOf(instance.id);
+    if (local !== null) return local;
     if (instance.instanceSku !== undefined) return this.driverOfSku(instance.instanceSku);
     return this.byKind.get(this.options.config.defaultDriver)!;
   }
 
-  consoleLog(instance: ProviderInstance, now: number): ConsoleLine[] {
-    return this.driverOfInstance(instance).consoleLog(instance, now);
+  /** Where to read the instance's log and SSH details: a driver here, or the store's copy (null for none of either). */
+  private async sourceOf(instance: ProviderInstance, withConsole: boolean): Promise<{ readonly driver: InstanceDriver } | Awaited<ReturnType<typeof publishedRun>>> {
+    const { record, console } = await publishedRun(this.context!, instance.id, withConsole);
+    if (record === null || (record.driver !== 'sandbox' && record.driver !== 'qemu')) return { driver: this.driverOfInstance(instance) };
+    // A guest of this place read from its directory, while it may still print; once its run has
+    // ended, the store's copy (all of it was published, and a reason the leader added where it
+    // could not see the guest is there only), unless nothing was published.
+    const here = record.place === null || record.place === this.place;
+    const local = here ? this.localDriverOf(instance.id) : null;
+    if (local !== null && (!endedRun(record.state) || (withConsole ? console.length === 0 : record.ssh === null))) return { driver: local };
+    return { record, console };
   }
 
-  sshInfo(instance: ProviderInstance, now: number): SshInfo | null {
-    return this.driverOfInstance(instance).sshInfo(instance, now);
+  async consoleLog(instance: ProviderInstance, now: number): Promise<ConsoleLine[]> {
+    const source = await this.sourceOf(instance, true);
+    return 'driver' in source ? source.driver.consoleLog(instance, now) : source.console;
+  }
+
+  async sshInfo(instance: ProviderInstance, now: number): Promise<SshInfo | null> {
+    const source = await this.sourceOf(instance, false);
+    if ('driver' in source) return source.driver.sshInfo(instance, now);
+    return source.record?.ssh ?? null;
   }
 
   publicIp(instance: ProviderInstance): string | null {

@@ -65,6 +65,8 @@ export interface InstanceDriver extends InstanceProvider {
   /** A driver reads its own host: its answers are at hand. */
   consoleLog(instance: ProviderInstance, now: number): ConsoleLine[];
   sshInfo(instance: ProviderInstance, now: number): SshInfo | null;
+  /** The console lines after `seqnum` of a guest this driver has started or adopted (what the guest worker publishes); none for others. */
+  consoleAfter(instanceId: string, seqnum: number): ConsoleLine[];
   /** Throws a PrerequisiteError naming what to install when the host lacks something it needs. */
   checkPrerequisites(): void;
   /** Starts the instance unless it exists already; answers at once, before the boot ends. */

@@ -276,6 +276,14 @@ export class HostDriver implements InstanceDriver {
     return [...run.console.all()];
   }
 
+  consoleAfter(instanceId: string, seqnum: number): ConsoleLine[] {
+    const run = this.runs.get(instanceId);
+    if (run === undefined) return [];
+    if (!isEnded(run.record.state)) this.readConsole(run);
+    // Lines are numbered from 1, one after another.
+    return run.console.all().slice(seqnum);
+  }
+
   sshInfo(instance: ProviderInstance): SshInfo | null {
     const run = this.runs.get(instance.id) ?? this.view(instance.id);
     if (run === null || run === undefined || run.record.sshPort === null) return null;

@@ -75,6 +75,11 @@ export class SimulatedProvider implements InstanceDriver {
     return lines;
   }
 
+  /** Its console is derived from the instance's record, never published. */
+  consoleAfter(): ConsoleLine[] {
+    return [];
+  }
+
   sshInfo(instance: ProviderInstance, now: number): SshInfo | null {
     if (instance.startedAt === null) return null;
     const bootedAt = instance.startedAt + this.bootSeconds;

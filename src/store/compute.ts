@@ -258,6 +258,28 @@ export interface InstanceRunRecord {
   readonly failure: string | null;
   readonly requestedAt: number;
   readonly updatedAt: number;
+  /** Where a server-local driver launches the guest (`GuestRunner.place`), claimed before the launch; null for the fleet's and the simulated. */
+  readonly place: string | null;
+  /** The SSH details the guest worker published, which any process answers; null until it did. */
+  readonly ssh: PublishedSsh | null;
+}
+
+/** A guest's SSH details as the guest worker publishes them for every process to answer. */
+export interface PublishedSsh {
+  readonly hostname: string;
+  readonly port: number;
+  readonly hostKeys: readonly { readonly keyType: string; readonly key: string }[];
+  readonly lastSuccessfulKeyUpdateAt: number | null;
+  readonly lastAttemptedKeyUpdateAt: number | null;
+}
+
+/** A console line as the guest worker publishes it (the driver's seqnum and times). */
+export interface PublishedConsoleLine {
+  readonly seqnum: number;
+  readonly timestampRealtime: number;
+  readonly monotonicSeconds: number;
+  readonly monotonicNanos: number;
+  readonly data: string;
 }
 
 /** An effect to record, written only while the record is still in one of `from` (so a late effect never undoes a newer one). */
@@ -268,6 +290,7 @@ export interface InstanceRunEffect {
   readonly sshPort?: number | null;
   readonly httpsPort?: number | null;
   readonly failure?: string | null;
+  readonly place?: string | null;
   readonly updatedAt: number;
 }
 
@@ -279,8 +302,8 @@ export interface InstanceRunRepository {
   /** Records the intent to delete what each (deleted) instance's guest left on its host. */
   requestRemove(instanceIds: readonly string[], at: number): Promise<void>;
   find(instanceId: string): Promise<InstanceRunRecord | undefined>;
-  /** Records an effect when the record's intent and state are as the caller saw them; answers whether it did. */
-  record(instanceId: string, seen: { readonly intent: RunIntent; readonly state: RecordedRunState }, effect: InstanceRunEffect): Promise<boolean>;
+  /** Records an effect when the record's intent and state (and its place, when `seen` names one) are as the caller saw them; answers whether it did. */
+  record(instanceId: string, seen: { readonly intent: RunIntent; readonly state: RecordedRunState; readonly place?: string | null }, effect: InstanceRunEffect): Promise<boolean>;
   /** Records whose intent is not yet carried out, oldest first, at most `limit`. */
   pending(limit: number): Promise<InstanceRunRecord[]>;
   /** Records not ended, after `afterInstanceId` in id order, at most `limit`: what should be on a host. */
@@ -289,4 +312,12 @@ export interface InstanceRunRepository {
   runningWithout(limit: number): Promise<string[]>;
   /** How many guests booted from this image may still be on a host (their run record not ended). */
   unendedForImage(imageId: string): Promise<number>;
+  /** Records the guest's SSH details (replacing what was published). */
+  publishSsh(instanceId: string, ssh: PublishedSsh): Promise<void>;
+  /** Adds console lines; a seqnum already published keeps its line (publishing again is harmless). */
+  publishConsole(instanceId: string, lines: readonly PublishedConsoleLine[]): Promise<void>;
+  /** The highest published seqnum of each instance that has lines. */
+  lastConsoleSeqnums(instanceIds: readonly string[]): Promise<Map<string, number>>;
+  /** The published console lines, by seqnum. */
+  console(instanceId: string): Promise<PublishedConsoleLine[]>;
 }

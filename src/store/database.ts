@@ -173,6 +173,10 @@ export interface InstanceRunsTable {
   /** JSON text: `[{key_type, key}]`. */
   host_keys: string | null;
   reported_at: number | null;
+  /** A server-local driver's: the place (state directory) the guest is launched in, claimed before the launch. */
+  place: Generated<string | null>;
+  /** JSON text: the SSH details the guest worker published (`PublishedSsh`). */
+  ssh: Generated<string | null>;
 }
 
 export interface InstancesTable {

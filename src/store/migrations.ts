@@ -480,4 +480,9 @@ export const migrations: readonly Migration[] = [
     name: 'procurements: when a procurement begins to manage its window (an autoreserved v1 node\'s start_at)',
     statements: ({ int }) => [`ALTER TABLE procurements ADD COLUMN starts_at ${int}`],
   },
+  {
+    version: 11,
+    name: 'instance runs: where a server-local driver launches a guest (its place), and the SSH details it published',
+    statements: () => [`ALTER TABLE instance_runs ADD COLUMN place TEXT`, `ALTER TABLE instance_runs ADD COLUMN ssh TEXT`],
+  },
 ];

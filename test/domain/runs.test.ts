@@ -5,10 +5,11 @@
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decideRun, guestMissingReason, type ObservedGuest, type RecordedRun, type RunAction, runPending, runStateMayFollow } from '../../src/domain/compute/runs.js';
+import { decideRun, guestMissingReason, launchedElsewhereReason, leftElsewhereReason, type ObservedGuest, type RecordedRun, type RunAction, runPending, runsElsewhereReason, runStateMayFollow } from '../../src/domain/compute/runs.js';
 import type { InstanceStatus } from '../../src/domain/compute/placement.js';
 
 const run = (state: RecordedRun['state'], intent: RecordedRun['intent'] = 'run'): RecordedRun => ({ intent, state });
+const away = (state: RecordedRun['state'], intent: RecordedRun['intent'] = 'run'): RecordedRun => ({ intent, state, elsewhere: 'host-b/1' });
 const guest = (state: ObservedGuest['state'], failure: string | null = null): ObservedGuest => ({ state, failure });
 
 describe('decideRun', () => {
@@ -35,6 +36,12 @@ describe('decideRun', () => {
     ['deleted, nothing left: record that', run('stopped', 'remove'), null, null, { kind: 'record_removed' }],
     ['deleted and removed: nothing', run('removed', 'remove'), null, null, null],
     ['deleted while its guest still runs: stop it first', run('running', 'remove'), null, guest('running'), { kind: 'stop' }],
+    ['claimed for launch at a place the leader cannot see (leadership lost mid-launch): fail, never launch twice', away('starting'), 'running', null, { kind: 'fail_instance', reason: launchedElsewhereReason('host-b/1') }],
+    ['running at a place the leader cannot see: fail', away('running'), 'running', null, { kind: 'fail_instance', reason: runsElsewhereReason('host-b/1') }],
+    ['failed for that, its guest still there: nothing here (the place stops it when it leads)', away('failed', 'stop'), 'failed', null, null],
+    ['terminated while its guest is at another place: recorded failed, left to that place', away('running', 'stop'), 'terminated', null, { kind: 'record_ended', state: 'failed', failure: leftElsewhereReason('host-b/1') }],
+    ['a guest here that is not the recorded one: stop it', away('running'), 'running', guest('running'), { kind: 'stop' }],
+    ['deleted while at another place: record it removed here', away('failed', 'remove'), null, null, { kind: 'record_removed' }],
   ])('%s', (_name, record, instance, observed, expected) => {
     expect(decideRun(record, instance, observed)).toEqual(expected);
   });
@@ -53,7 +60,7 @@ describe('decideRun', () => {
   it('converges: a guest runs exactly for a recorded, running instance', () => {
     const states = ['requested', 'starting', 'running', 'stopping', 'stopped', 'failed', 'removed'] as const;
     const arbitrary = fc.record({
-      record: fc.option(fc.record({ intent: fc.constantFrom('run' as const, 'stop' as const, 'remove' as const), state: fc.constantFrom(...states) }), { nil: null }),
+      record: fc.option(fc.record({ intent: fc.constantFrom('run' as const, 'stop' as const, 'remove' as const), state: fc.constantFrom(...states), elsewhere: fc.constantFrom(null, 'host-b/1') }), { nil: null }),
       instance: fc.constantFrom<InstanceStatus | null>('running', 'terminated', 'failed', 'awaiting_allocation', null),
       guest: fc.option(fc.record({ state: fc.constantFrom('starting' as const, 'running' as const, 'stopped' as const, 'failed' as const), failure: fc.constant(null) }), { nil: null }),
     });
@@ -66,8 +73,10 @@ describe('decideRun', () => {
           if (action === null) break;
           switch (action.kind) {
             case 'start':
+              // Never for a guest claimed at another place: it may run there.
+              expect(record?.elsewhere ?? null).toBeNull();
               observed = { state: 'running', failure: null };
-              record = { intent: 'run', state: 'running' };
+              record = { intent: 'run', state: 'running', elsewhere: null };
               break;
             case 'record':
             case 'record_ended':
@@ -78,7 +87,7 @@ describe('decideRun', () => {
               break;
             case 'fail_instance':
               instance = 'failed';
-              record = { intent: 'stop', state: 'failed' };
+              record = { intent: 'stop', state: 'failed', elsewhere: record?.elsewhere ?? null };
               break;
             case 'forget':
               observed = null;
@@ -88,7 +97,9 @@ describe('decideRun', () => {
               break;
           }
         }
-        const wanted = record !== null && record.intent === 'run' && instance === 'running';
+        const wanted = record !== null && record.intent === 'run' && instance === 'running' && (record.elsewhere ?? null) === null;
+        // A guest claimed at another place never keeps its instance running from here.
+        if (record !== null && (record.elsewhere ?? null) !== null) expect(record.intent === 'run' && instance === 'running').toBe(false);
         expect(live(observed)).toBe(wanted);
         if (record !== null) expect(runPending(record)).toBe(false);
         if (record?.intent === 'remove') expect(observed).toBeNull();
@@ -112,7 +123,7 @@ describe('runStateMayFollow', () => {
     const states = ['requested', 'starting', 'running', 'stopping', 'stopped', 'failed', 'removed'] as const;
     fc.assert(
       fc.property(
-        fc.record({ intent: fc.constantFrom('run' as const, 'stop' as const, 'remove' as const), state: fc.constantFrom(...states) }),
+        fc.record({ intent: fc.constantFrom('run' as const, 'stop' as const, 'remove' as const), state: fc.constantFrom(...states), elsewhere: fc.constantFrom(null, 'host-b/1') }),
         fc.constantFrom<InstanceStatus | null>('running', 'terminated', 'failed', 'awaiting_allocation', null),
         fc.option(fc.record({ state: fc.constantFrom('starting' as const, 'running' as const, 'stopping' as const, 'stopped' as const, 'failed' as const), failure: fc.constant(null) }), { nil: null }),
         (record, instance, observed) => {

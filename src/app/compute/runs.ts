@@ -7,7 +7,7 @@ import type { SkuProperties } from '../../domain/allocation/instance-skus.js';
 import { isFailure } from '../../domain/kernel/failures.js';
 import { publicImagesAccountId } from '../../domain/compute/images.js';
 import { type RecordedRunState, type RunIntent, runStateMayFollow } from '../../domain/compute/runs.js';
-import type { ImageRecord, InstanceRunEffect, InstanceRunRecord, InstanceView } from '../../store/compute.js';
+import type { ImageRecord, InstanceRunEffect, InstanceRunRecord, InstanceView, PublishedConsoleLine, PublishedSsh } from '../../store/compute.js';
 import { findInstanceSku } from '../allocation/instance-skus.js';
 import { accountSshKeys } from '../tenancy/ssh-keys.js';
 import type { AppContext } from '../kernel/context.js';
@@ -78,7 +78,7 @@ export async function requestRunsForUnrecorded(context: AppContext, limit: numbe
   });
 }
 
-export async function recordRunEffect(context: AppContext, instanceId: string, seen: { readonly intent: RunIntent; readonly state: RecordedRunState }, effect: Omit<InstanceRunEffect, 'updatedAt'>): Promise<boolean> {
+export async function recordRunEffect(context: AppContext, instanceId: string, seen: { readonly intent: RunIntent; readonly state: RecordedRunState; readonly place?: string | null }, effect: Omit<InstanceRunEffect, 'updatedAt'>): Promise<boolean> {
   const now = context.clock.now();
   assert(runStateMayFollow(seen.intent, effect.state), () => `instance ${instanceId}'s run (${seen.intent}, ${seen.state}) recorded as ${effect.state}`);
   return context.store.transaction((tx) => tx.instanceRuns.record(instanceId, seen, { ...effect, updatedAt: now }));
@@ -95,5 +95,53 @@ export async function failInstanceOfGuest(context: AppContext, instanceId: strin
     if (instance !== undefined) await endInstance(context, tx, instance, 'failed', now);
     const record = await tx.instanceRuns.find(instanceId);
     if (record !== undefined) await tx.instanceRuns.record(instanceId, record, { state: 'failed', failure: reason, updatedAt: now });
+  });
+}
+
+// What the guest worker publishes of the guests its drivers run on this host, so that every
+// process answers their logs and SSH details the same, whichever machine it is on.
+
+/** One guest's new console lines and, when they changed, its SSH details. */
+export interface GuestOutput {
+  readonly instanceId: string;
+  readonly lines: readonly PublishedConsoleLine[];
+  readonly ssh: PublishedSsh | null;
+}
+
+/** Publishes what several guests printed and how to reach them, in one transaction; publishing again is harmless. */
+export async function publishGuestOutputs(context: AppContext, outputs: readonly GuestOutput[]): Promise<void> {
+  if (outputs.length === 0) return;
+  await context.store.transaction(async (tx) => {
+    for (const output of outputs) {
+      await tx.instanceRuns.publishConsole(output.instanceId, output.lines);
+      if (output.ssh !== null) await tx.instanceRuns.publishSsh(output.instanceId, output.ssh);
+    }
+  });
+}
+
+/** The highest console seqnum published for each of these instances (0 for none). */
+export async function publishedConsoleEnds(context: AppContext, instanceIds: readonly string[]): Promise<Map<string, number>> {
+  const ends = await context.store.read((tx) => tx.instanceRuns.lastConsoleSeqnums(instanceIds));
+  return new Map(instanceIds.map((id) => [id, ends.get(id) ?? 0]));
+}
+
+/** The run record (for its place and published SSH details) and, when asked, the published console. */
+export async function publishedRun(context: AppContext, instanceId: string, withConsole: boolean): Promise<{ readonly record: InstanceRunRecord | null; readonly console: PublishedConsoleLine[] }> {
+  return context.store.read(async (tx) => {
+    const record = (await tx.instanceRuns.find(instanceId)) ?? null;
+    return { record, console: withConsole && record !== null ? await tx.instanceRuns.console(instanceId) : [] };
+  });
+}
+
+/**
+ * Adds a line of allot's own after the published console (why an instance failed where its
+ * guest's own log cannot be reached), timed from the instance's start.
+ */
+export async function publishConsoleNote(context: AppContext, instanceId: string, text: string, startedAt: number | null): Promise<void> {
+  const now = context.clock.now();
+  await context.store.transaction(async (tx) => {
+    const last = (await tx.instanceRuns.lastConsoleSeqnums([instanceId])).get(instanceId) ?? 0;
+    const since = Math.max(0, now - (startedAt ?? now));
+    await tx.instanceRuns.publishConsole(instanceId, [{ seqnum: last + 1, timestampRealtime: now, monotonicSeconds: since, monotonicNanos: 0, data: `allot: ${text}\n` }]);
   });
 }

@@ -25,6 +25,12 @@ export type GuestState = 'starting' | 'running' | 'stopping' | 'stopped' | 'fail
 export interface RecordedRun {
   readonly intent: RunIntent;
   readonly state: RecordedRunState;
+  /**
+   * The place (another process's driver state directory, likely on another machine) where the
+   * guest was claimed for launch, when it is not the deciding process's own: what runs there
+   * cannot be seen from here. Null or absent when the guest is (to be) launched here.
+   */
+  readonly elsewhere?: string | null;
 }
 
 export interface ObservedGuest {
@@ -53,6 +59,21 @@ const ended = (state: RecordedRunState | GuestState): boolean => state === 'stop
 /** The reason a guest that was recorded as running but is not on its host gives its instance. */
 export const guestMissingReason = 'the guest is gone from its host: allot recorded it as running, but its driver has no trace of it';
 
+/** Why an instance whose launch another place had claimed fails: it cannot be told whether its guest started there. */
+export function launchedElsewhereReason(place: string): string {
+  return `allot lost its leadership while launching the guest at ${place}; the process that leads now cannot see that place, so it cannot tell whether the guest started there, and fails the instance rather than run it twice`;
+}
+
+/** Why an instance whose guest runs at a place the leader cannot see fails: no process watches it or can stop it. */
+export function runsElsewhereReason(place: string): string {
+  return `the guest runs at ${place}, whose allot process no longer leads; the process that leads now cannot see that place, so nothing would watch the guest or stop it`;
+}
+
+/** What a run left at a place the leader cannot see is recorded as once its instance ended: the process there stops the guest when it leads again. */
+export function leftElsewhereReason(place: string): string {
+  return `the instance ended while its guest was at ${place}, which the process that leads cannot see; an allot process there stops it once it leads`;
+}
+
 /**
  * What to do about one instance's guest, or null when everything agrees. `record` is null when
  * allot never asked for a guest; `instance` is null when the instance is unknown (deleted, or
@@ -66,6 +87,15 @@ export function decideRun(record: RecordedRun | null, instance: InstanceStatus |
   if (record.intent === 'remove') {
     if (guest !== null) return ended(guest.state) ? { kind: 'forget' } : { kind: 'stop' };
     return record.state === 'removed' ? null : { kind: 'record_removed' };
+  }
+  const elsewhere = record.elsewhere ?? null;
+  if (elsewhere !== null) {
+    // The recorded guest is at a place this process cannot see (the leader moved to another
+    // machine): it is never launched a second time here. A guest here is not the recorded one.
+    if (guest !== null) return ended(guest.state) ? { kind: 'forget' } : { kind: 'stop' };
+    if (record.intent === 'run' && instance === 'running') return { kind: 'fail_instance', reason: record.state === 'starting' || record.state === 'requested' ? launchedElsewhereReason(elsewhere) : runsElsewhereReason(elsewhere) };
+    if (ended(record.state)) return null;
+    return { kind: 'record_ended', state: 'failed', failure: leftElsewhereReason(elsewhere) };
   }
   const wanted = record.intent === 'run' && instance === 'running';
   if (wanted) {

@@ -6,7 +6,7 @@
 import { type Kysely, type Selectable, sql } from 'kysely';
 import type { RecordedRunState, RunIntent } from '../../../domain/compute/runs.js';
 import type { Database } from '../../database.js';
-import type { InstanceRunEffect, InstanceRunRecord, InstanceRunRepository } from '../../compute.js';
+import type { InstanceRunEffect, InstanceRunRecord, InstanceRunRepository, PublishedConsoleLine, PublishedSsh } from '../../compute.js';
 
 type Row = Selectable<Database['instance_runs']>;
 
@@ -24,6 +24,8 @@ function toRecord(row: Row): InstanceRunRecord {
     failure: row.failure,
     requestedAt: row.requested_at,
     updatedAt: row.updated_at,
+    place: row.place,
+    ssh: row.ssh === null ? null : (JSON.parse(row.ssh) as PublishedSsh),
   };
 }
 
@@ -54,20 +56,18 @@ export class SqlInstanceRunRepository implements InstanceRunRepository {
     return row === undefined ? undefined : toRecord(row);
   }
 
-  async record(instanceId: string, seen: { readonly intent: RunIntent; readonly state: RecordedRunState }, effect: InstanceRunEffect): Promise<boolean> {
+  async record(instanceId: string, seen: { readonly intent: RunIntent; readonly state: RecordedRunState; readonly place?: string | null }, effect: InstanceRunEffect): Promise<boolean> {
     const set: Partial<Row> = { state: effect.state, updated_at: effect.updatedAt };
     if (effect.driver !== undefined) set.driver = effect.driver;
     if (effect.handle !== undefined) set.handle = effect.handle;
     if (effect.sshPort !== undefined) set.ssh_port = effect.sshPort;
     if (effect.httpsPort !== undefined) set.https_port = effect.httpsPort;
     if (effect.failure !== undefined) set.failure = effect.failure;
-    const result = await this.trx
-      .updateTable('instance_runs')
-      .set(set)
-      .where('instance_id', '=', instanceId)
-      .where('intent', '=', seen.intent)
-      .where('state', '=', seen.state)
-      .executeTakeFirst();
+    if (effect.place !== undefined) set.place = effect.place;
+    let update = this.trx.updateTable('instance_runs').set(set).where('instance_id', '=', instanceId).where('intent', '=', seen.intent).where('state', '=', seen.state);
+    // A claim for a launch is made only over the place the caller saw (none, or its own).
+    if (seen.place !== undefined) update = seen.place === null ? update.where('place', 'is', null) : update.where('place', '=', seen.place);
+    const result = await update.executeTakeFirst();
     return Number(result.numUpdatedRows) === 1;
   }
 
@@ -96,6 +96,35 @@ export class SqlInstanceRunRepository implements InstanceRunRepository {
       .where('instance_runs.state', 'not in', endedStates)
       .executeTakeFirstOrThrow();
     return Number(row.n);
+  }
+
+  async publishSsh(instanceId: string, ssh: PublishedSsh): Promise<void> {
+    await this.trx.updateTable('instance_runs').set({ ssh: JSON.stringify(ssh) }).where('instance_id', '=', instanceId).execute();
+  }
+
+  async publishConsole(instanceId: string, lines: readonly PublishedConsoleLine[]): Promise<void> {
+    if (lines.length === 0) return;
+    await this.trx
+      .insertInto('instance_log_chunks')
+      .values(lines.map((line) => ({ instance_id: instanceId, seqnum: line.seqnum, at: line.timestampRealtime, monotonic_seconds: line.monotonicSeconds, monotonic_nanos: line.monotonicNanos, data_base64: Buffer.from(line.data, 'utf8').toString('base64') })))
+      .onConflict((oc) => oc.columns(['instance_id', 'seqnum']).doNothing())
+      .execute();
+  }
+
+  async lastConsoleSeqnums(instanceIds: readonly string[]): Promise<Map<string, number>> {
+    if (instanceIds.length === 0) return new Map();
+    const rows = await this.trx
+      .selectFrom('instance_log_chunks')
+      .select(['instance_id', (eb) => eb.fn.max<number>('seqnum').as('last')])
+      .where('instance_id', 'in', instanceIds)
+      .groupBy('instance_id')
+      .execute();
+    return new Map(rows.map((row) => [row.instance_id, Number(row.last)]));
+  }
+
+  async console(instanceId: string): Promise<PublishedConsoleLine[]> {
+    const rows = await this.trx.selectFrom('instance_log_chunks').selectAll().where('instance_id', '=', instanceId).orderBy('seqnum').execute();
+    return rows.map((row) => ({ seqnum: Number(row.seqnum), timestampRealtime: Number(row.at), monotonicSeconds: Number(row.monotonic_seconds), monotonicNanos: Number(row.monotonic_nanos), data: Buffer.from(row.data_base64, 'base64').toString('utf8') }));
   }
 
   async runningWithout(limit: number): Promise<string[]> {
