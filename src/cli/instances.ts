@@ -36,7 +36,8 @@ async function logs(client: ApiClient, id: string, options: { follow?: boolean; 
   let after: number | undefined;
   const path = `/preview/v2/instances/${encodeURIComponent(id)}`;
   for (;;) {
-    const page = await client.get<{ data: LogLine[] }>(`${path}/logs`, { sort_by: 'seqnum', limit: 2500, ...(after === undefined ? {} : { seqnum_after: after }) });
+    // seqnum_after is inclusive: the next page starts after the last line printed.
+    const page = await client.get<{ data: LogLine[] }>(`${path}/logs`, { sort_by: 'seqnum', limit: 2500, ...(after === undefined ? {} : { seqnum_after: after + 1 }) });
     for (const line of page.data) {
       if (options.json === true) process.stdout.write(`${JSON.stringify(line)}\n`);
       else process.stdout.write(Buffer.from(line.data, 'base64'));
@@ -47,7 +48,7 @@ async function logs(client: ApiClient, id: string, options: { follow?: boolean; 
     const instance = await client.get<{ status: string }>(path);
     if (finalStatuses.has(instance.status)) {
       // One last read: lines written as it stopped.
-      const rest = await client.get<{ data: LogLine[] }>(`${path}/logs`, { sort_by: 'seqnum', limit: 2500, ...(after === undefined ? {} : { seqnum_after: after }) });
+      const rest = await client.get<{ data: LogLine[] }>(`${path}/logs`, { sort_by: 'seqnum', limit: 2500, ...(after === undefined ? {} : { seqnum_after: after + 1 }) });
       for (const line of rest.data) process.stdout.write(options.json === true ? `${JSON.stringify(line)}\n` : Buffer.from(line.data, 'base64'));
       return;
     }
