@@ -6,8 +6,35 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cancelOrderOperation, createOrderOperation, createProcurementOperation, deleteProcurementOperation, getOrderOperation, getProcurementOperation, listFillsOperation, listWindowsOperation, patchProcurementOperation, previewOrderOperation } from '../../src/domain/market/operations.js';
 import { addUserOperation, issueOperatorTokenOperation, setAccountFeatureFlagOperation, setFeatureFlagEnrollmentOperation } from '../../src/domain/tenancy/operations.js';
-import { createPoolOperation, createPoolTransferOperation, deletePoolOperation, getInstanceSkuOperation, getPoolOperation, getPoolTransferOperation, issueAllocationOperation, retireAllocationOperation, updatePoolOperation } from '../../src/domain/allocation/operations.js';
-import { changeRevocationOperation, completeImageOperation, createDeploymentOperation, createPartUrlOperation, createImageOperation, createInstanceOperation, createInstanceTemplateOperation, deleteImageOperation, deleteInstanceOperation, getDeploymentOperation, getImageOperation, getInstanceOperation, getInstanceTemplateOperation, replaceInstanceOperation, updateInstanceOperation } from '../../src/domain/compute/operations.js';
+import { createPoolOperation, createPoolTransferOperation, deletePoolOperation, getInstanceSkuOperation, getPoolOperation, getPoolTransferOperation, issueAllocationOperation, listPoolsOperation, listPoolTransfersOperation, retireAllocationOperation, updatePoolOperation } from '../../src/domain/allocation/operations.js';
+import {
+  changeRevocationOperation,
+  completeImageOperation,
+  createDeploymentOperation,
+  createPartUrlOperation,
+  createImageOperation,
+  createInstanceOperation,
+  createInstanceTemplateOperation,
+  deleteDeploymentOperation,
+  deleteImageOperation,
+  deleteInstanceOperation,
+  deleteInstanceTemplateOperation,
+  getDeploymentOperation,
+  getImageOperation,
+  getInstanceOperation,
+  getInstanceTemplateOperation,
+  instanceLogsOperation,
+  instanceSshOperation,
+  listDeploymentsOperation,
+  listImagesOperation,
+  listInstancesOperation,
+  listInstanceTemplatesOperation,
+  patchDeploymentOperation,
+  replaceInstanceOperation,
+  terminateInstanceOperation,
+  updateInstanceOperation,
+  updateInstancePrioritiesOperation,
+} from '../../src/domain/compute/operations.js';
 import type { Operation } from '../../src/domain/kernel/operations.js';
 import { cancelV0OrderOperation, createV0OrderOperation, createV0ProcurementOperation, getContractOperation, getV0OrderOperation, getV0ProcurementOperation, listV0OrdersOperation } from '../../src/domain/legacy-v0/operations.js';
 import { getNodeOperation, getZoneOperation, listNodesOperation } from '../../src/domain/nodes-v1/operations.js';
@@ -396,6 +423,68 @@ describe.each(testDialects)('failures in declared order on %s', (dialect) => {
       [/bogus/, /desired_quantity/, /buy_limit_price_per_gpu_hour/, /buy_limit_price_per_gpu_hour/, /sell_limit_price_per_gpu_hour/, /horizon/, /colocation_strategy/, /Idempotency-Key/, /No zone "nowhere"/, null],
       200,
     );
+  });
+
+  it('terminate_instance, the instance logs and SSH, and the batch priority change', async () => {
+    const live = (await account.post('/preview/v2/instances', { pool, image, instance_sku: sku, name: 'to-terminate' })).body.id as string;
+    const ended = (await account.post('/preview/v2/instances', { pool, image, instance_sku: sku, name: 'terminated-once' })).body.id as string;
+    expect((await account.post(`/preview/v2/instances/${ended}/terminate`, {})).status).toBe(200);
+    await walk(terminateInstanceOperation, (fixed) => account.post(`/preview/v2/instances/${fixed === 0 ? 'no-such-instance' : fixed === 1 ? ended : live}/terminate`, {}), [/No instance/, /already terminated/], 200);
+    await walk(instanceLogsOperation, (fixed) => account.get(`/preview/v2/instances/${fixed === 0 ? 'no-such-instance' : ended}/logs`), [/No instance/], 200);
+    // An instance without allocation awaits it, and has no SSH details until it starts.
+    const awaiting = (await account.post('/preview/v2/instances', { pool, image, instance_sku: sku, name: 'awaiting-ssh' })).body.id as string;
+    const runsOn = (await account.post('/preview/v2/pools', { workspace: 'default', name: 'runs-ssh' })).body.id as string;
+    await server.issue(runsOn, sku, [{ start_at: now, end_at: now + 7200, node_count: 1 }]);
+    const running = (await account.post('/preview/v2/instances', { pool: runsOn, image, instance_sku: sku, name: 'running-ssh' })).body.id as string;
+    expect((await account.get(`/preview/v2/instances/${running}`)).body.status).toBe('running');
+    await walk(instanceSshOperation, (fixed) => account.get(`/preview/v2/instances/${fixed === 0 ? 'no-such-instance' : fixed === 1 ? awaiting : running}/ssh`), [/No instance/, /not started|no SSH/i], 200);
+    const elsewhere = (await account.post('/preview/v2/workspaces', { name: 'elsewhere' })).body.id as string;
+    const abroad = (await account.post('/preview/v2/pools', { workspace: elsewhere, name: 'abroad' })).body.id as string;
+    const foreign = (await account.post('/preview/v2/instances', { pool: abroad, image, instance_sku: sku, name: 'foreign' })).body.id as string;
+    await walk(
+      updateInstancePrioritiesOperation,
+      (fixed) => account.patch('/preview/v2/instances', { data: [{ id: awaiting, priority_level: 'critical' }, { id: fixed > 2 ? running : fixed > 1 ? foreign : 'inst_nosuchinstancexxxxxx', priority_level: 'yield' }] }),
+      [null, /batch was not applied/, /workspace/],
+      200,
+    );
+  });
+
+  it('patch_deployment and delete_deployment', async () => {
+    const template = (await account.post('/preview/v2/instance_templates', { workspace: 'default', image, name: 'patch-template' })).body.id as string;
+    const generic = (await account.post('/preview/v2/deployments', { pool, instance_sku: sku, instance_template: template, target_instance_count: 0, name: 'generic-patched' })).body.id as string;
+    const spotPool = (await account.post('/preview/v2/pools', { workspace: 'default', name: 'spot-patched-pool' })).body.id as string;
+    const made = await account.post('/preview/v2/deployments', { kind: 'spot', pool: spotPool, instance_sku: sku, instance_template: template, target_instance_count: 0, name: 'spot-patched', max_buy_price_dollars_per_node_hour: '1.000000' });
+    expect(made.status, JSON.stringify(made.body)).toBe(201);
+    const spot = made.body.id as string;
+    await walk(
+      patchDeploymentOperation,
+      (fixed) => {
+        const at = (step: number) => fixed > step;
+        return account.patch(`/preview/v2/deployments/${!at(2) ? 'no-such-deployment' : !at(3) ? generic : spot}`, {
+          ...(at(1) ? {} : { instance_name_template: '-bad' }),
+          name: at(4) ? 'spot-renamed' : 'generic-patched',
+          instance_template: at(5) ? template : 'no-such-template',
+          max_buy_price_dollars_per_node_hour: at(7) ? '2.000000' : 'free',
+        });
+      },
+      // Step 0 guards the domain's callers: the schema bounds target_instance_count as it does.
+      [null, /start with a letter or digit/, /No deployment/, /only for spot deployments/, /already exists/, /No instance template/, null, /dollars with a decimal point/],
+      200,
+    );
+    await walk(deleteDeploymentOperation, (fixed) => account.delete(`/preview/v2/deployments/${fixed === 0 ? 'no-such-deployment' : generic}`), [/No deployment/], 204);
+    await walk(deleteInstanceTemplateOperation, (fixed) => (fixed === 2 ? account.delete(`/preview/v2/deployments/${spot}`).then(() => account.delete(`/preview/v2/instance_templates/${template}`)) : account.delete(`/preview/v2/instance_templates/${fixed === 0 ? 'no-such-template' : template}`)), [/No instance template/, /is used by/], 204);
+  });
+
+  it('the lists', async () => {
+    const lists: [Operation, string, readonly (RegExp | null)[], (fixed: number) => Record<string, string>][] = [
+      [listInstancesOperation, '/preview/v2/instances', [/cursor/i, /key=value/, /No workspace/], (fixed) => ({ ...(fixed > 0 ? {} : { starting_after: 'bogus' }), ...(fixed > 1 ? {} : { tag: 'no-equals' }), ...(fixed > 2 ? {} : { workspace: 'no-such-workspace' }) })],
+      [listPoolsOperation, '/preview/v2/pools', [/cursor/i, /key=value/, /No workspace/], (fixed) => ({ ...(fixed > 0 ? {} : { starting_after: 'bogus' }), ...(fixed > 1 ? {} : { tag: 'no-equals' }), ...(fixed > 2 ? {} : { workspace: 'no-such-workspace' }) })],
+      [listDeploymentsOperation, '/preview/v2/deployments', [/cursor/i, /No workspace/, /No pool/], (fixed) => ({ ...(fixed > 0 ? {} : { starting_after: 'bogus' }), ...(fixed > 1 ? {} : { workspace: 'no-such-workspace' }), ...(fixed > 2 ? {} : { pool: 'no-such-pool' }) })],
+      [listInstanceTemplatesOperation, '/preview/v2/instance_templates', [/cursor/i, /No workspace/], (fixed) => ({ ...(fixed > 0 ? {} : { starting_after: 'bogus' }), ...(fixed > 1 ? {} : { workspace: 'no-such-workspace' }) })],
+      [listImagesOperation, '/preview/v2/images', [/cursor/i, /No workspace/], (fixed) => ({ ...(fixed > 0 ? {} : { starting_after: 'bogus' }), ...(fixed > 1 ? {} : { workspace: 'no-such-workspace' }) })],
+      [listPoolTransfersOperation, '/preview/v2/pool_transfers', [/cursor/i], (fixed) => (fixed > 0 ? {} : { starting_after: 'bogus' })],
+    ];
+    for (const [op, path, messages, query] of lists) await walk(op, (fixed) => account.get(`${path}?${new URLSearchParams(query(fixed))}`), messages, 200);
   });
 
   it('the reads by id, and the v1 lists', async () => {
