@@ -4,9 +4,27 @@
 // (the walker: test/support/failure-order.ts).
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cancelOrderOperation, createOrderOperation, createProcurementOperation, deleteProcurementOperation, getOrderOperation, getProcurementOperation, listFillsOperation, listWindowsOperation, patchProcurementOperation, previewOrderOperation } from '../../src/domain/market/operations.js';
-import { addUserOperation, issueOperatorTokenOperation, setAccountFeatureFlagOperation, setFeatureFlagEnrollmentOperation } from '../../src/domain/tenancy/operations.js';
-import { createPoolOperation, createPoolTransferOperation, deletePoolOperation, getInstanceSkuOperation, getPoolOperation, getPoolTransferOperation, issueAllocationOperation, listPoolsOperation, listPoolTransfersOperation, retireAllocationOperation, updatePoolOperation } from '../../src/domain/allocation/operations.js';
+import {
+  cancelOrderOperation,
+  createOrderOperation,
+  createProcurementOperation,
+  deleteProcurementOperation,
+  getAvailabilityOperation,
+  getDepthOperation,
+  getOrderOperation,
+  getProcurementOperation,
+  grantCreditOperation,
+  listAvailabilityOperation,
+  listFillsOperation,
+  listOrdersOperation,
+  listProcurementsOperation,
+  listTransactionsOperation,
+  listWindowsOperation,
+  patchProcurementOperation,
+  previewOrderOperation,
+} from '../../src/domain/market/operations.js';
+import { addUserOperation, issueOperatorTokenOperation, issueOwnTokenOperation, revokeOwnTokenOperation, setAccountFeatureFlagOperation, setFeatureFlagEnrollmentOperation } from '../../src/domain/tenancy/operations.js';
+import { createPoolOperation, createPoolTransferOperation, deletePoolOperation, getInstanceSkuOperation, getPoolOperation, getPoolTransferOperation, issueAllocationOperation, createPoolForOperatorOperation, listInstanceSkusOperation, listPropertyCatalogOperation, registerInstanceSkuOperation, listPoolsOperation, listPoolTransfersOperation, retireAllocationOperation, updatePoolOperation } from '../../src/domain/allocation/operations.js';
 import {
   changeRevocationOperation,
   completeImageOperation,
@@ -36,8 +54,21 @@ import {
   updateInstancePrioritiesOperation,
 } from '../../src/domain/compute/operations.js';
 import type { Operation } from '../../src/domain/kernel/operations.js';
-import { cancelV0OrderOperation, createV0OrderOperation, createV0ProcurementOperation, getContractOperation, getV0OrderOperation, getV0ProcurementOperation, listV0OrdersOperation } from '../../src/domain/legacy-v0/operations.js';
-import { getNodeOperation, getZoneOperation, listNodesOperation } from '../../src/domain/nodes-v1/operations.js';
+import {
+  cancelV0OrderOperation,
+  createV0OrderOperation,
+  createV0ProcurementOperation,
+  getContractOperation,
+  getV0OrderOperation,
+  getV0ProcurementOperation,
+  getV0QuoteOperation,
+  listContractsOperation,
+  listV0OrdersOperation,
+  listV0ProcurementsOperation,
+  listV0TransactionsOperation,
+  replaceVmOperation,
+} from '../../src/domain/legacy-v0/operations.js';
+import { getNodeOperation, getVmScriptOperation, getZoneOperation, listNodesOperation, setVmScriptOperation, vmLogsOperation, vmSshOperation } from '../../src/domain/nodes-v1/operations.js';
 import type { ApiClient } from '../support/client.js';
 import { walk } from '../support/failure-order.js';
 import { startTestServer, type TestServer } from '../support/server.js';
@@ -482,9 +513,61 @@ describe.each(testDialects)('failures in declared order on %s', (dialect) => {
       [listDeploymentsOperation, '/preview/v2/deployments', [/cursor/i, /No workspace/, /No pool/], (fixed) => ({ ...(fixed > 0 ? {} : { starting_after: 'bogus' }), ...(fixed > 1 ? {} : { workspace: 'no-such-workspace' }), ...(fixed > 2 ? {} : { pool: 'no-such-pool' }) })],
       [listInstanceTemplatesOperation, '/preview/v2/instance_templates', [/cursor/i, /No workspace/], (fixed) => ({ ...(fixed > 0 ? {} : { starting_after: 'bogus' }), ...(fixed > 1 ? {} : { workspace: 'no-such-workspace' }) })],
       [listImagesOperation, '/preview/v2/images', [/cursor/i, /No workspace/], (fixed) => ({ ...(fixed > 0 ? {} : { starting_after: 'bogus' }), ...(fixed > 1 ? {} : { workspace: 'no-such-workspace' }) })],
-      [listPoolTransfersOperation, '/preview/v2/pool_transfers', [/cursor/i], (fixed) => (fixed > 0 ? {} : { starting_after: 'bogus' })],
+      [listPoolTransfersOperation, '/preview/v2/pool_transfers', [/cursor/i], (fixed): Record<string, string> => (fixed > 0 ? {} : { starting_after: 'bogus' })],
     ];
     for (const [op, path, messages, query] of lists) await walk(op, (fixed) => account.get(`${path}?${new URLSearchParams(query(fixed))}`), messages, 200);
+  });
+
+  it('the market\'s lists and reads, and the operator\'s grants and registrations', async () => {
+    const q = (params: Record<string, string>) => new URLSearchParams(params).toString();
+    await walk(listOrdersOperation, (fixed) => account.get(`/preview/v2/orders?${q({ ...(fixed > 0 ? {} : { starting_after: 'bogus' }), ...(fixed > 1 ? {} : { workspace: 'no-such-workspace' }), ...(fixed === 2 ? { pool: 'no-such-pool' } : {}), ...(fixed > 3 ? {} : { procurement: 'no-such-procurement' }) })}`), [/cursor/i, /No workspace/, /No pool/, /No procurement/], 200);
+    await walk(listProcurementsOperation, (fixed) => account.get(`/preview/v2/procurements?${q({ ...(fixed > 0 ? {} : { starting_after: 'bogus' }), ...(fixed > 1 ? {} : { workspace: 'no-such-workspace' }), ...(fixed > 2 ? {} : { pool: 'no-such-pool' }) })}`), [/cursor/i, /No workspace/, /No pool/], 200);
+    const start = hour().start_at;
+    await walk(getDepthOperation, (fixed) => account.get(`/preview/v2/orderbook/depth?${q({ ...(fixed > 0 ? {} : { requirements: 'nonsense' }), start_at: String(start), end_at: String(fixed > 1 ? start + 3600 : start) })}`), [/key:value/, /must be after/], 200);
+    await walk(getAvailabilityOperation, (fixed) => account.get(`/preview/v2/instance_skus/${fixed > 0 ? sku : noSku}/availability`), [/No instance SKU/], 200);
+    for (const [op, path] of [[listAvailabilityOperation, '/preview/v2/instance_skus/availability'], [listInstanceSkusOperation, '/preview/v2/instance_skus'], [listPropertyCatalogOperation, '/preview/v2/instance_sku_property_catalog']] as const) {
+      await walk(op, (fixed) => account.get(`${path}${fixed > 0 ? '' : '?starting_after=bogus'}`), [/cursor/i], 200);
+    }
+    await walk(listTransactionsOperation, (fixed) => account.get(`/v1/transactions${fixed > 0 ? '' : '?starting_after_cursor=bogus'}`), [/cursor/i], 200);
+    await walk(grantCreditOperation, (fixed) => server.operator.post(`/admin/v1/accounts/${fixed > 2 ? account.accountId : 'no-such-account'}/credits`, { amount_dollars: fixed > 0 ? (fixed > 1 ? '1.00' : '-1.00') : '1.0000001' }), [/six decimals|decimal/, /positive/, /account/], 201);
+    await walk(createPoolForOperatorOperation, (fixed) => server.operator.post('/admin/v1/pools', { account: fixed > 0 ? account.accountId : 'no-such-account', ...(fixed > 1 ? {} : { workspace: 'no-such-workspace' }), name: fixed > 2 ? 'operated-fresh' : 'frozen', kind: 'read_only' }), [/account/, /No workspace/, /already exists/], 201);
+    await walk(registerInstanceSkuOperation, (fixed) => server.operator.post('/admin/v1/instance_skus', { alias: fixed > 0 ? 'registered-fresh' : 'order-sku' }), [/already/], 201);
+  });
+
+  it('the v0 tokens', async () => {
+    await walk(issueOwnTokenOperation, (fixed) => account.post('/v0/tokens', { origin_client: 'cli', name: fixed > 0 ? 'ok' : `  ${'x'.repeat(101)}  `, description: fixed > 1 ? 'ok' : 'x'.repeat(1001), expires_in_seconds: fixed > 2 ? 3600 : 0 }), [/name/, /description/, /expires_in_seconds/], 200);
+    const token = (await account.post('/v0/tokens', { origin_client: 'cli', name: 'revoked', expires_in_seconds: 3600 })).body.id as string;
+    await walk(revokeOwnTokenOperation, (fixed) => account.delete(`/v0/tokens/${fixed > 0 ? token : 'tok_nosuchtokenxxxxxxxxxx'}`), [/token/i], 200);
+  });
+
+  it('the v0 VMs, contracts, transactions and quotes', async () => {
+    const old = (await account.post('/preview/v2/instances', { pool, image, instance_sku: sku, name: 'vm-walked' })).body.id as string;
+    const ended = (await account.post('/preview/v2/instances', { pool, image, instance_sku: sku, name: 'vm-walked-ended' })).body.id as string;
+    expect((await account.post(`/preview/v2/instances/${ended}/terminate`, {})).status).toBe(200);
+    const vm = (id: string) => id.replace(/^inst_/, 'vm_');
+    expect((await account.post('/v0/vms/replace', { vm_id: vm(ended) }, { 'idempotency-key': 'vm-walk-key' })).status).not.toBe(200);
+    const other = (await account.post('/preview/v2/instances', { pool, image, instance_sku: sku, name: 'vm-walked-other' })).body.id as string;
+    expect((await account.post('/v0/vms/replace', { vm_id: vm(other) }, { 'idempotency-key': 'vm-walk-key' })).status).toBe(200);
+    await walk(
+      replaceVmOperation,
+      (fixed) => account.post('/v0/vms/replace', { vm_id: fixed === 0 ? 'not-a-vm' : fixed === 2 ? 'vm_nosuchvmxxxxxxxxxxxxxx' : fixed === 3 ? vm(ended) : vm(old) }, fixed === 1 ? { 'idempotency-key': 'vm-walk-key' } : {}),
+      // The image's steps: a VM's own image is deleted or revoked only while another request runs.
+      [/No VM/, /Idempotency-Key/, /No VM/, /already terminated/, null, null, null],
+      200,
+    );
+    await walk(getVmScriptOperation, (fixed) => (fixed > 0 ? account.post('/v0/vms/script', { script: 'echo hi' }).then(() => account.get('/v0/vms/script')) : account.get('/v0/vms/script')), [/script/i], 200);
+    await walk(setVmScriptOperation, (fixed) => account.post('/v0/vms/script', { script: fixed > 1 ? 'echo hi' : fixed > 0 ? 'x'.repeat(200_000) : { not: 'a script' } }), [null, /at most/], 200);
+    const q = (params: Record<string, string>) => new URLSearchParams(params).toString();
+    await walk(vmLogsOperation, (fixed) => account.get(`/v0/vms/logs2?${q({ instance_id: fixed > 2 ? vm(old) : 'vm_nosuchvmxxxxxxxxxxxxxx', order_by: 'seqnum_asc', ...(fixed > 0 ? {} : { since_realtime_timestamp: 'yesterday' }), ...(fixed > 1 ? {} : { before_realtime_timestamp: 'tomorrow' }) })}`), [/since_realtime_timestamp/, /before_realtime_timestamp/, /No VM|No instance/], 200);
+    const runsOn = (await account.post('/preview/v2/pools', { workspace: 'default', name: 'vm-runs' })).body.id as string;
+    await server.issue(runsOn, sku, [{ start_at: now, end_at: now + 7200, node_count: 1 }]);
+    const running = (await account.post('/preview/v2/instances', { pool: runsOn, image, instance_sku: sku, name: 'vm-running' })).body.id as string;
+    const awaiting = (await account.post('/preview/v2/instances', { pool, image, instance_sku: sku, name: 'vm-awaiting' })).body.id as string;
+    await walk(vmSshOperation, (fixed) => account.get(`/v0/vms/ssh?vm_id=${fixed === 0 ? 'vm_nosuchvmxxxxxxxxxxxxxx' : fixed === 1 ? vm(awaiting) : vm(running)}`), [/No VM|No instance/, /not started|no SSH/i], 200);
+    await walk(listContractsOperation, (fixed) => account.get(`/v0/contracts?${q({ ...(fixed > 0 ? {} : { state: 'Sideways' }), ...(fixed > 1 ? {} : { instance_type: 'bogus' }), ...(fixed > 2 ? {} : { starting_after: 'bogus' }) })}`), [/state/, /bogus/, /cursor/i], 200);
+    await walk(listV0TransactionsOperation, (fixed) => account.get(`/v0/transactions${fixed > 1 ? '' : '?starting_after=bogus'}`), [null, /cursor|transaction/i], 200);
+    await walk(listV0ProcurementsOperation, () => account.get('/v0/procurements'), [null, null], 200);
+    await walk(getV0QuoteOperation, (fixed) => account.get(`/v0/quote?${q({ side: fixed > 0 ? 'buy' : 'sideways', quantity: '1', duration: '3600', min_start_date: 'NOW', max_start_date: 'NOW', instance_type: fixed > 1 ? 'h100i' : 'bogus', ...(fixed > 2 ? {} : { colocate_with: 'cont_nosuchcontractxxxxxx' }) })}`), [/side/, /bogus/, /No contract/], 200);
   });
 
   it('the reads by id, and the v1 lists', async () => {
