@@ -68,7 +68,7 @@ import {
   listV0TransactionsOperation,
   replaceVmOperation,
 } from '../../src/domain/legacy-v0/operations.js';
-import { getNodeOperation, getVmScriptOperation, getZoneOperation, listNodesOperation, setVmScriptOperation, vmLogsOperation, vmSshOperation } from '../../src/domain/nodes-v1/operations.js';
+import { deleteNodeOperation, extendNodeOperation, getNodeOperation, getVmScriptOperation, nodeSshOperation, redeployNodeOperation, releaseNodeOperation, getZoneOperation, listNodesOperation, setVmScriptOperation, vmLogsOperation, vmSshOperation } from '../../src/domain/nodes-v1/operations.js';
 import type { ApiClient } from '../support/client.js';
 import { walk } from '../support/failure-order.js';
 import { startTestServer, type TestServer } from '../support/server.js';
@@ -588,5 +588,72 @@ describe.each(testDialects)('failures in declared order on %s', (dialect) => {
     for (const [op, path] of reads) await walk(op, (fixed) => (fixed === 0 ? account.get(path) : Promise.resolve({ status: 200, body: {}, headers: {} } as never)), [/No /], 200);
     await walk(listNodesOperation, (fixed) => account.get(fixed === 0 ? '/v1/nodes?id=n_x&type=reserved' : '/v1/nodes'), [/cannot be combined/], 200);
     await walk(listV0OrdersOperation, (fixed) => account.get(`/v0/orders?${new URLSearchParams({ limit: fixed > 0 ? '10' : '1000', offset: '0', ...(fixed > 2 ? {} : { only_open: 'true', only_filled: 'true' }), ...(fixed > 3 ? {} : { instance_type: 'bogus' }) })}`), [/limit/, null, /at most one/, /bogus/], 200);
+  });
+});
+
+// The v1 nodes, on a server of their own: a node's window ends only as the clock moves.
+describe.each(testDialects)('v1 node failures in declared order on %s', (dialect) => {
+  let server: TestServer;
+  let customer: ApiClient & { accountId: string };
+  const hour = 3600;
+
+  beforeAll(async () => {
+    server = await startTestServer(dialect);
+    const zoneSku = await server.newInstanceSku('walk-zone-sku', { region: 'us-west', availability_zone: 'walkzone', accelerator: 'h100', rdma_type: 'infiniband' });
+    const provider = await server.newAccount('Walk provider');
+    const supply = (await server.operator.post('/admin/v1/pools', { account: provider.accountId, name: 'supply', kind: 'originating' })).body.id as string;
+    const t = server.clock.now();
+    await server.issue(supply, zoneSku, [{ start_at: t, end_at: t + 7 * 24 * hour, node_count: 20 }]);
+    const ask = await provider.post('/preview/v2/orders', { pool: supply, side: 'sell', instance_sku: zoneSku, allocation_schedule_delta: [{ start_at: t, end_at: t + 7 * 24 * hour, node_count: 20 }], limit_price_dollars_per_node_hour: '16.200000', allow_standing: true, allow_partial: true });
+    expect(ask.status).toBe(201);
+    customer = await server.newAccount();
+    expect((await server.operator.post(`/admin/v1/accounts/${customer.accountId}/credits`, { amount_dollars: 10_000 })).status).toBe(201);
+  });
+  afterAll(() => server.close());
+
+  it('extend_node, release_node, redeploy_node, get_node_ssh and delete_node', async () => {
+    const t = server.clock.now();
+    const create = async (body: Record<string, unknown>) => {
+      const made = await customer.post('/v1/nodes', { desired_count: 1, zone: 'walkzone', ...body });
+      expect(made.status, JSON.stringify(made.body)).toBe(201);
+      return made.body.data[0].id as string;
+    };
+    const reserved = await create({ max_price_per_node_hour: 1800, end_at: t + 3 * hour, names: ['reserved-walk'] });
+    const ending = await create({ max_price_per_node_hour: 1800, end_at: t + hour, names: ['ending-walk'] });
+    const auto = await create({ max_price_per_node_hour: 1800, names: ['auto-walk'] });
+    const released = await create({ max_price_per_node_hour: 1800, names: ['released-walk'] });
+    const starved = await create({ max_price_per_node_hour: 1000, names: ['starved-walk'] });
+    expect((await customer.patch(`/v1/nodes/${released}/release`, {})).status).toBe(200);
+    await server.advance(hour + 60);
+    expect((await customer.get(`/v1/nodes/${ending}`)).body.end_at).toBeLessThanOrEqual(server.clock.now());
+    await walk(
+      extendNodeOperation,
+      (fixed) => {
+        const at = (step: number) => fixed > step;
+        return customer.patch(`/v1/nodes/${!at(2) ? 'no-such-node' : !at(3) ? auto : !at(4) ? ending : reserved}/extend`, {
+          duration_seconds: at(0) ? hour : 1800,
+          max_price_per_node_hour: !at(5) ? 9_000_000_000_000_000 : !at(6) ? 2_000_000 : !at(7) ? 1000 : 1800,
+        });
+      },
+      // Step 1 guards the domain's callers: the schema bounds the price as it does.
+      [/duration_seconds/, null, /No node/, /autoreserved/, /has ended/, /too large|exact/, /Insufficient balance/, /Not enough capacity/],
+      200,
+    );
+    const uploading = (await customer.post('/preview/v2/images', { workspace: 'default', name: 'half-for-nodes' })).body.id as string;
+    await walk(
+      redeployNodeOperation,
+      (fixed) => {
+        const at = (step: number) => fixed > step;
+        return customer.put(`/v1/nodes/${!at(1) ? 'no-such-node' : !at(2) ? released : !at(3) ? ending : reserved}/redeploy`, {
+          ...(at(0) ? {} : { cloud_init_user_data: 'not base64!' }),
+          image_id: !at(4) ? 'no-such-image' : !at(5) ? uploading : 'ubuntu-22.04-cuda-12.4',
+        });
+      },
+      [/base64/, /No node/, /is released/, /has ended/, /No image/, /not completed/, null],
+      200,
+    );
+    await walk(releaseNodeOperation, (fixed) => customer.patch(`/v1/nodes/${fixed === 0 ? 'no-such-node' : fixed === 1 ? reserved : fixed === 2 ? released : auto}/release`, {}), [/No node/, /is reserved/, /already released/], 200);
+    await walk(nodeSshOperation, (fixed) => customer.get(`/v2/nodes/${fixed === 0 ? 'no-such-node' : fixed === 2 ? starved : reserved}/ssh`), [/No node/, null, /not started|no SSH/i], 200);
+    await walk(deleteNodeOperation, (fixed) => customer.delete(`/v1/nodes/${fixed === 0 ? 'no-such-node' : fixed === 1 ? reserved : ending}`), [/No node/, /active VM/], 204);
   });
 });
