@@ -66,6 +66,7 @@ import {
   listV0OrdersOperation,
   listV0ProcurementsOperation,
   listV0TransactionsOperation,
+  patchV0ProcurementOperation,
   replaceVmOperation,
 } from '../../src/domain/legacy-v0/operations.js';
 import { deleteNodeOperation, extendNodeOperation, getNodeOperation, getVmScriptOperation, nodeSshOperation, redeployNodeOperation, releaseNodeOperation, getZoneOperation, listNodesOperation, setVmScriptOperation, vmLogsOperation, vmSshOperation } from '../../src/domain/nodes-v1/operations.js';
@@ -637,6 +638,26 @@ describe.each(testDialects)('v1 node failures in declared order on %s', (dialect
       },
       // Step 1 guards the domain's callers: the schema bounds the price as it does.
       [/duration_seconds/, null, /No node/, /autoreserved/, /has ended/, /too large|exact/, /Insufficient balance/, /Not enough capacity/],
+      200,
+    );
+    // An autoreserved node's procurement changes only its price; a v0 procurement of the customer's own any field.
+    const nodeProcurement = (await customer.get('/preview/v2/procurements?pool=auto-walk')).body.data[0].id as string;
+    const own = await customer.post('/v0/procurements', { instance_type: 'h100i', desired_quantity: 0, buy_limit_price_per_gpu_hour: 100, colocation_strategy: { type: 'anywhere' } });
+    expect(own.status, JSON.stringify(own.body)).toBe(200);
+    await walk(
+      patchV0ProcurementOperation,
+      (fixed) => {
+        const at = (step: number) => fixed > step;
+        return customer.patch(`/v0/procurements/${!at(5) ? 'no-such-procurement' : !at(6) ? nodeProcurement : own.body.id}`, {
+          instance_type: !at(0) ? 'bogus' : !at(7) ? 'h200v' : 'h100i',
+          desired_quantity: at(1) ? 0 : 1_000_000,
+          buy_limit_price_per_gpu_hour: at(2) ? 150 : 0,
+          sell_limit_price_per_gpu_hour: at(3) ? 0 : 2_000_000_000,
+          horizon: at(4) ? 60 : 0,
+        });
+      },
+      // The last step needs a second SKU of the new type whose pool holds a procurement already.
+      [/bogus/, /desired_quantity/, /buy_limit_price_per_gpu_hour/, /sell_limit_price_per_gpu_hour/, /horizon/, /No procurement/, /deployment|node/, /h200v/, null],
       200,
     );
     const uploading = (await customer.post('/preview/v2/images', { workspace: 'default', name: 'half-for-nodes' })).body.id as string;
