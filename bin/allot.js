@@ -1,17 +1,22 @@
 #!/usr/bin/env node
 // The `allot` command. It runs the compiled build in dist/ (made by `npm run build`, which
-// `npm install` and `npm pack` run through `prepare`). In a clone where dist/ is missing or older
-// than src/, it runs the sources through tsx instead, slower to start but never out of date, and
-// says so on stderr (docs/decisions.md, "Running the compiled build").
+// `npm install` and `npm pack` run through `prepare`), with V8's code cache of it (load-dist.js).
+// In a clone where dist/ is missing or older than src/, it runs the sources through tsx instead,
+// slower to start but never out of date, and says so on stderr (docs/decisions.md, "Running the
+// compiled build").
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { distEntry, distState, packageRoot } from './dist-state.js';
+import { distState, packageRoot } from './dist-state.js';
 
 const state = distState();
 let main;
 let tsx;
+let hooks = {};
 if (state === 'fresh') {
-  ({ main } = await import(distEntry));
+  const { loadDist } = await import('./load-dist.js');
+  const loaded = loadDist();
+  ({ main } = loaded.exports);
+  hooks = { saveCodeCache: loaded.saveCodeCache };
 } else if (existsSync(join(packageRoot, 'src', 'cli', 'main.ts')) && (tsx = await import('tsx/esm/api').catch(() => null)) !== null) {
   process.stderr.write(`allot: dist/ is ${state === 'missing' ? 'missing' : 'older than src/'}; running src/ through tsx (npm run build makes allot start fast)\n`);
   tsx.register();
@@ -20,4 +25,4 @@ if (state === 'fresh') {
   process.stderr.write(`allot: its compiled build (dist/) is ${state}; run npm run build in ${packageRoot}\n`);
   process.exit(1);
 }
-process.exitCode = await main(process.argv.slice(2));
+process.exitCode = await main(process.argv.slice(2), hooks);

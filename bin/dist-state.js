@@ -7,7 +7,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const packageRoot = fileURLToPath(new URL('..', import.meta.url));
-export const distEntry = join(packageRoot, 'dist', 'allot.js');
+export const distEntry = join(packageRoot, 'dist', 'allot.cjs');
+/** V8's compiled code of distEntry, written by `allot serve` (see load-dist.js). */
+export const codeCacheFile = join(packageRoot, 'dist', 'allot.cjs.cache');
 
 /** 'fresh', 'missing', or 'stale' (a source changed after the build). */
 export function distState() {

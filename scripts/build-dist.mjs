@@ -12,17 +12,16 @@
 // from node_modules instead they cost a third of a second at every start (docs/decisions.md,
 // "Starting fast").
 
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
-import { distState } from '../bin/dist-state.js';
+import { codeCacheFile, distState } from '../bin/dist-state.js';
 
 export { distState };
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 export const distDirectory = join(root, 'dist');
-const entry = join(distDirectory, 'allot.js');
 const inputsFile = join(distDirectory, 'inputs.json');
 
 const external = ['better-sqlite3', 'pg-native', 'pino-pretty'];
@@ -45,7 +44,7 @@ const ownFilesPlugin = {
         if (!text.includes('__dirname')) return undefined;
         const packageFolder = args.path.slice(0, args.path.lastIndexOf(folder) + folder.length);
         const within = relative(packageFolder, dirname(args.path)).split(sep).join('/');
-        const own = `var __dirname = require('node:path').join(require('node:path').dirname(require.resolve(${JSON.stringify(`${name}/package.json`)})), ${JSON.stringify(within)});\n`;
+        const own = `var __dirname = require('node:path').join(__allotPackageFolder(${JSON.stringify(name)}), ${JSON.stringify(within)});\n`;
         return { contents: own + text, loader: 'js', resolveDir: dirname(args.path) };
       });
     }
@@ -53,35 +52,48 @@ const ownFilesPlugin = {
 };
 
 /**
- * Builds dist/. Every file is written beside its place and renamed into it, chunks before the
- * entry, so that an `allot` starting meanwhile loads either the old build or the new one whole.
+ * Builds dist/: one CommonJS file, dist/allot.cjs, which bin/allot.js compiles with a V8 code
+ * cache (bin/load-dist.js; docs/decisions.md, "Starting fast"). One file, written beside its
+ * place and renamed into it, so an `allot` starting meanwhile loads the old build or the new one
+ * whole. The client commands do not run the server's code: esbuild wraps every module a dynamic
+ * import reaches in a function run at that import.
  */
 export async function buildDist() {
   const result = await build({
     absWorkingDir: root,
     entryPoints: { allot: join(root, 'src/cli/main.ts') },
     outdir: distDirectory,
+    outExtension: { '.js': '.cjs' },
     bundle: true,
-    splitting: true,
-    format: 'esm',
+    format: 'cjs',
     platform: 'node',
     target: 'node20',
     external,
     plugins: [ownFilesPlugin],
-    // Bundled CommonJS packages call require(); an ES module has none of its own.
-    banner: { js: "import { createRequire as __allotCreateRequire } from 'node:module'; const require = __allotCreateRequire(import.meta.url);" },
-    chunkNames: 'chunks/[name]-[hash]',
+    // The sources find their package's files from import.meta.url, which CommonJS has not.
+    define: { 'import.meta.url': '__allotImportMetaUrl' },
+    // Helpers of the plugins above, in the banner, where esbuild does not try to resolve them.
+    banner: { js: '"use strict";\n' + "var __allotImportMetaUrl = require('node:url').pathToFileURL(__filename).href;\nvar __allotPackageFolder = (name) => require('node:path').dirname(require.resolve(`${name}/package.json`));" },
+    // A third less for V8 to read and compile at every start. Names stay, for stack traces and
+    // for the code that reads a function's name. Licence comments go to allot.cjs.LEGAL.txt,
+    // which keeps the file ASCII (a string V8 reads faster).
+    minifyWhitespace: true,
+    minifySyntax: true,
+    legalComments: 'linked',
     sourcemap: 'linked',
     metafile: true,
     write: false,
     logLevel: 'warning',
   });
-  const outputs = result.outputFiles.map((file) => file.path);
-  const ordered = [...result.outputFiles].sort((a, b) => Number(a.path === entry || a.path === `${entry}.map`) - Number(b.path === entry || b.path === `${entry}.map`));
   const inputs = Object.keys(result.metafile.inputs).filter((input) => input.startsWith('src/'));
-  for (const file of ordered) writeAtomically(file.path, file.contents);
+  for (const file of result.outputFiles) writeAtomically(file.path, file.contents);
   writeAtomically(inputsFile, `${JSON.stringify(inputs.sort(), null, 1)}\n`);
-  removeOtherChunks(join(distDirectory, 'chunks'), new Set(outputs));
+  // The code cache of the build before (bin/load-dist.js): it could only be refused.
+  rmSync(codeCacheFile, { force: true });
+  // What earlier builds made (an ES module entry and its chunks), which nothing loads any more.
+  rmSync(join(distDirectory, 'allot.js'), { force: true });
+  rmSync(join(distDirectory, 'allot.js.map'), { force: true });
+  rmSync(join(distDirectory, 'chunks'), { recursive: true, force: true });
 }
 
 function writeAtomically(path, contents) {
@@ -89,20 +101,6 @@ function writeAtomically(path, contents) {
   const temporary = `${path}.${process.pid}.tmp`;
   writeFileSync(temporary, contents);
   renameSync(temporary, path);
-}
-
-/** Chunks of earlier builds, which no entry refers to any more. */
-function removeOtherChunks(directory, keep) {
-  let names;
-  try {
-    names = readdirSync(directory);
-  } catch {
-    return;
-  }
-  for (const name of names) {
-    const path = join(directory, name);
-    if (!keep.has(path)) rmSync(path, { force: true });
-  }
 }
 
 /** Builds dist/ unless it is fresh; returns whether it built. */

@@ -57,7 +57,13 @@ Exit codes: 0 done, 1 refused by the server, 2 bad command line, 3 server unreac
   return root;
 }
 
-export async function main(args: readonly string[]): Promise<number> {
+/** What bin/allot.js hands in: how to keep the compiled code of this start for the next. */
+export interface MainHooks {
+  /** Writes V8's code cache of the build (bin/load-dist.js); absent when running src/ through tsx. */
+  readonly saveCodeCache?: () => void;
+}
+
+export async function main(args: readonly string[], hooks: MainHooks = {}): Promise<number> {
   const [command, ...rest] = args;
   if (command === 'serve') {
     // Loaded only here: the server is most of allot's code, and the other commands are clients.
@@ -66,7 +72,7 @@ export async function main(args: readonly string[]): Promise<number> {
       process.stdout.write(serveHelp);
       return 0;
     }
-    return serve(rest);
+    return serve(rest, hooks);
   }
   const root = program();
   if (args.length === 0) {

@@ -31,6 +31,7 @@ import { FileBlobStore } from '../store/blobs.js';
 import { KeyFile } from '../store/key-file.js';
 import { DatabaseUrlError, describeDatabaseUrl, openStore } from '../store/open-store.js';
 import { SchemaTooNewError } from '../store/migrator.js';
+import type { MainHooks } from './main.js';
 import { allotVersion } from './version.js';
 
 export const serveHelp = `Usage: allot serve [options]
@@ -194,7 +195,7 @@ function parseServeOptions(args: readonly string[]): ServeOptions | string {
   };
 }
 
-export async function serve(args: readonly string[]): Promise<number> {
+export async function serve(args: readonly string[], hooks: MainHooks = {}): Promise<number> {
   const options = parseServeOptions(args);
   if (typeof options === 'string') {
     process.stderr.write(`allot serve: ${options}\n\nRun allot serve --help for the options.\n`);
@@ -332,6 +333,10 @@ export async function serve(args: readonly string[]): Promise<number> {
     );
   }
   process.stdout.write(`${lines.join('\n')}\n`);
+  // The code V8 compiled for this start and its first requests, kept for the next start
+  // (bin/load-dist.js): when it stops, or after a while if it runs on.
+  const codeCached = hooks.saveCodeCache === undefined ? null : setTimeout(hooks.saveCodeCache, 30_000);
+  codeCached?.unref();
 
   return new Promise<number>((resolve) => {
     let stopping = false;
@@ -346,6 +351,8 @@ export async function serve(args: readonly string[]): Promise<number> {
         await guests.runner?.close();
         await fleet?.close();
         await store.close();
+        if (codeCached !== null) clearTimeout(codeCached);
+        hooks.saveCodeCache?.();
         resolve(0);
       })();
     };
