@@ -10,6 +10,7 @@
 // hands them the reset's transaction instead (`storeWithin`), so a failure anywhere rolls the
 // whole reset back and the old state stays as it was.
 
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { fail, type Failure, isFailure } from '../../domain/kernel/failures.js';
 import type { Store, Tx } from '../../store/store.js';
 import { ensurePublicImages } from '../compute/images.js';
@@ -93,11 +94,19 @@ export async function applySeed(context: AppContext, seed: StateSeed): Promise<{
  * returns it, which rolls everything back.
  */
 function storeWithin(tx: Tx, outer: Store): Store {
+  // Each use case first lets the event loop run. On SQLite every statement is synchronous, and
+  // the demo seed's fifth of a second would otherwise hold every request until it commits, even
+  // those that need no database (the clock, the API reference); the requests that read or write
+  // wait for the transaction, as they would for any other.
+  const within = async <T>(work: (tx: Tx) => Promise<T>): Promise<T> => {
+    await yieldToEventLoop();
+    return work(tx);
+  };
   return {
     dialect: outer.dialect,
-    transaction: (work) => work(tx),
-    read: (work) => work(tx),
-    readCached: (_key, work) => work(tx),
+    transaction: within,
+    read: within,
+    readCached: (_key, work) => within(work),
     isLeader: () => outer.isLeader(),
     holdsLeadership: () => outer.holdsLeadership(),
     close: () => Promise.reject(new Error('the reset\'s store is not closed: it is the reset\'s transaction')),
