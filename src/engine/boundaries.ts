@@ -44,14 +44,18 @@ function dueTimes(work: DueWork): number[] {
  * clock there, so that the clock and the work it drove commit together. `reconcileAt` says at what time
  * the work of a due time is done: the manual clock's advance stands the clock at each due time
  * and works there; the engine under the real clock does late work at the present, since what is
- * past cannot be redone. Returns how many items it processed.
+ * past cannot be redone. `coalesce` (the manual clock's advance) lets a procurement skip the
+ * runs up to `upTo` that would change nothing (domain/market/procurement.ts, `coalescedNextRun`).
+ * Returns how many items it processed.
  */
 export async function processBoundaries(
   context: AppContext,
   upTo: number,
   reconcileAt: (due: number) => number,
   alsoInBatch: (tx: Tx, time: number) => Promise<void> = async () => {},
+  coalesce = false,
 ): Promise<number> {
+  const horizon = coalesce ? upTo : undefined;
   let processed = 0;
   for (;;) {
     // Between batches, let everything else waiting run: on SQLite every statement completes
@@ -65,9 +69,9 @@ export async function processBoundaries(
     const due = Math.min(...times);
     const time = reconcileAt(due);
     await context.store.transaction(async (tx) => {
-      await processBoundariesAt(context, tx, work.boundaries.filter((boundary) => boundary.at === due), time);
+      await processBoundariesAt(context, tx, work.boundaries.filter((boundary) => boundary.at === due), time, horizon);
       for (const expiry of work.expiries) if (expiry.endAt === due) await expireOrder(context, tx, expiry.id, time, expiry.instanceSkuId);
-      for (const run of work.runs) if (run.at === due) await runProcurement(context, tx, run.id, time);
+      for (const run of work.runs) if (run.at === due) await runProcurement(context, tx, run.id, time, horizon);
       for (const deployment of work.deployments) if (deployment.at === due) await continueDeployment(context, tx, deployment.id, time);
       await alsoInBatch(tx, time);
     });
@@ -83,10 +87,10 @@ export async function processBoundaries(
  * procurement, whose trades may move allocation of other pools of the batch, each boundary is
  * processed on its own.
  */
-async function processBoundariesAt(context: AppContext, tx: Tx, boundaries: readonly DueBoundary[], at: number): Promise<void> {
+async function processBoundariesAt(context: AppContext, tx: Tx, boundaries: readonly DueBoundary[], at: number, horizon: number | undefined): Promise<void> {
   if (boundaries.length === 0) return;
   if (await tx.procurements.anyForPoolSkus(boundaries)) {
-    for (const boundary of boundaries) await processBoundary(context, tx, boundary, at);
+    for (const boundary of boundaries) await processBoundary(context, tx, boundary, at, horizon);
     return;
   }
   const balances = await tx.allocation.lockBalances(boundaries);
@@ -98,7 +102,7 @@ async function processBoundariesAt(context: AppContext, tx: Tx, boundaries: read
     else live.push(instance);
   }
   for (const [index, boundary] of boundaries.entries()) {
-    await processBoundary(context, tx, boundary, at, { live: liveByKey.get(`${boundary.poolId} ${boundary.instanceSkuId}`) ?? [], balance: balances[index] });
+    await processBoundary(context, tx, boundary, at, horizon, { live: liveByKey.get(`${boundary.poolId} ${boundary.instanceSkuId}`) ?? [], balance: balances[index] });
   }
 }
 
@@ -106,13 +110,13 @@ async function processBoundariesAt(context: AppContext, tx: Tx, boundaries: read
  * One boundary: its pool reconciled, its next boundary set, its procurement run. `batched` is its
  * pool's state as `processBoundariesAt` read it with the batch's, whose pools have no procurement.
  */
-async function processBoundary(context: AppContext, tx: Tx, boundary: DueBoundary, at: number, batched?: PoolSkuState): Promise<void> {
+async function processBoundary(context: AppContext, tx: Tx, boundary: DueBoundary, at: number, horizon: number | undefined, batched?: PoolSkuState): Promise<void> {
   const balance = batched === undefined ? (await tx.allocation.lockBalances([boundary]))[0] : batched.balance;
   // A change since the boundary was read has reconciled the pool and moved its next boundary.
   if (balance === undefined || balance.nextBoundaryAt !== boundary.at) return;
   await reconcilePoolSku(context, tx, boundary.poolId, boundary.instanceSkuId, at, batched);
   await tx.allocation.setNextBoundary(boundary.poolId, boundary.instanceSkuId, nextBoundary(balance.schedule, at));
-  if (batched === undefined) await runProcurementFor(context, tx, boundary.poolId, boundary.instanceSkuId, at);
+  if (batched === undefined) await runProcurementFor(context, tx, boundary.poolId, boundary.instanceSkuId, at, horizon);
 }
 
 /** The earliest work still to do, or null. */

@@ -9,7 +9,8 @@ import type { ClockMode } from '../clock/clock.js';
 import { fail, type Failure, invalidField } from '../domain/kernel/failures.js';
 import { clockAdvanceSecondsMax } from '../domain/kernel/limits.js';
 import { processBoundaries } from './boundaries.js';
-import { saveManualClockTime, saveManualClockTimeIn } from '../app/operator/clock-setting.js';
+import { saveManualClockTimeIn } from '../app/operator/clock-setting.js';
+import { catchUpProcurements } from '../app/market/procurements.js';
 import type { AppContext } from '../app/kernel/context.js';
 
 export interface ClockReading {
@@ -57,8 +58,13 @@ async function advanceBy(context: AppContext, clock: ManualClock, seconds: numbe
       return clock.now();
     },
     (tx, time) => saveManualClockTimeIn(tx, time),
+    true,
   );
-  await saveManualClockTime(context.store, target);
+  // Nothing stands skipped once the advance answers (a killed advance may have left some).
+  await context.store.transaction(async (tx) => {
+    await catchUpProcurements(context, tx, null, target);
+    await saveManualClockTimeIn(tx, target);
+  });
   clock.set(target);
   return readClock(context);
 }

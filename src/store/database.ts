@@ -306,6 +306,8 @@ export interface ProcurementsTable {
   status_state: string;
   status_message: string;
   next_run_at: number | null;
+  /** When the minute-by-minute model runs it next; before `next_run_at` while runs are skipped. */
+  run_due_at: number | null;
   starts_at: number | null;
   created_at: number;
   updated_at: number;

@@ -164,6 +164,12 @@ export interface ProcurementRecord {
   readonly statusState: 'info' | 'warning' | 'error';
   readonly statusMessage: string;
   readonly nextRunAt: number | null;
+  /**
+   * When running it minute by minute would run it next: `nextRunAt` but while a clock advance
+   * skips runs that would change nothing (domain/market/procurement.ts, `coalescedNextRun`);
+   * null when not set apart from `nextRunAt`.
+   */
+  readonly runDueAt?: number | null;
   readonly createdAt: number;
   readonly updatedAt: number;
 }
@@ -235,4 +241,8 @@ export interface ProcurementRepository {
   update(id: string, changes: Partial<Omit<ProcurementRecord, 'seq' | 'id' | 'accountId' | 'workspaceId' | 'poolId' | 'createdAt'>> & { readonly updatedAt: number }): Promise<NamedWrite>;
   softDelete(id: string, now: number): Promise<void>;
   dueRuns(upTo: number, limit: number): Promise<{ readonly id: string; readonly at: number }[]>;
+  /** How many live, enabled procurements buy or sell this SKU. */
+  countEnabledForSku(instanceSkuId: string): Promise<number>;
+  /** The procurements (of one SKU, or all) whose skipped runs the model would have run by `now` (runDueAt ≤ now < nextRunAt). */
+  behind(now: number, instanceSkuId: string | null): Promise<ProcurementView[]>;
 }

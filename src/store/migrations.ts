@@ -485,4 +485,9 @@ export const migrations: readonly Migration[] = [
     name: 'instance runs: where a server-local driver launches a guest (its place), and the SSH details it published',
     statements: () => [`ALTER TABLE instance_runs ADD COLUMN place TEXT`, `ALTER TABLE instance_runs ADD COLUMN ssh TEXT`],
   },
+  {
+    version: 12,
+    name: 'procurements: when running it minute by minute would run it next, while a clock advance skips runs that would change nothing',
+    statements: ({ int }) => [`ALTER TABLE procurements ADD COLUMN run_due_at ${int}`, `CREATE INDEX procurements_sku ON procurements (instance_sku_id)`],
+  },
 ];

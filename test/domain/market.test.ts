@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { comparePriority, match, type RestingOrder } from '../../src/domain/market/matching.js';
 import { costOf, feeOf, formatDollars, parseDollarsPerNodeHour } from '../../src/domain/kernel/money.js';
 import { averageFillPrice } from '../../src/domain/market/orders.js';
-import { nextRunAfter, planProcurement, procurementWindow } from '../../src/domain/market/procurement.js';
+import { coalescedNextRun, lastModelRunThrough, nextModelRunAfter, nextRunAfter, planProcurement, procurementWindow } from '../../src/domain/market/procurement.js';
 import { parseRequirements, meetsRequirements } from '../../src/domain/market/requirements.js';
 import { add, clip, emptySchedule, normalize, type Schedule, stepsOf, valueAt } from '../../src/domain/kernel/schedule.js';
 
@@ -250,6 +250,91 @@ describe('procurement planning', () => {
     expect(nextRunAfter(at, 2, held, 75)).toBe(h * 10 + 60); // 11:16 is off the target at once
     expect(nextRunAfter(at, 0, emptySchedule, 30)).toBe(h * 11);
     expect(nextRunAfter(at, 2, held, 5)).toBe(h * 11);
+  });
+});
+
+describe('coalescing a procurement\'s runs over a clock advance', () => {
+  const h = 3600;
+  const minute = 60;
+  const scheduleArbitrary = fc
+    .array(fc.record({ at: fc.integer({ min: 0, max: 400 }), count: fc.integer({ min: 0, max: 4 }) }), { maxLength: 5 })
+    .map((steps) => normalize(steps.map((step) => ({ at: step.at * minute, count: step.count })).sort((a, b) => a.at - b.at).filter((step, index, all) => index === all.length - 1 || all[index + 1]!.at !== step.at)));
+  const opposingArbitrary = fc.array(fc.record({ start: fc.integer({ min: 0, max: 500 }), length: fc.integer({ min: 1, max: 60 }) }), { maxLength: 3 }).map((orders) => orders.map((order) => ({ startAt: order.start * minute, endAt: (order.start + order.length) * minute })));
+
+  it('skips only runs that would move the last one\'s orders on and trade nothing, and lands on a run of the minute-by-minute model (against it)', () => {
+    fc.assert(
+      fc.property(
+        scheduleArbitrary,
+        fc.integer({ min: 0, max: 4 }),
+        fc.integer({ min: 1, max: 40 }),
+        fc.option(fc.integer({ min: 0, max: 300 }).map((m) => m * minute), { nil: null }),
+        opposingArbitrary,
+        fc.integer({ min: 0, max: 200 * minute }),
+        fc.integer({ min: 0, max: 400 * minute }),
+        (held, target, windowMinutes, startsAt, opposing, at, span) => {
+          const upTo = at + span;
+          const input = { at, upTo, target, held, managedWindowMinutes: windowMinutes, startsAt, opposing };
+          const jump = coalescedNextRun(input);
+          const next = (from: number) => nextRunAfter(from, target, held, windowMinutes, startsAt);
+          const first = next(at);
+          expect(jump).toBeGreaterThanOrEqual(first);
+          if (first <= upTo) expect(jump).toBeLessThanOrEqual(upTo);
+          // The model: a run at every nextRunAfter. The jump is one of its runs...
+          const runs: number[] = [];
+          for (let run = first; run < jump; run = next(run)) runs.push(run);
+          expect(runs.length === 0 ? first : next(runs[runs.length - 1]!)).toBe(jump);
+          // ...and every model run it skips places what the run at `at` placed, moved on by whole
+          // minutes (as many nodes over as long: the same money held), buys only, and trades
+          // nothing against the book (the matcher itself, each resting sell offering plenty).
+          const base = planProcurement(target, held, at, windowMinutes, startsAt);
+          const book: RestingOrder[] = opposing.map((order, index) => ({ id: `s${index}`, side: 'sell', priceMicrosPerHour: 60, remaining: rectangle(order.startAt, order.endAt, 100), allowPartial: true, seq: index }));
+          const ownEnd = Math.min(...base.map((order) => order.endAt));
+          for (const run of runs) {
+            const plan = planProcurement(target, held, run, windowMinutes, startsAt);
+            const shift = Math.floor(run / minute) * minute - Math.floor(at / minute) * minute;
+            expect(plan).toEqual(base.map((order) => ({ ...order, startAt: order.startAt + shift, endAt: order.endAt + shift })));
+            expect(run).toBeLessThanOrEqual(ownEnd);
+            for (const order of plan) {
+              expect(order.side).toBe('buy');
+              const wanted = rectangle(order.startAt, order.endAt, order.nodes);
+              expect(match({ side: 'buy', limitMicrosPerHour: 60, wanted, allowPartial: true }, book, Math.floor(run / minute) * minute)).toEqual([]);
+            }
+          }
+          // It skips as far as it may: the run after the jump is past the advance or the orders' end,
+          // or the run at the jump would do something else.
+          if (jump !== first) {
+            const plan = planProcurement(target, held, jump, windowMinutes, startsAt);
+            const shift = Math.floor(jump / minute) * minute - Math.floor(at / minute) * minute;
+            const movesOn = JSON.stringify(plan) === JSON.stringify(base.map((order) => ({ ...order, startAt: order.startAt + shift, endAt: order.endAt + shift }))) && plan.every((order) => !opposing.some((other) => other.startAt < order.endAt && other.endAt > order.startAt));
+            if (movesOn) expect(next(jump) > upTo || next(jump) > ownEnd).toBe(true);
+          }
+          // The model's last run by a time, and its first after one, are runs of the model.
+          const last = lastModelRunThrough(first, upTo, target, held, windowMinutes, startsAt);
+          if (first > upTo) expect(last).toBeNull();
+          else expect(next(last!)).toBeGreaterThan(upTo);
+          const after = nextModelRunAfter(first, upTo, target, held, windowMinutes, startsAt);
+          expect(after).toBeGreaterThan(upTo);
+          expect(after).toBe(first > upTo ? first : next(last!));
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('jumps a procurement no seller meets from window to window, and stops where one could meet it', () => {
+    const at = h * 10;
+    // Short of 1 node everywhere, a 60-minute window: its standing buy ends an hour on, so it runs again by then.
+    expect(coalescedNextRun({ at, upTo: at + 24 * h, target: 1, held: emptySchedule, managedWindowMinutes: 60, startsAt: null, opposing: [] })).toBe(at + h + minute);
+    expect(coalescedNextRun({ at, upTo: at + 30 * minute + 5, target: 1, held: emptySchedule, managedWindowMinutes: 60, startsAt: null, opposing: [] })).toBe(at + 30 * minute);
+    // A sell from 12:00 enters the window [10:41, 11:41)... at the run whose window reaches it: 11:00 (window [11:01, 12:01)).
+    expect(coalescedNextRun({ at, upTo: at + 24 * h, target: 1, held: emptySchedule, managedWindowMinutes: 60, startsAt: null, opposing: [{ startAt: h * 12, endAt: h * 13 }] })).toBe(h * 11);
+    // A sell overlapping the window now: nothing is skipped.
+    expect(coalescedNextRun({ at, upTo: at + 24 * h, target: 1, held: emptySchedule, managedWindowMinutes: 60, startsAt: null, opposing: [{ startAt: h * 10 + 30 * minute, endAt: h * 13 }] })).toBe(at + minute);
+    // Holding the target: the hourly runs up to the advance's end are skipped but the last.
+    const held = normalize([{ at: 0, count: 2 }]);
+    expect(coalescedNextRun({ at, upTo: at + 5 * h + 7, target: 2, held, managedWindowMinutes: 60, startsAt: null, opposing: [] })).toBe(at + 5 * h);
+    // Surplus to sell: minute by minute.
+    expect(coalescedNextRun({ at, upTo: at + 5 * h, target: 1, held, managedWindowMinutes: 60, startsAt: null, opposing: [] })).toBe(at + minute);
   });
 });
 

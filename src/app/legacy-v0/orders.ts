@@ -19,6 +19,7 @@ import type { AppContext } from '../kernel/context.js';
 import { type Answerer, runIdempotentAnswer, type StoredAnswer } from '../kernel/idempotency.js';
 import { closeOrder, placeOrder } from '../market/book.js';
 import { bestFill } from '../market/orderbook.js';
+import { catchUpProcurements } from '../market/procurements.js';
 import { findBoughtContract } from './contracts.js';
 import { checkOffsetPage, type OffsetPage } from './procurements.js';
 
@@ -94,6 +95,8 @@ export const createV0Order = declaring(createV0OrderOperation, async function cr
         pool = await ensureV0Pool(context, tx, accountId, now);
       }
       if (isFailure(pool)) return pool;
+      // Procurements whose runs an advance skipped first: the book is read and placed on.
+      for (const candidate of skus) await catchUpProcurements(context, tx, candidate.id, now);
       let sku = skus[0]!;
       if (skus.length > 1) {
         const best = await bestFill(tx, skus, { side: input.side, startAt: terms.startAt, endAt: terms.endAt, nodeCount: terms.nodeCount, limitMicros: terms.limitMicros, excludePoolId: pool.id }, now);

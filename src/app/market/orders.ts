@@ -18,6 +18,7 @@ import { type Answerer, runIdempotent, runIdempotentAnswer, type StoredAnswer } 
 import { resolvePool, resolvePoolFilter } from '../allocation/pools.js';
 import { resolveProcurement } from './references.js';
 import { closeOrder, placeOrder } from './book.js';
+import { catchUpProcurements, resumeProcurement } from './procurements.js';
 
 export interface CreateOrderInput {
   readonly pool: string;
@@ -53,6 +54,7 @@ export async function createOrder(
       if (isFailure(pool)) return pool;
       const sku = await findInstanceSku(tx, input.instance_sku);
       if (isFailure(sku)) return sku;
+      await catchUpProcurements(context, tx, sku.id, now);
       const placed = await placeOrder(
         context,
         tx,
@@ -147,6 +149,7 @@ export async function cancelOrder(context: AppContext, accountId: string, refere
     const order = (await tx.orders.findByIdForEngine(found.id))!;
     if (!isResting(order.status)) return fail('order_not_cancellable', `Order ${order.id} is ${order.status}: it cannot be cancelled`);
     await closeOrder(context, tx, order, 'cancelled', now);
+    if (order.procurementId !== null) await resumeProcurement(tx, order.procurementId, now);
     return null;
   }));
 }

@@ -44,7 +44,7 @@ import { ledgerKeys } from '../market/money.js';
 import { bestFill } from '../market/orderbook.js';
 import { placeOrder } from '../market/book.js';
 import { insertPool, removePool } from '../allocation/pools.js';
-import { changeProcurement, removeProcurement } from '../market/procurements.js';
+import { catchUpProcurements, changeProcurement, removeProcurement } from '../market/procurements.js';
 import { insertInstance, maintainDeployment, reconcilePoolSku } from '../compute/reconciler.js';
 import { instanceSsh } from '../compute/instances.js';
 import type { SshInfo } from '../../providers/provider.js';
@@ -251,6 +251,7 @@ function noCapacity(maxMicros: number): Failure {
 
 /** Buys one node of `sku` for the window into the pool, all or nothing; refused when it does not fill. */
 async function buyHours(context: AppContext, tx: Tx, accountId: string, pool: PoolView, sku: InstanceSkuRecord, window: { readonly startAt: number; readonly endAt: number }, maxMicros: number, now: number): Promise<null | Failure> {
+  await catchUpProcurements(context, tx, sku.id, now);
   const order = await placeOrder(
     context,
     tx,

@@ -226,3 +226,6 @@ export const postgresConnectTimeoutMs = 3_000;
 export const sqliteStatementCacheSize = 500;
 /** How long a SQLite writer waits for another connection's lock before failing. */
 export const sqliteBusyTimeoutMs = 5000;
+
+/** How many resting sells a procurement's coalesced runs look through; a deeper book is run minute by minute. */
+export const opposingOrdersMax = 100;

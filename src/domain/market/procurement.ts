@@ -76,3 +76,84 @@ export function nextRunAfter(at: number, target: number, allocation: Schedule, m
   const entersAt = offTarget === null ? nextHour : floorToMinute(offTarget) - managedWindowMinutes * minuteSeconds;
   return Math.min(nextHour, Math.max(nextMinute, entersAt));
 }
+
+/** A resting order on the other side of the book that a procurement's orders might meet. */
+export interface OpposingOrder {
+  readonly startAt: number;
+  readonly endAt: number;
+}
+
+export interface CoalescingInput {
+  /** The run just done, which placed its whole plan, traded nothing and met no problem. */
+  readonly at: number;
+  /** The end of the clock's advance: no run is skipped past it. */
+  readonly upTo: number;
+  readonly target: number;
+  /** What the pool holds after the run (the same as before it, since it traded nothing). */
+  readonly held: Schedule;
+  readonly managedWindowMinutes: number;
+  readonly startsAt: number | null;
+  /** The resting sells its buys could meet (at or below its max buy price, not its own). */
+  readonly opposing: readonly OpposingOrder[];
+}
+
+/**
+ * Whether the run at `at` (minute-by-minute model) would do nothing but the run at `base` moved on
+ * by whole minutes: the same orders, as many nodes over as long, shifted — so the same money
+ * held — all of them buys, none overlapping an order that could meet it (so nothing trades).
+ */
+function movesOnOnly(input: CoalescingInput, base: readonly PlannedOrder[], baseAt: number, at: number): boolean {
+  const plan = planProcurement(input.target, input.held, at, input.managedWindowMinutes, input.startsAt);
+  const shift = floorToMinute(at) - floorToMinute(baseAt);
+  if (plan.length !== base.length) return false;
+  for (const [index, order] of plan.entries()) {
+    const was = base[index]!;
+    if (order.side !== 'buy' || order.side !== was.side || order.nodes !== was.nodes || order.startAt !== was.startAt + shift || order.endAt !== was.endAt + shift) return false;
+    if (input.opposing.some((other) => other.startAt < order.endAt && other.endAt > order.startAt)) return false;
+  }
+  return true;
+}
+
+/**
+ * When a procurement that just ran at `at` must run again during a clock advance to `upTo`, so
+ * that the state it leaves is exactly what running it minute by minute (at every
+ * `nextRunAfter`) would leave. The runs of that model between `at` and the answer would each
+ * cancel the last one's orders and place the same orders a minute on (`movesOnOnly`): they
+ * trade nothing, hold the same money, and the last of them leaves what the run at the answer
+ * leaves, since a run begins by cancelling its own orders. So the answer is the first model run
+ * that might do anything else (an *event*: its window reaching a boundary of the pool's
+ * allocation, of `startsAt` or of a resting sell it could meet), or the last model run at or
+ * before `upTo`, or the last before its own orders end (they expire at their end, and the money
+ * they hold must stay held) — always a run of the model, never later than it when the model's
+ * next run is past `upTo`. Changes to the book or the pool made meanwhile by anything else bring
+ * the procurement back to the model first (app/market/procurements.ts).
+ */
+export function coalescedNextRun(input: CoalescingInput): number {
+  const { at, upTo, target, held, managedWindowMinutes, startsAt } = input;
+  const next = (from: number) => nextRunAfter(from, target, held, managedWindowMinutes, startsAt);
+  const first = next(at);
+  const base = planProcurement(target, held, at, managedWindowMinutes, startsAt);
+  if (first > upTo || !movesOnOnly(input, base, at, at)) return first;
+  const ownEnd = base.reduce((earliest, order) => Math.min(earliest, order.endAt), Number.POSITIVE_INFINITY);
+  let last = at;
+  for (let run = first; run <= upTo && run <= ownEnd; run = next(run)) {
+    if (!movesOnOnly(input, base, at, run)) return run;
+    last = run;
+  }
+  return last === at ? first : last;
+}
+
+/** The last run of the minute-by-minute model at or before `upTo`, from its run due at `due` (null when `due` is after `upTo`). */
+export function lastModelRunThrough(due: number, upTo: number, target: number, held: Schedule, managedWindowMinutes: number, startsAt: number | null): number | null {
+  if (due > upTo) return null;
+  let last = due;
+  for (let run = nextRunAfter(due, target, held, managedWindowMinutes, startsAt); run <= upTo; run = nextRunAfter(run, target, held, managedWindowMinutes, startsAt)) last = run;
+  return last;
+}
+
+/** The first run of the minute-by-minute model after `now`, from its run due at `due`. */
+export function nextModelRunAfter(due: number, now: number, target: number, held: Schedule, managedWindowMinutes: number, startsAt: number | null): number {
+  let run = due;
+  while (run <= now) run = nextRunAfter(run, target, held, managedWindowMinutes, startsAt);
+  return run;
+}

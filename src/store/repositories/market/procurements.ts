@@ -51,6 +51,7 @@ function toView(row: ProcurementRow): ProcurementView {
     statusState: row.status_state as ProcurementRecord['statusState'],
     statusMessage: row.status_message,
     nextRunAt: row.next_run_at,
+    runDueAt: row.run_due_at,
     startsAt: row.starts_at,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
@@ -79,6 +80,7 @@ export class SqlProcurementRepository implements ProcurementRepository {
       status_state: procurement.statusState,
       status_message: procurement.statusMessage,
       next_run_at: procurement.nextRunAt,
+      run_due_at: procurement.runDueAt ?? null,
       starts_at: procurement.startsAt,
       created_at: procurement.createdAt,
       updated_at: procurement.updatedAt,
@@ -138,6 +140,7 @@ export class SqlProcurementRepository implements ProcurementRepository {
     if (changes.statusState !== undefined) set.status_state = changes.statusState;
     if (changes.statusMessage !== undefined) set.status_message = changes.statusMessage;
     if (changes.nextRunAt !== undefined) set.next_run_at = changes.nextRunAt;
+    if (changes.runDueAt !== undefined) set.run_due_at = changes.runDueAt;
     return guardName(this.adapter, () => this.trx.updateTable('procurements').set(set as never).where('id', '=', id).execute());
   }
 
@@ -156,5 +159,27 @@ export class SqlProcurementRepository implements ProcurementRepository {
       .limit(limit)
       .execute();
     return rows.map((row) => ({ id: row.id, at: row.next_run_at! }));
+  }
+
+  async countEnabledForSku(instanceSkuId: string): Promise<number> {
+    const row = await this.trx
+      .selectFrom('procurements')
+      .select((eb) => eb.fn.countAll<number | string>().as('count'))
+      .where('instance_sku_id', '=', instanceSkuId)
+      .where('deleted_at', 'is', null)
+      .where('enabled', '=', 1)
+      .executeTakeFirstOrThrow();
+    return Number(row.count);
+  }
+
+  async behind(now: number, instanceSkuId: string | null): Promise<ProcurementView[]> {
+    let query = procurementViews(this.trx);
+    if (instanceSkuId !== null) query = query.where('procurements.instance_sku_id', '=', instanceSkuId);
+    const rows = await query
+      .where('procurements.run_due_at', '<=', now)
+      .where('procurements.next_run_at', '>', now)
+      .orderBy('procurements.seq')
+      .execute();
+    return rows.map(toView);
   }
 }
