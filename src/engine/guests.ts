@@ -18,7 +18,8 @@ import { pipeline } from 'node:stream/promises';
 import { decideRun, type RunAction } from '../domain/compute/runs.js';
 import { guestRunBatchSize, guestRunPollMillis } from '../domain/kernel/limits.js';
 import type { AppContext, GuestRunNotifier } from '../app/kernel/context.js';
-import { failInstanceOfGuest, type GuestOutput, joinedImageUnused, loadBootImage, loadRunFacts, pendingRuns, publishConsoleNote, publishedConsoleEnds, publishedRun, publishGuestOutputs, recordRunEffect, requestRunsForUnrecorded, type RunFacts, unendedRuns } from '../app/compute/runs.js';
+import { failInstanceOfGuest, type GuestOutput, joinedImageUnused, loadBootImage, loadRunFacts, pendingRuns, publishConsoleNote, publishedConsole, publishedConsoleEnds, publishGuestOutputs, recordRunEffect, recordRunRemoved, requestRunsForUnrecorded, type RunFacts, runRecord, unendedRuns } from '../app/compute/runs.js';
+import type { InstanceRunRecord } from '../store/compute.js';
 import { createDrivers, type DriverConfig, type Drivers, readDriverConfig } from '../providers/driver-config.js';
 import type { DriverKind, InstanceDriver, LaunchSpec, RunStatus } from '../providers/driver.js';
 import { sha256OfFile } from '../providers/qemu/disk-image.js';
@@ -235,7 +236,7 @@ export class GuestRunner implements GuestRunNotifier, InstanceProvider {
     const record = facts.record;
     if (driver === null) {
       // A deleted instance whose guest never started: nothing is on a host.
-      if (record !== null && record.intent === 'remove' && record.state !== 'removed') await recordRunEffect(context, instanceId, record, { state: 'removed' });
+      if (record !== null && record.intent === 'remove' && record.state !== 'removed') await recordRunRemoved(context, instanceId, record);
       return false;
     }
     if (!driver.persistent) return this.settleSimulated(facts, driver);
@@ -338,7 +339,7 @@ export class GuestRunner implements GuestRunNotifier, InstanceProvider {
         await driver.remove(instanceId);
         return record !== null;
       case 'record_removed':
-        await recordRunEffect(context, instanceId, record!, { state: 'removed' });
+        await recordRunRemoved(context, instanceId, record!);
         return false;
     }
   }
@@ -470,28 +471,25 @@ export class GuestRunner implements GuestRunNotifier, InstanceProvider {
     return this.byKind.get(this.options.config.defaultDriver)!;
   }
 
-  /** Where to read the instance's log and SSH details: a driver here, or the store's copy (null for none of either). */
-  private async sourceOf(instance: ProviderInstance, withConsole: boolean): Promise<{ readonly driver: InstanceDriver } | Awaited<ReturnType<typeof publishedRun>>> {
-    const { record, console } = await publishedRun(this.context!, instance.id, withConsole);
+  /** Where to read the instance's log and SSH details: a driver here, or the store's copy (its run record). */
+  private async sourceOf(instance: ProviderInstance): Promise<{ readonly driver: InstanceDriver } | { readonly record: InstanceRunRecord }> {
+    const record = await runRecord(this.context!, instance.id);
     if (record === null || (record.driver !== 'sandbox' && record.driver !== 'qemu')) return { driver: this.driverOfInstance(instance) };
-    // A guest of this place read from its directory, while it may still print; once its run has
-    // ended, the store's copy (all of it was published, and a reason the leader added where it
-    // could not see the guest is there only), unless nothing was published.
+    // A guest of this place is read from its directory (up to date, where the store's copy lags
+    // by up to a publishing round); any other from the store.
     const here = record.place === null || record.place === this.place;
     const local = here ? this.localDriverOf(instance.id) : null;
-    if (local !== null && (!endedRun(record.state) || (withConsole ? console.length === 0 : record.ssh === null))) return { driver: local };
-    return { record, console };
+    return local !== null ? { driver: local } : { record };
   }
 
   async consoleLog(instance: ProviderInstance, now: number): Promise<ConsoleLine[]> {
-    const source = await this.sourceOf(instance, true);
-    return 'driver' in source ? source.driver.consoleLog(instance, now) : source.console;
+    const source = await this.sourceOf(instance);
+    return 'driver' in source ? source.driver.consoleLog(instance, now) : publishedConsole(this.context!, instance.id);
   }
 
   async sshInfo(instance: ProviderInstance, now: number): Promise<SshInfo | null> {
-    const source = await this.sourceOf(instance, false);
-    if ('driver' in source) return source.driver.sshInfo(instance, now);
-    return source.record?.ssh ?? null;
+    const source = await this.sourceOf(instance);
+    return 'driver' in source ? source.driver.sshInfo(instance, now) : source.record.ssh;
   }
 
   publicIp(instance: ProviderInstance): string | null {

@@ -318,6 +318,8 @@ export interface InstanceRunRepository {
   publishConsole(instanceId: string, lines: readonly PublishedConsoleLine[]): Promise<void>;
   /** The highest published seqnum of each instance that has lines. */
   lastConsoleSeqnums(instanceIds: readonly string[]): Promise<Map<string, number>>;
+  /** Deletes the published console lines. */
+  forgetConsole(instanceId: string): Promise<void>;
   /** The published console lines, by seqnum. */
   console(instanceId: string): Promise<PublishedConsoleLine[]>;
 }

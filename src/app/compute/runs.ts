@@ -84,6 +84,17 @@ export async function recordRunEffect(context: AppContext, instanceId: string, s
   return context.store.transaction((tx) => tx.instanceRuns.record(instanceId, seen, { ...effect, updatedAt: now }));
 }
 
+/** Nothing of the deleted instance's guest is left on a host: recorded, and what was published of its console goes too (a deleted instance has no log to read). */
+export async function recordRunRemoved(context: AppContext, instanceId: string, seen: { readonly intent: RunIntent; readonly state: RecordedRunState; readonly place?: string | null }): Promise<boolean> {
+  const now = context.clock.now();
+  assert(runStateMayFollow(seen.intent, 'removed'), () => `instance ${instanceId}'s run (${seen.intent}, ${seen.state}) recorded as removed`);
+  return context.store.transaction(async (tx) => {
+    if (!(await tx.instanceRuns.record(instanceId, seen, { state: 'removed', updatedAt: now }))) return false;
+    await tx.instanceRuns.forgetConsole(instanceId);
+    return true;
+  });
+}
+
 /**
  * The instance's guest ended or vanished while it was running: the instance is `failed` (its
  * pool and deployment react as to any end), and the run is recorded failed with the reason.
@@ -125,12 +136,14 @@ export async function publishedConsoleEnds(context: AppContext, instanceIds: rea
   return new Map(instanceIds.map((id) => [id, ends.get(id) ?? 0]));
 }
 
-/** The run record (for its place and published SSH details) and, when asked, the published console. */
-export async function publishedRun(context: AppContext, instanceId: string, withConsole: boolean): Promise<{ readonly record: InstanceRunRecord | null; readonly console: PublishedConsoleLine[] }> {
-  return context.store.read(async (tx) => {
-    const record = (await tx.instanceRuns.find(instanceId)) ?? null;
-    return { record, console: withConsole && record !== null ? await tx.instanceRuns.console(instanceId) : [] };
-  });
+/** The instance's run record (its driver, place and published SSH details), or null. */
+export async function runRecord(context: AppContext, instanceId: string): Promise<InstanceRunRecord | null> {
+  return (await context.store.read((tx) => tx.instanceRuns.find(instanceId))) ?? null;
+}
+
+/** The console lines the guest worker published, by seqnum. */
+export async function publishedConsole(context: AppContext, instanceId: string): Promise<PublishedConsoleLine[]> {
+  return context.store.read((tx) => tx.instanceRuns.console(instanceId));
 }
 
 /**

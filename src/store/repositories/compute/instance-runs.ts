@@ -122,6 +122,10 @@ export class SqlInstanceRunRepository implements InstanceRunRepository {
     return new Map(rows.map((row) => [row.instance_id, Number(row.last)]));
   }
 
+  async forgetConsole(instanceId: string): Promise<void> {
+    await this.trx.deleteFrom('instance_log_chunks').where('instance_id', '=', instanceId).execute();
+  }
+
   async console(instanceId: string): Promise<PublishedConsoleLine[]> {
     const rows = await this.trx.selectFrom('instance_log_chunks').selectAll().where('instance_id', '=', instanceId).orderBy('seqnum').execute();
     return rows.map((row) => ({ seqnum: Number(row.seqnum), timestampRealtime: Number(row.at), monotonicSeconds: Number(row.monotonic_seconds), monotonicNanos: Number(row.monotonic_nanos), data: Buffer.from(row.data_base64, 'base64').toString('utf8') }));
