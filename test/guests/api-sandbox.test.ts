@@ -157,8 +157,10 @@ describe.each(testDialects)('allot serve --driver sandbox on %s', { timeout: 180
     const hour = 3600;
     const providerClient = new ApiClient(server!.baseUrl, provider.token);
     for (const id of [nodeSku, simulatedSku]) {
-      expect((await operator().post('/admin/v1/allocations', { pool: supply, instance_sku: id, allocation_schedule: [{ start_at: Math.floor(now / 60) * 60, end_at: null, node_count: 2 }] })).status).toBe(201);
-      const ask = await providerClient.post('/preview/v2/orders', { pool: supply, side: 'sell', instance_sku: id, allocation_schedule_delta: [{ start_at: Math.floor(now / 60) * 60, end_at: Math.ceil(now / hour) * hour + 4 * hour, node_count: 2 }], limit_price_dollars_per_node_hour: '1.00', allow_standing: true, allow_partial: true });
+      // The current minute as each request is made (one computed before may have passed by then).
+      const minute = () => Math.floor(Date.now() / 60_000) * 60;
+      expect((await operator().post('/admin/v1/allocations', { pool: supply, instance_sku: id, allocation_schedule: [{ start_at: minute(), end_at: null, node_count: 2 }] })).status).toBe(201);
+      const ask = await providerClient.post('/preview/v2/orders', { pool: supply, side: 'sell', instance_sku: id, allocation_schedule_delta: [{ start_at: minute(), end_at: Math.ceil(now / hour) * hour + 4 * hour, node_count: 2 }], limit_price_dollars_per_node_hour: '1.00', allow_standing: true, allow_partial: true });
       expect(ask.status, JSON.stringify(ask.body)).toBe(201);
     }
     const customer = (await operator().post('/admin/v1/accounts', { name: 'Node customer' })).body as { id: string; token: string };
