@@ -11,7 +11,7 @@
 // A node's VMs are its pool's instances, `vm_` standing for `inst_`. The v2 API shows all of it as
 // what it is: pools, orders, contracts, procurements, deployments, templates and instances.
 
-import { spotWindowMinutes } from '../../domain/kernel/limits.js';
+import { nameLengthMax, spotWindowMinutes } from '../../domain/kernel/limits.js';
 import { checkCloudInit } from '../../domain/compute/cloud-init.js';
 import { createNodesOperation, deleteNodeOperation, extendNodeOperation, getNodeOperation, listNodesOperation, nodeSshOperation, redeployNodeOperation, releaseNodeOperation } from '../../domain/nodes-v1/operations.js';
 import { declaring } from '../kernel/declaring.js';
@@ -396,7 +396,7 @@ export const redeployNode = declaring(redeployNodeOperation, async function rede
       // The spot deployment takes a new template; ending its VM makes it start one from it.
       const deployment = (await tx.deployments.findByIdForEngine(node.deploymentId))!;
       const workspace = (await tx.workspaces.findById(accountId, node.workspaceId))!;
-      const template = await insertInstanceTemplate(context, tx, workspace, { name: `${node.name}-${newName(context)}`.slice(0, 255), image: image.id, cloudInit }, now);
+      const template = await insertInstanceTemplate(context, tx, workspace, { name: `${node.name}-${newName(context)}`.slice(0, nameLengthMax), image: image.id, cloudInit }, now);
       if (isFailure(template)) return template;
       await tx.deployments.update(deployment.id, { instanceTemplateId: template.id, updatedAt: now });
       await tx.instanceTemplates.softDelete(deployment.instanceTemplateId, now);

@@ -5,6 +5,7 @@
 // token is printed (or is the one given, `--demo-token`). As time passes (either clock),
 // rollDemoSupply keeps the provider's supply and asks reaching four and two weeks ahead.
 
+import { demoTokenLengthMin } from '../../domain/kernel/limits.js';
 import { fail, type Failure, isFailure } from '../../domain/kernel/failures.js';
 import type { RegisterInstanceSkuInput } from '../allocation/instance-skus.js';
 import { registerInstanceSku } from '../allocation/instance-skus.js';
@@ -125,7 +126,7 @@ export async function seedDemo(context: AppContext, options: { readonly demoToke
  * Returns false when there is no demo account (seeded with --seed none or fixtures).
  */
 export async function ensureDemoToken(context: AppContext, token: string): Promise<boolean | Failure> {
-  if (token.length < 16) return fail('invalid_request', 'a demo token must be at least 16 characters');
+  if (token.length < demoTokenLengthMin) return fail('invalid_request', `a demo token must be at least ${demoTokenLengthMin} characters`);
   const now = context.clock.now();
   return context.store.transaction(async (tx) => {
     if ((await tx.accounts.find(demoAccountId)) === undefined) return false;

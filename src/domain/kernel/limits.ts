@@ -2,7 +2,8 @@
 // past it. Names carry their unit. What stays outside, on purpose: the demo seed's fixture figures
 // (app/operator/seed.ts: data, not limits), protocol constants (PostgreSQL type OIDs, advisory
 // lock keys, byte ranges such as 0–255, ports), the fleet's and guests' own timings (engine/fleet.ts,
-// engine/guests.ts, providers/), and the schema bounds of the fleet's agent API (http/schemas/fleet.ts).
+// engine/guests.ts, providers/), the schema bounds of the fleet's agent API (http/schemas/fleet.ts),
+// and what the CLI reads on its own side before any request (cli/time-input.ts).
 
 /** Page size when a list request gives no `limit` (SF Compute's documented default). */
 export const pageSizeDefault = 50;
@@ -229,3 +230,30 @@ export const sqliteBusyTimeoutMs = 5000;
 
 /** How many resting sells a procurement's coalesced runs look through; a deeper book is run minute by minute. */
 export const opposingOrdersMax = 100;
+
+/** Nodes in one v0 order (`quantity`): as many as a quote may ask for (SF Compute's CLI's range). */
+export const v0OrderNodesMax = 1024;
+
+/** Longest username of a v0 SSH credential: a name's length. */
+export const sshKeyUsernameLengthMax = 255;
+
+/** Ids one user list filters by (`id`, repeatable): one page's worth. */
+export const userIdFilterValuesMax = 200;
+
+/** The largest count a SKU's properties give (vCPUs, accelerators): an unsigned 32-bit integer. */
+export const skuCountMax = 4_294_967_295;
+
+/** Longest price a request gives as text ("2.500000"): more digits than any price can use. */
+export const priceTextLengthMax = 32;
+
+/** Shortest fixed demo token (`--demo-token`, ALLOT_DEMO_TOKEN): short ones are guessable. */
+export const demoTokenLengthMin = 16;
+
+/** Entries a fixtures file may have in each list (docs/cli.md, "Fixtures"). */
+export const fixtureEntriesMax = 1000;
+
+/** How far ahead a fixture time may be (ten years): a typo such as "+9999999w" is refused, not overflowed. */
+export const fixtureOffsetSecondsMax = 10 * 366 * 86_400;
+
+/** How long the health check (GET /healthz) waits for the store before calling it unreachable. */
+export const healthStoreTimeoutMs = 2_000;

@@ -3,6 +3,7 @@
 // one all-or-nothing order that rests on the book unless `ioc`. Its status is v2's seen in v0's
 // words: resting orders are `open`.
 
+import { v0OrderNodesMax } from '../kernel/limits.js';
 import { type Failure, invalidField } from '../kernel/failures.js';
 import { microsPerCent, priceTickMicrosPerHour } from '../kernel/money.js';
 import type { OrderStatus } from '../market/order-status.js';
@@ -54,7 +55,7 @@ export interface V0OrderTerms {
  * minute anyway).
  */
 export function parseV0OrderTerms(input: V0OrderWindowInput, side: 'buy' | 'sell', now: number): V0OrderTerms | Failure {
-  if (!Number.isSafeInteger(input.quantity) || input.quantity < 1 || input.quantity > 1024) return invalidField('quantity', 'out_of_range', 'quantity is a number of nodes from 1 to 1024');
+  if (!Number.isSafeInteger(input.quantity) || input.quantity < 1 || input.quantity > v0OrderNodesMax) return invalidField('quantity', 'out_of_range', `quantity is a number of nodes from 1 to ${v0OrderNodesMax}`);
   const currentMinute = floorToMinute(now);
   const start = parseNowOrIso(input.start_at, 'start_at', now);
   if (typeof start !== 'number') return start;

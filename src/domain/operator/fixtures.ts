@@ -2,10 +2,9 @@
 // are Unix seconds or relative to the moment the fixtures are applied, so that one file gives the
 // same scenario whenever it is loaded.
 
-const unitSeconds: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400, w: 604_800 };
+import { fixtureOffsetSecondsMax } from '../kernel/limits.js';
 
-/** At most this far ahead (ten years): a typo such as "+9999999w" is refused, not overflowed. */
-const offsetSecondsMax = 10 * 366 * 86_400;
+const unitSeconds: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400, w: 604_800 };
 
 /**
  * A fixture time: Unix seconds as given; "now" as `base`; "+<duration>" (`+1h`, `+1h30m`, `+7d`,
@@ -20,9 +19,7 @@ export function resolveFixtureTime(value: number | string, base: number): number
   if (match === null) return `must be whole Unix seconds, "now" or "+<duration>" such as "+1h", not "${value}"`;
   let seconds = 0;
   for (const [, amount, unit] of match[1]!.matchAll(/(\d+)([smhdw])/g)) seconds += Number(amount) * unitSeconds[unit!]!;
-  if (seconds > offsetSecondsMax) return `is more than ten years ahead: "${value}"`;
+  if (seconds > fixtureOffsetSecondsMax) return `is more than ten years ahead: "${value}"`;
   return base + seconds;
 }
 
-/** Entries a fixtures file may have in each list. */
-export const fixtureEntriesMax = 1000;

@@ -1,5 +1,6 @@
 // The operator's accounts API (`/admin/v1/accounts`) and `/preview/v2/me`.
 
+import { nameLengthMax } from '../../domain/kernel/limits.js';
 import Type from 'typebox';
 import { cursorPrefixes } from '../../domain/kernel/pagination.js';
 import { IdOf, ListOf, Name, Nullable, PageQuery, UnixEpoch } from './common.js';
@@ -21,7 +22,7 @@ export const CreatedAccountResponse = Type.Object({
 });
 
 export const CreateAccountRequest = Type.Object({
-  name: Type.String({ minLength: 1, maxLength: 255, description: 'Display name, such as "Acme Corp".' }),
+  name: Type.String({ minLength: 1, maxLength: nameLengthMax, description: 'Display name, such as "Acme Corp".' }),
   id: Type.Optional(Type.String({ description: 'Account id (lowercase letters, digits, dashes); derived from the name when absent.' })),
 });
 

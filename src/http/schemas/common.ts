@@ -3,7 +3,7 @@
 // anchored.
 
 import Type, { type TSchema } from 'typebox';
-import { idempotencyKeyLengthMax, nameLengthMax, pageSizeMax, pathParameterLengthMax, scheduleEntriesMax, tagKeyLengthMax, tagValueLengthMax, tagsCountMax } from '../../domain/kernel/limits.js';
+import { idempotencyKeyLengthMax, nameLengthMax, pageSizeDefault, pageSizeMax, pathParameterLengthMax, priceTextLengthMax, scheduleEntriesMax, tagKeyLengthMax, tagsCountMax, tagValueLengthMax } from '../../domain/kernel/limits.js';
 import { namePattern } from '../../domain/kernel/names.js';
 import { tagKeyPattern, tagValuePattern } from '../../domain/kernel/tags.js';
 
@@ -66,7 +66,7 @@ export const InstanceSkuSummary = Type.Object({
 export const DollarsPerNodeHour = Type.String({ pattern: '^\\d+\\.\\d+$', description: 'Dollars per node-hour.', examples: ['2.500000'] });
 
 /** A price as requests give it; checked (and rounded to $0.000060) by the use case, which names what is wrong. */
-export const DollarsPerNodeHourInput = Type.String({ maxLength: 32, description: 'Dollars per node-hour with a decimal point, such as "2.5" or "2.500000"; rounded to the nearest $0.000060.' });
+export const DollarsPerNodeHourInput = Type.String({ maxLength: priceTextLengthMax, description: 'Dollars per node-hour with a decimal point, such as "2.5" or "2.500000"; rounded to the nearest $0.000060.' });
 
 /** How an automation is doing. */
 export const ReconciliationStatus = Type.Object({ state: Type.Union([Type.Literal('info'), Type.Literal('warning'), Type.Literal('error')]), message: Type.String() });
@@ -89,7 +89,7 @@ export function ListOf<T extends TSchema>(item: T, cursorPrefix: string) {
 export function PageQuery(cursorPrefix: string) {
   const cursor = Type.String({ description: `A cursor of this list (${cursorPrefix}_…) from a previous response.` });
   return {
-    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: pageSizeMax, default: 50 })),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: pageSizeMax, default: pageSizeDefault })),
     starting_after: Type.Optional(cursor),
     ending_before: Type.Optional(cursor),
   };

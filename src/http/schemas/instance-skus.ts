@@ -1,6 +1,7 @@
 // Instance SKUs (`/preview/v2/instance_skus`, the property catalog, availability) and their
 // registration by the operator (`/admin/v1/instance_skus`), after SF Compute's schemas.
 
+import { nameLengthMax, skuCountMax } from '../../domain/kernel/limits.js';
 import Type, { type TSchema } from 'typebox';
 import { cursorPrefixes } from '../../domain/kernel/pagination.js';
 import { IdOf, InstanceSkuSummary, ListOf, Name, Nullable, PageQuery, Schedule, UnixEpoch } from './common.js';
@@ -71,7 +72,7 @@ export const AvailabilityQuery = Type.Object({
   supports_public_ipv4: Type.Optional(Type.Boolean()),
 });
 
-const Label = Type.String({ minLength: 1, maxLength: 255, pattern: '^[a-zA-Z0-9][a-zA-Z0-9._-]{0,254}$' });
+const Label = Type.String({ minLength: 1, maxLength: nameLengthMax, pattern: `^[a-zA-Z0-9][a-zA-Z0-9._-]{0,${nameLengthMax - 1}}$` });
 
 export const RegisterInstanceSkuRequest = Type.Object({
   alias: Name,
@@ -80,8 +81,8 @@ export const RegisterInstanceSkuRequest = Type.Object({
   accelerator: Type.Optional(Nullable(Label)),
   form_factor: Type.Optional(Nullable(Label)),
   rdma_type: Type.Optional(Nullable(Type.Union([Type.Literal('infiniband'), Type.Literal('roce')]))),
-  num_accelerators: Type.Optional(Nullable(Type.Integer({ minimum: 0, maximum: 4_294_967_295 }))),
-  num_vcpus: Type.Optional(Nullable(Type.Integer({ minimum: 0, maximum: 4_294_967_295 }))),
+  num_accelerators: Type.Optional(Nullable(Type.Integer({ minimum: 0, maximum: skuCountMax }))),
+  num_vcpus: Type.Optional(Nullable(Type.Integer({ minimum: 0, maximum: skuCountMax }))),
   memory: Type.Optional(Nullable(Type.Integer({ minimum: 0, description: 'Bytes.' }))),
   local_storage: Type.Optional(Nullable(Type.Integer({ minimum: 0, description: 'Bytes.' }))),
   supports_public_ipv4: Type.Optional(Nullable(Type.Boolean())),

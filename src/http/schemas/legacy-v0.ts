@@ -2,7 +2,7 @@
 // `sf` CLI's generated types have them) and reference/v0.openapi.yml. Times are ISO 8601 text,
 // money whole cents.
 
-import { transactionsPageSizeDefault, v0PageSizeMax } from '../../domain/kernel/limits.js';
+import { sshKeyLengthMax, sshKeyUsernameLengthMax, transactionsPageSizeDefault, v0PageSizeMax } from '../../domain/kernel/limits.js';
 import Type from 'typebox';
 import { v0CursorPrefixes } from '../../domain/legacy-v0/lists.js';
 import { Nullable, PageQuery } from './common.js';
@@ -259,8 +259,8 @@ export const V0CredentialResponse = Type.Object({
 
 export const V0CreateCredentialRequest = Type.Object(
   {
-    pubkey: Type.String({ minLength: 1, maxLength: 8192, description: 'An OpenSSH public key line: "<type> <base64> [comment]".' }),
-    username: Type.Optional(Nullable(Type.String({ maxLength: 255 }))),
+    pubkey: Type.String({ minLength: 1, maxLength: sshKeyLengthMax, description: 'An OpenSSH public key line: "<type> <base64> [comment]".' }),
+    username: Type.Optional(Nullable(Type.String({ maxLength: sshKeyUsernameLengthMax }))),
   },
   { additionalProperties: false },
 );

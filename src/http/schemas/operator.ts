@@ -3,7 +3,7 @@
 
 import Type from 'typebox';
 import { clockAdvanceSecondsMax } from '../../domain/kernel/limits.js';
-import { fixtureEntriesMax } from '../../domain/operator/fixtures.js';
+import { fixtureEntriesMax } from '../../domain/kernel/limits.js';
 import { DollarsPerNodeHourInput, IdOf, InstanceSkuSummary, Name, Schedule, ScheduleInput, UnixEpoch } from './common.js';
 import { RegisterInstanceSkuRequest } from './instance-skus.js';
 

@@ -2,7 +2,7 @@
 // operator's requests to add one.
 
 import Type from 'typebox';
-import { emailLengthMax, personNameLengthMax } from '../../domain/kernel/limits.js';
+import { emailLengthMax, pathParameterLengthMax, personNameLengthMax, userIdFilterValuesMax } from '../../domain/kernel/limits.js';
 import { cursorPrefixes } from '../../domain/kernel/pagination.js';
 import { ListOf, Nullable, PageQuery, UnixEpoch } from './common.js';
 
@@ -19,12 +19,12 @@ export const UserResponse = Type.Object({
 export const ListUsersResponse = ListOf(UserResponse, cursorPrefixes.users);
 
 export const ListUsersQuery = Type.Object({
-  id: Type.Optional(Type.Array(Type.String({ maxLength: 1024 }), { maxItems: 200, description: 'Only these users: ids or resource paths (repeatable).' })),
+  id: Type.Optional(Type.Array(Type.String({ maxLength: pathParameterLengthMax }), { maxItems: userIdFilterValuesMax, description: 'Only these users: ids or resource paths (repeatable).' })),
   email: Type.Optional(Type.String({ maxLength: emailLengthMax, description: 'Only the user with this email address, in any case.' })),
   ...PageQuery(cursorPrefixes.users),
 });
 
-export const UserPathParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 1024, description: 'A user id or resource path (sfc:user:<id>).' }) });
+export const UserPathParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: pathParameterLengthMax, description: 'A user id or resource path (sfc:user:<id>).' }) });
 
 export const AddUserRequest = Type.Object({
   email: Type.String({ minLength: 1, maxLength: emailLengthMax }),

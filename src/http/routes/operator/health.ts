@@ -2,13 +2,12 @@
 // nothing an account could not learn). 200 while the store answers, 503 when it does not.
 
 import { checkHealth } from '../../../app/operator/observations.js';
+import { healthStoreTimeoutMs } from '../../../domain/kernel/limits.js';
 import type { AppContext } from '../../../app/kernel/context.js';
 import { type ApiServer, tags } from '../../api-server.js';
 import { renderHealth } from '../../render/operator.js';
 import { HealthResponse } from '../../schemas/operator.js';
 
-/** How long the health check waits for the store before calling it unreachable. */
-const storeTimeoutMs = 2_000;
 
 export function registerHealthRoutes(app: ApiServer, context: AppContext, version: string): void {
   app.get('/healthz', {
@@ -20,7 +19,7 @@ export function registerHealthRoutes(app: ApiServer, context: AppContext, versio
       response: { 200: HealthResponse, 503: HealthResponse },
     },
   }, async (request, reply) => {
-    const health = await checkHealth(context, storeTimeoutMs);
+    const health = await checkHealth(context, healthStoreTimeoutMs);
     if (!health.healthy) request.log.warn({ error: health.store.error }, 'health: the store is unreachable');
     return reply.code(health.healthy ? 200 : 503).send(renderHealth(health, version));
   });
