@@ -395,6 +395,10 @@ export interface HostsTable {
   supply_pool_id: string | null;
   supply_nodes: number;
   removed_at: number | null;
+  /** JSON steps: node-time the host issued that is sold and no longer backed, not yet taken back. */
+  unbacked: string;
+  /** Up to when unbacked node-time has been taken back from its holders (a down host's, an hour at a time). */
+  reclaimed_until: number | null;
 }
 
 export interface FleetInstanceSkusTable {

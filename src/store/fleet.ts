@@ -3,6 +3,7 @@
 // chunks agents send.
 
 import type { Accelerator, HostKey } from '../domain/fleet/hosts.js';
+import type { Schedule } from '../domain/kernel/schedule.js';
 import type { RecordedRunState, RunIntent } from '../domain/compute/runs.js';
 import type { InstanceStatus } from '../domain/compute/placement.js';
 import type { PageRequest } from '../domain/kernel/pagination.js';
@@ -41,6 +42,10 @@ export interface HostRecord {
   readonly supplyPoolId: string | null;
   readonly supplyNodes: number;
   readonly removedAt: number | null;
+  /** Node-time the host issued that is sold and no longer backed (it went down or was removed), not yet taken back. */
+  readonly unbacked: Schedule;
+  /** Up to when its unbacked node-time was taken back (null: none was). */
+  readonly reclaimedUntil: number | null;
 }
 
 export interface HostView extends HostRecord {
@@ -124,6 +129,10 @@ export interface FleetRepository {
   supplySettings(): Promise<{ readonly instanceSkuId: string; readonly supplyPoolId: string | null }[]>;
   /** For these instances, the start of a maintenance window not over at `now` on the host each runs on. */
   maintenanceStartsOf(instanceIds: readonly string[], now: number): Promise<Map<string, number>>;
+  /** Every pool's balance of the SKU, with its account. */
+  holdingsOf(instanceSkuId: string): Promise<{ readonly poolId: string; readonly accountId: string; readonly balance: Schedule }[]>;
+  /** The contracts whose buy orders filled into the pool, of the SKU. */
+  contractsInto(poolId: string, instanceSkuId: string): Promise<{ readonly contractId: string; readonly schedule: Schedule; readonly priceMicrosPerHour: number; readonly filledAt: number }[]>;
   /** Maintenance windows of the SKU's live hosts that overlap [from, to) (`to` null: no end). */
   maintenanceWindows(instanceSkuId: string, from: number, to: number | null): Promise<MaintenanceWindowRecord[]>;
 }

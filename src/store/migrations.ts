@@ -490,4 +490,12 @@ export const migrations: readonly Migration[] = [
     name: 'procurements: when running it minute by minute would run it next, while a clock advance skips runs that would change nothing',
     statements: ({ int }) => [`ALTER TABLE procurements ADD COLUMN run_due_at ${int}`, `CREATE INDEX procurements_sku ON procurements (instance_sku_id)`],
   },
+  {
+    version: 13,
+    name: 'fleet: the node-time a host sold and can no longer back, taken back from its holders and refunded',
+    statements: ({ int }) => [
+      `ALTER TABLE hosts ADD COLUMN unbacked TEXT NOT NULL DEFAULT '[]'`,
+      `ALTER TABLE hosts ADD COLUMN reclaimed_until ${int}`,
+    ],
+  },
 ];

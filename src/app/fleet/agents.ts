@@ -10,6 +10,7 @@ import { type Accelerator, acceleratorRefusal, type FleetSettings, type HostKey,
 import { type AnswerAction, judgeReport } from '../../domain/fleet/reports.js';
 import { fail, type Failure, invalidField, isFailure } from '../../domain/kernel/failures.js';
 import type { HostView, LogChunk } from '../../store/fleet.js';
+import { emptySchedule } from '../../domain/kernel/schedule.js';
 import type { Tx } from '../../store/store.js';
 import { signedImageDownloadUrl } from '../compute/images.js';
 import { endInstance } from '../compute/instances.js';
@@ -88,6 +89,8 @@ export const registerHost = declaring(registerHostOperation, async function regi
         supplyPoolId: null,
         supplyNodes: 0,
         removedAt: null,
+        unbacked: emptySchedule,
+        reclaimedUntil: null,
       });
     }
     await convergeHostSupply(context, tx, (await tx.fleet.findHost(hostId))!, now);

@@ -8,6 +8,7 @@
 import { type FleetSettings, silentTooLong } from '../../domain/fleet/hosts.js';
 import type { AppContext } from '../kernel/context.js';
 import { endInstancesOnHost, startMaintenance } from './hosts.js';
+import { unbackedDue } from '../../domain/fleet/shortfall.js';
 import { convergeHostSupply } from './supply.js';
 
 /**
@@ -26,7 +27,7 @@ export async function checkFleetHealth(context: AppContext, settings: FleetSetti
     const due = (seen.downAt === null && silentTooLong(seen.lastHeartbeatAt, watchingSince, now, settings.downAfterSeconds))
       || (seen.maintenanceStartAt !== null && !seen.maintenanceStarted && seen.maintenanceStartAt <= now && (seen.maintenanceEndAt ?? 0) > now);
     const supply = pools.get(seen.instanceSkuId) ?? null;
-    const supplyDue = (seen.downAt === null ? supply : null) !== seen.supplyPoolId || (supply !== null && seen.downAt === null && seen.supplyNodes !== seen.nodeCount);
+    const supplyDue = (seen.downAt === null ? supply : null) !== seen.supplyPoolId || (supply !== null && seen.downAt === null && seen.supplyNodes !== seen.nodeCount) || unbackedDue(seen, now);
     if (!due && !supplyDue) continue;
     const marked = await context.store.transaction(async (tx) => {
       await tx.fleet.lock();

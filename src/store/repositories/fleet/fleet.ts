@@ -8,6 +8,8 @@ import type { PageRequest } from '../../../domain/kernel/pagination.js';
 import type { Database } from '../../database.js';
 import type { DialectAdapter } from '../../dialect-adapter.js';
 import { pageBySeq } from '../paging.js';
+import { decodeSchedule, encodeSchedule } from '../schedules.js';
+import type { Schedule } from '../../../domain/kernel/schedule.js';
 import type { FleetRepository, FleetRunRecord, HostChanges, HostRecord, HostTokenRecord, HostView, LogChunk, MaintenanceWindowRecord, RunReportEffect } from '../../fleet.js';
 
 const endedStates: RecordedRunState[] = ['stopped', 'failed', 'removed'];
@@ -43,6 +45,8 @@ function toHost(row: HostRow): HostView {
     supplyPoolId: row.supply_pool_id,
     supplyNodes: row.supply_nodes,
     removedAt: row.removed_at,
+    unbacked: decodeSchedule(row.unbacked),
+    reclaimedUntil: row.reclaimed_until,
   };
 }
 
@@ -65,6 +69,8 @@ const hostColumns: Record<keyof HostChanges, keyof Database['hosts']> = {
   supplyPoolId: 'supply_pool_id',
   supplyNodes: 'supply_nodes',
   removedAt: 'removed_at',
+  unbacked: 'unbacked',
+  reclaimedUntil: 'reclaimed_until',
 };
 
 function hostRow(changes: HostChanges): Record<string, unknown> {
@@ -72,7 +78,7 @@ function hostRow(changes: HostChanges): Record<string, unknown> {
   for (const [key, value] of Object.entries(changes)) {
     const column = hostColumns[key as keyof HostChanges];
     if (value === undefined || column === undefined) continue;
-    row[column] = key === 'accelerators' ? JSON.stringify(value) : key === 'maintenanceStarted' ? (value ? 1 : 0) : value;
+    row[column] = key === 'accelerators' ? JSON.stringify(value) : key === 'maintenanceStarted' ? (value ? 1 : 0) : key === 'unbacked' ? encodeSchedule(value as Schedule) : value;
   }
   return row;
 }
@@ -294,6 +300,29 @@ export class SqlFleetRepository implements FleetRepository {
       .where('hosts.maintenance_end_at', '>', now)
       .execute();
     return new Map(rows.map((row) => [row.instance_id, row.maintenance_start_at!]));
+  }
+
+  async holdingsOf(instanceSkuId: string): Promise<{ readonly poolId: string; readonly accountId: string; readonly balance: Schedule }[]> {
+    const rows = await this.trx
+      .selectFrom('allocation_balances')
+      .innerJoin('pools', 'pools.id', 'allocation_balances.pool_id')
+      .select(['allocation_balances.pool_id', 'pools.account_id', 'allocation_balances.schedule'])
+      .where('allocation_balances.instance_sku_id', '=', instanceSkuId)
+      .orderBy('allocation_balances.pool_id')
+      .execute();
+    return rows.map((row) => ({ poolId: row.pool_id, accountId: row.account_id, balance: decodeSchedule(row.schedule) }));
+  }
+
+  async contractsInto(poolId: string, instanceSkuId: string): Promise<{ readonly contractId: string; readonly schedule: Schedule; readonly priceMicrosPerHour: number; readonly filledAt: number }[]> {
+    const rows = await this.trx
+      .selectFrom('contracts')
+      .innerJoin('orders', 'orders.id', 'contracts.buy_order_id')
+      .select(['contracts.id', 'contracts.schedule', 'contracts.price_micros', 'contracts.filled_at'])
+      .where('orders.pool_id', '=', poolId)
+      .where('contracts.instance_sku_id', '=', instanceSkuId)
+      .orderBy('contracts.seq')
+      .execute();
+    return rows.map((row) => ({ contractId: row.id, schedule: decodeSchedule(row.schedule), priceMicrosPerHour: row.price_micros, filledAt: row.filled_at }));
   }
 
   async maintenanceWindows(instanceSkuId: string, from: number, to: number | null): Promise<MaintenanceWindowRecord[]> {
