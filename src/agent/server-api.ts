@@ -30,7 +30,8 @@ export class AgentApi {
   }
 
   async heartbeat(hostId: string, runs: readonly RunReport[]): Promise<HeartbeatAnswer> {
-    return readHeartbeatAnswer(await this.call('POST', `/agent/v1/hosts/${encodeURIComponent(hostId)}/heartbeat`, { runs }));
+    // When it was sent, on this machine's clock: the server reads the reported times against it.
+    return readHeartbeatAnswer(await this.call('POST', `/agent/v1/hosts/${encodeURIComponent(hostId)}/heartbeat`, { sent_at: Math.floor(Date.now() / 1000), runs }));
   }
 
   async sendLogs(hostId: string, instanceId: string, chunks: readonly LogChunk[]): Promise<void> {

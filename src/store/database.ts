@@ -177,6 +177,10 @@ export interface InstanceRunsTable {
   place: Generated<string | null>;
   /** JSON text: the SSH details the guest worker published (`PublishedSsh`). */
   ssh: Generated<string | null>;
+  /** When the guest started, was ready, ended, as its agent reported (on allot's clock). */
+  guest_started_at: Generated<number | null>;
+  guest_ready_at: Generated<number | null>;
+  guest_ended_at: Generated<number | null>;
 }
 
 export interface InstancesTable {
@@ -399,6 +403,8 @@ export interface HostsTable {
   unbacked: string;
   /** Up to when unbacked node-time has been taken back from its holders (a down host's, an hour at a time). */
   reclaimed_until: number | null;
+  /** When the last heartbeat was sent, on the agent's clock. */
+  last_heartbeat_sent_at: number | null;
 }
 
 export interface FleetInstanceSkusTable {

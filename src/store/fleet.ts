@@ -46,6 +46,8 @@ export interface HostRecord {
   readonly unbacked: Schedule;
   /** Up to when its unbacked node-time was taken back (null: none was). */
   readonly reclaimedUntil: number | null;
+  /** When its last heartbeat was sent, on the agent's clock (null: the agent did not say). */
+  readonly lastHeartbeatSentAt: number | null;
 }
 
 export interface HostView extends HostRecord {
@@ -66,6 +68,12 @@ export interface FleetRunRecord {
   readonly hostKeys: readonly HostKey[];
   readonly failure: string | null;
   readonly reportedAt: number | null;
+  /** When the run was asked for, on allot's clock. */
+  readonly requestedAt: number;
+  /** When its guest started, was ready, ended, as its agent reported them (on allot's clock). */
+  readonly guestStartedAt: number | null;
+  readonly guestReadyAt: number | null;
+  readonly guestEndedAt: number | null;
   /** Null when the instance is gone (deleted rows stay, so this is rare). */
   readonly instanceStatus: InstanceStatus | null;
   readonly instanceSkuId: string | null;
@@ -77,6 +85,9 @@ export interface RunReportEffect {
   readonly sshPort?: number | null;
   readonly httpsPort?: number | null;
   readonly hostKeys?: readonly HostKey[];
+  readonly guestStartedAt?: number | null;
+  readonly guestReadyAt?: number | null;
+  readonly guestEndedAt?: number | null;
   readonly reportedAt: number;
 }
 
@@ -129,6 +140,8 @@ export interface FleetRepository {
   supplySettings(): Promise<{ readonly instanceSkuId: string; readonly supplyPoolId: string | null }[]>;
   /** For these instances, the start of a maintenance window not over at `now` on the host each runs on. */
   maintenanceStartsOf(instanceIds: readonly string[], now: number): Promise<Map<string, number>>;
+  /** Sets an instance's started_at or ended_at to when its guest really started or ended. */
+  setInstanceTimes(instanceId: string, times: { readonly startedAt?: number; readonly endedAt?: number }): Promise<void>;
   /** Every pool's balance of the SKU, with its account. */
   holdingsOf(instanceSkuId: string): Promise<{ readonly poolId: string; readonly accountId: string; readonly balance: Schedule }[]>;
   /** The contracts whose buy orders filled into the pool, of the SKU. */

@@ -498,4 +498,14 @@ export const migrations: readonly Migration[] = [
       `ALTER TABLE hosts ADD COLUMN reclaimed_until ${int}`,
     ],
   },
+  {
+    version: 14,
+    name: 'fleet: the times agents report — when each heartbeat was sent (the agent\'s clock), and when each guest started, was ready and ended (on allot\'s)',
+    statements: ({ int }) => [
+      `ALTER TABLE hosts ADD COLUMN last_heartbeat_sent_at ${int}`,
+      `ALTER TABLE instance_runs ADD COLUMN guest_started_at ${int}`,
+      `ALTER TABLE instance_runs ADD COLUMN guest_ready_at ${int}`,
+      `ALTER TABLE instance_runs ADD COLUMN guest_ended_at ${int}`,
+    ],
+  },
 ];

@@ -5,7 +5,7 @@
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { acceleratorMatches, acceleratorRefusal, heartbeatStale, hostStatus, silentTooLong, maintenanceWindow, nextMinute, suppliedSchedule, takesInstances } from '../../src/domain/fleet/hosts.js';
+import { acceleratorMatches, acceleratorRefusal, agentTimeOnAllotClock, heartbeatOvertaken, heartbeatStale, instanceTimesFromGuest, hostStatus, silentTooLong, maintenanceWindow, nextMinute, suppliedSchedule, takesInstances } from '../../src/domain/fleet/hosts.js';
 import { type Placement, type PlacementHost, placeRuns, type WaitingRun } from '../../src/domain/fleet/placement.js';
 import { judgeReport } from '../../src/domain/fleet/reports.js';
 import { isFailure } from '../../src/domain/kernel/failures.js';
@@ -166,6 +166,33 @@ describe('accelerators against the SKU', () => {
     expect(acceleratorRefusal({ accelerator: null, num_accelerators: 0 }, 3, [{ model: 'L4', count: 1 }])).not.toBeNull();
     expect(acceleratorRefusal({ accelerator: 'h100', num_accelerators: null }, 3, [{ model: 'H100', count: 1 }])).toBeNull();
     expect(acceleratorRefusal({ accelerator: 'h100', num_accelerators: null }, 3, [])).not.toBeNull();
+  });
+});
+
+describe('agent time and allot\'s clock', () => {
+  it('reads a reported time as its age at the send time, counted back from allot\'s now, within [floor, now]', () => {
+    fc.assert(fc.property(fc.integer({ min: 0, max: 2 ** 32 }), fc.integer({ min: -1000, max: 1000 }), fc.integer({ min: 0, max: 2 ** 32 }), fc.integer({ min: 0, max: 2000 }), (sentAt, age, now, back) => {
+      const floor = now - back;
+      const placed = agentTimeOnAllotClock(sentAt - age, sentAt, now, floor);
+      expect(placed).toBeGreaterThanOrEqual(floor);
+      expect(placed).toBeLessThanOrEqual(now);
+      if (age >= 0 && age <= back) expect(placed).toBe(now - age);
+    }));
+    expect(heartbeatOvertaken(10, 11)).toBe(true);
+    expect(heartbeatOvertaken(11, 11)).toBe(false);
+    expect(heartbeatOvertaken(null, 11)).toBe(false);
+    expect(heartbeatOvertaken(10, null)).toBe(false);
+  });
+
+  it('starts an instance when its guest started, and ends it at the earlier of allot\'s end and its guest\'s', () => {
+    expect(instanceTimesFromGuest({ startedAt: 100, endedAt: null }, { startedAt: 130, endedAt: null })).toEqual({ startedAt: 130 });
+    expect(instanceTimesFromGuest({ startedAt: 100, endedAt: null }, { startedAt: 90, endedAt: null })).toEqual({});
+    expect(instanceTimesFromGuest({ startedAt: null, endedAt: null }, { startedAt: 90, endedAt: null })).toEqual({});
+    expect(instanceTimesFromGuest({ startedAt: 100, endedAt: 200 }, { startedAt: 130, endedAt: 180 })).toEqual({ startedAt: 130, endedAt: 180 });
+    expect(instanceTimesFromGuest({ startedAt: 100, endedAt: 200 }, { startedAt: null, endedAt: 230 })).toEqual({});
+    // Never ends before it started, nor starts after it ended.
+    expect(instanceTimesFromGuest({ startedAt: 100, endedAt: 200 }, { startedAt: 150, endedAt: 120 })).toEqual({ startedAt: 150, endedAt: 150 });
+    expect(instanceTimesFromGuest({ startedAt: 100, endedAt: 200 }, { startedAt: 250, endedAt: null })).toEqual({});
   });
 });
 

@@ -6,10 +6,10 @@
 
 import type { SkuProperties } from '../../domain/allocation/instance-skus.js';
 import { publicImagesAccountId } from '../../domain/compute/images.js';
-import { type Accelerator, acceleratorRefusal, type FleetSettings, type HostKey, hostNotFound, hostStatus, type HostStatus, type RegistrationInput, registrationRefusal, type ReportedRunState } from '../../domain/fleet/hosts.js';
+import { type Accelerator, acceleratorRefusal, agentTimeOnAllotClock, heartbeatOvertaken, instanceTimesFromGuest, type FleetSettings, type HostKey, hostNotFound, hostStatus, type HostStatus, type RegistrationInput, registrationRefusal, type ReportedRunState } from '../../domain/fleet/hosts.js';
 import { type AnswerAction, judgeReport } from '../../domain/fleet/reports.js';
 import { fail, type Failure, invalidField, isFailure } from '../../domain/kernel/failures.js';
-import type { HostView, LogChunk } from '../../store/fleet.js';
+import type { FleetRunRecord, HostView, LogChunk } from '../../store/fleet.js';
 import { emptySchedule } from '../../domain/kernel/schedule.js';
 import type { Tx } from '../../store/store.js';
 import { signedImageDownloadUrl } from '../compute/images.js';
@@ -91,6 +91,7 @@ export const registerHost = declaring(registerHostOperation, async function regi
         removedAt: null,
         unbacked: emptySchedule,
         reclaimedUntil: null,
+        lastHeartbeatSentAt: null,
       });
     }
     await convergeHostSupply(context, tx, (await tx.fleet.findHost(hostId))!, now);
@@ -160,26 +161,44 @@ async function launchSpec(context: AppContext, tx: Tx, instanceId: string, nodeI
   };
 }
 
-export const heartbeat = declaring(heartbeatOperation, async function heartbeat(context: AppContext, tokenId: string, hostId: string, input: { readonly runs: readonly RunReport[] }, settings: FleetSettings, baseUrl: string): Promise<HeartbeatAnswer | Failure> {
+/** The guest times a report gives that the run has not recorded yet, on allot's clock: each is fixed by the first report that gives it. */
+function guestTimes(run: FleetRunRecord, report: RunReport, sentAt: number | null, now: number): { guestStartedAt?: number; guestReadyAt?: number; guestEndedAt?: number } {
+  if (sentAt === null) return {};
+  const times: { guestStartedAt?: number; guestReadyAt?: number; guestEndedAt?: number } = {};
+  // A guest still `starting` may be its image still downloading: its start is the driver's, once it has gone further.
+  const startedAt = run.guestStartedAt ?? (report.state !== 'starting' && report.started_at != null ? agentTimeOnAllotClock(report.started_at, sentAt, now, run.requestedAt) : null);
+  if (run.guestStartedAt === null && startedAt !== null) times.guestStartedAt = startedAt;
+  if (run.guestReadyAt === null && report.ready_at != null) times.guestReadyAt = agentTimeOnAllotClock(report.ready_at, sentAt, now, startedAt ?? run.requestedAt);
+  if (run.guestEndedAt === null && report.ended_at != null && (report.state === 'stopped' || report.state === 'failed')) times.guestEndedAt = agentTimeOnAllotClock(report.ended_at, sentAt, now, startedAt ?? run.requestedAt);
+  return times;
+}
+
+export const heartbeat = declaring(heartbeatOperation, async function heartbeat(context: AppContext, tokenId: string, hostId: string, input: { readonly sent_at?: number | null | undefined; readonly runs: readonly RunReport[] }, settings: FleetSettings, baseUrl: string): Promise<HeartbeatAnswer | Failure> {
   const reports = new Map<string, RunReport>();
   for (const [index, report] of input.runs.entries()) {
     if (reports.has(report.instance_id)) return invalidField(`runs[${index}].instance_id`, 'duplicate', `Instance ${report.instance_id} is reported twice`);
     reports.set(report.instance_id, report);
   }
   const now = context.clock.now();
+  const sentAt = input.sent_at ?? null;
   return context.store.transaction(async (tx) => {
     let host = await ownHost(tx, tokenId, hostId);
     if (isFailure(host)) return host;
-    if (host.downAt !== null) {
+    // A retry that a newer heartbeat overtook: answered, but nothing it says is recorded.
+    const overtaken = heartbeatOvertaken(sentAt, host.lastHeartbeatSentAt);
+    const heard = sentAt === null || overtaken ? {} : { lastHeartbeatSentAt: sentAt };
+    if (overtaken) {
+      // Nothing to record.
+    } else if (host.downAt !== null) {
       // Back from down: under the fleet's lock, as every change of a host's health.
       await tx.fleet.lock();
       host = await ownHost(tx, tokenId, hostId);
       if (isFailure(host)) return host;
-      await tx.fleet.updateHost(host.id, { downAt: null, lastHeartbeatAt: now });
-      host = await convergeHostSupply(context, tx, { ...host, downAt: null, lastHeartbeatAt: now }, now);
+      await tx.fleet.updateHost(host.id, { downAt: null, lastHeartbeatAt: now, ...heard });
+      host = await convergeHostSupply(context, tx, { ...host, downAt: null, lastHeartbeatAt: now, ...heard }, now);
       context.guestRuns?.requested();
     } else {
-      await tx.fleet.updateHost(host.id, { lastHeartbeatAt: now });
+      await tx.fleet.updateHost(host.id, { lastHeartbeatAt: now, ...heard });
     }
     const answers: HeartbeatAnswer['runs'][number][] = [];
     let changed = false;
@@ -191,8 +210,13 @@ export const heartbeat = declaring(heartbeatOperation, async function heartbeat(
         httpsPort: report.https_port ?? null,
         hostKeys: (report.host_keys ?? []).map((key): HostKey => ({ keyType: key.key_type, key: key.key })),
       };
+      if (overtaken) {
+        if (verdict.answer !== null) answers.push({ instanceId: run.instanceId, nodeIndex: run.nodeIndex ?? 0, action: verdict.answer.action, launch: null });
+        continue;
+      }
+      const times = report === undefined ? {} : guestTimes(run, report, sentAt, now);
       if (verdict.record !== null || report !== undefined) {
-        await tx.fleet.recordReport(run.instanceId, run, { ...(verdict.record === null ? {} : { state: verdict.record.state, failure: verdict.record.failure }), ...details, reportedAt: now });
+        await tx.fleet.recordReport(run.instanceId, run, { ...(verdict.record === null ? {} : { state: verdict.record.state, failure: verdict.record.failure }), ...details, ...times, reportedAt: now });
       }
       if (verdict.failInstance !== null) {
         const instance = await tx.instances.findByIdForOperator(run.instanceId);
@@ -200,6 +224,11 @@ export const heartbeat = declaring(heartbeatOperation, async function heartbeat(
           await endInstance(context, tx, instance, 'failed', now);
           changed = true;
         }
+      }
+      if (times.guestStartedAt !== undefined || times.guestEndedAt !== undefined) {
+        // The instance's own times follow its guest's (domain/fleet/hosts.ts instanceTimesFromGuest).
+        const instance = await tx.instances.findByIdForOperator(run.instanceId);
+        if (instance !== undefined) await tx.fleet.setInstanceTimes(instance.id, instanceTimesFromGuest(instance, { startedAt: times.guestStartedAt ?? run.guestStartedAt, endedAt: times.guestEndedAt ?? run.guestEndedAt }));
       }
       if (verdict.answer === null) continue;
       const launch = verdict.answer.launch ? await launchSpec(context, tx, run.instanceId, run.nodeIndex ?? 0, baseUrl, now) : null;

@@ -60,6 +60,42 @@ export function silentTooLong(lastHeartbeatAt: number, watchingSince: number, no
   return heartbeatStale(Math.max(lastHeartbeatAt, watchingSince), now, downAfterSeconds);
 }
 
+/**
+ * An agent's time on allot's clock. The two clocks need not agree (a host without NTP, or
+ * allot's manual clock): a time the agent reports is read as its age when the heartbeat was sent
+ * (`sentAt`, on the agent's clock), counted back from allot's now when the heartbeat arrived
+ * (transit counts as none), and kept between `floor` (nothing on the host precedes what allot
+ * asked for) and now (nothing is in allot's future).
+ */
+export function agentTimeOnAllotClock(agentTime: number, sentAt: number, now: number, floor: number): number {
+  return Math.min(now, Math.max(floor, now - Math.max(0, sentAt - agentTime)));
+}
+
+/** Whether a heartbeat was sent before one already heard (a retry a newer heartbeat overtook): what it reports is older than what is recorded. */
+export function heartbeatOvertaken(sentAt: number | null, lastSentAt: number | null): boolean {
+  return sentAt !== null && lastSentAt !== null && sentAt < lastSentAt;
+}
+
+/**
+ * An instance's times once its guest's are known (all on allot's clock): it started when its
+ * guest did (never before allot started it), and ended at the earlier of allot's end and its
+ * guest's (a guest that crashed ended then, not when allot heard; one allot stopped ended, for its
+ * buyer, when allot ended it), never before it started. Answers only what changes.
+ */
+export function instanceTimesFromGuest(instance: { readonly startedAt: number | null; readonly endedAt: number | null }, guest: { readonly startedAt: number | null; readonly endedAt: number | null }): { startedAt?: number; endedAt?: number } {
+  const changes: { startedAt?: number; endedAt?: number } = {};
+  let startedAt = instance.startedAt;
+  if (startedAt !== null && guest.startedAt !== null && guest.startedAt > startedAt && (instance.endedAt === null || guest.startedAt <= instance.endedAt)) {
+    startedAt = guest.startedAt;
+    changes.startedAt = startedAt;
+  }
+  if (startedAt !== null && instance.endedAt !== null && guest.endedAt !== null) {
+    const endedAt = Math.max(startedAt, Math.min(instance.endedAt, guest.endedAt));
+    if (endedAt !== instance.endedAt) changes.endedAt = endedAt;
+  }
+  return changes;
+}
+
 /** Whether new instances may be placed on the host at `now`: ready, and its heartbeat fresh. */
 export function takesInstances(host: HostCondition & { readonly lastHeartbeatAt: number }, now: number, downAfterSeconds: number): boolean {
   return hostStatus(host, now) === 'ready' && !heartbeatStale(host.lastHeartbeatAt, now, downAfterSeconds);

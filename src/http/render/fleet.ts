@@ -33,6 +33,7 @@ export function renderHost({ host, runs, now }: HostReading) {
     token: host.tokenId,
     registered_at: host.registeredAt,
     last_heartbeat_at: host.lastHeartbeatAt,
+    last_heartbeat_sent_at: host.lastHeartbeatSentAt,
     maintenance: host.maintenanceStartAt === null || host.maintenanceEndAt === null ? null : { start_at: host.maintenanceStartAt, end_at: host.maintenanceEndAt },
     supplies_market: host.supplyPoolId !== null && host.supplyNodes > 0,
     instances: runs.map((run) => ({
@@ -41,6 +42,9 @@ export function renderHost({ host, runs, now }: HostReading) {
       status: run.instanceStatus,
       state: run.state,
       ssh: run.sshPort === null ? null : { hostname: host.address, port: run.sshPort },
+      started_at: run.guestStartedAt,
+      ready_at: run.guestReadyAt,
+      ended_at: run.guestEndedAt,
     })),
   };
 }

@@ -57,6 +57,7 @@ export const HostResponse = Type.Object({
   token: IdOf('htok'),
   registered_at: UnixEpoch,
   last_heartbeat_at: UnixEpoch,
+  last_heartbeat_sent_at: Nullable(Type.Integer({ description: 'When the last heartbeat was sent, on the agent\'s clock (null: it did not say); last_heartbeat_at less this is the agent\'s clock offset.' })),
   maintenance: Nullable(Type.Object({ start_at: UnixEpoch, end_at: UnixEpoch })),
   supplies_market: Type.Boolean({ description: 'Whether the host issues its node-time into its SKU\'s supply pool now.' }),
   instances: Type.Array(Type.Object({
@@ -65,6 +66,9 @@ export const HostResponse = Type.Object({
     status: Nullable(Type.String({ description: 'The instance\'s status.' })),
     state: Type.String({ description: 'The run\'s state, as the agent last reported it (requested: not yet seen).' }),
     ssh: Nullable(Type.Object({ hostname: Type.String(), port: Type.Integer() })),
+    started_at: Nullable(Type.Integer({ description: 'When its guest started, as the agent reported (on allot\'s clock).' })),
+    ready_at: Nullable(Type.Integer({ description: 'When its guest was ready (SSH up), as the agent reported (on allot\'s clock).' })),
+    ended_at: Nullable(Type.Integer({ description: 'When its guest ended, as the agent reported (on allot\'s clock).' })),
   })),
 });
 
@@ -127,6 +131,7 @@ const RunReport = Type.Object({
 }, { additionalProperties: false });
 
 export const HeartbeatRequest = Type.Object({
+  sent_at: Type.Optional(Type.Union([Type.Integer({ minimum: 0, maximum: 2 ** 40, description: 'When the agent sent this heartbeat, Unix seconds on its own clock: the times it reports are read against it (docs/fleet.md, Time).' }), Type.Null()])),
   runs: Type.Array(RunReport, { maxItems: 4096 }),
 }, { additionalProperties: false });
 

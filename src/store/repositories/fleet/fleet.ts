@@ -47,6 +47,7 @@ function toHost(row: HostRow): HostView {
     removedAt: row.removed_at,
     unbacked: decodeSchedule(row.unbacked),
     reclaimedUntil: row.reclaimed_until,
+    lastHeartbeatSentAt: row.last_heartbeat_sent_at,
   };
 }
 
@@ -71,6 +72,7 @@ const hostColumns: Record<keyof HostChanges, keyof Database['hosts']> = {
   removedAt: 'removed_at',
   unbacked: 'unbacked',
   reclaimedUntil: 'reclaimed_until',
+  lastHeartbeatSentAt: 'last_heartbeat_sent_at',
 };
 
 function hostRow(changes: HostChanges): Record<string, unknown> {
@@ -94,6 +96,10 @@ interface RunRow {
   host_keys: string | null;
   failure: string | null;
   reported_at: number | null;
+  requested_at: number;
+  guest_started_at: number | null;
+  guest_ready_at: number | null;
+  guest_ended_at: number | null;
   instance_status: string | null;
   instance_sku_id: string | null;
 }
@@ -110,6 +116,10 @@ function toRun(row: RunRow): FleetRunRecord {
     hostKeys: row.host_keys === null ? [] : JSON.parse(row.host_keys),
     failure: row.failure,
     reportedAt: row.reported_at,
+    requestedAt: row.requested_at,
+    guestStartedAt: row.guest_started_at,
+    guestReadyAt: row.guest_ready_at,
+    guestEndedAt: row.guest_ended_at,
     instanceStatus: row.instance_status as InstanceStatus | null,
     instanceSkuId: row.instance_sku_id,
   };
@@ -199,6 +209,10 @@ export class SqlFleetRepository implements FleetRepository {
         'instance_runs.host_keys',
         'instance_runs.failure',
         'instance_runs.reported_at',
+        'instance_runs.requested_at',
+        'instance_runs.guest_started_at',
+        'instance_runs.guest_ready_at',
+        'instance_runs.guest_ended_at',
         'instances.status as instance_status',
         'instances.instance_sku_id as instance_sku_id',
       ]);
@@ -247,6 +261,9 @@ export class SqlFleetRepository implements FleetRepository {
     if (effect.sshPort !== undefined) set.ssh_port = effect.sshPort;
     if (effect.httpsPort !== undefined) set.https_port = effect.httpsPort;
     if (effect.hostKeys !== undefined) set.host_keys = JSON.stringify(effect.hostKeys);
+    if (effect.guestStartedAt !== undefined) set.guest_started_at = effect.guestStartedAt;
+    if (effect.guestReadyAt !== undefined) set.guest_ready_at = effect.guestReadyAt;
+    if (effect.guestEndedAt !== undefined) set.guest_ended_at = effect.guestEndedAt;
     const result = await this.trx.updateTable('instance_runs').set(set).where('instance_id', '=', instanceId).where('intent', '=', seen.intent).where('state', '=', seen.state).executeTakeFirst();
     return Number(result.numUpdatedRows) === 1;
   }
@@ -300,6 +317,14 @@ export class SqlFleetRepository implements FleetRepository {
       .where('hosts.maintenance_end_at', '>', now)
       .execute();
     return new Map(rows.map((row) => [row.instance_id, row.maintenance_start_at!]));
+  }
+
+  async setInstanceTimes(instanceId: string, times: { readonly startedAt?: number; readonly endedAt?: number }): Promise<void> {
+    const set: Record<string, number> = {};
+    if (times.startedAt !== undefined) set.started_at = times.startedAt;
+    if (times.endedAt !== undefined) set.ended_at = times.endedAt;
+    if (Object.keys(set).length === 0) return;
+    await this.trx.updateTable('instances').set(set).where('id', '=', instanceId).execute();
   }
 
   async holdingsOf(instanceSkuId: string): Promise<{ readonly poolId: string; readonly accountId: string; readonly balance: Schedule }[]> {
