@@ -8,6 +8,7 @@ import { benchGuests } from './guests.js';
 import { benchGuestsApi } from './guests-api.js';
 import { benchGetPool } from './http-get-pool.js';
 import { benchMarket } from './market.js';
+import { benchProcurementAdvance } from './procurement-advance.js';
 import { benchScheduleAlgebra } from './schedule.js';
 import { benchServeStart } from './serve-start.js';
 import { benchTransfers } from './transfers.js';
@@ -22,6 +23,7 @@ const sections: [string, () => Promise<string[]>][] = [
   ['transfers', () => benchTransfers(seconds, postgresUrl)],
   ['schedule', () => benchScheduleAlgebra()],
   ['advance', () => benchAdvance()],
+  ['procurements', () => benchProcurementAdvance()],
   ['market', () => benchMarket(seconds, postgresUrl)],
   ['guests', () => benchGuests()],
   ['guests-api', () => benchGuestsApi()],
