@@ -7,9 +7,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const packageRoot = fileURLToPath(new URL('..', import.meta.url));
+/** The commands (built last, so its time is the build's). */
 export const distEntry = join(packageRoot, 'dist', 'allot.cjs');
-/** V8's compiled code of distEntry, written by `allot serve` (see load-dist.js). */
-export const codeCacheFile = join(packageRoot, 'dist', 'allot.cjs.cache');
+/** The server, loaded by `allot serve` with V8's code cache of it (see load-dist.js). */
+export const serveEntry = join(packageRoot, 'dist', 'serve.cjs');
 
 /** 'fresh', 'missing', or 'stale' (a source changed after the build). */
 export function distState() {

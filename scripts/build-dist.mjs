@@ -12,11 +12,11 @@
 // from node_modules instead they cost a third of a second at every start (docs/decisions.md,
 // "Starting fast").
 
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
-import { codeCacheFile, distState } from '../bin/dist-state.js';
+import { distEntry, distState } from '../bin/dist-state.js';
 
 export { distState };
 
@@ -52,16 +52,29 @@ const ownFilesPlugin = {
 };
 
 /**
- * Builds dist/: one CommonJS file, dist/allot.cjs, which bin/allot.js compiles with a V8 code
- * cache (bin/load-dist.js; docs/decisions.md, "Starting fast"). One file, written beside its
- * place and renamed into it, so an `allot` starting meanwhile loads the old build or the new one
- * whole. The client commands do not run the server's code: esbuild wraps every module a dynamic
- * import reaches in a function run at that import.
+ * The commands' entry points, each a file of its own so that each loads only its own code: the
+ * client commands (allot.cjs), the server (serve.cjs, which bin/allot.js compiles with a V8 code
+ * cache; bin/load-dist.js) and the host agent (agent-run.cjs). main.ts and agent.ts import the
+ * other two dynamically; those imports are left to load the built files.
+ */
+const entries = { allot: 'src/cli/main.ts', serve: 'src/cli/serve.ts', 'agent-run': 'src/cli/agent-run.ts' };
+
+const separateEntriesPlugin = {
+  name: 'separate-entries',
+  setup(builder) {
+    builder.onResolve({ filter: /^\.\/(serve|agent-run)\.js$/ }, (args) =>
+      args.kind === 'dynamic-import' && args.importer.startsWith(join(root, 'src', 'cli')) ? { path: args.path.replace(/\.js$/, '.cjs'), external: true } : undefined);
+  },
+};
+
+/**
+ * Builds dist/: a CommonJS file per entry point. Each is written beside its place and renamed
+ * into it, the client's entry last, so an `allot` starting meanwhile loads whole files.
  */
 export async function buildDist() {
   const result = await build({
     absWorkingDir: root,
-    entryPoints: { allot: join(root, 'src/cli/main.ts') },
+    entryPoints: Object.fromEntries(Object.entries(entries).map(([name, path]) => [name, join(root, path)])),
     outdir: distDirectory,
     outExtension: { '.js': '.cjs' },
     bundle: true,
@@ -69,14 +82,14 @@ export async function buildDist() {
     platform: 'node',
     target: 'node20',
     external,
-    plugins: [ownFilesPlugin],
+    plugins: [ownFilesPlugin, separateEntriesPlugin],
     // The sources find their package's files from import.meta.url, which CommonJS has not.
     define: { 'import.meta.url': '__allotImportMetaUrl' },
     // Helpers of the plugins above, in the banner, where esbuild does not try to resolve them.
     banner: { js: '"use strict";\n' + "var __allotImportMetaUrl = require('node:url').pathToFileURL(__filename).href;\nvar __allotPackageFolder = (name) => require('node:path').dirname(require.resolve(`${name}/package.json`));" },
     // A third less for V8 to read and compile at every start. Names stay, for stack traces and
-    // for the code that reads a function's name. Licence comments go to allot.cjs.LEGAL.txt,
-    // which keeps the file ASCII (a string V8 reads faster).
+    // for the code that reads a function's name. Licence comments go to *.LEGAL.txt, which
+    // keeps the files ASCII (strings V8 reads faster).
     minifyWhitespace: true,
     minifySyntax: true,
     legalComments: 'linked',
@@ -86,14 +99,17 @@ export async function buildDist() {
     logLevel: 'warning',
   });
   const inputs = Object.keys(result.metafile.inputs).filter((input) => input.startsWith('src/'));
-  for (const file of result.outputFiles) writeAtomically(file.path, file.contents);
+  const isEntry = (path) => path === distEntry || path.startsWith(`${distEntry}.`);
+  const ordered = [...result.outputFiles].sort((a, b) => Number(isEntry(a.path)) - Number(isEntry(b.path)));
+  for (const file of ordered) writeAtomically(file.path, file.contents);
   writeAtomically(inputsFile, `${JSON.stringify(inputs.sort(), null, 1)}\n`);
-  // The code cache of the build before (bin/load-dist.js): it could only be refused.
-  rmSync(codeCacheFile, { force: true });
-  // What earlier builds made (an ES module entry and its chunks), which nothing loads any more.
-  rmSync(join(distDirectory, 'allot.js'), { force: true });
-  rmSync(join(distDirectory, 'allot.js.map'), { force: true });
-  rmSync(join(distDirectory, 'chunks'), { recursive: true, force: true });
+  // Code caches of the build before (bin/load-dist.js), which could only be refused, and what
+  // earlier builds made that nothing loads any more (an ES module entry and its chunks).
+  const outputs = new Set([...result.outputFiles.map((file) => file.path), inputsFile]);
+  for (const name of readdirSync(distDirectory)) {
+    const path = join(distDirectory, name);
+    if (!outputs.has(path)) rmSync(path, { recursive: true, force: true });
+  }
 }
 
 function writeAtomically(path, contents) {

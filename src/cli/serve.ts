@@ -31,7 +31,6 @@ import { FileBlobStore } from '../store/blobs.js';
 import { KeyFile } from '../store/key-file.js';
 import { DatabaseUrlError, describeDatabaseUrl, openStore } from '../store/open-store.js';
 import { SchemaTooNewError } from '../store/migrator.js';
-import type { MainHooks } from './main.js';
 import { allotVersion } from './version.js';
 
 export const serveHelp = `Usage: allot serve [options]
@@ -195,7 +194,12 @@ function parseServeOptions(args: readonly string[]): ServeOptions | string {
   };
 }
 
-export async function serve(args: readonly string[], hooks: MainHooks = {}): Promise<number> {
+export interface ServeHooks {
+  /** Writes V8's code cache of the server's build for the next start (bin/load-dist.js). */
+  readonly saveCodeCache?: (() => void) | undefined;
+}
+
+export async function serve(args: readonly string[], hooks: ServeHooks = {}): Promise<number> {
   const options = parseServeOptions(args);
   if (typeof options === 'string') {
     process.stderr.write(`allot serve: ${options}\n\nRun allot serve --help for the options.\n`);

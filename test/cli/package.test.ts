@@ -43,6 +43,7 @@ describe('the npm package', () => {
     expect(files).toContain('bin/dist-state.js');
     expect(files).toContain('bin/load-dist.js');
     expect(files).toContain('dist/allot.cjs');
+    expect(files).toContain('dist/serve.cjs');
     // V8's code cache is made by the installed allot's first serve, for its own Node.
     expect(files.filter((file) => file.endsWith('.cache'))).toEqual([]);
     expect(files).toContain('console/dist/index.html');
