@@ -162,6 +162,15 @@ export class KyselyStore implements Store {
   }
 
   private repositories(trx: Kysely<Database>, afterCommit: Tx['afterCommit']): Tx {
+    // These remember the rows the transaction locked (their balances, orders, live pools); a
+    // reset, which empties their tables, makes them forget.
+    const pools = new SqlPoolRepository(trx, this.adapter);
+    const allocation = new SqlAllocationRepository(trx, this.adapter);
+    const orders = new SqlOrderRepository(trx, this.adapter);
+    const money = new SqlMoneyRepository(trx, this.adapter);
+    const forgetLocked = () => {
+      for (const repository of [pools, allocation, orders, money]) repository.forgetLocked();
+    };
     return {
       afterCommit,
       accounts: new SqlAccountRepository(trx, this.adapter),
@@ -169,25 +178,25 @@ export class KyselyStore implements Store {
       users: new SqlUserRepository(trx, this.adapter),
       featureFlags: new SqlFeatureFlagRepository(trx),
       workspaces: new SqlWorkspaceRepository(trx, this.adapter),
-      pools: new SqlPoolRepository(trx, this.adapter),
+      pools,
       instanceSkus: new SqlInstanceSkuRepository(trx, this.adapter),
-      allocation: new SqlAllocationRepository(trx, this.adapter),
+      allocation,
       poolTransfers: new SqlPoolTransferRepository(trx, this.adapter),
       images: new SqlImageRepository(trx, this.adapter),
       instanceTemplates: new SqlInstanceTemplateRepository(trx, this.adapter),
       deployments: new SqlDeploymentRepository(trx, this.adapter),
       instances: new SqlInstanceRepository(trx, this.adapter),
       instanceRuns: new SqlInstanceRunRepository(trx),
-      orders: new SqlOrderRepository(trx, this.adapter),
+      orders,
       contracts: new SqlContractRepository(trx),
-      money: new SqlMoneyRepository(trx, this.adapter),
+      money,
       accountTransactions: new SqlAccountTransactionRepository(trx),
       procurements: new SqlProcurementRepository(trx, this.adapter),
       nodes: new SqlNodeRepository(trx, this.adapter),
       settings: new SqlSettingRepository(trx, this.adapter),
       idempotency: new SqlIdempotencyRepository(trx),
       fleet: new SqlFleetRepository(trx, this.adapter),
-      dataset: new SqlDatasetRepository(trx, this.adapter),
+      dataset: new SqlDatasetRepository(trx, this.adapter, forgetLocked),
     };
   }
 }

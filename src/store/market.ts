@@ -218,6 +218,9 @@ export interface MoneyRepository {
   lock(keys: readonly string[]): Promise<Map<string, number>>;
   /** Moves money from one ledger account to another, and records the entry. Lock both first. */
   move(entry: MoneyEntryRecord): Promise<void>;
+  /** Makes these moves and records their entries, in order: one statement for the balances and
+   * one for the entries, however many there are. Lock every key first. */
+  moveAll(entries: readonly MoneyEntryRecord[]): Promise<void>;
   balances(keys: readonly string[]): Promise<Map<string, number>>;
   allBalances(): Promise<Map<string, number>>;
   allEntries(): Promise<MoneyEntryRecord[]>;
@@ -225,6 +228,8 @@ export interface MoneyRepository {
 
 export interface AccountTransactionRepository {
   insert(transaction: Omit<AccountTransactionRecord, 'seq'>): Promise<void>;
+  /** Several in one statement, in order. */
+  insertAll(transactions: readonly Omit<AccountTransactionRecord, 'seq'>[]): Promise<void>;
   list(filter: AccountTransactionFilter, page: PageRequest): Promise<AccountTransactionRecord[]>;
 }
 

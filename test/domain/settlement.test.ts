@@ -43,7 +43,7 @@ describe('settle', () => {
     expect(settled.allocationMove).toMatchObject({ kind: 'fill', fromPoolId: 'pool_s', toPoolId: 'pool_b', referenceId: 'cont_1' });
     expect(settled.moneyEntries.map(({ to, amountMicros, reason }) => [reason, to, amountMicros])).toEqual([
       ['fill_proceeds', 'cash:acct_s', 2_940_000],
-      ['fill_fee', 'fees', 60_000],
+      ['fill_fee', 'fees:sku_1', 60_000], // the SKU's own fee account
       ['price_improvement', 'cash:acct_b', 1_000_080],
     ]);
     expect(settled.transactions).toEqual([
@@ -132,7 +132,7 @@ describe('settle', () => {
         const credit = (key: string, amount: number) => expected.set(key, (expected.get(key) ?? 0) + amount);
         credit(ledgerKeys.held(buyer), -released - (buyDone ? stillHeld : 0));
         credit(ledgerKeys.cash(seller), total - fee);
-        credit(ledgerKeys.fees, fee);
+        credit(ledgerKeys.fees('sku_1'), fee);
         credit(ledgerKeys.cash(buyer), released - total + (buyDone ? stillHeld : 0));
         for (const [key, amount] of expected) expect(net.get(key) ?? 0, key).toBe(amount);
         for (const key of net.keys()) expect(expected.has(key), key).toBe(true);

@@ -23,7 +23,7 @@ import { moveAllocation } from '../allocation/ledger.js';
 import { lockPoolsForAdding } from '../allocation/pools.js';
 import { type AppContext, newId } from '../kernel/context.js';
 import { recordEvent } from '../kernel/events.js';
-import { ledgerKeys, moveMoney, recordTransaction } from './money.js';
+import { ledgerKeys, moveMoney, moveMoneyAll, recordTransactions } from './money.js';
 
 
 /** What to place: everything a new order needs, however it was asked for. */
@@ -180,9 +180,11 @@ async function executeTrade(context: AppContext, tx: Tx, incomingId: string, tra
   const moved = await moveAllocation(context, tx, settlement.allocationMove, now);
   if ('shortfall' in moved) throw new Error(`contract ${settlement.contract.id}: the seller's pool was checked but cannot deliver`);
 
-  await tx.money.lock([ledgerKeys.cash(buy.accountId), ledgerKeys.held(buy.accountId), ledgerKeys.cash(sell.accountId), ledgerKeys.fees]);
-  for (const entry of settlement.moneyEntries) await moveMoney(context, tx, entry, now);
-  for (const transaction of settlement.transactions) await recordTransaction(context, tx, transaction.accountId, transaction.type, transaction.amountMicros, now, { orderId: transaction.orderId });
+  // The seller's held funds too, so that its transaction's balance is known without a read. The
+  // fees are the SKU's own ledger account: trades of different SKUs share no row.
+  await tx.money.lock([ledgerKeys.cash(buy.accountId), ledgerKeys.held(buy.accountId), ledgerKeys.cash(sell.accountId), ledgerKeys.held(sell.accountId), ledgerKeys.fees(buy.instanceSkuId)]);
+  await moveMoneyAll(context, tx, settlement.moneyEntries, now);
+  await recordTransactions(context, tx, settlement.transactions, now);
   await tx.contracts.insert(settlement.contract);
   const { contract } = settlement;
   recordEvent(context, tx, { kind: 'fill', contractId: contract.id, instanceSkuId: contract.instanceSkuId, buyOrderId: contract.buyOrderId, sellOrderId: contract.sellOrderId, nodeSeconds: totalNodeSeconds(contract.schedule), priceMicrosPerNodeHour: contract.priceMicros, totalMicros: contract.totalMicros, at: now });

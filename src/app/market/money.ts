@@ -28,31 +28,59 @@ export async function balancesOf(tx: Tx, accountId: string): Promise<Balances> {
   return { cashMicros: balances.get(ledgerKeys.cash(accountId))!, heldMicros: balances.get(ledgerKeys.held(accountId))! };
 }
 
+/** A move of money between two ledger accounts. */
+export interface MoneyMove {
+  readonly from: string;
+  readonly to: string;
+  readonly amountMicros: number;
+  readonly reason: string;
+  readonly orderId?: string | null;
+  readonly contractId?: string | null;
+}
+
 /** Moves money between ledger accounts (locked by the caller) in the caller's transaction. */
-export async function moveMoney(
-  context: AppContext,
-  tx: Tx,
-  move: { from: string; to: string; amountMicros: number; reason: string; orderId?: string | null; contractId?: string | null },
-  now: number,
-): Promise<void> {
-  assert(Number.isSafeInteger(move.amountMicros) && move.amountMicros >= 0, () => `a money move of ${move.amountMicros} micros (${move.reason})`);
-  assert(move.from !== move.to, () => `a money move from ${move.from} to itself (${move.reason})`);
-  await tx.money.move({ id: newId(context, 'moneyEntry'), fromKey: move.from, toKey: move.to, amountMicros: move.amountMicros, reason: move.reason, orderId: move.orderId ?? null, contractId: move.contractId ?? null, createdAt: now });
+export async function moveMoney(context: AppContext, tx: Tx, move: MoneyMove, now: number): Promise<void> {
+  await moveMoneyAll(context, tx, [move], now);
+}
+
+/** Makes several moves (between ledger accounts the caller locked) at once, in order. */
+export async function moveMoneyAll(context: AppContext, tx: Tx, moves: readonly MoneyMove[], now: number): Promise<void> {
+  for (const move of moves) {
+    assert(Number.isSafeInteger(move.amountMicros) && move.amountMicros >= 0, () => `a money move of ${move.amountMicros} micros (${move.reason})`);
+    assert(move.from !== move.to, () => `a money move from ${move.from} to itself (${move.reason})`);
+  }
+  await tx.money.moveAll(
+    moves.map((move) => ({ id: newId(context, 'moneyEntry'), fromKey: move.from, toKey: move.to, amountMicros: move.amountMicros, reason: move.reason, orderId: move.orderId ?? null, contractId: move.contractId ?? null, createdAt: now })),
+  );
 }
 
 /** Records what an account sees of a change to its money, with its total balance after. */
 export async function recordTransaction(context: AppContext, tx: Tx, accountId: string, type: AccountTransactionType, amountMicros: number, now: number, details: { orderId?: string; memo?: string } = {}): Promise<void> {
-  const balances = await balancesOf(tx, accountId);
-  await tx.accountTransactions.insert({
-    id: newId(context, 'transaction'),
-    accountId,
-    type,
-    amountMicros,
-    balanceAfterMicros: balances.cashMicros + balances.heldMicros,
-    orderId: details.orderId ?? null,
-    memo: details.memo ?? null,
-    createdAt: now,
-  });
+  await recordTransactions(context, tx, [{ accountId, type, amountMicros, ...details }], now);
+}
+
+/** Records several at once (one statement), each with its account's total balance after all of them. */
+export async function recordTransactions(
+  context: AppContext,
+  tx: Tx,
+  transactions: readonly { readonly accountId: string; readonly type: AccountTransactionType; readonly amountMicros: number; readonly orderId?: string; readonly memo?: string }[],
+  now: number,
+): Promise<void> {
+  const records: Omit<AccountTransactionRecord, 'seq'>[] = [];
+  for (const transaction of transactions) {
+    const balances = await balancesOf(tx, transaction.accountId);
+    records.push({
+      id: newId(context, 'transaction'),
+      accountId: transaction.accountId,
+      type: transaction.type,
+      amountMicros: transaction.amountMicros,
+      balanceAfterMicros: balances.cashMicros + balances.heldMicros,
+      orderId: transaction.orderId ?? null,
+      memo: transaction.memo ?? null,
+      createdAt: now,
+    });
+  }
+  await tx.accountTransactions.insertAll(records);
 }
 
 /** Reads an amount of dollars: a number, or a string such as "10000.00". */

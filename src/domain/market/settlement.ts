@@ -131,7 +131,7 @@ export function settle(buy: SettlingOrder, sell: SettlingOrder, trade: TradeToSe
   const held = ledgerKeys.held(buy.accountId);
   const moneyEntries: MoneyEntry[] = [
     { from: held, to: ledgerKeys.cash(sell.accountId), amountMicros: totalMicros - feeMicros, reason: 'fill_proceeds', orderId: sell.id, contractId },
-    { from: held, to: ledgerKeys.fees, amountMicros: feeMicros, reason: 'fill_fee', orderId: sell.id, contractId },
+    { from: held, to: ledgerKeys.fees(buy.instanceSkuId), amountMicros: feeMicros, reason: 'fill_fee', orderId: sell.id, contractId },
     { from: held, to: ledgerKeys.cash(buy.accountId), amountMicros: releasedMicros - totalMicros, reason: 'price_improvement', orderId: buy.id, contractId },
   ];
 

@@ -44,7 +44,18 @@ function toBalance(row: Selectable<Database['allocation_balances']>): BalanceRec
   return { poolId: row.pool_id, instanceSkuId: row.instance_sku_id, schedule: decodeSchedule(row.schedule), nextBoundaryAt: row.next_boundary_at };
 }
 
+/** A balance's key among those a transaction locked. */
+function balanceKey(poolId: string, instanceSkuId: string): string {
+  return `${poolId} ${instanceSkuId}`;
+}
+
 export class SqlAllocationRepository implements AllocationRepository {
+  /**
+   * The balances this transaction has locked, kept as it writes them: a locked row changes only
+   * through this transaction, so a second lock of it (a sell checked, then filled) reads nothing.
+   */
+  readonly #locked = new Map<string, BalanceRecord>();
+
   constructor(
     private readonly trx: Kysely<Database>,
     private readonly adapter: DialectAdapter,
@@ -55,14 +66,26 @@ export class SqlAllocationRepository implements AllocationRepository {
   }
 
   async lockBalances(keys: readonly { readonly poolId: string; readonly instanceSkuId: string }[]): Promise<BalanceRecord[]> {
-    if (keys.length === 0) return [];
-    // The rows must exist to be locked; an empty schedule is what a pool without the SKU holds.
-    await this.trx
-      .insertInto('allocation_balances')
-      .values(keys.map((key) => ({ pool_id: key.poolId, instance_sku_id: key.instanceSkuId, schedule: encodeSchedule(emptySchedule) })))
-      .onConflict((oc) => oc.columns(['pool_id', 'instance_sku_id']).doNothing())
-      .execute();
-    // One statement, rows in key order: PostgreSQL locks them in the order it reads them.
+    const missing = keys.filter((key) => !this.#locked.has(balanceKey(key.poolId, key.instanceSkuId)));
+    if (missing.length > 0) {
+      let found = await this.#selectLocked(missing);
+      if (found.length < missing.length) {
+        // The rows must exist to be locked; an empty schedule is what a pool without the SKU holds.
+        const known = new Set(found.map((balance) => balanceKey(balance.poolId, balance.instanceSkuId)));
+        await this.trx
+          .insertInto('allocation_balances')
+          .values(missing.filter((key) => !known.has(balanceKey(key.poolId, key.instanceSkuId))).map((key) => ({ pool_id: key.poolId, instance_sku_id: key.instanceSkuId, schedule: encodeSchedule(emptySchedule) })))
+          .onConflict((oc) => oc.columns(['pool_id', 'instance_sku_id']).doNothing())
+          .execute();
+        found = await this.#selectLocked(missing);
+      }
+      for (const balance of found) this.#locked.set(balanceKey(balance.poolId, balance.instanceSkuId), balance);
+    }
+    return keys.map((key) => this.#locked.get(balanceKey(key.poolId, key.instanceSkuId))!);
+  }
+
+  /** One statement, rows in key order: PostgreSQL locks them in the order it reads them. */
+  async #selectLocked(keys: readonly { readonly poolId: string; readonly instanceSkuId: string }[]): Promise<BalanceRecord[]> {
     let query = this.trx
       .selectFrom('allocation_balances')
       .selectAll()
@@ -70,8 +93,7 @@ export class SqlAllocationRepository implements AllocationRepository {
       .orderBy('pool_id')
       .orderBy('instance_sku_id');
     if (this.adapter.supportsRowLocks) query = query.forUpdate();
-    const balances = (await query.execute()).map(toBalance);
-    return keys.map((key) => balances.find((balance) => balance.poolId === key.poolId && balance.instanceSkuId === key.instanceSkuId)!);
+    return (await query.execute()).map(toBalance);
   }
 
   async setBalances(balances: readonly { readonly balance: BalanceRecord; readonly nextBoundaryAt: number | null }[]): Promise<void> {
@@ -80,20 +102,32 @@ export class SqlAllocationRepository implements AllocationRepository {
     if (more.length > 0) throw new Error('setBalances writes at most two balances');
     if (second === undefined) {
       await setOneBalance.execute(this.trx, this.adapter, encodeSchedule(first.balance.schedule), first.nextBoundaryAt, first.balance.poolId, first.balance.instanceSkuId);
-      return;
+    } else {
+      await setTwoBalances.execute(
+        this.trx,
+        this.adapter,
+        first.balance.poolId,
+        first.balance.instanceSkuId,
+        encodeSchedule(first.balance.schedule),
+        first.nextBoundaryAt,
+        second.balance.poolId,
+        second.balance.instanceSkuId,
+        encodeSchedule(second.balance.schedule),
+        second.nextBoundaryAt,
+      );
     }
-    await setTwoBalances.execute(
-      this.trx,
-      this.adapter,
-      first.balance.poolId,
-      first.balance.instanceSkuId,
-      encodeSchedule(first.balance.schedule),
-      first.nextBoundaryAt,
-      second.balance.poolId,
-      second.balance.instanceSkuId,
-      encodeSchedule(second.balance.schedule),
-      second.nextBoundaryAt,
-    );
+    for (const { balance, nextBoundaryAt } of balances) this.#remember(balance.poolId, balance.instanceSkuId, { ...balance, nextBoundaryAt });
+  }
+
+  /** Keeps what this transaction wrote to a balance it locked. */
+  #remember(poolId: string, instanceSkuId: string, balance: BalanceRecord): void {
+    const key = balanceKey(poolId, instanceSkuId);
+    if (this.#locked.has(key)) this.#locked.set(key, balance);
+  }
+
+  /** Forgets what was locked: the balances were deleted in this transaction (a reset). */
+  forgetLocked(): void {
+    this.#locked.clear();
   }
 
   async balanceOf(poolId: string, instanceSkuId: string): Promise<BalanceRecord | undefined> {
@@ -116,6 +150,8 @@ export class SqlAllocationRepository implements AllocationRepository {
 
   async setNextBoundary(poolId: string, instanceSkuId: string, nextBoundaryAt: number | null): Promise<void> {
     await setNextBoundaryOfPoolSku.execute(this.trx, this.adapter, nextBoundaryAt, poolId, instanceSkuId);
+    const known = this.#locked.get(balanceKey(poolId, instanceSkuId));
+    if (known !== undefined) this.#locked.set(balanceKey(poolId, instanceSkuId), { ...known, nextBoundaryAt });
   }
 
   async allEntries(): Promise<AllocationEntryRecord[]> {

@@ -99,10 +99,18 @@ const poolWithHoldingsById = preparedDialectQuery(2, (db, adapter, accountId: st
 const poolWithHoldingsByName = preparedDialectQuery(2, (db, adapter, workspaceId: string, name: string) => poolsWithHoldings(db, adapter).where('pools.workspace_id', '=', workspaceId).where('pools.name', '=', name));
 
 export class SqlPoolRepository implements PoolRepository {
+  /** The pools this transaction locked live (`lockLive`): a second lock of one reads nothing. */
+  readonly #lockedLive = new Set<string>();
+
   constructor(
     private readonly trx: Kysely<Database>,
     private readonly adapter: DialectAdapter,
   ) {}
+
+  /** Forgets what was locked: the pools were deleted in this transaction (a reset). */
+  forgetLocked(): void {
+    this.#lockedLive.clear();
+  }
 
   async insert(pool: Omit<PoolRecord, 'seq'>): Promise<NamedWrite> {
     const values = {
@@ -176,6 +184,7 @@ export class SqlPoolRepository implements PoolRepository {
 
   async softDelete(id: string, now: number): Promise<void> {
     await this.trx.updateTable('pools').set({ deleted_at: now }).where('id', '=', id).execute();
+    this.#lockedLive.delete(id);
   }
 
   lockForChange(id: string): Promise<boolean> {
@@ -183,12 +192,16 @@ export class SqlPoolRepository implements PoolRepository {
   }
 
   async lockLive(ids: readonly string[]): Promise<Set<string>> {
-    if (ids.length === 0) return new Set();
-    // Read again after any wait: at READ COMMITTED PostgreSQL re-checks `deleted_at` on the row
-    // version a deletion that committed meanwhile left.
-    let query = this.trx.selectFrom('pools').select('id').where('id', 'in', [...new Set(ids)].sort()).where('deleted_at', 'is', null).orderBy('id');
-    if (this.adapter.supportsRowLocks) query = query.forShare();
-    return new Set((await query.execute()).map((row) => row.id));
+    // A pool this transaction locked live stays live until it ends, unless it deletes it itself.
+    const missing = [...new Set(ids)].filter((id) => !this.#lockedLive.has(id)).sort();
+    if (missing.length > 0) {
+      // Read again after any wait: at READ COMMITTED PostgreSQL re-checks `deleted_at` on the row
+      // version a deletion that committed meanwhile left.
+      let query = this.trx.selectFrom('pools').select('id').where('id', 'in', missing).where('deleted_at', 'is', null).orderBy('id');
+      if (this.adapter.supportsRowLocks) query = query.forShare();
+      for (const row of await query.execute()) this.#lockedLive.add(row.id);
+    }
+    return new Set(ids.filter((id) => this.#lockedLive.has(id)));
   }
 
   async listDeleted(): Promise<{ readonly id: string; readonly deletedAt: number }[]> {

@@ -16,6 +16,8 @@ export class SqlDatasetRepository implements DatasetRepository {
   constructor(
     private readonly trx: Kysely<Database>,
     private readonly adapter: DialectAdapter,
+    /** Makes the transaction's other repositories forget the rows they locked, once they are gone. */
+    private readonly forgetLocked: () => void = () => {},
   ) {}
 
   async countLiveGuestRuns(): Promise<number> {
@@ -40,6 +42,7 @@ export class SqlDatasetRepository implements DatasetRepository {
     } else if (tables.length > 0) {
       await sql`TRUNCATE ${sql.join(tables.map((table) => sql.id(table)))}`.execute(this.trx);
     }
+    this.forgetLocked();
     let settings = this.trx.deleteFrom('settings');
     if (keepSettings.length > 0) settings = settings.where('key', 'not in', [...keepSettings]);
     await settings.execute();

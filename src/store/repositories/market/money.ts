@@ -1,7 +1,7 @@
 // The money ledger: a balance per ledger account, and append-only entries that move money from
 // one account to another, so that all balances always sum to zero.
 
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type { Database } from '../../database.js';
 import type { DialectAdapter } from '../../dialect-adapter.js';
 import type { AccountTransactionFilter, AccountTransactionRecord, AccountTransactionRepository, AccountTransactionType, MoneyEntryRecord, MoneyRepository } from '../../market.js';
@@ -9,6 +9,13 @@ import type { PageRequest } from '../../../domain/kernel/pagination.js';
 import { pageBySeq } from '../paging.js';
 
 export class SqlMoneyRepository implements MoneyRepository {
+  /**
+   * The balances this transaction has locked, kept as its own moves change them: a locked row
+   * changes only through this transaction (and on SQLite the transaction holds the database), so
+   * reading it again would answer what is known already.
+   */
+  readonly #locked = new Map<string, number>();
+
   constructor(
     private readonly trx: Kysely<Database>,
     private readonly adapter: DialectAdapter,
@@ -16,39 +23,84 @@ export class SqlMoneyRepository implements MoneyRepository {
 
   async lock(keys: readonly string[]): Promise<Map<string, number>> {
     const unique = [...new Set(keys)].sort();
-    if (unique.length === 0) return new Map();
-    await this.trx
-      .insertInto('money_accounts')
-      .values(unique.map((key) => ({ key, balance_micros: 0 })))
-      .onConflict((oc) => oc.column('key').doNothing())
-      .execute();
-    let query = this.trx.selectFrom('money_accounts').selectAll().where('key', 'in', unique).orderBy('key');
+    const missing = unique.filter((key) => !this.#locked.has(key));
+    if (missing.length > 0) {
+      let found = await this.#selectLocked(missing);
+      if (found.length < missing.length) {
+        // The rows must exist to be locked: new ledger accounts start at zero.
+        const known = new Set(found.map((row) => row.key));
+        await this.trx
+          .insertInto('money_accounts')
+          .values(missing.filter((key) => !known.has(key)).map((key) => ({ key, balance_micros: 0 })))
+          .onConflict((oc) => oc.column('key').doNothing())
+          .execute();
+        found = await this.#selectLocked(missing);
+      }
+      for (const row of found) this.#locked.set(row.key, row.balance_micros);
+    }
+    return new Map(unique.map((key) => [key, this.#locked.get(key)!]));
+  }
+
+  async #selectLocked(keys: readonly string[]): Promise<{ key: string; balance_micros: number }[]> {
+    let query = this.trx.selectFrom('money_accounts').selectAll().where('key', 'in', keys).orderBy('key');
     if (this.adapter.supportsRowLocks) query = query.forUpdate();
-    return new Map((await query.execute()).map((row) => [row.key, row.balance_micros]));
+    return query.execute();
   }
 
   async move(entry: MoneyEntryRecord): Promise<void> {
-    if (!Number.isSafeInteger(entry.amountMicros) || entry.amountMicros < 0) throw new Error(`money moves in whole, non-negative micro-dollars, not ${entry.amountMicros}`);
-    if (entry.amountMicros === 0) return;
-    await this.trx.updateTable('money_accounts').set((eb) => ({ balance_micros: eb('balance_micros', '-', entry.amountMicros) })).where('key', '=', entry.fromKey).execute();
-    await this.trx.updateTable('money_accounts').set((eb) => ({ balance_micros: eb('balance_micros', '+', entry.amountMicros) })).where('key', '=', entry.toKey).execute();
+    await this.moveAll([entry]);
+  }
+
+  async moveAll(entries: readonly MoneyEntryRecord[]): Promise<void> {
+    for (const entry of entries) {
+      if (!Number.isSafeInteger(entry.amountMicros) || entry.amountMicros < 0) throw new Error(`money moves in whole, non-negative micro-dollars, not ${entry.amountMicros}`);
+    }
+    const moving = entries.filter((entry) => entry.amountMicros > 0);
+    if (moving.length === 0) return;
+    // What each ledger account gains or loses in all, written in one statement.
+    const deltas = new Map<string, number>();
+    for (const entry of moving) {
+      deltas.set(entry.fromKey, (deltas.get(entry.fromKey) ?? 0) - entry.amountMicros);
+      deltas.set(entry.toKey, (deltas.get(entry.toKey) ?? 0) + entry.amountMicros);
+    }
+    const changed = [...deltas].filter(([, delta]) => delta !== 0);
+    if (changed.length > 0) {
+      const cases = sql.join(changed.map(([key, delta]) => sql`WHEN ${key} THEN CAST(${delta} AS BIGINT)`), sql` `);
+      await this.trx
+        .updateTable('money_accounts')
+        .set({ balance_micros: sql<number>`${sql.ref('balance_micros')} + CASE ${sql.ref('key')} ${cases} END` })
+        .where('key', 'in', changed.map(([key]) => key))
+        .execute();
+      for (const [key, delta] of changed) {
+        const balance = this.#locked.get(key);
+        if (balance !== undefined) this.#locked.set(key, balance + delta);
+      }
+    }
     await this.trx
       .insertInto('money_entries')
-      .values({
-        id: entry.id,
-        from_key: entry.fromKey,
-        to_key: entry.toKey,
-        amount_micros: entry.amountMicros,
-        reason: entry.reason,
-        order_id: entry.orderId,
-        contract_id: entry.contractId,
-        created_at: entry.createdAt,
-      })
+      .values(
+        moving.map((entry) => ({
+          id: entry.id,
+          from_key: entry.fromKey,
+          to_key: entry.toKey,
+          amount_micros: entry.amountMicros,
+          reason: entry.reason,
+          order_id: entry.orderId,
+          contract_id: entry.contractId,
+          created_at: entry.createdAt,
+        })),
+      )
       .execute();
+  }
+
+  /** Forgets what was locked: the ledger was emptied in this transaction (a reset). */
+  forgetLocked(): void {
+    this.#locked.clear();
   }
 
   async balances(keys: readonly string[]): Promise<Map<string, number>> {
     if (keys.length === 0) return new Map();
+    if (keys.every((key) => this.#locked.has(key))) return new Map(keys.map((key) => [key, this.#locked.get(key)!]));
     const rows = await this.trx.selectFrom('money_accounts').selectAll().where('key', 'in', keys).execute();
     const balances = new Map(keys.map((key) => [key, 0]));
     for (const row of rows) balances.set(row.key, row.balance_micros);
@@ -78,18 +130,25 @@ export class SqlAccountTransactionRepository implements AccountTransactionReposi
   constructor(private readonly trx: Kysely<Database>) {}
 
   async insert(transaction: Omit<AccountTransactionRecord, 'seq'>): Promise<void> {
+    await this.insertAll([transaction]);
+  }
+
+  async insertAll(transactions: readonly Omit<AccountTransactionRecord, 'seq'>[]): Promise<void> {
+    if (transactions.length === 0) return;
     await this.trx
       .insertInto('account_transactions')
-      .values({
-        id: transaction.id,
-        account_id: transaction.accountId,
-        type: transaction.type,
-        amount_micros: transaction.amountMicros,
-        balance_after_micros: transaction.balanceAfterMicros,
-        order_id: transaction.orderId,
-        memo: transaction.memo,
-        created_at: transaction.createdAt,
-      })
+      .values(
+        transactions.map((transaction) => ({
+          id: transaction.id,
+          account_id: transaction.accountId,
+          type: transaction.type,
+          amount_micros: transaction.amountMicros,
+          balance_after_micros: transaction.balanceAfterMicros,
+          order_id: transaction.orderId,
+          memo: transaction.memo,
+          created_at: transaction.createdAt,
+        })),
+      )
       .execute();
   }
 

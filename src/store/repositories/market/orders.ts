@@ -59,13 +59,19 @@ function toView(row: OrderViewRow): OrderView {
 }
 
 export class SqlOrderRepository implements OrderRepository {
+  /**
+   * The orders this transaction placed or locked, kept as its own updates change them: a locked
+   * row changes only through this transaction, so matching reads each order once.
+   */
+  readonly #locked = new Map<string, OrderRecord>();
+
   constructor(
     private readonly trx: Kysely<Database>,
     private readonly adapter: DialectAdapter,
   ) {}
 
   async insert(order: Omit<OrderRecord, 'seq'>): Promise<void> {
-    await this.trx
+    const { seq } = await this.trx
       .insertInto('orders')
       .values({
         id: order.id,
@@ -92,7 +98,9 @@ export class SqlOrderRepository implements OrderRepository {
         cancelled_at: order.cancelledAt,
         rejected_reason: order.rejectedReason,
       })
-      .execute();
+      .returning('seq')
+      .executeTakeFirstOrThrow();
+    this.#locked.set(order.id, { ...order, seq });
   }
 
   async findById(accountId: string, id: string): Promise<OrderView | undefined> {
@@ -107,10 +115,15 @@ export class SqlOrderRepository implements OrderRepository {
   }
 
   async findByIdForEngine(id: string): Promise<OrderRecord | undefined> {
+    const known = this.#locked.get(id);
+    if (known !== undefined) return known;
     let query = this.trx.selectFrom('orders').selectAll().where('id', '=', id);
     if (this.adapter.supportsRowLocks) query = query.forUpdate();
     const row = await query.executeTakeFirst();
-    return row === undefined ? undefined : toRecord(row);
+    if (row === undefined) return undefined;
+    const order = toRecord(row);
+    this.#locked.set(id, order);
+    return order;
   }
 
   async list(filter: OrderListFilter, page: PageRequest): Promise<OrderView[]> {
@@ -176,6 +189,16 @@ export class SqlOrderRepository implements OrderRepository {
     if (changes.cancelledAt !== undefined) set.cancelled_at = changes.cancelledAt;
     if (changes.rejectedReason !== undefined) set.rejected_reason = changes.rejectedReason;
     await this.trx.updateTable('orders').set(set as never).where('id', '=', id).execute();
+    const known = this.#locked.get(id);
+    if (known !== undefined) {
+      const defined = Object.fromEntries(Object.entries(changes).filter(([, value]) => value !== undefined));
+      this.#locked.set(id, { ...known, ...defined });
+    }
+  }
+
+  /** Forgets what was locked: the orders were deleted in this transaction (a reset). */
+  forgetLocked(): void {
+    this.#locked.clear();
   }
 
   async dueExpiries(upTo: number, limit: number): Promise<DueExpiry[]> {
