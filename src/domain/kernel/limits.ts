@@ -221,6 +221,12 @@ export const cachedReadsMax = 10_000;
 /** PostgreSQL connections per process. allot's transactions are short; a small pool keeps the server's
  * connection count low when several processes share it. */
 export const postgresPoolSize = 10;
+/** SQL texts a process runs as named (prepared) statements on PostgreSQL at most: each connection
+ * keeps each one it ran, with its plan. allot's hot paths use a few dozen. */
+export const postgresNamedStatementsMax = 300;
+/** Runs of an SQL text after which it is named: what runs once or twice (a migration, a rare
+ * `in` list's shape) stays unnamed. */
+export const postgresStatementRunsBeforeNamed = 3;
 /** How long a request waits for a PostgreSQL connection before the database counts as unavailable (a 503 with Retry-After). */
 export const postgresConnectTimeoutMs = 3_000;
 /** Prepared statements kept per SQLite connection; allot issues a few hundred distinct queries. */

@@ -2,7 +2,7 @@
 // transactions run at READ COMMITTED and take row locks where they decide on what they read, and
 // serialization failures and deadlocks are retried by KyselyStore.
 
-import { postgresConnectTimeoutMs, postgresPoolSize } from '../../domain/kernel/limits.js';
+import { postgresConnectTimeoutMs, postgresNamedStatementsMax, postgresPoolSize, postgresStatementRunsBeforeNamed } from '../../domain/kernel/limits.js';
 import { CompiledQuery, Kysely, PostgresDialect, sql } from 'kysely';
 import { jsonArrayFrom } from 'kysely/helpers/postgres';
 import pg from 'pg';
@@ -26,13 +26,38 @@ const int8Oid = 20;
 const numericOid = 1700;
 
 /**
- * Names for the prepared queries' SQL (repositories/prepared.ts), the same in every connection.
- * PostgreSQL plans an unnamed statement anew each time, which for a pool read costs three times
- * what running it does; a named one is parsed once per connection, and after five runs
- * PostgreSQL keeps one generic plan for it unless planning each run promises much better. Text
- * no prepared query gave runs unnamed, as Kysely sends it.
+ * Names for the SQL this process runs often, the same in every connection. PostgreSQL parses and
+ * plans an unnamed statement anew each time, which for a pool read costs three times what running
+ * it does, and on a hot path runs while the transaction holds its locks; a named one is parsed
+ * once per connection, and after five runs PostgreSQL keeps one generic plan for it unless
+ * planning each run promises much better. The prepared queries' SQL (repositories/prepared.ts)
+ * is named at once; any other reads and writes once they have run `postgresStatementRunsBeforeNamed`
+ * times, up to `postgresNamedStatementsMax` texts (each named statement is kept by every
+ * connection), so that rarely run SQL and the many shapes of long `in` lists stay unnamed.
  */
 const statementNames = new Map<string, string>();
+/** How many times each SQL text not yet named has run, while there is room to name more. */
+const statementRuns = new Map<string, number>();
+
+/** The name to run `text` under, if it has one or earns one now. */
+function statementNameOf(text: string): string | undefined {
+  const name = statementNames.get(text);
+  if (name !== undefined || statementNames.size >= postgresNamedStatementsMax || !/^(select|insert|update|delete|with)\s/i.test(text)) return name;
+  const runs = (statementRuns.get(text) ?? 0) + 1;
+  if (runs < postgresStatementRunsBeforeNamed) {
+    if (statementRuns.size >= postgresNamedStatementsMax * 10) statementRuns.clear();
+    statementRuns.set(text, runs);
+    return undefined;
+  }
+  statementRuns.delete(text);
+  return nameStatement(text);
+}
+
+function nameStatement(text: string): string {
+  let name = statementNames.get(text);
+  if (name === undefined) statementNames.set(text, (name = `allot_${statementNames.size + 1}`));
+  return name;
+}
 
 /** SQLSTATEs of a database that is going or not yet there: connection exceptions (class 08),
  * shutdown by the administrator or a crash, still starting, and too many connections. */
@@ -63,7 +88,7 @@ class NamedStatementClient extends pg.Client {
   }
 
   override query(config: unknown, values?: unknown, callback?: unknown): any {
-    const name = typeof config === 'string' ? statementNames.get(config) : undefined;
+    const name = typeof config === 'string' && Array.isArray(values) ? statementNameOf(config) : undefined;
     if (name === undefined) return (super.query as (...args: unknown[]) => unknown)(config, values, callback);
     return (super.query as (...args: unknown[]) => unknown)({ name, text: config, values }, callback);
   }
@@ -122,7 +147,7 @@ export async function openPostgresStore(url: string, now: number, options: Postg
     // As text, like SQLite's, so that both are decoded alike.
     jsonArrayText: (query) => sql<string>`(${jsonArrayFrom(query)})::text`,
     runCompiled: async <Row>(on: Kysely<Database>, text: string, parameters: readonly unknown[]) => {
-      if (!statementNames.has(text)) statementNames.set(text, `allot_${statementNames.size + 1}`);
+      nameStatement(text);
       return (await on.executeQuery<Row>(CompiledQuery.raw(text, [...parameters]))).rows;
     },
     supportsRowLocks: true,
