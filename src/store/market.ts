@@ -189,7 +189,11 @@ export interface OrderRepository {
   lockBook(instanceSkuId: string): Promise<void>;
   insert(order: Omit<OrderRecord, 'seq'>): Promise<void>;
   findById(accountId: string, id: string): Promise<OrderView | undefined>;
+  /** Any account's order, locked until the transaction ends (as it is then: an order this
+   * transaction placed or changed is read as it wrote it). */
   findByIdForEngine(id: string): Promise<OrderRecord | undefined>;
+  /** Who an order placed with this token shows as its creator (`OrderView.creator`). */
+  creatorOf(tokenId: string): Promise<OrderView['creator']>;
   list(filter: OrderListFilter, page: PageRequest): Promise<OrderView[]>;
   /** Resting orders (standing or partially filled), best price first, then first come. */
   resting(query: BookQuery, limit: number, offset: number): Promise<OrderRecord[]>;

@@ -13,7 +13,7 @@ import { bookRoundOrdersFirst, bookRoundOrdersMax } from '../../domain/kernel/li
 import { costOf, formatDollars } from '../../domain/kernel/money.js';
 import { windowSchedule } from '../../domain/market/orders.js';
 import { isResting, nextStatus, type OrderStatus } from '../../domain/market/order-status.js';
-import { closeOrder as close, settle } from '../../domain/market/settlement.js';
+import { closeOrder as close, type SettledContract, settle } from '../../domain/market/settlement.js';
 import { transferRefusal } from '../../domain/allocation/pools.js';
 import { add, clip, emptySchedule, floorToMinute, isEmpty, type Schedule, subtract, totalNodeSeconds } from '../../domain/kernel/schedule.js';
 import type { InstanceSkuRecord, PoolView } from '../../store/allocation.js';
@@ -40,9 +40,10 @@ export function asResting(order: OrderRecord): RestingOrder {
 
 /**
  * Places an order in the caller's transaction: checks what the account can pay (a buy) or what
- * its pool holds (a sell), matches it, and leaves the remainder resting or cancelled.
+ * its pool holds (a sell), matches it, and leaves the remainder resting or cancelled. The
+ * contracts its trades made are added to `made`, when given, in the order they were made.
  */
-export async function placeOrder(context: AppContext, tx: Tx, spec: OrderSpec, now: number): Promise<OrderRecord | Failure> {
+export async function placeOrder(context: AppContext, tx: Tx, spec: OrderSpec, now: number, made?: SettledContract[]): Promise<OrderRecord | Failure> {
   const refusal = spec.side === 'buy' ? transferRefusal('destination', spec.pool.name, spec.pool.kind) : transferRefusal('source', spec.pool.name, spec.pool.kind);
   if (refusal !== null) return refusal;
   await tx.orders.lockBook(spec.sku.id);
@@ -101,7 +102,7 @@ export async function placeOrder(context: AppContext, tx: Tx, spec: OrderSpec, n
   await tx.orders.insert(order);
   if (hold > 0) await moveMoney(context, tx, { from: ledgerKeys.cash(spec.accountId), to: ledgerKeys.held(spec.accountId), amountMicros: hold, reason: 'order_hold', orderId: order.id }, now);
 
-  const fills = await matchOrder(context, tx, order.id, now);
+  const fills = await matchOrder(context, tx, order.id, now, made);
   const placed = (await tx.orders.findByIdForEngine(order.id))!;
   const status = nextStatus(placed.status, { kind: 'matched', filled: placed.filled, remaining: placed.remaining, resting: spec.allowStanding, now });
   assert(status !== null, () => `order ${placed.id}: placed as ${placed.status}, it cannot be matched`);
@@ -139,7 +140,7 @@ async function findTrades(tx: Tx, order: OrderRecord, now: number): Promise<Trad
  * pool no longer holds what it offered is cancelled when it is reached, and matching starts over
  * without it.
  */
-async function matchOrder(context: AppContext, tx: Tx, orderId: string, now: number): Promise<number> {
+async function matchOrder(context: AppContext, tx: Tx, orderId: string, now: number, made: SettledContract[] | undefined): Promise<number> {
   for (;;) {
     const order = (await tx.orders.findByIdForEngine(orderId))!;
     const trades = await findTrades(tx, order, now);
@@ -149,7 +150,10 @@ async function matchOrder(context: AppContext, tx: Tx, orderId: string, now: num
       await closeOrder(context, tx, unheld, 'cancelled', now, 'Cancelled: its pool no longer holds the allocation it offered');
       continue;
     }
-    for (const trade of trades) await executeTrade(context, tx, order.id, trade, now);
+    for (const trade of trades) {
+      const contract = await executeTrade(context, tx, order.id, trade, now);
+      made?.push(contract);
+    }
     return trades.length;
   }
 }
@@ -171,7 +175,7 @@ async function firstUnheldSell(tx: Tx, order: OrderRecord, trades: readonly Trad
 }
 
 /** One trade, settled by the domain (`settle`) and written: the fill, the money, the contract, the two orders. */
-async function executeTrade(context: AppContext, tx: Tx, incomingId: string, trade: Trade, now: number): Promise<void> {
+async function executeTrade(context: AppContext, tx: Tx, incomingId: string, trade: Trade, now: number): Promise<SettledContract> {
   const incoming = (await tx.orders.findByIdForEngine(incomingId))!;
   const resting = (await tx.orders.findByIdForEngine(trade.restingId))!;
   const [buy, sell] = incoming.side === 'buy' ? [incoming, resting] : [resting, incoming];
@@ -189,6 +193,7 @@ async function executeTrade(context: AppContext, tx: Tx, incomingId: string, tra
   const { contract } = settlement;
   recordEvent(context, tx, { kind: 'fill', contractId: contract.id, instanceSkuId: contract.instanceSkuId, buyOrderId: contract.buyOrderId, sellOrderId: contract.sellOrderId, nodeSeconds: totalNodeSeconds(contract.schedule), priceMicrosPerNodeHour: contract.priceMicros, totalMicros: contract.totalMicros, at: now });
   for (const { orderId, ...changes } of settlement.orderChanges) await tx.orders.update(orderId, changes);
+  return contract;
 }
 
 /** Ends an order: records its final status and returns what a buy still holds to its cash. */

@@ -11,6 +11,7 @@ import { isResting, type OrderStatus, parseOrderWindow } from '../../domain/mark
 import { cursorPrefixes, type Page, type PageQuery, parsePageQuery, toPage } from '../../domain/kernel/pagination.js';
 import { type RectangleInput, type Schedule } from '../../domain/kernel/schedule.js';
 import type { OrderSide, OrderSort, OrderView } from '../../store/market.js';
+import type { SettledContract } from '../../domain/market/settlement.js';
 import type { Tx } from '../../store/store.js';
 import { findInstanceSku } from '../allocation/instance-skus.js';
 import { type AppContext } from '../kernel/context.js';
@@ -55,15 +56,20 @@ export async function createOrder(
       const sku = await findInstanceSku(tx, input.instance_sku);
       if (isFailure(sku)) return sku;
       await catchUpProcurements(context, tx, sku.id, now);
+      // Read before the book is locked; the answer is then made of what placing it knows, as a
+      // read would show it, without reading it back while the book is held.
+      const creator = tokenId === null ? null : await tx.orders.creatorOf(tokenId);
+      const made: SettledContract[] = [];
       const placed = await placeOrder(
         context,
         tx,
         { accountId, pool, sku, side: input.side, ...window, limitMicros: limit, allowStanding: input.allow_standing ?? false, allowPartial: input.allow_partial ?? false, procurementId: null, createdBy: tokenId },
         now,
+        made,
       );
       if (isFailure(placed)) return placed;
-      const [reading] = await readOrders(tx, [(await tx.orders.findById(accountId, placed.id))!]);
-      return { id: placed.id, result: reading! };
+      const order: OrderView = { ...placed, poolName: pool.name, instanceSkuAlias: sku.alias, creator };
+      return { id: placed.id, result: { order, contracts: made } };
   };
   const reread = async (tx: Tx, id: string): Promise<OrderReading | Failure> => {
     const order = await findOrder(tx, accountId, id);

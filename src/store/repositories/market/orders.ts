@@ -6,9 +6,15 @@ import type { Database } from '../../database.js';
 import type { DialectAdapter } from '../../dialect-adapter.js';
 import type { OrderStatus } from '../../../domain/market/orders.js';
 import type { BookQuery, DueExpiry, OrderChanges, OrderListFilter, OrderRecord, OrderRepository, OrderSide, OrderView } from '../../market.js';
+import { preparedQuery } from '../prepared.js';
 import { decodeSchedule, encodeSchedule } from '../schedules.js';
 
 const restingStatuses: OrderStatus[] = ['standing', 'partially_filled'];
+
+/** An order's creator as `orderViews` joins it (the token's name, the user it acts for). */
+const creatorOfToken = preparedQuery(1, (db, tokenId: string) =>
+  db.selectFrom('api_tokens').leftJoin('users', 'users.id', 'api_tokens.user_id').select(['api_tokens.name', 'users.id as user_id', 'users.email']).where('api_tokens.id', '=', tokenId),
+);
 
 function toRecord(row: Selectable<Database['orders']>): OrderRecord {
   return {
@@ -126,6 +132,11 @@ export class SqlOrderRepository implements OrderRepository {
     return order;
   }
 
+  async creatorOf(tokenId: string): Promise<OrderView['creator']> {
+    const [row] = await creatorOfToken.execute(this.trx, this.adapter, tokenId);
+    return { tokenName: row?.name ?? null, userId: row?.user_id ?? null, userEmail: row?.email ?? null };
+  }
+
   async list(filter: OrderListFilter, page: PageRequest): Promise<OrderView[]> {
     let query = orderViews(this.trx).where('orders.account_id', '=', filter.accountId);
     if (filter.ids !== null) {
@@ -192,8 +203,11 @@ export class SqlOrderRepository implements OrderRepository {
     await this.trx.updateTable('orders').set(set as never).where('id', '=', id).execute();
     const known = this.#locked.get(id);
     if (known !== undefined) {
-      const defined = Object.fromEntries(Object.entries(changes).filter(([, value]) => value !== undefined));
-      this.#locked.set(id, { ...known, ...defined });
+      const defined: Record<string, unknown> = Object.fromEntries(Object.entries(changes).filter(([, value]) => value !== undefined));
+      // As a read would decode them.
+      if (set.remaining !== undefined) defined.remaining = decodeSchedule(set.remaining as string);
+      if (set.filled !== undefined) defined.filled = decodeSchedule(set.filled as string);
+      this.#locked.set(id, { ...known, ...defined } as OrderRecord);
     }
   }
 
