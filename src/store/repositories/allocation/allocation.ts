@@ -7,7 +7,7 @@ import { emptySchedule } from '../../../domain/kernel/schedule.js';
 import type { Database } from '../../database.js';
 import type { DialectAdapter } from '../../dialect-adapter.js';
 import type { AllocationEntryRecord, AllocationRepository, BalanceRecord, DueBoundary } from '../../allocation.js';
-import { preparedQuery } from '../prepared.js';
+import { preparedDialectQuery, preparedQuery } from '../prepared.js';
 import { decodeSchedule, encodeSchedule } from '../schedules.js';
 
 const balanceOfPoolSku = preparedQuery(2, (db, poolId: string, instanceSkuId: string) =>
@@ -38,6 +38,25 @@ const setTwoBalances = preparedQuery(8, (db, poolId: string, instanceSkuId: stri
       next_boundary_at: sql<number | null>`CASE WHEN pool_id = ${poolId} AND instance_sku_id = ${instanceSkuId} THEN CAST(${nextBoundaryAt} AS BIGINT) ELSE CAST(${otherNextBoundaryAt} AS BIGINT) END`,
     })
     .where((eb) => eb.or([eb.and([eb('pool_id', '=', poolId), eb('instance_sku_id', '=', instanceSkuId)]), eb.and([eb('pool_id', '=', otherPoolId), eb('instance_sku_id', '=', otherInstanceSkuId)])])),
+);
+
+/** Balances locked for a move: one statement, rows in key order (PostgreSQL locks them in the
+ * order it reads them). A move's one and two balances are prepared shapes. */
+function lockBalancesQuery(db: Kysely<Database>, adapter: DialectAdapter, keys: readonly { readonly poolId: string; readonly instanceSkuId: string }[]) {
+  const query = db
+    .selectFrom('allocation_balances')
+    .selectAll()
+    .where((eb) => eb.or(keys.map((key) => eb.and([eb('pool_id', '=', key.poolId), eb('instance_sku_id', '=', key.instanceSkuId)]))))
+    .orderBy('pool_id')
+    .orderBy('instance_sku_id');
+  return adapter.supportsRowLocks ? query.forUpdate() : query;
+}
+const lockOneBalance = preparedDialectQuery(2, (db, adapter, poolId: string, instanceSkuId: string) => lockBalancesQuery(db, adapter, [{ poolId, instanceSkuId }]));
+const lockTwoBalances = preparedDialectQuery(4, (db, adapter, poolId: string, instanceSkuId: string, otherPoolId: string, otherInstanceSkuId: string) =>
+  lockBalancesQuery(db, adapter, [
+    { poolId, instanceSkuId },
+    { poolId: otherPoolId, instanceSkuId: otherInstanceSkuId },
+  ]),
 );
 
 function toBalance(row: Selectable<Database['allocation_balances']>): BalanceRecord {
@@ -84,16 +103,15 @@ export class SqlAllocationRepository implements AllocationRepository {
     return keys.map((key) => this.#locked.get(balanceKey(key.poolId, key.instanceSkuId))!);
   }
 
-  /** One statement, rows in key order: PostgreSQL locks them in the order it reads them. */
   async #selectLocked(keys: readonly { readonly poolId: string; readonly instanceSkuId: string }[]): Promise<BalanceRecord[]> {
-    let query = this.trx
-      .selectFrom('allocation_balances')
-      .selectAll()
-      .where((eb) => eb.or(keys.map((key) => eb.and([eb('pool_id', '=', key.poolId), eb('instance_sku_id', '=', key.instanceSkuId)]))))
-      .orderBy('pool_id')
-      .orderBy('instance_sku_id');
-    if (this.adapter.supportsRowLocks) query = query.forUpdate();
-    return (await query.execute()).map(toBalance);
+    const [first, second] = keys;
+    const rows =
+      keys.length === 1
+        ? await lockOneBalance.execute(this.trx, this.adapter, first!.poolId, first!.instanceSkuId)
+        : keys.length === 2
+          ? await lockTwoBalances.execute(this.trx, this.adapter, first!.poolId, first!.instanceSkuId, second!.poolId, second!.instanceSkuId)
+          : await lockBalancesQuery(this.trx, this.adapter, keys).execute();
+    return rows.map(toBalance);
   }
 
   async setBalances(balances: readonly { readonly balance: BalanceRecord; readonly nextBoundaryAt: number | null }[]): Promise<void> {

@@ -98,6 +98,15 @@ const poolByName = preparedQuery(2, (db, workspaceId: string, name: string) => p
 const poolWithHoldingsById = preparedDialectQuery(2, (db, adapter, accountId: string, id: string) => poolsWithHoldings(db, adapter).where('pools.account_id', '=', accountId).where('pools.id', '=', id));
 const poolWithHoldingsByName = preparedDialectQuery(2, (db, adapter, workspaceId: string, name: string) => poolsWithHoldings(db, adapter).where('pools.workspace_id', '=', workspaceId).where('pools.name', '=', name));
 
+/** Pools locked against deletion (`lockLive`), in id order; the shapes of one and two pools
+ * (every move of allocation, every order) are prepared. */
+function lockLiveQuery(db: Kysely<Database>, adapter: DialectAdapter, ids: readonly string[]) {
+  const query = db.selectFrom('pools').select('id').where('id', 'in', ids).where('deleted_at', 'is', null).orderBy('id');
+  return adapter.supportsRowLocks ? query.forShare() : query;
+}
+const lockOneLive = preparedDialectQuery(1, (db, adapter, id: string) => lockLiveQuery(db, adapter, [id]));
+const lockTwoLive = preparedDialectQuery(2, (db, adapter, id: string, otherId: string) => lockLiveQuery(db, adapter, [id, otherId]));
+
 export class SqlPoolRepository implements PoolRepository {
   /** The pools this transaction locked live (`lockLive`): a second lock of one reads nothing. */
   readonly #lockedLive = new Set<string>();
@@ -197,9 +206,13 @@ export class SqlPoolRepository implements PoolRepository {
     if (missing.length > 0) {
       // Read again after any wait: at READ COMMITTED PostgreSQL re-checks `deleted_at` on the row
       // version a deletion that committed meanwhile left.
-      let query = this.trx.selectFrom('pools').select('id').where('id', 'in', missing).where('deleted_at', 'is', null).orderBy('id');
-      if (this.adapter.supportsRowLocks) query = query.forShare();
-      for (const row of await query.execute()) this.#lockedLive.add(row.id);
+      const rows =
+        missing.length === 1
+          ? await lockOneLive.execute(this.trx, this.adapter, missing[0]!)
+          : missing.length === 2
+            ? await lockTwoLive.execute(this.trx, this.adapter, missing[0]!, missing[1]!)
+            : await lockLiveQuery(this.trx, this.adapter, missing).execute();
+      for (const row of rows) this.#lockedLive.add(row.id);
     }
     return new Set(ids.filter((id) => this.#lockedLive.has(id)));
   }
