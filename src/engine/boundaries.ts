@@ -8,7 +8,7 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { nextBoundary } from '../domain/kernel/schedule.js';
 import { boundaryBatchSize, deploymentBatchSize } from '../domain/kernel/limits.js';
-import type { DueBoundary } from '../store/allocation.js';
+import type { BalanceRecord, DueBoundary } from '../store/allocation.js';
 import type { PlacedInstance } from '../store/compute.js';
 import type { DueExpiry } from '../store/market.js';
 import type { Tx } from '../store/store.js';
@@ -80,43 +80,54 @@ export async function processBoundaries(
 }
 
 /**
- * The boundaries of one due time, in their order. When none of their pools has a procurement, each
- * pool's reconciliation touches only its own instances (and its deployments', which are in the
- * pool), so the balances and live instances of all are read in one statement each, before any is
- * reconciled, instead of pool by pool; the placement is still decided pool by pool. With a
- * procurement, whose trades may move allocation of other pools of the batch, each boundary is
- * processed on its own.
+ * The boundaries of one due time, in their order. Each pool's reconciliation touches only its own
+ * instances (and its deployments', which are in the pool), so the balances and live instances of
+ * all are read in one statement each, before any is reconciled, instead of pool by pool; the
+ * placement is still decided pool by pool, and a pool's procurement runs right after its pool, as
+ * it did pool by pool. A procurement that trades moves allocation of other pools (the sellers',
+ * which may be in the batch, and whose instances follow it): then what is left of the batch is
+ * read again. Most runs trade nothing (a standing buy waiting), so the batch is read once.
  */
 async function processBoundariesAt(context: AppContext, tx: Tx, boundaries: readonly DueBoundary[], at: number, horizon: number | undefined): Promise<void> {
   if (boundaries.length === 0) return;
-  if (await tx.procurements.anyForPoolSkus(boundaries)) {
-    for (const boundary of boundaries) await processBoundary(context, tx, boundary, at, horizon);
-    return;
-  }
-  const balances = await tx.allocation.lockBalances(boundaries);
-  const liveByKey = new Map<string, PlacedInstance[]>();
-  for (const instance of await tx.instances.liveInPoolSkus(boundaries)) {
-    const key = `${instance.poolId} ${instance.instanceSkuId}`;
-    const live = liveByKey.get(key);
-    if (live === undefined) liveByKey.set(key, [instance]);
-    else live.push(instance);
-  }
+  const withProcurement = await tx.procurements.poolSkusWithProcurement(boundaries);
+  let read = await readBatch(tx, boundaries);
   for (const [index, boundary] of boundaries.entries()) {
-    await processBoundary(context, tx, boundary, at, horizon, { live: liveByKey.get(`${boundary.poolId} ${boundary.instanceSkuId}`) ?? [], balance: balances[index] });
+    const key = `${boundary.poolId} ${boundary.instanceSkuId}`;
+    const state = { live: read.live.get(key) ?? [], balance: read.balances.get(key) };
+    if (!(await processBoundary(context, tx, boundary, at, state))) continue;
+    if (!withProcurement.has(key)) continue;
+    const traded = await runProcurementFor(context, tx, boundary.poolId, boundary.instanceSkuId, at, horizon);
+    if (traded && index + 1 < boundaries.length) read = await readBatch(tx, boundaries.slice(index + 1));
   }
 }
 
+/** The balances (locked) and live instances of a batch's pools, by `pool sku`. */
+async function readBatch(tx: Tx, boundaries: readonly DueBoundary[]): Promise<{ readonly balances: Map<string, BalanceRecord | undefined>; readonly live: Map<string, PlacedInstance[]> }> {
+  const locked = await tx.allocation.lockBalances(boundaries);
+  const balances = new Map(boundaries.map((boundary, index) => [`${boundary.poolId} ${boundary.instanceSkuId}`, locked[index]]));
+  const live = new Map<string, PlacedInstance[]>();
+  for (const instance of await tx.instances.liveInPoolSkus(boundaries)) {
+    const key = `${instance.poolId} ${instance.instanceSkuId}`;
+    const list = live.get(key);
+    if (list === undefined) live.set(key, [instance]);
+    else list.push(instance);
+  }
+  return { balances, live };
+}
+
 /**
- * One boundary: its pool reconciled, its next boundary set, its procurement run. `batched` is its
- * pool's state as `processBoundariesAt` read it with the batch's, whose pools have no procurement.
+ * One boundary: its pool reconciled and its next boundary set, from its pool's state as
+ * `processBoundariesAt` read it. Answers false when a change since the boundary was read has
+ * already reconciled the pool and moved its next boundary (nothing is done, and its procurement
+ * is not run for it).
  */
-async function processBoundary(context: AppContext, tx: Tx, boundary: DueBoundary, at: number, horizon: number | undefined, batched?: PoolSkuState): Promise<void> {
-  const balance = batched === undefined ? (await tx.allocation.lockBalances([boundary]))[0] : batched.balance;
-  // A change since the boundary was read has reconciled the pool and moved its next boundary.
-  if (balance === undefined || balance.nextBoundaryAt !== boundary.at) return;
-  await reconcilePoolSku(context, tx, boundary.poolId, boundary.instanceSkuId, at, batched);
+async function processBoundary(context: AppContext, tx: Tx, boundary: DueBoundary, at: number, state: PoolSkuState): Promise<boolean> {
+  const balance = state.balance;
+  if (balance === undefined || balance.nextBoundaryAt !== boundary.at) return false;
+  await reconcilePoolSku(context, tx, boundary.poolId, boundary.instanceSkuId, at, state);
   await tx.allocation.setNextBoundary(boundary.poolId, boundary.instanceSkuId, nextBoundary(balance.schedule, at));
-  if (batched === undefined) await runProcurementFor(context, tx, boundary.poolId, boundary.instanceSkuId, at, horizon);
+  return true;
 }
 
 /** The earliest work still to do, or null. */

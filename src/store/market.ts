@@ -242,8 +242,8 @@ export interface ProcurementRepository {
   findById(accountId: string, id: string): Promise<ProcurementView | undefined>;
   findByName(workspaceId: string, name: string): Promise<ProcurementView | undefined>;
   findForPoolSku(poolId: string, instanceSkuId: string): Promise<ProcurementView | undefined>;
-  /** Whether any of these pools and SKUs has a procurement, in one statement: for the engine. */
-  anyForPoolSkus(keys: readonly { readonly poolId: string; readonly instanceSkuId: string }[]): Promise<boolean>;
+  /** Which of these pools and SKUs have a procurement (as `pool sku`), in one statement: for the engine. */
+  poolSkusWithProcurement(keys: readonly { readonly poolId: string; readonly instanceSkuId: string }[]): Promise<Set<string>>;
   /** Any account's procurement: for the engine. */
   findByIdForEngine(id: string): Promise<ProcurementView | undefined>;
   list(filter: { readonly accountId: string; readonly workspaceId: string | null; readonly poolId: string | null }, page: PageRequest): Promise<ProcurementView[]>;

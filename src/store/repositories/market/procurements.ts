@@ -109,8 +109,8 @@ export class SqlProcurementRepository implements ProcurementRepository {
     return row === undefined ? undefined : toView(row);
   }
 
-  async anyForPoolSkus(keys: readonly { readonly poolId: string; readonly instanceSkuId: string }[]): Promise<boolean> {
-    if (keys.length === 0) return false;
+  async poolSkusWithProcurement(keys: readonly { readonly poolId: string; readonly instanceSkuId: string }[]): Promise<Set<string>> {
+    if (keys.length === 0) return new Set();
     const wanted = new Set(keys.map((key) => `${key.poolId} ${key.instanceSkuId}`));
     const rows = await this.trx
       .selectFrom('procurements')
@@ -118,7 +118,7 @@ export class SqlProcurementRepository implements ProcurementRepository {
       .where('pool_id', 'in', [...new Set(keys.map((key) => key.poolId))])
       .where('deleted_at', 'is', null)
       .execute();
-    return rows.some((row) => wanted.has(`${row.pool_id} ${row.instance_sku_id}`));
+    return new Set(rows.map((row) => `${row.pool_id} ${row.instance_sku_id}`).filter((key) => wanted.has(key)));
   }
 
   async list(filter: { readonly accountId: string; readonly workspaceId: string | null; readonly poolId: string | null }, page: PageRequest): Promise<ProcurementView[]> {
