@@ -2,8 +2,10 @@
 // operations and their arguments, the clock's jumps, and the ids and names the server draws — so a
 // seed replays exactly. Each seed gets a fresh server on the manual clock. Operations are weighted
 // and aimed so that most succeed: allocation issued and retired, transfers, market orders (sells
-// from a provider's supply, buys into the buyer's market pool, cancels), instances of every
-// priority, terminations, hardware faults, deployments scaled, time advanced. After every step:
+// from a provider's supply, buys into the buyer's market pool, cancels), procurements made and
+// retargeted, reserved v1 nodes, instances of every priority, terminations, hardware faults,
+// deployments scaled, time advanced. Every buy is the buyer's, so the model learns every fill
+// from the buyer's orders (its own, its procurements' and its nodes'), each into its order's pool. After every step:
 // the response's status is one the operation may answer; a reference model — allocation per pool
 // per minute, money per account — matches what the API shows; and the audit finds nothing.
 //
@@ -79,7 +81,8 @@ describe.each(testDialects)('simulation on %s', (dialect) => {
     try {
       const account: ApiClient & { accountId: string } = await server.newAccount(`Simulated ${seed}`);
       const provider: ApiClient & { accountId: string } = await server.newAccount(`Provider ${seed}`);
-      const sku = await server.newInstanceSku(`sim-${seed}`);
+      const zone = `simzone-${seed}`;
+      const sku = await server.newInstanceSku(`sim-${seed}`, { availability_zone: zone });
       const creditMicros = 1_000_000 * 1_000_000;
       expect((await server.operator.post(`/admin/v1/accounts/${account.accountId}/credits`, { amount_dollars: 1_000_000 })).status).toBe(201);
       const template = (await account.post('/preview/v2/instance_templates', { workspace: 'default', image })).body.id as string;
@@ -90,6 +93,12 @@ describe.each(testDialects)('simulation on %s', (dialect) => {
       const instances: string[] = [];
       const deployments: string[] = [];
       const restingOrders: string[] = [];
+      const procurements: string[] = [];
+      const nodes: { id: string; startAt: number; endAt: number }[] = [];
+      // Nodes' pools are left to their nodes (no transfers, issuance or instances), so that a node's status follows its window.
+      const nodePools: string[] = [];
+      /** The pools of procurements and nodes, whose fills the buyer's own orders do not show. */
+      const automated = new Set<string>();
       const model = new AllocationModel();
       const contracts = new Map<string, { totalMicros: number; feeMicros: number }>();
       const minute = () => Math.floor(server.clock.now() / 60) * 60;
@@ -108,16 +117,36 @@ describe.each(testDialects)('simulation on %s', (dialect) => {
         return { start_at: start, end_at: start + 1800 * (1 + random.below(2)) };
       };
 
-      /** Counts the fills an incoming order made: each moves its schedule from supply to the market pool. */
-      const recordFills = (order: ApiResponse) => {
-        for (const fill of order.body.fills as { contract: string; allocation_schedule_delta: { start_at: number; end_at: number; node_count: number }[]; price_dollars_per_node_hour: string }[]) {
+      type Fill = { contract: string; allocation_schedule_delta: { start_at: number; end_at: number; node_count: number }[]; price_dollars_per_node_hour: string };
+      /** Counts an order's fills not seen before: each moves its schedule from supply to the order's pool. */
+      let automatedFills = 0;
+      const recordFills = (pool: string, fills: readonly Fill[]) => {
+        for (const fill of fills) {
           if (contracts.has(fill.contract)) continue;
+          if (automated.has(pool)) automatedFills++;
           const nodeSeconds = fill.allocation_schedule_delta.reduce((sum, { start_at, end_at, node_count }) => sum + (node_count === 0 ? 0 : (end_at - start_at) * node_count), 0);
           const [dollars, fraction] = fill.price_dollars_per_node_hour.split('.') as [string, string];
           const totalMicros = exactCostOf(Number(dollars) * 1_000_000 + Number(fraction.padEnd(6, '0')), nodeSeconds);
           contracts.set(fill.contract, { totalMicros, feeMicros: feeOf(testFeePolicy, totalMicros, nodeSeconds) });
           model.move(supply, fill.allocation_schedule_delta, -1);
-          model.move(market, fill.allocation_schedule_delta, 1);
+          model.move(pool, fill.allocation_schedule_delta, 1);
+        }
+      };
+      /**
+       * Reads every buy of the buyer — its own and its nodes' (the plain list), and each
+       * procurement's — and counts their fills: a resting buy filled later, or a procurement's buy
+       * placed as the clock moved, is seen here.
+       */
+      const syncFills = async (where: string) => {
+        for (const filter of ['', ...procurements.map((procurement) => `&procurement=${procurement}`)]) {
+          let after = '';
+          for (;;) {
+            const page = await account.get(`/preview/v2/orders?side=buy&limit=200${filter}${after}`);
+            expect(page.status, `${where}: the buyer's orders`).toBe(200);
+            for (const order of page.body.data as { pool: { id: string }; fills: Fill[] }[]) recordFills(order.pool.id, order.fills);
+            if (!page.body.has_more) break;
+            after = `&starting_after=${page.body.cursor}`;
+          }
         }
       };
 
@@ -158,7 +187,6 @@ describe.each(testDialects)('simulation on %s', (dialect) => {
           const rectangle = { ...slot(), node_count: 1 + random.below(2) };
           const sold = await provider.post('/preview/v2/orders', { pool: supply, side: 'sell', instance_sku: sku, allocation_schedule_delta: [rectangle], limit_price_dollars_per_node_hour: `${1 + random.below(5)}.000000`, allow_standing: true, allow_partial: random.below(2) === 0 });
           if (sold.status === 201) {
-            recordFills(sold);
             if (sold.body.status === 'standing' || sold.body.status === 'partially_filled') restingOrders.push(sold.body.id);
           }
           return sold;
@@ -167,7 +195,6 @@ describe.each(testDialects)('simulation on %s', (dialect) => {
           const rectangle = { ...slot(), node_count: 1 + random.below(3) };
           const bought = await account.post('/preview/v2/orders', { pool: market, side: 'buy', instance_sku: sku, allocation_schedule_delta: [rectangle], limit_price_dollars_per_node_hour: `${1 + random.below(6)}.000000`, allow_standing: random.below(2) === 0, allow_partial: random.below(4) > 0 });
           if (bought.status === 201) {
-            recordFills(bought);
             if (bought.body.status === 'standing' || bought.body.status === 'partially_filled') restingOrders.push(bought.body.id);
           }
           return bought;
@@ -177,6 +204,36 @@ describe.each(testDialects)('simulation on %s', (dialect) => {
           if (order === undefined) return null;
           const owner = (await account.get(`/preview/v2/orders/${order}`)).status === 200 ? account : provider;
           return owner.delete(`/preview/v2/orders/${order}`);
+        }],
+        // A procurement on a pool of its own, buying up to a price the provider's asks meet; it sells
+        // a surplus only at a price no bid reaches, so that every fill is a buy of the buyer's.
+        ['procure', 1, [201], async () => {
+          const home = await account.post('/preview/v2/pools', { workspace: 'default' });
+          if (home.status !== 201) return home;
+          pools.push(home.body.id);
+          const made = await account.post('/preview/v2/procurements', { pool: home.body.id, instance_sku: sku, target: 1 + random.below(2), min_sell_price_dollars_per_node_hour: '1000.000000', max_buy_price_dollars_per_node_hour: `${1 + random.below(6)}.000000`, managed_window_minutes: 30 + random.below(60) });
+          if (made.status === 201) {
+            procurements.push(made.body.id);
+            automated.add(home.body.id);
+          }
+          return made;
+        }],
+        ['retarget', 1, [200], async () => {
+          const procurement = random.pick(procurements);
+          return procurement === undefined ? null : account.patch(`/preview/v2/procurements/${procurement}`, { target: random.below(3), enabled: random.below(4) > 0 });
+        }],
+        // A reserved v1 node for the next whole hour: 422 when the asks do not cover the window.
+        ['reserve node', 2, [201, 422], async () => {
+          const start = Math.ceil((minute() + 60) / 3600) * 3600;
+          const made = await account.post('/v1/nodes', { desired_count: 1, zone, max_price_per_node_hour: 300 + 100 * random.below(4), start_at: start, end_at: start + 3600 });
+          if (made.status === 201) {
+            const pool = await account.get(`/preview/v2/pools/${made.body.data[0].name}`);
+            expect(pool.status, `the pool of node ${made.body.data[0].name}`).toBe(200);
+            nodePools.push(pool.body.id);
+            automated.add(pool.body.id);
+            nodes.push({ id: made.body.data[0].id, startAt: start, endAt: start + 3600 });
+          }
+          return made;
         }],
         ['launch', 2, [201], async () => {
           const launched = await account.post('/preview/v2/instances', { pool: random.pick(pools)!, image, instance_sku: sku, priority_level: random.pick(priorities) });
@@ -231,8 +288,9 @@ describe.each(testDialects)('simulation on %s', (dialect) => {
           if (response.status < 300) succeeded++;
         }
         // The model: allocation per pool per minute from now on, and money per account.
+        await syncFills(where);
         const from = minute();
-        for (const pool of [...pools, supply]) {
+        for (const pool of [...pools, ...nodePools, supply]) {
           const read = await (pool === supply ? provider : account).get(`/preview/v2/pools/${pool}`);
           const shown = expand(read.body.allocation_schedule?.by_instance_sku?.[sku] ?? [], from);
           expect(shown, `${where}: pool ${pool}`).toEqual(model.from(pool, from));
@@ -241,9 +299,17 @@ describe.each(testDialects)('simulation on %s', (dialect) => {
         const earned = [...contracts.values()].reduce((sum, contract) => sum + contract.totalMicros - contract.feeMicros, 0);
         expect((await account.get('/v1/balances')).body.current_balance_cents, `${where}: the buyer's money`).toBe(Math.floor((creditMicros - spent) / 10_000));
         expect((await provider.get('/v1/balances')).body.current_balance_cents, `${where}: the provider's money`).toBe(Math.floor(earned / 10_000));
+        // A reserved node waits for its window, runs through it, and has ended after it.
+        for (const node of nodes) {
+          const read = await account.get(`/v1/nodes/${node.id}`);
+          expect(read.status, `${where}: node ${node.id}`).toBe(200);
+          const now = server.clock.now();
+          const expected = now < node.startAt ? ['pending'] : now < node.endAt ? ['running'] : ['terminated'];
+          expect(expected, `${where}: node ${node.id} at ${now} (${node.startAt}–${node.endAt})`).toContain(read.body.status);
+        }
         expect(await server.audit(), where).toEqual([]);
       }
-      if (process.env.SIM_VERBOSE !== undefined) process.stdout.write(`seed ${seed}: ${succeeded} of ${steps} steps succeeded, ${contracts.size} contracts, ${pools.length} pools, ${instances.length} instances\n`);
+      if (process.env.SIM_VERBOSE !== undefined) process.stdout.write(`seed ${seed}: ${succeeded} of ${steps} steps succeeded, ${contracts.size} contracts, ${pools.length} pools, ${procurements.length} procurements, ${nodes.length} nodes, ${automatedFills} of their fills, ${instances.length} instances\n`);
       // Aimed so that most operations do something: a run that mostly fails tests little.
       expect(succeeded, `seed ${seed}: ${succeeded} of ${steps} steps succeeded`).toBeGreaterThan(steps / 2);
     } finally {
