@@ -29,6 +29,7 @@ import {
   changeRevocationOperation,
   completeImageOperation,
   createDeploymentOperation,
+  createDownloadUrlOperation,
   createPartUrlOperation,
   createImageOperation,
   createInstanceOperation,
@@ -37,6 +38,7 @@ import {
   deleteImageOperation,
   deleteInstanceOperation,
   deleteInstanceTemplateOperation,
+  failInstanceOperation,
   getDeploymentOperation,
   getImageOperation,
   getInstanceOperation,
@@ -569,6 +571,13 @@ describe.each(testDialects)('failures in declared order on %s', (dialect) => {
     await walk(listV0TransactionsOperation, (fixed) => account.get(`/v0/transactions${fixed > 1 ? '' : '?starting_after=bogus'}`), [null, /cursor|transaction/i], 200);
     await walk(listV0ProcurementsOperation, () => account.get('/v0/procurements'), [null, null], 200);
     await walk(getV0QuoteOperation, (fixed) => account.get(`/v0/quote?${q({ side: fixed > 0 ? 'buy' : 'sideways', quantity: '1', duration: '3600', min_start_date: 'NOW', max_start_date: 'NOW', instance_type: fixed > 1 ? 'h100i' : 'bogus', ...(fixed > 2 ? {} : { colocate_with: 'cont_nosuchcontractxxxxxx' }) })}`), [/side/, /bogus/, /No contract/], 200);
+  });
+
+  it('fail_instance and download_image', async () => {
+    const failing = (await account.post('/preview/v2/instances', { pool, image, instance_sku: sku, name: 'to-fail' })).body.id as string;
+    await walk(failInstanceOperation, (fixed) => server.operator.post(`/admin/v1/instances/${fixed > 0 ? failing : 'inst_nosuchinstancexxxxxx'}/fail`), [/No instance/], 200);
+    const uploading = (await account.post('/preview/v2/images', { workspace: 'default', name: 'half-for-download' })).body.id as string;
+    await walk(createDownloadUrlOperation, (fixed) => account.get(`/preview/v2/images/${fixed === 0 ? 'no-such-image' : fixed === 1 ? uploading : image}/download`), [/No image/, /not completed/], 200);
   });
 
   it('the reads by id, and the v1 lists', async () => {
