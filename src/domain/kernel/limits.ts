@@ -227,8 +227,11 @@ export const postgresNamedStatementsMax = 300;
 /** Runs of an SQL text after which it is named: what runs once or twice (a migration, a rare
  * `in` list's shape) stays unnamed. */
 export const postgresStatementRunsBeforeNamed = 3;
-/** How long a request waits for a PostgreSQL connection before the database counts as unavailable (a 503 with Retry-After). */
+/** How long PostgreSQL may take to accept a new connection before the database counts as unavailable (a 503 with Retry-After). */
 export const postgresConnectTimeoutMs = 3_000;
+/** How long a request waits its turn for one of the process's connections (all busy) before it answers 503:
+ * a burst queues, only a server overloaded for this long refuses. See store/postgres/connection-gate.ts. */
+export const postgresConnectionWaitMs = 30_000;
 /** Prepared statements kept per SQLite connection; allot issues a few hundred distinct queries. */
 export const sqliteStatementCacheSize = 500;
 /** How long a SQLite writer waits for another connection's lock before failing. */

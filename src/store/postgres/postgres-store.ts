@@ -2,7 +2,8 @@
 // transactions run at READ COMMITTED and take row locks where they decide on what they read, and
 // serialization failures and deadlocks are retried by KyselyStore.
 
-import { postgresConnectTimeoutMs, postgresNamedStatementsMax, postgresPoolSize, postgresStatementRunsBeforeNamed } from '../../domain/kernel/limits.js';
+import { postgresConnectionWaitMs, postgresConnectTimeoutMs, postgresNamedStatementsMax, postgresPoolSize, postgresStatementRunsBeforeNamed } from '../../domain/kernel/limits.js';
+import { ConnectionWaitTimeout, gatePool } from './connection-gate.js';
 import { CompiledQuery, Kysely, PostgresDialect, sql } from 'kysely';
 import { jsonArrayFrom } from 'kysely/helpers/postgres';
 import pg from 'pg';
@@ -71,7 +72,7 @@ export function isPostgresUnavailable(error: unknown): boolean {
   const code = pgCode(error);
   if (code.startsWith('08') || unavailableStates.has(code) || unavailableSocketCodes.has(code)) return true;
   if (error instanceof AggregateError) return error.errors.some(isPostgresUnavailable);
-  return error instanceof Error && unavailableMessages.test(error.message);
+  return error instanceof ConnectionWaitTimeout || (error instanceof Error && unavailableMessages.test(error.message));
 }
 
 /**
@@ -100,7 +101,7 @@ export interface PostgresStoreOptions {
 }
 
 export async function openPostgresStore(url: string, now: number, options: PostgresStoreOptions = {}): Promise<KyselyStore> {
-  const pool = new pg.Pool({
+  const rawPool = new pg.Pool({
     Client: NamedStatementClient,
     connectionString: url,
     max: postgresPoolSize,
@@ -115,11 +116,12 @@ export async function openPostgresStore(url: string, now: number, options: Postg
   });
   // An idle connection lost (PostgreSQL stopped or restarted): the pool has dropped it already and
   // connects anew on the next request; this only stops the 'error' event from ending the process.
-  pool.on('error', () => {});
+  rawPool.on('error', () => {});
+  const pool = gatePool(rawPool, postgresPoolSize, postgresConnectionWaitMs);
   if (options.schema !== undefined) {
     // IF NOT EXISTS is not atomic: processes starting together may race to create it, and all but
     // one are told it exists, one way or another.
-    await pool.query(`CREATE SCHEMA IF NOT EXISTS "${options.schema}"`).catch((error: unknown) => {
+    await rawPool.query(`CREATE SCHEMA IF NOT EXISTS "${options.schema}"`).catch((error: unknown) => {
       if (pgCode(error) !== '23505' && pgCode(error) !== '42P06') throw error;
     });
   }
