@@ -46,6 +46,10 @@ describe.runIf(testDialects.includes('postgres'))('two allot processes on one Po
       expect(audit.body).toEqual({ object: 'audit', ok: true, problems: [] });
       const held = await viaSecond.get(`/preview/v2/pools/${source}`);
       expect(held.body.allocation_schedule.by_instance_sku).toEqual({});
+    } catch (error) {
+      // A connection closed unanswered was seen once in CI: say what the processes printed.
+      const printed = (child: typeof first) => `exit ${child.child.exitCode ?? child.child.signalCode ?? 'none'}:\n${child.output().slice(-4000)}`;
+      throw new Error(`${String(error)}\nfirst process, ${printed(first)}\nsecond process, ${printed(second)}`, { cause: error });
     } finally {
       await Promise.all([first.stop(), second.stop()]);
     }

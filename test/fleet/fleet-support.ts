@@ -111,13 +111,46 @@ export class FakeAgent {
   }
 }
 
-/** Polls until `check` holds (the fleet worker acts after commits and on a timer). */
-export async function eventually<T>(read: () => Promise<T>, check: (value: T) => boolean, timeoutMillis = 8000): Promise<T> {
+/** Polls until `check` holds (the fleet worker acts after commits and on a timer). The wait is
+ * generous: CI runs every test file at once on two cores. */
+export async function eventually<T>(read: () => Promise<T>, check: (value: T) => boolean, timeoutMillis = 30_000): Promise<T> {
   const deadline = Date.now() + timeoutMillis;
   for (;;) {
     const value = await read();
     if (check(value)) return value;
-    if (Date.now() > deadline) throw new Error(`timed out; last value: ${JSON.stringify(value)}`);
+    if (Date.now() > deadline) throw new Error(`timed out; last value: ${describe(value)}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
+}
+
+/**
+ * Lets every host but the `alive` ones fall silent past `down_after` until `check` holds: allot's
+ * clock moves on 35 s in two steps shorter than `down_after` (30 s in these tests), the alive
+ * agents beating at each, and then waits with the clock still. A host is judged silent from the
+ * later of its last heartbeat and the moment allot began watching without a break
+ * (domain/fleet/hosts.ts silentTooLong); on a loaded machine a stalled or failed health check
+ * restarts that watch, and a clock frozen from then on would never reach `down_after` again, so a
+ * wait that sees nothing moves the clock on once more. The clock stands still while a host is
+ * judged, so what it decided is dated at the clock the caller reads afterwards.
+ */
+export async function silenceUntil<T>(server: TestServer, alive: readonly FakeAgent[], read: () => Promise<T>, check: (value: T) => boolean, timeoutMillis = 90_000): Promise<T> {
+  const deadline = Date.now() + timeoutMillis;
+  const step = async (seconds: number) => {
+    await server.advance(seconds);
+    for (const agent of alive) await agent.beat();
+  };
+  await step(20);
+  await step(15);
+  for (;;) {
+    try {
+      return await eventually(read, check, Math.min(10_000, Math.max(0, deadline - Date.now())));
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+    }
+    await step(15);
+  }
+}
+
+function describe(value: unknown): string {
+  return JSON.stringify(value instanceof Map ? Object.fromEntries(value) : value);
 }

@@ -8,7 +8,7 @@ import type { ApiClient } from '../support/client.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 import { type Store, StoreUnavailable } from '../../src/store/store.js';
 import { testDialects } from '../support/stores.js';
-import { eventually, FakeAgent, hostFacts, hostsById, newHostToken, occupiedNodes, register, startFleetServer } from './fleet-support.js';
+import { eventually, FakeAgent, hostFacts, hostsById, newHostToken, occupiedNodes, register, silenceUntil, startFleetServer } from './fleet-support.js';
 
 describe.each(testDialects)('fleet health on %s', (dialect) => {
   let server: TestServer;
@@ -60,11 +60,7 @@ describe.each(testDialects)('fleet health on %s', (dialect) => {
     expect(await supplied()).toBe(4);
 
     // The spare keeps heartbeating; the doomed host falls silent past down_after.
-    await server.advance(20);
-    await spare.beat();
-    await server.advance(15);
-    await spare.beat();
-    const after = await eventually(() => hostsById(server), (hosts) => hosts.get(doomed.hostId).status === 'down' && hosts.get(spare.hostId).instances.length === 2);
+    const after = await silenceUntil(server, [spare], () => hostsById(server), (hosts) => hosts.get(doomed.hostId).status === 'down' && hosts.get(spare.hostId).instances.length === 2 && hosts.get(spare.hostId).instances.every((instance: any) => instance.status === 'running'));
     for (const id of lost) expect(await statusOf(id)).toBe('failed');
     const replacements = after.get(spare.hostId).instances.map((instance: any) => instance.id as string);
     for (const id of replacements) {
@@ -184,7 +180,7 @@ describe.each(testDialects)('fleet health across an outage of allot on %s', (dia
         await sleep(500);
       }
     })();
-    const after = await eventually(() => hostsById(server), (hosts) => hosts.get(silent.hostId).status === 'down', 15_000);
+    const after = await eventually(() => hostsById(server), (hosts) => hosts.get(silent.hostId).status === 'down');
     beating = false;
     await beats;
     expect(after.get(heard.hostId).status).not.toBe('down');

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiClient } from '../support/client.js';
 import type { TestServer } from '../support/server.js';
 import { testDialects } from '../support/stores.js';
-import { eventually, FakeAgent, hostFacts, hostsById, newHostToken, register, startFleetServer } from './fleet-support.js';
+import { eventually, FakeAgent, hostFacts, hostsById, newHostToken, register, silenceUntil, startFleetServer } from './fleet-support.js';
 
 const hour = 3600;
 
@@ -62,14 +62,6 @@ describe.each(testDialects)('sold node-time of a down host on %s', (dialect) => 
     }
   }
 
-  /** Lets the named agents beat across `down_after`, so that every other host goes down. */
-  async function silenceAllBut(...alive: FakeAgent[]) {
-    await server.advance(20);
-    for (const agent of alive) await agent.beat();
-    await server.advance(15);
-    for (const agent of alive) await agent.beat();
-  }
-
   it('places a down host\'s sold node-time on the SKU\'s spare nodes: buyers keep their contracts', async () => {
     const { sku, supply } = await suppliedSku('unbacked-spare');
     const { agent } = await newHostToken(server, 'spare');
@@ -89,8 +81,7 @@ describe.each(testDialects)('sold node-time of a down host on %s', (dialect) => 
     await doomed.beat();
     await server.operator.post(`/admin/v1/hosts/${spare.hostId}/uncordon`);
 
-    await silenceAllBut(spare);
-    const after = await eventually(() => hostsById(server), (hosts) => hosts.get(doomed.hostId).status === 'down' && hosts.get(spare.hostId).instances.length === 2);
+    const after = await silenceUntil(server, [spare], () => hostsById(server), (hosts) => hosts.get(doomed.hostId).status === 'down' && hosts.get(spare.hostId).instances.length === 2 && hosts.get(spare.hostId).instances.every((instance: any) => instance.status === 'running'));
     expect(after.get(spare.hostId).instances.every((instance: any) => instance.status === 'running')).toBe(true);
     // The buyer keeps its two nodes to the end of its contract, and pays nothing more, is refunded nothing.
     const next = Math.floor(server.clock.now() / 60) * 60 + 60;
@@ -128,8 +119,7 @@ describe.each(testDialects)('sold node-time of a down host on %s', (dialect) => 
     await doomed.beat();
     await other.beat();
 
-    await silenceAllBut(other);
-    await eventually(() => hostsById(server), (hosts) => hosts.get(doomed.hostId).status === 'down');
+    await silenceUntil(server, [other], () => hostsById(server), (hosts) => hosts.get(doomed.hostId).status === 'down');
     const downAt = server.clock.now();
     const next = Math.floor(downAt / 60) * 60 + 60;
     // Nothing spare: the first buyer's idle two nodes are taken back for the next hour, and refunded at $12 a node-hour.
