@@ -88,7 +88,7 @@ describe.each(testDialects)('fleet health on %s', (dialect) => {
     const spareAnswer = await spare.beat();
     expect(spareAnswer.runs.filter((run) => run.action === 'run')).toHaveLength(2);
     expect(await server.audit()).toEqual([]);
-  });
+  }, 120_000);
 
   it('fails an instance whose guest the agent reports failed, or no longer reports, and replaces it', async () => {
     const { agent } = await newHostToken(server);

@@ -92,7 +92,7 @@ describe.each(testDialects)('sold node-time of a down host on %s', (dialect) => 
     expect(await held(provider, supply, sku, next)).toBe(0);
     expect(await held(provider, supply, sku, start + 4 * hour)).toBe(2);
     expect(await server.audit()).toEqual([]);
-  });
+  }, 120_000);
 
   it('takes back what no host can back, idle allocation first, an hour ahead, and refunds it at the contract\'s price', async () => {
     const { sku, supply } = await suppliedSku('unbacked-short');
@@ -153,7 +153,7 @@ describe.each(testDialects)('sold node-time of a down host on %s', (dialect) => 
     expect(await held(provider, supply, sku, next + hour + 60)).toBe(0);
     expect(await held(provider, supply, sku, end)).toBe(3);
     expect(await server.audit()).toEqual([]);
-  });
+  }, 120_000);
 
   it('takes back (and refunds) a drained window\'s sold node-time when the drain is set, and nothing outside it', async () => {
     const { sku, supply } = await suppliedSku('unbacked-drain');
