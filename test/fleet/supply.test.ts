@@ -114,4 +114,35 @@ describe.each(testDialects)('fleet supply on %s', (dialect) => {
     expect((await server.operator.get(`/admin/v1/hosts/${big.hostId}`)).body.supplies_market).toBe(false);
     await audit();
   });
+
+  it('moves a host\'s node-time to a new supply pool without issuing again what it already sold', async () => {
+    const switched = await server.newInstanceSku('supply-switch', { availability_zone: 'fleetville' });
+    const pools = await Promise.all(['switch-a', 'switch-b'].map(async (name) => (await server.operator.post('/admin/v1/pools', { account: provider.accountId, name, kind: 'originating' })).body.id as string));
+    const [first, second] = pools as [string, string];
+    const holder = (await provider.post('/preview/v2/pools', { workspace: 'default', name: 'switch-holder' })).body.id as string;
+    const heldBy = async (pool: string, at: number) => nodesAt((await provider.get(`/preview/v2/pools/${pool}`)).body.allocation_schedule.by_instance_sku[switched], at);
+    expect((await server.operator.put(`/admin/v1/fleet/instance_skus/${switched}`, { supply_pool: first })).status).toBe(200);
+    const { agent } = await newHostToken(server);
+    await register(agent, hostFacts('supply-switch', { node_count: 2 }));
+    const minute = Math.floor(server.clock.now() / 60) * 60 + 120;
+    expect(await heldBy(first, minute)).toBe(2);
+    // One of its two nodes leaves the supply pool (as a sale would take it) for good.
+    const moved = await provider.post('/preview/v2/pool_transfers', { from_pool: first, to_pool: holder, instance_sku: switched, allocation_schedule_delta: [{ start_at: minute, end_at: null, node_count: 1 }] });
+    expect(moved.status, JSON.stringify(moved.body)).toBe(202);
+    const total = async (at: number) => (await heldBy(first, at)) + (await heldBy(second, at)) + (await heldBy(holder, at));
+    expect(await total(minute)).toBe(2);
+
+    // The SKU now supplies the second pool: only the node the host has not sold moves there.
+    expect((await server.operator.put(`/admin/v1/fleet/instance_skus/${switched}`, { supply_pool: second })).status).toBe(200);
+    const later = Math.floor(server.clock.now() / 60) * 60 + 120;
+    await eventually(async () => [await heldBy(first, later), await heldBy(second, later), await heldBy(holder, later)], (held) => held[0] === 0 && held[1] === 1);
+    expect(await heldBy(holder, later)).toBe(1);
+    expect(await total(later + 10 ** 6)).toBe(2);
+    await audit();
+    // And back.
+    expect((await server.operator.put(`/admin/v1/fleet/instance_skus/${switched}`, { supply_pool: first })).status).toBe(200);
+    await eventually(async () => [await heldBy(first, later), await heldBy(second, later)], (held) => held[0] === 1 && held[1] === 0);
+    expect(await total(later + 10 ** 6)).toBe(2);
+    await audit();
+  });
 });

@@ -99,15 +99,21 @@ export async function convergeHostSupply(context: AppContext, tx: Tx, host: Host
   const window = windowOf(host);
   let unbacked = host.unbacked;
   let reclaimedUntil = host.reclaimedUntil;
+  // What the host sold from the pool it supplied and still backs with its machines: a host that
+  // stays up (its SKU's supply pool changed, or its node count) goes on backing it.
+  let stillBacked = emptySchedule;
   if (host.supplyPoolId !== null && host.supplyNodes > 0) {
     const sold = await retire(context, tx, host.supplyPoolId, host.instanceSkuId, suppliedSchedule(host.supplyNodes, from, window), now);
     // Down or removed: what it sold has no machine behind it. (A SKU that stops supplying keeps its
     // hosts, which go on backing what they sold.)
-    if (!hostUp(host)) unbacked = add(clip(unbacked, from, null), sold);
+    if (hostUp(host)) stillBacked = sold;
+    else unbacked = add(clip(unbacked, from, null), sold);
   }
   if (pool !== null && nodes > 0) {
-    // Back up: what is still unbacked is sold, and the host backs it again instead of issuing it anew.
-    const offered = subtract(suppliedSchedule(nodes, from, window), minimum(clip(unbacked, from, null), suppliedSchedule(nodes, from, window)));
+    // What is sold (unbacked while it was down, or sold from the pool it supplied before) the host
+    // backs instead of issuing it anew: its nodes are issued once.
+    const supplied = suppliedSchedule(nodes, from, window);
+    const offered = subtract(supplied, minimum(add(clip(unbacked, from, null), stillBacked), supplied));
     await issue(context, tx, pool, host.instanceSkuId, offered, now);
     unbacked = emptySchedule;
     reclaimedUntil = null;
