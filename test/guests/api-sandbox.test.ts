@@ -185,6 +185,13 @@ describe.each(testDialects)('allot serve --driver sandbox on %s', { timeout: 180
     }).catch(async (error: Error) => {
       throw new Error(`${error.message}\n${await state()}`);
     });
+    // SF Compute's `sf nodes ssh` reads the node's: the same host and port, and `ssh` checks the host key it names.
+    const nodeSsh = await buyer.get('/v2/nodes/https-node/ssh');
+    expect(nodeSsh.status, JSON.stringify(nodeSsh.body)).toBe(200);
+    expect(nodeSsh.body).toMatchObject({ hostname: answer.hostname, port: answer.port });
+    const nodeKnownHosts = join(directory, 'node_known_hosts');
+    writeFileSync(nodeKnownHosts, (nodeSsh.body.host_keys as { key_type: string; key: string }[]).map((hostKey) => `[${answer.hostname}]:${answer.port} ${hostKey.key_type} ${hostKey.key}\n`).join(''));
+    expect((await ssh(answer.hostname, answer.port, key, 'echo node-ok', nodeKnownHosts)).trim()).toBe('node-ok');
     const forwarded = await eventually('the forwarded port in the log', async () => /allot: the guest's port 443 is forwarded from 127\.0\.0\.1:(\d+)/.exec(await log()));
     const httpsPort = Number(forwarded[1]);
     expect(httpsPort).not.toBe(answer.port);
