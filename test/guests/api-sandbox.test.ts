@@ -106,6 +106,8 @@ describe.each(testDialects)('allot serve --driver sandbox on %s', { timeout: 180
     const knownHosts = join(directory, 'known_hosts');
     writeFileSync(knownHosts, details.host_keys.map((hostKey) => `[127.0.0.1]:${details.port} ${hostKey.key_type} ${hostKey.key}\n`).join(''));
     expect((await ssh(details.hostname, details.port, key, 'hostname; echo ok', knownHosts)).split('\n').slice(0, 2)).toEqual(['first', 'ok']);
+    // The meta-data's instance id reaches the guest too.
+    expect((await ssh(details.hostname, details.port, key, 'cat /run/allot/instance-id', knownHosts)).trim()).toBe(id);
     process.stdout.write(`[guests] sandbox on ${dialect}: instance created to ssh answered in ${Date.now() - startedAt} ms\n`);
     await eventually('the marker in the logs', async () => (await logText(id)).includes('API-MARKER from first'));
 
