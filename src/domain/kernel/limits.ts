@@ -232,6 +232,8 @@ export const postgresConnectTimeoutMs = 3_000;
 /** How long a request waits its turn for one of the process's connections (all busy) before it answers 503:
  * a burst queues, only a server overloaded for this long refuses. See store/postgres/connection-gate.ts. */
 export const postgresConnectionWaitMs = 30_000;
+/** The pause, jittered ±50 %, before connecting again after PostgreSQL refused for too many connections (53300). */
+export const postgresTooManyConnectionsRetryMs = 50;
 /** Prepared statements kept per SQLite connection; allot issues a few hundred distinct queries. */
 export const sqliteStatementCacheSize = 500;
 /** How long a SQLite writer waits for another connection's lock before failing. */

@@ -10,6 +10,7 @@
 
 import type pg from 'pg';
 import { assert } from '../../domain/kernel/assert.js';
+import { postgresTooManyConnectionsRetryMs } from '../../domain/kernel/limits.js';
 
 /** A request waited its turn for a connection longer than the gate allows: the service is overloaded. */
 export class ConnectionWaitTimeout extends Error {
@@ -27,7 +28,6 @@ interface Waiter {
 }
 
 const tooManyConnections = '53300';
-const tooManyConnectionsRetryMs = 50;
 
 export function gatePool(pool: pg.Pool, slots: number, waitMs: number): GatedPool {
   assert(slots > 0, () => 'a gate needs at least one slot');
@@ -68,8 +68,8 @@ export function gatePool(pool: pg.Pool, slots: number, waitMs: number): GatedPoo
         return await pool.connect();
       } catch (error) {
         const code = (error as { code?: unknown }).code;
-        if (code !== tooManyConnections || Date.now() + tooManyConnectionsRetryMs > deadline) throw error;
-        await new Promise((resolve) => setTimeout(resolve, tooManyConnectionsRetryMs * (0.5 + Math.random())));
+        if (code !== tooManyConnections || Date.now() + postgresTooManyConnectionsRetryMs > deadline) throw error;
+        await new Promise((resolve) => setTimeout(resolve, postgresTooManyConnectionsRetryMs * (0.5 + Math.random())));
       }
     }
   };
