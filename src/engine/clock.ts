@@ -33,11 +33,11 @@ const advancesInProgress = new WeakMap<ManualClock, Promise<unknown>>();
  * on one PostgreSQL database each keep their own manual clock, which is for tests and demos).
  */
 export const advanceClock = declaring(advanceClockOperation, async function advanceClock(context: AppContext, seconds: number): Promise<ClockReading | Failure> {
-  const clock = context.clock;
-  if (!(clock instanceof ManualClock)) return fail('clock_not_manual', 'The clock is real: only a manual clock (allot serve --clock manual) can be advanced');
   if (!Number.isInteger(seconds) || seconds < 1 || seconds > clockAdvanceSecondsMax) {
     return invalidField('seconds', 'out_of_range', `seconds must be a whole number from 1 to ${clockAdvanceSecondsMax}`);
   }
+  const clock = context.clock;
+  if (!(clock instanceof ManualClock)) return fail('clock_not_manual', 'The clock is real: only a manual clock (allot serve --clock manual) can be advanced');
   const previous = advancesInProgress.get(clock) ?? Promise.resolve();
   const advance = previous.catch(() => {}).then(() => advanceBy(context, clock, seconds));
   advancesInProgress.set(clock, advance);

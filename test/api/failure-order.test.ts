@@ -49,11 +49,13 @@ import {
   listImagesOperation,
   listInstancesOperation,
   listInstanceTemplatesOperation,
+  openDownloadOperation,
   patchDeploymentOperation,
   replaceInstanceOperation,
   terminateInstanceOperation,
   updateInstanceOperation,
   updateInstancePrioritiesOperation,
+  uploadPartOperation,
 } from '../../src/domain/compute/operations.js';
 import type { Operation } from '../../src/domain/kernel/operations.js';
 import {
@@ -71,8 +73,9 @@ import {
   patchV0ProcurementOperation,
   replaceVmOperation,
 } from '../../src/domain/legacy-v0/operations.js';
-import { deleteNodeOperation, extendNodeOperation, getNodeOperation, getVmScriptOperation, nodeSshOperation, redeployNodeOperation, releaseNodeOperation, getZoneOperation, listNodesOperation, setVmScriptOperation, vmLogsOperation, vmSshOperation } from '../../src/domain/nodes-v1/operations.js';
-import type { ApiClient } from '../support/client.js';
+import { createNodesOperation, deleteNodeOperation, extendNodeOperation, getNodeOperation, getVmScriptOperation, nodeSshOperation, redeployNodeOperation, releaseNodeOperation, getZoneOperation, listNodesOperation, setVmScriptOperation, vmLogsOperation, vmSshOperation } from '../../src/domain/nodes-v1/operations.js';
+import { advanceClockOperation } from '../../src/domain/operator/operations.js';
+import type { ApiClient, ApiResponse } from '../support/client.js';
 import { walk } from '../support/failure-order.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 import { testDialects } from '../support/stores.js';
@@ -580,6 +583,74 @@ describe.each(testDialects)('failures in declared order on %s', (dialect) => {
     await walk(createDownloadUrlOperation, (fixed) => account.get(`/preview/v2/images/${fixed === 0 ? 'no-such-image' : fixed === 1 ? uploading : image}/download`), [/No image/, /not completed/], 200);
   });
 
+  it('upload_image_part and open_image_download: the signed URLs', async () => {
+    const sha256 = 'a'.repeat(64);
+    const made = async (name: string) => (await account.post('/preview/v2/images', { workspace: 'default', name })).body.id as string;
+    const partUrl = async (id: string, part: number) => new URL((await account.post(`/preview/v2/images/${id}/parts`, { part_id: part })).body.url as string);
+    const send = (url: URL, method: 'PUT' | 'GET') => (method === 'PUT' ? server.anonymous.raw('PUT', url.pathname + url.search, 'part bytes', { 'content-type': 'application/octet-stream' }) : server.anonymous.get(url.pathname + url.search));
+    // The URLs answer bytes, not an API resource: the walk's last call (a success) is plain fetch.
+    const succeeds = async (url: URL, method: 'PUT' | 'GET') => {
+      const response = await fetch(url, { method, ...(method === 'PUT' ? { headers: { 'content-type': 'application/octet-stream' }, body: 'part bytes' } : {}) });
+      await response.arrayBuffer();
+      return { status: response.status, body: {}, headers: response.headers } as ApiResponse;
+    };
+    const tampered = (url: URL) => {
+      const wrong = new URL(url);
+      const signature = wrong.searchParams.get('signature')!;
+      wrong.searchParams.set('signature', `${signature.slice(0, -1)}${signature.endsWith('0') ? '1' : '0'}`);
+      return wrong;
+    };
+    const completed = async (name: string) => {
+      const id = await made(name);
+      expect((await succeeds(await partUrl(id, 1), 'PUT')).status).toBe(200);
+      expect((await account.post(`/preview/v2/images/${id}/complete`, { sha256 })).status).toBe(200);
+      return id;
+    };
+
+    // A part URL of an image since deleted, of one since completed, and of one still uploading.
+    const deleted = await made('parts-of-deleted');
+    const deletedPart = await partUrl(deleted, 1);
+    expect((await account.delete(`/preview/v2/images/${deleted}`)).status).toBe(200);
+    const finished = await made('parts-of-finished');
+    const finishedPart = await partUrl(finished, 2);
+    expect((await succeeds(await partUrl(finished, 1), 'PUT')).status).toBe(200);
+    expect((await account.post(`/preview/v2/images/${finished}/complete`, { sha256 })).status).toBe(200);
+    const openPart = await partUrl(await made('parts-of-open'), 1);
+    await walk(
+      uploadPartOperation,
+      (fixed) => (fixed === 0 ? send(tampered(deletedPart), 'PUT') : fixed === 1 ? send(deletedPart, 'PUT') : fixed === 2 ? send(finishedPart, 'PUT') : succeeds(openPart, 'PUT')),
+      // The last step needs more than 128 GiB of parts.
+      [/invalid or has expired/, /No image/, /parts can only be added/, null],
+      200,
+    );
+
+    // A download URL of an image since deleted, of one since revoked, and of one completed.
+    const downloadUrl = async (id: string) => new URL((await account.get(`/preview/v2/images/${id}/download`)).body.url as string);
+    const gone = await completed('download-of-deleted');
+    const goneDownload = await downloadUrl(gone);
+    expect((await account.delete(`/preview/v2/images/${gone}`)).status).toBe(200);
+    const revoked = await completed('download-of-revoked');
+    const revokedDownload = await downloadUrl(revoked);
+    expect((await account.post(`/preview/v2/images/${revoked}/revoke`, {})).status).toBe(200);
+    const readyDownload = await downloadUrl(await completed('download-of-ready'));
+    await walk(
+      openDownloadOperation,
+      (fixed) => (fixed === 0 ? send(tampered(goneDownload), 'GET') : fixed === 1 ? send(goneDownload, 'GET') : fixed === 2 ? send(revokedDownload, 'GET') : succeeds(readyDownload, 'GET')),
+      [/invalid or has expired/, /No image/, /revoked, not completed/],
+      200,
+    );
+  });
+
+  it('advance_clock', async () => {
+    // The first steps on a server of its own, under the real clock.
+    const real = await startTestServer(dialect, { clock: 'real' });
+    try {
+      await walk(advanceClockOperation, (fixed) => (fixed < 2 ? real : server).operator.post('/admin/v1/clock/advance', { seconds: fixed > 0 ? 1 : 0 }), [/seconds/, /clock is real/], 200);
+    } finally {
+      await real.close();
+    }
+  });
+
   it('the reads by id, and the v1 lists', async () => {
     const reads: [Operation, string][] = [
       [getDeploymentOperation, '/preview/v2/deployments/no-such-deployment'],
@@ -610,6 +681,8 @@ describe.each(testDialects)('v1 node failures in declared order on %s', (dialect
   beforeAll(async () => {
     server = await startTestServer(dialect);
     const zoneSku = await server.newInstanceSku('walk-zone-sku', { region: 'us-west', availability_zone: 'walkzone', accelerator: 'h100', rdma_type: 'infiniband' });
+    // A second zone, without InfiniBand and with no sellers.
+    await server.newInstanceSku('walk-bare-zone-sku', { region: 'us-west', availability_zone: 'barezone', accelerator: 'h100', rdma_type: 'roce' });
     const provider = await server.newAccount('Walk provider');
     const supply = (await server.operator.post('/admin/v1/pools', { account: provider.accountId, name: 'supply', kind: 'originating' })).body.id as string;
     const t = server.clock.now();
@@ -620,6 +693,39 @@ describe.each(testDialects)('v1 node failures in declared order on %s', (dialect
     expect((await server.operator.post(`/admin/v1/accounts/${customer.accountId}/credits`, { amount_dollars: 10_000 })).status).toBe(201);
   });
   afterAll(() => server.close());
+
+  it('create_nodes', async () => {
+    const endAt = Math.ceil(server.clock.now() / hour) * hour + 3 * hour;
+    const made = await customer.post('/v1/nodes', { desired_count: 1, zone: 'walkzone', max_price_per_node_hour: 1800, end_at: endAt, names: ['node-taken'] });
+    expect(made.status, JSON.stringify(made.body)).toBe(201);
+    expect((await customer.post('/preview/v2/pools', { workspace: 'default', name: 'pool-taken' })).status).toBe(201);
+    expect((await customer.post('/preview/v2/instance_templates', { workspace: 'default', image: 'ubuntu-22.04-cuda-12.4', name: 'template-taken' })).status).toBe(201);
+    const uploading = (await customer.post('/preview/v2/images', { workspace: 'default', name: 'half-for-create' })).body.id as string;
+    await walk(
+      createNodesOperation,
+      (fixed) => {
+        const at = (step: number) => fixed > step;
+        // Reserved, but autoreserved where only an autoreserved node is checked: its first hour's
+        // cost (step 11) and its template's name (step 17); and at the end.
+        const autoreserved = fixed === 11 || fixed >= 17;
+        return customer.post('/v1/nodes', {
+          desired_count: 1,
+          names: [!at(0) ? 'n_bad' : !at(10) ? 'node-taken' : !at(13) ? 'pool-taken' : !at(17) ? 'template-taken' : 'walked'],
+          max_price_per_node_hour: fixed === 11 || fixed === 15 ? 2_000_000 : fixed === 14 ? 9_000_000_000_000_000 : fixed === 12 || fixed === 16 ? 1000 : 1800,
+          ...(at(2) ? (autoreserved ? {} : { end_at: at(5) ? endAt : endAt + 30 }) : { node_type: 'reserved' }),
+          ...(fixed === 12 ? { any_zone: true } : { zone: !at(6) ? 'nowhere' : !at(7) ? 'barezone' : 'walkzone' }),
+          ...(at(3) ? {} : { cloud_init_user_data: 'not base64!' }),
+          ...(at(4) ? {} : { forward_443: true }),
+          ...(at(7) ? {} : { _preview_enable_infiniband: true }),
+          ...(at(9) ? {} : { image_id: at(8) ? uploading : 'no-such-image' }),
+        });
+      },
+      // Step 1 guards the domain's callers: the schema bounds the price as it does. The last step:
+      // another request takes a name between the check and the insert.
+      [/names/, null, /needs an end_at/, /base64/, /443/, /on the hour/, /No zone/, /InfiniBand/, /No image/, /not completed/, /node named "node-taken"/, /Insufficient balance/, /Not enough capacity/, /pool named "pool-taken"/, /too large|exact/, /Insufficient balance/, /Not enough capacity/, /named "template-taken"/, null],
+      201,
+    );
+  });
 
   it('extend_node, release_node, redeploy_node, get_node_ssh and delete_node', async () => {
     const t = server.clock.now();

@@ -35,7 +35,8 @@ export type Attempt = (fixed: number) => Promise<ApiResponse>;
 /**
  * Walks an operation's declared failures: with `i` faults fixed, the answer is step `i`'s failure.
  * A step whose message is null cannot be reached by a request alone (another request must commit
- * in between: a race); it is named, and skipped.
+ * in between: a race; the edge's schema refuses the same fault first; or it takes more bytes than
+ * a test sends); it is named, and skipped.
  */
 export async function walk(op: Operation, attempt: Attempt, messages: readonly (RegExp | null)[], success: number): Promise<void> {
   expect(messages.length, `${op.name}: one message per declared step`).toBe(op.failures.length);

@@ -6,6 +6,7 @@ import { operation } from '../kernel/operations.js';
 
 /** POST /admin/v1/clock/advance */
 export const advanceClockOperation = operation('advance_clock', [
-  ['clock_not_manual', 'the clock is real'],
+  // The request's form first, as the edge's schema checks it.
   ['invalid_request', 'seconds is not a whole number in range'],
+  ['clock_not_manual', 'the clock is real'],
 ]);
