@@ -268,9 +268,15 @@ export async function serve(args: readonly string[], hooks: ServeHooks = {}): Pr
     if (request.routeOptions.url === '/admin/v1/clock/advance' && reply.statusCode === 200) await roll();
     return payload;
   });
+  // Stop signals are taken from listening on: a server that answers is stopped in order, its
+  // store closed and V8's code cache written (bin/load-dist.js), even when the signal comes while
+  // it still seeds (a script that stops it at its first answer; the bench does). One that comes
+  // before the start is done stops the server once it is.
+  const stopSignals = takeStopSignals();
   try {
     await app.listen({ host: options.host, port: options.port });
   } catch (error) {
+    stopSignals.release();
     process.stderr.write(`allot serve: cannot listen on ${options.host}:${options.port}: ${(error as Error).message}\n`);
     // Nothing was seeded; the operator token made at this first start is still this database's.
     if (operator.generatedToken !== null) process.stderr.write(`  Operator token of ${options.db}: ${operator.generatedToken}\n`);
@@ -292,6 +298,7 @@ export async function serve(args: readonly string[], hooks: ServeHooks = {}): Pr
   if (isFailure(seeded) && (await seededElsewhere())) seeded = null;
   if (isFailure(seeded)) {
     process.stderr.write(`allot serve: --seed ${options.seedName}: ${seeded.message}\n  The database is as new as it was; nothing was seeded.\n`);
+    stopSignals.release();
     await app.close();
     await store.close();
     return 1;
@@ -305,6 +312,7 @@ export async function serve(args: readonly string[], hooks: ServeHooks = {}): Pr
     else if (ensured === false) process.stderr.write('allot serve: --demo-token: this database has no demo account (it was seeded with --seed none)\n');
     else {
       process.stderr.write(`allot serve: --demo-token: ${ensured.message}\n`);
+      stopSignals.release();
       await app.close();
       await store.close();
       return 2;
@@ -360,7 +368,34 @@ export async function serve(args: readonly string[], hooks: ServeHooks = {}): Pr
         resolve(0);
       })();
     };
-    process.once('SIGINT', () => stop('SIGINT'));
-    process.once('SIGTERM', () => stop('SIGTERM'));
+    stopSignals.onStop(stop);
   });
+}
+
+/**
+ * Takes SIGINT and SIGTERM from now on. A signal is kept until `onStop` names what stops the
+ * server, which then runs at once for a signal already taken; `release` gives the signals back
+ * (their default ends the process) when the start fails on its own.
+ */
+function takeStopSignals(): { onStop(stop: (signal: string) => void): void; release(): void } {
+  let taken: string | null = null;
+  let stopper: ((signal: string) => void) | null = null;
+  const take = (signal: string) => {
+    if (stopper !== null) stopper(signal);
+    else taken ??= signal;
+  };
+  const onSigint = () => take('SIGINT');
+  const onSigterm = () => take('SIGTERM');
+  process.once('SIGINT', onSigint);
+  process.once('SIGTERM', onSigterm);
+  return {
+    onStop(stop) {
+      stopper = stop;
+      if (taken !== null) stop(taken);
+    },
+    release() {
+      process.off('SIGINT', onSigint);
+      process.off('SIGTERM', onSigterm);
+    },
+  };
 }

@@ -1,8 +1,9 @@
 // `allot serve` as a user runs it: its help, its flags, a clean shutdown, and a database of a
 // newer schema refused with a clear message.
 
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -116,6 +117,44 @@ describe('allot serve', () => {
       expect(stderr).toContain('another process holds it');
     } finally {
       await owner.stop();
+    }
+  });
+
+  it('stops in order on a SIGTERM that comes at its first answer, while it still seeds: exit 0, the seed whole', async () => {
+    const db = `sqlite:${join(directory, 'stopped-early.db')}`;
+    const port = await new Promise<number>((resolve) => {
+      const probe = createServer().listen(0, '127.0.0.1', () => {
+        const { port: free } = probe.address() as { port: number };
+        probe.close(() => resolve(free));
+      });
+    });
+    const child = spawn(process.execPath, [allotBin, 'serve', '--port', String(port), '--db', db, '--log-level', 'warn'], {
+      env: { ...process.env, ALLOT_ADMIN_TOKEN: 'early-operator' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+    // Stopped as soon as it answers: the seed (after listening) is then most likely under way.
+    const deadline = Date.now() + 20_000;
+    let status = 0;
+    while (status !== 200 && Date.now() < deadline && child.exitCode === null) {
+      status = await fetch(`http://127.0.0.1:${port}/admin/v1/clock`, { headers: { authorization: 'Bearer early-operator' } }).then((response) => response.status, () => 0);
+      if (status !== 200) await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+    expect(status, output).toBe(200);
+    child.kill('SIGTERM');
+    expect(await exited, output).toEqual({ code: 0, signal: null });
+    const demoToken = /Demo account "demo" token: (\S+)/.exec(output)?.[1];
+    expect(demoToken, output).toMatch(/^allot_sk_/);
+
+    const again = await startServeProcess(['--db', db]);
+    try {
+      expect(again.demoToken).toBeNull();
+      expect((await new ApiClient(again.baseUrl, demoToken!).get('/v1/balances')).body.available_balance_cents).toBe(1_000_000);
+    } finally {
+      await again.stop();
     }
   });
 
