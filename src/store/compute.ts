@@ -186,7 +186,16 @@ export interface DeploymentRepository {
   findByName(workspaceId: string, name: string): Promise<DeploymentView | undefined>;
   list(filter: DeploymentListFilter, page: PageRequest): Promise<DeploymentView[]>;
   update(id: string, changes: Partial<Pick<DeploymentRecord, 'name' | 'instanceTemplateId' | 'enabled' | 'targetInstanceCount' | 'instanceNameTemplate' | 'procurementId'>> & { readonly updatedAt: number }): Promise<NamedWrite>;
-  softDelete(id: string, now: number): Promise<void>;
+  /**
+   * Deletes a deployment. `endingInstances`: it has live instances, so the deletion is due at
+   * `now` (whatever was due before) until they have ended (`clearDue`), a batch per transaction
+   * (`lockDeleting`); otherwise nothing is due.
+   */
+  softDelete(id: string, now: number, endingInstances: boolean): Promise<void>;
+  /** Locks a deleted deployment whose instances are still being ended (FOR NO KEY UPDATE on PostgreSQL); its pool and SKU, or undefined when it is not one. */
+  lockDeleting(id: string): Promise<{ readonly poolId: string; readonly instanceSkuId: string } | undefined>;
+  /** Which of these deployments are deleted: their instances awaiting allocation never start. */
+  deletedAmong(ids: readonly string[]): Promise<Set<string>>;
   /** The live deployments of a pool, for conflicts between automations. */
   activeInPool(poolId: string): Promise<DeploymentSummary[]>;
   /** The live spot deployment that runs a procurement. */
@@ -206,7 +215,7 @@ export interface DeploymentRepository {
   lockLive(id: string): Promise<boolean>;
   /** The deployment is at its target (or has stopped): nothing is due. */
   clearDue(id: string): Promise<void>;
-  /** Live deployments with work due at or before `upTo`, earliest first. */
+  /** Deployments with work due at or before `upTo`, earliest first: live ones short of (or over) their target, deleted ones with instances still to end. */
   dueReconciles(upTo: number, limit: number): Promise<{ readonly id: string; readonly at: number }[]>;
 }
 

@@ -2,7 +2,7 @@
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { bereavedDeployments, compareKeepOrder, deploymentAdjustment, deploymentStep, expectedShutdownAt, instancePriorities, type Placeable, place } from '../../src/domain/compute/placement.js';
+import { bereavedDeployments, compareKeepOrder, deploymentAdjustment, deploymentStep, expectedShutdownAt, instancePriorities, type Placeable, place, withoutDeletedAwaiting } from '../../src/domain/compute/placement.js';
 import { normalize } from '../../src/domain/kernel/schedule.js';
 
 const instanceArbitrary = fc.record({
@@ -100,6 +100,25 @@ describe('placement', () => {
       { id: 'inst_02', priority: 'yield', createdAt: 0, status: 'running' },
     ];
     expect(place(instances, 1)).toEqual({ start: ['inst_01'], terminate: ['inst_02', 'inst_00'] });
+  });
+});
+
+describe('placement while a deployment is deleted', () => {
+  it('never starts an awaiting instance of a deleted deployment, and still counts its running ones against the allocation', () => {
+    const ofDeployment = fc.constantFrom<string | null>(null, 'depl_kept', 'depl_deleted');
+    fc.assert(
+      fc.property(scenario, fc.array(ofDeployment, { minLength: 14, maxLength: 14 }), ({ instances, allocation }, owners) => {
+        const owned = instances.map((instance, index) => ({ ...instance, deploymentId: owners[index]! }));
+        const placeable = withoutDeletedAwaiting(owned, new Set(['depl_deleted']));
+        const decision = place(placeable, allocation);
+        const byId = new Map(owned.map((instance) => [instance.id, instance]));
+        for (const id of decision.start) expect(byId.get(id)!.deploymentId).not.toBe('depl_deleted');
+        const after = apply(owned, decision);
+        expect(after.filter((instance) => instance.status === 'running').length).toBeLessThanOrEqual(Math.max(0, allocation));
+        // Only awaiting instances of the deleted deployment are set aside.
+        expect(owned.filter((instance) => !placeable.includes(instance)).every((instance) => instance.deploymentId === 'depl_deleted' && instance.status === 'awaiting_allocation')).toBe(true);
+      }),
+    );
   });
 });
 

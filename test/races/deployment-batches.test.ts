@@ -6,41 +6,10 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deploymentInstancesPerTransaction } from '../../src/domain/kernel/limits.js';
-import { aroundTransactions } from '../../src/app/kernel/around-transactions.js';
-import type { Store, Tx } from '../../src/store/store.js';
 import type { ApiClient } from '../support/client.js';
 import { startTestServer, type TestServer, testEpoch } from '../support/server.js';
 import { testDialects } from '../support/stores.js';
-
-/** Per committed or failed transaction: the instances it inserted, started and ended. */
-interface Counted {
-  inserted: number;
-  started: number;
-  ended: number;
-}
-
-function countingStore(store: Store, transactions: Counted[]): Store {
-  return aroundTransactions(store, async (tx, work) => {
-    const counted: Counted = { inserted: 0, started: 0, ended: 0 };
-    const instances: Tx['instances'] = Object.assign(Object.create(tx.instances) as Tx['instances'], {
-      insert: (instance: Parameters<Tx['instances']['insert']>[0]) => {
-        counted.inserted++;
-        return tx.instances.insert(instance);
-      },
-      markRunning: (ids: readonly string[], at: number) => {
-        counted.started += ids.length;
-        return tx.instances.markRunning(ids, at);
-      },
-      markEnded: (...args: Parameters<Tx['instances']['markEnded']>) => {
-        counted.ended += args[0].length;
-        return tx.instances.markEnded(...args);
-      },
-    });
-    const result = await work({ ...tx, instances });
-    transactions.push(counted);
-    return result;
-  });
-}
+import { type Counted, countingStore, largest } from './deployment-transactions.js';
 
 describe.each(testDialects)('a deployment of thousands of instances, a batch per transaction (%s)', (dialect) => {
   const transactions: Counted[] = [];
@@ -53,10 +22,10 @@ describe.each(testDialects)('a deployment of thousands of instances, a batch per
   afterAll(() => server?.close());
 
   function expectBounded(): void {
-    const largest = transactions.reduce((most, counted) => ({ inserted: Math.max(most.inserted, counted.inserted), started: Math.max(most.started, counted.started), ended: Math.max(most.ended, counted.ended) }), { inserted: 0, started: 0, ended: 0 });
-    expect(largest.inserted).toBeLessThanOrEqual(deploymentInstancesPerTransaction);
-    expect(largest.started).toBeLessThanOrEqual(deploymentInstancesPerTransaction);
-    expect(largest.ended).toBeLessThanOrEqual(deploymentInstancesPerTransaction);
+    const most = largest(transactions);
+    expect(most.inserted).toBeLessThanOrEqual(deploymentInstancesPerTransaction);
+    expect(most.started).toBeLessThanOrEqual(deploymentInstancesPerTransaction);
+    expect(most.ended).toBeLessThanOrEqual(deploymentInstancesPerTransaction);
   }
 
   it('converges through the engine, every transaction bounded, running never beyond allocation', async () => {
@@ -99,7 +68,7 @@ describe.each(testDialects)('a deployment of thousands of instances, a batch per
     const ended = await account.get(`/preview/v2/deployments/${id}`);
     expect(ended.body.status).toEqual({ state: 'info', message: 'All 0 instance(s) running.' });
     expect((await account.get(`/preview/v2/instances?pool=${pool}&status=running&status=awaiting_allocation&limit=1`)).body.data).toEqual([]);
-    expect(transactions.filter((counted) => counted.ended > 0).length).toBe(target / deploymentInstancesPerTransaction);
+    expect(transactions.filter((counted) => counted.ended.length > 0).length).toBe(target / deploymentInstancesPerTransaction);
     expect(await server.audit()).toEqual([]);
   }, 600_000);
 });

@@ -7,7 +7,8 @@
 import { fail, type Failure, invalidField, isFailure } from '../../domain/kernel/failures.js';
 import { createDeploymentOperation, deleteDeploymentOperation, getDeploymentOperation, listDeploymentsOperation, patchDeploymentOperation } from '../../domain/compute/operations.js';
 import { declaring } from '../kernel/declaring.js';
-import { deploymentInstancesMax, spotWindowMinutes } from '../../domain/kernel/limits.js';
+import { deploymentInstancesMax, deploymentInstancesPerTransaction, spotWindowMinutes } from '../../domain/kernel/limits.js';
+import { deploymentStep } from '../../domain/compute/placement.js';
 import { defaultNameTemplate, parseNameTemplate } from '../../domain/kernel/names.js';
 import { cursorPrefixes, type Page, type PageQuery, parsePageQuery, toPage } from '../../domain/kernel/pagination.js';
 import { resourceTypes } from '../../domain/kernel/resource-paths.js';
@@ -163,10 +164,13 @@ export async function insertDeployment(context: AppContext, tx: Tx, accountId: s
   return readDeployment(tx, (await tx.deployments.findById(accountId, id))!);
 }
 
-/** The engine continues a deployment a request left short of (or over) its target: one more batch, then its pool is reconciled. */
+/**
+ * The engine continues a deployment a request left short of (or over) its target, or a deletion
+ * that left instances to end: one more batch, then its pool is reconciled.
+ */
 export async function continueDeployment(context: AppContext, tx: Tx, deploymentId: string, at: number): Promise<void> {
   const deployment = await tx.deployments.findByIdForEngine(deploymentId);
-  if (deployment === undefined) return;
+  if (deployment === undefined) return continueDeletion(context, tx, deploymentId, at);
   await maintainDeployment(context, tx, deployment.id, at);
   await reconcilePoolSku(context, tx, deployment.poolId, deployment.instanceSkuId, at);
   await runProcurementFor(context, tx, deployment.poolId, deployment.instanceSkuId, at);
@@ -247,7 +251,35 @@ export const patchDeployment = declaring(patchDeploymentOperation, async functio
   });
 });
 
-/** Deletes a deployment and terminates its instances; a spot deployment's procurement goes too, cancelling its resting orders. The allocation bought stays in the pool. */
+/**
+ * Ends the next batch of a deleted deployment's instances (at most
+ * `deploymentInstancesPerTransaction`: awaiting ones first, then running ones from the end of the
+ * keep order, as a scale-down ends them) and answers whether more remain.
+ */
+async function endDeletedInstances(context: AppContext, tx: Tx, deploymentId: string, at: number): Promise<boolean> {
+  const { end, more } = deploymentStep(0, await tx.instances.liveOfDeployment(deploymentId), deploymentInstancesPerTransaction);
+  await markInstancesEnded(context, tx, end, 'terminated', at);
+  return more;
+}
+
+/** One more batch of a deletion's instances, by the engine; the deletion is done (nothing due) once none is left. */
+async function continueDeletion(context: AppContext, tx: Tx, deploymentId: string, at: number): Promise<void> {
+  const deleting = await tx.deployments.lockDeleting(deploymentId);
+  if (deleting === undefined) return;
+  if (!(await endDeletedInstances(context, tx, deploymentId, at))) await tx.deployments.clearDue(deploymentId);
+  await reconcilePoolSku(context, tx, deleting.poolId, deleting.instanceSkuId, at);
+  await runProcurementFor(context, tx, deleting.poolId, deleting.instanceSkuId, at);
+}
+
+/**
+ * Deletes a deployment and terminates its instances; a spot deployment's procurement goes too,
+ * cancelling its resting orders. The allocation bought stays in the pool. The deployment is gone
+ * at once (reads answer 404) and its first `deploymentInstancesPerTransaction` instances end in
+ * the request's transaction; when it has more, the deletion stays due and the engine ends the
+ * rest, a batch per transaction, from the deletion's time (a restart finds it due too). Until
+ * then its remaining instances are live as they were, but none awaiting allocation starts
+ * (`withoutDeletedAwaiting`).
+ */
 export const deleteDeployment = declaring(deleteDeploymentOperation, async function deleteDeployment(context: AppContext, accountId: string, reference: string): Promise<null | Failure> {
   const now = context.clock.now();
   return context.store.transaction(async (tx) => {
@@ -255,9 +287,8 @@ export const deleteDeployment = declaring(deleteDeploymentOperation, async funct
     if (isFailure(deployment)) return deployment;
     // Under the deployment's lock, so that no instance is created for it between the read and the deletion.
     if (!(await tx.deployments.lockLive(deployment.id))) return deploymentNotFound(reference);
-    const live = await tx.instances.liveOfDeployment(deployment.id);
-    await tx.deployments.softDelete(deployment.id, now);
-    await markInstancesEnded(context, tx, live.map((instance) => instance.id), 'terminated', now);
+    await tx.deployments.softDelete(deployment.id, now, true);
+    if (!(await endDeletedInstances(context, tx, deployment.id, now))) await tx.deployments.clearDue(deployment.id);
     if (deployment.procurementId !== null) await removeProcurement(context, tx, (await tx.procurements.findByIdForEngine(deployment.procurementId))!, now);
     await reconcilePoolSku(context, tx, deployment.poolId, deployment.instanceSkuId, now);
     await runProcurementFor(context, tx, deployment.poolId, deployment.instanceSkuId, now);

@@ -5,7 +5,7 @@
 
 import { assert } from '../../domain/kernel/assert.js';
 import { parseNameTemplate, type NameTemplate } from '../../domain/kernel/names.js';
-import { bereavedDeployments, deploymentStep, place } from '../../domain/compute/placement.js';
+import { bereavedDeployments, deploymentStep, place, withoutDeletedAwaiting } from '../../domain/compute/placement.js';
 import { valueAt } from '../../domain/kernel/schedule.js';
 import { isFailure } from '../../domain/kernel/failures.js';
 import { deploymentInstancesPerTransaction, nameDrawAttemptsMax } from '../../domain/kernel/limits.js';
@@ -55,10 +55,17 @@ export async function reconcilePoolSku(context: AppContext, tx: Tx, poolId: stri
   // Deployments that lose instances replace them, and a replacement may start at once (a yield
   // instance gave way); two rounds settle it, as replacements never end anything.
   for (let round = 0; round < 2; round++) {
-    const live: readonly PlacedInstance[] = round === 0 && current !== undefined ? current.live : await tx.instances.liveInPoolSku(poolId, instanceSkuId);
+    let live: readonly PlacedInstance[] = round === 0 && current !== undefined ? current.live : await tx.instances.liveInPoolSku(poolId, instanceSkuId);
     if (live.length === 0) return;
     const balance = round === 0 && current !== undefined ? current.balance : await tx.allocation.balanceOf(poolId, instanceSkuId);
-    const decision = place(live, balance === undefined ? 0 : valueAt(balance.schedule, at));
+    let decision = place(live, balance === undefined ? 0 : valueAt(balance.schedule, at));
+    // Deployments being deleted start nothing more. Asked only when a deployment's instance would start, so the common cases (nothing starts, instances of no deployment) read nothing more.
+    const starting = new Set(decision.start);
+    const deleted = await tx.deployments.deletedAmong([...new Set(live.filter((instance) => starting.has(instance.id) && instance.deploymentId !== null).map((instance) => instance.deploymentId!))]);
+    if (deleted.size > 0) {
+      live = withoutDeletedAwaiting(live, deleted);
+      decision = place(live, balance === undefined ? 0 : valueAt(balance.schedule, at));
+    }
     if (decision.start.length === 0 && decision.terminate.length === 0) return;
     const statusOf = new Map(live.map((instance) => [instance.id, instance.status]));
     assert(decision.start.every((id) => statusOf.get(id) === 'awaiting_allocation'), () => `placement starts an instance of pool ${poolId} that is not awaiting allocation`);

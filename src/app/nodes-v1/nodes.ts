@@ -329,7 +329,7 @@ export const deleteNode = declaring(deleteNodeOperation, async function deleteNo
     if (node.deploymentId !== null) {
       const deployment = (await tx.deployments.findByIdForEngine(node.deploymentId))!;
       if (deployment.procurementId !== null) await removeProcurement(context, tx, (await tx.procurements.findByIdForEngine(deployment.procurementId))!, now);
-      await tx.deployments.softDelete(deployment.id, now);
+      await tx.deployments.softDelete(deployment.id, now, false); // Its instance has ended: nothing is left to end.
       await tx.instanceTemplates.softDelete(deployment.instanceTemplateId, now);
     }
     await tx.nodes.softDelete(node.id, now);

@@ -95,6 +95,15 @@ export function deploymentStep(targetInstanceCount: number, live: readonly Place
   return { create: Math.min(create, batch), end: end.slice(0, batch), more: create > batch || end.length > batch };
 }
 
+/**
+ * What placement may start and end while deployments are being deleted (`deleted`): an instance
+ * awaiting allocation of a deleted deployment never starts, as the deletion ends it a batch at a
+ * time; its running instances hold their allocation until they end.
+ */
+export function withoutDeletedAwaiting<T extends Placeable & { readonly deploymentId: string | null }>(instances: readonly T[], deleted: ReadonlySet<string>): T[] {
+  return instances.filter((instance) => instance.status !== 'awaiting_allocation' || instance.deploymentId === null || !deleted.has(instance.deploymentId));
+}
+
 /** The deployments that lost instances a placement terminates: they may replace them. */
 export function bereavedDeployments(instances: readonly { readonly id: string; readonly deploymentId: string | null }[], terminated: readonly string[]): Set<string> {
   const ended = new Set(terminated);

@@ -95,10 +95,10 @@ export const logLinesDefault = 100;
 export const deploymentInstancesMax = 10_000;
 
 /** Instances one transaction creates or ends for one deployment. A request that changes a
- * deployment's target (or creates one) does this much in its own transaction and answers; the
- * engine does the rest, a batch per transaction, so that no transaction holds its locks for long
- * (10,000 instances in one took seconds on PostgreSQL). As `boundaryBatchSize`: few commits for
- * the largest deployment (20), each short. */
+ * deployment's target (or creates one, or deletes one) does this much in its own transaction and
+ * answers; the engine does the rest, a batch per transaction, so that no transaction holds its
+ * locks for long (10,000 instances in one took seconds on PostgreSQL). As `boundaryBatchSize`:
+ * few commits for the largest deployment (20), each short. */
 export const deploymentInstancesPerTransaction = 500;
 
 /** Deployments the engine continues in one transaction, each by up to

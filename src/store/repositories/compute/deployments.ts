@@ -113,8 +113,21 @@ export class SqlDeploymentRepository implements DeploymentRepository {
     return guardName(this.adapter, () => this.trx.updateTable('deployments').set(set).where('id', '=', id).execute());
   }
 
-  async softDelete(id: string, now: number): Promise<void> {
-    await this.trx.updateTable('deployments').set({ deleted_at: now }).where('id', '=', id).execute();
+  async softDelete(id: string, now: number, endingInstances: boolean): Promise<void> {
+    await this.trx.updateTable('deployments').set({ deleted_at: now, reconcile_at: endingInstances ? now : null }).where('id', '=', id).execute();
+  }
+
+  async lockDeleting(id: string): Promise<{ readonly poolId: string; readonly instanceSkuId: string } | undefined> {
+    let query = this.trx.selectFrom('deployments').select(['pool_id', 'instance_sku_id']).where('id', '=', id).where('deleted_at', 'is not', null).where('reconcile_at', 'is not', null);
+    if (this.adapter.supportsRowLocks) query = query.forNoKeyUpdate();
+    const row = await query.executeTakeFirst();
+    return row === undefined ? undefined : { poolId: row.pool_id, instanceSkuId: row.instance_sku_id };
+  }
+
+  async deletedAmong(ids: readonly string[]): Promise<Set<string>> {
+    if (ids.length === 0) return new Set();
+    const rows = await this.trx.selectFrom('deployments').select('id').where('id', 'in', ids).where('deleted_at', 'is not', null).execute();
+    return new Set(rows.map((row) => row.id));
   }
 
   async activeInPool(poolId: string): Promise<DeploymentSummary[]> {
@@ -156,7 +169,6 @@ export class SqlDeploymentRepository implements DeploymentRepository {
       .selectFrom('deployments')
       .select(['id', 'reconcile_at'])
       .where('reconcile_at', '<=', upTo)
-      .where('deleted_at', 'is', null)
       .orderBy('reconcile_at')
       .orderBy('seq')
       .limit(limit)
