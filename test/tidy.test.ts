@@ -85,7 +85,51 @@ const importsOf = new Map(
 /** What the use cases may read of the store: its contract and the contexts' records, never how they are kept. */
 const storeContract = (target: string) => target === 'store/store.ts' || target === 'store/blobs.ts' || (contextOf(target) !== null && !target.startsWith('store/repositories/'));
 
+/**
+ * The limits of domain/kernel/limits.ts no test names, each with why: the store's and the workers'
+ * tunings (how much work one transaction, read or pass does, how long a wait lasts), which no
+ * request meets as a bound, and the bounds a test cannot reach. Every other limit is tested at the
+ * limit and one past it (test/api/limits.test.ts, test/api/request-bounds.test.ts and the tests of
+ * each feature).
+ */
+const limitsNoTestNames: Readonly<Record<string, string>> = {
+  imageBytesMax: 'a test cannot write 128 GiB; the bound is passed to the blob store, whose writes stop at any bound',
+  logLinesDefault: 'a default page of log lines: no test guest writes more than 100 lines',
+  boundaryBatchSize: 'a tuning: boundaries per transaction',
+  deploymentBatchSize: 'a tuning: deployments the engine continues per transaction',
+  bookRoundOrdersMax: 'a tuning: resting orders one matching round reads',
+  bookViewReadBatch: 'a tuning: resting orders one read of the book\'s views takes',
+  opposingOrdersMax: 'a tuning: how deep a procurement\'s coalesced runs look',
+  nameDrawAttemptsMax: 'a tuning: draws of a generated name before giving up',
+  derivedIdAttemptsMax: 'a tuning: suffixes tried for a derived account id',
+  engineSleepMsMax: 'a tuning: the real clock\'s longest sleep',
+  guestRunBatchSize: 'a tuning: run records per pass of the guest worker',
+  guestRunPollMillis: 'a tuning: how often the guest worker looks for work',
+  transactionAttemptsMax: 'a tuning of the store: attempts of a conflicting transaction',
+  transactionRetryBackoffMs: 'a tuning of the store: first retry backoff',
+  transactionRetryBackoffMaxMs: 'a tuning of the store: longest retry backoff',
+  cachedReadsMax: 'a tuning of the store: cached reads kept',
+  postgresPoolSize: 'a tuning of the store: connections per process',
+  postgresNamedStatementsMax: 'a tuning of the store: prepared statements kept',
+  postgresStatementRunsBeforeNamed: 'a tuning of the store: runs before a statement is prepared',
+  postgresConnectTimeoutMs: 'a tuning of the store: how long a connect may take',
+  postgresConnectionWaitMs: 'a tuning of the store: how long a request waits for a connection',
+  postgresTooManyConnectionsRetryMs: 'a tuning of the store: pause after too many connections',
+  sqliteStatementCacheSize: 'a tuning of the store: prepared statements kept',
+  sqliteBusyTimeoutMs: 'a tuning of the store: how long a writer waits for a lock',
+  healthStoreTimeoutMs: 'a tuning: how long the health check waits for the store',
+};
+
 describe('tidy', () => {
+  it('names every limit in a test, but the tunings and bounds listed in limitsNoTestNames', () => {
+    const limits = [...readFileSync(join(sourceRoot, 'domain/kernel/limits.ts'), 'utf8').matchAll(/^export const (\w+)/gm)].map((match) => match[1]!);
+    const testTexts = sourceFiles(join(projectRoot, 'test')).filter((path) => !path.endsWith('tidy.test.ts')).map((path) => readFileSync(path, 'utf8'));
+    const named = (limit: string) => testTexts.some((text) => new RegExp(`\\b${limit}\\b`).test(text));
+    expect(limits.filter((limit) => !named(limit) && !(limit in limitsNoTestNames))).toEqual([]);
+    // An exemption for a limit that is gone, or that a test now names, is stale.
+    expect(Object.keys(limitsNoTestNames).filter((limit) => !limits.includes(limit) || named(limit))).toEqual([]);
+  });
+
   it('keeps clock reads, randomness and console output out of the domain and the use cases', () => {
     const banned = [/Date\.now\(/, /new Date\(\)/, /Math\.random\(/, /console\.(log|info|warn|error)\(/, /performance\.now\(/];
     const offenders = files

@@ -26,4 +26,6 @@ export function errorResponses(...statuses: number[]) {
 export const beyondReference: Readonly<Record<string, readonly number[]>> = {
   // A body off its schema ({"enrolled": boolean}): the reference lists no validation status.
   'POST /preview/v2/feature_flags/{feature_flag}': [422],
+  // `schedule_history_minutes` off its range (0 to 1440): the list of pools lists 422 for it.
+  'GET /preview/v2/pools/{id}': [422],
 };

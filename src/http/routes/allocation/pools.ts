@@ -7,7 +7,7 @@ import { accountOf } from '../../auth.js';
 import { renderPool } from '../../render/allocation.js';
 import { respond, respondEmpty, respondPage } from '../../respond.js';
 import { IdPathParams } from '../../schemas/common.js';
-import { errorResponses } from '../../schemas/errors.js';
+import { beyondReference, errorResponses } from '../../schemas/errors.js';
 import { CreatePoolRequest, ListPoolsQuery, ListPoolsResponse, PatchPoolRequest, PoolQuery, PoolResponse } from '../../schemas/pools.js';
 
 export function registerPoolRoutes(app: ApiServer, context: AppContext): void {
@@ -29,7 +29,7 @@ export function registerPoolRoutes(app: ApiServer, context: AppContext): void {
 
   app.get('/preview/v2/pools/:id', {
     config,
-    schema: { ...tagged, summary: 'Get pool', params: IdPathParams, querystring: PoolQuery, response: { 200: PoolResponse, ...errorResponses(401, 403, 404) } },
+    schema: { ...tagged, summary: 'Get pool', params: IdPathParams, querystring: PoolQuery, response: { 200: PoolResponse, ...errorResponses(401, 403, 404, ...beyondReference['GET /preview/v2/pools/{id}']!) } },
   }, async (request, reply) => respond(reply, await getPool(context, accountOf(request), request.params.id, request.query.schedule_history_minutes), 200, renderPool));
 
   app.patch('/preview/v2/pools/:id', {
