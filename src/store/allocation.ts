@@ -163,6 +163,13 @@ export interface AllocationRepository {
   /** Writes one or two balances (a move's), each with the time it next changes after now (null:
    * never), in one statement. */
   setBalances(balances: readonly { readonly balance: BalanceRecord; readonly nextBoundaryAt: number | null }[]): Promise<void>;
+  /**
+   * A move's writes, once its balances are locked: its one or two balances (as `setBalances`)
+   * and its entry, in as few statements as the engine allows (one on PostgreSQL). Answers which
+   * of the balances' pools have live instances (running or awaiting allocation) of the SKU, read
+   * after the locks were taken, so that none created before is missed.
+   */
+  writeMove(balances: readonly { readonly balance: BalanceRecord; readonly nextBoundaryAt: number | null }[], entry: AllocationEntryRecord): Promise<Set<string>>;
   balanceOf(poolId: string, instanceSkuId: string): Promise<BalanceRecord | undefined>;
   /** Balances whose next boundary is at or before `upTo`, earliest first. */
   dueBoundaries(upTo: number, limit: number): Promise<DueBoundary[]>;

@@ -233,8 +233,6 @@ export interface InstanceRepository {
   /** The awaiting and running instances of many pools and SKUs in one statement, ordered by pool, SKU,
    * status and seq: for the engine, which reconciles a batch of boundaries at once. */
   liveInPoolSkus(keys: readonly { readonly poolId: string; readonly instanceSkuId: string }[]): Promise<PlacedInstance[]>;
-  /** Which of two pools (the same one twice for one) have awaiting or running instances of a SKU, in one statement. */
-  poolsWithLiveInstances(poolId: string, otherPoolId: string, instanceSkuId: string): Promise<Set<string>>;
   /** The running instances of these pools and SKUs, for ranking them. */
   runningInPoolSkus(keys: readonly { readonly poolId: string; readonly instanceSkuId: string }[]): Promise<InstanceRecord[]>;
   liveOfDeployment(deploymentId: string): Promise<InstanceRecord[]>;

@@ -39,18 +39,18 @@ export async function moveAllocation(
   // What applyMove promises, before it is written: the source never goes below zero from the current minute.
   assert(outcome.source === null || minimumOver(outcome.source.schedule, floorToMinute(now), null) >= 0, () => `a ${move.kind} would leave pool ${move.fromPoolId} below zero`);
   // Every statement from here to the commit runs under the balances' locks, which serialise
-  // every move of these pools: as few as can be (one for both balances, one to find which pools
-  // have instances to follow).
-  await tx.allocation.setBalances([
-    ...(source === null ? [] : [{ balance: { ...source, schedule: outcome.source!.schedule }, nextBoundaryAt: outcome.source!.nextBoundaryAt }]),
-    ...(destination === null ? [] : [{ balance: { ...destination, schedule: outcome.destination!.schedule }, nextBoundaryAt: outcome.destination!.nextBoundaryAt }]),
-  ]);
+  // every move of these pools: as few as can be (one on PostgreSQL for both balances, the entry
+  // and which pools have instances to follow).
   const entry: AllocationEntryRecord = { id: newId(context, 'allocationEntry'), ...move, createdAt: now };
-  await tx.allocation.insertEntry(entry);
+  const occupied = await tx.allocation.writeMove(
+    [
+      ...(source === null ? [] : [{ balance: { ...source, schedule: outcome.source!.schedule }, nextBoundaryAt: outcome.source!.nextBoundaryAt }]),
+      ...(destination === null ? [] : [{ balance: { ...destination, schedule: outcome.destination!.schedule }, nextBoundaryAt: outcome.destination!.nextBoundaryAt }]),
+    ],
+    entry,
+  );
   // Instances follow allocation at once: running ones beyond it end, awaiting ones start. A pool
   // with no live instance of the SKU has nothing to follow.
-  const [first, second = first] = keys.map((key) => key.poolId);
-  const occupied = await tx.instances.poolsWithLiveInstances(first!, second!, move.instanceSkuId);
   for (const { poolId } of keys) if (occupied.has(poolId)) await context.followAllocation(context, tx, poolId, move.instanceSkuId, now);
   return { entry };
 }

@@ -1,7 +1,7 @@
 // The ledger of node-seconds: append-only entries, and per pool and SKU the balance they add up
 // to. Balances are locked row by row (in key order) before a transaction spends them.
 
-import { type Kysely, type Selectable, sql } from 'kysely';
+import { type ExpressionBuilder, type Kysely, type QueryCreator, type Selectable, sql } from 'kysely';
 import type { EntryKind } from '../../../domain/allocation/ledger.js';
 import { emptySchedule } from '../../../domain/kernel/schedule.js';
 import type { Database } from '../../database.js';
@@ -19,25 +19,68 @@ const setNextBoundaryOfPoolSku = preparedQuery(3, (db, nextBoundaryAt: number | 
   db.updateTable('allocation_balances').set({ next_boundary_at: nextBoundaryAt }).where('pool_id', '=', poolId).where('instance_sku_id', '=', instanceSkuId),
 );
 
-/** A move's writes, on its path under the balances' locks, so prepared: every statement built
- * there is time the locks are held. */
-const insertEntryRow = preparedQuery(8, (db, id: string, kind: string, instanceSkuId: string, fromPoolId: string | null, toPoolId: string | null, delta: string, referenceId: string | null, createdAt: number) =>
-  db.insertInto('allocation_entries').values({ id, kind: kind as EntryKind, instance_sku_id: instanceSkuId, from_pool_id: fromPoolId, to_pool_id: toPoolId, delta, reference_id: referenceId, created_at: createdAt }),
-);
+/** Whether the balance's pool runs or awaits instances of its SKU: those must follow the move. */
+function occupied(eb: ExpressionBuilder<Database, 'allocation_balances'>) {
+  return eb
+    .exists(
+      eb
+        .selectFrom('instances')
+        .select('instances.id')
+        .whereRef('instances.pool_id', '=', 'allocation_balances.pool_id')
+        .whereRef('instances.instance_sku_id', '=', 'allocation_balances.instance_sku_id')
+        .where('instances.status', 'in', ['awaiting_allocation', 'running'])
+        .where('instances.deleted_at', 'is', null),
+    )
+    .as('occupied');
+}
 
-const setOneBalance = preparedQuery(4, (db, schedule: string, nextBoundaryAt: number | null, poolId: string, instanceSkuId: string) =>
-  db.updateTable('allocation_balances').set({ schedule, next_boundary_at: nextBoundaryAt }).where('pool_id', '=', poolId).where('instance_sku_id', '=', instanceSkuId),
-);
+function insertEntryQuery(db: Kysely<Database> | QueryCreator<Database>, id: string, kind: string, instanceSkuId: string, fromPoolId: string | null, toPoolId: string | null, delta: string, referenceId: string | null, createdAt: number) {
+  return db.insertInto('allocation_entries').values({ id, kind: kind as EntryKind, instance_sku_id: instanceSkuId, from_pool_id: fromPoolId, to_pool_id: toPoolId, delta, reference_id: referenceId, created_at: createdAt });
+}
+
+function setOneBalanceQuery(db: Kysely<Database>, schedule: string, nextBoundaryAt: number | null, poolId: string, instanceSkuId: string) {
+  return db.updateTable('allocation_balances').set({ schedule, next_boundary_at: nextBoundaryAt }).where('pool_id', '=', poolId).where('instance_sku_id', '=', instanceSkuId);
+}
 
 /** Both balances of a move in one statement: each row picks its own values. */
-const setTwoBalances = preparedQuery(8, (db, poolId: string, instanceSkuId: string, schedule: string, nextBoundaryAt: number | null, otherPoolId: string, otherInstanceSkuId: string, otherSchedule: string, otherNextBoundaryAt: number | null) =>
-  db
+function setTwoBalancesQuery(db: Kysely<Database>, poolId: string, instanceSkuId: string, schedule: string, nextBoundaryAt: number | null, otherPoolId: string, otherInstanceSkuId: string, otherSchedule: string, otherNextBoundaryAt: number | null) {
+  return db
     .updateTable('allocation_balances')
     .set({
       schedule: sql<string>`CASE WHEN pool_id = ${poolId} AND instance_sku_id = ${instanceSkuId} THEN ${schedule} ELSE ${otherSchedule} END`,
       next_boundary_at: sql<number | null>`CASE WHEN pool_id = ${poolId} AND instance_sku_id = ${instanceSkuId} THEN CAST(${nextBoundaryAt} AS BIGINT) ELSE CAST(${otherNextBoundaryAt} AS BIGINT) END`,
     })
-    .where((eb) => eb.or([eb.and([eb('pool_id', '=', poolId), eb('instance_sku_id', '=', instanceSkuId)]), eb.and([eb('pool_id', '=', otherPoolId), eb('instance_sku_id', '=', otherInstanceSkuId)])])),
+    .where((eb) => eb.or([eb.and([eb('pool_id', '=', poolId), eb('instance_sku_id', '=', instanceSkuId)]), eb.and([eb('pool_id', '=', otherPoolId), eb('instance_sku_id', '=', otherInstanceSkuId)])]));
+}
+
+const insertEntryRow = preparedQuery(8, insertEntryQuery);
+const setOneBalance = preparedQuery(4, setOneBalanceQuery);
+const setTwoBalances = preparedQuery(8, setTwoBalancesQuery);
+
+/*
+ * A move's writes once its balances are locked: its balances, answering which of its pools have
+ * instances of the SKU to follow it, and on PostgreSQL its entry too, inserted by a
+ * data-modifying CTE of the same statement (SQLite has none; it inserts the entry on its own).
+ * The instances are read by the update, a statement begun once the balances were locked, so none
+ * created by a transaction that held them before is missed. Each statement run under the
+ * balances' locks is time every other move of these pools waits.
+ */
+type EntryArguments = [id: string, kind: string, instanceSkuId: string, fromPoolId: string | null, toPoolId: string | null, delta: string, referenceId: string | null, createdAt: number];
+type OneBalanceArguments = [schedule: string, nextBoundaryAt: number | null, poolId: string, instanceSkuId: string];
+type TwoBalancesArguments = [poolId: string, instanceSkuId: string, schedule: string, nextBoundaryAt: number | null, otherPoolId: string, otherInstanceSkuId: string, otherSchedule: string, otherNextBoundaryAt: number | null];
+
+/** The statement's entry, as a data-modifying CTE ahead of the update. */
+function withEntry(db: Kysely<Database>, entry: EntryArguments): Kysely<Database> {
+  return db.with('entry', (cte) => insertEntryQuery(cte, ...entry)) as unknown as Kysely<Database>;
+}
+
+const setOneBalanceOfMove = preparedQuery(4, (db, ...balance: OneBalanceArguments) => setOneBalanceQuery(db, ...balance).returning((eb) => ['pool_id', occupied(eb)]));
+const setTwoBalancesOfMove = preparedQuery(8, (db, ...balances: TwoBalancesArguments) => setTwoBalancesQuery(db, ...balances).returning((eb) => ['pool_id', occupied(eb)]));
+const writeOneBalanceMove = preparedQuery(12, (db, ...args: [...EntryArguments, ...OneBalanceArguments]) =>
+  setOneBalanceQuery(withEntry(db, args.slice(0, 8) as EntryArguments), ...(args.slice(8) as OneBalanceArguments)).returning((eb) => ['pool_id', occupied(eb)]),
+);
+const writeTwoBalanceMove = preparedQuery(16, (db, ...args: [...EntryArguments, ...TwoBalancesArguments]) =>
+  setTwoBalancesQuery(withEntry(db, args.slice(0, 8) as EntryArguments), ...(args.slice(8) as TwoBalancesArguments)).returning((eb) => ['pool_id', occupied(eb)]),
 );
 
 /** Balances locked for a move: one statement, rows in key order (PostgreSQL locks them in the
@@ -135,6 +178,34 @@ export class SqlAllocationRepository implements AllocationRepository {
       );
     }
     for (const { balance, nextBoundaryAt } of balances) this.#remember(balance.poolId, balance.instanceSkuId, { ...balance, nextBoundaryAt });
+  }
+
+  async writeMove(balances: readonly { readonly balance: BalanceRecord; readonly nextBoundaryAt: number | null }[], entry: AllocationEntryRecord): Promise<Set<string>> {
+    const [first, second, ...more] = balances;
+    if (first === undefined || more.length > 0) throw new Error('writeMove writes one or two balances');
+    const entryArguments: EntryArguments = [entry.id, entry.kind, entry.instanceSkuId, entry.fromPoolId, entry.toPoolId, encodeSchedule(entry.delta), entry.referenceId, entry.createdAt];
+    const entryInUpdate = this.adapter.dialect === 'postgres';
+    if (!entryInUpdate) await insertEntryRow.execute(this.trx, this.adapter, ...entryArguments);
+    let rows: { pool_id: string; occupied: unknown }[];
+    if (second === undefined) {
+      const balance: OneBalanceArguments = [encodeSchedule(first.balance.schedule), first.nextBoundaryAt, first.balance.poolId, first.balance.instanceSkuId];
+      rows = entryInUpdate ? await writeOneBalanceMove.execute(this.trx, this.adapter, ...entryArguments, ...balance) : await setOneBalanceOfMove.execute(this.trx, this.adapter, ...balance);
+    } else {
+      const both: TwoBalancesArguments = [
+        first.balance.poolId,
+        first.balance.instanceSkuId,
+        encodeSchedule(first.balance.schedule),
+        first.nextBoundaryAt,
+        second.balance.poolId,
+        second.balance.instanceSkuId,
+        encodeSchedule(second.balance.schedule),
+        second.nextBoundaryAt,
+      ];
+      rows = entryInUpdate ? await writeTwoBalanceMove.execute(this.trx, this.adapter, ...entryArguments, ...both) : await setTwoBalancesOfMove.execute(this.trx, this.adapter, ...both);
+    }
+    for (const { balance, nextBoundaryAt } of balances) this.#remember(balance.poolId, balance.instanceSkuId, { ...balance, nextBoundaryAt });
+    // PostgreSQL answers a boolean, SQLite 0 or 1.
+    return new Set(rows.filter((row) => row.occupied === true || row.occupied === 1).map((row) => row.pool_id));
   }
 
   /** Keeps what this transaction wrote to a balance it locked. */

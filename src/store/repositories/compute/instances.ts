@@ -39,11 +39,6 @@ const liveInPoolSku = preparedQuery(2, (db, poolId: string, instanceSkuId: strin
   db.selectFrom('instances').selectAll().where('pool_id', '=', poolId).where('instance_sku_id', '=', instanceSkuId).where('status', 'in', liveStatuses).where('deleted_at', 'is', null),
 );
 
-/** On every allocation move's path, under the balances' locks. */
-const poolsWithLiveOfSku = preparedQuery(3, (db, poolId: string, otherPoolId: string, instanceSkuId: string) =>
-  db.selectFrom('instances').select('pool_id').distinct().where('pool_id', 'in', [poolId, otherPoolId]).where('instance_sku_id', '=', instanceSkuId).where('status', 'in', liveStatuses).where('deleted_at', 'is', null),
-);
-
 type InstanceRow = Awaited<ReturnType<ReturnType<typeof instanceViews>['execute']>>[number];
 type PlainInstanceRow = Selectable<Database['instances']>;
 
@@ -174,10 +169,6 @@ export class SqlInstanceRepository implements InstanceRepository {
     return rows
       .filter((row) => wanted.has(`${row.pool_id} ${row.instance_sku_id}`))
       .map((row) => ({ seq: row.seq, id: row.id, poolId: row.pool_id, instanceSkuId: row.instance_sku_id, deploymentId: row.deployment_id, priority: row.priority as InstancePriority, status: row.status as InstanceStatus, createdAt: row.created_at }));
-  }
-
-  async poolsWithLiveInstances(poolId: string, otherPoolId: string, instanceSkuId: string): Promise<Set<string>> {
-    return new Set((await poolsWithLiveOfSku.execute(this.trx, this.adapter, poolId, otherPoolId, instanceSkuId)).map((row) => row.pool_id));
   }
 
   async runningInPoolSkus(keys: readonly { readonly poolId: string; readonly instanceSkuId: string }[]): Promise<InstanceRecord[]> {
