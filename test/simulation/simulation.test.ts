@@ -3,7 +3,7 @@
 // seed replays exactly. Each seed gets a fresh server on the manual clock. Operations are weighted
 // and aimed so that most succeed: allocation issued and retired, transfers, market orders (sells
 // from a provider's supply, buys into the buyer's market pool, cancels), procurements made and
-// retargeted, reserved v1 nodes, instances of every priority, terminations, hardware faults,
+// retargeted (v2 and v0), reserved and autoreserved v1 nodes, instances of every priority, terminations, hardware faults,
 // deployments scaled, time advanced. Every buy is the buyer's, so the model learns every fill
 // from the buyer's orders (its own, its procurements' and its nodes'), each into its order's pool. After every step:
 // the response's status is one the operation may answer; a reference model — allocation per pool
@@ -94,6 +94,11 @@ describe.each(testDialects)('simulation on %s', (dialect) => {
       const deployments: string[] = [];
       const restingOrders: string[] = [];
       const procurements: string[] = [];
+      /** Procurements made through /v0/procurements, retargeted and disabled through it. */
+      const v0Procurements: string[] = [];
+      /** The procurements of autoreserved nodes (each its spot deployment's), repriced through /v0/procurements. */
+      const nodeProcurements: string[] = [];
+      const autoreservedNodes: string[] = [];
       const nodes: { id: string; startAt: number; endAt: number }[] = [];
       // Nodes' pools are left to their nodes (no transfers, issuance or instances), so that a node's status follows its window.
       const nodePools: string[] = [];
@@ -138,7 +143,7 @@ describe.each(testDialects)('simulation on %s', (dialect) => {
        * placed as the clock moved, is seen here.
        */
       const syncFills = async (where: string) => {
-        for (const filter of ['', ...procurements.map((procurement) => `&procurement=${procurement}`)]) {
+        for (const filter of ['', ...[...procurements, ...v0Procurements, ...nodeProcurements].map((procurement) => `&procurement=${procurement}`)]) {
           let after = '';
           for (;;) {
             const page = await account.get(`/preview/v2/orders?side=buy&limit=200${filter}${after}`);
@@ -235,6 +240,57 @@ describe.each(testDialects)('simulation on %s', (dialect) => {
           }
           return made;
         }],
+        // An autoreserved v1 node: its spot deployment's procurement buys an hour ahead at no more
+        // than the max price, and sells a surplus at it too; nothing leaves it one (it is never released).
+        ['autoreserve node', 1, [201], async () => {
+          const made = await account.post('/v1/nodes', { desired_count: 1, zone, max_price_per_node_hour: 300 + 100 * random.below(4) });
+          if (made.status === 201) {
+            const name = made.body.data[0].name as string;
+            const procurement = await account.get(`/preview/v2/procurements?pool=${name}`);
+            expect(procurement.status, `the procurement of node ${name}`).toBe(200);
+            nodePools.push(procurement.body.data[0].pool.id);
+            automated.add(procurement.body.data[0].pool.id);
+            nodeProcurements.push(procurement.body.data[0].id);
+            autoreservedNodes.push(made.body.data[0].id);
+          }
+          return made;
+        }],
+        // A v0 procurement (a pool of its own, pinned to the zone's SKU), selling a surplus only at
+        // a price no bid reaches ($1000 a node-hour), as 'procure' does.
+        ['procure (v0)', 1, [200], async () => {
+          const made = await account.post('/v0/procurements', {
+            instance_type: 'h100i',
+            desired_quantity: random.below(3),
+            buy_limit_price_per_gpu_hour: 13 * (1 + random.below(5)),
+            sell_limit_price_per_gpu_hour: 12_500,
+            horizon: 30 + random.below(60),
+            status: random.below(4) > 0 ? 'active' : 'disabled',
+            colocation_strategy: { type: 'pinned', cluster_name: zone },
+          });
+          if (made.status === 200) {
+            const read = await account.get(`/preview/v2/procurements/${made.body.id}`);
+            expect(read.status, `procurement ${made.body.id}`).toBe(200);
+            pools.push(read.body.pool.id);
+            automated.add(read.body.pool.id);
+            v0Procurements.push(made.body.id);
+          }
+          return made;
+        }],
+        // Through /v0/procurements: a procurement's target and whether it runs, or an autoreserved
+        // node's max price (all that changes there of a node's procurement).
+        ['retarget (v0)', 1, [200], async () => {
+          if (random.below(3) === 0) {
+            const procurement = random.pick(nodeProcurements);
+            return procurement === undefined ? null : account.patch(`/v0/procurements/${procurement}`, { buy_limit_price_per_gpu_hour: 38 + 12 * random.below(4) });
+          }
+          const procurement = random.pick(v0Procurements);
+          if (procurement === undefined) return null;
+          const change = random.below(3);
+          return account.patch(`/v0/procurements/${procurement}`, {
+            ...(change !== 1 ? { desired_quantity: random.below(3) } : {}),
+            ...(change !== 0 ? { status: random.below(4) > 0 ? 'active' : 'disabled' } : {}),
+          });
+        }],
         ['launch', 2, [201], async () => {
           const launched = await account.post('/preview/v2/instances', { pool: random.pick(pools)!, image, instance_sku: sku, priority_level: random.pick(priorities) });
           if (launched.status === 201) instances.push(launched.body.id);
@@ -307,9 +363,15 @@ describe.each(testDialects)('simulation on %s', (dialect) => {
           const expected = now < node.startAt ? ['pending'] : now < node.endAt ? ['running'] : ['terminated'];
           expect(expected, `${where}: node ${node.id} at ${now} (${node.startAt}–${node.endAt})`).toContain(read.body.status);
         }
+        // An autoreserved node runs until released (never here): it waits for capacity or runs.
+        for (const node of autoreservedNodes) {
+          const read = await account.get(`/v1/nodes/${node}`);
+          expect(read.status, `${where}: node ${node}`).toBe(200);
+          expect(['pending', 'awaitingcapacity', 'running'], `${where}: node ${node}`).toContain(read.body.status);
+        }
         expect(await server.audit(), where).toEqual([]);
       }
-      if (process.env.SIM_VERBOSE !== undefined) process.stdout.write(`seed ${seed}: ${succeeded} of ${steps} steps succeeded, ${contracts.size} contracts, ${pools.length} pools, ${procurements.length} procurements, ${nodes.length} nodes, ${automatedFills} of their fills, ${instances.length} instances\n`);
+      if (process.env.SIM_VERBOSE !== undefined) process.stdout.write(`seed ${seed}: ${succeeded} of ${steps} steps succeeded, ${contracts.size} contracts, ${pools.length} pools, ${procurements.length} + ${v0Procurements.length} (v0) procurements, ${nodes.length} + ${autoreservedNodes.length} (autoreserved) nodes, ${automatedFills} of their fills, ${instances.length} instances\n`);
       // Aimed so that most operations do something: a run that mostly fails tests little.
       expect(succeeded, `seed ${seed}: ${succeeded} of ${steps} steps succeeded`).toBeGreaterThan(steps / 2);
     } finally {
