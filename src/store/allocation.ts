@@ -114,6 +114,12 @@ export interface PoolTransferListFilter {
 export interface PoolRepository {
   insert(pool: Omit<PoolRecord, 'seq'>): Promise<NamedWrite>;
   findById(accountId: string, id: string): Promise<PoolView | undefined>;
+  /**
+   * The account's live pools among `ids`, read and locked in one statement as `lockLive` locks
+   * them (so that a later `lockLive` of them sends nothing): a move's pools, found and held
+   * against deletion at once. A pool deleted by a transaction that committed first is missing.
+   */
+  findLiveLocked(accountId: string, ids: readonly string[]): Promise<PoolView[]>;
   /** Any account's pool: for the operator. */
   findByIdForOperator(id: string): Promise<PoolView | undefined>;
   findByName(workspaceId: string, name: string): Promise<PoolView | undefined>;

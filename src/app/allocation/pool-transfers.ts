@@ -13,13 +13,13 @@ import { samePoolRefusal, transferOutcome } from '../../domain/allocation/pool-t
 import { cursorPrefixes, type Page, type PageQuery, parsePageQuery, toPage } from '../../domain/kernel/pagination.js';
 import { transferRefusal } from '../../domain/allocation/pools.js';
 import type { RectangleInput } from '../../domain/kernel/schedule.js';
-import type { PoolTransferStatus, PoolTransferView } from '../../store/allocation.js';
+import type { PoolTransferStatus, PoolTransferView, PoolView } from '../../store/allocation.js';
 import type { Tx } from '../../store/store.js';
 import { findInstanceSku } from './instance-skus.js';
 import { moveAllocation } from './ledger.js';
 import { type AppContext, newId } from '../kernel/context.js';
 import { type Answerer, runIdempotentAnswer, type StoredAnswer } from '../kernel/idempotency.js';
-import { resolvePool } from './pools.js';
+import { resolvePool, resolvePoolsOfMove } from './pools.js';
 
 export interface CreatePoolTransferInput {
   readonly from_pool: string;
@@ -52,9 +52,8 @@ export async function createPoolTransfer(
     async (tx, now) => {
       const delta = parseDelta(input.allocation_schedule_delta, 'allocation_schedule_delta', now);
       if (isFailure(delta)) return delta;
-      const from = await resolvePool(tx, accountId, input.from_pool);
+      const [from, to] = (await resolvePoolsOfMove(tx, accountId, [input.from_pool, input.to_pool])) as [PoolView | Failure, PoolView | Failure];
       if (isFailure(from)) return from;
-      const to = await resolvePool(tx, accountId, input.to_pool);
       if (isFailure(to)) return to;
       const samePool = samePoolRefusal(from.id, to.id);
       if (samePool !== null) return samePool;

@@ -35,6 +35,24 @@ export async function resolvePool(tx: Tx, accountId: string, reference: string, 
   return pool ?? poolNotFound(reference);
 }
 
+/**
+ * Resolves the pools of a move of allocation (a transfer's source and destination), each as
+ * `resolvePool` would. Those named by id, as clients do, are read and locked against deletion
+ * in one statement (step 2 of the lock order in docs/architecture.md), so the move's own lock of
+ * them (`tx.pools.lockLive`) sends nothing: two statements fewer on a transfer's path.
+ */
+export async function resolvePoolsOfMove(tx: Tx, accountId: string, references: readonly string[]): Promise<(PoolView | Failure)[]> {
+  const parsed = references.map((reference) => parseReference(resourceTypes.pool, reference, true));
+  const ids = parsed.flatMap((reference) => (reference?.by === 'id' ? [reference.id] : []));
+  const byId = new Map(ids.length === 0 ? [] : (await tx.pools.findLiveLocked(accountId, ids)).map((pool) => [pool.id, pool]));
+  const pools: (PoolView | Failure)[] = [];
+  for (const [index, reference] of references.entries()) {
+    const found = parsed[index];
+    pools.push(found?.by === 'id' ? (byId.get(found.id) ?? poolNotFound(reference)) : await resolvePool(tx, accountId, reference));
+  }
+  return pools;
+}
+
 /** The operator names any account's pool by id or resource path. */
 export async function resolvePoolForOperator(tx: Tx, reference: string): Promise<PoolView | Failure> {
   const parsed = parseReference(resourceTypes.pool, reference, false);

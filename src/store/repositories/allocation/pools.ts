@@ -107,6 +107,15 @@ function lockLiveQuery(db: Kysely<Database>, adapter: DialectAdapter, ids: reado
 const lockOneLive = preparedDialectQuery(1, (db, adapter, id: string) => lockLiveQuery(db, adapter, [id]));
 const lockTwoLive = preparedDialectQuery(2, (db, adapter, id: string, otherId: string) => lockLiveQuery(db, adapter, [id, otherId]));
 
+/** An account's live pools by id, read and locked as `lockLive` locks them (only the pools' rows,
+ * not their workspaces'), in id order; the shapes of one and two pools are prepared. */
+function liveLockedQuery(db: Kysely<Database>, adapter: DialectAdapter, accountId: string, ids: readonly string[]) {
+  const query = poolViews(db).where('pools.account_id', '=', accountId).where('pools.id', 'in', ids).orderBy('pools.id');
+  return adapter.supportsRowLocks ? query.forShare('pools') : query;
+}
+const oneLiveLocked = preparedDialectQuery(2, (db, adapter, accountId: string, id: string) => liveLockedQuery(db, adapter, accountId, [id]));
+const twoLiveLocked = preparedDialectQuery(3, (db, adapter, accountId: string, id: string, otherId: string) => liveLockedQuery(db, adapter, accountId, [id, otherId]));
+
 export class SqlPoolRepository implements PoolRepository {
   /** The pools this transaction locked live (`lockLive`): a second lock of one reads nothing. */
   readonly #lockedLive = new Set<string>();
@@ -138,6 +147,20 @@ export class SqlPoolRepository implements PoolRepository {
   async findById(accountId: string, id: string): Promise<PoolView | undefined> {
     const [row] = await poolById.execute(this.trx, this.adapter, accountId, id);
     return row === undefined ? undefined : toPoolView(row);
+  }
+
+  async findLiveLocked(accountId: string, ids: readonly string[]): Promise<PoolView[]> {
+    const distinct = [...new Set(ids)].sort();
+    const rows =
+      distinct.length === 1
+        ? await oneLiveLocked.execute(this.trx, this.adapter, accountId, distinct[0]!)
+        : distinct.length === 2
+          ? await twoLiveLocked.execute(this.trx, this.adapter, accountId, distinct[0]!, distinct[1]!)
+          : distinct.length === 0
+            ? []
+            : await liveLockedQuery(this.trx, this.adapter, accountId, distinct).execute();
+    for (const row of rows) this.#lockedLive.add(row.id);
+    return rows.map(toPoolView);
   }
 
   async findByIdForOperator(id: string): Promise<PoolView | undefined> {
