@@ -63,12 +63,36 @@ export function finishedErrorBody(body: ErrorBody, requestId: string): ErrorBody
   return { ...body, error: finished };
 }
 
+/** The requests that came as HEAD, routed as GET until their first hook (see routeHeadAsGet). */
+const headRequests = new WeakSet<IncomingMessage>();
+
+/**
+ * Fastify's `rewriteUrl`, run before routing: a HEAD request is routed as the GET of its path,
+ * and answered as that GET is, without a body (Node's response to a HEAD request sends none,
+ * whatever is written; its content-length stays the GET's). The request is HEAD again from its
+ * first hook on (`restoreHead`), so that logs, metrics and messages name the method it came with.
+ * Fastify's own way, a HEAD twin of each GET route, made a third of the routes registered at
+ * every start (docs/decisions.md, "Starting fast").
+ */
+export function routeHeadAsGet(request: IncomingMessage): string {
+  if (request.method === 'HEAD') {
+    request.method = 'GET';
+    headRequests.add(request);
+  }
+  return request.url ?? '/';
+}
+
+function restoreHead(request: IncomingMessage): void {
+  if (headRequests.has(request)) request.method = 'HEAD';
+}
+
 /**
  * Fastify's `frameworkErrors`: refusals the router makes before any hook runs, so the request
  * id header is set here too. Both are the caller's mistake, so both are 400s like any other
  * malformed request (see docs/decisions.md, "The HTTP edge").
  */
 export function answerFrameworkError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  restoreHead(request.raw);
   reply.header('x-request-id', request.id);
   const path = request.url.split('?')[0]!;
   let body: ErrorBody;
@@ -138,6 +162,7 @@ export function loggerOptions(level: string): FastifyServerOptions['logger'] {
  */
 export function registerEdge(app: ApiServer): void {
   app.addHook('onRequest', (request, reply, done) => {
+    restoreHead(request.raw);
     reply.header('x-request-id', request.id);
     done();
   });

@@ -127,12 +127,34 @@ describe.each(testDialects)('the HTTP edge on %s', (dialect) => {
   });
 
   it('answers HEAD like GET without a body, and an unknown method with 405', async () => {
-    const head = await fetch(`${server.baseUrl}/preview/v2/pools`, { method: 'HEAD', headers: { authorization: `Bearer ${account.token}` } });
-    expect(head.status).toBe(200);
-    expect(head.headers.get('x-request-id')).toMatch(/^req_/);
+    const authorization = `Bearer ${account.token}`;
+    // The GET's status and headers, its content-length too, with no body: for an answer and for
+    // refusals (a query the route's schema refuses, no token). Both name the same request id,
+    // which error bodies carry.
+    const requestId = { 'x-request-id': 'head-check' };
+    for (const [path, headers, status] of [
+      ['/preview/v2/pools', { authorization, ...requestId }, 200],
+      ['/preview/v2/orders?limit=zero', { authorization, ...requestId }, 422],
+      ['/preview/v2/pools', requestId, 401],
+    ] as const) {
+      const get = await fetch(`${server.baseUrl}${path}`, { headers });
+      const getBody = await get.text();
+      const head = await fetch(`${server.baseUrl}${path}`, { method: 'HEAD', headers });
+      expect(head.status, path).toBe(status);
+      expect(get.status, path).toBe(status);
+      expect(await head.text(), path).toBe('');
+      expect(head.headers.get('content-length'), path).toBe(String(Buffer.byteLength(getBody)));
+      expect(head.headers.get('content-type'), path).toBe(get.headers.get('content-type'));
+      expect(head.headers.get('x-request-id'), path).toBe('head-check');
+    }
     const headMissing = await fetch(`${server.baseUrl}/preview/v2/nothing-here`, { method: 'HEAD' });
     expect(headMissing.status).toBe(404);
+    expect(await headMissing.text()).toBe('');
     expect(headMissing.headers.get('x-request-id')).toMatch(/^req_/);
+    // A path with no GET: HEAD is not allowed there, and the answer says what is.
+    const headPostOnly = await fetch(`${server.baseUrl}/preview/v2/order_preview`, { method: 'HEAD', headers: { authorization } });
+    expect(headPostOnly.status).toBe(405);
+    expect(headPostOnly.headers.get('allow')).toBe('POST');
     for (const method of ['PROPFIND', 'OPTIONS', 'MKCOL']) {
       const response = await account.request<any>(method, '/preview/v2/pools', undefined);
       expect(response.status, method).toBe(405);
@@ -199,14 +221,15 @@ describe('the request log', () => {
     const serve = await startServeProcess(['--log-level', 'info', '--seed', 'none', '--db', `sqlite:${join(directory, 'allot.db')}`]);
     try {
       expect((await fetch(`${serve.baseUrl}/preview/v2/pools`, { headers: { 'x-request-id': 'log-check-1' } })).status).toBe(401);
-      let lines: Record<string, unknown>[] = [];
-      for (let attempt = 0; attempt < 50 && lines.length === 0; attempt++) {
-        await new Promise((resolve) => setTimeout(resolve, 20));
-        lines = serve.output().split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as Record<string, unknown>).filter((line) => line.reqId === 'log-check-1');
-      }
+      // A HEAD, answered as its GET, is logged as the HEAD it is.
+      expect((await fetch(`${serve.baseUrl}/preview/v2/pools`, { method: 'HEAD', headers: { 'x-request-id': 'log-check-2' } })).status).toBe(401);
+      const linesOf = (reqId: string) => serve.output().split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as Record<string, unknown>).filter((line) => line.reqId === reqId);
+      for (let attempt = 0; attempt < 50 && linesOf('log-check-2').length === 0; attempt++) await new Promise((resolve) => setTimeout(resolve, 20));
+      const lines = linesOf('log-check-1');
       expect(lines).toHaveLength(1);
       expect(lines[0]).toMatchObject({ level: 30, msg: 'request', method: 'GET', url: '/preview/v2/pools', status: 401 });
       expect(typeof lines[0]!.ms).toBe('number');
+      expect(linesOf('log-check-2')).toEqual([expect.objectContaining({ msg: 'request', method: 'HEAD', url: '/preview/v2/pools', status: 401 })]);
     } finally {
       await serve.stop();
       rmSync(directory, { recursive: true, force: true });

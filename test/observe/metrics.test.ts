@@ -139,6 +139,7 @@ describe.each(testDialects)('metrics on %s', (dialect) => {
     expect((await account.get(`/preview/v2/pools/${pool}`)).status).toBe(200);
     expect((await account.get('/preview/v2/pools/pool_nosuchpoolatall0000000')).status).toBe(404);
     expect((await account.get('/no/such/route')).status).toBe(404);
+    expect((await fetch(`${server.baseUrl}/preview/v2/pools/${pool}`, { method: 'HEAD', headers: { authorization: `Bearer ${account.token}` } })).status).toBe(200);
     const scraped = await scrape();
     expect(scraped.family('allot_http_request_duration_seconds').type).toBe('HISTOGRAM');
     // The parser flattens a labelled histogram into one sample; its _count series, a counter in
@@ -149,6 +150,8 @@ describe.each(testDialects)('metrics on %s', (dialect) => {
     expect(count({ method: 'GET', route: '/preview/v2/pools/:id', status_code: '404' })).toBeGreaterThanOrEqual(1);
     expect(count({ method: 'POST', route: '/preview/v2/pools', status_code: '201' })).toBeGreaterThanOrEqual(1);
     expect(count({ method: 'GET', route: 'unmatched', status_code: '404' })).toBeGreaterThanOrEqual(1);
+    // A HEAD, answered as the GET of its route, is counted as a HEAD.
+    expect(count({ method: 'HEAD', route: '/preview/v2/pools/:id', status_code: '200' })).toBeGreaterThanOrEqual(1);
     const routes = new Set(family.metrics.map((sample) => sample.labels?.route));
     expect([...routes].filter((route) => route?.includes(pool) || route?.includes('no/such'))).toEqual([]);
     expect(scraped.value('allot_store_up')).toBe(1);
