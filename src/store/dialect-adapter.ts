@@ -30,6 +30,9 @@ export interface DialectAdapter {
   /** Whether this process is the database's only writer (SQLite holds its file exclusively), so
    * that what it read stays true until its own next transaction. */
   readonly soleWriter: boolean;
+  /** Whether concurrent transactions are committed together (SQLite, store/commit-group.ts):
+   * its transactions run one at a time anyway, and its commit is most of what a write costs. */
+  readonly groupsCommits: boolean;
   /**
    * Where other processes write too (PostgreSQL): counts the commits seen anywhere, for
    * `Store.readCached`. `fresh()` answers the count after a check that began once it was asked,

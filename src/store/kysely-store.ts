@@ -31,6 +31,7 @@ import { SqlWorkspaceRepository } from './repositories/tenancy/workspaces.js';
 import { SqlFleetRepository } from './repositories/fleet/fleet.js';
 import { type Store, type StoreDialect, StoreUnavailable, TransientConflict, type Tx } from './store.js';
 import type { DialectAdapter } from './dialect-adapter.js';
+import { CommitGroup } from './commit-group.js';
 
 /** Carries a Failure out of Kysely's transaction callback so that Kysely rolls back. */
 class RollbackWithFailure extends Error {
@@ -50,6 +51,8 @@ export class KyselyStore implements Store {
   #writeGeneration = 0;
   readonly #cachedReads = new Map<string, unknown>();
   #cachedReadsGeneration = 0;
+  /** The group of transactions to be committed together that new ones join (see groupsCommits). */
+  #commitGroup: CommitGroup | null = null;
 
   constructor(private readonly adapter: DialectAdapter) {
     this.dialect = adapter.dialect;
@@ -71,11 +74,13 @@ export class KyselyStore implements Store {
       // What the attempt asks to run after its commit; a retried attempt's are dropped with it.
       const committed: (() => void)[] = [];
       try {
-        const result = await this.adapter.db.transaction().execute(async (trx) => {
-          const result = await work(this.repositories(trx, (callback) => committed.push(callback)));
-          if (isFailure(result)) throw new RollbackWithFailure(result);
-          return result;
-        });
+        const result = this.adapter.groupsCommits
+          ? await this.#inCommitGroup((trx) => work(this.repositories(trx, (callback) => committed.push(callback))))
+          : await this.adapter.db.transaction().execute(async (trx) => {
+              const result = await work(this.repositories(trx, (callback) => committed.push(callback)));
+              if (isFailure(result)) throw new RollbackWithFailure(result);
+              return result;
+            });
         runCommitted(committed);
         return result;
       } catch (error) {
@@ -85,6 +90,22 @@ export class KyselyStore implements Store {
         await new Promise((resolve) => setTimeout(resolve, Math.random() * backoffMs));
       }
     }
+  }
+
+  /** Runs one attempt in the open commit group (a new one if none is open), as `db.transaction`
+   * would: a Failure is rolled back and thrown as RollbackWithFailure, an error rethrown. */
+  async #inCommitGroup<T>(work: (trx: Kysely<Database>) => Promise<T>): Promise<T> {
+    let group = this.#commitGroup;
+    if (group === null || !group.open) {
+      const opened: CommitGroup = new CommitGroup(this.adapter.db, () => {
+        if (this.#commitGroup === opened) this.#commitGroup = null;
+      });
+      group = this.#commitGroup = opened;
+    }
+    const outcome = await group.run(work, (value) => !isFailure(value));
+    if ('error' in outcome) throw outcome.error;
+    if (!outcome.kept) throw new RollbackWithFailure(outcome.value as Failure);
+    return outcome.value;
   }
 
   async read<T>(work: (tx: Tx) => Promise<T>): Promise<T> {

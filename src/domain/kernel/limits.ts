@@ -236,6 +236,9 @@ export const postgresConnectionWaitMs = 30_000;
 export const postgresTooManyConnectionsRetryMs = 50;
 /** Prepared statements kept per SQLite connection; allot issues a few hundred distinct queries. */
 export const sqliteStatementCacheSize = 500;
+/** Transactions one SQLite commit may carry (store/commit-group.ts): enough for every request a
+ * busy server has in flight, few enough that a steady stream of them still commits. */
+export const sqliteCommitGroupMembersMax = 64;
 /** How long a SQLite writer waits for another connection's lock before failing. */
 export const sqliteBusyTimeoutMs = 5000;
 

@@ -157,6 +157,7 @@ export async function openPostgresStore(url: string, now: number, options: Postg
       await sql`SELECT pg_advisory_xact_lock(${transactionLockClass}, hashtext(current_schema() || ' ' || ${name}))`.execute(on);
     },
     soleWriter: false,
+    groupsCommits: false,
     commitWatch,
     isUniqueViolation: (error) => pgCode(error) === '23505',
     isTransientConflict: (error) => pgCode(error) === '40001' || pgCode(error) === '40P01',

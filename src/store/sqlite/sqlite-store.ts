@@ -73,6 +73,7 @@ export async function openSqliteStore(path: string, now: number): Promise<Kysely
     supportsRowLocks: false,
     transactionLock: async () => {},
     soleWriter: true,
+    groupsCommits: true,
     commitWatch: null,
     isUniqueViolation: (error) => sqliteCode(error).startsWith('SQLITE_CONSTRAINT_UNIQUE') || sqliteCode(error) === 'SQLITE_CONSTRAINT_PRIMARYKEY',
     isTransientConflict: (error) => sqliteCode(error) === 'SQLITE_BUSY',
