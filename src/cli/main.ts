@@ -57,26 +57,12 @@ Exit codes: 0 done, 1 refused by the server, 2 bad command line, 3 server unreac
   return root;
 }
 
-/** What bin/allot.js hands in when it runs the build (dist/). */
-export interface MainHooks {
-  /**
-   * Loads the server's build with V8's code cache (bin/load-dist.js), and gives with it how to
-   * keep the code compiled at this start for the next. Absent when running src/ through tsx.
-   */
-  readonly loadServer?: () => Promise<{ readonly exports: typeof import('./serve.js'); readonly saveCodeCache: () => void }>;
-}
-
-export async function main(args: readonly string[], hooks: MainHooks = {}): Promise<number> {
+export async function main(args: readonly string[]): Promise<number> {
   const [command, ...rest] = args;
   if (command === 'serve') {
     // Loaded only here: the server is most of allot's code, and the other commands are clients.
-    const loaded = hooks.loadServer === undefined ? { exports: await import('./serve.js'), saveCodeCache: undefined } : await hooks.loadServer();
-    const { serve, serveHelp } = loaded.exports;
-    if (rest.includes('--help') || rest.includes('-h')) {
-      process.stdout.write(serveHelp);
-      return 0;
-    }
-    return serve(rest, { saveCodeCache: loaded.saveCodeCache });
+    // The build (dist/) does not come here: bin/allot.js runs the server's own file for `serve`.
+    return (await import('./serve.js')).serveCommand(rest);
   }
   const root = program();
   if (args.length === 0) {

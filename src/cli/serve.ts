@@ -199,6 +199,15 @@ export interface ServeHooks {
   readonly saveCodeCache?: (() => void) | undefined;
 }
 
+/** `allot serve <args>`: its help, or the server. bin/allot.js calls it without loading the client commands. */
+export async function serveCommand(args: readonly string[], hooks: ServeHooks = {}): Promise<number> {
+  if (args.includes('--help') || args.includes('-h')) {
+    process.stdout.write(serveHelp);
+    return 0;
+  }
+  return serve(args, hooks);
+}
+
 export async function serve(args: readonly string[], hooks: ServeHooks = {}): Promise<number> {
   const options = parseServeOptions(args);
   if (typeof options === 'string') {
