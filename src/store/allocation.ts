@@ -188,6 +188,8 @@ export interface AllocationRepository {
 export interface PoolTransferRepository {
   /** Records a transfer and answers it as reads would, given its SKU's alias: no read back. */
   insert(transfer: Omit<PoolTransferRecord, 'seq'>, instanceSkuAlias: string): Promise<PoolTransferView>;
+  /** Marks a transfer recorded in this transaction as rejected, with why. */
+  markRejected(id: string, rejectedReason: string): Promise<void>;
   findById(accountId: string, id: string): Promise<PoolTransferView | undefined>;
   list(filter: PoolTransferListFilter, page: PageRequest): Promise<PoolTransferView[]>;
 }

@@ -63,20 +63,15 @@ export async function createPoolTransfer(
       if (refusal !== null) return refusal;
 
       const id = newId(context, 'poolTransfer');
+      // Recorded before the move, as executed, so that the balances' locks the move takes are
+      // held for one statement fewer; a move refused for a shortfall then marks it rejected.
+      const executed = transferOutcome(from.id, sku.id, null);
+      const recorded = await tx.poolTransfers.insert({ id, accountId, fromPoolId: from.id, toPoolId: to.id, instanceSkuId: sku.id, delta, ...executed, createdAt: now }, sku.alias);
       const moved = await moveAllocation(context, tx, { kind: 'transfer', instanceSkuId: sku.id, fromPoolId: from.id, toPoolId: to.id, delta, referenceId: id }, now);
-      const { status, rejectedReason } = transferOutcome(from.id, sku.id, 'shortfall' in moved ? moved.shortfall : null);
-      const transfer = {
-        id,
-        accountId,
-        fromPoolId: from.id,
-        toPoolId: to.id,
-        instanceSkuId: sku.id,
-        delta,
-        status,
-        rejectedReason,
-        createdAt: now,
-      };
-      return { id, result: await tx.poolTransfers.insert(transfer, sku.alias) };
+      if (!('shortfall' in moved)) return { id, result: recorded };
+      const rejected = transferOutcome(from.id, sku.id, moved.shortfall);
+      await tx.poolTransfers.markRejected(id, rejected.rejectedReason!);
+      return { id, result: { ...recorded, ...rejected } };
     },
     answer,
     (tx, id) => findTransfer(tx, accountId, id),

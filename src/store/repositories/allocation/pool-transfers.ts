@@ -22,7 +22,7 @@ const transferById = preparedQuery(2, (db, accountId: string, id: string) =>
   transferViews(db).where('pool_transfers.account_id', '=', accountId).where('pool_transfers.id', '=', id),
 );
 
-/** Under the balances' locks (a transfer's last write before its commit), so prepared. */
+/** On every transfer's path, so prepared. */
 const insertTransferRow = preparedQuery(9, (db, id: string, accountId: string, fromPoolId: string, toPoolId: string, instanceSkuId: string, delta: string, status: string, rejectedReason: string | null, createdAt: number) =>
   db
     .insertInto('pool_transfers')
@@ -70,6 +70,10 @@ export class SqlPoolTransferRepository implements PoolTransferRepository {
     );
     // As a read would decode it, so that the answer is the same either way.
     return { seq: row!.seq, ...transfer, delta: decodeSchedule(encodeSchedule(transfer.delta)), instanceSkuAlias };
+  }
+
+  async markRejected(id: string, rejectedReason: string): Promise<void> {
+    await this.trx.updateTable('pool_transfers').set({ status: 'rejected', rejected_reason: rejectedReason }).where('id', '=', id).execute();
   }
 
   async findById(accountId: string, id: string): Promise<PoolTransferView | undefined> {
