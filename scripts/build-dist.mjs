@@ -52,6 +52,32 @@ const ownFilesPlugin = {
 };
 
 /**
+ * Built-in modules a bundled file requires at load but uses only in a configuration allot does
+ * not run (Fastify's HTTPS and HTTP/2 servers, and its DNS lookup of a host name to listen on):
+ * each is required at its first use instead. Loading them (and TLS, which both HTTPS and HTTP/2
+ * load) cost several milliseconds of every start. A file whose lines change in a later version
+ * is left as it is, only slower to load.
+ */
+const builtinsRequiredAtFirstUse = [
+  { file: join('node_modules', 'fastify', 'lib', 'server.js'), builtins: ['node:https', 'node:http2', 'node:dns'] },
+  // prom-client's push gateway client, which allot does not use.
+  { file: join('node_modules', 'prom-client', 'lib', 'pushgateway.js'), builtins: ['https'] },
+];
+
+const builtinsAtFirstUsePlugin = {
+  name: 'builtins-at-first-use',
+  setup(builder) {
+    for (const { file, builtins } of builtinsRequiredAtFirstUse) {
+      builder.onLoad({ filter: new RegExp(`${`${sep}${file}`.replace(/[\\/.]/g, (c) => `\\${c}`)}$`) }, (args) => {
+        let text = readFileSync(args.path, 'utf8');
+        for (const name of builtins) text = text.replace(`require('${name}')`, `__allotRequiredAtFirstUse('${name}')`);
+        return { contents: text, loader: 'js', resolveDir: dirname(args.path) };
+      });
+    }
+  },
+};
+
+/**
  * The commands' entry points, each a file of its own so that each loads only its own code: the
  * client commands (allot.cjs), the server (serve.cjs, which bin/allot.js compiles with a V8 code
  * cache; bin/load-dist.js) and the host agent (agent-run.cjs). main.ts and agent.ts import the
@@ -82,11 +108,17 @@ export async function buildDist() {
     platform: 'node',
     target: 'node20',
     external,
-    plugins: [ownFilesPlugin, separateEntriesPlugin],
+    plugins: [ownFilesPlugin, builtinsAtFirstUsePlugin, separateEntriesPlugin],
     // The sources find their package's files from import.meta.url, which CommonJS has not.
     define: { 'import.meta.url': '__allotImportMetaUrl' },
     // Helpers of the plugins above, in the banner, where esbuild does not try to resolve them.
-    banner: { js: '"use strict";\n' + "var __allotImportMetaUrl = require('node:url').pathToFileURL(__filename).href;\nvar __allotPackageFolder = (name) => require('node:path').dirname(require.resolve(`${name}/package.json`));" },
+    banner: {
+      js:
+        '"use strict";\n' +
+        "var __allotImportMetaUrl = require('node:url').pathToFileURL(__filename).href;\n" +
+        "var __allotPackageFolder = (name) => require('node:path').dirname(require.resolve(`${name}/package.json`));\n" +
+        'var __allotRequiredAtFirstUse = (name) => { let loaded; return new Proxy({}, { get: (_, key) => (loaded ??= require(name))[key] }); };',
+    },
     // A third less for V8 to read and compile at every start. Names stay, for stack traces and
     // for the code that reads a function's name. Licence comments go to *.LEGAL.txt, which
     // keeps the files ASCII (strings V8 reads faster).

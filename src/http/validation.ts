@@ -79,10 +79,13 @@ function withTextKeyword(ajv: Ajv): Ajv {
 }
 
 export function createValidatorCompiler(): FastifySchemaCompiler<FastifySchema> {
-  const bodies = withTextKeyword(new Ajv({ ...common, coerceTypes: false }));
-  const texts = withTextKeyword(new Ajv({ ...common, coerceTypes: 'array' }));
+  // Each Ajv is made at its first compile, not at start: the server compiles validators at a
+  // route's first request (lazy-compile.ts), and a request with nothing to validate needs none.
+  let bodies: Ajv | undefined;
+  let texts: Ajv | undefined;
   return ({ schema, httpPart }) => {
-    const validator: ValidateFunction = (httpPart === 'body' ? bodies : texts).compile(boundedSchema(schema) as object);
+    const ajv = httpPart === 'body' ? (bodies ??= withTextKeyword(new Ajv({ ...common, coerceTypes: false }))) : (texts ??= withTextKeyword(new Ajv({ ...common, coerceTypes: 'array' })));
+    const validator: ValidateFunction = ajv.compile(boundedSchema(schema) as object);
     return validator;
   };
 }
