@@ -1,6 +1,7 @@
 // The time to advance the manual clock across one boundary that ends 100,000 running instances
-// over 10,000 pools, and the memory the process holds then. Set-up writes through the use cases'
-// own building blocks in large transactions; the advance is the operator's, as the API runs it.
+// over 10,000 pools, and the memory the process holds then, on an SQLite file and, given a URL,
+// on PostgreSQL. Set-up writes through the use cases' own building blocks in large transactions;
+// the advance is the operator's, as the API runs it.
 
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,6 +20,7 @@ import { normalize } from '../src/domain/kernel/schedule.js';
 import { SimulatedProvider } from '../src/providers/simulated.js';
 import { FileBlobStore } from '../src/store/blobs.js';
 import { openStore } from '../src/store/open-store.js';
+import { urlWithSchema, withSchema } from './support.js';
 
 const poolCount = 10_000;
 const instancesPerPool = 10;
@@ -28,10 +30,20 @@ function megabytes(bytes: number): string {
   return `${Math.round(bytes / 1024 / 1024)} MB`;
 }
 
-export async function benchAdvance(): Promise<string[]> {
+export async function benchAdvance(postgresUrl: string | undefined): Promise<string[]> {
   const directory = mkdtempSync(join(tmpdir(), 'allot-bench-advance-'));
+  try {
+    const lines = await advanceOn(`sqlite:${join(directory, 'allot.db')}`, 'SQLite file', directory);
+    if (postgresUrl === undefined) return [...lines, '  PostgreSQL: skipped (set ALLOT_TEST_POSTGRES_URL)'];
+    return [...lines, ...(await withSchema(postgresUrl, 'allot_bench_advance', (schema) => advanceOn(urlWithSchema(postgresUrl, schema), 'PostgreSQL', directory)))];
+  } finally {
+    rmSync(directory, { recursive: true, force: true });
+  }
+}
+
+async function advanceOn(db: string, storeName: string, directory: string): Promise<string[]> {
   const start = 1_767_225_600;
-  const store = await openStore(`sqlite:${join(directory, 'allot.db')}`, start);
+  const store = await openStore(db, start);
   try {
     const clock = new ManualClock(start);
     const context: AppContext = { store, clock, random: cryptoRandom, provider: new SimulatedProvider(), blobs: new FileBlobStore(join(directory, 'blobs')), urlSigningKey: 'bench', feePolicy: defaultFeePolicy, followAllocation: reconcilePoolSku };
@@ -88,13 +100,12 @@ export async function benchAdvance(): Promise<string[]> {
     const stillRunning = await store.read(async (tx) => (await tx.instances.runningCounts()).reduce((sum, group) => sum + group.running, 0));
     if (stillRunning !== 0) throw new Error(`expected every instance ended, ${stillRunning} still run`);
     return [
-      `advance the manual clock across a boundary ending ${running.toLocaleString('en-US')} instances over ${poolCount.toLocaleString('en-US')} pools (SQLite file)`,
+      `advance the manual clock across a boundary ending ${running.toLocaleString('en-US')} instances over ${poolCount.toLocaleString('en-US')} pools (${storeName})`,
       `  advance:   ${advanceSeconds.toFixed(2)} s  (${Math.round((running / advanceSeconds)).toLocaleString('en-US')} instances/s, ${Math.round(poolCount / advanceSeconds).toLocaleString('en-US')} pools/s)`,
       `  memory:    RSS ${megabytes(after.rss)} (before the advance ${megabytes(before.rss)}), heap used ${megabytes(after.heapUsed)}`,
       `  (set-up, not part of the figure: ${setUpSeconds.toFixed(1)} s)`,
     ];
   } finally {
     await store.close();
-    rmSync(directory, { recursive: true, force: true });
   }
 }

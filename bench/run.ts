@@ -22,7 +22,7 @@ const sections: [string, () => Promise<string[]>][] = [
   ['http', () => benchGetPool(seconds, postgresUrl)],
   ['transfers', () => benchTransfers(seconds, postgresUrl)],
   ['schedule', () => benchScheduleAlgebra()],
-  ['advance', () => benchAdvance()],
+  ['advance', () => benchAdvance(postgresUrl)],
   ['procurements', () => benchProcurementAdvance()],
   ['market', () => benchMarket(seconds, postgresUrl)],
   ['guests', () => benchGuests()],

@@ -7,7 +7,8 @@
 
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { nextBoundary } from '../domain/kernel/schedule.js';
-import { boundaryBatchSize, deploymentBatchSize } from '../domain/kernel/limits.js';
+import { boundaryBatchSize, boundaryEndsPerStatementMax, deploymentBatchSize } from '../domain/kernel/limits.js';
+import { markInstancesEnded } from '../app/compute/run-intents.js';
 import type { BalanceRecord, DueBoundary } from '../store/allocation.js';
 import type { PlacedInstance } from '../store/compute.js';
 import type { DueExpiry } from '../store/market.js';
@@ -92,14 +93,31 @@ async function processBoundariesAt(context: AppContext, tx: Tx, boundaries: read
   if (boundaries.length === 0) return;
   const withProcurement = await tx.procurements.poolSkusWithProcurement(boundaries);
   let read = await readBatch(tx, boundaries);
+  // The batch's plain writes — instances ended that nothing else follows from, and each balance's
+  // next boundary — go in a few statements, not two per pool (a round trip each on PostgreSQL).
+  // Pools are independent, so they wait until a procurement runs (its trades move allocation and
+  // reconcile the pools they touch, which must read what was ended, and set next boundaries the
+  // batch's must not overwrite) or the batch ends.
+  const ends: string[] = [];
+  const nextBoundaries: { poolId: string; instanceSkuId: string; nextBoundaryAt: number | null }[] = [];
+  const write = async () => {
+    await markInstancesEnded(context, tx, ends.splice(0), 'terminated', at);
+    await tx.allocation.setNextBoundaries(nextBoundaries.splice(0));
+  };
+  const endLater = (ids: readonly string[]) => ends.push(...ids);
   for (const [index, boundary] of boundaries.entries()) {
     const key = `${boundary.poolId} ${boundary.instanceSkuId}`;
-    const state = { live: read.live.get(key) ?? [], balance: read.balances.get(key) };
-    if (!(await processBoundary(context, tx, boundary, at, state))) continue;
+    const state = { live: read.live.get(key) ?? [], balance: read.balances.get(key), endLater };
+    const next = await processBoundary(context, tx, boundary, at, state);
+    if (next === false) continue;
+    nextBoundaries.push({ poolId: boundary.poolId, instanceSkuId: boundary.instanceSkuId, nextBoundaryAt: next });
+    if (ends.length >= boundaryEndsPerStatementMax) await write();
     if (!withProcurement.has(key)) continue;
+    await write();
     const traded = await runProcurementFor(context, tx, boundary.poolId, boundary.instanceSkuId, at, horizon);
     if (traded && index + 1 < boundaries.length) read = await readBatch(tx, boundaries.slice(index + 1));
   }
+  await write();
 }
 
 /** The balances (locked) and live instances of a batch's pools, by `pool sku`. */
@@ -117,17 +135,16 @@ async function readBatch(tx: Tx, boundaries: readonly DueBoundary[]): Promise<{ 
 }
 
 /**
- * One boundary: its pool reconciled and its next boundary set, from its pool's state as
- * `processBoundariesAt` read it. Answers false when a change since the boundary was read has
+ * One boundary: its pool reconciled from its pool's state as `processBoundariesAt` read it, and
+ * its next boundary, for the caller to set. Answers false when a change since the boundary was read has
  * already reconciled the pool and moved its next boundary (nothing is done, and its procurement
  * is not run for it).
  */
-async function processBoundary(context: AppContext, tx: Tx, boundary: DueBoundary, at: number, state: PoolSkuState): Promise<boolean> {
+async function processBoundary(context: AppContext, tx: Tx, boundary: DueBoundary, at: number, state: PoolSkuState): Promise<number | null | false> {
   const balance = state.balance;
   if (balance === undefined || balance.nextBoundaryAt !== boundary.at) return false;
   await reconcilePoolSku(context, tx, boundary.poolId, boundary.instanceSkuId, at, state);
-  await tx.allocation.setNextBoundary(boundary.poolId, boundary.instanceSkuId, nextBoundary(balance.schedule, at));
-  return true;
+  return nextBoundary(balance.schedule, at);
 }
 
 /** The earliest work still to do, or null. */

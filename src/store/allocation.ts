@@ -180,6 +180,8 @@ export interface AllocationRepository {
   /** Balances whose next boundary is at or before `upTo`, earliest first. */
   dueBoundaries(upTo: number, limit: number): Promise<DueBoundary[]>;
   setNextBoundary(poolId: string, instanceSkuId: string, nextBoundaryAt: number | null): Promise<void>;
+  /** `setNextBoundary` for many balances at once: one statement per SKU and next boundary (an advance's batch has few), not one per balance. */
+  setNextBoundaries(changes: readonly { readonly poolId: string; readonly instanceSkuId: string; readonly nextBoundaryAt: number | null }[]): Promise<void>;
   /** Everything, for audits: every entry and every balance. */
   allEntries(): Promise<AllocationEntryRecord[]>;
   allBalances(): Promise<BalanceRecord[]>;

@@ -48,6 +48,9 @@ export async function insertInstance(
 export interface PoolSkuState {
   readonly live: readonly PlacedInstance[];
   readonly balance: BalanceRecord | undefined;
+  /** Given, the instances placement ends are handed to it when nothing else of the pool follows from
+   * them (nothing starts, no deployment replaces them): the engine writes a batch's ends in one statement. */
+  readonly endLater?: (ids: readonly string[]) => void;
 }
 
 /** Brings one pool and SKU to what placement decides at `at`. `current`, when given, is the pool's state now, read by the caller in this transaction; it stands for the first round's reads. */
@@ -72,9 +75,13 @@ export async function reconcilePoolSku(context: AppContext, tx: Tx, poolId: stri
     assert(decision.terminate.every((id) => statusOf.get(id) === 'running'), () => `placement ends an instance of pool ${poolId} that is not running`);
     const runningAfter = live.filter((instance) => instance.status === 'running').length - decision.terminate.length + decision.start.length;
     assert(runningAfter <= Math.max(0, balance === undefined ? 0 : valueAt(balance.schedule, at)), () => `placement runs ${runningAfter} instance(s) in pool ${poolId} beyond its allocation`);
+    const bereaved = bereavedDeployments(live, decision.terminate);
+    if (round === 0 && current?.endLater !== undefined && decision.start.length === 0 && bereaved.size === 0) {
+      current.endLater(decision.terminate);
+      return;
+    }
     await markInstancesEnded(context, tx, decision.terminate, 'terminated', at);
     await markInstancesRunning(context, tx, decision.start, at);
-    const bereaved = bereavedDeployments(live, decision.terminate);
     if (bereaved.size === 0) return;
     for (const deploymentId of bereaved) await maintainDeployment(context, tx, deploymentId, at);
   }

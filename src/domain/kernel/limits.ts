@@ -75,6 +75,10 @@ export const scheduleTimeMax = 253_402_300_740;
  * few commits, small enough that one transaction stays short. */
 export const boundaryBatchSize = 500;
 
+/** Instances a batch of boundaries ends in one statement at most (the engine writes a batch's ends
+ * together): well within SQLite's 32,766 parameters and PostgreSQL's 65,535. */
+export const boundaryEndsPerStatementMax = 5_000;
+
 /** The largest image: SF Compute's limit. */
 export const imageBytesMax = 128 * 1024 ** 3;
 

@@ -243,6 +243,21 @@ export class SqlAllocationRepository implements AllocationRepository {
     if (known !== undefined) this.#locked.set(balanceKey(poolId, instanceSkuId), { ...known, nextBoundaryAt });
   }
 
+  async setNextBoundaries(changes: readonly { readonly poolId: string; readonly instanceSkuId: string; readonly nextBoundaryAt: number | null }[]): Promise<void> {
+    const groups = new Map<string, { instanceSkuId: string; nextBoundaryAt: number | null; poolIds: string[] }>();
+    for (const change of changes) {
+      const key = `${change.instanceSkuId} ${change.nextBoundaryAt}`;
+      const group = groups.get(key);
+      if (group === undefined) groups.set(key, { instanceSkuId: change.instanceSkuId, nextBoundaryAt: change.nextBoundaryAt, poolIds: [change.poolId] });
+      else group.poolIds.push(change.poolId);
+      const known = this.#locked.get(balanceKey(change.poolId, change.instanceSkuId));
+      if (known !== undefined) this.#locked.set(balanceKey(change.poolId, change.instanceSkuId), { ...known, nextBoundaryAt: change.nextBoundaryAt });
+    }
+    for (const group of groups.values()) {
+      await this.trx.updateTable('allocation_balances').set({ next_boundary_at: group.nextBoundaryAt }).where('instance_sku_id', '=', group.instanceSkuId).where('pool_id', 'in', group.poolIds).execute();
+    }
+  }
+
   async allEntries(): Promise<AllocationEntryRecord[]> {
     const rows = await this.trx.selectFrom('allocation_entries').selectAll().orderBy('seq').execute();
     return rows.map((row) => ({
