@@ -96,6 +96,7 @@ const limitsNoTestNames: Readonly<Record<string, string>> = {
   imageBytesMax: 'a test cannot write 128 GiB; the bound is passed to the blob store, whose writes stop at any bound',
   logLinesDefault: 'a default page of log lines: no test guest writes more than 100 lines',
   boundaryBatchSize: 'a tuning: boundaries per transaction',
+  boundaryEndsPerStatementMax: 'a tuning: instances one statement of a batch of boundaries ends',
   deploymentBatchSize: 'a tuning: deployments the engine continues per transaction',
   bookRoundOrdersMax: 'a tuning: resting orders one matching round reads',
   bookViewReadBatch: 'a tuning: resting orders one read of the book\'s views takes',
