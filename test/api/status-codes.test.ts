@@ -5,8 +5,11 @@
 // 422 for validation where it lists 422, 400 for a duplicate name where it lists 400, a batch
 // that changes nothing, a second terminate that is not found — are what allot sends.
 
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RandomSource } from '../../src/app/kernel/context.js';
+import { idAlphabet } from '../../src/domain/kernel/ids.js';
 import { batchPatchEntriesMax } from '../../src/domain/kernel/limits.js';
 import { unlistedStatuses } from '../../src/http/errors.js';
 import { beyondReference } from '../../src/http/schemas/errors.js';
@@ -34,6 +37,27 @@ describe('the validator', () => {
     for (const status of unlistedStatuses) expect(validator.validate('POST', '/preview/v2/pools', status, envelope(status === 503 ? 'service_unavailable' : 'invalid_request_error'))).toEqual([]);
     expect(validator.validate('POST', '/preview/v2/orders', 409, envelope('idempotency_error'))).toEqual([]);
     expect(validator.validate('POST', '/preview/v2/feature_flags/zones', 422, envelope('unprocessable_entity'))).toEqual([]);
+  });
+});
+
+describe('ids under the reference', () => {
+  it('takes an id whose random part holds its legacy prefix ("inst_…vm_…") as the one id it is', async () => {
+    // Every id this server makes carries "vm_" in its random part: an instance id then matches
+    // both of the reference's unanchored InstanceId patterns.
+    const legacyPrefix = [...'vm_'].map((character) => idAlphabet.indexOf(character));
+    const random: RandomSource = { bytes: (count) => Uint8Array.from(randomBytes(count), (byte, index) => (index >= 4 && index < 7 ? legacyPrefix[index - 4]! : byte)) };
+    const server = await startTestServer('sqlite', { random });
+    try {
+      const account = await server.newAccount();
+      const sku = await server.newInstanceSku('prefixed-ids-sku');
+      const pool = (await account.post('/preview/v2/pools', { workspace: 'default', name: 'prefixed' })).body.id as string;
+      const instance = await account.post('/preview/v2/instances', { pool, instance_sku: sku, image });
+      expect(instance.status).toBe(201);
+      expect(instance.body.id).toMatch(/^inst_.{4}vm_/);
+      expect((await account.get(`/preview/v2/instances/${instance.body.id}`)).body.id).toBe(instance.body.id);
+    } finally {
+      await server.close();
+    }
   });
 });
 

@@ -24,6 +24,21 @@ function withNullable(schema: unknown): unknown {
   return nullable === true ? { anyOf: [{ type: 'null' }, converted] } : converted;
 }
 
+/**
+ * SF Compute's ids accept a legacy prefix as well (`InstanceId`: `inst_…` or `vm_…`), as a `oneOf`
+ * of two unanchored patterns. An id whose random part holds the other prefix ("inst_…vm_x…", about
+ * one id in 15,000) matches both, and a strict `oneOf` would refuse it: where every branch is a
+ * string pattern, the branches are read as alternatives (`anyOf`), as the reference describes them.
+ */
+function withPrefixAlternatives(schema: unknown): unknown {
+  if (Array.isArray(schema)) return schema.map(withPrefixAlternatives);
+  if (schema === null || typeof schema !== 'object') return schema;
+  const converted = Object.fromEntries(Object.entries(schema).map(([key, value]) => [key, withPrefixAlternatives(value)]));
+  const { oneOf, ...rest } = converted as Record<string, unknown>;
+  const patterns = Array.isArray(oneOf) && oneOf.every((branch) => typeof branch === 'object' && branch !== null && (branch as Record<string, unknown>).type === 'string' && typeof (branch as Record<string, unknown>).pattern === 'string');
+  return patterns ? { ...rest, anyOf: oneOf } : converted;
+}
+
 /** Schemas of SF Compute's error envelope, for statuses an operation does not declare. */
 const envelopeByStatus: Readonly<Record<number, string>> = {
   400: 'BadRequestError',
@@ -85,7 +100,7 @@ export class OpenApiResponseValidator {
   }
 
   static reference(): OpenApiResponseValidator {
-    return new OpenApiResponseValidator(JSON.parse(readFileSync(referencePath, 'utf8')) as OpenApiDocument, 'https://reference.sfcompute/', true);
+    return new OpenApiResponseValidator(withPrefixAlternatives(JSON.parse(readFileSync(referencePath, 'utf8'))) as OpenApiDocument, 'https://reference.sfcompute/', true);
   }
 
   /** The v0 reconstruction (reference/v0.openapi.yml), its paths under /v0 as its server URL puts them. */
