@@ -160,14 +160,17 @@ describe.each(testDialects)('allot serve --driver qemu on %s', { timeout: 600_00
     const minute = Math.floor(Date.now() / 60_000) * 60;
     const retired = await operator.post('/admin/v1/retirements', { pool, instance_sku: sku, allocation_schedule: [{ start_at: minute, end_at: null, node_count: 4 }] });
     expect(retired.status, JSON.stringify(retired.body)).toBe(201);
-    expect(await status(id)).toBe('terminated');
-    await eventually('QEMU to end', async () => processesWithMarker(marker).length === 0, 60_000);
-    const log = await logText(id);
-    expect(log).toContain('allot: the guest was stopped');
-    expect(log).not.toContain('did not power off');
-    // The pool's capacity back for the next tests, from the minute it is now (the retirement's may have passed).
-    const reissued = await operator.post('/admin/v1/allocations', { pool, instance_sku: sku, allocation_schedule: [{ start_at: Math.floor(Date.now() / 60_000) * 60, end_at: null, node_count: 4 }] });
-    expect(reissued.status, JSON.stringify(reissued.body)).toBe(201);
+    try {
+      expect(await status(id)).toBe('terminated');
+      await eventually('QEMU to end', async () => processesWithMarker(marker).length === 0, 60_000);
+      // The worker writes its line once it has seen QEMU end, which on a loaded machine may be a moment after.
+      await eventually('the stop in the log', async () => (await logText(id)).includes('allot: the guest was stopped'), 30_000);
+      expect(await logText(id)).not.toContain('did not power off');
+    } finally {
+      // The pool's capacity back for the next tests, from the minute it is now (the retirement's may have passed).
+      const reissued = await operator.post('/admin/v1/allocations', { pool, instance_sku: sku, allocation_schedule: [{ start_at: Math.floor(Date.now() / 60_000) * 60, end_at: null, node_count: 4 }] });
+      expect(reissued.status, JSON.stringify(reissued.body)).toBe(201);
+    }
   });
 
   it('fails an instance whose image bytes no longer match their SHA-256, and one whose catalogue image has no file', async () => {
