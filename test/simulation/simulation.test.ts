@@ -17,7 +17,7 @@ import type { RandomSource } from '../../src/app/kernel/context.js';
 import { exactCostOf, feeOf } from '../../src/domain/kernel/money.js';
 import type { ApiClient, ApiResponse } from '../support/client.js';
 import { startTestServer, testFeePolicy } from '../support/server.js';
-import { testDialects } from '../support/stores.js';
+import { postgresUrl, testDialects } from '../support/stores.js';
 
 /** A small seeded generator (mulberry32): the same seed, the same run. */
 function generator(seed: number) {
@@ -77,7 +77,8 @@ describe.each(testDialects)('simulation on %s', (dialect) => {
   it.each(seeds)('keeps every invariant and the model through a random run (seed %i)', async (seed) => {
     const random = generator(seed);
     const server = await startTestServer(dialect, { random: random.source });
-    const replay = `SIM_SEEDS=${seed} SIM_STEPS=${steps} npx vitest run test/simulation/simulation.test.ts -t "${dialect}.*seed ${seed}\\)"`;
+    const database = dialect === 'postgres' ? `ALLOT_TEST_POSTGRES_URL=${postgresUrl} ` : '';
+    const replay = `${database}SIM_SEEDS=${seed} SIM_STEPS=${steps} npx vitest run test/simulation/simulation.test.ts -t "${dialect}.*seed ${seed}\\)"`;
     try {
       const account: ApiClient & { accountId: string } = await server.newAccount(`Simulated ${seed}`);
       const provider: ApiClient & { accountId: string } = await server.newAccount(`Provider ${seed}`);
@@ -373,7 +374,11 @@ describe.each(testDialects)('simulation on %s', (dialect) => {
       }
       if (process.env.SIM_VERBOSE !== undefined) process.stdout.write(`seed ${seed}: ${succeeded} of ${steps} steps succeeded, ${contracts.size} contracts, ${pools.length} pools, ${procurements.length} + ${v0Procurements.length} (v0) procurements, ${nodes.length} + ${autoreservedNodes.length} (autoreserved) nodes, ${automatedFills} of their fills, ${instances.length} instances\n`);
       // Aimed so that most operations do something: a run that mostly fails tests little.
-      expect(succeeded, `seed ${seed}: ${succeeded} of ${steps} steps succeeded`).toBeGreaterThan(steps / 2);
+      expect(succeeded, `seed ${seed}: ${succeeded} of ${steps} steps succeeded; replay: ${replay}`).toBeGreaterThan(steps / 2);
+    } catch (error) {
+      // What threw outside an expectation (a set-up call, a body without the field read) names the replay too.
+      if (error instanceof Error && !error.message.includes(replay)) error.message += `\nreplay (seed ${seed}): ${replay}`;
+      throw error;
     } finally {
       await server.close();
     }

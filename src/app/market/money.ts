@@ -46,7 +46,8 @@ export async function moveMoney(context: AppContext, tx: Tx, move: MoneyMove, no
 /** Makes several moves (between ledger accounts the caller locked) at once, in order. */
 export async function moveMoneyAll(context: AppContext, tx: Tx, moves: readonly MoneyMove[], now: number): Promise<void> {
   for (const move of moves) {
-    assert(Number.isSafeInteger(move.amountMicros) && move.amountMicros >= 0, () => `a money move of ${move.amountMicros} micros (${move.reason})`);
+    assert(Number.isSafeInteger(move.amountMicros), () => `a money move of ${move.amountMicros} micros, not a whole number (${move.reason})`);
+    assert(move.amountMicros >= 0, () => `a money move of ${move.amountMicros} micros, below zero (${move.reason})`);
     assert(move.from !== move.to, () => `a money move from ${move.from} to itself (${move.reason})`);
   }
   await tx.money.moveAll(

@@ -71,7 +71,10 @@ export async function runProcurement(context: AppContext, tx: Tx, procurementId:
   let traded = false;
   for (const planned of planProcurement(target, balance?.schedule ?? emptySchedule, at, procurement.managedWindowMinutes, procurement.startsAt)) {
     const buying = planned.side === 'buy';
-    assert(planned.nodes > 0 && planned.startAt < planned.endAt && planned.endAt > at, () => `procurement ${procurement.id} plans ${planned.nodes} node(s) over ${planned.startAt}–${planned.endAt} at ${at}`);
+    const plan = () => `procurement ${procurement.id} plans ${planned.nodes} node(s) over ${planned.startAt}–${planned.endAt} at ${at}`;
+    assert(planned.nodes > 0, plan);
+    assert(planned.startAt < planned.endAt, plan);
+    assert(planned.endAt > at, plan);
     if (buying && problem?.state === 'error') continue;
     const placed = await placeOrder(
       context,

@@ -125,7 +125,8 @@ export function settle(buy: SettlingOrder, sell: SettlingOrder, trade: TradeToSe
   const releasedMicros = exactCostOf(buy.limitMicros, nodeSeconds);
   const feeMicros = feeOf(feePolicy, totalMicros, nodeSeconds);
   assert(buy.holdMicros >= releasedMicros, () => `${buy.id} holds ${buy.holdMicros}, less than the ${releasedMicros} the trade takes`);
-  assert(feeMicros >= 0 && feeMicros <= totalMicros, () => `fee ${feeMicros} outside 0..${totalMicros}`);
+  assert(feeMicros >= 0, () => `fee ${feeMicros} below zero`);
+  assert(feeMicros <= totalMicros, () => `fee ${feeMicros} above the trade's ${totalMicros}`);
 
   const contractId = trade.contractId;
   const held = ledgerKeys.held(buy.accountId);
