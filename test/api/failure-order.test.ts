@@ -23,7 +23,26 @@ import {
   patchProcurementOperation,
   previewOrderOperation,
 } from '../../src/domain/market/operations.js';
-import { addUserOperation, issueOperatorTokenOperation, issueOwnTokenOperation, revokeOwnTokenOperation, setAccountFeatureFlagOperation, setFeatureFlagEnrollmentOperation } from '../../src/domain/tenancy/operations.js';
+import {
+  addUserOperation,
+  createAccountOperation,
+  createWorkspaceOperation,
+  deleteWorkspaceOperation,
+  getAccountOperation,
+  getMeOperation,
+  getUserOperation,
+  getWorkspaceOperation,
+  issueOperatorTokenOperation,
+  issueOwnTokenOperation,
+  listAccountsOperation,
+  listAccountUsersOperation,
+  listUsersOperation,
+  removeUserOperation,
+  renameWorkspaceOperation,
+  revokeOwnTokenOperation,
+  setAccountFeatureFlagOperation,
+  setFeatureFlagEnrollmentOperation,
+} from '../../src/domain/tenancy/operations.js';
 import { createPoolOperation, createPoolTransferOperation, deletePoolOperation, getInstanceSkuOperation, getPoolOperation, getPoolTransferOperation, issueAllocationOperation, createPoolForOperatorOperation, listInstanceSkusOperation, listPropertyCatalogOperation, registerInstanceSkuOperation, listPoolsOperation, listPoolTransfersOperation, retireAllocationOperation, updatePoolOperation } from '../../src/domain/allocation/operations.js';
 import {
   changeRevocationOperation,
@@ -57,6 +76,7 @@ import {
   updateInstancePrioritiesOperation,
   uploadPartOperation,
 } from '../../src/domain/compute/operations.js';
+import { workspacesPerAccountMax } from '../../src/domain/kernel/limits.js';
 import type { Operation } from '../../src/domain/kernel/operations.js';
 import {
   cancelV0OrderOperation,
@@ -201,6 +221,16 @@ describe.each(testDialects)('failures in declared order on %s', (dialect) => {
     }), [/email/, /first_name/, /last_name/, /account/, /email/], 201);
   });
 
+  it('reads, lists and removes users', async () => {
+    const user = (await server.operator.post(`/admin/v1/accounts/${account.accountId}/users`, { email: 'read-walk@example.com' })).body.id as string;
+    await walk(getUserOperation, (fixed) => account.get(`/preview/v2/users/${fixed > 0 ? user : 'user_nosuchuser'}`), [/No user/], 200);
+    await walk(listUsersOperation, (fixed) => account.get(`/preview/v2/users${fixed > 0 ? '' : '?starting_after=bogus'}`), [/cursor/i], 200);
+    await walk(listAccountUsersOperation, (fixed) => server.operator.get(`/admin/v1/accounts/${fixed > 0 ? account.accountId : 'no-such-account'}/users${fixed > 1 ? '' : '?starting_after=bogus'}`), [/No account/, /cursor/i], 200);
+    // Only an account that went while its token was in use: accounts are not deleted.
+    await walk(getMeOperation, () => account.get('/preview/v2/me'), [null], 200);
+    await walk(removeUserOperation, (fixed) => server.operator.delete(`/admin/v1/users/${fixed > 0 ? user : 'user_nosuchuser'}`), [/No user/], 204);
+  });
+
   it('sets a feature flag enrolment', async () => {
     await server.operator.put(`/admin/v1/accounts/${account.accountId}/feature_flags/zones`, { enabled: false, user_enroll: false });
     await server.operator.put(`/admin/v1/accounts/${account.accountId}/feature_flags/closed`, { enabled: false, user_enroll: false });
@@ -217,6 +247,30 @@ describe.each(testDialects)('failures in declared order on %s', (dialect) => {
   });
   const image = 'ubuntu-22.04-cuda-12.4';
   const noSku = 'sku_nosuchskuxxxxxxxxxxxxx';
+
+  it('the operator\'s account operations', async () => {
+    // The id derived from a name, and its 99 suffixed forms, all taken.
+    for (let i = 0; i < 100; i++) expect((await server.operator.post('/admin/v1/accounts', { name: 'Crowded' })).status).toBe(201);
+    await walk(createAccountOperation, (fixed) => server.operator.post('/admin/v1/accounts', [
+      { name: 'Walked', id: 'Not Valid' },
+      { name: 'Walked', id: account.accountId },
+      { name: 'Crowded' },
+      { name: 'Walked' },
+    ][fixed]), [/Account id/, /already exists/, /Too many accounts/], 201);
+    await walk(listAccountsOperation, (fixed) => server.operator.get(`/admin/v1/accounts${fixed > 0 ? '' : '?starting_after=bogus'}`), [/cursor/i], 200);
+    await walk(getAccountOperation, (fixed) => server.operator.get(`/admin/v1/accounts/${fixed > 0 ? account.accountId : 'no-such-account'}`), [/No account/], 200);
+  });
+
+  it('the workspace operations', async () => {
+    const full = await server.newAccount();
+    for (let i = 1; i < workspacesPerAccountMax; i++) expect((await full.post('/preview/v2/workspaces', { name: `w-${i}` })).status).toBe(201);
+    await walk(createWorkspaceOperation, (fixed) => (fixed === 0 ? full : account).post('/preview/v2/workspaces', { name: fixed > 1 ? 'walked-workspace' : 'default' }), [/at most/, /already exists/], 201);
+    await walk(getWorkspaceOperation, (fixed) => account.get(`/preview/v2/workspaces/${fixed > 0 ? 'walked-workspace' : 'no-such-workspace'}`), [/No workspace/], 200);
+    await walk(renameWorkspaceOperation, (fixed) => account.patch(`/preview/v2/workspaces/${fixed > 0 ? 'walked-workspace' : 'no-such-workspace'}`, { name: fixed > 1 ? 'walked-renamed' : 'default' }), [/No workspace/, /already exists/], 200);
+    expect((await account.post('/preview/v2/pools', { workspace: 'walked-renamed', name: 'keeps-it' })).status).toBe(201);
+    expect((await account.post('/preview/v2/workspaces', { name: 'walked-empty' })).status).toBe(201);
+    await walk(deleteWorkspaceOperation, (fixed) => account.delete(`/preview/v2/workspaces/${['no-such-workspace', 'default', 'walked-renamed', 'walked-empty'][fixed]}`), [/No workspace/, /default workspace/, /not empty/], 204);
+  });
 
   it('create_instance', async () => {
     const ib = await server.newInstanceSku('ib-no-ipv4', { supports_public_ipv4: false });

@@ -5,7 +5,9 @@ import { accountIdFromName, chooseAccountId, defaultWorkspaceName } from '../../
 import { fail, type Failure, isFailure } from '../../domain/kernel/failures.js';
 import { cursorPrefixes, type Page, type PageQuery, parsePageQuery, toPage } from '../../domain/kernel/pagination.js';
 import type { AccountRecord, WorkspaceRecord } from '../../store/tenancy.js';
+import { createAccountOperation, getAccountOperation, listAccountsOperation } from '../../domain/tenancy/operations.js';
 import { type AppContext, newId } from '../kernel/context.js';
+import { declaring } from '../kernel/declaring.js';
 import { issueAccountToken } from './tokens.js';
 
 import { accountIdLengthMax, derivedIdAttemptsMax } from '../../domain/kernel/limits.js';
@@ -16,7 +18,7 @@ export interface CreatedAccount {
   readonly token: string;
 }
 
-export async function createAccount(context: AppContext, input: { name: string; id?: string | undefined }): Promise<CreatedAccount | Failure> {
+export const createAccount = declaring(createAccountOperation, async function createAccount(context: AppContext, input: { name: string; id?: string | undefined }): Promise<CreatedAccount | Failure> {
   const chosen = chooseAccountId(input.id, input.name);
   if (typeof chosen !== 'string') return chosen;
   const now = context.clock.now();
@@ -39,16 +41,16 @@ export async function createAccount(context: AppContext, input: { name: string; 
     const { token } = await issueAccountToken(context, tx, accountId, now);
     return { account, defaultWorkspace: workspace, token };
   });
-}
+});
 
-export async function listAccounts(context: AppContext, query: PageQuery): Promise<Page<AccountRecord> | Failure> {
+export const listAccounts = declaring(listAccountsOperation, async function listAccounts(context: AppContext, query: PageQuery): Promise<Page<AccountRecord> | Failure> {
   const page = parsePageQuery(cursorPrefixes.accounts, query);
   if (isFailure(page)) return page;
   const rows = await context.store.read((tx) => tx.accounts.list(page));
   return toPage(cursorPrefixes.accounts, page, rows);
-}
+});
 
-export async function getAccount(context: AppContext, accountId: string): Promise<AccountRecord | Failure> {
+export const getAccount = declaring(getAccountOperation, async function getAccount(context: AppContext, accountId: string): Promise<AccountRecord | Failure> {
   const account = await context.store.read((tx) => tx.accounts.find(accountId));
   return account ?? fail('account_not_found', `No account with id "${accountId}"`);
-}
+});

@@ -4,11 +4,12 @@
 
 import { fail, type Failure, isFailure } from '../../domain/kernel/failures.js';
 import { declared } from '../../domain/kernel/operations.js';
-import { addUserOperation } from '../../domain/tenancy/operations.js';
+import { addUserOperation, getMeOperation, getUserOperation, listAccountUsersOperation, listUsersOperation, removeUserOperation } from '../../domain/tenancy/operations.js';
 import { cursorPrefixes, type Page, type PageQuery, parsePageQuery, toPage } from '../../domain/kernel/pagination.js';
 import { userDetails } from '../../domain/tenancy/users.js';
 import type { AccountRecord, UserRecord } from '../../store/tenancy.js';
 import { type AppContext, newId } from '../kernel/context.js';
+import { declaring } from '../kernel/declaring.js';
 
 const userPathPrefix = 'sfc:user:';
 
@@ -45,7 +46,7 @@ export interface UserListQuery extends PageQuery {
 
 /** `GET /preview/v2/users`: the account's users, newest first; `id` (ids or resource paths) and
  * `email` (any case) filter. */
-export async function listUsers(context: AppContext, accountId: string, query: UserListQuery): Promise<Page<UserRecord> | Failure> {
+export const listUsers = declaring(listUsersOperation, async function listUsers(context: AppContext, accountId: string, query: UserListQuery): Promise<Page<UserRecord> | Failure> {
   const page = parsePageQuery(cursorPrefixes.users, query);
   if (isFailure(page)) return page;
   const filter = {
@@ -54,24 +55,24 @@ export async function listUsers(context: AppContext, accountId: string, query: U
   };
   const rows = await context.store.read((tx) => tx.users.list(accountId, page, filter));
   return toPage(cursorPrefixes.users, page, rows);
-}
+});
 
 /** `GET /admin/v1/accounts/{id}/users`. */
-export async function listAccountUsers(context: AppContext, accountId: string, query: UserListQuery): Promise<Page<UserRecord> | Failure> {
+export const listAccountUsers = declaring(listAccountUsersOperation, async function listAccountUsers(context: AppContext, accountId: string, query: UserListQuery): Promise<Page<UserRecord> | Failure> {
   const account = await context.store.read((tx) => tx.accounts.find(accountId));
   if (account === undefined) return fail('account_not_found', `No account with id "${accountId}"`);
   return listUsers(context, accountId, query);
-}
+});
 
 /** `GET /preview/v2/users/{id}`: another account's user is not found. */
-export async function getUser(context: AppContext, accountId: string, reference: string): Promise<UserRecord | Failure> {
+export const getUser = declaring(getUserOperation, async function getUser(context: AppContext, accountId: string, reference: string): Promise<UserRecord | Failure> {
   const user = await context.store.read((tx) => tx.users.findById(accountId, userIdOf(reference)));
   return user ?? userNotFound(reference);
-}
+});
 
 /** `DELETE /admin/v1/users/{id}`: the user leaves the account, and every token of theirs is
  * revoked with them. */
-export async function removeUser(context: AppContext, userId: string): Promise<{ readonly user: UserRecord; readonly revokedTokens: number } | Failure> {
+export const removeUser = declaring(removeUserOperation, async function removeUser(context: AppContext, userId: string): Promise<{ readonly user: UserRecord; readonly revokedTokens: number } | Failure> {
   const now = context.clock.now();
   return context.store.transaction(async (tx) => {
     const user = await tx.users.findAnyById(userIdOf(userId));
@@ -80,15 +81,15 @@ export async function removeUser(context: AppContext, userId: string): Promise<{
     const revokedTokens = await tx.tokens.revokeOfUser(user.id, now);
     return { user, revokedTokens };
   });
-}
+});
 
 /** `/preview/v2/me`: the account, and the user the calling token acts for (null for a token of
  * the account itself). */
-export async function getMe(context: AppContext, caller: { readonly accountId: string; readonly userId: string | null }): Promise<{ readonly account: AccountRecord; readonly user: UserRecord | null } | Failure> {
+export const getMe = declaring(getMeOperation, async function getMe(context: AppContext, caller: { readonly accountId: string; readonly userId: string | null }): Promise<{ readonly account: AccountRecord; readonly user: UserRecord | null } | Failure> {
   return context.store.read(async (tx) => {
     const account = await tx.accounts.find(caller.accountId);
     if (account === undefined) return fail('account_not_found', `No account with id "${caller.accountId}"`);
     const user = caller.userId === null ? null : ((await tx.users.findById(caller.accountId, caller.userId)) ?? null);
     return { account, user };
   });
-}
+});

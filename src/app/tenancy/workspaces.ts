@@ -7,7 +7,9 @@ import { parseReference, resourceTypes } from '../../domain/kernel/resource-path
 import { workspaceDeletionRefusal } from '../../domain/tenancy/workspaces.js';
 import { TransientConflict, type Tx } from '../../store/store.js';
 import type { WorkspaceRecord } from '../../store/tenancy.js';
+import { createWorkspaceOperation, deleteWorkspaceOperation, getWorkspaceOperation, renameWorkspaceOperation } from '../../domain/tenancy/operations.js';
 import { type AppContext, newId, newName } from '../kernel/context.js';
+import { declaring } from '../kernel/declaring.js';
 
 function workspaceNotFound(reference: string): Failure {
   return fail('workspace_not_found', `No workspace "${reference}"`);
@@ -43,7 +45,7 @@ function nameTaken(name: string): Failure {
   return fail('name_taken', `A workspace named "${name}" already exists`);
 }
 
-export async function createWorkspace(context: AppContext, accountId: string, input: { name?: string | null | undefined }): Promise<WorkspaceRecord | Failure> {
+export const createWorkspace = declaring(createWorkspaceOperation, async function createWorkspace(context: AppContext, accountId: string, input: { name?: string | null | undefined }): Promise<WorkspaceRecord | Failure> {
   const now = context.clock.now();
   return context.store.transaction(async (tx) => {
     await tx.workspaces.lockCreation(accountId);
@@ -56,7 +58,7 @@ export async function createWorkspace(context: AppContext, accountId: string, in
     if ((await tx.workspaces.insert(workspace)) === 'name_taken') return nameTaken(name);
     return (await tx.workspaces.findById(accountId, workspace.id))!;
   });
-}
+});
 
 /** The account's workspaces, newest first, optionally only those named by `references`. */
 export async function listWorkspaces(context: AppContext, accountId: string, references: readonly string[]): Promise<WorkspaceRecord[]> {
@@ -72,11 +74,11 @@ export async function listWorkspaces(context: AppContext, accountId: string, ref
   });
 }
 
-export async function getWorkspace(context: AppContext, accountId: string, reference: string): Promise<WorkspaceRecord | Failure> {
+export const getWorkspace = declaring(getWorkspaceOperation, async function getWorkspace(context: AppContext, accountId: string, reference: string): Promise<WorkspaceRecord | Failure> {
   return context.store.read((tx) => resolveWorkspace(tx, accountId, reference));
-}
+});
 
-export async function renameWorkspace(context: AppContext, accountId: string, reference: string, input: { name?: string | null | undefined }): Promise<WorkspaceRecord | Failure> {
+export const renameWorkspace = declaring(renameWorkspaceOperation, async function renameWorkspace(context: AppContext, accountId: string, reference: string, input: { name?: string | null | undefined }): Promise<WorkspaceRecord | Failure> {
   return context.store.transaction(async (tx) => {
     const workspace = await resolveWorkspace(tx, accountId, reference);
     if (isFailure(workspace)) return workspace;
@@ -86,9 +88,9 @@ export async function renameWorkspace(context: AppContext, accountId: string, re
     if ((await tx.workspaces.rename(workspace.id, name)) === 'name_taken') return nameTaken(name);
     return { ...workspace, name };
   });
-}
+});
 
-export async function deleteWorkspace(context: AppContext, accountId: string, reference: string): Promise<null | Failure> {
+export const deleteWorkspace = declaring(deleteWorkspaceOperation, async function deleteWorkspace(context: AppContext, accountId: string, reference: string): Promise<null | Failure> {
   const now = context.clock.now();
   return context.store.transaction(async (tx) => {
     const workspace = await resolveWorkspace(tx, accountId, reference);
@@ -106,4 +108,4 @@ export async function deleteWorkspace(context: AppContext, accountId: string, re
     await tx.workspaces.softDelete(workspace.id, now);
     return null;
   });
-}
+});

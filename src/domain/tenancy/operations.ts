@@ -1,7 +1,9 @@
 // Tenancy's operations and the failures each answers, in the order it checks them (see
 // domain/kernel/operations.ts). The request's schema is checked before any of these, at the edge.
 
-import { operation } from '../kernel/operations.js';
+import { type FailureStep, operation } from '../kernel/operations.js';
+
+const page: FailureStep = ['invalid_request', 'the cursor is not one of this list\'s, the limit is out of range, or both cursors are given'];
 
 /** POST /admin/v1/accounts/{id}/tokens */
 export const issueOperatorTokenOperation = operation('issue_operator_token', [
@@ -44,4 +46,67 @@ export const setAccountFeatureFlagOperation = operation('set_account_feature_fla
   ['invalid_request', 'the flag name is not lowercase letters, digits, ".", "_" and "-", at most 64'],
   ['account_not_found', 'no account has that id'],
   ['feature_flag_limit_reached', 'a new flag beyond the 100 an account may have set'],
+]);
+
+/** POST /preview/v2/workspaces (the name's form is the edge's schema's) */
+export const createWorkspaceOperation = operation('create_workspace', [
+  ['workspace_limit_reached', 'the account holds 100 workspaces already'],
+  ['name_taken', 'a live workspace of the account has the name'],
+]);
+
+/** GET /preview/v2/workspaces/{workspace} */
+export const getWorkspaceOperation = operation('get_workspace', [
+  ['workspace_not_found', 'the workspace is not one of the account\'s'],
+]);
+
+/** PATCH /preview/v2/workspaces/{workspace} */
+export const renameWorkspaceOperation = operation('rename_workspace', [
+  ['workspace_not_found', 'the workspace is not one of the account\'s'],
+  ['name_taken', 'another live workspace of the account has the new name'],
+]);
+
+/** DELETE /preview/v2/workspaces/{workspace} */
+export const deleteWorkspaceOperation = operation('delete_workspace', [
+  ['workspace_not_found', 'the workspace is not one of the account\'s (or was deleted meanwhile)'],
+  ['workspace_is_default', 'it is the account\'s default workspace'],
+  ['workspace_not_empty', 'it holds pools, images or instance templates'],
+]);
+
+/** POST /admin/v1/accounts */
+export const createAccountOperation = operation('create_account', [
+  ['invalid_request', 'the id asked for is not lowercase letters, digits and dashes, at most 63'],
+  ['account_id_taken', 'an account has the id asked for'],
+  ['account_id_taken', 'no id is asked for, and the one derived from the name and its 99 suffixed forms are all taken'],
+]);
+
+/** GET /admin/v1/accounts */
+export const listAccountsOperation = operation('list_accounts', [page]);
+
+/** GET /admin/v1/accounts/{id}; GET /v0/me and /v1/account/me (the caller's own account) */
+export const getAccountOperation = operation('get_account', [
+  ['account_not_found', 'no account has that id'],
+]);
+
+/** GET /preview/v2/users */
+export const listUsersOperation = operation('list_users', [page]);
+
+/** GET /admin/v1/accounts/{id}/users */
+export const listAccountUsersOperation = operation('list_account_users', [
+  ['account_not_found', 'no account has that id'],
+  page,
+]);
+
+/** GET /preview/v2/users/{id} */
+export const getUserOperation = operation('get_user', [
+  ['user_not_found', 'no user of the account has that id or path'],
+]);
+
+/** DELETE /admin/v1/users/{id} */
+export const removeUserOperation = operation('remove_user', [
+  ['user_not_found', 'no live user has that id or path'],
+]);
+
+/** GET /preview/v2/me */
+export const getMeOperation = operation('get_me', [
+  ['account_not_found', 'the caller\'s account is gone'],
 ]);
