@@ -26,7 +26,9 @@ import {
 import {
   addUserOperation,
   createAccountOperation,
+  createSshKeyOperation,
   createWorkspaceOperation,
+  deleteSshKeyOperation,
   deleteWorkspaceOperation,
   getAccountOperation,
   getMeOperation,
@@ -259,6 +261,17 @@ describe.each(testDialects)('failures in declared order on %s', (dialect) => {
     ][fixed]), [/Account id/, /already exists/, /Too many accounts/], 201);
     await walk(listAccountsOperation, (fixed) => server.operator.get(`/admin/v1/accounts${fixed > 0 ? '' : '?starting_after=bogus'}`), [/cursor/i], 200);
     await walk(getAccountOperation, (fixed) => server.operator.get(`/admin/v1/accounts/${fixed > 0 ? account.accountId : 'no-such-account'}`), [/No account/], 200);
+  });
+
+  it('the v0 credentials (SSH keys)', async () => {
+    const key = (i: number) => `ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIWalked${i}`;
+    const full = await server.newAccount();
+    for (let i = 0; i < 100; i++) expect((await full.post('/v0/credentials', { pubkey: key(i) })).status).toBe(200);
+    await walk(createSshKeyOperation, (fixed) => (fixed === 3 || fixed === 4 ? full : account).post('/v0/credentials', {
+      pubkey: ['   ', 'not-a-key-line', 'ssh-dss AAAAB3NzaC1kc3M', key(0), key(100), key(100)][fixed],
+    }), [/at most 8192/, /<type> <base64>/, /key type/, /already has this key/, /at most 100/], 200);
+    const added = ((await account.get('/v0/credentials')).body.data as { id: string; pubkey: string }[]).find((credential) => credential.pubkey === key(100))!.id;
+    await walk(deleteSshKeyOperation, (fixed) => account.delete(`/v0/credentials/${fixed > 0 ? added : 'cred_nosuchkey'}`), [/No SSH key/], 204);
   });
 
   it('the workspace operations', async () => {

@@ -5,7 +5,9 @@
 import { type Failure, fail, isFailure } from '../../domain/kernel/failures.js';
 import { addSshKey, checkPublicKey, type SshKey } from '../../domain/tenancy/ssh-keys.js';
 import type { Tx } from '../../store/store.js';
+import { createSshKeyOperation, deleteSshKeyOperation } from '../../domain/tenancy/operations.js';
 import { type AppContext, newId } from '../kernel/context.js';
+import { declaring } from '../kernel/declaring.js';
 
 const settingKey = (accountId: string) => `ssh_keys:${accountId}`;
 
@@ -22,7 +24,7 @@ export async function listSshKeys(context: AppContext, accountId: string): Promi
   return context.store.read((tx) => accountSshKeys(tx, accountId));
 }
 
-export async function createSshKey(context: AppContext, accountId: string, input: { readonly pubkey: string; readonly username?: string | null | undefined }): Promise<SshKey | Failure> {
+export const createSshKey = declaring(createSshKeyOperation, async function createSshKey(context: AppContext, accountId: string, input: { readonly pubkey: string; readonly username?: string | null | undefined }): Promise<SshKey | Failure> {
   const publicKey = checkPublicKey(input.pubkey, 'pubkey');
   if (isFailure(publicKey)) return publicKey;
   const now = context.clock.now();
@@ -35,9 +37,9 @@ export async function createSshKey(context: AppContext, accountId: string, input
     await tx.settings.set(settingKey(accountId), JSON.stringify(added));
     return key;
   });
-}
+});
 
-export async function deleteSshKey(context: AppContext, accountId: string, id: string): Promise<null | Failure> {
+export const deleteSshKey = declaring(deleteSshKeyOperation, async function deleteSshKey(context: AppContext, accountId: string, id: string): Promise<null | Failure> {
   return context.store.transaction(async (tx) => {
     const keys = decode(await tx.settings.getForUpdate(settingKey(accountId)));
     const kept = keys.filter((key) => key.id !== id);
@@ -45,4 +47,4 @@ export async function deleteSshKey(context: AppContext, accountId: string, id: s
     await tx.settings.set(settingKey(accountId), JSON.stringify(kept));
     return null;
   });
-}
+});

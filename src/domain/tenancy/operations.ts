@@ -110,3 +110,18 @@ export const removeUserOperation = operation('remove_user', [
 export const getMeOperation = operation('get_me', [
   ['account_not_found', 'the caller\'s account is gone'],
 ]);
+
+/** POST /v0/credentials */
+export const createSshKeyOperation = operation('create_ssh_key', [
+  // The key's form first (the edge's schema bounds only its length, untrimmed).
+  ['invalid_request', 'the key is empty once trimmed, or longer than 8,192 characters'],
+  ['invalid_request', 'the key is not one "<type> <base64> [comment]" line'],
+  ['invalid_request', 'the key\'s type is not one allot takes'],
+  ['invalid_request', 'the account has the same key (type and body) already'],
+  ['invalid_request', 'the account keeps 100 keys already'],
+]);
+
+/** DELETE /v0/credentials/{id} */
+export const deleteSshKeyOperation = operation('delete_ssh_key', [
+  ['ssh_key_not_found', 'the account has no key with that id'],
+]);
