@@ -31,16 +31,21 @@ import {
   deleteSshKeyOperation,
   deleteWorkspaceOperation,
   getAccountOperation,
+  getFeatureFlagOperation,
   getMeOperation,
   getUserOperation,
   getWorkspaceOperation,
   issueOperatorTokenOperation,
   issueOwnTokenOperation,
+  listAccountFeatureFlagsOperation,
   listAccountsOperation,
+  listAccountTokensOperation,
   listAccountUsersOperation,
+  listOwnTokensOperation,
   listUsersOperation,
   removeUserOperation,
   renameWorkspaceOperation,
+  revokeAnyTokenOperation,
   revokeOwnTokenOperation,
   setAccountFeatureFlagOperation,
   setFeatureFlagEnrollmentOperation,
@@ -611,6 +616,18 @@ describe.each(testDialects)('failures in declared order on %s', (dialect) => {
     await walk(issueOwnTokenOperation, (fixed) => account.post('/v0/tokens', { origin_client: 'cli', name: fixed > 0 ? 'ok' : `  ${'x'.repeat(101)}  `, description: fixed > 1 ? 'ok' : 'x'.repeat(1001), expires_in_seconds: fixed > 2 ? 3600 : 0 }), [/name/, /description/, /expires_in_seconds/], 200);
     const token = (await account.post('/v0/tokens', { origin_client: 'cli', name: 'revoked', expires_in_seconds: 3600 })).body.id as string;
     await walk(revokeOwnTokenOperation, (fixed) => account.delete(`/v0/tokens/${fixed > 0 ? token : 'tok_nosuchtokenxxxxxxxxxx'}`), [/token/i], 200);
+  });
+
+  it('the token lists and the operator\'s revocation', async () => {
+    await walk(listAccountTokensOperation, (fixed) => server.operator.get(`/admin/v1/accounts/${fixed > 1 ? account.accountId : 'no-such-account'}/tokens${fixed > 0 ? '' : '?starting_after=bogus'}`), [/cursor/i, /No account/], 200);
+    await walk(listOwnTokensOperation, (fixed) => account.get(`/v0/tokens${fixed > 0 ? '' : '?starting_after=bogus'}`), [/cursor/i], 200);
+    const token = (await account.post('/v0/tokens', { origin_client: 'cli', name: 'revoked-by-operator', expires_in_seconds: 3600 })).body.id as string;
+    await walk(revokeAnyTokenOperation, (fixed) => server.operator.delete(`/admin/v1/tokens/${fixed > 0 ? token : 'tok_nosuchtokenxxxxxxxxxx'}`), [/No API token/], 200);
+  });
+
+  it('reads a feature flag, and the operator lists an account\'s', async () => {
+    await walk(getFeatureFlagOperation, (fixed) => account.get(`/v2/feature_flags/${fixed > 0 ? 'zones' : 'Not.Valid'}`), [/No feature flag/], 200);
+    await walk(listAccountFeatureFlagsOperation, (fixed) => server.operator.get(`/admin/v1/accounts/${fixed > 0 ? account.accountId : 'no-such-account'}/feature_flags`), [/No account/], 200);
   });
 
   it('the v0 VMs, contracts, transactions and quotes', async () => {

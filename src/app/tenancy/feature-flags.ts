@@ -5,20 +5,21 @@
 import { fail, type Failure, isFailure } from '../../domain/kernel/failures.js';
 import { featureFlagSettingsPerAccountMax } from '../../domain/kernel/limits.js';
 import { declared } from '../../domain/kernel/operations.js';
-import { setAccountFeatureFlagOperation, setFeatureFlagEnrollmentOperation } from '../../domain/tenancy/operations.js';
+import { getFeatureFlagOperation, listAccountFeatureFlagsOperation, setAccountFeatureFlagOperation, setFeatureFlagEnrollmentOperation } from '../../domain/tenancy/operations.js';
 import { featureFlagName, type FeatureFlagState, featureFlagState, isListedFeatureFlag, listedFeatureFlags } from '../../domain/tenancy/feature-flags.js';
 import type { AppContext } from '../kernel/context.js';
+import { declaring } from '../kernel/declaring.js';
 
 function notFound(name: string): Failure {
   return fail('feature_flag_not_found', `No feature flag "${name}"`);
 }
 
 /** `GET /v2/feature_flags/{flag}`: any well-formed name is a flag, on unless turned off. */
-export async function getFeatureFlag(context: AppContext, accountId: string, name: string): Promise<FeatureFlagState | Failure> {
+export const getFeatureFlag = declaring(getFeatureFlagOperation, async function getFeatureFlag(context: AppContext, accountId: string, name: string): Promise<FeatureFlagState | Failure> {
   if (isFailure(featureFlagName(name))) return notFound(name);
   const setting = await context.store.read((tx) => tx.featureFlags.find(accountId, name));
   return featureFlagState(name, setting);
-}
+});
 
 /** The flags an account sees: the known ones and those the operator set for it. */
 export async function listFeatureFlags(context: AppContext, accountId: string): Promise<FeatureFlagState[]> {
@@ -41,12 +42,12 @@ export async function setFeatureFlagEnrollment(context: AppContext, accountId: s
 }
 
 /** `GET /admin/v1/accounts/{id}/feature_flags`. */
-export async function listAccountFeatureFlags(context: AppContext, accountId: string): Promise<FeatureFlagState[] | Failure> {
+export const listAccountFeatureFlags = declaring(listAccountFeatureFlagsOperation, async function listAccountFeatureFlags(context: AppContext, accountId: string): Promise<FeatureFlagState[] | Failure> {
   return context.store.read(async (tx) => {
     if ((await tx.accounts.find(accountId)) === undefined) return fail('account_not_found', `No account with id "${accountId}"`);
     return listedFeatureFlags(await tx.featureFlags.listForAccount(accountId));
   });
-}
+});
 
 /** `PUT /admin/v1/accounts/{id}/feature_flags/{flag}`: the operator turns a flag on or off for
  * an account, and opens or closes it to the account's own enrolment (open when not said). */

@@ -10,12 +10,13 @@
 import * as crypto from 'node:crypto';
 import { fail, type Failure, isFailure } from '../../domain/kernel/failures.js';
 import { declared } from '../../domain/kernel/operations.js';
-import { issueOperatorTokenOperation, issueOwnTokenOperation, revokeOwnTokenOperation } from '../../domain/tenancy/operations.js';
+import { issueOperatorTokenOperation, issueOwnTokenOperation, listAccountTokensOperation, listOwnTokensOperation, revokeAnyTokenOperation, revokeOwnTokenOperation } from '../../domain/tenancy/operations.js';
 import { tokenRandomBytes } from '../../domain/kernel/limits.js';
 import { cursorPrefixes, type Page, type PageQuery, parsePageQuery, toPage } from '../../domain/kernel/pagination.js';
 import { expiryAt, expiryFromLifetime, tokenLabels } from '../../domain/tenancy/tokens.js';
 import type { Tx } from '../../store/store.js';
 import type { TokenRecord } from '../../store/tenancy.js';
+import { declaring } from '../kernel/declaring.js';
 import { type AppContext, newId } from '../kernel/context.js';
 
 /** Account tokens start with this, so that they are recognisable in logs and secret scanners. */
@@ -127,7 +128,7 @@ export interface TokenPage extends Page<TokenRecord> {
 }
 
 /** `GET /admin/v1/accounts/{id}/tokens`: every token, revoked ones included. */
-export async function listAccountTokens(context: AppContext, accountId: string, query: PageQuery): Promise<TokenPage | Failure> {
+export const listAccountTokens = declaring(listAccountTokensOperation, async function listAccountTokens(context: AppContext, accountId: string, query: PageQuery): Promise<TokenPage | Failure> {
   const page = parsePageQuery(cursorPrefixes.tokens, query);
   if (isFailure(page)) return page;
   const now = context.clock.now();
@@ -136,17 +137,17 @@ export async function listAccountTokens(context: AppContext, accountId: string, 
     const rows = await tx.tokens.list(accountId, page, { includeRevoked: true });
     return { ...toPage(cursorPrefixes.tokens, page, rows), now };
   });
-}
+});
 
 /** `GET /v0/tokens`: the caller's account's tokens that are not revoked (expired ones show, so
  * that their owner sees why they stopped working). */
-export async function listOwnTokens(context: AppContext, accountId: string, query: PageQuery): Promise<TokenPage | Failure> {
+export const listOwnTokens = declaring(listOwnTokensOperation, async function listOwnTokens(context: AppContext, accountId: string, query: PageQuery): Promise<TokenPage | Failure> {
   const page = parsePageQuery(cursorPrefixes.tokens, query);
   if (isFailure(page)) return page;
   const now = context.clock.now();
   const rows = await context.store.read((tx) => tx.tokens.list(accountId, page, { includeRevoked: false }));
   return { ...toPage(cursorPrefixes.tokens, page, rows), now };
-}
+});
 
 /** A token after a revocation, with the time it is judged at. */
 export interface RevokedToken {
@@ -156,7 +157,7 @@ export interface RevokedToken {
 
 /** `DELETE /admin/v1/tokens/{id}`: the operator revokes any account's token. Revoking a revoked
  * token changes nothing and answers the token as it is. */
-export async function revokeAnyToken(context: AppContext, tokenId: string): Promise<RevokedToken | Failure> {
+export const revokeAnyToken = declaring(revokeAnyTokenOperation, async function revokeAnyToken(context: AppContext, tokenId: string): Promise<RevokedToken | Failure> {
   const now = context.clock.now();
   return context.store.transaction(async (tx) => {
     const token = await tx.tokens.findById(tokenId);
@@ -164,7 +165,7 @@ export async function revokeAnyToken(context: AppContext, tokenId: string): Prom
     await tx.tokens.revoke(token.id, now);
     return { record: { ...token, revokedAt: token.revokedAt ?? now }, now };
   });
-}
+});
 
 /** `DELETE /v0/tokens/{id}`: a caller revokes one of its account's tokens (the one it calls with
  * too). A revoked token, like another account's, is not found: to its owner it is gone. */

@@ -125,3 +125,27 @@ export const createSshKeyOperation = operation('create_ssh_key', [
 export const deleteSshKeyOperation = operation('delete_ssh_key', [
   ['ssh_key_not_found', 'the account has no key with that id'],
 ]);
+
+/** GET /admin/v1/accounts/{id}/tokens */
+export const listAccountTokensOperation = operation('list_account_tokens', [
+  page,
+  ['account_not_found', 'no account has that id'],
+]);
+
+/** GET /v0/tokens */
+export const listOwnTokensOperation = operation('list_tokens', [page]);
+
+/** DELETE /admin/v1/tokens/{id} */
+export const revokeAnyTokenOperation = operation('revoke_token', [
+  ['token_not_found', 'no token has that id'],
+]);
+
+/** GET /v2/feature_flags/{feature_flag} */
+export const getFeatureFlagOperation = operation('get_feature_flag', [
+  ['feature_flag_not_found', 'the name is not lowercase letters, digits, ".", "_" and "-", at most 64'],
+]);
+
+/** GET /admin/v1/accounts/{id}/feature_flags */
+export const listAccountFeatureFlagsOperation = operation('list_account_feature_flags', [
+  ['account_not_found', 'no account has that id'],
+]);
