@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ApiClient } from '../support/client.js';
 import { startServeProcess } from '../support/process.js';
-import { dropSchema, postgresUrl, testDialects } from '../support/stores.js';
+import { dropSchema, freshSchema, testDialects } from '../support/stores.js';
 
 /** Pools answered before the kill; enough that the kill lands mid-stream. */
 const answeredBeforeKill = 120;
@@ -16,7 +16,7 @@ const concurrentWriters = 4;
 describe.each(testDialects)('kill -9 on %s', (dialect) => {
   const directory = mkdtempSync(join(tmpdir(), 'allot-crash-'));
   const schema = `allot_crash_${process.pid}`;
-  const db = dialect === 'sqlite' ? `sqlite:${join(directory, 'allot.db')}` : `${postgresUrl}?options=-c%20search_path%3D${schema}`;
+  let db = `sqlite:${join(directory, 'allot.db')}`;
 
   afterAll(async () => {
     rmSync(directory, { recursive: true, force: true });
@@ -24,14 +24,7 @@ describe.each(testDialects)('kill -9 on %s', (dialect) => {
   });
 
   it('keeps every pool that was answered 201', async () => {
-    if (dialect === 'postgres') {
-      await dropSchema(schema);
-      const { default: pg } = await import('pg');
-      const client = new pg.Client({ connectionString: postgresUrl });
-      await client.connect();
-      await client.query(`CREATE SCHEMA "${schema}"`);
-      await client.end();
-    }
+    if (dialect === 'postgres') db = await freshSchema(schema);
     const first = await startServeProcess(['--db', db]);
     expect(first.demoToken).not.toBeNull();
     const client = new ApiClient(first.baseUrl, first.demoToken);

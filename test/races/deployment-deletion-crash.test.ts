@@ -10,7 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { deploymentInstancesPerTransaction } from '../../src/domain/kernel/limits.js';
 import { ApiClient } from '../support/client.js';
 import { startServeProcess } from '../support/process.js';
-import { dropSchema, postgresUrl, testDialects } from '../support/stores.js';
+import { dropSchema, freshSchema, testDialects } from '../support/stores.js';
 
 const operatorToken = 'allot_admin_deletion-crash-operator';
 /** Four batches: three are left for the engine after the kill. */
@@ -19,7 +19,7 @@ const target = 4 * deploymentInstancesPerTransaction;
 describe.each(testDialects)('a deployment deletion cut off by kill -9 (%s)', (dialect) => {
   const directory = mkdtempSync(join(tmpdir(), 'allot-deletion-crash-'));
   const schema = `allot_deletion_crash_${process.pid}`;
-  const db = dialect === 'sqlite' ? `sqlite:${join(directory, 'allot.db')}` : `${postgresUrl}?options=-c%20search_path%3D${schema}`;
+  let db = `sqlite:${join(directory, 'allot.db')}`;
   const env = { ALLOT_ADMIN_TOKEN: operatorToken };
 
   afterAll(async () => {
@@ -28,14 +28,7 @@ describe.each(testDialects)('a deployment deletion cut off by kill -9 (%s)', (di
   });
 
   it('is finished by the engine after a restart', async () => {
-    if (dialect === 'postgres') {
-      await dropSchema(schema);
-      const { default: pg } = await import('pg');
-      const client = new pg.Client({ connectionString: postgresUrl });
-      await client.connect();
-      await client.query(`CREATE SCHEMA "${schema}"`);
-      await client.end();
-    }
+    if (dialect === 'postgres') db = await freshSchema(schema);
     // The manual clock starts at the wall clock's minute, so the deletion's time is not ahead of the real clock the restart runs on.
     const first = await startServeProcess(['--db', db, '--clock', 'manual', '--seed', 'none'], env);
     const operator = new ApiClient(first.baseUrl, operatorToken);
