@@ -1,7 +1,7 @@
 // Idempotent replays answer the stored response byte for byte (app/kernel/idempotency.ts,
-// runIdempotentAnswer), whatever happened since: an instance replacement, a v0 order, a v0
-// procurement and a v0 VM replacement, each replayed after the resource it made has changed.
-// (Orders and pool transfers: test/api/orders.test.ts and pool-transfers.test.ts.)
+// runIdempotentAnswer), whatever happened since: an instance replacement, a pool transfer, a v0
+// order, a v0 procurement and a v0 VM replacement, each replayed after what it made or moved has
+// changed. (Orders: test/api/orders.test.ts.)
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiClient } from '../support/client.js';
@@ -75,6 +75,16 @@ describe.each(testDialects)('idempotent replays answer byte for byte on %s', (di
     expect((await account.post(`/preview/v2/instances/${gone}/terminate`, {})).status).toBe(200);
     expect((await account.delete(`/preview/v2/instances/${gone}`)).status).toBe(204);
     expect((await account.post('/v0/vms/replace', { vm_id: gone.replace(/^inst_/, 'vm_') })).status).toBe(404);
+  });
+
+  it('replays a pool transfer after the allocation it moved was moved back', async () => {
+    const start = Math.ceil((server.clock.now() + 60) / 3600) * 3600;
+    const destination = (await account.post('/preview/v2/pools', { workspace: 'default', name: 'replayed-destination' })).body.id as string;
+    await server.issue(pool, sku, [{ start_at: start, end_at: start + 3600, node_count: 1 }]);
+    const move = (from: string, to: string) => ({ from_pool: from, to_pool: to, instance_sku: sku, allocation_schedule_delta: [{ start_at: start, end_at: start + 3600, node_count: 1 }] });
+    await expectSameAnswer(sender('/preview/v2/pool_transfers', move(pool, destination), 'transfer-1'), async () => {
+      expect((await account.post('/preview/v2/pool_transfers', move(destination, pool))).body.status).toBe('executed');
+    }, 202);
   });
 
   it('replays a v0 order after it was cancelled', async () => {
