@@ -68,6 +68,18 @@ const setTwoBalances = preparedQuery(8, setTwoBalancesQuery);
 type EntryArguments = [id: string, kind: string, instanceSkuId: string, fromPoolId: string | null, toPoolId: string | null, delta: string, referenceId: string | null, createdAt: number];
 type OneBalanceArguments = [schedule: string, nextBoundaryAt: number | null, poolId: string, instanceSkuId: string];
 type TwoBalancesArguments = [poolId: string, instanceSkuId: string, schedule: string, nextBoundaryAt: number | null, otherPoolId: string, otherInstanceSkuId: string, otherSchedule: string, otherNextBoundaryAt: number | null];
+type BalanceWrite = { readonly balance: BalanceRecord; readonly nextBoundaryAt: number | null };
+const oneBalanceArguments = ({ balance, nextBoundaryAt }: BalanceWrite): OneBalanceArguments => [encodeSchedule(balance.schedule), nextBoundaryAt, balance.poolId, balance.instanceSkuId];
+const twoBalancesArguments = (first: BalanceWrite, second: BalanceWrite): TwoBalancesArguments => [
+  first.balance.poolId,
+  first.balance.instanceSkuId,
+  encodeSchedule(first.balance.schedule),
+  first.nextBoundaryAt,
+  second.balance.poolId,
+  second.balance.instanceSkuId,
+  encodeSchedule(second.balance.schedule),
+  second.nextBoundaryAt,
+];
 
 /** The statement's entry, as a data-modifying CTE ahead of the update. */
 function withEntry(db: Kysely<Database>, entry: EntryArguments): Kysely<Database> {
@@ -157,30 +169,16 @@ export class SqlAllocationRepository implements AllocationRepository {
     return rows.map(toBalance);
   }
 
-  async setBalances(balances: readonly { readonly balance: BalanceRecord; readonly nextBoundaryAt: number | null }[]): Promise<void> {
+  async setBalances(balances: readonly BalanceWrite[]): Promise<void> {
     const [first, second, ...more] = balances;
     if (first === undefined) return;
     if (more.length > 0) throw new Error('setBalances writes at most two balances');
-    if (second === undefined) {
-      await setOneBalance.execute(this.trx, this.adapter, encodeSchedule(first.balance.schedule), first.nextBoundaryAt, first.balance.poolId, first.balance.instanceSkuId);
-    } else {
-      await setTwoBalances.execute(
-        this.trx,
-        this.adapter,
-        first.balance.poolId,
-        first.balance.instanceSkuId,
-        encodeSchedule(first.balance.schedule),
-        first.nextBoundaryAt,
-        second.balance.poolId,
-        second.balance.instanceSkuId,
-        encodeSchedule(second.balance.schedule),
-        second.nextBoundaryAt,
-      );
-    }
+    if (second === undefined) await setOneBalance.execute(this.trx, this.adapter, ...oneBalanceArguments(first));
+    else await setTwoBalances.execute(this.trx, this.adapter, ...twoBalancesArguments(first, second));
     for (const { balance, nextBoundaryAt } of balances) this.#remember(balance.poolId, balance.instanceSkuId, { ...balance, nextBoundaryAt });
   }
 
-  async writeMove(balances: readonly { readonly balance: BalanceRecord; readonly nextBoundaryAt: number | null }[], entry: AllocationEntryRecord): Promise<Set<string>> {
+  async writeMove(balances: readonly BalanceWrite[], entry: AllocationEntryRecord): Promise<Set<string>> {
     const [first, second, ...more] = balances;
     if (first === undefined || more.length > 0) throw new Error('writeMove writes one or two balances');
     const entryArguments: EntryArguments = [entry.id, entry.kind, entry.instanceSkuId, entry.fromPoolId, entry.toPoolId, encodeSchedule(entry.delta), entry.referenceId, entry.createdAt];
@@ -188,19 +186,10 @@ export class SqlAllocationRepository implements AllocationRepository {
     if (!entryInUpdate) await insertEntryRow.execute(this.trx, this.adapter, ...entryArguments);
     let rows: { pool_id: string; occupied: unknown }[];
     if (second === undefined) {
-      const balance: OneBalanceArguments = [encodeSchedule(first.balance.schedule), first.nextBoundaryAt, first.balance.poolId, first.balance.instanceSkuId];
+      const balance = oneBalanceArguments(first);
       rows = entryInUpdate ? await writeOneBalanceMove.execute(this.trx, this.adapter, ...entryArguments, ...balance) : await setOneBalanceOfMove.execute(this.trx, this.adapter, ...balance);
     } else {
-      const both: TwoBalancesArguments = [
-        first.balance.poolId,
-        first.balance.instanceSkuId,
-        encodeSchedule(first.balance.schedule),
-        first.nextBoundaryAt,
-        second.balance.poolId,
-        second.balance.instanceSkuId,
-        encodeSchedule(second.balance.schedule),
-        second.nextBoundaryAt,
-      ];
+      const both = twoBalancesArguments(first, second);
       rows = entryInUpdate ? await writeTwoBalanceMove.execute(this.trx, this.adapter, ...entryArguments, ...both) : await setTwoBalancesOfMove.execute(this.trx, this.adapter, ...both);
     }
     for (const { balance, nextBoundaryAt } of balances) this.#remember(balance.poolId, balance.instanceSkuId, { ...balance, nextBoundaryAt });
