@@ -210,6 +210,27 @@ describe('tidy', () => {
     expect(cycles).toEqual([]);
   });
 
+  it('keeps orders and procurements apart: each uses the book, neither reaches the other through its imports', () => {
+    // What both need (placing, and the procurement runs that keep a SKU's book current before an
+    // order meets it) is the book's (app/market/book.ts) and the runs' (app/market/procurement-runs.ts).
+    const reached = (from: string): Set<string> => {
+      const seen = new Set<string>();
+      const pending = [from];
+      for (let path = pending.pop(); path !== undefined; path = pending.pop()) {
+        for (const target of importsOf.get(path) ?? []) {
+          if (seen.has(target)) continue;
+          seen.add(target);
+          pending.push(target);
+        }
+      }
+      return seen;
+    };
+    const apart = ['app/market/orders.ts', 'app/market/procurements.ts'] as const;
+    for (const path of apart) expect(importsOf.has(path), path).toBe(true);
+    const offenders = apart.flatMap((path) => apart.filter((other) => other !== path && reached(path).has(other)).map((other) => `${path} reaches ${other}`));
+    expect(offenders).toEqual([]);
+  });
+
   it('keeps every context in its folder: no source file at the top of domain/ or app/', () => {
     const loose = files.filter((file) => ['domain', 'app'].includes(layer(file.path)) && file.path.split('/').length === 2).map((file) => file.path);
     expect(loose).toEqual([]);

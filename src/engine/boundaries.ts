@@ -15,7 +15,7 @@ import type { DueExpiry } from '../store/market.js';
 import type { Tx } from '../store/store.js';
 import type { AppContext } from '../app/kernel/context.js';
 import { expireOrder } from '../app/market/book.js';
-import { runProcurement, runProcurementFor } from '../app/market/procurements.js';
+import { runProcurement, runProcurementFor } from '../app/market/procurement-runs.js';
 import { type PoolSkuState, reconcilePoolSku } from '../app/compute/reconciler.js';
 import { continueDeployment } from '../app/compute/deployments.js';
 

@@ -10,7 +10,7 @@ import { fail, type Failure, invalidField } from '../domain/kernel/failures.js';
 import { clockAdvanceSecondsMax } from '../domain/kernel/limits.js';
 import { processBoundaries } from './boundaries.js';
 import { saveManualClockTimeIn } from '../app/operator/clock-setting.js';
-import { catchUpProcurements } from '../app/market/procurements.js';
+import { catchUpProcurements } from '../app/market/procurement-runs.js';
 import type { AppContext } from '../app/kernel/context.js';
 
 export interface ClockReading {

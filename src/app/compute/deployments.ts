@@ -22,7 +22,8 @@ import { type AppContext, newId, newName } from '../kernel/context.js';
 import { markInstancesEnded } from './run-intents.js';
 import { resolveInstanceTemplateForUse } from './instance-templates.js';
 import { lockPoolsForAdding, resolvePoolFilter, resolvePoolForInstances } from '../allocation/pools.js';
-import { changeProcurement, insertProcurement, removeProcurement, runProcurementFor } from '../market/procurements.js';
+import { changeProcurement, insertProcurement, removeProcurement } from '../market/procurements.js';
+import { runProcurementFor } from '../market/procurement-runs.js';
 import { maintainDeployment, reconcilePoolSku } from './reconciler.js';
 import { resolveScoped } from '../tenancy/references.js';
 

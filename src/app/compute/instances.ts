@@ -22,7 +22,7 @@ import type { AppContext } from '../kernel/context.js';
 import { type Answerer, type IdempotentRequest, runIdempotentAnswer, type StoredAnswer } from '../kernel/idempotency.js';
 import { resolveImageForUse } from './images.js';
 import { lockPoolsForAdding, resolvePool, resolvePoolForInstances } from '../allocation/pools.js';
-import { runProcurementFor } from '../market/procurements.js';
+import { runProcurementFor } from '../market/procurement-runs.js';
 import { maintainDeployment, insertInstance, reconcilePoolSku } from './reconciler.js';
 import { markInstancesEnded, removeInstanceGuests } from './run-intents.js';
 import { resolveEach, resolveScoped } from '../tenancy/references.js';

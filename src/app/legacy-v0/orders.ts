@@ -19,7 +19,7 @@ import type { AppContext } from '../kernel/context.js';
 import { type Answerer, runIdempotentAnswer, type StoredAnswer } from '../kernel/idempotency.js';
 import { closeOrder, placeOrder } from '../market/book.js';
 import { bestFill } from '../market/orderbook.js';
-import { catchUpProcurements } from '../market/procurements.js';
+import { catchUpProcurements } from '../market/procurement-runs.js';
 import { findBoughtContract } from './contracts.js';
 import { checkOffsetPage, type OffsetPage } from './procurements.js';
 

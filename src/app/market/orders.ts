@@ -19,7 +19,7 @@ import { type Answerer, runIdempotent, runIdempotentAnswer, type StoredAnswer } 
 import { resolvePool, resolvePoolFilter } from '../allocation/pools.js';
 import { resolveProcurement } from './references.js';
 import { closeOrder, placeOrder } from './book.js';
-import { catchUpProcurements, resumeProcurement } from './procurements.js';
+import { catchUpProcurements, resumeProcurement } from './procurement-runs.js';
 
 export interface CreateOrderInput {
   readonly pool: string;
