@@ -4,7 +4,9 @@
 
 import { existsSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { resetOperation } from '../../src/domain/operator/operations.js';
 import { ApiClient } from '../support/client.js';
+import { walk } from '../support/failure-order.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 import { testDialects } from '../support/stores.js';
 
@@ -143,6 +145,76 @@ describe.each(testDialects)('the reset on %s', (dialect) => {
     expect((await acme.get('/preview/v2/me')).status).toBe(200);
     expect((await server.operator.post('/admin/v1/reset', { seed: 'demo', fixtures })).status).toBe(400);
     expect((await server.operator.post('/admin/v1/reset', { seed: 'all' })).status).toBe(400);
+  });
+
+  it('answers the first of several faults, in the order it declares', async () => {
+    const { account } = await busyState();
+    const instance = (await account.get('/preview/v2/instances/busy-1')).body.id as string;
+    const started = server.clock.now();
+    await server.context.store.transaction((tx) => tx.instanceRuns.requestRun([instance], started));
+    let guestStopped = false;
+    const sku = fixtures.instance_skus[0]!;
+    const token = 'allot_sk_fixture-walk-000001';
+    // One entry per section, each wrong in every way its use case checks that a file can reach
+    // (a step the schema or the fixtures' own checks refuse first, or that only allot serve's
+    // options reach, is null); fixing step i leaves the first fault at step i + 1.
+    const walked = (fixed: number) => {
+      const order = {
+        account: 'walker',
+        pool: fixed > 26 ? (fixed > 29 ? 'supply' : 'scratch') : fixed > 25 ? 'supply' : 'frozen',
+        side: fixed > 28 ? 'sell' : 'buy',
+        instance_sku: fixed > 24 ? sku.alias : 'no-such-sku',
+        start_at: fixed > 22 ? '+1h' : 60,
+        end_at: fixed > 22 ? '+2h' : 3660,
+        node_count: fixed > 27 ? 1 : 100_000_000,
+        limit_price_dollars_per_node_hour: fixed > 20 ? (fixed > 27 ? '10.00' : '999999999.00') : 'ten',
+      };
+      return {
+        instance_skus: fixed > 4 ? [sku] : [sku, sku],
+        accounts: [{
+          id: 'walker',
+          tokens: fixed > 2 ? [token] : [token, token],
+          workspaces: Array.from({ length: fixed > 8 ? 1 : 100 }, (_, index) => `extra-${index}`),
+          credit_dollars: fixed > 12 ? '1' : fixed > 11 ? '0' : 'lots',
+          pools: [{ name: 'supply', kind: 'originating' }, { name: 'scratch' }, { name: 'frozen', kind: 'read_only' }],
+        }],
+        allocations: [{ account: 'walker', pool: 'supply', instance_sku: fixed > 19 ? sku.alias : 'no-such-sku', start_at: fixed > 17 ? 'now' : 60, end_at: '+1d', node_count: 1 }],
+        orders: [order],
+      };
+    };
+    await walk(resetOperation, async (fixed) => {
+      if (fixed > 1 && !guestStopped) {
+        await server.context.store.transaction((tx) => tx.instanceRuns.record(instance, { intent: 'run', state: 'requested' }, { state: 'stopped', updatedAt: started }));
+        guestStopped = true;
+      }
+      return server.operator.post('/admin/v1/reset', fixed > 0 ? { fixtures: walked(fixed) } : { seed: 'none', fixtures: walked(fixed) });
+    }, [
+      /not both/,
+      /terminate/,
+      /fixtures\.accounts\.0\.tokens\.1: a token is given twice/,
+      null, // the demo token is allot serve's option
+      /^fixtures\.instance_skus\.1:/,
+      null, null, null, // the schema refuses a malformed id; the fixtures' checks, one given twice; an id is always given
+      /^fixtures\.accounts\.0\.workspaces\.99:/,
+      null, null, // the fixtures' checks refuse a name or token given twice
+      /^fixtures\.accounts\.0\.credit_dollars: .*dollars/,
+      /^fixtures\.accounts\.0\.credit_dollars: .*positive/,
+      null, null, null, null, // the account was just made, and the fixtures' checks name its workspaces and pools
+      /^fixtures\.allocations\.0:/,
+      null, // the pool is the fixtures'
+      /^fixtures\.allocations\.0: .*instance SKU/i,
+      /^fixtures\.orders\.0: .*limit_price/,
+      null, // the fixtures' orders send no Idempotency-Key
+      /^fixtures\.orders\.0:/,
+      null, // the pool is the fixtures'
+      /^fixtures\.orders\.0: .*instance SKU/i,
+      /^fixtures\.orders\.0: .*read-only/i,
+      /^fixtures\.orders\.0:/,
+      /^fixtures\.orders\.0:/,
+      /^fixtures\.orders\.0:/,
+      /^fixtures\.orders\.0:/,
+    ], 200);
+    expect(((await server.operator.get('/admin/v1/accounts?limit=200')).body.data as { id: string }[]).map((entry) => entry.id)).toContain('walker');
   });
 
   it('is the operator\'s alone', async () => {

@@ -5,7 +5,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestServer } from '../support/server.js';
 import { testDialects } from '../support/stores.js';
-import { beat, hostFacts, newHostToken, register, startFleetServer } from './fleet-support.js';
+import { createHostTokenOperation, heartbeatOperation, listHostsOperation, listHostTokensOperation, registerHostOperation, revokeHostTokenOperation, sendLogsOperation } from '../../src/domain/fleet/operations.js';
+import { walk } from '../support/failure-order.js';
+import { beat, eventually, hostFacts, hostsById, newHostToken, register, startFleetServer } from './fleet-support.js';
 
 describe.each(testDialects)('fleet registration on %s', (dialect) => {
   let server: TestServer;
@@ -155,18 +157,15 @@ describe.each(testDialects)('fleet registration on %s', (dialect) => {
     const mine = await newHostToken(server, 'order-mine');
     const theirs = await newHostToken(server, 'order-theirs');
     const hostId = await register(theirs.agent, hostFacts('fleet-reg'));
-    const all = { ...hostFacts('no-such-sku'), driver: 'docker', host_id: hostId };
-    // No token first, whatever the body.
-    expect((await server.anonymous.post('/agent/v1/hosts', all)).status).toBe(401);
-    // Then the driver, then the SKU, then the accelerators, then the host id.
-    const first = await mine.agent.post('/agent/v1/hosts', all);
-    expect([first.status, first.body.error.details?.[0]?.field]).toEqual([400, 'driver']);
-    const second = await mine.agent.post('/agent/v1/hosts', { ...all, driver: 'qemu' });
-    expect([second.status, second.body.error.message]).toEqual([404, 'No instance SKU "no-such-sku"']);
-    const accelerators = await mine.agent.post('/agent/v1/hosts', { ...all, driver: 'qemu', instance_sku: 'fleet-reg', accelerators: [] });
-    expect([accelerators.status, accelerators.body.error.details?.[0]?.field]).toEqual([400, 'accelerators']);
-    const third = await mine.agent.post('/agent/v1/hosts', { ...all, driver: 'qemu', instance_sku: 'fleet-reg' });
-    expect([third.status, third.body.error.message]).toEqual([404, `No host ${hostId}`]);
+    // Registration: the token, the driver, the SKU, the accelerators, the host id.
+    const facts = hostFacts('fleet-reg');
+    await walk(registerHostOperation, (fixed) => (fixed > 0 ? mine.agent : server.anonymous).post('/agent/v1/hosts', {
+      ...facts,
+      driver: fixed > 1 ? 'sandbox' : 'docker',
+      instance_sku: fixed > 2 ? 'fleet-reg' : 'no-such-sku',
+      accelerators: fixed > 3 ? facts.accelerators : [],
+      host_id: fixed > 4 ? null : hostId,
+    }), [/Missing host token/, /driver/i, /No instance SKU "no-such-sku"/, /accelerator/i, new RegExp(`No host ${hostId}`)], 200);
     // Drain: the host before the window.
     const now = server.clock.now();
     expect((await server.operator.post('/admin/v1/hosts/host_nope/drain', { start_at: now + 1, end_at: now })).status).toBe(404);
@@ -174,5 +173,38 @@ describe.each(testDialects)('fleet registration on %s', (dialect) => {
     // Supply: the SKU before the pool.
     expect((await server.operator.put('/admin/v1/fleet/instance_skus/isku_nope', { supply_pool: 'pool_nope' })).body.error.message).toContain('instance SKU');
     expect((await server.operator.put(`/admin/v1/fleet/instance_skus/${sku}`, { supply_pool: 'pool_nope' })).status).toBe(404);
+  });
+
+  it('walks the host tokens\' and the lists\' failures in declared order', async () => {
+    await walk(createHostTokenOperation, (fixed) => server.operator.post('/admin/v1/host_tokens', { name: fixed > 0 ? 'walked' : '   ' }), [/needs a name/], 201);
+    const { id } = await newHostToken(server, 'to-revoke');
+    await walk(revokeHostTokenOperation, (fixed) => server.operator.delete(`/admin/v1/host_tokens/${fixed > 0 ? id : 'htok_nosuchtoken'}`), [/No host token/], 200);
+    await walk(listHostTokensOperation, (fixed) => server.operator.get(`/admin/v1/host_tokens${fixed > 0 ? '' : '?starting_after=bogus'}`), [/cursor/i], 200);
+    await walk(listHostsOperation, (fixed) => server.operator.get(`/admin/v1/hosts${fixed > 0 ? '' : '?starting_after=bogus'}`), [/cursor/i], 200);
+  });
+
+  it('walks the heartbeat\'s and the console logs\' failures in declared order', async () => {
+    const walkSku = await server.newInstanceSku('fleet-walk');
+    const mine = await newHostToken(server, 'walk-mine');
+    const theirs = await newHostToken(server, 'walk-theirs');
+    const hostId = await register(mine.agent, hostFacts('fleet-walk', { node_count: 1 }));
+    const otherHost = await register(theirs.agent, hostFacts('fleet-reg'));
+    const twice = [{ instance_id: 'inst_twice', state: 'running' }, { instance_id: 'inst_twice', state: 'running' }];
+    // The token, then the reports, then the host (another token's host is not found).
+    await walk(heartbeatOperation, (fixed) => (fixed > 0 ? mine.agent : server.anonymous).post(`/agent/v1/hosts/${fixed > 2 ? hostId : otherHost}/heartbeat`, { runs: fixed > 1 ? [] : twice }), [/Missing host token/, /reported twice/, new RegExp(`No host ${otherHost}`)], 200);
+
+    // An instance placed on the host, for the logs to be of.
+    const account = await server.newAccount();
+    const pool = (await account.post('/preview/v2/pools', { workspace: 'default', name: 'walk' })).body.id as string;
+    await server.issue(pool, walkSku, [{ start_at: Math.floor(server.clock.now() / 60) * 60, end_at: null, node_count: 1 }]);
+    const created = await account.post('/preview/v2/instances', { pool, image: 'ubuntu-22.04-cuda-12.4', instance_sku: walkSku, name: 'walk-logs' });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    const instance = created.body.id as string;
+    await eventually(() => hostsById(server), (hosts) => hosts.get(hostId)?.instances.some((placed: any) => placed.id === instance));
+    const chunk = (data: string) => ({ seqnum: 1, at: server.clock.now(), data_base64: data });
+    await walk(sendLogsOperation, (fixed) => (fixed > 0 ? mine.agent : server.anonymous).post(`/agent/v1/hosts/${fixed > 2 ? hostId : otherHost}/logs`, {
+      instance_id: fixed > 3 ? instance : 'inst_elsewhere',
+      chunks: [chunk(fixed > 1 ? Buffer.from('hello').toString('base64') : 'not base64!')],
+    }), [/Missing host token/, /base64/, new RegExp(`No host ${otherHost}`), /No instance inst_elsewhere/], 204);
   });
 });

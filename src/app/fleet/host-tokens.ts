@@ -6,7 +6,7 @@
 import { fail, type Failure, invalidField, isFailure } from '../../domain/kernel/failures.js';
 import { cursorPrefixes, type Page, type PageQuery, parsePageQuery, toPage } from '../../domain/kernel/pagination.js';
 import { tokenNameLengthMax } from '../../domain/kernel/limits.js';
-import { createHostTokenOperation, revokeHostTokenOperation } from '../../domain/fleet/operations.js';
+import { createHostTokenOperation, listHostTokensOperation, revokeHostTokenOperation } from '../../domain/fleet/operations.js';
 import { declaring } from '../kernel/declaring.js';
 import type { HostTokenRecord } from '../../store/fleet.js';
 import { type AppContext, newId } from '../kernel/context.js';
@@ -32,12 +32,12 @@ export const createHostToken = declaring(createHostTokenOperation, async functio
 });
 
 /** A page of the host tokens, revoked ones included, newest first. */
-export async function listHostTokens(context: AppContext, query: PageQuery): Promise<Page<HostTokenRecord> | Failure> {
+export const listHostTokens = declaring(listHostTokensOperation, async function listHostTokens(context: AppContext, query: PageQuery): Promise<Page<HostTokenRecord> | Failure> {
   const page = parsePageQuery(cursorPrefixes.hostTokens, query);
   if (isFailure(page)) return page;
   const tokens = await context.store.read((tx) => tx.fleet.listTokens(page));
   return toPage(cursorPrefixes.hostTokens, page, tokens);
-}
+});
 
 export const revokeHostToken = declaring(revokeHostTokenOperation, async function revokeHostToken(context: AppContext, id: string): Promise<HostTokenRecord | Failure> {
   const now = context.clock.now();

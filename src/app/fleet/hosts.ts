@@ -11,8 +11,9 @@ import { cursorPrefixes, type Page, type PageQuery, parsePageQuery, toPage } fro
 import type { FleetRunRecord, HostView } from '../../store/fleet.js';
 import type { Tx } from '../../store/store.js';
 import type { AppContext } from '../kernel/context.js';
+import { declaring } from '../kernel/declaring.js';
 import { declared } from '../../domain/kernel/operations.js';
-import { drainHostOperation, hostOperation, setSkuSupplyOperation } from '../../domain/fleet/operations.js';
+import { drainHostOperation, hostOperation, listHostsOperation, setSkuSupplyOperation } from '../../domain/fleet/operations.js';
 import { changeSupplyWindow, convergeHostSupply } from './supply.js';
 
 /** A host as reads show it: with the runs placed on it that have not ended, as of `now`. */
@@ -34,7 +35,7 @@ async function readHost(tx: Tx, host: HostView, now: number): Promise<HostReadin
 }
 
 /** A page of the hosts not removed, newest first, read by `seq` from the store. */
-export async function listHosts(context: AppContext, query: PageQuery): Promise<Page<HostReading> | Failure> {
+export const listHosts = declaring(listHostsOperation, async function listHosts(context: AppContext, query: PageQuery): Promise<Page<HostReading> | Failure> {
   const page = parsePageQuery(cursorPrefixes.hosts, query);
   if (isFailure(page)) return page;
   const now = context.clock.now();
@@ -42,7 +43,7 @@ export async function listHosts(context: AppContext, query: PageQuery): Promise<
     const hosts = toPage(cursorPrefixes.hosts, page, await tx.fleet.pageLiveHosts(page));
     return { ...hosts, data: await readHosts(tx, hosts.data, now) };
   });
-}
+});
 
 export async function getHost(context: AppContext, id: string): Promise<HostReading | Failure> {
   const now = context.clock.now();

@@ -16,6 +16,8 @@ import type { Store, Tx } from '../../store/store.js';
 import { ensurePublicImages } from '../compute/images.js';
 import { signingKeySetting } from '../compute/signed-urls.js';
 import type { AppContext } from '../kernel/context.js';
+import { declaring } from '../kernel/declaring.js';
+import { resetOperation } from '../../domain/operator/operations.js';
 import { operatorTokenHashSetting } from '../tenancy/auth.js';
 import { manualClockSetting } from './clock-setting.js';
 import { applyFixtures, type Fixtures } from './fixtures.js';
@@ -44,7 +46,7 @@ const keptSettings = [operatorTokenHashSetting, manualClockSetting, signingKeySe
  * nothing) while a real driver's guest may still run: terminate those instances first, so that
  * no guest is left on a host with no record of it.
  */
-export async function resetState(context: AppContext, seed: StateSeed): Promise<ResetResult | Failure> {
+export const resetState = declaring(resetOperation, async function resetState(context: AppContext, seed: StateSeed): Promise<ResetResult | Failure> {
   let images: string[] = [];
   const result = await context.store.transaction(async (tx): Promise<ResetResult | Failure> => {
     const live = await tx.dataset.countLiveGuestRuns();
@@ -63,7 +65,7 @@ export async function resetState(context: AppContext, seed: StateSeed): Promise<
   // files nothing names.
   for (const image of images) await context.blobs.deleteImage(image).catch(() => undefined);
   return result;
-}
+});
 
 /**
  * Seeds a new database — one with no accounts yet — in one transaction, as a first start does:

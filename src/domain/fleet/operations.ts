@@ -2,17 +2,25 @@
 // domain/kernel/operations.ts). Schema failures (400) come before all of these; an agent's token
 // is checked before its body is read (401).
 
-import { operation } from '../kernel/operations.js';
+import { type FailureStep, operation } from '../kernel/operations.js';
+
+const page: FailureStep = ['invalid_request', 'the cursor is not one of this list\'s, the limit is out of range, or both cursors are given'];
 
 /** POST /admin/v1/host_tokens */
 export const createHostTokenOperation = operation('create_host_token', [
   ['invalid_request', 'the name is blank or too long'],
 ]);
 
+/** GET /admin/v1/host_tokens */
+export const listHostTokensOperation = operation('list_host_tokens', [page]);
+
 /** DELETE /admin/v1/host_tokens/{id} */
 export const revokeHostTokenOperation = operation('revoke_host_token', [
   ['host_token_not_found', 'no host token has the id'],
 ]);
+
+/** GET /admin/v1/hosts */
+export const listHostsOperation = operation('list_hosts', [page]);
 
 /** GET /admin/v1/hosts/{id}, and cordon, uncordon, remove */
 export const hostOperation = operation('host', [
