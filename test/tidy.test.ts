@@ -98,7 +98,6 @@ const limitsNoTestNames: Readonly<Record<string, string>> = {
   boundaryBatchSize: 'a tuning: boundaries per transaction',
   boundaryEndsPerStatementMax: 'a tuning: instances one statement of a batch of boundaries ends',
   deploymentBatchSize: 'a tuning: deployments the engine continues per transaction',
-  bookRoundOrdersMax: 'a tuning: resting orders one matching round reads',
   bookViewReadBatch: 'a tuning: resting orders one read of the book\'s views takes',
   opposingOrdersMax: 'a tuning: how deep a procurement\'s coalesced runs look',
   nameDrawAttemptsMax: 'a tuning: draws of a generated name before giving up',

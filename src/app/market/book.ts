@@ -3,19 +3,17 @@
 // pool to the buyer's and money the other way, in the same transaction. What does not fill rests
 // on the book if the order allows standing, and is cancelled otherwise. A buy holds its limit
 // price times its node-hours out of the account's cash while it may still fill. Orders and
-// procurements both place through here.
+// procurements both place through here. The rules are the domain's (domain/market/book.ts: the
+// hold, the rounds and all or nothing, the unheld sell; settlement.ts: each trade); this file
+// loads what they need under the book's locks, calls them and writes what they decide.
 
 import { assert } from '../../domain/kernel/assert.js';
-import { fail, type Failure, invalidField } from '../../domain/kernel/failures.js';
-import { shortfall } from '../../domain/allocation/ledger.js';
-import { type IncomingOrder, match, type RestingOrder, type Trade } from '../../domain/market/matching.js';
-import { bookRoundOrdersFirst, bookRoundOrdersMax } from '../../domain/kernel/limits.js';
-import { costOf, formatDollars } from '../../domain/kernel/money.js';
-import { windowSchedule } from '../../domain/market/orders.js';
+import { type Failure, isFailure } from '../../domain/kernel/failures.js';
+import { beginSearch, cancelUnheldSell, checkDelivery, continueSearch, holdEntry, openOrder, type OrderOpening, orderDemand, type Owed, poolRefusal, tradesToDeliver } from '../../domain/market/book.js';
+import { type Trade } from '../../domain/market/matching.js';
 import { isResting, nextStatus, type OrderStatus } from '../../domain/market/order-status.js';
-import { closeOrder as close, type SettledContract, settle } from '../../domain/market/settlement.js';
-import { transferRefusal } from '../../domain/allocation/pools.js';
-import { add, clip, emptySchedule, floorToMinute, isEmpty, type Schedule, subtract, totalNodeSeconds } from '../../domain/kernel/schedule.js';
+import { type Closing, closeOrder as close, type SettledContract, settle } from '../../domain/market/settlement.js';
+import { totalNodeSeconds } from '../../domain/kernel/schedule.js';
 import type { InstanceSkuRecord, PoolView } from '../../store/allocation.js';
 import type { OrderRecord } from '../../store/market.js';
 import type { Tx } from '../../store/store.js';
@@ -33,45 +31,28 @@ export interface OrderSpec
   readonly sku: InstanceSkuRecord;
 }
 
-/** A resting order as the matcher sees it. */
-export function asResting(order: OrderRecord): RestingOrder {
-  return { id: order.id, side: order.side, priceMicrosPerHour: order.limitMicros, remaining: order.remaining, allowPartial: order.allowPartial, seq: order.seq };
-}
-
 /**
  * Places an order in the caller's transaction: checks what the account can pay (a buy) or what
  * its pool holds (a sell), matches it, and leaves the remainder resting or cancelled. The
  * contracts its trades made are added to `made`, when given, in the order they were made.
  */
 export async function placeOrder(context: AppContext, tx: Tx, spec: OrderSpec, now: number, made?: SettledContract[]): Promise<OrderRecord | Failure> {
-  const refusal = spec.side === 'buy' ? transferRefusal('destination', spec.pool.name, spec.pool.kind) : transferRefusal('source', spec.pool.name, spec.pool.kind);
+  const refusal = poolRefusal(spec.side, spec.pool);
   if (refusal !== null) return refusal;
   await tx.orders.lockBook(spec.sku.id);
   // The order's pool next (the lock order): a pool being deleted gets no order resting in it.
   await lockPoolsForAdding(tx, [spec.pool.id]);
-  const currentMinute = floorToMinute(now);
-  const wanted = clip(windowSchedule(spec), currentMinute, null);
-  const nodeSeconds = totalNodeSeconds(wanted);
-  const cost = costOf(spec.limitMicros, nodeSeconds);
-  if (cost === null) return invalidField('allocation_schedule_delta', 'too_large', 'The order is too large: its cost at the limit price is beyond what allot can account for');
-
-  let hold = 0;
+  const demand = orderDemand(spec, spec.limitMicros, now);
+  if (isFailure(demand)) return demand;
+  let opening: OrderOpening | Failure;
   if (spec.side === 'buy') {
     const balances = await tx.money.lock([ledgerKeys.cash(spec.accountId), ledgerKeys.held(spec.accountId)]);
-    const cash = balances.get(ledgerKeys.cash(spec.accountId))!;
-    if (cash < cost) {
-      return fail('insufficient_balance', `Insufficient balance: the order holds ${formatDollars(cost)} dollars at its limit price, and ${formatDollars(cash)} are available`);
-    }
-    hold = cost;
+    opening = openOrder(demand, { side: 'buy', cashMicros: balances.get(ledgerKeys.cash(spec.accountId))! }, now);
   } else {
     const [balance] = await tx.allocation.lockBalances([{ poolId: spec.pool.id, instanceSkuId: spec.sku.id }]);
-    const gap = shortfall(balance!.schedule, wanted, currentMinute);
-    if (gap !== null) {
-      return fail('insufficient_allocation', `Pool ${spec.pool.id} holds ${gap.holds} node(s) of ${spec.sku.id} at ${gap.at}, but the sell offers ${gap.needs}`, [
-        { field: 'allocation_schedule_delta', code: 'insufficient_allocation', message: `The pool holds ${gap.holds} node(s) at ${gap.at}; the sell offers ${gap.needs}` },
-      ]);
-    }
+    opening = openOrder(demand, { side: 'sell', poolId: spec.pool.id, instanceSkuId: spec.sku.id, balance: balance!.schedule }, now);
   }
+  if (isFailure(opening)) return opening;
 
   const order: OrderRecord = {
     seq: 0,
@@ -87,10 +68,7 @@ export async function placeOrder(context: AppContext, tx: Tx, spec: OrderSpec, n
     limitMicros: spec.limitMicros,
     allowStanding: spec.allowStanding,
     allowPartial: spec.allowPartial,
-    status: 'pending',
-    remaining: wanted,
-    filled: emptySchedule,
-    holdMicros: hold,
+    ...opening,
     procurementId: spec.procurementId,
     createdBy: spec.createdBy,
     createdAt: now,
@@ -100,7 +78,8 @@ export async function placeOrder(context: AppContext, tx: Tx, spec: OrderSpec, n
     rejectedReason: null,
   };
   await tx.orders.insert(order);
-  if (hold > 0) await moveMoney(context, tx, { from: ledgerKeys.cash(spec.accountId), to: ledgerKeys.held(spec.accountId), amountMicros: hold, reason: 'order_hold', orderId: order.id }, now);
+  const hold = holdEntry(order);
+  if (hold !== null) await moveMoney(context, tx, hold, now);
 
   const fills = await matchOrder(context, tx, order.id, now, made);
   const placed = (await tx.orders.findByIdForEngine(order.id))!;
@@ -115,24 +94,12 @@ export async function placeOrder(context: AppContext, tx: Tx, spec: OrderSpec, n
   return (await tx.orders.findByIdForEngine(order.id))!;
 }
 
-/** Finds the trades an incoming order makes against the book, reading it best first, in rounds. */
-async function findTrades(tx: Tx, order: OrderRecord, now: number): Promise<Trade[]> {
-  const currentMinute = floorToMinute(now);
-  const incoming: IncomingOrder = { side: order.side, limitMicrosPerHour: order.limitMicros, wanted: order.remaining, allowPartial: true };
-  const query = { instanceSkuIds: [order.instanceSkuId], side: order.side === 'buy' ? ('sell' as const) : ('buy' as const), priceBound: order.limitMicros, overlapsFrom: Math.max(order.startAt, currentMinute), overlapsTo: order.endAt };
-  const trades: Trade[] = [];
-  let need = order.remaining;
-  // Most orders fill from the first few levels: read a few first, more only when they do not.
-  for (let offset = 0, size = bookRoundOrdersFirst; ; offset += size, size = Math.min(size * 2, bookRoundOrdersMax)) {
-    const read = await tx.orders.resting(query, size, offset);
-    const batch = read.filter((resting) => resting.accountId !== order.accountId || resting.poolId !== order.poolId);
-    const found = match({ ...incoming, wanted: need }, batch.map(asResting), currentMinute);
-    trades.push(...found);
-    for (const trade of found) need = subtract(need, trade.schedule);
-    if (isEmpty(clip(need, currentMinute, null)) || read.length < size) break;
-  }
-  if (!order.allowPartial && !isEmpty(clip(need, currentMinute, null))) return [];
-  return trades;
+/** Finds the trades an incoming order makes against the book, reading it best first, in the rounds the domain asks for. */
+async function findTrades(tx: Tx, order: OrderRecord, now: number): Promise<readonly Trade[]> {
+  // Most orders fill from the first few levels: a few are read first, more only when they do not.
+  let search = beginSearch(order, now);
+  while (!search.done) search = continueSearch(search, await tx.orders.resting(search.query, search.size, search.offset));
+  return search.trades;
 }
 
 /**
@@ -147,7 +114,7 @@ async function matchOrder(context: AppContext, tx: Tx, orderId: string, now: num
     if (trades.length === 0) return 0;
     const unheld = await firstUnheldSell(tx, order, trades, now);
     if (unheld !== null) {
-      await closeOrder(context, tx, unheld, 'cancelled', now, 'Cancelled: its pool no longer holds the allocation it offered');
+      await writeClosing(context, tx, unheld, cancelUnheldSell(unheld, now), now);
       continue;
     }
     for (const trade of trades) {
@@ -160,16 +127,14 @@ async function matchOrder(context: AppContext, tx: Tx, orderId: string, now: num
 
 /** The first resting sell among the trades whose pool cannot deliver its share, or null. */
 async function firstUnheldSell(tx: Tx, order: OrderRecord, trades: readonly Trade[], now: number): Promise<OrderRecord | null> {
-  const currentMinute = floorToMinute(now);
-  const owed = new Map<string, Schedule>();
-  for (const trade of trades) {
-    const sell = order.side === 'sell' ? order : (await tx.orders.findByIdForEngine(trade.restingId))!;
-    if (sell.id === order.id) continue;
-    const total = add(owed.get(sell.poolId) ?? emptySchedule, trade.schedule);
-    owed.set(sell.poolId, total);
+  let owed: Owed = new Map();
+  for (const trade of tradesToDeliver(order, trades)) {
+    const sell = (await tx.orders.findByIdForEngine(trade.restingId))!;
     // Locked: a transfer out of the pool must not slip in between this check and the fill.
     const [balance] = await tx.allocation.lockBalances([{ poolId: sell.poolId, instanceSkuId: sell.instanceSkuId }]);
-    if (shortfall(balance!.schedule, total, currentMinute) !== null) return sell;
+    const delivery = checkDelivery(owed, sell.poolId, trade.schedule, balance!.schedule, now);
+    if (!delivery.holds) return sell;
+    owed = delivery.owed;
   }
   return null;
 }
@@ -198,7 +163,11 @@ async function executeTrade(context: AppContext, tx: Tx, incomingId: string, tra
 
 /** Ends an order: records its final status and returns what a buy still holds to its cash. */
 export async function closeOrder(context: AppContext, tx: Tx, order: OrderRecord, status: OrderStatus, at: number, reason?: string): Promise<void> {
-  const closing = close(order, status, at, reason);
+  await writeClosing(context, tx, order, close(order, status, at, reason), at);
+}
+
+/** Writes how an order ends (`close`, `cancelUnheldSell`): what it still held back to its cash, then its final status. */
+async function writeClosing(context: AppContext, tx: Tx, order: OrderRecord, closing: Closing, at: number): Promise<void> {
   if (closing.release !== null) {
     await tx.money.lock([ledgerKeys.cash(order.accountId), ledgerKeys.held(order.accountId)]);
     await moveMoney(context, tx, closing.release, at);

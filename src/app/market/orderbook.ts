@@ -31,7 +31,7 @@ import type { Tx } from '../../store/store.js';
 import type { FeePolicy } from '../../domain/kernel/money.js';
 import { bookViewReadBatch, orderbookDepthDefault, orderbookDepthMax, orderbookFillsSinceDefaultSeconds, orderbookFillsSinceMaxSeconds, orderbookPageSizeDefault, orderbookPageSizeMax } from '../../domain/kernel/limits.js';
 import type { AppContext } from '../kernel/context.js';
-import { asResting } from './book.js';
+import { asResting } from '../../domain/market/book.js';
 import { resolvePool } from '../allocation/pools.js';
 
 /** The furthest ahead anything is scheduled: the book's open end. */
