@@ -43,7 +43,9 @@ import {
   transactionsPageSizeDefault,
   v0ProcurementHorizonMinutesDefault,
   v0ProcurementNodesMax,
+  vmImagesListMax,
 } from '../../src/domain/kernel/limits.js';
+import { runnableImagesList } from '../../src/domain/compute/images.js';
 import { accountTokenPrefix } from '../../src/app/tenancy/tokens.js';
 import { isFailure } from '../../src/domain/kernel/failures.js';
 import { parseNameTemplate } from '../../src/domain/kernel/names.js';
@@ -73,6 +75,21 @@ describe('bounds checked by pure functions, at the limit and one past it', () =>
     const fixtures = (count: number) => JSON.stringify({ accounts: Array.from({ length: count }, (_, index) => ({ id: `acct-${index}`, name: `Account ${index}` })) });
     expect(typeof parseFixtures(fixtures(fixtureEntriesMax))).toBe('object');
     expect(parseFixtures(fixtures(fixtureEntriesMax + 1))).toEqual(expect.stringContaining('accounts'));
+  });
+  it('lists up to vmImagesListMax v1 VM images, oldest first, saying has_more past it', () => {
+    // As the store reads them: each list oldest first, up to one more than asked.
+    const images = (from: number, count: number, step: number) => Array.from({ length: Math.min(count, vmImagesListMax + 1) }, (_, index) => ({ seq: from + index * step }));
+    const own = (count: number) => images(2, count, 2);
+    const common = images(1, 3, 2);
+    const at = runnableImagesList(own(vmImagesListMax - 3), common, vmImagesListMax);
+    expect([at.images.length, at.hasMore]).toEqual([vmImagesListMax, false]);
+    expect(at.images.slice(0, 4).map((image) => image.seq)).toEqual([1, 2, 3, 4]);
+    const past = runnableImagesList(own(vmImagesListMax - 2), common, vmImagesListMax);
+    expect([past.images.length, past.hasMore]).toEqual([vmImagesListMax, true]);
+    // The newest is the one left out.
+    expect(past.images.at(-1)!.seq).toBe(2 * (vmImagesListMax - 3));
+    const own_ = runnableImagesList(own(vmImagesListMax + 5), [], vmImagesListMax);
+    expect([own_.images.length, own_.hasMore]).toEqual([vmImagesListMax, true]);
   });
 });
 
@@ -119,6 +136,19 @@ describe.each(testDialects)('request bounds at the limit and one past it on %s',
     expect(spot.status, JSON.stringify(spot.body)).toBe(201);
     const procurements = (await account.get(`/preview/v2/procurements?pool=${pool}`)).body.data as { managed_window_minutes: number }[];
     expect(procurements.map((procurement) => procurement.managed_window_minutes)).toEqual([spotWindowMinutes]);
+  });
+
+  it('lists the v1 VM images oldest first, the account\'s with the public ones, has_more false under vmImagesListMax', async () => {
+    const account = await server.newAccount();
+    const made: string[] = [];
+    for (const name of ['vm-image-a', 'vm-image-b']) made.push((await account.post('/preview/v2/images', { workspace: 'default', name })).body.id as string);
+    const listed = await account.get('/v1/vms/images');
+    expect(listed.status, JSON.stringify(listed.body)).toBe(200);
+    expect(listed.body).toMatchObject({ object: 'list', has_more: false });
+    const ids = (listed.body.data as { image_id: string }[]).map((image) => image.image_id);
+    expect(ids.filter((id) => made.includes(id))).toEqual(made);
+    expect(ids.length).toBeGreaterThan(made.length);
+    expect(ids.length).toBeLessThan(vmImagesListMax);
   });
 
   it('takes up to tagsCountMax tags, keys and values up to their lengths', async () => {

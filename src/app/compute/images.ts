@@ -15,9 +15,10 @@ import {
   publicImagesWorkspaceName,
   readinessRefusal,
   revocationChange,
+  runnableImagesList,
   uploadRefusal,
 } from '../../domain/compute/images.js';
-import { imageBytesMax, signedUrlLifetimeSeconds } from '../../domain/kernel/limits.js';
+import { imageBytesMax, signedUrlLifetimeSeconds, vmImagesListMax } from '../../domain/kernel/limits.js';
 import { cursorPrefixes, type Page, type PageQuery, parsePageQuery, toPage } from '../../domain/kernel/pagination.js';
 import { parseReference, resourceTypes } from '../../domain/kernel/resource-paths.js';
 import type { ImageView } from '../../store/compute.js';
@@ -180,15 +181,17 @@ export const listImages = declaring(listImagesOperation, async function listImag
   });
 });
 
-/** Every image the account's VMs may run, oldest first: its default workspace's and the public ones (`/v1/vms/images`). */
-export async function listRunnableImages(context: AppContext, accountId: string): Promise<ImageView[]> {
+/** The images the account's VMs may run, oldest first: its default workspace's and the public
+ * ones (`/v1/vms/images`), up to `vmImagesListMax`, saying whether more were left out. */
+export async function listRunnableImages(context: AppContext, accountId: string): Promise<{ readonly images: ImageView[]; readonly hasMore: boolean }> {
   return context.store.read(async (tx) => {
     const account = (await tx.accounts.find(accountId))!;
     const shared = await publicWorkspace(tx);
-    const everything = { direction: 'older' as const, boundarySeq: null, limit: 10_000 };
-    const own = await tx.images.list({ workspaceId: account.defaultWorkspaceId, ids: null }, everything);
-    const common = shared === undefined ? [] : await tx.images.list({ workspaceId: shared.id, ids: null }, everything);
-    return [...own, ...common].sort((a, b) => a.seq - b.seq);
+    // Oldest first; the page read takes one more than asked, so that a cut is known.
+    const oldest = { direction: 'newer' as const, boundarySeq: null, limit: vmImagesListMax };
+    const own = await tx.images.list({ workspaceId: account.defaultWorkspaceId, ids: null }, oldest);
+    const common = shared === undefined ? [] : await tx.images.list({ workspaceId: shared.id, ids: null }, oldest);
+    return runnableImagesList(own, common, vmImagesListMax);
   });
 }
 

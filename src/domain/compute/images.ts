@@ -33,3 +33,13 @@ export function revocationChange(name: string, status: ImageUploadStatus, action
   if (action === 'reinstate' && status === 'revoked') return 'completed';
   return fail('image_not_ready', `Image "${name}" is ${status}: only a ${action === 'revoke' ? 'completed' : 'revoked'} image can be ${action}d`);
 }
+
+/**
+ * The images `/v1/vms/images` answers: the account's and the public ones merged oldest first,
+ * the first `max` of them, and whether more were left out. Each list is given oldest first, with
+ * up to `max + 1` items (as a store's page read returns), which is enough to know.
+ */
+export function runnableImagesList<T extends { readonly seq: number }>(own: readonly T[], common: readonly T[], max: number): { readonly images: T[]; readonly hasMore: boolean } {
+  const merged = [...own, ...common].sort((a, b) => a.seq - b.seq);
+  return { images: merged.slice(0, max), hasMore: merged.length > max };
+}

@@ -275,3 +275,8 @@ export const fixtureOffsetSecondsMax = 10 * 366 * 86_400;
 
 /** How long the health check (GET /healthz) waits for the store before calling it unreachable. */
 export const healthStoreTimeoutMs = 2_000;
+
+/** Images one `GET /v1/vms/images` answers, the oldest first (the account's and the public ones
+ * together): SF Compute's operation takes no cursor, so a longer list says `has_more: true` and
+ * the rest are read through the paged `/preview/v2/images` (docs/decisions.md, "v1 VM images"). */
+export const vmImagesListMax = 10_000;

@@ -119,10 +119,10 @@ export function renderVmScript(script: string) {
   return { script };
 }
 
-export function renderVmImages(images: readonly ImageView[]) {
+export function renderVmImages({ images, hasMore }: { readonly images: readonly ImageView[]; readonly hasMore: boolean }) {
   return {
     object: 'list' as const,
-    has_more: false,
+    has_more: hasMore,
     data: images.map((image) => ({
       object: 'image' as const,
       image_id: image.id,

@@ -3,6 +3,7 @@
 import { getAccount } from '../../../app/tenancy/accounts.js';
 import type { AppContext } from '../../../app/kernel/context.js';
 import { createDownloadUrl, listRunnableImages } from '../../../app/compute/images.js';
+import { vmImagesListMax } from '../../../domain/kernel/limits.js';
 import { getVmScript, listVms, setVmScript, vmLogs, vmSsh } from '../../../app/nodes-v1/vms.js';
 import { type ApiServer, tags } from '../../api-server.js';
 import { accountOf } from '../../auth.js';
@@ -57,7 +58,7 @@ export function registerVmRoutes(app: ApiServer, context: AppContext): void {
 
   app.get('/v1/vms/images', {
     config,
-    schema: { ...tagged, summary: 'List VM images', description: 'The images of the default workspace and the public ones, oldest first.', response: { 200: VmImagesResponse, ...errorResponses(401) } },
+    schema: { ...tagged, summary: 'List VM images', description: `The images of the default workspace and the public ones, oldest first: the first ${vmImagesListMax}, with has_more true when there are more (page through /preview/v2/images for those).`, response: { 200: VmImagesResponse, ...errorResponses(401) } },
   }, async (request, reply) => reply.send(renderVmImages(await listRunnableImages(context, accountOf(request)))));
 
   app.get('/v1/vms/images/:id', {
