@@ -2,7 +2,8 @@
 // each provide one. Kept apart from kysely-store.ts so that the repositories it builds can name it
 // without importing it back.
 
-import type { Kysely, RawBuilder, SelectQueryBuilder } from 'kysely';
+import type { Compilable, Kysely, RawBuilder, SelectQueryBuilder } from 'kysely';
+import type { DeferredMode } from './postgres/deferred-writes.js';
 import type { Database } from './database.js';
 import type { StoreDialect } from './store.js';
 
@@ -27,6 +28,13 @@ export interface DialectAdapter {
   /** Whether `SELECT … FOR UPDATE` locks rows (PostgreSQL); SQLite's transactions hold the
    * whole database already. */
   readonly supportsRowLocks: boolean;
+  /**
+   * Runs a write whose result is not needed, on `db` (the caller's transaction), or holds it back
+   * to be sent with the transaction's next statement (PostgreSQL, postgres/deferred-writes.ts:
+   * several such writes cost one round trip). `table` is the one it writes, `key` the one row it
+   * writes or null; a `replace` writes the whole of that row's state, standing for an earlier one.
+   */
+  deferWrite(db: Kysely<Database>, query: Compilable<unknown>, mode: DeferredMode, table: string, key: string | null): Promise<void>;
   /** Whether this process is the database's only writer (SQLite holds its file exclusively), so
    * that what it read stays true until its own next transaction. */
   readonly soleWriter: boolean;

@@ -11,6 +11,7 @@ import type { Database } from '../database.js';
 import { type DialectAdapter } from '../dialect-adapter.js';
 import { KyselyStore } from '../kysely-store.js';
 import { migrate } from '../migrator.js';
+import { DeferredWrites, deferredText, parseDeferred } from './deferred-writes.js';
 import { SnapshotWatch } from './snapshot-watch.js';
 
 /** Key of the advisory lock that serializes migrations across processes ("allot" in ASCII). */
@@ -88,7 +89,52 @@ class NamedStatementClient extends pg.Client {
     this.on('error', () => {});
   }
 
+  /** The writes this connection holds back (deferred-writes.ts). */
+  readonly #deferred = new DeferredWrites();
+
   override query(config: unknown, values?: unknown, callback?: unknown): any {
+    const deferred = typeof config === 'string' ? parseDeferred(config, Array.isArray(values) ? values : []) : null;
+    if (deferred !== null) {
+      // Held, or sent with what is held when it cannot join them; answered as a write of no rows.
+      const sent = this.#deferred.hold(deferred) ? null : this.#sendDeferred();
+      if (sent !== null && !this.#deferred.hold(deferred)) throw new Error('a deferred write could not be held after the others were sent');
+      const answer = { command: deferred.mode === 'insert' ? 'INSERT' : 'UPDATE', rowCount: 0, rows: [], fields: [] };
+      const done = sent === null ? Promise.resolve(answer) : sent.then(() => answer);
+      if (typeof callback !== 'function') return done;
+      done.then((result) => callback(null, result), (error: unknown) => callback(error));
+      return undefined;
+    }
+    if (this.#deferred.size === 0) return this.#send(config, values, callback);
+    if (typeof config === 'string' && /^\s*rollback\s*$/i.test(config)) {
+      this.#deferred.drop();
+      return this.#send(config, values, callback);
+    }
+    // The held writes go first: queued together, the statement follows them without waiting
+    // for the caller to hear they were done. If they fail, so does it (the transaction is
+    // aborted), and the caller hears their error.
+    const sent = this.#sendDeferred();
+    if (typeof callback === 'function') {
+      sent.then(
+        () => this.#send(config, values, callback),
+        (error: unknown) => (callback as (error: unknown) => void)(error),
+      );
+      return undefined;
+    }
+    const result = this.#send(config, values) as unknown;
+    if (!(result instanceof Promise)) {
+      sent.catch(() => {});
+      return result;
+    }
+    result.catch(() => {});
+    return sent.then(() => result);
+  }
+
+  #sendDeferred(): Promise<unknown> {
+    const { text, values } = this.#deferred.take()!;
+    return this.#send(text, values) as Promise<unknown>;
+  }
+
+  #send(config: unknown, values?: unknown, callback?: unknown): unknown {
     const name = typeof config === 'string' && Array.isArray(values) ? statementNameOf(config) : undefined;
     if (name === undefined) return (super.query as (...args: unknown[]) => unknown)(config, values, callback);
     return (super.query as (...args: unknown[]) => unknown)({ name, text: config, values }, callback);
@@ -153,6 +199,12 @@ export async function openPostgresStore(url: string, now: number, options: Postg
       return (await on.executeQuery<Row>(CompiledQuery.raw(text, [...parameters]))).rows;
     },
     supportsRowLocks: true,
+    deferWrite: async (on, query, mode, table, key) => {
+      const compiled = query.compile();
+      // Held only in a transaction, whose end sends what it holds; a connection is given back
+      // to the pool after its transaction, never holding another's writes.
+      await on.executeQuery(on.isTransaction ? CompiledQuery.raw(deferredText(compiled.sql, mode, table, key), [...compiled.parameters]) : compiled);
+    },
     transactionLock: async (on, name) => {
       await sql`SELECT pg_advisory_xact_lock(${transactionLockClass}, hashtext(current_schema() || ' ' || ${name}))`.execute(on);
     },

@@ -71,6 +71,10 @@ export async function openSqliteStore(path: string, now: number): Promise<Kysely
       return [];
     },
     supportsRowLocks: false,
+    // Statements cost no round trip here: run at once.
+    deferWrite: async (on, query) => {
+      await on.executeQuery(query.compile());
+    },
     transactionLock: async () => {},
     soleWriter: true,
     groupsCommits: true,

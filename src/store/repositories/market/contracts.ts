@@ -3,6 +3,7 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { PageRequest } from '../../../domain/kernel/pagination.js';
 import type { Database } from '../../database.js';
+import type { DialectAdapter } from '../../dialect-adapter.js';
 import type { BuyerContract, BuyerContractFilter, ContractListFilter, ContractRecord, ContractRepository } from '../../market.js';
 import { pageBySeq } from '../paging.js';
 import { decodeSchedule, encodeSchedule } from '../schedules.js';
@@ -25,10 +26,14 @@ function toRecord(row: Selectable<Database['contracts']>): ContractRecord {
 }
 
 export class SqlContractRepository implements ContractRepository {
-  constructor(private readonly trx: Kysely<Database>) {}
+  constructor(
+    private readonly trx: Kysely<Database>,
+    private readonly adapter: DialectAdapter,
+  ) {}
 
   async insert(contract: Omit<ContractRecord, 'seq'>): Promise<void> {
-    await this.trx
+    // Nothing reads it back in the fill that makes it: sent with the fill's other writes.
+    const insert = this.trx
       .insertInto('contracts')
       .values({
         id: contract.id,
@@ -42,8 +47,8 @@ export class SqlContractRepository implements ContractRepository {
         total_micros: contract.totalMicros,
         fee_micros: contract.feeMicros,
         filled_at: contract.filledAt,
-      })
-      .execute();
+      });
+    await this.adapter.deferWrite(this.trx, insert, 'insert', 'contracts', null);
   }
 
   async ofOrders(orderIds: readonly string[]): Promise<ContractRecord[]> {

@@ -66,17 +66,19 @@ export class SqlMoneyRepository implements MoneyRepository {
     const changed = [...deltas].filter(([, delta]) => delta !== 0);
     if (changed.length > 0) {
       const cases = sql.join(changed.map(([key, delta]) => sql`WHEN ${key} THEN CAST(${delta} AS BIGINT)`), sql` `);
-      await this.trx
+      // The balances are known (locked) already, and the entries are read by no move: both are
+      // sent with the transaction's next statement (dialect-adapter.ts, deferWrite).
+      const update = this.trx
         .updateTable('money_accounts')
         .set({ balance_micros: sql<number>`${sql.ref('balance_micros')} + CASE ${sql.ref('key')} ${cases} END` })
-        .where('key', 'in', changed.map(([key]) => key))
-        .execute();
+        .where('key', 'in', changed.map(([key]) => key));
+      await this.adapter.deferWrite(this.trx, update, 'update', 'money_accounts', null);
       for (const [key, delta] of changed) {
         const balance = this.#locked.get(key);
         if (balance !== undefined) this.#locked.set(key, balance + delta);
       }
     }
-    await this.trx
+    const insert = this.trx
       .insertInto('money_entries')
       .values(
         moving.map((entry) => ({
@@ -89,8 +91,8 @@ export class SqlMoneyRepository implements MoneyRepository {
           contract_id: entry.contractId,
           created_at: entry.createdAt,
         })),
-      )
-      .execute();
+      );
+    await this.adapter.deferWrite(this.trx, insert, 'insert', 'money_entries', null);
   }
 
   /** Forgets what was locked: the ledger was emptied in this transaction (a reset). */
@@ -127,7 +129,10 @@ export class SqlMoneyRepository implements MoneyRepository {
 }
 
 export class SqlAccountTransactionRepository implements AccountTransactionRepository {
-  constructor(private readonly trx: Kysely<Database>) {}
+  constructor(
+    private readonly trx: Kysely<Database>,
+    private readonly adapter: DialectAdapter,
+  ) {}
 
   async insert(transaction: Omit<AccountTransactionRecord, 'seq'>): Promise<void> {
     await this.insertAll([transaction]);
@@ -135,7 +140,7 @@ export class SqlAccountTransactionRepository implements AccountTransactionReposi
 
   async insertAll(transactions: readonly Omit<AccountTransactionRecord, 'seq'>[]): Promise<void> {
     if (transactions.length === 0) return;
-    await this.trx
+    const insert = this.trx
       .insertInto('account_transactions')
       .values(
         transactions.map((transaction) => ({
@@ -148,8 +153,8 @@ export class SqlAccountTransactionRepository implements AccountTransactionReposi
           memo: transaction.memo,
           created_at: transaction.createdAt,
         })),
-      )
-      .execute();
+      );
+    await this.adapter.deferWrite(this.trx, insert, 'insert', 'account_transactions', null);
   }
 
   async list(filter: AccountTransactionFilter, page: PageRequest): Promise<AccountTransactionRecord[]> {

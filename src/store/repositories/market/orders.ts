@@ -192,23 +192,42 @@ export class SqlOrderRepository implements OrderRepository {
   }
 
   async update(id: string, changes: OrderChanges): Promise<void> {
-    const set: Partial<Record<keyof Database['orders'], unknown>> = { updated_at: changes.updatedAt };
-    if (changes.status !== undefined) set.status = changes.status;
-    if (changes.remaining !== undefined) set.remaining = encodeSchedule(changes.remaining);
-    if (changes.filled !== undefined) set.filled = encodeSchedule(changes.filled);
-    if (changes.holdMicros !== undefined) set.hold_micros = changes.holdMicros;
-    if (changes.filledAt !== undefined) set.filled_at = changes.filledAt;
-    if (changes.cancelledAt !== undefined) set.cancelled_at = changes.cancelledAt;
-    if (changes.rejectedReason !== undefined) set.rejected_reason = changes.rejectedReason;
-    await this.trx.updateTable('orders').set(set as never).where('id', '=', id).execute();
     const known = this.#locked.get(id);
-    if (known !== undefined) {
-      const defined: Record<string, unknown> = Object.fromEntries(Object.entries(changes).filter(([, value]) => value !== undefined));
-      // As a read would decode them.
-      if (set.remaining !== undefined) defined.remaining = decodeSchedule(set.remaining as string);
-      if (set.filled !== undefined) defined.filled = decodeSchedule(set.filled as string);
-      this.#locked.set(id, { ...known, ...defined } as OrderRecord);
+    if (known === undefined) {
+      const set: Partial<Record<keyof Database['orders'], unknown>> = { updated_at: changes.updatedAt };
+      if (changes.status !== undefined) set.status = changes.status;
+      if (changes.remaining !== undefined) set.remaining = encodeSchedule(changes.remaining);
+      if (changes.filled !== undefined) set.filled = encodeSchedule(changes.filled);
+      if (changes.holdMicros !== undefined) set.hold_micros = changes.holdMicros;
+      if (changes.filledAt !== undefined) set.filled_at = changes.filledAt;
+      if (changes.cancelledAt !== undefined) set.cancelled_at = changes.cancelledAt;
+      if (changes.rejectedReason !== undefined) set.rejected_reason = changes.rejectedReason;
+      await this.trx.updateTable('orders').set(set as never).where('id', '=', id).execute();
+      return;
     }
+    const defined: Record<string, unknown> = Object.fromEntries(Object.entries(changes).filter(([, value]) => value !== undefined));
+    const remaining = encodeSchedule(changes.remaining ?? known.remaining);
+    const filled = encodeSchedule(changes.filled ?? known.filled);
+    // As a read would decode them.
+    const order = { ...known, ...defined, remaining: decodeSchedule(remaining), filled: decodeSchedule(filled) } as OrderRecord;
+    this.#locked.set(id, order);
+    // A locked (or placed) order changes only through this transaction, so its whole changeable
+    // state is known: written whole, a later update of the row stands for this one, and a fill's
+    // updates of both its orders are sent with its other writes (dialect-adapter.ts, deferWrite).
+    const update = this.trx
+      .updateTable('orders')
+      .set({
+        status: order.status,
+        remaining,
+        filled,
+        hold_micros: order.holdMicros,
+        filled_at: order.filledAt,
+        cancelled_at: order.cancelledAt,
+        rejected_reason: order.rejectedReason,
+        updated_at: order.updatedAt,
+      })
+      .where('id', '=', id);
+    await this.adapter.deferWrite(this.trx, update, 'replace', 'orders', id);
   }
 
   /** Forgets what was locked: the orders were deleted in this transaction (a reset). */
