@@ -224,6 +224,9 @@ export type PlacedInstance = Pick<InstanceRecord, 'seq' | 'id' | 'poolId' | 'ins
 
 export interface InstanceRepository {
   insert(instance: Omit<InstanceRecord, 'seq'>): Promise<NamedWrite>;
+  /** Inserts instances whose names the caller knows are free, in few multi-row statements; a
+   * taken name is a bug here and throws (the unique index). For bulk set-ups (bench/advance). */
+  insertMany(instances: readonly Omit<InstanceRecord, 'seq'>[]): Promise<void>;
   findById(accountId: string, id: string): Promise<InstanceView | undefined>;
   findByIdForOperator(id: string): Promise<InstanceView | undefined>;
   findByName(workspaceId: string, name: string): Promise<InstanceView | undefined>;

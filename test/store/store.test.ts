@@ -9,6 +9,8 @@ import { noTagFilter, type TagFilter, tagsMatch } from '../../src/domain/kernel/
 import type { Store } from '../../src/store/store.js';
 import { openStore } from '../../src/store/open-store.js';
 import { openTestStore, postgresUrl, type TestStore, testDialects } from '../support/stores.js';
+import { instanceRowsPerInsertMax } from '../../src/domain/kernel/limits.js';
+import type { InstanceRecord } from '../../src/store/compute.js';
 
 const firstPage = parsePageQuery('poolc', { limit: 200 }) as PageRequest;
 
@@ -241,6 +243,60 @@ describe.each(testDialects)('store contract on %s', (dialect) => {
         { numRuns: 40, seed: 5 },
       );
     });
+  });
+
+  it('inserts instances many at a time, past one statement\'s rows, and starts, reads, locks and ends them by lists of any length', async () => {
+    const { accountId, workspaceId } = await newAccount();
+    const pools = [pool(accountId, workspaceId, 'many-a'), pool(accountId, workspaceId, 'many-b'), pool(accountId, workspaceId, 'many-c')];
+    const skuId = `sku_many${++counter}`;
+    const imageId = `image_many${counter}`;
+    await store.transaction(async (tx) => {
+      for (const row of pools) await tx.pools.insert(row);
+      await tx.instanceSkus.insert({ id: skuId, alias: skuId, properties: {} as never, createdAt: 1000 });
+      await tx.images.insert({ id: imageId, accountId, workspaceId, name: imageId, uploadStatus: 'completed', sha256: null, size: null, isPublic: false, createdAt: 1000, updatedAt: 1000 });
+    });
+    // Ids that an array literal must quote (PostgreSQL) and JSON must escape (SQLite).
+    const oddIds = ['inst_"quoted"', 'inst_back\\slash', 'inst_{braced,comma}', 'inst_NULL'];
+    const instance = (index: number): Omit<InstanceRecord, 'seq'> => ({
+      id: oddIds[index] ?? `inst_many${counter}_${index}`,
+      accountId,
+      workspaceId,
+      name: `many-${counter}-${index}`,
+      poolId: pools[index % 2]!.id,
+      instanceSkuId: skuId,
+      imageId,
+      deploymentId: null,
+      cloudInitUserData: null,
+      tags: {},
+      priority: 'normal',
+      status: 'awaiting_allocation',
+      enablePublicIpv4: false,
+      firewall: null,
+      infiniband: false,
+      createdAt: 1000,
+      updatedAt: 1000,
+      startedAt: null,
+      endedAt: null,
+    });
+    const instances = Array.from({ length: instanceRowsPerInsertMax + 1 }, (_, index) => instance(index));
+    await store.transaction((tx) => tx.instances.insertMany(instances));
+    const keys = pools.map((row) => ({ poolId: row.id, instanceSkuId: skuId }));
+    const live = await store.read((tx) => tx.instances.liveInPoolSkus(keys));
+    expect(live.map((row) => row.id).sort()).toEqual(instances.map((row) => row.id).sort());
+    // In pool, SKU, status and seq order, as the engine's batch reads them.
+    const inOrder = [...live].sort((a, b) => (a.poolId === b.poolId ? a.seq - b.seq : a.poolId < b.poolId ? -1 : 1));
+    expect(live).toEqual(inOrder);
+    // A balance for each of three pools, the third made by the lock itself.
+    const locked = await store.transaction((tx) => tx.allocation.lockBalances(keys));
+    expect(locked.map((balance) => balance.poolId)).toEqual(pools.map((row) => row.id));
+    await store.transaction((tx) => tx.instances.markRunning(instances.map((row) => row.id), 2000));
+    expect((await store.read((tx) => tx.instances.liveInPoolSkus(keys))).every((row) => row.status === 'running')).toBe(true);
+    await store.transaction((tx) => tx.instances.markEnded([...oddIds, instances.at(-1)!.id], 'terminated', 3000));
+    const ended = new Set([...oddIds, instances.at(-1)!.id]);
+    expect((await store.read((tx) => tx.instances.liveInPoolSkus(keys))).map((row) => row.id).sort()).toEqual(instances.map((row) => row.id).filter((id) => !ended.has(id)).sort());
+    // A name taken is a bug for insertMany: it throws, and nothing of the statement is written.
+    await expect(store.transaction((tx) => tx.instances.insertMany([{ ...instance(0), id: `inst_dup${counter}`, name: instances[5]!.name }]))).rejects.toThrow();
+    expect(await store.read((tx) => tx.instances.findByName(workspaceId, instances[5]!.name))).toMatchObject({ id: instances[5]!.id });
   });
 
   it('keeps idempotency records and forgets old ones', async () => {

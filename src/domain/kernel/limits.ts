@@ -79,6 +79,10 @@ export const boundaryBatchSize = 500;
  * together): well within SQLite's 32,766 parameters and PostgreSQL's 65,535. */
 export const boundaryEndsPerStatementMax = 5_000;
 
+/** Instances one multi-row insert writes at most (20 parameters each): well within SQLite's
+ * 32,766 parameters and PostgreSQL's 65,535. */
+export const instanceRowsPerInsertMax = 1_000;
+
 /** The largest image: SF Compute's limit. */
 export const imageBytesMax = 128 * 1024 ** 3;
 

@@ -8,6 +8,7 @@ import type { Database } from '../../database.js';
 import type { DialectAdapter } from '../../dialect-adapter.js';
 import type { AllocationEntryRecord, AllocationRepository, BalanceRecord, DueBoundary } from '../../allocation.js';
 import { preparedDialectQuery, preparedQuery } from '../prepared.js';
+import { inList, inPairList, listParameter, pairListParameter } from '../lists.js';
 import { decodeSchedule, encodeSchedule } from '../schedules.js';
 
 const balanceOfPoolSku = preparedQuery(2, (db, poolId: string, instanceSkuId: string) =>
@@ -114,6 +115,17 @@ const lockTwoBalances = preparedDialectQuery(4, (db, adapter, poolId: string, in
   ]),
 );
 
+/** Any number of balances locked (the engine's batch of boundaries): one statement of one shape. */
+const lockBalanceList = preparedDialectQuery(1, (db, adapter, pairs: string) => {
+  const query = db.selectFrom('allocation_balances').selectAll().where(inPairList(adapter, 'pool_id', 'instance_sku_id', pairs)).orderBy('pool_id').orderBy('instance_sku_id');
+  return adapter.supportsRowLocks ? query.forUpdate() : query;
+});
+
+/** The next boundary of many pools of one SKU set at once (the engine's batch). */
+const setNextBoundaryOfPoolList = preparedDialectQuery(3, (db, adapter, nextBoundaryAt: number | null, instanceSkuId: string, poolIds: string) =>
+  db.updateTable('allocation_balances').set({ next_boundary_at: nextBoundaryAt }).where('instance_sku_id', '=', instanceSkuId).where(inList(adapter, 'pool_id', poolIds)),
+);
+
 function toBalance(row: Selectable<Database['allocation_balances']>): BalanceRecord {
   return { poolId: row.pool_id, instanceSkuId: row.instance_sku_id, schedule: decodeSchedule(row.schedule), nextBoundaryAt: row.next_boundary_at };
 }
@@ -165,7 +177,7 @@ export class SqlAllocationRepository implements AllocationRepository {
         ? await lockOneBalance.execute(this.trx, this.adapter, first!.poolId, first!.instanceSkuId)
         : keys.length === 2
           ? await lockTwoBalances.execute(this.trx, this.adapter, first!.poolId, first!.instanceSkuId, second!.poolId, second!.instanceSkuId)
-          : await lockBalancesQuery(this.trx, this.adapter, keys).execute();
+          : await lockBalanceList.execute(this.trx, this.adapter, pairListParameter(keys.map((key) => [key.poolId, key.instanceSkuId])));
     return rows.map(toBalance);
   }
 
@@ -243,7 +255,7 @@ export class SqlAllocationRepository implements AllocationRepository {
       if (known !== undefined) this.#locked.set(balanceKey(change.poolId, change.instanceSkuId), { ...known, nextBoundaryAt: change.nextBoundaryAt });
     }
     for (const group of groups.values()) {
-      await this.trx.updateTable('allocation_balances').set({ next_boundary_at: group.nextBoundaryAt }).where('instance_sku_id', '=', group.instanceSkuId).where('pool_id', 'in', group.poolIds).execute();
+      await setNextBoundaryOfPoolList.execute(this.trx, this.adapter, group.nextBoundaryAt, group.instanceSkuId, listParameter(this.adapter, group.poolIds));
     }
   }
 

@@ -9,8 +9,10 @@ import type { DialectAdapter } from '../../dialect-adapter.js';
 import type { DeploymentKind, InstanceListFilter, InstanceRecord, PlacedInstance, InstanceRepository, InstanceView } from '../../compute.js';
 import type { NamedWrite } from '../../kernel.js';
 import { pageBySeq } from '../paging.js';
-import { preparedQuery } from '../prepared.js';
+import { preparedDialectQuery, preparedQuery } from '../prepared.js';
+import { inList, inPairList, listParameter, pairListParameter } from '../lists.js';
 import { guardName } from '../named-write.js';
+import { instanceRowsPerInsertMax } from '../../../domain/kernel/limits.js';
 
 const liveStatuses: InstanceStatus[] = ['awaiting_allocation', 'running'];
 
@@ -39,8 +41,50 @@ const liveInPoolSku = preparedQuery(2, (db, poolId: string, instanceSkuId: strin
   db.selectFrom('instances').selectAll().where('pool_id', '=', poolId).where('instance_sku_id', '=', instanceSkuId).where('status', 'in', liveStatuses).where('deleted_at', 'is', null),
 );
 
+/** The live instances of a batch's pools and SKUs, placement's columns only: one statement of one shape for any batch. */
+const liveInPoolSkuList = preparedDialectQuery(1, (db, adapter, pairs: string) =>
+  db
+    .selectFrom('instances')
+    .select(['seq', 'id', 'pool_id', 'instance_sku_id', 'deployment_id', 'priority', 'status', 'created_at'])
+    .where(inPairList(adapter, 'pool_id', 'instance_sku_id', pairs))
+    .where('status', 'in', liveStatuses)
+    .where('deleted_at', 'is', null)
+    .orderBy('pool_id')
+    .orderBy('instance_sku_id')
+    .orderBy('status')
+    .orderBy('seq'),
+);
+/** Instances started or ended, by id, in one statement of one shape however many. */
+const markListRunning = preparedDialectQuery(2, (db, adapter, at: number, ids: string) => db.updateTable('instances').set({ status: 'running', started_at: at, updated_at: at }).where(inList(adapter, 'id', ids)));
+const markListEnded = preparedDialectQuery(3, (db, adapter, status: string, at: number, ids: string) => db.updateTable('instances').set({ status, ended_at: at, updated_at: at }).where(inList(adapter, 'id', ids)));
+
 type InstanceRow = Awaited<ReturnType<ReturnType<typeof instanceViews>['execute']>>[number];
 type PlainInstanceRow = Selectable<Database['instances']>;
+
+function instanceRow(instance: Omit<InstanceRecord, 'seq'>) {
+  return {
+    id: instance.id,
+    account_id: instance.accountId,
+    workspace_id: instance.workspaceId,
+    name: instance.name,
+    pool_id: instance.poolId,
+    instance_sku_id: instance.instanceSkuId,
+    image_id: instance.imageId,
+    deployment_id: instance.deploymentId,
+    cloud_init_user_data: instance.cloudInitUserData,
+    tags: JSON.stringify(instance.tags),
+    priority: instance.priority,
+    status: instance.status,
+    enable_public_ipv4: instance.enablePublicIpv4 ? 1 : 0,
+    firewall: instance.firewall,
+    infiniband: instance.infiniband ? 1 : 0,
+    created_at: instance.createdAt,
+    updated_at: instance.updatedAt,
+    started_at: instance.startedAt,
+    ended_at: instance.endedAt,
+    deleted_at: null,
+  };
+}
 
 function toRecord(row: PlainInstanceRow): InstanceRecord {
   return {
@@ -86,29 +130,13 @@ export class SqlInstanceRepository implements InstanceRepository {
   ) {}
 
   async insert(instance: Parameters<InstanceRepository['insert']>[0]): Promise<NamedWrite> {
-    const values = {
-      id: instance.id,
-      account_id: instance.accountId,
-      workspace_id: instance.workspaceId,
-      name: instance.name,
-      pool_id: instance.poolId,
-      instance_sku_id: instance.instanceSkuId,
-      image_id: instance.imageId,
-      deployment_id: instance.deploymentId,
-      cloud_init_user_data: instance.cloudInitUserData,
-      tags: JSON.stringify(instance.tags),
-      priority: instance.priority,
-      status: instance.status,
-      enable_public_ipv4: instance.enablePublicIpv4 ? 1 : 0,
-      firewall: instance.firewall,
-      infiniband: instance.infiniband ? 1 : 0,
-      created_at: instance.createdAt,
-      updated_at: instance.updatedAt,
-      started_at: instance.startedAt,
-      ended_at: instance.endedAt,
-      deleted_at: null,
-    };
-    return guardName(this.adapter, () => this.trx.insertInto('instances').values(values).execute());
+    return guardName(this.adapter, () => this.trx.insertInto('instances').values(instanceRow(instance)).execute());
+  }
+
+  async insertMany(instances: Parameters<InstanceRepository['insertMany']>[0]): Promise<void> {
+    for (let first = 0; first < instances.length; first += instanceRowsPerInsertMax) {
+      await this.trx.insertInto('instances').values(instances.slice(first, first + instanceRowsPerInsertMax).map(instanceRow)).execute();
+    }
   }
 
   async findById(accountId: string, id: string): Promise<InstanceView | undefined> {
@@ -152,23 +180,8 @@ export class SqlInstanceRepository implements InstanceRepository {
 
   async liveInPoolSkus(keys: readonly { readonly poolId: string; readonly instanceSkuId: string }[]): Promise<PlacedInstance[]> {
     if (keys.length === 0) return [];
-    // By pool and by SKU, then only the pairs asked for: one short statement for a batch of boundaries.
-    const wanted = new Set(keys.map((key) => `${key.poolId} ${key.instanceSkuId}`));
-    const rows = await this.trx
-      .selectFrom('instances')
-      .select(['seq', 'id', 'pool_id', 'instance_sku_id', 'deployment_id', 'priority', 'status', 'created_at'])
-      .where('pool_id', 'in', [...new Set(keys.map((key) => key.poolId))])
-      .where('instance_sku_id', 'in', [...new Set(keys.map((key) => key.instanceSkuId))])
-      .where('status', 'in', liveStatuses)
-      .where('deleted_at', 'is', null)
-      .orderBy('pool_id')
-      .orderBy('instance_sku_id')
-      .orderBy('status')
-      .orderBy('seq')
-      .execute();
-    return rows
-      .filter((row) => wanted.has(`${row.pool_id} ${row.instance_sku_id}`))
-      .map((row) => ({ seq: row.seq, id: row.id, poolId: row.pool_id, instanceSkuId: row.instance_sku_id, deploymentId: row.deployment_id, priority: row.priority as InstancePriority, status: row.status as InstanceStatus, createdAt: row.created_at }));
+    const rows = await liveInPoolSkuList.execute(this.trx, this.adapter, pairListParameter(keys.map((key) => [key.poolId, key.instanceSkuId])));
+    return rows.map((row) => ({ seq: row.seq, id: row.id, poolId: row.pool_id, instanceSkuId: row.instance_sku_id, deploymentId: row.deployment_id, priority: row.priority as InstancePriority, status: row.status as InstanceStatus, createdAt: row.created_at }));
   }
 
   async runningInPoolSkus(keys: readonly { readonly poolId: string; readonly instanceSkuId: string }[]): Promise<InstanceRecord[]> {
@@ -201,12 +214,12 @@ export class SqlInstanceRepository implements InstanceRepository {
 
   async markRunning(ids: readonly string[], at: number): Promise<void> {
     if (ids.length === 0) return;
-    await this.trx.updateTable('instances').set({ status: 'running', started_at: at, updated_at: at }).where('id', 'in', ids).execute();
+    await markListRunning.execute(this.trx, this.adapter, at, listParameter(this.adapter, ids));
   }
 
   async markEnded(ids: readonly string[], status: 'terminated' | 'failed', at: number): Promise<void> {
     if (ids.length === 0) return;
-    await this.trx.updateTable('instances').set({ status, ended_at: at, updated_at: at }).where('id', 'in', ids).execute();
+    await markListEnded.execute(this.trx, this.adapter, status, at, listParameter(this.adapter, ids));
   }
 
   async update(id: string, changes: Parameters<InstanceRepository['update']>[1]): Promise<NamedWrite> {
