@@ -1,5 +1,6 @@
 // The book's rules (domain/market/book.ts): whether an order opens and what it holds, how the
-// book is read in rounds with the all-or-nothing rule, and which resting sell cannot deliver.
+// book is read in rounds with the all-or-nothing rule, which resting sell cannot deliver, and
+// when a resting order expires; and whether an order may be cancelled (domain/market/orders.ts).
 // Examples, and properties against brute-force models that count minute by minute over the
 // whole book at once.
 
@@ -18,6 +19,7 @@ import {
   continueSearch,
   firstUnheld,
   holdEntry,
+  isExpired,
   openOrder,
   type OrderDemand,
   orderDemand,
@@ -28,6 +30,8 @@ import {
   unheldSellReason,
 } from '../../src/domain/market/book.js';
 import { comparePriority, type Trade } from '../../src/domain/market/matching.js';
+import { orderStatuses } from '../../src/domain/market/order-status.js';
+import { cancellationRefusal } from '../../src/domain/market/orders.js';
 
 const t0 = 1_800_000_000 - (1_800_000_000 % 60);
 const minutes = 12;
@@ -314,5 +318,28 @@ describe('delivering what resting sells offered', () => {
       ),
       { numRuns: 1_000 },
     );
+  });
+});
+
+describe('ending a resting order', () => {
+  // The model: an order rests on the book while standing or partially filled, and only then.
+  const resting = new Set(['standing', 'partially_filled']);
+
+  it('cancels only a resting order, refusing any other as not cancellable', () => {
+    for (const status of orderStatuses) {
+      const refusal = cancellationRefusal({ id: 'ordr_1', status });
+      if (resting.has(status)) expect(refusal).toBeNull();
+      else expect(refusal).toEqual({ failure: 'order_not_cancellable', message: `Order ordr_1 is ${status}: it cannot be cancelled` });
+    }
+  });
+
+  it('expires a resting order once its end has come, and nothing else (against the model)', () => {
+    fc.assert(
+      fc.property(fc.constantFrom(...orderStatuses), fc.integer({ min: 0, max: minutes }), fc.integer({ min: 0, max: minutes * 60 }), (status, end, seconds) => {
+        expect(isExpired({ status, endAt: at(end) }, t0 + seconds)).toBe(resting.has(status) && at(end) <= t0 + seconds);
+      }),
+    );
+    expect(isExpired({ status: 'standing', endAt: at(2) }, at(2) - 1)).toBe(false);
+    expect(isExpired({ status: 'standing', endAt: at(2) }, at(2))).toBe(true);
   });
 });

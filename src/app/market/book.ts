@@ -9,7 +9,7 @@
 
 import { assert } from '../../domain/kernel/assert.js';
 import { type Failure, isFailure } from '../../domain/kernel/failures.js';
-import { beginSearch, cancelUnheldSell, checkDelivery, continueSearch, holdEntry, openOrder, type OrderOpening, orderDemand, type Owed, poolRefusal, tradesToDeliver } from '../../domain/market/book.js';
+import { beginSearch, cancelUnheldSell, checkDelivery, continueSearch, holdEntry, isExpired, openOrder, type OrderOpening, orderDemand, type Owed, poolRefusal, tradesToDeliver } from '../../domain/market/book.js';
 import { type Trade } from '../../domain/market/matching.js';
 import { isResting, nextStatus, type OrderStatus } from '../../domain/market/order-status.js';
 import { type Closing, closeOrder as close, type SettledContract, settle } from '../../domain/market/settlement.js';
@@ -179,6 +179,6 @@ async function writeClosing(context: AppContext, tx: Tx, order: OrderRecord, clo
 export async function expireOrder(context: AppContext, tx: Tx, orderId: string, at: number, instanceSkuId: string): Promise<void> {
   await tx.orders.lockBook(instanceSkuId);
   const order = await tx.orders.findByIdForEngine(orderId);
-  if (order === undefined || !isResting(order.status) || order.endAt > at) return;
+  if (order === undefined || !isExpired(order, at)) return;
   await closeOrder(context, tx, order, 'cancelled', at);
 }

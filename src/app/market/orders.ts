@@ -7,7 +7,7 @@ import { declared } from '../../domain/kernel/operations.js';
 import { declaring } from '../kernel/declaring.js';
 import { cancelOrderOperation, createOrderOperation, getOrderOperation, listOrdersOperation } from '../../domain/market/operations.js';
 import { parseDollarsPerNodeHour } from '../../domain/kernel/money.js';
-import { isResting, type OrderStatus, parseOrderWindow } from '../../domain/market/orders.js';
+import { cancellationRefusal, type OrderStatus, parseOrderWindow } from '../../domain/market/orders.js';
 import { cursorPrefixes, type Page, type PageQuery, parsePageQuery, toPage } from '../../domain/kernel/pagination.js';
 import { type RectangleInput, type Schedule } from '../../domain/kernel/schedule.js';
 import type { OrderSide, OrderSort, OrderView } from '../../store/market.js';
@@ -153,7 +153,8 @@ export async function cancelOrder(context: AppContext, accountId: string, refere
     if (isFailure(found)) return found;
     await tx.orders.lockBook(found.instanceSkuId);
     const order = (await tx.orders.findByIdForEngine(found.id))!;
-    if (!isResting(order.status)) return fail('order_not_cancellable', `Order ${order.id} is ${order.status}: it cannot be cancelled`);
+    const refusal = cancellationRefusal(order);
+    if (refusal !== null) return refusal;
     await closeOrder(context, tx, order, 'cancelled', now);
     if (order.procurementId !== null) await resumeProcurement(tx, order.procurementId, now);
     return null;

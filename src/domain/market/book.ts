@@ -2,7 +2,8 @@
 // whether an order can be placed and held (its pool's kind, its cost, and the cash a buy holds or
 // the allocation a sell must cover), how the book is read to match it (best price first, in
 // growing rounds, never against its own account's pool; all or nothing unless it allows partial
-// fills), and which resting sell is cancelled because its pool no longer holds what it offered.
+// fills), which resting sell is cancelled because its pool no longer holds what it offered, and
+// when a resting order's end has come.
 // Pure and synchronous, `now` an argument: app/market/book.ts loads, calls these and writes.
 
 import { shortfall } from '../allocation/ledger.js';
@@ -13,6 +14,7 @@ import { costOf, formatDollars } from '../kernel/money.js';
 import { add, clip, emptySchedule, floorToMinute, isEmpty, type Schedule, subtract, totalNodeSeconds } from '../kernel/schedule.js';
 import { ledgerKeys } from './ledger-keys.js';
 import { match, type RestingOrder, type Side, type Trade } from './matching.js';
+import { isResting, type OrderStatus } from './order-status.js';
 import { type OrderWindow, windowSchedule } from './orders.js';
 import { closeOrder, type Closing } from './settlement.js';
 
@@ -207,4 +209,11 @@ export function firstUnheld(deliveries: readonly { readonly sellId: string; read
 /** Ends a resting sell whose pool no longer holds what it offered. */
 export function cancelUnheldSell(sell: Parameters<typeof closeOrder>[0], now: number): Closing {
   return closeOrder(sell, 'cancelled', now, unheldSellReason);
+}
+
+// Expiring -----------------------------------------------------------------------------------
+
+/** Whether a resting order's end has come at `at`: then it is cancelled (an order that is done, or not yet at its end, is left alone). */
+export function isExpired(order: { readonly status: OrderStatus; readonly endAt: number }, at: number): boolean {
+  return isResting(order.status) && order.endAt <= at;
 }

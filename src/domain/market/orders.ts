@@ -1,10 +1,12 @@
-// The rules of orders: what a request may ask, its window, and its average fill price.
+// The rules of orders: what a request may ask, its window, whether it may be cancelled, and its
+// average fill price.
 
-import { type Failure, invalidField } from '../kernel/failures.js';
+import { fail, type Failure, invalidField } from '../kernel/failures.js';
 import { floorToMinute, hourSeconds, isMinuteAligned, normalize, type Schedule, type RectangleInput, totalNodeSeconds } from '../kernel/schedule.js';
 import { nodeCountMax } from '../kernel/limits.js';
 
 // The statuses and their transitions are the state machine's (order-status.ts).
+import { isResting, type OrderStatus } from './order-status.js';
 export { isResting, type OrderStatus, statusAfterMatch } from './order-status.js';
 
 export interface OrderWindow {
@@ -38,6 +40,11 @@ export function parseOrderWindow(entries: readonly RectangleInput[], field: stri
   const at = (part: string) => `${field}.0.${part}`;
   if (entry.end_at === undefined || entry.end_at === null) return invalidField(at('end_at'), 'missing', 'an order\'s range needs an end_at');
   return checkOrderWindow({ startAt: entry.start_at, endAt: entry.end_at, nodeCount: entry.node_count }, { start: at('start_at'), end: at('end_at'), nodeCount: at('node_count') }, now);
+}
+
+/** Why an order cannot be cancelled, or null: only an order resting on the book can be. */
+export function cancellationRefusal(order: { readonly id: string; readonly status: OrderStatus }): Failure | null {
+  return isResting(order.status) ? null : fail('order_not_cancellable', `Order ${order.id} is ${order.status}: it cannot be cancelled`);
 }
 
 export function windowSchedule(window: OrderWindow): Schedule {
