@@ -70,6 +70,12 @@ export class SqlOrderRepository implements OrderRepository {
    * row changes only through this transaction, so matching reads each order once.
    */
   readonly #locked = new Map<string, OrderRecord>();
+  /**
+   * The SKUs whose books this transaction has locked. Every change to a resting order is made
+   * under its book's lock, so the resting orders read from a locked book are as locked as if
+   * each had been read `FOR UPDATE`, and matching need not read them again.
+   */
+  readonly #booksLocked = new Set<string>();
 
   constructor(
     private readonly trx: Kysely<Database>,
@@ -77,7 +83,7 @@ export class SqlOrderRepository implements OrderRepository {
   ) {}
 
   async insert(order: Omit<OrderRecord, 'seq'>): Promise<void> {
-    const { seq } = await this.trx
+    const insert = this.trx
       .insertInto('orders')
       .values({
         id: order.id,
@@ -103,10 +109,11 @@ export class SqlOrderRepository implements OrderRepository {
         filled_at: order.filledAt,
         cancelled_at: order.cancelledAt,
         rejected_reason: order.rejectedReason,
-      })
-      .returning('seq')
-      .executeTakeFirstOrThrow();
-    this.#locked.set(order.id, { ...order, seq });
+      });
+    // Sent with the transaction's next statement (dialect-adapter.ts, deferWrite), the order's
+    // hold with it. Its `seq` is read with it from the book (`resting`); nothing needs it sooner.
+    await this.adapter.deferWrite(this.trx, insert, 'insert', 'orders', order.id);
+    this.#locked.set(order.id, { ...order, seq: 0 });
   }
 
   async findById(accountId: string, id: string): Promise<OrderView | undefined> {
@@ -118,6 +125,7 @@ export class SqlOrderRepository implements OrderRepository {
     // A lock on no row: the SKU's row is what every foreign key to the SKU checks with FOR KEY
     // SHARE (inserting a pool transfer, say), which a row lock on it would make wait (issue 15).
     await this.adapter.transactionLock(this.trx, `book ${instanceSkuId}`);
+    this.#booksLocked.add(instanceSkuId);
   }
 
   async findByIdForEngine(id: string): Promise<OrderRecord | undefined> {
@@ -188,7 +196,13 @@ export class SqlOrderRepository implements OrderRepository {
       .limit(limit)
       .offset(offset)
       .execute();
-    return rows.map(toRecord);
+    const orders = rows.map(toRecord);
+    for (const order of orders) {
+      if (!this.#booksLocked.has(order.instanceSkuId)) continue;
+      // What was read is what the row holds: this transaction's own changes were written before the read.
+      this.#locked.set(order.id, order);
+    }
+    return orders;
   }
 
   async update(id: string, changes: OrderChanges): Promise<void> {
@@ -233,6 +247,7 @@ export class SqlOrderRepository implements OrderRepository {
   /** Forgets what was locked: the orders were deleted in this transaction (a reset). */
   forgetLocked(): void {
     this.#locked.clear();
+    this.#booksLocked.clear();
   }
 
   async dueExpiries(upTo: number, limit: number): Promise<DueExpiry[]> {
