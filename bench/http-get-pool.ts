@@ -3,8 +3,8 @@
 // of one SKU, as a pool in use does. Rounds alternate between the servers and the median of each
 // is compared, so that drift in the machine's speed falls on all of them. Aim: a ratio of 0.5 on
 // both stores: a pool's rows are remembered (Store.readCached) until the next write on SQLite,
-// and on PostgreSQL while the commit watch sees nothing committed, one check shared by every
-// read waiting meanwhile.
+// and on PostgreSQL until this process's next write or another's commit is notified
+// (store/postgres/commit-listener.ts).
 
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -75,7 +75,7 @@ async function measure(targets: { label: string; db: string }[], seconds: number
       `GET /preview/v2/pools/{id} (default logging; median of ${rounds} alternating rounds of ${seconds} s, 16 connections)`,
       ...all.map(line),
       '  aim: a ratio of at least 0.50 on both (a pool\'s rows are remembered until the next write;',
-      '  on PostgreSQL until a check shared by concurrent reads sees any commit)',
+      '  on PostgreSQL until another process\'s commit is notified)',
     ];
   } finally {
     await bare?.stop();

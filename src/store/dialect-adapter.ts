@@ -7,8 +7,12 @@ import type { DeferredMode } from './postgres/deferred-writes.js';
 import type { Database } from './database.js';
 import type { StoreDialect } from './store.js';
 
+/** Where other processes write too: whether their commits since a remembered read are known. */
 export interface CommitWatch {
-  fresh(): Promise<number>;
+  /** Whether every other process's commit is being heard of (postgres/commit-listener.ts);
+   * while not, nothing remembered may be served. */
+  readonly trusted: boolean;
+  /** Counts the changes heard of: other processes' commits, and the connection lost or regained. */
   readonly changes: number;
 }
 
@@ -42,11 +46,13 @@ export interface DialectAdapter {
    * its transactions run one at a time anyway, and its commit is most of what a write costs. */
   readonly groupsCommits: boolean;
   /**
-   * Where other processes write too (PostgreSQL): counts the commits seen anywhere, for
-   * `Store.readCached`. `fresh()` answers the count after a check that began once it was asked,
-   * shared by every caller waiting at once; `changes` is the count now. Null where `soleWriter`.
+   * Where other processes write too (PostgreSQL): counts their commits, for `Store.readCached`,
+   * as their notifications arrive. Null where `soleWriter`.
    */
   readonly commitWatch: CommitWatch | null;
+  /** How long after a commit every process has heard of it or serves nothing remembered (0 where
+   * `soleWriter`): what `Store.untilHeardEverywhere` waits. */
+  readonly commitsHeardEverywhereMs: number;
   /**
    * Takes a lock named by `name` until the transaction on `db` ends, on no row: PostgreSQL's
    * transaction-scoped advisory lock, so that rows foreign keys point at are not locked with it

@@ -45,8 +45,8 @@ export class KyselyStore implements Store {
   /**
    * Counts the starts and ends of this process's transactions. Where it is the only writer
    * (SQLite), a read is remembered only while this stays what it was when the read began: any
-   * transaction since may have changed what it read. Elsewhere the commit watch's count takes
-   * its place.
+   * transaction since may have changed what it read. Elsewhere the commit watch's count of other
+   * processes' commits is added to it.
    */
   #writeGeneration = 0;
   readonly #cachedReads = new Map<string, unknown>();
@@ -124,20 +124,17 @@ export class KyselyStore implements Store {
   async readCached<T>(key: string, work: (tx: Tx) => Promise<T>): Promise<T> {
     const watch = this.adapter.commitWatch;
     if (watch === null) return this.#readCachedSoleWriter(key, work);
-    // Other processes write too: a check that began after this call says whether anything
-    // committed since the remembered reads were made (postgres/snapshot-watch.ts).
-    let generation: number;
-    try {
-      generation = await watch.fresh();
-    } catch {
-      return this.read(work);
-    }
+    // Other processes write too: their commits are counted as their notifications arrive
+    // (postgres/commit-listener.ts), this process's own as its transactions begin and end. Both
+    // only grow, so their sum stays the same exactly while neither has changed.
+    if (!watch.trusted) return this.read(work);
+    const generation = watch.changes + this.#writeGeneration;
     const cached = this.#cachedReadsAt(generation);
     if (cached?.has(key)) return cached.get(key) as T;
-    // The read begins after the check, so it is true at least as long as the checks after it
-    // find nothing committed.
+    // The read begins after `generation` was taken: a commit it missed is notified after it
+    // began, so before the value is remembered (and then it is not) or after (and forgets it).
     const value = await this.read(work);
-    if (watch.changes === generation) this.#remember(this.#cachedReadsAt(generation)!, key, value);
+    if (watch.trusted && watch.changes + this.#writeGeneration === generation) this.#remember(this.#cachedReadsAt(generation)!, key, value);
     return value;
   }
 
@@ -168,6 +165,11 @@ export class KyselyStore implements Store {
       this.#cachedReadsGeneration = generation;
     }
     return this.#cachedReads;
+  }
+
+  async untilHeardEverywhere(): Promise<void> {
+    const waitMs = this.adapter.commitsHeardEverywhereMs;
+    if (waitMs > 0) await new Promise((resolve) => setTimeout(resolve, waitMs));
   }
 
   isLeader(): Promise<boolean> {

@@ -99,11 +99,19 @@ export interface Store {
    * result stays true until the next write. Where this process is the database's only writer
    * (SQLite), the result is remembered under `key` until a transaction begins, and every caller
    * until then gets the same, frozen, object. Where other processes write too (PostgreSQL), it
-   * is remembered while a check begun after each call finds that nothing has committed since,
-   * in any process (postgres/snapshot-watch.ts), so a write acknowledged anywhere before the
-   * call is seen. For what clients poll: a read of a pool, a token.
+   * is remembered until this process's next transaction begins or another's commit is notified
+   * (postgres/commit-listener.ts): this process's own writes are seen from the next read on,
+   * another's once notified, at worst `postgresCommitListenStaleMs` after they were
+   * acknowledged. For what clients poll: a read of a pool, a token.
    */
   readCached<T>(key: string, work: (tx: Tx) => Promise<T>): Promise<T>;
+  /**
+   * Resolves once every process has heard of this one's commits acknowledged so far, or serves
+   * nothing it remembered from before them: at once where there is one process (SQLite), after
+   * `postgresCommitListenStaleMs` on PostgreSQL (postgres/commit-listener.ts). For a write that
+   * no process may go on ignoring once it is answered: a token's revocation.
+   */
+  untilHeardEverywhere(): Promise<void>;
   /**
    * Whether this process leads time-driven work. Processes sharing a PostgreSQL database elect
    * one through an advisory lock held for the process's life; an SQLite file has one process.

@@ -202,6 +202,7 @@ function awayWhile(store: Store, isAway: () => boolean): Store {
     transaction: async (work) => (check(), store.transaction(work)),
     read: async (work) => (check(), store.read(work)),
     readCached: async (key, work) => (check(), store.readCached(key, work)),
+    untilHeardEverywhere: () => store.untilHeardEverywhere(),
     isLeader: () => store.isLeader(),
     holdsLeadership: () => store.holdsLeadership(),
     close: () => store.close(),

@@ -53,6 +53,7 @@ export function countingStore(store: Store, transactions: Counted[], afterCommit
     },
     read: (work) => store.read(work),
     readCached: (key, work) => store.readCached(key, work),
+    untilHeardEverywhere: () => store.untilHeardEverywhere(),
     isLeader: () => store.isLeader(),
     holdsLeadership: () => store.holdsLeadership(),
     close: () => store.close(),

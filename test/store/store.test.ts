@@ -8,6 +8,10 @@ import { parsePageQuery, type PageRequest } from '../../src/domain/kernel/pagina
 import { noTagFilter, type TagFilter, tagsMatch } from '../../src/domain/kernel/tags.js';
 import type { Store } from '../../src/store/store.js';
 import { openStore } from '../../src/store/open-store.js';
+import { postgresCommitListenStaleMs } from '../../src/domain/kernel/limits.js';
+import type { CommitListener } from '../../src/store/postgres/commit-listener.js';
+import pg from 'pg';
+import { eventually } from '../support/eventually.js';
 import { openTestStore, postgresUrl, type TestStore, testDialects } from '../support/stores.js';
 import { instanceRowsPerInsertMax } from '../../src/domain/kernel/limits.js';
 import type { InstanceRecord } from '../../src/store/compute.js';
@@ -126,9 +130,9 @@ describe.each(testDialects)('store contract on %s', (dialect) => {
 
   describe('cached reads', () => {
     // SQLite's process is the file's only writer, so a read stays true until its next
-    // transaction. PostgreSQL is shared with other processes, so a read stays true until a check
-    // begun after the next request finds that something committed, here or elsewhere; other
-    // tests writing to the cluster meanwhile may make it read again, never answer stale.
+    // transaction. PostgreSQL is shared with other processes: a read stays true until this
+    // process's next transaction or until another's commit is notified (commit-listener.ts), so
+    // another process's write is seen once its notification has arrived, not at once.
     const soleWriter = dialect === 'sqlite';
     let key = 0;
     /** Another process's store on the same database (PostgreSQL); the same store on SQLite. */
@@ -178,16 +182,53 @@ describe.each(testDialects)('store contract on %s', (dialect) => {
       expect(counter.reads).toBeLessThan(50);
     });
 
-    it('shows a write committed by another process on the next read', async () => {
+    it('shows a write at once to the process that made it, and to another once it is notified', async () => {
       const name = `cached-${++key}`;
       const counter = { reads: 0 };
       for (let round = 0; round < 30; round++) {
-        const writer = round % 2 === 0 ? other : store;
+        const [writer, reader] = round % 2 === 0 ? [other, store] : [store, other];
         await writer.transaction((tx) => tx.settings.set(name, `v${round}`));
-        expect(await cachedSetting(name, counter)).toEqual({ value: `v${round}` });
-        expect(await cachedSetting(name, counter, other)).toEqual({ value: `v${round}` });
-        expect(await cachedSetting(name, counter)).toEqual({ value: `v${round}` });
+        expect(await cachedSetting(name, counter, writer)).toEqual({ value: `v${round}` });
+        await eventually(async () => (await cachedSetting(name, counter, reader)).value === `v${round}`);
+        expect(await cachedSetting(name, counter, writer)).toEqual({ value: `v${round}` });
       }
+    });
+
+    it('forgets what it remembered when its listening connection is lost, and remembers again once listening', async () => {
+      if (soleWriter) return;
+      const watch = commitListenerOf(store);
+      expect(await watch.listening(10_000)).toBe(true);
+      const name = `cached-${++key}`;
+      const counter = { reads: 0 };
+      await store.transaction((tx) => tx.settings.set(name, 'one'));
+      await eventually(async () => {
+        const before = counter.reads;
+        await cachedSetting(name, counter);
+        return counter.reads === before;
+      });
+      const lost = await watch.backendPid();
+      expect(lost).not.toBeNull();
+      await terminateBackend(lost!);
+      // Written while the listener is gone or going: its notification may never reach it.
+      await other.transaction((tx) => tx.settings.set(name, 'two'));
+      // Listening again on a new connection (the old one may answer nothing for a while first).
+      await eventually(async () => {
+        const pid = await watch.backendPid().catch(() => null);
+        return watch.trusted && pid !== null && pid !== lost;
+      });
+      expect(await cachedSetting(name, counter)).toEqual({ value: 'two' });
+      await eventually(async () => {
+        const before = counter.reads;
+        expect(await cachedSetting(name, counter)).toEqual({ value: 'two' });
+        return counter.reads === before;
+      });
+    });
+
+    it('waits, before a write that must hold everywhere is answered, until every process has heard of it', async () => {
+      const started = performance.now();
+      await store.untilHeardEverywhere();
+      // A lower bound only: a wait is never shorter than asked, whatever the machine's load.
+      if (!soleWriter) expect(performance.now() - started).toBeGreaterThanOrEqual(postgresCommitListenStaleMs);
     });
 
     it('hands every caller the same frozen value where it remembers one', async () => {
@@ -213,8 +254,8 @@ describe.each(testDialects)('store contract on %s', (dialect) => {
           const name = `cached-${++key}`;
           await store.transaction((tx) => tx.settings.set(name, 'initial'));
           let clock = 0;
-          const writes: { value: string; startedAt: number; endedAt: number; failed: boolean }[] = [{ value: 'initial', startedAt: -2, endedAt: -1, failed: false }];
-          const reads: { value: string | null; startedAt: number; endedAt: number }[] = [];
+          const writes: { value: string; on: Store; startedAt: number; endedAt: number; failed: boolean }[] = [{ value: 'initial', on: store, startedAt: -2, endedAt: -1, failed: false }];
+          const reads: { value: string | null; on: Store; startedAt: number; endedAt: number }[] = [];
           await Promise.all(
             batch.map(async (command, index) => {
               if (command.delayed) await new Promise((resolve) => setImmediate(resolve));
@@ -226,10 +267,10 @@ describe.each(testDialects)('store contract on %s', (dialect) => {
                   await tx.settings.set(name, value);
                   return command.fails ? fail('pool_not_found', 'refused') : null;
                 });
-                writes.push({ value, startedAt, endedAt: ++clock, failed: command.fails });
+                writes.push({ value, on, startedAt, endedAt: ++clock, failed: command.fails });
               } else {
                 const { value } = await cachedSetting(name, { reads: 0 }, on);
-                reads.push({ value, startedAt, endedAt: ++clock });
+                reads.push({ value, on, startedAt, endedAt: ++clock });
               }
             }),
           );
@@ -237,8 +278,15 @@ describe.each(testDialects)('store contract on %s', (dialect) => {
           for (const read of reads) {
             const lastBefore = succeeded.filter((write) => write.endedAt < read.startedAt).at(-1)!;
             const overlapping = succeeded.filter((write) => write.startedAt < read.endedAt && write.endedAt > read.startedAt);
-            expect([lastBefore, ...overlapping].map((write) => write.value)).toContain(read.value);
+            // Another process's write may not have been notified yet: any of them that committed
+            // after the reading process's own last write before the read may still be answered.
+            const ownBefore = succeeded.filter((write) => write.on === read.on && write.endedAt < read.startedAt).at(-1);
+            const notYetNotified = succeeded.filter((write) => write.on !== read.on && write.endedAt < read.startedAt && (ownBefore === undefined || write.endedAt > ownBefore.startedAt));
+            expect([lastBefore, ...overlapping, ...notYetNotified, ...(ownBefore === undefined ? [] : [ownBefore])].map((write) => write.value)).toContain(read.value);
           }
+          // And once everything has settled, every process answers the last write.
+          const last = succeeded.filter((write) => write.endedAt === Math.max(...succeeded.map((candidate) => candidate.endedAt)))[0]!;
+          for (const on of [store, other]) await eventually(async () => (await cachedSetting(name, { reads: 0 }, on)).value === last.value);
         }),
         { numRuns: 40, seed: 5 },
       );
@@ -308,3 +356,18 @@ describe.each(testDialects)('store contract on %s', (dialect) => {
     expect(await store.transaction((tx) => tx.idempotency.find(accountId, 'k1'))).toBeUndefined();
   });
 });
+
+/** The commit listener of a PostgreSQL store, to watch and break its connection. */
+function commitListenerOf(on: Store): CommitListener {
+  return (on as unknown as { adapter: { commitWatch: CommitListener } }).adapter.commitWatch;
+}
+
+async function terminateBackend(pid: number): Promise<void> {
+  const client = new pg.Client({ connectionString: postgresUrl });
+  await client.connect();
+  try {
+    await client.query('SELECT pg_terminate_backend($1)', [pid]);
+  } finally {
+    await client.end();
+  }
+}

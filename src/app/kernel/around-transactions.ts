@@ -12,6 +12,7 @@ export function aroundTransactions(store: Store, around: <T>(tx: Tx, work: (tx: 
     transaction: (work) => store.transaction((tx) => around(tx, work)),
     read: (work) => store.read(work),
     readCached: (key, work) => store.readCached(key, work),
+    untilHeardEverywhere: () => store.untilHeardEverywhere(),
     isLeader: () => store.isLeader(),
     holdsLeadership: () => store.holdsLeadership(),
     close: () => store.close(),

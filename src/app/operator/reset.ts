@@ -109,6 +109,7 @@ function storeWithin(tx: Tx, outer: Store): Store {
     transaction: within,
     read: within,
     readCached: (_key, work) => within(work),
+    untilHeardEverywhere: () => outer.untilHeardEverywhere(),
     isLeader: () => outer.isLeader(),
     holdsLeadership: () => outer.holdsLeadership(),
     close: () => Promise.reject(new Error('the reset\'s store is not closed: it is the reset\'s transaction')),

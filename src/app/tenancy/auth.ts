@@ -30,9 +30,10 @@ function bearerToken(authorization: string | undefined): string | null {
  * An account token is looked up through `Store.readCached`: on SQLite, where this process is the
  * database's only writer, the row is remembered until the next transaction begins, and every
  * revocation is a transaction, so a revoked token is refused from the next request on; on
- * PostgreSQL, where other processes may revoke it, the row is remembered only while a check
- * begun after the request arrived finds nothing committed anywhere since. Expiry is judged
- * against the clock on every request. No cache outlives a revocation.
+ * PostgreSQL, where other processes may revoke it, the row is remembered until another
+ * process's commit is notified, and a revocation is answered only once every process has heard
+ * of it (`Store.untilHeardEverywhere`). Expiry is judged against the clock on every request. No
+ * cache outlives an acknowledged revocation.
  *
  * A use writes `last_active_at` at most once per `tokenActivityIntervalSeconds`, in a
  * transaction of its own before the request goes on, with a condition that makes concurrent

@@ -159,22 +159,28 @@ export interface RevokedToken {
  * token changes nothing and answers the token as it is. */
 export const revokeAnyToken = declaring(revokeAnyTokenOperation, async function revokeAnyToken(context: AppContext, tokenId: string): Promise<RevokedToken | Failure> {
   const now = context.clock.now();
-  return context.store.transaction(async (tx) => {
+  const revoked = await context.store.transaction(async (tx) => {
     const token = await tx.tokens.findById(tokenId);
     if (token === undefined) return fail('token_not_found', `No API token with id "${tokenId}"`);
     await tx.tokens.revoke(token.id, now);
     return { record: { ...token, revokedAt: token.revokedAt ?? now }, now };
   });
+  // Answered once no process can accept the token any more (Store.untilHeardEverywhere).
+  if (!isFailure(revoked)) await context.store.untilHeardEverywhere();
+  return revoked;
 });
 
 /** `DELETE /v0/tokens/{id}`: a caller revokes one of its account's tokens (the one it calls with
  * too). A revoked token, like another account's, is not found: to its owner it is gone. */
 export async function revokeOwnToken(context: AppContext, accountId: string, tokenId: string): Promise<RevokedToken | Failure> {
   const now = context.clock.now();
-  return declared(revokeOwnTokenOperation, await context.store.transaction(async (tx) => {
+  const revoked = await context.store.transaction(async (tx) => {
     const token = await tx.tokens.findById(tokenId);
     if (token === undefined || token.accountId !== accountId || token.revokedAt !== null) return fail('token_not_found', `No API token with id "${tokenId}"`);
     await tx.tokens.revoke(token.id, now);
     return { record: { ...token, revokedAt: now }, now };
-  }));
+  });
+  // Answered once no process can accept the token any more (Store.untilHeardEverywhere).
+  if (!isFailure(revoked)) await context.store.untilHeardEverywhere();
+  return declared(revokeOwnTokenOperation, revoked);
 }

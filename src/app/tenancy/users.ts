@@ -74,13 +74,16 @@ export const getUser = declaring(getUserOperation, async function getUser(contex
  * revoked with them. */
 export const removeUser = declaring(removeUserOperation, async function removeUser(context: AppContext, userId: string): Promise<{ readonly user: UserRecord; readonly revokedTokens: number } | Failure> {
   const now = context.clock.now();
-  return context.store.transaction(async (tx) => {
+  const removed = await context.store.transaction(async (tx) => {
     const user = await tx.users.findAnyById(userIdOf(userId));
     if (user === undefined) return userNotFound(userId);
     await tx.users.softDelete(user.id, now);
     const revokedTokens = await tx.tokens.revokeOfUser(user.id, now);
     return { user, revokedTokens };
   });
+  // Answered once no process can accept the user's tokens any more (Store.untilHeardEverywhere).
+  if (!isFailure(removed) && removed.revokedTokens > 0) await context.store.untilHeardEverywhere();
+  return removed;
 });
 
 /** `/preview/v2/me`: the account, and the user the calling token acts for (null for a token of

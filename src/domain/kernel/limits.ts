@@ -226,6 +226,15 @@ export const transactionRetryBackoffMs = 4;
 export const transactionRetryBackoffMaxMs = 100;
 /** Results `Store.readCached` remembers at most; the oldest is forgotten first. Bounds its memory (a pool reading is a few kB). */
 export const cachedReadsMax = 10_000;
+/** How often a process's PostgreSQL commit listener (store/postgres/commit-listener.ts) asks its
+ * connection whether it is there. PostgreSQL sends every notification pending before a query's
+ * answer, so an answer vouches for every commit acknowledged before its question was asked. */
+export const postgresCommitListenHeartbeatMs = 200;
+/** How long after the question of the listener's last answer cached reads are still served: the
+ * most that another process's acknowledged commit can go unseen by a cache. */
+export const postgresCommitListenStaleMs = 1_000;
+/** How long after losing its connection the listener connects again. */
+export const postgresCommitListenRetryMs = 500;
 /** PostgreSQL connections per process. allot's transactions are short; a small pool keeps the server's
  * connection count low when several processes share it. */
 export const postgresPoolSize = 10;

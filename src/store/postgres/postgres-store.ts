@@ -4,7 +4,7 @@
 
 import { postgresConnectionWaitMs, postgresConnectTimeoutMs, postgresNamedStatementsMax, postgresPoolSize, postgresStatementRunsBeforeNamed } from '../../domain/kernel/limits.js';
 import { ConnectionWaitTimeout, gatePool } from './connection-gate.js';
-import { CompiledQuery, Kysely, PostgresDialect, sql } from 'kysely';
+import { CompiledQuery, Kysely, sql } from 'kysely';
 import { jsonArrayFrom } from 'kysely/helpers/postgres';
 import pg from 'pg';
 import type { Database } from '../database.js';
@@ -12,7 +12,8 @@ import { type DialectAdapter } from '../dialect-adapter.js';
 import { KyselyStore } from '../kysely-store.js';
 import { migrate } from '../migrator.js';
 import { DeferredWrites, deferredText, parseDeferred } from './deferred-writes.js';
-import { SnapshotWatch } from './snapshot-watch.js';
+import { randomUUID } from 'node:crypto';
+import { CommitListener, commitsHeardEverywhereMs, NotifyingPostgresDialect } from './commit-listener.js';
 
 /** Key of the advisory lock that serializes migrations across processes ("allot" in ASCII). */
 const migrationLockKey = 0x616c6c6f74;
@@ -44,7 +45,8 @@ const statementRuns = new Map<string, number>();
 /** The name to run `text` under, if it has one or earns one now. */
 function statementNameOf(text: string): string | undefined {
   const name = statementNames.get(text);
-  if (name !== undefined || statementNames.size >= postgresNamedStatementsMax || !/^(select|insert|update|delete|with)\s/i.test(text)) return name;
+  // Several statements in one text (the commit, commit-listener.ts) can only run unnamed.
+  if (name !== undefined || statementNames.size >= postgresNamedStatementsMax || !/^(select|insert|update|delete|with)\s/i.test(text) || text.includes(';')) return name;
   const runs = (statementRuns.get(text) ?? 0) + 1;
   if (runs < postgresStatementRunsBeforeNamed) {
     if (statementRuns.size >= postgresNamedStatementsMax * 10) statementRuns.clear();
@@ -171,10 +173,16 @@ export async function openPostgresStore(url: string, now: number, options: Postg
       if (pgCode(error) !== '23505' && pgCode(error) !== '42P06') throw error;
     });
   }
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  // Whether anything committed since a remembered read, asked on a connection of its own so that
-  // cached reads never wait behind transactions for one of the pool's.
-  const commitWatch = new SnapshotWatch({ connectionString: url, connectionTimeoutMillis: postgresConnectTimeoutMs });
+  // Each commit that wrote notifies the other processes, which listen on a connection of their
+  // own, so that their cached reads forget it (commit-listener.ts).
+  const origin = randomUUID();
+  const db = new Kysely<Database>({ dialect: new NotifyingPostgresDialect({ pool }, origin) });
+  const commitWatch = new CommitListener({
+    connectionString: url,
+    sessionOptions: options.schema === undefined ? undefined : `-c search_path=${options.schema}`,
+    connectionTimeoutMillis: postgresConnectTimeoutMs,
+    origin,
+  });
   // The leader's lock lives as long as a session: one connection kept for it alone.
   let leaderClient: pg.PoolClient | null = null;
   const tryLeadership = async (): Promise<boolean> => {
@@ -211,6 +219,7 @@ export async function openPostgresStore(url: string, now: number, options: Postg
     soleWriter: false,
     groupsCommits: false,
     commitWatch,
+    commitsHeardEverywhereMs,
     isUniqueViolation: (error) => pgCode(error) === '23505',
     isTransientConflict: (error) => pgCode(error) === '40001' || pgCode(error) === '40P01',
     isUnavailable: isPostgresUnavailable,
@@ -241,6 +250,7 @@ export async function openPostgresStore(url: string, now: number, options: Postg
     await db.destroy();
     throw error;
   }
+  commitWatch.start();
   return new KyselyStore(adapter);
 }
 

@@ -79,6 +79,7 @@ export async function openSqliteStore(path: string, now: number): Promise<Kysely
     soleWriter: true,
     groupsCommits: true,
     commitWatch: null,
+    commitsHeardEverywhereMs: 0,
     isUniqueViolation: (error) => sqliteCode(error).startsWith('SQLITE_CONSTRAINT_UNIQUE') || sqliteCode(error) === 'SQLITE_CONSTRAINT_PRIMARYKEY',
     isTransientConflict: (error) => sqliteCode(error) === 'SQLITE_BUSY',
     // The file is this process's own: it does not go away.
