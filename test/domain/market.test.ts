@@ -1,12 +1,12 @@
-// Money units, matching (against its rules and a minute-by-minute model, over random books) and
-// procurement planning.
+// Money units, matching (against its rules and a minute-by-minute model, over random books),
+// procurement planning, and the status a procurement's run leaves.
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { comparePriority, match, type RestingOrder } from '../../src/domain/market/matching.js';
 import { costOf, feeOf, formatDollars, parseDollarsPerNodeHour } from '../../src/domain/kernel/money.js';
 import { averageFillPrice } from '../../src/domain/market/orders.js';
-import { coalescedNextRun, lastModelRunThrough, nextModelRunAfter, nextRunAfter, planProcurement, procurementWindow } from '../../src/domain/market/procurement.js';
+import { coalescedNextRun, lastModelRunThrough, nextModelRunAfter, nextRunAfter, placementProblem, placesAfter, planProcurement, procurementWindow, runStatus } from '../../src/domain/market/procurement.js';
 import { parseRequirements, meetsRequirements } from '../../src/domain/market/requirements.js';
 import { add, clip, emptySchedule, normalize, type Schedule, stepsOf, valueAt } from '../../src/domain/kernel/schedule.js';
 
@@ -347,5 +347,55 @@ describe('requirements', () => {
     expect(meetsRequirements(h100, parseRequirements('') as never)).toBe(true);
     expect(parseRequirements('colour:blue')).toMatchObject({ failure: 'invalid_request' });
     expect(parseRequirements('accelerator')).toMatchObject({ failure: 'invalid_request' });
+  });
+});
+
+describe('a procurement run\'s status', () => {
+  const h = 3600;
+  const base = { problem: null, at: h * 10 - 60, target: 2, managedWindowMinutes: 60, startsAt: null, maxBuyMicros: 1_500_000 };
+
+  it('shows a placement it could not make: out of money is an error, and stops its buys; any other refusal a warning', () => {
+    const starved = placementProblem({ failure: 'insufficient_balance', message: 'Insufficient balance: …' });
+    expect(starved).toEqual({ state: 'error', message: 'Insufficient balance: …' });
+    expect(placementProblem({ failure: 'insufficient_allocation', message: 'Pool …' })).toEqual({ state: 'warning', message: 'Pool …' });
+    expect(placesAfter(starved, 'buy')).toBe(false);
+    expect(placesAfter(starved, 'sell')).toBe(true);
+    expect(placesAfter({ state: 'warning', message: '' }, 'buy')).toBe(true);
+    expect(placesAfter(null, 'buy')).toBe(true);
+    expect(runStatus({ ...base, held: emptySchedule, problem: starved })).toBe(starved);
+  });
+
+  it('says when it begins, that it holds the target, or how far short it is', () => {
+    expect(runStatus({ ...base, held: emptySchedule, startsAt: h * 12 })).toEqual({ state: 'info', message: 'Begins at 1970-01-01T12:00Z: nothing is bought or sold before.' });
+    expect(runStatus({ ...base, held: rectangle(h * 10, h * 11, 2) })).toEqual({ state: 'info', message: 'Holding the target of 2 node(s) through 1970-01-01T11:00Z.' });
+    expect(runStatus({ ...base, held: add(rectangle(h * 10, h * 11, 1), rectangle(h * 10, h * 10 + 600, 1)) })).toEqual({
+      state: 'warning',
+      message: 'Short of the target of 2 node(s): as few as 1 held before 1970-01-01T11:00Z, with no sellers at or below 1.500000 dollars per node-hour; a standing buy waits for them.',
+    });
+  });
+
+  it('holds the target exactly when every minute of the window it acts on holds it (against a minute-by-minute model)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ at: fc.integer({ min: 0, max: 120 }), count: fc.integer({ min: 0, max: 4 }) }), { maxLength: 6 }),
+        fc.integer({ min: 0, max: 4 }),
+        fc.integer({ min: 0, max: 60 * 60 }),
+        fc.integer({ min: 1, max: 90 }),
+        fc.option(fc.integer({ min: 0, max: 150 }), { nil: null }),
+        (steps, target, at, managedWindowMinutes, startMinute) => {
+          const held = normalize(steps.map((step) => ({ at: step.at * 60, count: step.count })).sort((a, b) => a.at - b.at).filter((step, index, all) => index === all.length - 1 || all[index + 1]!.at !== step.at));
+          const startsAt = startMinute === null ? null : startMinute * 60;
+          const status = runStatus({ problem: null, at, target, held, managedWindowMinutes, startsAt, maxBuyMicros: 60 });
+          // The model: the minutes of the window from the next one, from startsAt on.
+          const first = Math.floor(at / 60) + 1;
+          const acted = Array.from({ length: managedWindowMinutes }, (_, i) => first + i).filter((minute) => startsAt === null || minute * 60 >= startsAt);
+          if (acted.length === 0) expect(status.message).toMatch(/^Begins at/);
+          else if (acted.every((minute) => valueAt(held, minute * 60) >= target)) expect(status.message).toMatch(/^Holding the target/);
+          else expect(status.state).toBe('warning');
+          expect(status.state === 'error').toBe(false);
+        },
+      ),
+      { numRuns: 500 },
+    );
   });
 });

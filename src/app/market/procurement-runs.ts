@@ -11,10 +11,8 @@
 
 import { assert } from '../../domain/kernel/assert.js';
 import { isFailure } from '../../domain/kernel/failures.js';
-import { formatDollars } from '../../domain/kernel/money.js';
-import { isoMinute } from '../../domain/allocation/ledger.js';
-import { coalescedNextRun, lastModelRunThrough, managedStretch, nextModelRunAfter, nextRunAfter, planProcurement, procurementWindow } from '../../domain/market/procurement.js';
-import { emptySchedule, isEmpty, minimumOver } from '../../domain/kernel/schedule.js';
+import { coalescedNextRun, lastModelRunThrough, nextModelRunAfter, nextRunAfter, placementProblem, placesAfter, planProcurement, type ProcurementStatus, procurementWindow, runStatus } from '../../domain/market/procurement.js';
+import { emptySchedule, isEmpty } from '../../domain/kernel/schedule.js';
 import { opposingOrdersMax } from '../../domain/kernel/limits.js';
 import type { ProcurementRecord } from '../../store/market.js';
 import type { Tx } from '../../store/store.js';
@@ -53,7 +51,7 @@ export async function runProcurement(context: AppContext, tx: Tx, procurementId:
   const pool = (await tx.pools.findByIdForOperator(procurement.poolId))!;
   const sku = (await tx.instanceSkus.findById(procurement.instanceSkuId))!;
   const balance = await tx.allocation.balanceOf(pool.id, sku.id);
-  let problem: { state: 'warning' | 'error'; message: string } | null = null;
+  let problem: ProcurementStatus | null = null;
   let traded = false;
   for (const planned of planProcurement(target, balance?.schedule ?? emptySchedule, at, procurement.managedWindowMinutes, procurement.startsAt)) {
     const buying = planned.side === 'buy';
@@ -61,7 +59,7 @@ export async function runProcurement(context: AppContext, tx: Tx, procurementId:
     assert(planned.nodes > 0, plan);
     assert(planned.startAt < planned.endAt, plan);
     assert(planned.endAt > at, plan);
-    if (buying && problem?.state === 'error') continue;
+    if (!placesAfter(problem, planned.side)) continue;
     const placed = await placeOrder(
       context,
       tx,
@@ -83,26 +81,14 @@ export async function runProcurement(context: AppContext, tx: Tx, procurementId:
       at,
     );
     if (isFailure(placed)) {
-      problem = { state: placed.failure === 'insufficient_balance' ? 'error' : 'warning', message: placed.message };
-      if (placed.failure === 'insufficient_balance') recordEvent(context, tx, { kind: 'procurement_starved', procurementId: procurement.id, accountId: procurement.accountId, message: placed.message, at });
+      problem = placementProblem(placed);
+      if (problem.state === 'error') recordEvent(context, tx, { kind: 'procurement_starved', procurementId: procurement.id, accountId: procurement.accountId, message: placed.message, at });
     } else if (!isEmpty(placed.filled)) {
       traded = true;
     }
   }
-  const windowEnd = procurementWindow(at, procurement.managedWindowMinutes).endAt;
-  const stretch = managedStretch(at, procurement.managedWindowMinutes, procurement.startsAt);
   const held = (await tx.allocation.balanceOf(pool.id, sku.id))?.schedule ?? emptySchedule;
-  const lowest = stretch === null ? target : minimumOver(held, stretch.startAt, stretch.endAt);
-  let status: { state: 'info' | 'warning' | 'error'; message: string };
-  if (problem !== null) status = problem;
-  else if (stretch === null) status = { state: 'info', message: `Begins at ${isoMinute(procurement.startsAt!)}: nothing is bought or sold before.` };
-  else if (lowest >= target) status = { state: 'info', message: `Holding the target of ${target} node(s) through ${isoMinute(windowEnd)}.` };
-  else {
-    status = {
-      state: 'warning',
-      message: `Short of the target of ${target} node(s): as few as ${lowest} held before ${isoMinute(windowEnd)}, with no sellers at or below ${formatDollars(procurement.maxBuyMicros)} dollars per node-hour; a standing buy waits for them.`,
-    };
-  }
+  const status = runStatus({ problem, at, target, held, managedWindowMinutes: procurement.managedWindowMinutes, startsAt: procurement.startsAt, maxBuyMicros: procurement.maxBuyMicros });
   const runDueAt = nextRunAfter(at, target, held, procurement.managedWindowMinutes, procurement.startsAt);
   assert(runDueAt > at, () => `procurement ${procurement.id} would next run at ${runDueAt}, not after ${at}`);
   let nextRunAt = runDueAt;

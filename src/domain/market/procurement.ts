@@ -6,7 +6,9 @@
 // count, the difference from the target over exactly that stretch; since the window moves on
 // every minute, the procurement runs again when the first minute it would act on enters it.
 
-import { floorToMinute, hourSeconds, minuteSeconds, nextBoundary, type Schedule, valueAt } from '../kernel/schedule.js';
+import { isoMinute } from '../allocation/ledger.js';
+import { formatDollars } from '../kernel/money.js';
+import { floorToMinute, hourSeconds, minimumOver, minuteSeconds, nextBoundary, type Schedule, valueAt } from '../kernel/schedule.js';
 
 export interface ProcurementWindow {
   readonly startAt: number;
@@ -156,4 +158,50 @@ export function nextModelRunAfter(due: number, now: number, target: number, held
   let run = due;
   while (run <= now) run = nextRunAfter(run, target, held, managedWindowMinutes, startsAt);
   return run;
+}
+
+/** What a procurement shows of its last run. */
+export interface ProcurementStatus {
+  readonly state: 'info' | 'warning' | 'error';
+  readonly message: string;
+}
+
+/**
+ * What a run makes of an order it could not place: out of money (`insufficient_balance`) is an
+ * error, and the run places no more buys; any other refusal is a warning. The run shows the last.
+ */
+export function placementProblem(refusal: { readonly failure: string; readonly message: string }): ProcurementStatus & { readonly state: 'warning' | 'error' } {
+  return { state: refusal.failure === 'insufficient_balance' ? 'error' : 'warning', message: refusal.message };
+}
+
+/** Whether a run still places a planned order after `problem`: no buys once it is out of money. */
+export function placesAfter(problem: ProcurementStatus | null, side: 'buy' | 'sell'): boolean {
+  return !(side === 'buy' && problem?.state === 'error');
+}
+
+/**
+ * The status a run at `at` leaves: its problem if an order could not be placed; otherwise when it
+ * begins (nothing is bought or sold before), that it holds the target through the window, or how
+ * far short it is, a standing buy waiting for sellers at or below the max price. `held` is the
+ * pool's allocation after the run.
+ */
+export function runStatus(input: {
+  readonly problem: ProcurementStatus | null;
+  readonly at: number;
+  readonly target: number;
+  readonly held: Schedule;
+  readonly managedWindowMinutes: number;
+  readonly startsAt: number | null;
+  readonly maxBuyMicros: number;
+}): ProcurementStatus {
+  if (input.problem !== null) return input.problem;
+  const windowEnd = procurementWindow(input.at, input.managedWindowMinutes).endAt;
+  const stretch = managedStretch(input.at, input.managedWindowMinutes, input.startsAt);
+  if (stretch === null) return { state: 'info', message: `Begins at ${isoMinute(input.startsAt!)}: nothing is bought or sold before.` };
+  const lowest = minimumOver(input.held, stretch.startAt, stretch.endAt);
+  if (lowest >= input.target) return { state: 'info', message: `Holding the target of ${input.target} node(s) through ${isoMinute(windowEnd)}.` };
+  return {
+    state: 'warning',
+    message: `Short of the target of ${input.target} node(s): as few as ${lowest} held before ${isoMinute(windowEnd)}, with no sellers at or below ${formatDollars(input.maxBuyMicros)} dollars per node-hour; a standing buy waits for them.`,
+  };
 }
