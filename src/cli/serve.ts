@@ -31,6 +31,7 @@ import { FileBlobStore } from '../store/blobs.js';
 import { KeyFile } from '../store/key-file.js';
 import { DatabaseUrlError, describeDatabaseUrl, openStore } from '../store/open-store.js';
 import { SchemaTooNewError } from '../store/migrator.js';
+import { StoreUnavailable } from '../store/store.js';
 import { allotVersion } from './version.js';
 
 export const serveHelp = `Usage: allot serve [options]
@@ -328,7 +329,15 @@ export async function serve(args: readonly string[], hooks: ServeHooks = {}): Pr
     }
   }
   await roll();
-  const rolling = clock.mode === 'real' ? setInterval(() => void roll(), 5000) : null;
+  // A tick's failure is logged, never thrown: a rejection nobody handles ends the process, and a
+  // tick that finds the database away (stopped, restarting) would take every request in flight
+  // down with it. The next tick rolls what this one could not.
+  const rollTick = () =>
+    roll().catch((error: unknown) => {
+      if (error instanceof StoreUnavailable) app.log.warn({ err: error }, 'rolling the demo supply waits for the database');
+      else app.log.error({ err: error }, 'rolling the demo supply failed');
+    });
+  const rolling = clock.mode === 'real' ? setInterval(() => void rollTick(), 5000) : null;
   rolling?.unref();
   // Under the real clock the engine processes schedule boundaries as time passes them.
   const engine = clock.mode === 'real' ? new Engine(context, (error) => app.log.error({ err: error }, 'engine')) : null;
