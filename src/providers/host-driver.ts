@@ -11,6 +11,7 @@
 
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import { guestLaunchAttemptsMax } from '../domain/kernel/limits.js';
 import { ConsoleLog } from './console-log.js';
 import type { DriverEvent, DriverKind, InstanceDriver, LaunchSpec, RunState, RunStatus } from './driver.js';
 import { HostKeyReader } from './host-keys.js';
@@ -59,7 +60,16 @@ export interface ForwardedPorts {
 }
 
 /** What a backend answers to a launch: the guest's processes (the first is the guest itself), or why it could not. */
-export type LaunchResult = { readonly pids: readonly number[] } | { readonly failure: string; readonly portTaken?: boolean };
+export type LaunchResult =
+  | { readonly pids: readonly number[] }
+  | {
+      readonly failure: string;
+      /** A forwarded port was taken meanwhile: launching again on other ports may succeed. */
+      readonly portTaken?: boolean;
+      /** The backend's own setup failed by chance, before the guest ran (bubblewrap's netlink
+       * reply, bwrap-failure.ts): launching again as it was may succeed. Never a guest's failure. */
+      readonly transient?: boolean;
+    };
 
 export interface GuestBackend {
   readonly kind: Exclude<DriverKind, 'simulated'>;
@@ -99,7 +109,6 @@ interface ActiveRun {
 
 const watchIntervalMillis = 250;
 const sshProbeIntervalMillis = 500;
-const launchAttempts = 4;
 /** What an interrupted launch's directory is renamed to begin with, until it is deleted. */
 const discardedPrefix = '.discarded-';
 
@@ -457,7 +466,8 @@ export class HostDriver implements InstanceDriver {
           if (ports.https !== null) this.note(run, `the guest's port 443 is forwarded from ${this.options.advertisedHost}:${ports.https}`);
           break;
         }
-        if (result.portTaken !== true || attempt === launchAttempts) return await this.end(run, result.failure);
+        if ((result.portTaken !== true && result.transient !== true) || attempt >= guestLaunchAttemptsMax) return await this.end(run, result.failure);
+        if (result.transient === true) this.note(run, `${result.failure}; launching again`);
       }
       await this.awaitSsh(run, true);
     } finally {

@@ -15,14 +15,15 @@ import { processesWithMarker } from '../../src/providers/host-processes.js';
 import { PrerequisiteError, kvmCpuModel, kvmUsable } from '../../src/providers/prerequisites.js';
 import { createQemuDriver, qemuDefaults } from '../../src/providers/qemu/qemu-driver.js';
 import { consoleText, launchSpec, providerInstance, until } from './guest-support.js';
+import { guestLaunchAttemptsMax } from '../../src/domain/kernel/limits.js';
 
 interface Behaviour {
   /** Milliseconds before the guest's SSH answers; null: never. */
   sshAfterMillis: number | null;
   /** Whether the guest ends when asked to power off. */
   obeysPowerOff: boolean;
-  /** Launch failures to answer first, each with or without `portTaken`. */
-  failures: { failure: string; portTaken?: boolean }[];
+  /** Launch failures to answer first, each with or without `portTaken` or `transient`. */
+  failures: { failure: string; portTaken?: boolean; transient?: boolean }[];
   /** A host-key block the guest prints to its console before launch returns. */
   printsHostKey: string | null;
 }
@@ -120,6 +121,31 @@ describe('host driver lifecycle', { timeout: 60_000 }, () => {
     const other = launchSpec({ sshAuthorizedKeys: [] });
     await driver.start(other);
     expect(await until(driver, other.instanceId, (status) => status.state !== 'starting', 20_000)).toMatchObject({ state: 'running' });
+  });
+
+  it('launches again after a transient failure of its own setup, at most guestLaunchAttemptsMax times', async () => {
+    const transient = { failure: 'bubblewrap failed setting up the sandbox (bwrap: loopback: Failed RTM_NEWADDR: No child processes)', transient: true };
+    // One fewer than the bound: the last launch runs the guest.
+    const recovered = driverWith({ failures: Array.from({ length: guestLaunchAttemptsMax - 1 }, () => transient) });
+    const spec = launchSpec({ sshAuthorizedKeys: [] });
+    await recovered.driver.start(spec);
+    expect(await until(recovered.driver, spec.instanceId, (status) => status.state !== 'starting', 20_000)).toMatchObject({ state: 'running', failure: null });
+    expect(recovered.backend.launched).toEqual([spec.instanceId]);
+    expect(consoleText(recovered.driver, spec.instanceId)).toContain(`allot: ${transient.failure}; launching again`);
+    // As many as the bound: the guest fails with the reason, and is not launched again.
+    const exhausted = driverWith({ failures: [...Array.from({ length: guestLaunchAttemptsMax }, () => transient), { failure: 'never asked' }] });
+    const other = launchSpec({ sshAuthorizedKeys: [] });
+    await exhausted.driver.start(other);
+    expect(await until(exhausted.driver, other.instanceId, (status) => status.state !== 'starting', 20_000)).toMatchObject({ state: 'failed', failure: transient.failure });
+    expect(exhausted.backend.launched).toEqual([]);
+  });
+
+  it('does not launch again after a failure that is not transient', async () => {
+    const { driver, backend } = driverWith({ failures: [{ failure: 'bubblewrap did not start the sandbox (its console log says why)' }] });
+    const spec = launchSpec({ sshAuthorizedKeys: [] });
+    await driver.start(spec);
+    expect(await until(driver, spec.instanceId, (status) => status.state !== 'starting', 20_000)).toMatchObject({ state: 'failed', failure: 'bubblewrap did not start the sandbox (its console log says why)' });
+    expect(backend.launched).toEqual([]);
   });
 
   it('keeps the host keys a guest printed just before allot wrote its own line into the log', async () => {

@@ -164,6 +164,13 @@ export const guestRunBatchSize = 100;
 /** How often the guest worker looks for intents nobody told it of (another process's, or a commit it was told of too early). */
 export const guestRunPollMillis = 500;
 
+/** Launches of one guest's start at most (providers/host-driver.ts), when a launch fails by chance
+ * rather than because of the guest: a forwarded port another program took between allot choosing
+ * it and binding it, or bubblewrap's transient netlink failure setting up a sandbox's loopback
+ * (providers/sandbox/bwrap-failure.ts). Each is rare and independent of the one before; four in a
+ * row is no longer chance, and the guest fails with the last reason. */
+export const guestLaunchAttemptsMax = 4;
+
 
 /** Longest API token name and description (SF Compute's `POST /v0/tokens` limits). */
 export const tokenNameLengthMax = 100;

@@ -9,7 +9,7 @@
 
 import { execFile, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, closeSync, existsSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, fstatSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { promisify } from 'node:util';
@@ -19,6 +19,7 @@ import { type ForwardedPorts, type GuestBackend, HostDriver, type HostDriverOpti
 import { processAlive, signalProcess } from '../host-processes.js';
 import { PrerequisiteError, requireCommands } from '../prerequisites.js';
 import { sandboxBootScript } from './boot-script.js';
+import { transientBwrapFailure } from './bwrap-failure.js';
 import { privateFolders, sandboxArguments, sandboxPaths } from './sandbox-command.js';
 import { forwardPort } from './slirp.js';
 
@@ -60,6 +61,31 @@ function waitForData(stream: Readable, timeoutMillis: number): Promise<string> {
       reject(new Error('ended'));
     });
   });
+}
+
+/** Whether bubblewrap's init (`childPid`, pid 1 of the sandbox) has started the boot script. */
+function bootScriptStarted(childPid: number): boolean {
+  let children: string[];
+  try {
+    children = readFileSync(`/proc/${childPid}/task/${childPid}/children`, 'utf8').trim().split(/\s+/);
+  } catch {
+    return false;
+  }
+  return children.some((pid) => pid !== '' && processAlive(Number(pid), '/run/allot/boot.sh'));
+}
+
+/** Why a sandbox did not start, from what this launch printed: a transient failure of
+ * bubblewrap's own setup is launched again by the host driver, anything else fails the guest. */
+function startFailure(consoleLog: string, printedFrom: number): LaunchResult {
+  let printed = '';
+  try {
+    printed = readFileSync(consoleLog).subarray(printedFrom).toString('utf8');
+  } catch {
+    // No log: nothing to tell by.
+  }
+  const transient = transientBwrapFailure(printed);
+  if (transient !== null) return { failure: `bubblewrap failed setting up the sandbox (${transient})`, transient: true };
+  return { failure: 'bubblewrap did not start the sandbox (its console log says why)' };
 }
 
 export class SandboxBackend implements GuestBackend {
@@ -122,17 +148,30 @@ export class SandboxBackend implements GuestBackend {
       .filter((link) => !link.target.startsWith('/'));
     const args = sandboxArguments({ directory: files.directory, hostname: spec.hostname, overlaid, links }, tools);
     const log = openSync(files.consoleLog, 'a');
+    // What this launch prints begins here (an earlier launch's lines stay above it).
+    const printedFrom = fstatSync(log).size;
     // Detached, in a session of its own: the sandbox outlives allot, for the next process to adopt.
     const sandbox = spawn(tools.unshare, args, { detached: true, stdio: ['ignore', log, log, 'pipe'] });
     closeSync(log);
     sandbox.unref();
+    let exited = false;
+    sandbox.once('exit', () => (exited = true));
+    const deadline = Date.now() + startupTimeoutMillis;
     let childPid: number;
     try {
       childPid = (JSON.parse(await waitForData(sandbox.stdio[3] as Readable, startupTimeoutMillis)) as { 'child-pid': number })['child-pid'];
     } catch {
-      return { failure: 'bubblewrap did not start the sandbox (its console log says why)' };
+      return startFailure(files.consoleLog, printedFrom);
     } finally {
       (sandbox.stdio[3] as Readable).destroy();
+    }
+    // bubblewrap tells the child's pid before that child sets the sandbox up (its loopback among
+    // the rest), and starts the boot script only once it has: until then the start may still
+    // fail by chance, and is not yet the guest's.
+    while (!bootScriptStarted(childPid) && !exited && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    if (!bootScriptStarted(childPid)) {
+      signalProcess(sandbox.pid!, `${files.directory}/`, 'SIGKILL');
+      return startFailure(files.consoleLog, printedFrom);
     }
     writeFileSync(paths.info, `${JSON.stringify({ childPid })}\n`);
 
@@ -142,7 +181,6 @@ export class SandboxBackend implements GuestBackend {
     closeSync(slirpLog);
     slirp.unref();
     const pids = [sandbox.pid!, slirp.pid!];
-    const deadline = Date.now() + startupTimeoutMillis;
     while (!existsSync(paths.slirpSocket) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
     for (const [hostPort, guestPort] of [[ports.ssh, 22], ...(ports.https === null ? [] : [[ports.https, 443]])] as [number, number][]) {
       const refused = await forwardPort(paths.slirpSocket, ports.address, hostPort, guestPort).catch((error: Error) => error.message);
