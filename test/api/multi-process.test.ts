@@ -12,7 +12,7 @@ import { dropSchema, freshSchema, postgresUrl, testDialects } from '../support/s
 
 const operatorToken = 'multi-process-operator';
 
-describe.runIf(testDialects.includes('postgres'))('two allot processes on one PostgreSQL database', () => {
+describe.runIf(testDialects.includes('postgres'))('two allot processes on one PostgreSQL database', { timeout: 120_000 }, () => {
   const schema = `allot_multi_${process.pid}`;
   afterAll(() => dropSchema(schema));
 

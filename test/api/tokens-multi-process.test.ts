@@ -8,7 +8,7 @@ import { dropSchema, freshSchema, testDialects } from '../support/stores.js';
 
 const operatorToken = 'tokens-multi-process-operator';
 
-describe.runIf(testDialects.includes('postgres'))('token revocation across allot processes on one PostgreSQL database', () => {
+describe.runIf(testDialects.includes('postgres'))('token revocation across allot processes on one PostgreSQL database', { timeout: 120_000 }, () => {
   const schema = `allot_tokens_multi_${process.pid}`;
   afterAll(() => dropSchema(schema));
 

@@ -26,7 +26,9 @@ export async function startServeProcess(args: readonly string[], env: Record<str
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const baseUrl = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`allot serve did not start:\n${output}`)), 20_000);
+    // Generous: on a loaded machine (two processes migrating one schema in turn, other suites
+    // beside) a start took past 20 s.
+    const timer = setTimeout(() => reject(new Error(`allot serve did not start:\n${output}`)), 60_000);
     const check = () => {
       const match = /allot listening on (http:\/\/\S+)/.exec(output);
       if (match !== null) {
