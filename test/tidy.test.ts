@@ -95,7 +95,6 @@ const storeContract = (target: string) => target === 'store/store.ts' || target 
 const limitsNoTestNames: Readonly<Record<string, string>> = {
   imageBytesMax: 'a test cannot write 128 GiB; the bound is passed to the blob store, whose writes stop at any bound',
   logLinesDefault: 'a default page of log lines: no test guest writes more than 100 lines',
-  boundaryBatchSize: 'a tuning: boundaries per transaction',
   postgresCommitListenHeartbeatMs: 'a tuning: how often the commit listener asks its connection; the bound it serves is postgresCommitListenStaleMs',
   postgresCommitListenRetryMs: 'a tuning: the pause before the commit listener connects again, which test/store/store.test.ts waits out',
   boundaryEndsPerStatementMax: 'a tuning: instances one statement of a batch of boundaries ends',

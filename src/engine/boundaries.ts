@@ -7,7 +7,7 @@
 
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { nextBoundary } from '../domain/kernel/schedule.js';
-import { boundaryBatchSize, boundaryEndsPerStatementMax, deploymentBatchSize } from '../domain/kernel/limits.js';
+import { boundaryBatchesAtOnce, boundaryBatchSize, boundaryEndsPerStatementMax, deploymentBatchSize } from '../domain/kernel/limits.js';
 import { markInstancesEnded } from '../app/compute/run-intents.js';
 import type { BalanceRecord, DueBoundary } from '../store/allocation.js';
 import type { PlacedInstance } from '../store/compute.js';
@@ -28,7 +28,8 @@ interface DueWork {
 
 async function dueWork(context: AppContext, upTo: number): Promise<DueWork> {
   return context.store.read(async (tx) => ({
-    boundaries: await tx.allocation.dueBoundaries(upTo, boundaryBatchSize),
+    // Enough boundaries for the batches run at once (see processBoundaries).
+    boundaries: await tx.allocation.dueBoundaries(upTo, boundaryBatchSize * boundaryBatchesAtOnce),
     expiries: await tx.orders.dueExpiries(upTo, boundaryBatchSize),
     runs: await tx.procurements.dueRuns(upTo, boundaryBatchSize),
     deployments: await tx.deployments.dueReconciles(upTo, deploymentBatchSize),
@@ -69,15 +70,52 @@ export async function processBoundaries(
     // One batch holds work of a single due time, so that time never runs backwards.
     const due = Math.min(...times);
     const time = reconcileAt(due);
+    const boundaries = work.boundaries.filter((boundary) => boundary.at === due);
+    const expiries = work.expiries.filter((expiry) => expiry.endAt === due);
+    const runs = work.runs.filter((run) => run.at === due);
+    const deployments = work.deployments.filter((deployment) => deployment.at === due);
+    if (expiries.length === 0 && runs.length === 0 && deployments.length === 0 && boundaries.length > boundaryBatchSize && !(await anyProcurement(context, boundaries))) {
+      // Only boundaries, of pools no procurement trades for: their batches touch disjoint rows
+      // (each its own pools' balances and instances), so they run at once, each its own
+      // transaction with the clock saved in it as ever. On PostgreSQL each has a connection and
+      // the server works on them side by side; SQLite commits them together (store/commit-group.ts).
+      // A procurement created meanwhile is run by its batch as ever; at worst batches then wait on
+      // each other's locks (or deadlock, and the store retries one).
+      const batches = Array.from({ length: Math.ceil(boundaries.length / boundaryBatchSize) }, (_, index) => boundaries.slice(index * boundaryBatchSize, (index + 1) * boundaryBatchSize));
+      await settleAll(
+        batches.map((batch) =>
+          context.store.transaction(async (tx) => {
+            await processBoundariesAt(context, tx, batch, time, horizon);
+            await alsoInBatch(tx, time);
+          }),
+        ),
+      );
+      processed += boundaries.length;
+      continue;
+    }
+    const batch = boundaries.slice(0, boundaryBatchSize);
     await context.store.transaction(async (tx) => {
-      await processBoundariesAt(context, tx, work.boundaries.filter((boundary) => boundary.at === due), time, horizon);
-      for (const expiry of work.expiries) if (expiry.endAt === due) await expireOrder(context, tx, expiry.id, time, expiry.instanceSkuId);
-      for (const run of work.runs) if (run.at === due) await runProcurement(context, tx, run.id, time, horizon);
-      for (const deployment of work.deployments) if (deployment.at === due) await continueDeployment(context, tx, deployment.id, time);
+      await processBoundariesAt(context, tx, batch, time, horizon);
+      for (const expiry of expiries) await expireOrder(context, tx, expiry.id, time, expiry.instanceSkuId);
+      for (const run of runs) await runProcurement(context, tx, run.id, time, horizon);
+      for (const deployment of deployments) await continueDeployment(context, tx, deployment.id, time);
       await alsoInBatch(tx, time);
     });
-    processed += times.filter((at) => at === due).length;
+    processed += batch.length + expiries.length + runs.length + deployments.length;
   }
+}
+
+/** Whether any of these pools has a procurement for its SKU (read outside the batches' transactions). */
+async function anyProcurement(context: AppContext, boundaries: readonly DueBoundary[]): Promise<boolean> {
+  return (await context.store.read((tx) => tx.procurements.poolSkusWithProcurement(boundaries))).size > 0;
+}
+
+/** Waits for every one of `work` to end, then throws the first failure, if any: a batch still
+ * running is never left behind when another fails. */
+async function settleAll(work: readonly Promise<unknown>[]): Promise<void> {
+  const outcomes = await Promise.allSettled(work);
+  const failed = outcomes.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
+  if (failed !== undefined) throw failed.reason;
 }
 
 /**

@@ -6,6 +6,10 @@ import { Engine } from '../../src/engine/engine.js';
 import { openStore } from '../../src/store/open-store.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 import { postgresUrl, testDialects } from '../support/stores.js';
+import { boundaryBatchesAtOnce, boundaryBatchSize } from '../../src/domain/kernel/limits.js';
+import { moveAllocation } from '../../src/app/allocation/ledger.js';
+import { newId } from '../../src/app/kernel/context.js';
+import { normalize } from '../../src/domain/kernel/schedule.js';
 
 describe.each(testDialects)('the engine on %s', (dialect) => {
   let server: TestServer;
@@ -40,6 +44,42 @@ describe.each(testDialects)('the engine on %s', (dialect) => {
       await engine.stop();
     }
     expect(errors).toEqual([]);
+    expect(await server.audit()).toEqual([]);
+  });
+});
+
+describe.each(testDialects)('batches run at once on %s', (dialect) => {
+  let server: TestServer;
+  beforeAll(async () => {
+    // Thousands of commits' worth of set-up: audited once at the end instead of at every commit.
+    server = await startTestServer(dialect, { verify: false });
+  });
+  afterAll(() => server.close());
+
+  it('ends every instance of a due time with more boundaries than batches run at once hold, the clock saved', async () => {
+    const account = await server.newAccount();
+    const sku = await server.newInstanceSku();
+    const image = await server.context.store.read(async (tx) => {
+      const publicWorkspace = (await tx.workspaces.findByName('sfcompute', 'public'))!;
+      return (await tx.images.list({ workspaceId: publicWorkspace.id, ids: null }, { direction: 'older', boundarySeq: null, limit: 1 }))[0]!.id;
+    });
+    const t = server.clock.now();
+    const poolCount = boundaryBatchSize * boundaryBatchesAtOnce + 7;
+    const allocation = normalize([{ at: t, count: 1 }, { at: t + 60, count: 0 }]);
+    await server.context.store.transaction(async (tx) => {
+      const workspace = (await tx.workspaces.findByName(account.accountId, 'default'))!;
+      const pools = Array.from({ length: poolCount }, (_, index) => ({ id: newId(server.context, 'pool'), accountId: account.accountId, workspaceId: workspace.id, name: `at-once-${index}`, kind: 'market' as const, tags: {}, createdAt: t }));
+      for (const pool of pools) await tx.pools.insert(pool);
+      await tx.instances.insertMany(
+        pools.map((pool, index) => ({ id: newId(server.context, 'instance'), accountId: account.accountId, workspaceId: workspace.id, name: `at-once-${index}`, poolId: pool.id, instanceSkuId: sku, imageId: image, deploymentId: null, cloudInitUserData: null, tags: {}, priority: 'normal' as const, status: 'awaiting_allocation' as const, enablePublicIpv4: false, firewall: null, infiniband: false, createdAt: t, updatedAt: t, startedAt: null, endedAt: null })),
+      );
+      for (const pool of pools) await moveAllocation(server.context, tx, { kind: 'issuance', instanceSkuId: sku, fromPoolId: null, toPoolId: pool.id, delta: allocation, referenceId: null }, t);
+    });
+    const running = async () => (await server.context.store.read((tx) => tx.instances.runningCounts())).reduce((sum, group) => sum + group.running, 0);
+    expect(await running()).toBe(poolCount);
+    await server.advance(120);
+    expect(await running()).toBe(0);
+    expect(server.clock.now()).toBe(t + 120);
     expect(await server.audit()).toEqual([]);
   });
 });

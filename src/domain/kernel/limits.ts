@@ -75,6 +75,12 @@ export const scheduleTimeMax = 253_402_300_740;
  * few commits, small enough that one transaction stays short. */
 export const boundaryBatchSize = 500;
 
+/** Batches of boundaries of one due time the engine runs at once, each its own transaction, when
+ * they touch disjoint rows (no procurement among their pools): PostgreSQL works on them side by
+ * side, one connection each, and SQLite commits them together. Two, for a 2-core machine and
+ * `postgresPoolSize` connections shared with requests. */
+export const boundaryBatchesAtOnce = 2;
+
 /** Instances a batch of boundaries ends in one statement at most (the engine writes a batch's ends
  * together): well within SQLite's 32,766 parameters and PostgreSQL's 65,535. */
 export const boundaryEndsPerStatementMax = 5_000;
