@@ -119,6 +119,34 @@ describe.each(testDialects)('held writes in a transaction on %s', (dialect) => {
     expect([last.get('held:a'), last.get('held:b')]).toEqual([0, 0]);
   });
 
+  it('run after a book lock that is taken without waiting to hear of it, and only once it is taken', async () => {
+    const order: string[] = [];
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let taken!: () => void;
+    const firstHolds = new Promise<void>((resolve) => (taken = resolve));
+    const first = store.transaction(async (tx) => {
+      await tx.orders.lockBook('sku_pipelined');
+      await tx.settings.get('pipelined');
+      taken();
+      await held;
+      await tx.settings.set('pipelined', 'first');
+      order.push('first commits');
+    });
+    await firstHolds;
+    const second = store.transaction(async (tx) => {
+      await tx.orders.lockBook('sku_pipelined');
+      const seen = await tx.settings.get('pipelined');
+      order.push(`second reads ${seen}`);
+    });
+    // Long enough for the second to run ahead if the lock did not hold it.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    order.push('released');
+    release();
+    await Promise.all([first, second]);
+    expect(order).toEqual(['released', 'first commits', 'second reads first']);
+  });
+
   it('fail the transaction when they fail, and nothing of it is kept', async () => {
     await expect(
       store.transaction(async (tx) => {

@@ -10,6 +10,10 @@
 // after another: every part of one statement sees the same snapshot, so a write that would see or
 // touch another's rows (an update of a row another updates, an update after an insert into its
 // table) is sent after the writes before it. A held write's error is the next statement's.
+//
+// A statement whose answer is not needed, such as taking a lock, may be pipelined too: sent at
+// once and answered at once; the connection runs the next statement after it, and that
+// statement's caller hears its error, if any.
 
 // Begins the SQL of a write to be held back; then its mode, table and row key (or a star) and
 // the comment's end.
@@ -102,4 +106,20 @@ export class DeferredWrites {
   drop(): void {
     this.#held = [];
   }
+}
+
+/** Begins the SQL of a statement to be sent at once, its caller not waiting to hear it was done. */
+const pipelinedMarker = '/*allot:pipelined*/ ';
+
+/**
+ * The SQL that asks the connection to send `sql` and answer at once, with no rows: its error, if
+ * any, is the next statement's. For a statement whose answer is not needed (taking a lock).
+ */
+export function pipelinedText(sql: string): string {
+  return `${pipelinedMarker}${sql}`;
+}
+
+/** The statement `text` asks to be pipelined, or null if it is not one. */
+export function parsePipelined(text: string): string | null {
+  return text.startsWith(pipelinedMarker) ? text.slice(pipelinedMarker.length) : null;
 }
