@@ -8,6 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiClient } from '../support/client.js';
 import type { TestServer } from '../support/server.js';
 import { testDialects } from '../support/stores.js';
+import { drainHostOperation, hostOperation, setSkuSupplyOperation } from '../../src/domain/fleet/operations.js';
+import { walk } from '../support/failure-order.js';
 import { eventually, FakeAgent, hostFacts, hostsById, newHostToken, register, startFleetServer } from './fleet-support.js';
 
 function nodesAt(rectangles: { start_at: number; end_at: number | null; node_count: number }[] | undefined, at: number): number {
@@ -143,6 +145,29 @@ describe.each(testDialects)('fleet supply on %s', (dialect) => {
     expect((await server.operator.put(`/admin/v1/fleet/instance_skus/${switched}`, { supply_pool: first })).status).toBe(200);
     await eventually(async () => [await heldBy(first, later), await heldBy(second, later)], (held) => held[0] === 1 && held[1] === 0);
     expect(await total(later + 10 ** 6)).toBe(2);
+    await audit();
+  });
+
+  it('walks the supply setting\'s, the drain\'s and a host\'s failures in declared order', async () => {
+    const walkSku = await server.newInstanceSku('supply-walk', { availability_zone: 'fleetville' });
+    const market = (await buyer.post('/preview/v2/pools', { workspace: 'default', name: 'walk-not-supply' })).body.id as string;
+    // The SKU, then the pool named, then the pool's kind.
+    await walk(setSkuSupplyOperation, (fixed) => server.operator.put(`/admin/v1/fleet/instance_skus/${fixed > 0 ? walkSku : 'isku_nope'}`, {
+      supply_pool: fixed > 2 ? supplyPool : fixed > 1 ? market : 'pool_nosuchpool',
+    }), [/No instance SKU "isku_nope"/, /No pool "pool_nosuchpool"/, /originating pool/], 200);
+
+    const { agent } = await newHostToken(server);
+    const hostId = await register(agent, hostFacts('supply-walk', { node_count: 1 }));
+    const start = Math.floor(server.clock.now() / 60) * 60 + 3600;
+    // The host, then the window (a start that is not a whole minute).
+    await walk(drainHostOperation, (fixed) => server.operator.post(`/admin/v1/hosts/${fixed > 0 ? hostId : 'host_nosuchhost'}/drain`, {
+      start_at: fixed > 1 ? start : start + 1,
+      end_at: start + 3600,
+    }), [/No host host_nosuchhost/, /whole minute/], 200);
+    for (const path of ['', '/cordon', '/uncordon']) {
+      await walk(hostOperation, (fixed) => (path === '' ? server.operator.get(`/admin/v1/hosts/${fixed > 0 ? hostId : 'host_nosuchhost'}`) : server.operator.post(`/admin/v1/hosts/${fixed > 0 ? hostId : 'host_nosuchhost'}${path}`)), [/No host host_nosuchhost/], 200);
+    }
+    await walk(hostOperation, (fixed) => server.operator.delete(`/admin/v1/hosts/${fixed > 0 ? hostId : 'host_nosuchhost'}`), [/No host host_nosuchhost/], 200);
     await audit();
   });
 });
