@@ -9,7 +9,7 @@ import type { ClockMode } from '../clock/clock.js';
 import { fail, type Failure, invalidField } from '../domain/kernel/failures.js';
 import { clockAdvanceSecondsMax } from '../domain/kernel/limits.js';
 import { processBoundaries } from './boundaries.js';
-import { saveManualClockTimeIn } from '../app/operator/clock-setting.js';
+import { saveManualClockTimeIn, storedManualClockTime } from '../app/operator/clock-setting.js';
 import { catchUpProcurements } from '../app/market/procurement-runs.js';
 import type { AppContext } from '../app/kernel/context.js';
 
@@ -29,8 +29,9 @@ const advancesInProgress = new WeakMap<ManualClock, Promise<unknown>>();
  * Advances the manual clock by `seconds`, processing every boundary on the way at its own time,
  * in order. Each batch of work commits with the clock's new time, so that a process killed
  * mid-advance restarts with the clock where the work it committed stood. Advances sent while one
- * is running wait their turn and start from where it ended (one process's clock: several processes
- * on one PostgreSQL database each keep their own manual clock, which is for tests and demos).
+ * is running wait their turn and start from where it ended. Several processes over one PostgreSQL
+ * database each keep their own manual clock; an advance starts from the stored time when another
+ * process advanced it further, and no save lowers it, so the stored clock never goes back.
  */
 export const advanceClock = declaring(advanceClockOperation, async function advanceClock(context: AppContext, seconds: number): Promise<ClockReading | Failure> {
   if (!Number.isInteger(seconds) || seconds < 1 || seconds > clockAdvanceSecondsMax) {
@@ -49,6 +50,8 @@ export const advanceClock = declaring(advanceClockOperation, async function adva
 });
 
 async function advanceBy(context: AppContext, clock: ManualClock, seconds: number): Promise<ClockReading> {
+  const stored = await storedManualClockTime(context.store);
+  if (stored !== undefined && stored > clock.now()) clock.set(stored);
   const target = clock.now() + seconds;
   await processBoundaries(
     context,

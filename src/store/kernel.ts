@@ -26,6 +26,9 @@ export interface SettingRepository {
   /** Reads a setting and holds its row until the transaction ends (FOR UPDATE on PostgreSQL;
    * SQLite transactions hold the database already), for a read-modify-write of one value. */
   getForUpdate(key: string): Promise<string | undefined>;
+  /** Sets a whole number unless the key holds a larger one already, in one statement (the row
+   * is held until the commit, so two raises never cross): a value that only goes up. */
+  raise(key: string, value: number): Promise<void>;
   remove(key: string): Promise<void>;
 }
 

@@ -25,7 +25,7 @@ interface Database {
   dispose(): Promise<void>;
 }
 
-async function freshDatabase(dialect: StoreDialect): Promise<Database> {
+async function freshDatabase(dialect: StoreDialect, name = 'clock'): Promise<Database> {
   const toState = (clock: string, rows: { schedule: string; next_boundary_at: number | string | null }[]) => ({
     clock: Number(clock),
     balances: rows.map((row) => ({ schedule: JSON.parse(row.schedule) as [number, number][], next: row.next_boundary_at === null ? null : Number(row.next_boundary_at) })),
@@ -47,7 +47,7 @@ async function freshDatabase(dialect: StoreDialect): Promise<Database> {
       dispose: async () => rmSync(directory, { recursive: true, force: true }),
     };
   }
-  const schema = `allot_clock_${process.pid}`;
+  const schema = `allot_${name}_${process.pid}`;
   const client = new pg.Client({ connectionString: postgresUrl });
   await client.connect();
   await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
@@ -139,5 +139,57 @@ describe.each(testDialects)('advancing the manual clock (%s)', (dialect) => {
     const finished = await database.read();
     expect(finished.clock).toBe(target);
     expectWorkAtClock(finished);
+  }, 180_000);
+});
+
+describe.runIf(testDialects.includes('postgres'))('advancing the manual clock of two processes over one PostgreSQL database', () => {
+  let database: Database;
+  const serves: ServeProcess[] = [];
+  const startServe = async () => {
+    const serve = await startServeProcess(['--db', database.url, '--seed', 'none', '--clock', 'manual'], { ALLOT_ADMIN_TOKEN: operatorToken });
+    serves.push(serve);
+    return serve;
+  };
+  beforeAll(async () => {
+    database = await freshDatabase('postgres', 'clocks');
+  });
+  afterAll(async () => {
+    await Promise.all(serves.map((serve) => serve.stop('SIGKILL')));
+    await database?.dispose();
+  });
+
+  it('never takes the stored clock back, whichever process advances, also at once', async () => {
+    const [first, second] = [await startServe(), await startServe()];
+    const viaFirst = new ApiClient(first.baseUrl, operatorToken);
+    const viaSecond = new ApiClient(second.baseUrl, operatorToken);
+    const start = (await viaFirst.get('/admin/v1/clock')).body.now as number;
+    const account = (await viaFirst.post('/admin/v1/accounts', { name: 'Clocked twice' })).body;
+    const client = new ApiClient(first.baseUrl, account.token);
+    const sku = (await viaFirst.post('/admin/v1/instance_skus', { alias: 'clocked-twice' })).body.id;
+    const pool = (await client.post('/preview/v2/pools', { workspace: 'default', name: 'hourly' })).body.id;
+    const schedule = Array.from({ length: 200 }, (_, hour) => ({ start_at: start + 3600 + hour * 7200, end_at: start + 7200 + hour * 7200, node_count: 1 + (hour % 3) }));
+    expect((await viaFirst.post('/admin/v1/allocations', { pool, instance_sku: sku, allocation_schedule: schedule })).status).toBe(201);
+
+    // The first goes a day ahead; the second, whose own clock stood still, starts from there.
+    expect((await viaFirst.post('/admin/v1/clock/advance', { seconds: day })).body.now).toBe(start + day);
+    expect((await viaSecond.post('/admin/v1/clock/advance', { seconds: 60 })).body.now).toBe(start + day + 60);
+    expect((await database.read()).clock).toBe(start + day + 60);
+    expectWorkAtClock(await database.read());
+
+    // Both at once, each answered, the other process answering meanwhile: the stored clock is the
+    // furthest either reached, and no work stands past it.
+    const [long, short] = await Promise.all([viaFirst.post('/admin/v1/clock/advance', { seconds: 10 * day }), viaSecond.post('/admin/v1/clock/advance', { seconds: 3600 }), expect(viaSecond.get('/v1/_healthz')).resolves.toMatchObject({ status: 200 })]);
+    expect([long.status, short.status]).toEqual([200, 200]);
+    const stored = (await database.read()).clock;
+    expect(stored).toBe(Math.max(long.body.now, short.body.now));
+    expect(stored).toBeGreaterThanOrEqual(start + day + 60 + 10 * day);
+    expectWorkAtClock(await database.read());
+    expect((await viaSecond.get('/admin/v1/audit')).body.problems).toEqual([]);
+
+    // A restart stands where the stored clock does.
+    await Promise.all([first.stop(), second.stop()]);
+    const again = new ApiClient((await startServe()).baseUrl, operatorToken);
+    expect((await again.get('/admin/v1/clock')).body.now).toBe(stored);
+    expect((await again.get('/admin/v1/audit')).body.problems).toEqual([]);
   }, 180_000);
 });

@@ -1,6 +1,6 @@
 // Server-wide settings as key/value text: the operator token's hash, the manual clock's time.
 
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type { Database } from '../../database.js';
 import type { DialectAdapter } from '../../dialect-adapter.js';
 import type { SettingRepository } from '../../kernel.js';
@@ -29,6 +29,14 @@ export class SqlSettingRepository implements SettingRepository {
       .onConflict((oc) => oc.column('key').doNothing())
       .execute();
     return (await this.get(key))!;
+  }
+
+  async raise(key: string, value: number): Promise<void> {
+    await this.trx
+      .insertInto('settings')
+      .values({ key, value: String(value) })
+      .onConflict((oc) => oc.column('key').doUpdateSet({ value: String(value) }).where(sql<boolean>`cast(settings.value as numeric) < ${value}`))
+      .execute();
   }
 
   async remove(key: string): Promise<void> {
