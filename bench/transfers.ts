@@ -2,7 +2,7 @@
 // store's raw rate of an equivalent transaction — two rows updated and committed — measured in
 // the same run against the same engine.
 
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,12 +10,65 @@ import BetterSqlite3 from 'better-sqlite3';
 import pg from 'pg';
 import { formatRate, load, startChild, urlWithSchema, withSchema } from './support.js';
 
-const allotBin = fileURLToPath(new URL('../bin/allot.js', import.meta.url));
+/** Another build's `bin/allot.js` may be measured instead (BENCH_ALLOT_BIN), for A/B runs back to back. */
+const allotBin = process.env.BENCH_ALLOT_BIN ?? fileURLToPath(new URL('../bin/allot.js', import.meta.url));
+/** Node options for the allot process (BENCH_NODE_ARGS, e.g. `--cpu-prof --cpu-prof-dir=/tmp/profiles`). */
+const nodeArgs = process.env.BENCH_NODE_ARGS?.split(' ').filter((arg) => arg !== '') ?? [];
 const operatorToken = 'bench-operator';
 const connections = 16;
 
-async function transfersThroughHttp(db: string, seconds: number): Promise<number> {
-  const allot = await startChild([allotBin, 'serve', '--port', '0', '--log-level', 'warn', '--seed', 'none', '--db', db], { ALLOT_ADMIN_TOKEN: operatorToken });
+/** CPU time a process has used so far, user and system, in milliseconds (Linux's /proc; 0 elsewhere). */
+function cpuMsOf(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    // utime and stime, fields 14 and 15 of stat, in clock ticks of 10 ms.
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return 0;
+  }
+}
+
+/** The local TCP ports of a process's sockets (Linux's /proc; none elsewhere). */
+function tcpPortsOf(pid: number): number[] {
+  try {
+    const inodes = new Set(readdirSync(`/proc/${pid}/fd`).flatMap((fd) => /^socket:\[(\d+)\]$/.exec(readlinkOrEmpty(`/proc/${pid}/fd/${fd}`))?.[1] ?? []));
+    const lines = ['tcp', 'tcp6'].flatMap((table) => readFileSync(`/proc/net/${table}`, 'utf8').split('\n').slice(1));
+    return lines.map((line) => line.trim().split(/\s+/)).filter((fields) => inodes.has(fields[9]!)).map((fields) => parseInt(fields[1]!.split(':')[1]!, 16));
+  } catch {
+    return [];
+  }
+}
+
+function readlinkOrEmpty(path: string): string {
+  try {
+    return readlinkSync(path);
+  } catch {
+    return '';
+  }
+}
+
+/** CPU used so far by the PostgreSQL backends serving a process's connections (same machine only). */
+async function postgresBackendsCpuMs(postgresUrl: string, pid: number): Promise<Map<number, number>> {
+  const client = new pg.Client({ connectionString: postgresUrl });
+  await client.connect();
+  try {
+    const backends = await client.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE client_port = ANY($1::int[])', [tcpPortsOf(pid)]);
+    return new Map(backends.rows.map((row) => [row.pid, cpuMsOf(row.pid)]));
+  } finally {
+    await client.end();
+  }
+}
+
+interface TransfersMeasured {
+  readonly perSecond: number;
+  /** The allot process's CPU per transfer: on a shared machine steadier than the rate. */
+  readonly cpuMsPerTransfer: number;
+  /** On PostgreSQL, its backends' CPU per transfer for allot's connections. */
+  readonly postgresCpuMsPerTransfer: number | null;
+}
+
+async function transfersThroughHttp(db: string, seconds: number, postgresUrl: string | null = null): Promise<TransfersMeasured> {
+  const allot = await startChild([...nodeArgs, allotBin, 'serve', '--port', '0', '--log-level', 'warn', '--seed', 'none', '--db', db], { ALLOT_ADMIN_TOKEN: operatorToken });
   try {
     const call = async (token: string, path: string, body: unknown) => {
       const response = await fetch(`${allot.baseUrl}${path}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
@@ -28,9 +81,19 @@ async function transfersThroughHttp(db: string, seconds: number): Promise<number
     const start = Math.ceil(Date.now() / 60_000) * 60 + 3600;
     await call(operatorToken, '/admin/v1/allocations', { pool: from.id, instance_sku: sku.id, allocation_schedule: [{ start_at: start, end_at: start + 86_400, node_count: 1_000_000_000 }] });
     const body = JSON.stringify({ from_pool: from.id, to_pool: to.id, instance_sku: sku.id, allocation_schedule_delta: [{ start_at: start, end_at: start + 3600, node_count: 1 }] });
-    const result = await load(`${allot.baseUrl}/preview/v2/pool_transfers`, { authorization: `Bearer ${account.token}`, 'content-type': 'application/json' }, seconds, connections, { method: 'POST', body });
-    if (result.non2xx > 0) throw new Error(`${result.non2xx} transfers failed`);
-    return result.requestsPerSecond;
+    const headers = { authorization: `Bearer ${account.token}`, 'content-type': 'application/json' };
+    // A second's warm-up first, so that what is compiled once (schemas, statements, connections) is not measured.
+    const warmUp = await load(`${allot.baseUrl}/preview/v2/pool_transfers`, headers, 1, connections, { method: 'POST', body });
+    const pid = allot.process.pid!;
+    const cpuBeforeMs = cpuMsOf(pid);
+    const backendsBefore = postgresUrl === null ? null : await postgresBackendsCpuMs(postgresUrl, pid);
+    const result = await load(`${allot.baseUrl}/preview/v2/pool_transfers`, headers, seconds, connections, { method: 'POST', body });
+    const cpuMs = cpuMsOf(pid) - cpuBeforeMs;
+    const backendsAfter = postgresUrl === null ? null : await postgresBackendsCpuMs(postgresUrl, pid);
+    if (result.non2xx + warmUp.non2xx > 0) throw new Error(`${result.non2xx + warmUp.non2xx} transfers failed`);
+    const transfers = result.requestsPerSecond * seconds;
+    const postgresCpuMs = backendsAfter === null ? null : [...backendsAfter].reduce((sum, [backend, cpuAfterMs]) => sum + cpuAfterMs - (backendsBefore!.get(backend) ?? 0), 0);
+    return { perSecond: result.requestsPerSecond, cpuMsPerTransfer: cpuMs / transfers, postgresCpuMsPerTransfer: postgresCpuMs === null ? null : postgresCpuMs / transfers };
   } finally {
     await allot.stop();
   }
@@ -88,7 +151,7 @@ export async function benchTransfers(seconds: number, postgresUrl: string | unde
   try {
     const http = await transfersThroughHttp(`sqlite:${join(directory, 'allot.db')}`, seconds);
     const raw = sqliteRawRate(join(directory, 'raw.db'), seconds);
-    lines.push(`  SQLite:     ${formatRate(http)} transfers/s   raw ${formatRate(raw)} tx/s   ratio ${(http / raw).toFixed(2)}`);
+    lines.push(`  SQLite:     ${formatRate(http.perSecond)} transfers/s   raw ${formatRate(raw)} tx/s   ratio ${(http.perSecond / raw).toFixed(2)}   allot CPU ${http.cpuMsPerTransfer.toFixed(2)} ms/transfer`);
   } finally {
     rmSync(directory, { recursive: true, force: true });
   }
@@ -96,8 +159,8 @@ export async function benchTransfers(seconds: number, postgresUrl: string | unde
     lines.push('  PostgreSQL: skipped (set ALLOT_TEST_POSTGRES_URL)');
     return lines;
   }
-  const http = await withSchema(postgresUrl, 'allot_bench_http', (schema) => transfersThroughHttp(urlWithSchema(postgresUrl, schema), seconds));
+  const http = await withSchema(postgresUrl, 'allot_bench_http', (schema) => transfersThroughHttp(urlWithSchema(postgresUrl, schema), seconds, postgresUrl));
   const raw = await withSchema(postgresUrl, 'allot_bench_raw', (schema) => postgresRawRate(postgresUrl, schema, seconds));
-  lines.push(`  PostgreSQL: ${formatRate(http)} transfers/s   raw ${formatRate(raw)} tx/s   ratio ${(http / raw).toFixed(2)}`);
+  lines.push(`  PostgreSQL: ${formatRate(http.perSecond)} transfers/s   raw ${formatRate(raw)} tx/s   ratio ${(http.perSecond / raw).toFixed(2)}   allot CPU ${http.cpuMsPerTransfer.toFixed(2)} ms/transfer, its backends' ${http.postgresCpuMsPerTransfer!.toFixed(2)}`);
   return lines;
 }
