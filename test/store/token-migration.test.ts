@@ -9,7 +9,7 @@ import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { hashToken } from '../../src/app/tenancy/tokens.js';
 import { tokenRefusal } from '../../src/domain/tenancy/tokens.js';
-import { migrations } from '../../src/store/migrations.js';
+import { migrations, type SqlTypes } from '../../src/store/migrations.js';
 import { openStore } from '../../src/store/open-store.js';
 import type { Store } from '../../src/store/store.js';
 import { dropSchema, postgresUrl, testDialects } from '../support/stores.js';
@@ -18,7 +18,7 @@ const oldToken = 'allot_sk_issued-before-migration-7';
 const before = migrations.filter((migration) => migration.version < 7);
 
 /** The statements that build a version-6 database holding one account and its token. */
-function version6(types: { seq: string; int: string }): string[] {
+function version6(types: SqlTypes): string[] {
   return [
     ...before.flatMap((migration) => migration.statements(types)),
     `CREATE TABLE allot_schema_version (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at ${types.int} NOT NULL)`,
@@ -41,7 +41,7 @@ describe('migration 7 keeps existing tokens', () => {
     const file = join(directory, 'allot.db');
     try {
       const db = new BetterSqlite3(file);
-      for (const statement of version6({ seq: 'INTEGER PRIMARY KEY AUTOINCREMENT', int: 'INTEGER' })) db.exec(statement);
+      for (const statement of version6({ seq: 'INTEGER PRIMARY KEY AUTOINCREMENT', int: 'INTEGER', fillfactor: false })) db.exec(statement);
       db.close();
       const store = await openStore(`sqlite:${file}`, 1_000_000);
       try {
@@ -62,7 +62,7 @@ describe('migration 7 keeps existing tokens', () => {
       await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
       await client.query(`CREATE SCHEMA "${schema}"`);
       await client.query(`SET search_path TO "${schema}"`);
-      for (const statement of version6({ seq: 'BIGSERIAL PRIMARY KEY', int: 'BIGINT' })) await client.query(statement);
+      for (const statement of version6({ seq: 'BIGSERIAL PRIMARY KEY', int: 'BIGINT', fillfactor: true })) await client.query(statement);
       const store = await openStore(postgresUrl!, 1_000_000, { schema });
       try {
         await expectTokenKept(store);

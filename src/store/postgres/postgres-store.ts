@@ -269,7 +269,7 @@ export async function openPostgresStore(url: string, now: number, options: Postg
     },
   };
   try {
-    await migrate(db, { seq: 'BIGSERIAL PRIMARY KEY', int: 'BIGINT' }, now, async (trx) => {
+    await migrate(db, { seq: 'BIGSERIAL PRIMARY KEY', int: 'BIGINT', fillfactor: true }, now, async (trx) => {
       await sql`SELECT pg_advisory_xact_lock(${migrationLockKey})`.execute(trx);
     });
   } catch (error) {

@@ -89,7 +89,7 @@ export async function openSqliteStore(path: string, now: number): Promise<Kysely
     close: () => db.destroy(),
   };
   try {
-    await migrate(db, { seq: 'INTEGER PRIMARY KEY AUTOINCREMENT', int: 'INTEGER' }, now);
+    await migrate(db, { seq: 'INTEGER PRIMARY KEY AUTOINCREMENT', int: 'INTEGER', fillfactor: false }, now);
   } catch (error) {
     await db.destroy();
     throw error;
