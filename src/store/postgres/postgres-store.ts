@@ -87,7 +87,10 @@ export function isPostgresUnavailable(error: unknown): boolean {
  */
 class NamedStatementClient extends pg.Client {
   constructor(config?: string | pg.ClientConfig) {
-    super(config);
+    // Pipeline mode: a statement sent while another is still being answered goes on the wire at
+    // once instead of waiting in pg's queue, so a pipelined lock or the held writes and the
+    // statement behind them cost one round trip, not two.
+    super(typeof config === 'string' ? { connectionString: config, pipeline: true } : { ...config, pipeline: true });
     this.on('error', () => {});
   }
 
