@@ -39,9 +39,11 @@ export interface OrderSpec
 export async function placeOrder(context: AppContext, tx: Tx, spec: OrderSpec, now: number, made?: SettledContract[]): Promise<OrderRecord | Failure> {
   const refusal = poolRefusal(spec.side, spec.pool);
   if (refusal !== null) return refusal;
-  await tx.orders.lockBook(spec.sku.id);
-  // The order's pool next (the lock order): a pool being deleted gets no order resting in it.
+  // The order's pool, shared, so that a pool being deleted gets no order resting in it; before the
+  // book, so that the book is held for one statement fewer. A shared pool lock may come before the
+  // book (the lock order in docs/architecture.md): its only rival, a deletion, waits on nothing.
   await lockPoolsForAdding(tx, [spec.pool.id]);
+  await tx.orders.lockBook(spec.sku.id);
   const demand = orderDemand(spec, spec.limitMicros, now);
   if (isFailure(demand)) return demand;
   let opening: OrderOpening | Failure;
@@ -125,14 +127,23 @@ async function matchOrder(context: AppContext, tx: Tx, orderId: string, now: num
   }
 }
 
-/** The first resting sell among the trades whose pool cannot deliver its share, or null. */
+/**
+ * The first resting sell among the trades whose pool cannot deliver its share, or null. Every
+ * balance the trades move allocation between is locked first, in one statement (a fill then
+ * finds them locked), so that a transfer out of a sell's pool cannot slip in between this check
+ * and the fill.
+ */
 async function firstUnheldSell(tx: Tx, order: OrderRecord, trades: readonly Trade[], now: number): Promise<OrderRecord | null> {
+  const keys = new Map<string, { readonly poolId: string; readonly instanceSkuId: string }>([[order.poolId, { poolId: order.poolId, instanceSkuId: order.instanceSkuId }]]);
+  for (const trade of trades) {
+    const resting = (await tx.orders.findByIdForEngine(trade.restingId))!;
+    keys.set(resting.poolId, { poolId: resting.poolId, instanceSkuId: resting.instanceSkuId });
+  }
+  const balances = new Map((await tx.allocation.lockBalances([...keys.values()])).map((balance) => [balance.poolId, balance.schedule]));
   let owed: Owed = new Map();
   for (const trade of tradesToDeliver(order, trades)) {
     const sell = (await tx.orders.findByIdForEngine(trade.restingId))!;
-    // Locked: a transfer out of the pool must not slip in between this check and the fill.
-    const [balance] = await tx.allocation.lockBalances([{ poolId: sell.poolId, instanceSkuId: sell.instanceSkuId }]);
-    const delivery = checkDelivery(owed, sell.poolId, trade.schedule, balance!.schedule, now);
+    const delivery = checkDelivery(owed, sell.poolId, trade.schedule, balances.get(sell.poolId)!, now);
     if (!delivery.holds) return sell;
     owed = delivery.owed;
   }
