@@ -119,6 +119,7 @@ const limitsNoTestNames: Readonly<Record<string, string>> = {
   sqliteStatementCacheSize: 'a tuning of the store: prepared statements kept',
   sqliteBusyTimeoutMs: 'a tuning of the store: how long a writer waits for a lock',
   healthStoreTimeoutMs: 'a tuning: how long the health check waits for the store',
+  tokenHashesRememberedMax: 'a tuning: token hashes a process remembers (the hash depends on the token alone)',
 };
 
 describe('tidy', () => {

@@ -6,6 +6,7 @@
 
 import SerializerSelector from '@fastify/fast-json-stringify-compiler';
 import type { FastifySchema, FastifySchemaCompiler } from 'fastify';
+import { serializableSchema } from './serialization.js';
 
 type Validator = ((data: unknown, context?: unknown) => unknown) & { errors?: unknown; schemaEnv?: unknown };
 
@@ -26,14 +27,17 @@ export function lazyValidatorCompiler(compile: FastifySchemaCompiler<FastifySche
   };
 }
 
-/** Fastify's own serializer factory (fast-json-stringify), compiling each response schema on first use. */
+/**
+ * Fastify's own serializer factory (fast-json-stringify), compiling each response schema on first
+ * use, from its copy with simple unions rewritten (serialization.ts).
+ */
 export function lazySerializerFactory(): SerializerSelector.SerializerFactory {
   const factory = SerializerSelector();
   return (externalSchemas, serializerOptions) => {
     const compile = factory(externalSchemas, serializerOptions);
     return (route) => {
       let serialize: SerializerSelector.Serializer | undefined;
-      return (data) => (serialize ??= compile(route))(data);
+      return (data) => (serialize ??= compile({ ...route, schema: serializableSchema(route.schema) as typeof route.schema }))(data);
     };
   };
 }

@@ -19,7 +19,10 @@ describe.each(testDialects)('the clock on %s', (dialect) => {
   });
 
   it('stands still until advanced, and pools follow it', async () => {
-    expect((await manual.operator.get('/admin/v1/clock')).body).toEqual({ object: 'clock', mode: 'manual', now: testEpoch });
+    const before = await manual.operator.get('/admin/v1/clock');
+    expect(before.body).toEqual({ object: 'clock', mode: 'manual', now: testEpoch });
+    // The Date header tells the clock's time, the one after an advance too.
+    expect(Date.parse(before.headers.get('date')!) / 1000).toBe(testEpoch);
     const account = await manual.newAccount();
     const sku = await manual.newInstanceSku();
     const pool = await account.post('/preview/v2/pools', { workspace: 'default', name: 'clocked' });
@@ -27,6 +30,7 @@ describe.each(testDialects)('the clock on %s', (dialect) => {
 
     const advanced = await manual.operator.post('/admin/v1/clock/advance', { seconds: 150 });
     expect(advanced.body).toEqual({ object: 'clock', mode: 'manual', now: testEpoch + 150 });
+    expect(Date.parse(advanced.headers.get('date')!) / 1000).toBe(testEpoch + 150);
     expect((await manual.operator.get('/admin/v1/clock')).body.now).toBe(testEpoch + 150);
     expect((await account.get(`/preview/v2/pools/${pool.body.id}`)).body.allocation_schedule.total).toEqual([
       { start_at: testEpoch + 120, end_at: testEpoch + 240, node_count: 1 },

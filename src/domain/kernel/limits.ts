@@ -188,6 +188,9 @@ export const tokenLifetimeSecondsMax = 200 * 365 * 24 * 60 * 60;
 /** A token's `last_active_at` is written at most once per this many seconds, so that using a
  * token does not cost a write per request; it is accurate to this much. */
 export const tokenActivityIntervalSeconds = 60;
+/** Bearer tokens whose SHA-256 a process remembers, so that a client's next request does not hash
+ * its token again; the oldest is forgotten first. Bounds its memory (about 150 bytes each). */
+export const tokenHashesRememberedMax = 1_000;
 
 /** Longest user email address (RFC 5321's limit on a forward path). */
 export const emailLengthMax = 254;
