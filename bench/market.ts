@@ -4,19 +4,34 @@
 // clients, beside pool transfers per second on the same server.
 //
 // Each ask offers 100,000 nodes, so that the book keeps its size while the buys each take one.
+//
+// What the throughput line compares: buys of one node for an hour against the 10,000-ask book,
+// each a fill that moves allocation from the sellers' pool into the buyer's and money the other
+// way; and transfers of one node for an hour of the same SKU between two other pools of the
+// buyer's account that the operator issued allocation to, as `BENCH_ONLY=transfers` does. Both
+// run on the same server, over the same data, from 16 connections. On a shared machine a single
+// sample of each, taken seconds apart, compared whatever load each happened to meet (one run read
+// 95 transfers/s here beside 363/s in the transfers section; transfers on this server cost the
+// same allot CPU before the book is filled, after it and after the buys), so buys and transfers
+// alternate for `rounds` rounds and the ratio is the median of the rounds' ratios; each side's
+// allot CPU per request (Linux's /proc) is shown too, being steadier than the rates on a shared
+// machine. BENCH_ALLOT_BIN measures another build, for A/B runs.
 
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { formatRate, load, startChild, urlWithSchema, withSchema } from './support.js';
 
-const allotBin = fileURLToPath(new URL('../bin/allot.js', import.meta.url));
+/** Another build's `bin/allot.js` may be measured instead (BENCH_ALLOT_BIN), for A/B runs back to back. */
+const allotBin = process.env.BENCH_ALLOT_BIN ?? fileURLToPath(new URL('../bin/allot.js', import.meta.url));
 const operatorToken = 'bench-operator';
 const bigBook = 10_000;
 const smallBook = 10;
 const sequentialBuys = 400;
 const connections = 16;
+/** Rounds of buys then transfers, alternating, so that both meet the same load. */
+const rounds = 3;
 
 type Call = (token: string, path: string, body: unknown) => Promise<Record<string, any>>;
 
@@ -41,6 +56,22 @@ async function fillBook(call: Call, token: string, pool: string, sku: string, st
       }
     }),
   );
+}
+
+/** CPU time a process has used so far, user and system, in milliseconds (Linux's /proc; 0 elsewhere). */
+function cpuMsOf(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    // utime and stime, fields 14 and 15 of stat, in clock ticks of 10 ms.
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return 0;
+  }
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
 }
 
 function percentile(sorted: readonly number[], fraction: number): number {
@@ -87,17 +118,31 @@ async function marketOn(db: string, seconds: number): Promise<string[]> {
     const small = await latencies(smallSku);
 
     const headers = { authorization: `Bearer ${buyer.token}`, 'content-type': 'application/json' };
-    const orders = await load(`${allot.baseUrl}/preview/v2/orders`, headers, seconds, connections, { method: 'POST', body: JSON.stringify(buyBody(bigSku)) });
-    if (orders.non2xx > 0) throw new Error(`${orders.non2xx} buys failed`);
-    const elsewhere = await call(buyer.token, '/preview/v2/pools', { workspace: 'default', name: 'elsewhere' });
-    const transferBody = JSON.stringify({ from_pool: pool.id, to_pool: elsewhere.id, instance_sku: bigSku, allocation_schedule_delta: [{ start_at: start, end_at: start + 3600, node_count: 1 }] });
-    const transfers = await load(`${allot.baseUrl}/preview/v2/pool_transfers`, headers, seconds, connections, { method: 'POST', body: transferBody });
-    if (transfers.non2xx > 0) throw new Error(`${transfers.non2xx} transfers failed`);
+    const from = await call(buyer.token, '/preview/v2/pools', { workspace: 'default', name: 'transfers-from' });
+    const to = await call(buyer.token, '/preview/v2/pools', { workspace: 'default', name: 'transfers-to' });
+    await call(operatorToken, '/admin/v1/allocations', { pool: from.id, instance_sku: bigSku, allocation_schedule: [{ start_at: start, end_at: start + 3600, node_count: 1_000_000_000 }] });
+    const transferBody = JSON.stringify({ from_pool: from.id, to_pool: to.id, instance_sku: bigSku, allocation_schedule_delta: [{ start_at: start, end_at: start + 3600, node_count: 1 }] });
+    /** Requests per second and the allot process's CPU per request. */
+    const measure = async (path: string, body: string, what: string) => {
+      const cpuBefore = cpuMsOf(allot.process.pid!);
+      const result = await load(`${allot.baseUrl}${path}`, headers, seconds, connections, { method: 'POST', body });
+      if (result.non2xx > 0) throw new Error(`${result.non2xx} ${what} failed`);
+      const count = result.requestsPerSecond * seconds;
+      return { perSecond: result.requestsPerSecond, cpuMs: count === 0 ? 0 : (cpuMsOf(allot.process.pid!) - cpuBefore) / count };
+    };
+    const measured: { buys: { perSecond: number; cpuMs: number }; transfers: { perSecond: number; cpuMs: number } }[] = [];
+    for (let round = 0; round < rounds; round++) {
+      const buys = await measure('/preview/v2/orders', JSON.stringify(buyBody(bigSku)), 'buys');
+      const transfers = await measure('/preview/v2/pool_transfers', transferBody, 'transfers');
+      measured.push({ buys, transfers });
+    }
+    const ratio = median(measured.map(({ buys, transfers }) => buys.perSecond / transfers.perSecond));
 
     const ms = (value: number) => `${value.toFixed(2)} ms`;
     return [
       `    one buy, book of ${formatRate(bigBook)} asks: median ${ms(big.median)}, p99 ${ms(big.p99)}   book of ${smallBook}: median ${ms(small.median)}, p99 ${ms(small.p99)}   ratio ${(big.median / small.median).toFixed(2)}`,
-      `    buys/s (${connections} connections, book of ${formatRate(bigBook)}): ${formatRate(orders.requestsPerSecond)}   pool transfers/s ${formatRate(transfers.requestsPerSecond)}   ratio ${(orders.requestsPerSecond / transfers.requestsPerSecond).toFixed(2)}`,
+      `    buys/s (${connections} connections, book of ${formatRate(bigBook)}) beside pool transfers/s, ${rounds} rounds alternating: ${measured.map(({ buys, transfers }) => `${formatRate(buys.perSecond)} / ${formatRate(transfers.perSecond)}`).join(', ')}   median ratio ${ratio.toFixed(2)}`,
+      `    allot CPU per request: buy ${median(measured.map(({ buys }) => buys.cpuMs)).toFixed(2)} ms, transfer ${median(measured.map(({ transfers }) => transfers.cpuMs)).toFixed(2)} ms (medians of the rounds)`,
     ];
   } finally {
     await allot.stop();
