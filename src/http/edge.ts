@@ -6,7 +6,7 @@
 
 import { STATUS_CODES, type IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
-import type { FastifyError, FastifyReply, FastifyRequest, FastifyServerOptions } from 'fastify';
+import type { FastifyBaseLogger, FastifyError, FastifyReply, FastifyRequest, FastifyServerOptions } from 'fastify';
 import { echoedInputLengthMax, errorMessageLengthMax, pathParameterLengthMax, requestIdLengthMax } from '../domain/kernel/limits.js';
 import type { ApiServer } from './api-server.js';
 import { type ErrorBody, errorBody } from './errors.js';
@@ -155,6 +155,57 @@ export function loggerOptions(level: string): FastifyServerOptions['logger'] {
   };
   return { level, transport: { target: 'pino-pretty', options: pretty } };
 }
+
+type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
+type LogArguments = Parameters<FastifyBaseLogger['info']>;
+const levelValues: Readonly<Record<string, number>> = { trace: 10, debug: 20, info: 30, warn: 40, error: 50, fatal: 60, silent: Infinity };
+
+/**
+ * A request's logger, made only when the request logs something its level lets through. Fastify
+ * gives every request a child logger naming its id; pino's child costs about as much as the rest
+ * of the edge's work on a request, and at the default level most requests never log.
+ */
+class RequestLogger {
+  readonly #parent: FastifyBaseLogger;
+  readonly #bindings: Record<string, unknown>;
+  readonly #options: { level?: string };
+  #child: FastifyBaseLogger | undefined;
+
+  constructor(parent: FastifyBaseLogger, bindings: Record<string, unknown>, options: { level?: string }) {
+    this.#parent = parent;
+    this.#bindings = bindings;
+    this.#options = options;
+  }
+
+  #logger(): FastifyBaseLogger {
+    return (this.#child ??= this.#parent.child(this.#bindings, this.#options));
+  }
+
+  #log(level: LogLevel, args: LogArguments): void {
+    if (this.#child === undefined && (levelValues[level] ?? 0) < (levelValues[this.level] ?? 0)) return;
+    (this.#logger()[level] as (...given: LogArguments) => void)(...args);
+  }
+
+  get level(): string {
+    return this.#child?.level ?? this.#options.level ?? this.#parent.level;
+  }
+  set level(level: string) {
+    this.#logger().level = level;
+  }
+  fatal(...args: LogArguments): void { this.#log('fatal', args); }
+  error(...args: LogArguments): void { this.#log('error', args); }
+  warn(...args: LogArguments): void { this.#log('warn', args); }
+  info(...args: LogArguments): void { this.#log('info', args); }
+  debug(...args: LogArguments): void { this.#log('debug', args); }
+  trace(...args: LogArguments): void { this.#log('trace', args); }
+  silent(): void {}
+  child(bindings: Record<string, unknown>, options?: { level?: string }): FastifyBaseLogger {
+    return this.#logger().child(bindings, options);
+  }
+}
+
+/** Fastify's `childLoggerFactory`: each request's logger, made at its first line (RequestLogger). */
+export const requestLoggers: NonNullable<FastifyServerOptions['childLoggerFactory']> = (logger, bindings, options) => new RequestLogger(logger, bindings, options) as unknown as FastifyBaseLogger;
 
 /**
  * The hooks of the edge: the request id on every answer, every error body finished, and one

@@ -13,7 +13,7 @@ import { pathParameterLengthMax, requestBodyBytesMax } from '../domain/kernel/li
 import type { ApiServer } from './api-server.js';
 import { registerAuth } from './auth.js';
 import { registerConsole } from './console.js';
-import { answerFrameworkError, createClientErrorHandler, createRequestIds, loggerOptions, registerEdge, routeHeadAsGet } from './edge.js';
+import { answerFrameworkError, createClientErrorHandler, createRequestIds, loggerOptions, registerEdge, requestLoggers, routeHeadAsGet } from './edge.js';
 import { errorBody, handleError, routeStatusChoices, type StatusChoices, statusChoicesOfRoute } from './errors.js';
 
 declare module 'fastify' {
@@ -73,6 +73,7 @@ export async function buildServer(options: ServerOptions): Promise<ApiServer> {
     logger: loggerOptions(options.logLevel ?? 'info'),
     // The edge logs one line per request itself (see edge.ts).
     logController: new LogController({ disableRequestLogging: true }),
+    childLoggerFactory: requestLoggers,
     bodyLimit: requestBodyBytesMax,
     genReqId: requestIds,
     frameworkErrors: answerFrameworkError,
