@@ -1,7 +1,7 @@
-// PostgreSQL stopped and started again under a running `allot serve`, on a private cluster this
-// test creates (initdb into a temporary directory, pg_ctl on a free port): the process stays up,
-// answers 503 with Retry-After in SF Compute's error envelope while the database is away, and
-// reconnects by itself when it returns. Every transfer it acknowledged is still there afterwards,
+// PostgreSQL stopped and started again under two running `allot serve` processes, on a private
+// cluster this test creates (initdb into a temporary directory, pg_ctl on a free port): both stay
+// up, answer 503 with Retry-After in SF Compute's error envelope while the database is away, and
+// reconnect by themselves when it returns. Every transfer it acknowledged is still there afterwards,
 // and the ledger adds up. Runs where PostgreSQL's programs are installed.
 
 import { execFileSync } from 'node:child_process';
@@ -10,6 +10,7 @@ import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually } from '../support/eventually.js';
 import { startServeProcess, type ServeProcess } from '../support/process.js';
 
 const operatorToken = 'allot_admin_outage-operator';
@@ -44,6 +45,8 @@ async function freePort(): Promise<number> {
 }
 
 interface Answer {
+  /** Which process answered. */
+  readonly via?: number;
   readonly status: number;
   readonly body: any;
   readonly retryAfter: string | null;
@@ -53,7 +56,7 @@ describe.runIf(bin !== null)('PostgreSQL stopped and restarted under load', () =
   let directory: string;
   let data: string;
   let port: number;
-  let serve: ServeProcess | null = null;
+  let serves: ServeProcess[] = [];
   const start = () => run('pg_ctl', ['-D', data, '-l', join(directory, 'log'), '-w', '-t', '30', '-o', `-p ${port} -k ${directory} -c listen_addresses=127.0.0.1 -c fsync=off`, 'start']);
   const stop = (mode: 'fast' | 'immediate') => run('pg_ctl', ['-D', data, '-w', '-m', mode, 'stop']);
 
@@ -71,7 +74,7 @@ describe.runIf(bin !== null)('PostgreSQL stopped and restarted under load', () =
   }, 60_000);
 
   afterAll(async () => {
-    await serve?.stop();
+    await Promise.all(serves.map((serve) => serve.stop()));
     try {
       stop('immediate');
     } catch {
@@ -81,10 +84,11 @@ describe.runIf(bin !== null)('PostgreSQL stopped and restarted under load', () =
   });
 
   it('answers 503 while the database is away, reconnects, and loses nothing acknowledged', async () => {
-    serve = await startServeProcess(['--db', `postgres://postgres@127.0.0.1:${port}/postgres`, '--seed', 'none'], { ALLOT_ADMIN_TOKEN: operatorToken });
-    const baseUrl = serve.baseUrl;
-    const call = async (token: string, method: string, path: string, body?: unknown): Promise<Answer> => {
-      const response = await fetch(`${baseUrl}${path}`, {
+    const db = `postgres://postgres@127.0.0.1:${port}/postgres`;
+    serves = await Promise.all([0, 1].map(() => startServeProcess(['--db', db, '--seed', 'none'], { ALLOT_ADMIN_TOKEN: operatorToken })));
+    const output = () => serves.map((serve, index) => `process ${index}:\n${serve.output().slice(-4000)}`).join('\n');
+    const call = async (token: string, method: string, path: string, body?: unknown, via = 0): Promise<Answer> => {
+      const response = await fetch(`${serves[via]!.baseUrl}${path}`, {
         method,
         headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
@@ -101,24 +105,24 @@ describe.runIf(bin !== null)('PostgreSQL stopped and restarted under load', () =
     const destination = (await call(token, 'POST', '/preview/v2/pools', { workspace: 'default', name: 'destination' })).body.id as string;
     expect((await call(operatorToken, 'POST', '/admin/v1/allocations', { pool: source, instance_sku: sku, allocation_schedule: [{ start_at: from, end_at: from + 3600, node_count: 100_000 }] })).status).toBe(201);
 
-    // Load: transfers of one node, eight at a time, until told to stop.
+    // Load: transfers of one node, eight at a time, four through each process, until told to stop.
     const answers: Answer[] = [];
     let loading = true;
-    const worker = async () => {
+    const worker = async (via: number) => {
       while (loading) {
-        const answer = await call(token, 'POST', '/preview/v2/pool_transfers', { from_pool: source, to_pool: destination, instance_sku: sku, allocation_schedule_delta: [{ start_at: from, end_at: from + 3600, node_count: 1 }] }).catch(
+        const answer = await call(token, 'POST', '/preview/v2/pool_transfers', { from_pool: source, to_pool: destination, instance_sku: sku, allocation_schedule_delta: [{ start_at: from, end_at: from + 3600, node_count: 1 }] }, via).catch(
           // What undici says of a dropped connection is in the cause (ECONNRESET, "other side closed").
           (error: unknown) => ({ status: 0, body: `${String(error)}: ${String((error as { cause?: unknown }).cause)}`, retryAfter: null }),
         );
-        answers.push(answer);
+        answers.push({ ...answer, via });
         if (answer.status === 503) await new Promise((resolve) => setTimeout(resolve, 100));
       }
     };
-    const workers = Array.from({ length: 8 }, () => worker());
+    const workers = Array.from({ length: 8 }, (_, index) => worker(index % serves.length));
     const waitFor = async (condition: () => boolean, what: string) => {
       const deadline = Date.now() + 30_000;
       while (!condition()) {
-        if (serve!.child.exitCode !== null || serve!.child.signalCode !== null) throw new Error(`allot serve ended while waiting for ${what}:\n${serve!.output()}`);
+        if (serves.some((serve) => serve.child.exitCode !== null || serve.child.signalCode !== null)) throw new Error(`allot serve ended while waiting for ${what}:\n${output()}`);
         if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
@@ -134,14 +138,16 @@ describe.runIf(bin !== null)('PostgreSQL stopped and restarted under load', () =
         // 5 s), so that each meets the outage at least once: a tick that let its failure escape
         // ended the process, and the requests in flight saw their connections reset.
         await waitFor(() => answers.slice(stopped).filter((answer) => answer.status === 503).length >= 10 && Date.now() - stoppedAt >= outageMsMin, '503s while the database is away');
-        expect(serve.child.exitCode, serve.output()).toBeNull();
-        const unavailable = await call(token, 'GET', `/preview/v2/pools/${source}`);
-        expect(unavailable.status).toBe(503);
-        expect(unavailable.retryAfter).toMatch(/^\d+$/);
-        expect(unavailable.body).toMatchObject({ error: { type: 'service_unavailable', message: expect.any(String) } });
+        for (const [via, serve] of serves.entries()) {
+          expect(serve.child.exitCode, output()).toBeNull();
+          const unavailable = await call(token, 'GET', `/preview/v2/pools/${source}`, undefined, via);
+          expect(unavailable.status).toBe(503);
+          expect(unavailable.retryAfter).toMatch(/^\d+$/);
+          expect(unavailable.body).toMatchObject({ error: { type: 'service_unavailable', message: expect.any(String) } });
+        }
         start();
         const restarted = answers.length;
-        await waitFor(() => answers.slice(restarted).filter((answer) => answer.status === 202).length >= 20, 'transfers after the restart');
+        await waitFor(() => serves.every((_, via) => answers.slice(restarted).filter((answer) => answer.via === via && answer.status === 202).length >= 10), 'transfers through each process after the restart');
       }
     } finally {
       loading = false;
@@ -151,7 +157,7 @@ describe.runIf(bin !== null)('PostgreSQL stopped and restarted under load', () =
     // Every answer was a 202, or a 503 in the envelope while the database was away: no 500, no
     // dropped connection.
     const unexpected = answers.filter((answer) => answer.status !== 202 && answer.status !== 503);
-    expect(unexpected, serve.output()).toEqual([]);
+    expect(unexpected, output()).toEqual([]);
     for (const answer of answers.filter((candidate) => candidate.status === 503)) {
       expect(answer.retryAfter).toMatch(/^\d+$/);
       expect(answer.body.error.type).toBe('service_unavailable');
@@ -160,8 +166,10 @@ describe.runIf(bin !== null)('PostgreSQL stopped and restarted under load', () =
     // exactly what they moved (a 503 may or may not have committed, but moved one node if so).
     const executed = answers.filter((answer) => answer.status === 202 && answer.body.status === 'executed');
     for (const answer of executed) expect((await call(token, 'GET', `/preview/v2/pool_transfers/${answer.body.id}`)).status).toBe(200);
-    const held = (await call(token, 'GET', `/preview/v2/pools/${destination}`)).body.allocation_schedule.by_instance_sku[sku] as { node_count: number }[];
-    const nodes = held.find((step) => step.node_count > 0)!.node_count;
+    const heldVia = async (via: number) => ((await call(token, 'GET', `/preview/v2/pools/${destination}`, undefined, via)).body.allocation_schedule.by_instance_sku[sku] as { node_count: number }[]).find((step) => step.node_count > 0)!.node_count;
+    const nodes = await heldVia(0);
+    // The other process, which may have missed notifications while the database was away, reads the same.
+    await eventually(async () => (await heldVia(1)) === nodes, 'the second process reading what the first does');
     expect(nodes).toBeGreaterThanOrEqual(executed.length);
     expect(nodes).toBeLessThanOrEqual(executed.length + answers.filter((answer) => answer.status === 503).length);
     const audit = await call(operatorToken, 'GET', '/admin/v1/audit');
