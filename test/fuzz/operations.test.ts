@@ -4,7 +4,8 @@
 // bodies, queries and paths, malformed JSON, wrong media types, unknown ids, bad tokens; and, once
 // per store, malformed HTTP and unknown paths. Every answer must be below 500, carry an
 // x-request-id, and, when it refuses, be SF Compute's error envelope naming that id and leave
-// every table as it was.
+// every table as it was. On PostgreSQL a second process (`allot serve` over the same schema)
+// answers every other request, as an operator's deployment of several processes would.
 //
 // Seeded and bounded for CI: ALLOT_FUZZ_RUNS cases per operation (default 3) from ALLOT_FUZZ_SEED
 // (default fixed). A failure prints its seed and the request; ALLOT_FUZZ_RUNS=200 runs longer.
@@ -12,8 +13,9 @@
 import { connect } from 'node:net';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startServeProcess, type ServeProcess } from '../support/process.js';
 import { startTestServer, type TestServer, testOperatorToken } from '../support/server.js';
-import { testDialects } from '../support/stores.js';
+import { postgresUrl, testDialects } from '../support/stores.js';
 import { changedTables, stateFingerprint } from './state.js';
 
 const runsPerOperation = Number(process.env.ALLOT_FUZZ_RUNS ?? 3);
@@ -242,17 +244,34 @@ describe.each(testDialects)('fuzzing every operation on %s', (dialect) => {
   let document: Schema;
   let context: FuzzContext;
   let fingerprint: Map<string, string>;
+  /** The second process on PostgreSQL, under a manual clock of its own so that it does no work by itself. */
+  let second: ServeProcess | null = null;
+  /** Where the next request goes: the processes in turn. */
+  let turn = 0;
+  const nextBaseUrl = () => (second === null || turn++ % 2 === 0 ? server.baseUrl : second.baseUrl);
   beforeAll(async () => {
     server = await startTestServer(dialect);
+    if (server.testStore.schema !== undefined) {
+      // The second process's manual clock stands where the test server's does (it reads the
+      // stored time), so that both judge times, and a token's last activity, alike.
+      await server.testStore.store.transaction((tx) => tx.settings.set('manual_clock_now', String(server.clock.now())));
+      second = await startServeProcess(['--db', `${postgresUrl}?options=-c%20search_path%3D${server.testStore.schema}`, '--seed', 'none', '--clock', 'manual'], { ALLOT_ADMIN_TOKEN: testOperatorToken });
+    }
     const account = await server.newAccount('Fuzzed');
     const skuId = await server.newInstanceSku('fuzz-sku');
     const pool = await account.post('/preview/v2/pools', { workspace: 'default', name: 'fuzz-pool' });
     await server.issue(pool.body.id, skuId, [{ start_at: server.clock.now() + 3600, end_at: server.clock.now() + 7200, node_count: 2 }]);
     context = { accountId: account.accountId, accountToken: account.token!, poolId: pool.body.id, skuId };
+    // Each token is used once through the second process before the fingerprint: its first use
+    // there records its activity, as the test server's first use did.
+    if (second !== null) for (const token of [account.token!, testOperatorToken]) await fetch(`${second.baseUrl}/preview/v2/me`, { headers: { authorization: `Bearer ${token}` } });
     document = (await server.anonymous.get('/openapi.json')).body;
     fingerprint = await stateFingerprint(server.testStore);
   });
-  afterAll(() => server.close());
+  afterAll(async () => {
+    await second?.stop();
+    await server.close();
+  });
 
   /**
    * Sends a request and checks its answer and, if it refused, that nothing changed. A read (GET)
@@ -260,15 +279,16 @@ describe.each(testDialects)('fuzzing every operation on %s', (dialect) => {
    * than one by one.
    */
   async function sendChecked(request: FuzzRequest): Promise<void> {
-    const response = await fetch(`${server.baseUrl}${request.path}`, { method: request.method, headers: request.headers, ...(request.body === undefined ? {} : { body: request.body }) });
+    const baseUrl = nextBaseUrl();
+    const response = await fetch(`${baseUrl}${request.path}`, { method: request.method, headers: request.headers, ...(request.body === undefined ? {} : { body: request.body }) });
     const text = await response.text();
     const problem = answerProblem(response.status, response.headers, text);
-    if (problem !== null) throw new Error(`${problem}\n  request: ${describeRequest(request)}`);
+    if (problem !== null) throw new Error(`${problem}\n  request to ${baseUrl === server.baseUrl ? 'the test server' : 'the second process'}: ${describeRequest(request)}`);
     if (request.method === 'GET') return;
     const after = await stateFingerprint(server.testStore);
     const changed = response.status >= 400 ? changedTables(fingerprint, after) : [];
     fingerprint = after;
-    if (changed.length > 0) throw new Error(`a refused request (${response.status}) changed ${changed.join(', ')}\n  request: ${describeRequest(request)}\n  answer: ${text.slice(0, 300)}`);
+    if (changed.length > 0) throw new Error(`a refused request (${response.status}) changed ${changed.join(', ')}\n  request to ${baseUrl === server.baseUrl ? 'the test server' : 'the second process'}: ${describeRequest(request)}\n  answer: ${text.slice(0, 300)}`);
   }
 
   async function checkReads(operation: Operation): Promise<void> {
@@ -314,7 +334,7 @@ describe.each(testDialects)('fuzzing every operation on %s', (dialect) => {
       await sendChecked({ method, path, headers: { authorization: `Bearer ${context.accountToken}` } });
     }
     for (const path of ['/preview/v2/pools', '/nope', '/preview/v2/pools/%ZZ']) {
-      const response = await fetch(`${server.baseUrl}${path}`, { method: 'HEAD', headers: { authorization: `Bearer ${context.accountToken}` } });
+      const response = await fetch(`${nextBaseUrl()}${path}`, { method: 'HEAD', headers: { authorization: `Bearer ${context.accountToken}` } });
       expect(response.status, path).toBeLessThan(500);
       expect(response.headers.get('x-request-id'), path).not.toBeNull();
     }
@@ -333,8 +353,8 @@ describe.each(testDialects)('fuzzing every operation on %s', (dialect) => {
       `GET /preview/v2/pools HTTP/1.1\r\nHost: x\r\nX-Big: ${'h'.repeat(20_000)}\r\n\r\n`,
       `GET /${'u'.repeat(20_000)} HTTP/1.1\r\nHost: x\r\n\r\n`,
     ];
-    for (const text of texts) {
-      const answer = await rawExchange(server.baseUrl, text);
+    for (const text of texts.flatMap((each) => (second === null ? [each] : [each, each]))) {
+      const answer = await rawExchange(nextBaseUrl(), text);
       const [head = '', ...rest] = answer.split('\r\n\r\n');
       const [statusLine = '', ...headerLines] = head.split('\r\n');
       const headers = new Map(headerLines.map((line) => [line.slice(0, line.indexOf(':')).toLowerCase(), line.slice(line.indexOf(':') + 1).trim()]));
