@@ -2,7 +2,7 @@
 // and PostgreSQL (row locks, JSON functions, error codes) comes from a `DialectAdapter` that
 // sqlite/ and postgres/ provide.
 
-import { cachedReadsMax, transactionAttemptsMax, transactionRetryBackoffMaxMs, transactionRetryBackoffMs } from '../domain/kernel/limits.js';
+import { cachedReadsMax, postgresCommitListenStaleMs, transactionAttemptsMax, transactionRetryBackoffMaxMs, transactionRetryBackoffMs } from '../domain/kernel/limits.js';
 import type { Kysely } from 'kysely';
 import { type Failure, isFailure } from '../domain/kernel/failures.js';
 import type { Database } from './database.js';
@@ -49,7 +49,8 @@ export class KyselyStore implements Store {
    * processes' commits is added to it.
    */
   #writeGeneration = 0;
-  readonly #cachedReads = new Map<string, unknown>();
+  /** Remembered reads, each with when it stops being served (never, where this is the only writer). */
+  readonly #cachedReads = new Map<string, { readonly value: unknown; readonly expiresAtMs: number }>();
   #cachedReadsGeneration = 0;
   /** The group of transactions to be committed together that new ones join (see groupsCommits). */
   #commitGroup: CommitGroup | null = null;
@@ -129,36 +130,39 @@ export class KyselyStore implements Store {
     // only grow, so their sum stays the same exactly while neither has changed.
     if (!watch.trusted) return this.read(work);
     const generation = watch.changes + this.#writeGeneration;
-    const cached = this.#cachedReadsAt(generation);
-    if (cached?.has(key)) return cached.get(key) as T;
+    const startedAtMs = performance.now();
+    const cached = this.#cachedReadsAt(generation)?.get(key);
+    if (cached !== undefined && cached.expiresAtMs > startedAtMs) return cached.value as T;
     // The read begins after `generation` was taken: a commit it missed is notified after it
     // began, so before the value is remembered (and then it is not) or after (and forgets it).
+    // A commit never notified (its process died first) is missed for as long as a read is
+    // served at most: `postgresCommitListenStaleMs` from when it began.
     const value = await this.read(work);
-    if (watch.trusted && watch.changes + this.#writeGeneration === generation) this.#remember(this.#cachedReadsAt(generation)!, key, value);
+    if (watch.trusted && watch.changes + this.#writeGeneration === generation) this.#remember(this.#cachedReadsAt(generation)!, key, value, startedAtMs + postgresCommitListenStaleMs);
     return value;
   }
 
   async #readCachedSoleWriter<T>(key: string, work: (tx: Tx) => Promise<T>): Promise<T> {
-    const cached = this.#cachedReadsAt(this.#writeGeneration)!;
-    if (cached.has(key)) return cached.get(key) as T;
+    const cached = this.#cachedReadsAt(this.#writeGeneration)!.get(key);
+    if (cached !== undefined) return cached.value as T;
     // The generation is taken once the connection is held: on SQLite no transaction is open then.
     let generation = -1;
     const value = await this.read((tx) => {
       generation = this.#writeGeneration;
       return work(tx);
     });
-    if (generation === this.#writeGeneration) this.#remember(this.#cachedReadsAt(generation)!, key, value);
+    if (generation === this.#writeGeneration) this.#remember(this.#cachedReadsAt(generation)!, key, value, Infinity);
     return value;
   }
 
-  #remember(cached: Map<string, unknown>, key: string, value: unknown): void {
+  #remember(cached: Map<string, { readonly value: unknown; readonly expiresAtMs: number }>, key: string, value: unknown, expiresAtMs: number): void {
     if (cached.size >= cachedReadsMax) cached.delete(cached.keys().next().value!);
-    cached.set(key, deepFreeze(value));
+    cached.set(key, { value: deepFreeze(value), expiresAtMs });
   }
 
   /** The reads remembered at `generation`, forgotten first if the generation has moved on since;
    * none for a generation older than theirs. */
-  #cachedReadsAt(generation: number): Map<string, unknown> | null {
+  #cachedReadsAt(generation: number): Map<string, { readonly value: unknown; readonly expiresAtMs: number }> | null {
     if (generation < this.#cachedReadsGeneration) return null;
     if (generation > this.#cachedReadsGeneration) {
       this.#cachedReads.clear();

@@ -1,20 +1,32 @@
 // Tells, for Store.readCached on PostgreSQL, whether another allot process has committed a write
 // since a remembered read, without asking the database on the read's path. Every transaction
-// that wrote (one holding a transaction id) notifies a channel named for its schema as part of
-// its COMMIT (`commitSql`, one round trip with the commit), and each process LISTENs on that
-// channel over a connection of its own: every notification from another process counts as a
-// change, and the store forgets what it remembered.
+// that wrote (one holding a transaction id) is announced once it has committed and before it is
+// answered: a notification on a channel named for its schema, sent by `CommitAnnouncer` on a
+// connection of its own, one notification for every commit that finished while the one before
+// was on its way. Each process LISTENs on that channel over another connection of its own: every
+// notification from another process counts as a change, and the store forgets what it
+// remembered.
 //
-// PostgreSQL delivers a notification only once its transaction is visible to other snapshots,
-// so a read begun before a change arrived that missed the commit is never remembered past it.
-// The guarantee is therefore: a process sees its own writes at once (KyselyStore counts its own
-// transactions), and another process's once their notification has reached it, normally well
-// under a millisecond after the commit. A heartbeat asks the connection every
-// `postgresCommitListenHeartbeatMs`, and PostgreSQL sends the notifications pending before a
-// query's answer (ReadyForQuery), so an answer vouches for every commit acknowledged before its
-// question was asked; remembered reads are served only while the last answer's question was
-// asked within `postgresCommitListenStaleMs`. So a commit acknowledged that long ago has been
-// heard of by every process that serves a remembered read (`commitsHeardEverywhereMs`).
+// The notification is not sent by the writing transaction itself (it was, in its COMMIT, until
+// measured): PostgreSQL (to 17 at least) takes one lock for the whole cluster from a notifying
+// transaction's commit until its end, its WAL flush included, so every notifying commit waited
+// on every other one, across databases, and lost PostgreSQL's group commit. Sent apart, with
+// `synchronous_commit=off` (a notification needs no durability: a crash loses the listeners'
+// connections too, and they forget everything), the lock is held for no flush, and one
+// notification stands for many commits.
+//
+// A notification is delivered only once it committed, after the commits it stands for, so a
+// read begun before a change arrived that missed the commit is never remembered past it. The
+// guarantee is therefore: a process sees its own writes at once (KyselyStore counts its own
+// transactions), and another process's once their notification has reached it, normally about
+// a millisecond after the commit. A commit whose process died (or lost the announcing
+// connection) before announcing it is never notified; so a remembered read is served at most
+// `postgresCommitListenStaleMs` after it began, which bounds how long any commit acknowledged
+// can go unseen whatever happens to notifications. A heartbeat asks the listening connection
+// every `postgresCommitListenHeartbeatMs` too, and PostgreSQL sends the notifications pending
+// before a query's answer (ReadyForQuery), so an answer vouches for every commit announced
+// before its question was asked; remembered reads are served only while the last answer's
+// question was asked within `postgresCommitListenStaleMs`.
 //
 // Nothing is vouched for while the connection is not known to be listening: before its first
 // LISTEN, after it is lost (until a new one has been confirmed, when everything remembered is
@@ -39,11 +51,112 @@ export interface CommitListenerOptions {
   readonly origin: string;
 }
 
-/** The SQL that commits a transaction on PostgreSQL, notifying the listeners if it wrote anything.
- * Simple protocol (no parameters), so the two statements go in one round trip. */
-export function commitSql(origin: string): string {
-  if (!/^[0-9a-z_-]+$/i.test(origin)) throw new Error(`commit origin must be a plain word: ${origin}`);
-  return `SELECT pg_notify(${channelSql}, '${origin}') WHERE txid_current_if_assigned() IS NOT NULL; COMMIT`;
+/** The SQL that commits a transaction on PostgreSQL and tells whether it wrote anything (held a
+ * transaction id), so that only those are announced. Simple protocol (no parameters), so the two
+ * statements go in one round trip; `pg` answers both results (see `commitWrote`). */
+export const commitReportingWriteSql = 'SELECT txid_current_if_assigned() IS NOT NULL AS wrote; COMMIT';
+
+/** Whether the transaction `commitReportingWriteSql` committed had written, from `pg`'s results. */
+export function commitWrote(results: unknown): boolean {
+  const [report] = Array.isArray(results) ? (results as { rows?: { wrote?: unknown }[] }[]) : [];
+  return report?.rows?.[0]?.wrote === true;
+}
+
+export interface CommitAnnouncerOptions {
+  readonly connectionString: string;
+  /** The session's settings (`-c search_path=…`), as the store's pool has them. */
+  readonly sessionOptions?: string | undefined;
+  readonly connectionTimeoutMillis: number;
+  /** Marks this process's notifications, which its own listener ignores. */
+  readonly origin: string;
+}
+
+/**
+ * Announces this process's commits to the other processes' listeners. `announce` resolves once a
+ * notification sent after it was called has committed: at once if none is on its way, else after
+ * the next, which every commit that finished meanwhile shares. It never throws: a notification
+ * that could not be sent is made up for by remembered reads' expiry (see above).
+ */
+export class CommitAnnouncer {
+  #client: pg.Client | null = null;
+  #connecting: Promise<pg.Client | null> | null = null;
+  /** The notification on its way, if any. */
+  #sending: Promise<void> | null = null;
+  /** The one to be sent once it has committed, which commits that finish meanwhile share. */
+  #queued: Promise<void> | null = null;
+  #closed = false;
+  readonly #notifySql: string;
+
+  constructor(private readonly options: CommitAnnouncerOptions) {
+    if (!/^[0-9a-z_-]+$/i.test(options.origin)) throw new Error(`commit origin must be a plain word: ${options.origin}`);
+    this.#notifySql = `SELECT pg_notify(${channelSql}, '${options.origin}')`;
+  }
+
+  announce(): Promise<void> {
+    if (this.#sending === null) return this.#send();
+    // The one on its way may have been sent before this commit finished: the next one covers it.
+    return (this.#queued ??= this.#sending.then(() => {
+      this.#queued = null;
+      return this.#send();
+    }));
+  }
+
+  #send(): Promise<void> {
+    const sent: Promise<void> = this.#notify().then(() => {
+      if (this.#sending === sent) this.#sending = null;
+    });
+    this.#sending = sent;
+    return sent;
+  }
+
+  async #notify(): Promise<void> {
+    if (this.#closed) return;
+    const client = this.#client ?? (await (this.#connecting ??= this.#connect()));
+    if (client === null) return;
+    try {
+      await client.query(this.#notifySql);
+    } catch {
+      this.#drop(client);
+    }
+  }
+
+  async #connect(): Promise<pg.Client | null> {
+    const client = new pg.Client({
+      connectionString: this.options.connectionString,
+      connectionTimeoutMillis: this.options.connectionTimeoutMillis,
+      keepAlive: true,
+      application_name: 'allot commit announcer',
+      // A notification that hangs would hold up every commit waiting on it: given up, and its
+      // connection dropped, after as long as a remembered read may live anyway.
+      query_timeout: postgresCommitListenStaleMs,
+      // A notification needs no flush to disk before it is delivered (see above).
+      options: `${this.options.sessionOptions ?? ''} -c synchronous_commit=off`.trim(),
+    });
+    client.on('error', () => this.#drop(client));
+    try {
+      await client.connect();
+      if (this.#closed) throw new Error('closed');
+      this.#client = client;
+      return client;
+    } catch {
+      client.end().catch(noop);
+      return null;
+    } finally {
+      this.#connecting = null;
+    }
+  }
+
+  #drop(client: pg.Client): void {
+    if (this.#client === client) this.#client = null;
+    client.end().catch(noop);
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    const client = this.#client;
+    this.#client = null;
+    await client?.end().catch(noop);
+  }
 }
 
 /** How long after a commit is acknowledged every process has heard of it or serves no remembered
@@ -199,37 +312,29 @@ function monotonicMs(): number {
 
 function noop(): void {}
 
-/** PostgreSQL's dialect whose transactions commit with `commitSql`, notifying the listeners. */
-export class NotifyingPostgresDialect extends PostgresDialect {
+/** PostgreSQL's dialect whose transactions commit with `commitReportingWriteSql`; the store's
+ * `pg` client announces those that wrote before it answers the commit (postgres-store.ts). */
+export class AnnouncingPostgresDialect extends PostgresDialect {
   readonly #config: PostgresDialectConfig;
-  readonly #commitText: string;
 
-  constructor(config: PostgresDialectConfig, origin: string) {
+  constructor(config: PostgresDialectConfig) {
     super(config);
     this.#config = config;
-    this.#commitText = commitSql(origin);
   }
 
   override createDriver(): Driver {
-    return new NotifyingPostgresDriver(this.#config, this.#commitText);
+    return new AnnouncingPostgresDriver(this.#config);
   }
 }
 
-class NotifyingPostgresDriver extends PostgresDriver {
-  readonly #commitText: string;
-
-  constructor(config: PostgresDialectConfig, commitText: string) {
-    super(config);
-    this.#commitText = commitText;
-  }
-
+class AnnouncingPostgresDriver extends PostgresDriver {
   override async commitTransaction(connection: DatabaseConnection): Promise<void> {
     try {
-      await connection.executeQuery(CompiledQuery.raw(this.#commitText));
+      await connection.executeQuery(CompiledQuery.raw(commitReportingWriteSql));
     } catch (error) {
       // A transaction already failed (a statement's error caught as a value) refuses the SELECT,
       // and the COMMIT after it is skipped: commit as PostgreSQL does such a one, rolling it back,
-      // with nothing to notify.
+      // with nothing to announce.
       if (!isFailedTransaction(error)) throw error;
       await connection.executeQuery(CompiledQuery.raw('commit'));
     }

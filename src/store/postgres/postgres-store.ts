@@ -13,7 +13,7 @@ import { KyselyStore } from '../kysely-store.js';
 import { migrate } from '../migrator.js';
 import { DeferredWrites, deferredText, parseDeferred, parsePipelined, pipelinedText } from './deferred-writes.js';
 import { randomUUID } from 'node:crypto';
-import { CommitListener, commitsHeardEverywhereMs, NotifyingPostgresDialect } from './commit-listener.js';
+import { AnnouncingPostgresDialect, CommitAnnouncer, CommitListener, commitReportingWriteSql, commitsHeardEverywhereMs, commitWrote } from './commit-listener.js';
 
 /** Key of the advisory lock that serializes migrations across processes ("allot" in ASCII). */
 const migrationLockKey = 0x616c6c6f74;
@@ -86,11 +86,15 @@ export function isPostgresUnavailable(error: unknown): boolean {
  * drops the client when it is released, since it is no longer queryable.
  */
 class NamedStatementClient extends pg.Client {
-  constructor(config?: string | pg.ClientConfig) {
+  /** Announces the commits of transactions that wrote to other processes (commit-listener.ts). */
+  readonly #announcer: CommitAnnouncer | null;
+
+  constructor(config?: string | (pg.ClientConfig & { commitAnnouncer?: CommitAnnouncer })) {
     // Pipeline mode: a statement sent while another is still being answered goes on the wire at
     // once instead of waiting in pg's queue, so a pipelined lock or the held writes and the
     // statement behind them cost one round trip, not two.
     super(typeof config === 'string' ? { connectionString: config, pipeline: true } : { ...config, pipeline: true });
+    this.#announcer = typeof config === 'object' ? (config.commitAnnouncer ?? null) : null;
     this.on('error', () => {});
   }
 
@@ -163,9 +167,24 @@ class NamedStatementClient extends pg.Client {
   }
 
   #send(config: unknown, values?: unknown, callback?: unknown): unknown {
+    if (config === commitReportingWriteSql && this.#announcer !== null) return this.#commitAndAnnounce(this.#announcer, callback);
     const name = typeof config === 'string' && Array.isArray(values) ? statementNameOf(config) : undefined;
     if (name === undefined) return (super.query as (...args: unknown[]) => unknown)(config, values, callback);
     return (super.query as (...args: unknown[]) => unknown)({ name, text: config, values }, callback);
+  }
+
+  /** Commits, and answers once a transaction that wrote has been announced: as the commit itself. */
+  #commitAndAnnounce(announcer: CommitAnnouncer, callback?: unknown): unknown {
+    const committed = (super.query(commitReportingWriteSql) as unknown as Promise<unknown>).then(async (results) => {
+      if (commitWrote(results)) await announcer.announce();
+      return Array.isArray(results) ? results.at(-1) : results;
+    });
+    if (typeof callback !== 'function') return committed;
+    committed.then(
+      (result) => (callback as (error: null, result: unknown) => void)(null, result),
+      (error: unknown) => (callback as (error: unknown) => void)(error),
+    );
+    return undefined;
   }
 }
 
@@ -175,7 +194,14 @@ export interface PostgresStoreOptions {
 }
 
 export async function openPostgresStore(url: string, now: number, options: PostgresStoreOptions = {}): Promise<KyselyStore> {
+  const sessionOptions = options.schema === undefined ? undefined : `-c search_path=${options.schema}`;
+  // Each commit that wrote is announced to the other processes, which listen on a connection of
+  // their own, so that their cached reads forget it (commit-listener.ts).
+  const origin = randomUUID();
+  const commitAnnouncer = new CommitAnnouncer({ connectionString: url, sessionOptions, connectionTimeoutMillis: postgresConnectTimeoutMs, origin });
   const rawPool = new pg.Pool({
+    // Given to each client (NamedStatementClient), which announces its commits.
+    ...({ commitAnnouncer } as pg.PoolConfig),
     Client: NamedStatementClient,
     connectionString: url,
     max: postgresPoolSize,
@@ -199,13 +225,10 @@ export async function openPostgresStore(url: string, now: number, options: Postg
       if (pgCode(error) !== '23505' && pgCode(error) !== '42P06') throw error;
     });
   }
-  // Each commit that wrote notifies the other processes, which listen on a connection of their
-  // own, so that their cached reads forget it (commit-listener.ts).
-  const origin = randomUUID();
-  const db = new Kysely<Database>({ dialect: new NotifyingPostgresDialect({ pool }, origin) });
+  const db = new Kysely<Database>({ dialect: new AnnouncingPostgresDialect({ pool }) });
   const commitWatch = new CommitListener({
     connectionString: url,
-    sessionOptions: options.schema === undefined ? undefined : `-c search_path=${options.schema}`,
+    sessionOptions,
     connectionTimeoutMillis: postgresConnectTimeoutMs,
     origin,
   });
@@ -266,6 +289,7 @@ export async function openPostgresStore(url: string, now: number, options: Postg
     },
     close: async () => {
       await commitWatch.close();
+      await commitAnnouncer.close();
       leaderClient?.release(true);
       leaderClient = null;
       await db.destroy();
@@ -277,6 +301,7 @@ export async function openPostgresStore(url: string, now: number, options: Postg
     });
   } catch (error) {
     await commitWatch.close();
+    await commitAnnouncer.close();
     await db.destroy();
     throw error;
   }
