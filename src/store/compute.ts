@@ -227,6 +227,12 @@ export interface InstanceRepository {
   /** Inserts instances whose names the caller knows are free, in few multi-row statements; a
    * taken name is a bug here and throws (the unique index). For bulk set-ups (bench/advance). */
   insertMany(instances: readonly Omit<InstanceRecord, 'seq'>[]): Promise<void>;
+  /** Of `names`, those an instance of the workspace already has, in one statement per
+   * `instanceRowsPerInsertMax` names. */
+  namesTaken(workspaceId: string, names: readonly string[]): Promise<Set<string>>;
+  /** Inserts instances in few multi-row statements, skipping any whose name another transaction
+   * took meanwhile (the unique index); answers the ids written. */
+  insertManyUnlessNameTaken(instances: readonly Omit<InstanceRecord, 'seq'>[]): Promise<Set<string>>;
   findById(accountId: string, id: string): Promise<InstanceView | undefined>;
   findByIdForOperator(id: string): Promise<InstanceView | undefined>;
   findByName(workspaceId: string, name: string): Promise<InstanceView | undefined>;

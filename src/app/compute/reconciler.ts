@@ -44,6 +44,40 @@ export async function insertInstance(
   return 'name_taken';
 }
 
+/**
+ * Inserts `count` instances awaiting allocation, alike but for their drawn names, in a few
+ * statements for the lot rather than two per instance (a deployment creates up to
+ * `deploymentInstancesPerTransaction` at once, and its lock is held meanwhile): the names are
+ * drawn, those the workspace has are drawn again, and those another transaction took meanwhile
+ * too, up to `nameDrawAttemptsMax` rounds, as `insertInstance` does for one. Any still unnamed
+ * then are not created; the deployment stays short of its target until it is next maintained.
+ */
+async function insertDrawnNames(
+  context: AppContext,
+  tx: Tx,
+  instance: Omit<InstanceRecord, 'seq' | 'id' | 'status' | 'startedAt' | 'endedAt' | 'updatedAt' | 'name'>,
+  count: number,
+  nameTemplate: NameTemplate | undefined,
+): Promise<void> {
+  let remaining = count;
+  for (let attempt = 0; attempt < nameDrawAttemptsMax && remaining > 0; attempt++) {
+    const drawn = new Map<string, string>();
+    for (let index = 0; index < remaining; index++) {
+      const id = newId(context, 'instance');
+      drawn.set(newName(context, nameTemplate), id);
+    }
+    const taken = await tx.instances.namesTaken(instance.workspaceId, [...drawn.keys()]);
+    const records = [...drawn]
+      .filter(([name]) => !taken.has(name))
+      .map(([name, id]) => ({ ...instance, id, name, status: 'awaiting_allocation' as const, startedAt: null, endedAt: null, updatedAt: instance.createdAt }));
+    const written = await tx.instances.insertManyUnlessNameTaken(records);
+    for (const record of records) {
+      if (written.has(record.id)) recordEvent(context, tx, { kind: 'instance_status_changed', instanceId: record.id, status: record.status, at: record.createdAt });
+    }
+    remaining -= written.size;
+  }
+}
+
 /** What the engine read for a batch of boundaries at once: the pool's live instances and its balance, as they stand now in this transaction. */
 export interface PoolSkuState {
   readonly live: readonly PlacedInstance[];
@@ -110,29 +144,27 @@ export async function maintainDeployment(context: AppContext, tx: Tx, deployment
     if (template === undefined) return;
     await lockPoolsForAdding(tx, [deployment.poolId]);
     const nameTemplate = parseNameTemplate(deployment.instanceNameTemplate, 'instance_name_template');
-    for (let index = 0; index < create; index++) {
-      await insertInstance(
-        context,
-        tx,
-        {
-          accountId: deployment.accountId,
-          workspaceId: deployment.workspaceId,
-          name: null,
-          poolId: deployment.poolId,
-          instanceSkuId: deployment.instanceSkuId,
-          imageId: template.imageId,
-          deploymentId: deployment.id,
-          cloudInitUserData: template.cloudInitUserData,
-          tags: template.tags,
-          priority: 'normal',
-          enablePublicIpv4: false,
-          firewall: null,
-          infiniband: false,
-          createdAt: at,
-        },
-        isFailure(nameTemplate) ? undefined : nameTemplate,
-      );
-    }
+    await insertDrawnNames(
+      context,
+      tx,
+      {
+        accountId: deployment.accountId,
+        workspaceId: deployment.workspaceId,
+        poolId: deployment.poolId,
+        instanceSkuId: deployment.instanceSkuId,
+        imageId: template.imageId,
+        deploymentId: deployment.id,
+        cloudInitUserData: template.cloudInitUserData,
+        tags: template.tags,
+        priority: 'normal',
+        enablePublicIpv4: false,
+        firewall: null,
+        infiniband: false,
+        createdAt: at,
+      },
+      create,
+      isFailure(nameTemplate) ? undefined : nameTemplate,
+    );
   } else if (end.length > 0) {
     await markInstancesEnded(context, tx, end, 'terminated', at);
   }

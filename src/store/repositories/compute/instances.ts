@@ -139,6 +139,29 @@ export class SqlInstanceRepository implements InstanceRepository {
     }
   }
 
+  async namesTaken(workspaceId: string, names: readonly string[]): Promise<Set<string>> {
+    const taken = new Set<string>();
+    for (let first = 0; first < names.length; first += instanceRowsPerInsertMax) {
+      const rows = await this.trx.selectFrom('instances').select('name').where('workspace_id', '=', workspaceId).where('name', 'in', names.slice(first, first + instanceRowsPerInsertMax)).execute();
+      for (const row of rows) taken.add(row.name);
+    }
+    return taken;
+  }
+
+  async insertManyUnlessNameTaken(instances: Parameters<InstanceRepository['insertManyUnlessNameTaken']>[0]): Promise<Set<string>> {
+    const written = new Set<string>();
+    for (let first = 0; first < instances.length; first += instanceRowsPerInsertMax) {
+      const rows = await this.trx
+        .insertInto('instances')
+        .values(instances.slice(first, first + instanceRowsPerInsertMax).map(instanceRow))
+        .onConflict((oc) => oc.doNothing())
+        .returning('id')
+        .execute();
+      for (const row of rows) written.add(row.id);
+    }
+    return written;
+  }
+
   async findById(accountId: string, id: string): Promise<InstanceView | undefined> {
     const [row] = await instanceById.execute(this.trx, this.adapter, accountId, id);
     return row === undefined ? undefined : toView(row);
