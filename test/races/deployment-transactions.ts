@@ -20,6 +20,11 @@ export function countingStore(store: Store, transactions: Counted[], afterCommit
         counted.inserted++;
         return tx.instances.insert(instance);
       },
+      insertManyUnlessNameTaken: async (batch: Parameters<Tx['instances']['insertManyUnlessNameTaken']>[0]) => {
+        const written = await tx.instances.insertManyUnlessNameTaken(batch);
+        counted.inserted += written.size;
+        return written;
+      },
       markRunning: (ids: readonly string[], at: number) => {
         counted.started.push(...ids);
         return tx.instances.markRunning(ids, at);

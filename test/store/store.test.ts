@@ -345,6 +345,14 @@ describe.each(testDialects)('store contract on %s', (dialect) => {
     // A name taken is a bug for insertMany: it throws, and nothing of the statement is written.
     await expect(store.transaction((tx) => tx.instances.insertMany([{ ...instance(0), id: `inst_dup${counter}`, name: instances[5]!.name }]))).rejects.toThrow();
     expect(await store.read((tx) => tx.instances.findByName(workspaceId, instances[5]!.name))).toMatchObject({ id: instances[5]!.id });
+    // A deployment's batch: the names the workspace has are found in one go, past one statement's
+    // names, and an insert skips the rows whose names were taken meanwhile, writing the rest.
+    const asked = [...instances.map((row) => row.name), 'free-1', 'free-2'];
+    expect([...(await store.read((tx) => tx.instances.namesTaken(workspaceId, asked)))].sort()).toEqual(instances.map((row) => row.name).sort());
+    const batch = [{ ...instance(0), id: `inst_free${counter}`, name: 'free-1' }, { ...instance(0), id: `inst_dup${counter}`, name: instances[6]!.name }];
+    expect([...(await store.transaction((tx) => tx.instances.insertManyUnlessNameTaken(batch)))]).toEqual([`inst_free${counter}`]);
+    expect(await store.read((tx) => tx.instances.findByName(workspaceId, 'free-1'))).toMatchObject({ id: `inst_free${counter}` });
+    expect(await store.read((tx) => tx.instances.findByName(workspaceId, instances[6]!.name))).toMatchObject({ id: instances[6]!.id });
   });
 
   it('keeps idempotency records and forgets old ones', async () => {
