@@ -17,11 +17,11 @@
 // allot CPU per request (Linux's /proc) is shown too, being steadier than the rates on a shared
 // machine. BENCH_ALLOT_BIN measures another build, for A/B runs.
 
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { formatRate, load, startChild, urlWithSchema, withSchema } from './support.js';
+import { cpuMsOf, formatRate, load, startChild, urlWithSchema, withSchema } from './support.js';
 
 /** Another build's `bin/allot.js` may be measured instead (BENCH_ALLOT_BIN), for A/B runs back to back. */
 const allotBin = process.env.BENCH_ALLOT_BIN ?? fileURLToPath(new URL('../bin/allot.js', import.meta.url));
@@ -56,17 +56,6 @@ async function fillBook(call: Call, token: string, pool: string, sku: string, st
       }
     }),
   );
-}
-
-/** CPU time a process has used so far, user and system, in milliseconds (Linux's /proc; 0 elsewhere). */
-function cpuMsOf(pid: number): number {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    // utime and stime, fields 14 and 15 of stat, in clock ticks of 10 ms.
-    return (Number(fields[11]) + Number(fields[12])) * 10;
-  } catch {
-    return 0;
-  }
 }
 
 function median(values: readonly number[]): number {

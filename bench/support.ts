@@ -2,6 +2,7 @@
 // PostgreSQL schemas.
 
 import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import autocannon from 'autocannon';
 import pg from 'pg';
 
@@ -64,6 +65,17 @@ export async function startChild(args: readonly string[], env: Record<string, st
         child.kill('SIGTERM');
       }),
   };
+}
+
+/** CPU time a process has used so far, user and system, in milliseconds (Linux's /proc; 0 elsewhere). */
+export function cpuMsOf(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    // utime and stime, fields 14 and 15 of stat, in clock ticks of 10 ms.
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return 0;
+  }
 }
 
 export function formatRate(value: number): string {

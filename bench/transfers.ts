@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import BetterSqlite3 from 'better-sqlite3';
 import pg from 'pg';
-import { formatRate, load, startChild, urlWithSchema, withSchema } from './support.js';
+import { cpuMsOf, formatRate, load, startChild, urlWithSchema, withSchema } from './support.js';
 
 /** Another build's `bin/allot.js` may be measured instead (BENCH_ALLOT_BIN), for A/B runs back to back. */
 const allotBin = process.env.BENCH_ALLOT_BIN ?? fileURLToPath(new URL('../bin/allot.js', import.meta.url));
@@ -16,17 +16,6 @@ const allotBin = process.env.BENCH_ALLOT_BIN ?? fileURLToPath(new URL('../bin/al
 const nodeArgs = process.env.BENCH_NODE_ARGS?.split(' ').filter((arg) => arg !== '') ?? [];
 const operatorToken = 'bench-operator';
 const connections = 16;
-
-/** CPU time a process has used so far, user and system, in milliseconds (Linux's /proc; 0 elsewhere). */
-function cpuMsOf(pid: number): number {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    // utime and stime, fields 14 and 15 of stat, in clock ticks of 10 ms.
-    return (Number(fields[11]) + Number(fields[12])) * 10;
-  } catch {
-    return 0;
-  }
-}
 
 /** The local TCP ports of a process's sockets (Linux's /proc; none elsewhere). */
 function tcpPortsOf(pid: number): number[] {
