@@ -78,6 +78,12 @@ export function cpuMsOf(pid: number): number {
   }
 }
 
+/** The median of some figures (the upper of the middle two for an even count). */
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+
 export function formatRate(value: number): string {
   return Math.round(value).toLocaleString('en-US');
 }

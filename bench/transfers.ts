@@ -1,6 +1,8 @@
 // Pool transfers committed per second through HTTP, on SQLite and on PostgreSQL, each beside the
 // store's raw rate of an equivalent transaction — two rows updated and committed — measured in
-// the same run against the same engine.
+// the same run against the same engine. Rounds alternate between the two and the ratio is the
+// median of the rounds' ratios: single samples taken seconds apart compared whatever load each
+// met (the same build read 0.28 and 0.50 on PostgreSQL in two runs back to back).
 
 import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,7 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import BetterSqlite3 from 'better-sqlite3';
 import pg from 'pg';
-import { cpuMsOf, formatRate, load, startChild, urlWithSchema, withSchema } from './support.js';
+import { cpuMsOf, formatRate, load, median, startChild, urlWithSchema, withSchema } from './support.js';
 
 /** Another build's `bin/allot.js` may be measured instead (BENCH_ALLOT_BIN), for A/B runs back to back. */
 const allotBin = process.env.BENCH_ALLOT_BIN ?? fileURLToPath(new URL('../bin/allot.js', import.meta.url));
@@ -16,6 +18,8 @@ const allotBin = process.env.BENCH_ALLOT_BIN ?? fileURLToPath(new URL('../bin/al
 const nodeArgs = process.env.BENCH_NODE_ARGS?.split(' ').filter((arg) => arg !== '') ?? [];
 const operatorToken = 'bench-operator';
 const connections = 16;
+/** Rounds of transfers then the raw transaction, alternating, so that both meet the same load. */
+const rounds = 5;
 
 /** The local TCP ports of a process's sockets (Linux's /proc; none elsewhere). */
 function tcpPortsOf(pid: number): number[] {
@@ -56,7 +60,9 @@ interface TransfersMeasured {
   readonly postgresCpuMsPerTransfer: number | null;
 }
 
-async function transfersThroughHttp(db: string, seconds: number, postgresUrl: string | null = null): Promise<TransfersMeasured> {
+/** An allot process serving two pools of one account, the first holding a day of allocation,
+ * ready to measure transfers between them for a round at a time. */
+async function startTransfers(db: string, postgresUrl: string | null): Promise<{ measure: (seconds: number) => Promise<TransfersMeasured>; stop: () => Promise<void> }> {
   const allot = await startChild([...nodeArgs, allotBin, 'serve', '--port', '0', '--log-level', 'warn', '--seed', 'none', '--db', db], { ALLOT_ADMIN_TOKEN: operatorToken });
   try {
     const call = async (token: string, path: string, body: unknown) => {
@@ -71,24 +77,31 @@ async function transfersThroughHttp(db: string, seconds: number, postgresUrl: st
     await call(operatorToken, '/admin/v1/allocations', { pool: from.id, instance_sku: sku.id, allocation_schedule: [{ start_at: start, end_at: start + 86_400, node_count: 1_000_000_000 }] });
     const body = JSON.stringify({ from_pool: from.id, to_pool: to.id, instance_sku: sku.id, allocation_schedule_delta: [{ start_at: start, end_at: start + 3600, node_count: 1 }] });
     const headers = { authorization: `Bearer ${account.token}`, 'content-type': 'application/json' };
+    const url = `${allot.baseUrl}/preview/v2/pool_transfers`;
     // A second's warm-up first, so that what is compiled once (schemas, statements, connections) is not measured.
-    const warmUp = await load(`${allot.baseUrl}/preview/v2/pool_transfers`, headers, 1, connections, { method: 'POST', body });
+    const warmUp = await load(url, headers, 1, connections, { method: 'POST', body });
+    if (warmUp.non2xx > 0) throw new Error(`${warmUp.non2xx} transfers failed`);
     const pid = allot.process.pid!;
-    const cpuBeforeMs = cpuMsOf(pid);
-    const backendsBefore = postgresUrl === null ? null : await postgresBackendsCpuMs(postgresUrl, pid);
-    const result = await load(`${allot.baseUrl}/preview/v2/pool_transfers`, headers, seconds, connections, { method: 'POST', body });
-    const cpuMs = cpuMsOf(pid) - cpuBeforeMs;
-    const backendsAfter = postgresUrl === null ? null : await postgresBackendsCpuMs(postgresUrl, pid);
-    if (result.non2xx + warmUp.non2xx > 0) throw new Error(`${result.non2xx + warmUp.non2xx} transfers failed`);
-    const transfers = result.requestsPerSecond * seconds;
-    const postgresCpuMs = backendsAfter === null ? null : [...backendsAfter].reduce((sum, [backend, cpuAfterMs]) => sum + cpuAfterMs - (backendsBefore!.get(backend) ?? 0), 0);
-    return { perSecond: result.requestsPerSecond, cpuMsPerTransfer: cpuMs / transfers, postgresCpuMsPerTransfer: postgresCpuMs === null ? null : postgresCpuMs / transfers };
-  } finally {
+    const measure = async (seconds: number): Promise<TransfersMeasured> => {
+      const cpuBeforeMs = cpuMsOf(pid);
+      const backendsBefore = postgresUrl === null ? null : await postgresBackendsCpuMs(postgresUrl, pid);
+      const result = await load(url, headers, seconds, connections, { method: 'POST', body });
+      const cpuMs = cpuMsOf(pid) - cpuBeforeMs;
+      const backendsAfter = postgresUrl === null ? null : await postgresBackendsCpuMs(postgresUrl, pid);
+      if (result.non2xx > 0) throw new Error(`${result.non2xx} transfers failed`);
+      const transfers = result.requestsPerSecond * seconds;
+      const postgresCpuMs = backendsAfter === null ? null : [...backendsAfter].reduce((sum, [backend, cpuAfterMs]) => sum + cpuAfterMs - (backendsBefore!.get(backend) ?? 0), 0);
+      return { perSecond: result.requestsPerSecond, cpuMsPerTransfer: cpuMs / transfers, postgresCpuMsPerTransfer: postgresCpuMs === null ? null : postgresCpuMs / transfers };
+    };
+    return { measure, stop: () => allot.stop() };
+  } catch (error) {
     await allot.stop();
+    throw error;
   }
 }
 
-function sqliteRawRate(path: string, seconds: number): number {
+/** The raw two-row transaction, run in a tight loop by one process for a round at a time. */
+function sqliteRaw(path: string): { measure: (seconds: number) => number; close: () => void } {
   const database = new BetterSqlite3(path);
   database.pragma('locking_mode = EXCLUSIVE');
   database.pragma('journal_mode = WAL');
@@ -100,47 +113,75 @@ function sqliteRawRate(path: string, seconds: number): number {
     update.run(value, 2);
   });
   let count = 0;
-  const deadline = Date.now() + seconds * 1000;
-  while (Date.now() < deadline) transaction.immediate(`[[${count},1]]`), count++;
-  database.close();
-  return count / seconds;
+  return {
+    measure: (seconds) => {
+      const first = count;
+      const deadline = Date.now() + seconds * 1000;
+      while (Date.now() < deadline) transaction.immediate(`[[${count},1]]`), count++;
+      return (count - first) / seconds;
+    },
+    close: () => database.close(),
+  };
 }
 
-async function postgresRawRate(url: string, schema: string, seconds: number): Promise<number> {
+/** The raw two-row transaction from `connections` clients contending for the same two rows, as
+ * the transfers do, for a round at a time. */
+async function postgresRaw(url: string, schema: string): Promise<{ measure: (seconds: number) => Promise<number>; close: () => Promise<void> }> {
   const pool = new pg.Pool({ connectionString: url, max: connections, options: `-c search_path=${schema}` });
   await pool.query('CREATE TABLE rows (id INTEGER PRIMARY KEY, value TEXT NOT NULL)');
   await pool.query("INSERT INTO rows VALUES (1, ''), (2, '')");
   let count = 0;
-  const deadline = Date.now() + seconds * 1000;
-  // Like the transfers, concurrent clients contend for the same two rows.
-  await Promise.all(
-    Array.from({ length: connections }, async () => {
-      const client = await pool.connect();
-      try {
-        while (Date.now() < deadline) {
-          await client.query('BEGIN');
-          await client.query('SELECT value FROM rows WHERE id IN (1, 2) ORDER BY id FOR UPDATE');
-          await client.query('UPDATE rows SET value = $1 WHERE id = 1', [String(count)]);
-          await client.query('UPDATE rows SET value = $1 WHERE id = 2', [String(count)]);
-          await client.query('COMMIT');
-          count++;
+  const measure = async (seconds: number) => {
+    const first = count;
+    const deadline = Date.now() + seconds * 1000;
+    await Promise.all(
+      Array.from({ length: connections }, async () => {
+        const client = await pool.connect();
+        try {
+          while (Date.now() < deadline) {
+            await client.query('BEGIN');
+            await client.query('SELECT value FROM rows WHERE id IN (1, 2) ORDER BY id FOR UPDATE');
+            await client.query('UPDATE rows SET value = $1 WHERE id = 1', [String(count)]);
+            await client.query('UPDATE rows SET value = $1 WHERE id = 2', [String(count)]);
+            await client.query('COMMIT');
+            count++;
+          }
+        } finally {
+          client.release();
         }
-      } finally {
-        client.release();
-      }
-    }),
-  );
-  await pool.end();
-  return count / seconds;
+      }),
+    );
+    return (count - first) / seconds;
+  };
+  return { measure, close: () => pool.end() };
+}
+
+/** Alternates rounds of allot's transfers and of the raw transaction, so that drift in the
+ * machine's load falls on both; the ratio is the median of the rounds' ratios. */
+async function alternate(label: string, allot: (seconds: number) => Promise<TransfersMeasured>, raw: (seconds: number) => Promise<number>, seconds: number): Promise<string[]> {
+  const measured: { allot: TransfersMeasured; raw: number }[] = [];
+  await raw(1); // the raw side's warm-up, as allot's
+  for (let round = 0; round < rounds; round++) measured.push({ allot: await allot(seconds), raw: await raw(seconds) });
+  const ratio = median(measured.map((each) => each.allot.perSecond / each.raw));
+  const backends = measured[0]!.allot.postgresCpuMsPerTransfer === null ? '' : `, its backends' ${median(measured.map((each) => each.allot.postgresCpuMsPerTransfer!)).toFixed(2)}`;
+  return [
+    `  ${label} median ratio ${ratio.toFixed(2)}   transfers/s ${formatRate(median(measured.map((each) => each.allot.perSecond)))}   raw ${formatRate(median(measured.map((each) => each.raw)))} tx/s   allot CPU ${median(measured.map((each) => each.allot.cpuMsPerTransfer)).toFixed(2)} ms/transfer${backends}`,
+    `    rounds (transfers/s / raw tx/s): ${measured.map((each) => `${formatRate(each.allot.perSecond)} / ${formatRate(each.raw)}`).join(', ')}`,
+  ];
 }
 
 export async function benchTransfers(seconds: number, postgresUrl: string | undefined): Promise<string[]> {
-  const lines = ['pool transfers committed per second (HTTP, 16 connections) beside a raw two-row transaction on the same engine'];
+  const lines = [`pool transfers committed per second (HTTP, ${connections} connections) beside a raw two-row transaction on the same engine, ${rounds} alternating rounds of ${seconds} s (medians)`];
   const directory = mkdtempSync(join(tmpdir(), 'allot-bench-transfers-'));
   try {
-    const http = await transfersThroughHttp(`sqlite:${join(directory, 'allot.db')}`, seconds);
-    const raw = sqliteRawRate(join(directory, 'raw.db'), seconds);
-    lines.push(`  SQLite:     ${formatRate(http.perSecond)} transfers/s   raw ${formatRate(raw)} tx/s   ratio ${(http.perSecond / raw).toFixed(2)}   allot CPU ${http.cpuMsPerTransfer.toFixed(2)} ms/transfer`);
+    const allot = await startTransfers(`sqlite:${join(directory, 'allot.db')}`, null);
+    const raw = sqliteRaw(join(directory, 'raw.db'));
+    try {
+      lines.push(...(await alternate('SQLite:    ', allot.measure, async (s) => raw.measure(s), seconds)));
+    } finally {
+      raw.close();
+      await allot.stop();
+    }
   } finally {
     rmSync(directory, { recursive: true, force: true });
   }
@@ -148,8 +189,22 @@ export async function benchTransfers(seconds: number, postgresUrl: string | unde
     lines.push('  PostgreSQL: skipped (set ALLOT_TEST_POSTGRES_URL)');
     return lines;
   }
-  const http = await withSchema(postgresUrl, 'allot_bench_http', (schema) => transfersThroughHttp(urlWithSchema(postgresUrl, schema), seconds, postgresUrl));
-  const raw = await withSchema(postgresUrl, 'allot_bench_raw', (schema) => postgresRawRate(postgresUrl, schema, seconds));
-  lines.push(`  PostgreSQL: ${formatRate(http.perSecond)} transfers/s   raw ${formatRate(raw)} tx/s   ratio ${(http.perSecond / raw).toFixed(2)}   allot CPU ${http.cpuMsPerTransfer.toFixed(2)} ms/transfer, its backends' ${http.postgresCpuMsPerTransfer!.toFixed(2)}`);
+  lines.push(
+    ...(await withSchema(postgresUrl, 'allot_bench_http', (httpSchema) =>
+      withSchema(postgresUrl, 'allot_bench_raw', async (rawSchema) => {
+        const allot = await startTransfers(urlWithSchema(postgresUrl, httpSchema), postgresUrl);
+        try {
+          const raw = await postgresRaw(postgresUrl, rawSchema);
+          try {
+            return await alternate('PostgreSQL:', allot.measure, raw.measure, seconds);
+          } finally {
+            await raw.close();
+          }
+        } finally {
+          await allot.stop();
+        }
+      }),
+    )),
+  );
   return lines;
 }
