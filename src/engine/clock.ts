@@ -12,6 +12,7 @@ import { processBoundaries } from './boundaries.js';
 import { saveManualClockTimeIn, storedManualClockTime } from '../app/operator/clock-setting.js';
 import { catchUpProcurements } from '../app/market/procurement-runs.js';
 import type { AppContext } from '../app/kernel/context.js';
+import type { HeldLock, Tx } from '../store/store.js';
 
 export interface ClockReading {
   readonly mode: ClockMode;
@@ -22,16 +23,19 @@ export function readClock(context: AppContext): ClockReading {
   return { mode: context.clock.mode, now: context.clock.now() };
 }
 
-/** The advance in progress on each manual clock: a new one waits for it (see advanceClock). */
-const advancesInProgress = new WeakMap<ManualClock, Promise<unknown>>();
+/** The name of the lock an advance holds (Store.exclusively), across every process over the database. */
+const advanceLockName = 'manual clock advance';
 
 /**
  * Advances the manual clock by `seconds`, processing every boundary on the way at its own time,
  * in order. Each batch of work commits with the clock's new time, so that a process killed
- * mid-advance restarts with the clock where the work it committed stood. Advances sent while one
- * is running wait their turn and start from where it ended. Several processes over one PostgreSQL
- * database each keep their own manual clock; an advance starts from the stored time when another
- * process advanced it further, and no save lowers it, so the stored clock never goes back.
+ * mid-advance restarts with the clock where the work it committed stood; this process's clock
+ * moves once a batch has committed. Advances take turns, also across processes over one
+ * PostgreSQL database (Store.exclusively, an advisory lock held for the whole advance): one sent
+ * while another runs waits, and starts from the stored time where that one ended. Several
+ * processes each keep their own manual clock, which catches up with the stored one as it
+ * advances. A lock lost mid-advance (PostgreSQL restarted) ends it with StoreUnavailable (503),
+ * its work committed so far kept with the clock.
  */
 export const advanceClock = declaring(advanceClockOperation, async function advanceClock(context: AppContext, seconds: number): Promise<ClockReading | Failure> {
   if (!Number.isInteger(seconds) || seconds < 1 || seconds > clockAdvanceSecondsMax) {
@@ -39,35 +43,24 @@ export const advanceClock = declaring(advanceClockOperation, async function adva
   }
   const clock = context.clock;
   if (!(clock instanceof ManualClock)) return fail('clock_not_manual', 'The clock is real: only a manual clock (allot serve --clock manual) can be advanced');
-  const previous = advancesInProgress.get(clock) ?? Promise.resolve();
-  const advance = previous.catch(() => {}).then(() => advanceBy(context, clock, seconds));
-  advancesInProgress.set(clock, advance);
-  try {
-    return await advance;
-  } finally {
-    if (advancesInProgress.get(clock) === advance) advancesInProgress.delete(clock);
-  }
+  return context.store.exclusively(advanceLockName, (held) => advanceBy(context, clock, seconds, held));
 });
 
-async function advanceBy(context: AppContext, clock: ManualClock, seconds: number): Promise<ClockReading> {
+async function advanceBy(context: AppContext, clock: ManualClock, seconds: number, held: HeldLock): Promise<ClockReading> {
+  // Under the lock the stored time is where the last advance, of whichever process, ended.
   const stored = await storedManualClockTime(context.store);
   if (stored !== undefined && stored > clock.now()) clock.set(stored);
   const target = clock.now() + seconds;
-  await processBoundaries(
-    context,
-    target,
-    (at) => {
-      clock.set(Math.max(at, clock.now()));
-      return clock.now();
-    },
-    (tx, time) => saveManualClockTimeIn(tx, time),
-    true,
-  );
+  const saveWithWork = async (tx: Tx, time: number) => {
+    held.check();
+    await saveManualClockTimeIn(tx, time);
+    tx.afterCommit(() => clock.set(Math.max(time, clock.now())));
+  };
+  await processBoundaries(context, target, (at) => Math.max(at, clock.now()), saveWithWork, true);
   // Nothing stands skipped once the advance answers (a killed advance may have left some).
   await context.store.transaction(async (tx) => {
     await catchUpProcurements(context, tx, null, target);
-    await saveManualClockTimeIn(tx, target);
+    await saveWithWork(tx, target);
   });
-  clock.set(target);
   return readClock(context);
 }

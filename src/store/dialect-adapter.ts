@@ -69,5 +69,19 @@ export interface DialectAdapter {
   tryLeadership(): Promise<boolean>;
   /** Whether the leader's lock is held now, without trying to take it. */
   holdsLeadership(): Promise<boolean>;
+  /**
+   * Takes the lock named `name` across processes, waiting for it (Store.exclusively, which lets
+   * one caller of this process at a time ask): a session-level advisory lock on PostgreSQL;
+   * nothing on SQLite, whose file has one process.
+   */
+  sessionLock(name: string): Promise<SessionLock>;
   close(): Promise<void>;
+}
+
+/** A lock taken by `DialectAdapter.sessionLock`. */
+export interface SessionLock {
+  /** Whether the lock may have been lost (its connection went): it then guards nothing. */
+  lost(): boolean;
+  /** Gives the lock back; never throws. */
+  release(): Promise<void>;
 }

@@ -29,7 +29,7 @@ import { SqlSettingRepository } from './repositories/kernel/settings.js';
 import { SqlDatasetRepository } from './repositories/kernel/dataset.js';
 import { SqlWorkspaceRepository } from './repositories/tenancy/workspaces.js';
 import { SqlFleetRepository } from './repositories/fleet/fleet.js';
-import { type Store, type StoreDialect, StoreUnavailable, TransientConflict, type Tx } from './store.js';
+import { type HeldLock, type Store, type StoreDialect, StoreUnavailable, TransientConflict, type Tx } from './store.js';
 import type { DialectAdapter } from './dialect-adapter.js';
 import { CommitGroup } from './commit-group.js';
 
@@ -54,6 +54,8 @@ export class KyselyStore implements Store {
   #cachedReadsGeneration = 0;
   /** The group of transactions to be committed together that new ones join (see groupsCommits). */
   #commitGroup: CommitGroup | null = null;
+  /** The last caller of `exclusively` for each name, which the next one waits for. */
+  readonly #exclusiveTurns = new Map<string, Promise<unknown>>();
 
   constructor(private readonly adapter: DialectAdapter) {
     this.dialect = adapter.dialect;
@@ -182,6 +184,38 @@ export class KyselyStore implements Store {
 
   holdsLeadership(): Promise<boolean> {
     return this.adapter.holdsLeadership();
+  }
+
+  async exclusively<T>(name: string, work: (held: HeldLock) => Promise<T>): Promise<T> {
+    // This process's callers take turns first, so that it waits on the database's lock with one
+    // connection at most, and its own callers go in the order they asked.
+    const previous = this.#exclusiveTurns.get(name) ?? Promise.resolve();
+    const turn = previous.catch(() => {}).then(() => this.#holding(name, work));
+    this.#exclusiveTurns.set(name, turn);
+    try {
+      return await turn;
+    } finally {
+      if (this.#exclusiveTurns.get(name) === turn) this.#exclusiveTurns.delete(name);
+    }
+  }
+
+  async #holding<T>(name: string, work: (held: HeldLock) => Promise<T>): Promise<T> {
+    let lock;
+    try {
+      lock = await this.adapter.sessionLock(name);
+    } catch (error) {
+      throw this.#unavailableOr(error);
+    }
+    const held: HeldLock = {
+      check: () => {
+        if (lock.lost()) throw new StoreUnavailable(new Error(`the connection holding the lock ${JSON.stringify(name)} was lost`));
+      },
+    };
+    try {
+      return await work(held);
+    } finally {
+      await lock.release();
+    }
   }
 
   close(): Promise<void> {

@@ -120,5 +120,21 @@ export interface Store {
   isLeader(): Promise<boolean>;
   /** Whether this process holds the leadership now, without trying to take it (for health). */
   holdsLeadership(): Promise<boolean>;
+  /**
+   * Runs `work` holding the lock named `name`, which one caller at a time holds across every
+   * process over the database: the others wait their turn, in this process in the order they
+   * asked. On PostgreSQL a session-level advisory lock on a connection of its own, which the
+   * server releases if the process dies; an SQLite file has one process, so the turn within it
+   * is the lock. `work` calls `held.check()` in each transaction it relies on the lock for: it
+   * throws StoreUnavailable once the lock's connection has been lost (another process may then
+   * hold the lock), so that the transaction rolls back.
+   */
+  exclusively<T>(name: string, work: (held: HeldLock) => Promise<T>): Promise<T>;
   close(): Promise<void>;
+}
+
+/** A lock `Store.exclusively` holds for its work. */
+export interface HeldLock {
+  /** Throws StoreUnavailable when the lock may no longer be held (its connection was lost). */
+  check(): void;
 }

@@ -205,6 +205,7 @@ function awayWhile(store: Store, isAway: () => boolean): Store {
     untilHeardEverywhere: () => store.untilHeardEverywhere(),
     isLeader: () => store.isLeader(),
     holdsLeadership: () => store.holdsLeadership(),
+    exclusively: (name, work) => store.exclusively(name, work),
     close: () => store.close(),
   };
 }

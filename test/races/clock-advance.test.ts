@@ -1,7 +1,8 @@
 // The manual clock's advance commits the clock with the work it drove, batch by batch: a process
 // killed with SIGKILL mid-advance restarts with the clock where its committed work stands, and no
-// balance has been reconciled past the clock. Advances sent together run one after the other, and
-// the server answers other requests while one runs.
+// balance has been reconciled past the clock. Advances sent together run one after the other, also
+// sent to two processes over one PostgreSQL database (an advisory lock), and the server answers
+// other requests while one runs; an advance whose lock's connection is lost answers 503.
 
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,6 +20,8 @@ const day = 24 * 3600;
 
 interface Database {
   readonly url: string;
+  /** The PostgreSQL schema allot works in. */
+  readonly schema?: string;
   /** The stored clock and every balance's schedule and next boundary, read behind allot's back
    * once it has stopped (allot holds an SQLite file exclusively). */
   read(): Promise<{ clock: number; balances: { schedule: [number, number][]; next: number | null }[] }>;
@@ -55,6 +58,7 @@ async function freshDatabase(dialect: StoreDialect, name = 'clock'): Promise<Dat
   await client.end();
   return {
     url: `${postgresUrl}?options=-c%20search_path%3D${schema}`,
+    schema,
     async read() {
       const reader = new pg.Client({ connectionString: postgresUrl });
       await reader.connect();
@@ -67,6 +71,25 @@ async function freshDatabase(dialect: StoreDialect, name = 'clock'): Promise<Dat
     },
     dispose: () => dropSchema(schema),
   };
+}
+
+/** Ends the PostgreSQL connection that holds the manual clock's advance lock in `schema` (its
+ * advisory lock's keys: postgres-store.ts, sessionLockClass, and the schema and lock's name), as
+ * a restart of PostgreSQL would; how many it ended. */
+async function endAdvanceLockConnection(schema: string): Promise<number> {
+  const client = new pg.Client({ connectionString: postgresUrl });
+  await client.connect();
+  try {
+    const ended = await client.query(
+      `SELECT pg_terminate_backend(pid) FROM pg_locks
+        WHERE locktype = 'advisory' AND granted AND objsubid = 2 AND classid = $1
+          AND objid::bigint = (hashtext($2)::bigint + 4294967296) % 4294967296`,
+      [0x616c53, `${schema} manual clock advance`],
+    );
+    return ended.rowCount ?? 0;
+  } finally {
+    await client.end();
+  }
 }
 
 /** Every balance's next boundary is the first step after the clock: work up to the clock is done, none beyond it. */
@@ -113,12 +136,13 @@ describe.each(testDialects)('advancing the manual clock (%s)', (dialect) => {
     // A long advance, killed once it is well under way; the server answers meanwhile.
     const target = start + 5400 + 40 * day;
     const advance = operator.post('/admin/v1/clock/advance', { seconds: 40 * day }).catch(() => null);
+    let answered = false;
+    void advance.finally(() => (answered = true));
     let during = start;
     while (during < start + 5400 + 2 * day) {
-      const began = Date.now();
-      const health = await fetch(`${serve.baseUrl}/v1/_healthz`);
-      expect(health.status).toBe(200);
-      expect(Date.now() - began).toBeLessThan(2_000);
+      // Answered while the advance runs: it is killed later, unfinished (see below).
+      expect((await fetch(`${serve.baseUrl}/v1/_healthz`)).status).toBe(200);
+      expect(answered).toBe(false);
       during = (await operator.get('/admin/v1/clock')).body.now;
     }
     await serve.stop('SIGKILL');
@@ -158,7 +182,7 @@ describe.runIf(testDialects.includes('postgres'))('advancing the manual clock of
     await database?.dispose();
   });
 
-  it('never takes the stored clock back, whichever process advances, also at once or killed -9 mid-advance', async () => {
+  it('queues advances sent to either process, never takes the stored clock back, also killed -9 or losing its lock mid-advance', async () => {
     const [first, second] = [await startServe(), await startServe()];
     const viaFirst = new ApiClient(first.baseUrl, operatorToken);
     const viaSecond = new ApiClient(second.baseUrl, operatorToken);
@@ -167,8 +191,14 @@ describe.runIf(testDialects.includes('postgres'))('advancing the manual clock of
     const client = new ApiClient(first.baseUrl, account.token);
     const sku = (await viaFirst.post('/admin/v1/instance_skus', { alias: 'clocked-twice' })).body.id;
     const pool = (await client.post('/preview/v2/pools', { workspace: 'default', name: 'hourly' })).body.id;
-    const schedule = Array.from({ length: 200 }, (_, hour) => ({ start_at: start + 3600 + hour * 7200, end_at: start + 7200 + hour * 7200, node_count: 1 + (hour % 3) }));
+    const schedule = Array.from({ length: 300 }, (_, hour) => ({ start_at: start + 3600 + hour * 7200, end_at: start + 7200 + hour * 7200, node_count: 1 + (hour % 3) }));
     expect((await viaFirst.post('/admin/v1/allocations', { pool, instance_sku: sku, allocation_schedule: schedule })).status).toBe(201);
+    // A pool whose allocation comes in the middle of the first of two advances sent at once, and
+    // goes in the middle of the second, whichever runs first: its instance ends at that time.
+    const together = start + day + 60;
+    const marked = (await client.post('/preview/v2/pools', { workspace: 'default', name: 'marked' })).body.id;
+    expect((await viaFirst.post('/admin/v1/allocations', { pool: marked, instance_sku: sku, allocation_schedule: [{ start_at: together + 5 * day, end_at: together + 15 * day, node_count: 1 }] })).status).toBe(201);
+    expect((await client.post('/preview/v2/instances', { pool: marked, image: 'ubuntu-22.04-cuda-12.4', instance_sku: sku, name: 'marked' })).status).toBe(201);
 
     // The first goes a day ahead; the second, whose own clock stood still, starts from there.
     expect((await viaFirst.post('/admin/v1/clock/advance', { seconds: day })).body.now).toBe(start + day);
@@ -176,13 +206,28 @@ describe.runIf(testDialects.includes('postgres'))('advancing the manual clock of
     expect((await database.read()).clock).toBe(start + day + 60);
     expectWorkAtClock(await database.read());
 
-    // Both at once, each answered, the other process answering meanwhile: the stored clock is the
-    // furthest either reached, and no work stands past it.
-    const [long, short] = await Promise.all([viaFirst.post('/admin/v1/clock/advance', { seconds: 10 * day }), viaSecond.post('/admin/v1/clock/advance', { seconds: 3600 }), expect(viaSecond.get('/v1/_healthz')).resolves.toMatchObject({ status: 200 })]);
-    expect([long.status, short.status]).toEqual([200, 200]);
-    const together = (await database.read()).clock;
-    expect(together).toBe(Math.max(long.body.now, short.body.now));
-    expect(together).toBeGreaterThanOrEqual(start + day + 60 + 10 * day);
+    // Two advances of ten days at once, one to each process: they take turns (an advisory lock),
+    // the second starting where the first ended, so the stored clock is their sum; each process
+    // answers meanwhile and its clock never goes back; the marked pool's allocation, which ends in
+    // the middle of the second, ended its instance at its own time.
+    let bothAnswered = false;
+    const advances = Promise.all([viaFirst.post('/admin/v1/clock/advance', { seconds: 10 * day }), viaSecond.post('/admin/v1/clock/advance', { seconds: 10 * day })]).finally(() => (bothAnswered = true));
+    const readings: number[][] = [[], []];
+    while (!bothAnswered) {
+      for (const [index, via] of [viaFirst, viaSecond].entries()) {
+        readings[index]!.push((await via.get('/admin/v1/clock')).body.now);
+        expect((await via.get('/v1/_healthz')).status).toBe(200);
+      }
+    }
+    const [one, other] = await advances;
+    expect([one.status, other.status]).toEqual([200, 200]);
+    expect([one.body.now, other.body.now].sort()).toEqual([together + 10 * day, together + 20 * day]);
+    expect((await database.read()).clock).toBe(together + 20 * day);
+    for (const [index, via] of [viaFirst, viaSecond].entries()) readings[index]!.push((await via.get('/admin/v1/clock')).body.now);
+    for (const reading of readings) expect(reading).toEqual([...reading].sort((a, b) => a - b));
+    // Each process's clock stands where its own advance ended; the stored one where the second did.
+    expect(readings.map((reading) => reading.at(-1))).toEqual([one.body.now, other.body.now]);
+    expect((await client.get('/preview/v2/instances/marked')).body).toMatchObject({ status: 'terminated', updated_at: together + 15 * day });
     expectWorkAtClock(await database.read());
     expect((await viaSecond.get('/admin/v1/audit')).body.problems).toEqual([]);
 
@@ -202,9 +247,30 @@ describe.runIf(testDialects.includes('postgres'))('advancing the manual clock of
     expect((await viaSecond.get('/admin/v1/audit')).body.problems).toEqual([]);
     const resumed = await viaSecond.post('/admin/v1/clock/advance', { seconds: 3600 });
     expect(resumed.body.now).toBe(killed.clock + 3600);
-    const stored = (await database.read()).clock;
-    expect(stored).toBe(killed.clock + 3600);
+    expect((await database.read()).clock).toBe(killed.clock + 3600);
     expectWorkAtClock(await database.read());
+
+    // The connection holding the advance's lock lost mid-advance (as when PostgreSQL restarts):
+    // another process could take the lock, so the advance stops with 503, in SF Compute's
+    // envelope, its work so far kept with the clock; the process is not wedged, and advances on.
+    const beforeLoss = (await database.read()).clock;
+    const later = (await new ApiClient(second.baseUrl, account.token).post('/preview/v2/pools', { workspace: 'default', name: 'hourly-later' })).body.id;
+    const laterSchedule = Array.from({ length: 720 }, (_, hour) => ({ start_at: beforeLoss + 3600 + hour * 7200, end_at: beforeLoss + 7200 + hour * 7200, node_count: 1 + (hour % 3) }));
+    expect((await viaSecond.post('/admin/v1/allocations', { pool: later, instance_sku: sku, allocation_schedule: laterSchedule })).status).toBe(201);
+    const lost = viaSecond.post('/admin/v1/clock/advance', { seconds: 60 * day });
+    while ((await database.read()).clock < beforeLoss + day) expect((await fetch(`${second.baseUrl}/v1/_healthz`)).status).toBe(200);
+    expect(await endAdvanceLockConnection(database.schema!)).toBe(1);
+    const refused = await lost;
+    expect(refused.status).toBe(503);
+    expect(refused.body).toMatchObject({ error: { type: 'service_unavailable' } });
+    const afterLoss = await database.read();
+    expect(afterLoss.clock).toBeGreaterThan(beforeLoss);
+    expect(afterLoss.clock).toBeLessThan(beforeLoss + 60 * day);
+    expectWorkAtClock(afterLoss);
+    expect((await viaSecond.post('/admin/v1/clock/advance', { seconds: 3600 })).body.now).toBe(afterLoss.clock + 3600);
+    expect((await viaSecond.get('/admin/v1/audit')).body.problems).toEqual([]);
+    const stored = (await database.read()).clock;
+    expect(stored).toBe(afterLoss.clock + 3600);
 
     // A restart stands where the stored clock does.
     await second.stop();

@@ -61,6 +61,7 @@ export function countingStore(store: Store, transactions: Counted[], afterCommit
     untilHeardEverywhere: () => store.untilHeardEverywhere(),
     isLeader: () => store.isLeader(),
     holdsLeadership: () => store.holdsLeadership(),
+    exclusively: (name, work) => store.exclusively(name, work),
     close: () => store.close(),
   };
 }

@@ -15,6 +15,7 @@ export function aroundTransactions(store: Store, around: <T>(tx: Tx, work: (tx: 
     untilHeardEverywhere: () => store.untilHeardEverywhere(),
     isLeader: () => store.isLeader(),
     holdsLeadership: () => store.holdsLeadership(),
+    exclusively: (name, work) => store.exclusively(name, work),
     close: () => store.close(),
   };
 }

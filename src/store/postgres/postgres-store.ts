@@ -8,7 +8,7 @@ import { CompiledQuery, Kysely, sql } from 'kysely';
 import { jsonArrayFrom } from 'kysely/helpers/postgres';
 import pg from 'pg';
 import type { Database } from '../database.js';
-import { type DialectAdapter } from '../dialect-adapter.js';
+import { type DialectAdapter, type SessionLock } from '../dialect-adapter.js';
 import { KyselyStore } from '../kysely-store.js';
 import { migrate } from '../migrator.js';
 import { DeferredWrites, deferredText, parseDeferred, parsePipelined, pipelinedText } from './deferred-writes.js';
@@ -24,6 +24,10 @@ const leaderLockClass = 0x616c4c;
 /** First key of the transaction-scoped advisory locks named by text (`transactionLock`, "alT");
  * the second is the hash of the schema and the name. */
 const transactionLockClass = 0x616c54;
+
+/** First key of the session-level advisory locks named by text (`sessionLock`, "alS"); the
+ * second is the hash of the schema and the name. */
+const sessionLockClass = 0x616c53;
 
 const int8Oid = 20;
 const numericOid = 1700;
@@ -287,6 +291,7 @@ export async function openPostgresStore(url: string, now: number, options: Postg
         return false;
       }
     },
+    sessionLock: (name) => takeSessionLock(url, sessionOptions, name),
     close: async () => {
       await commitWatch.close();
       await commitAnnouncer.close();
@@ -307,6 +312,37 @@ export async function openPostgresStore(url: string, now: number, options: Postg
   }
   commitWatch.start();
   return new KyselyStore(adapter);
+}
+
+/**
+ * Takes the session-level advisory lock `name` on a connection of its own, outside the pool (the
+ * work it guards needs the pool's connections), waiting for it. The lock lasts as long as the
+ * session: released when the connection is closed, and by the server when the process dies or
+ * the connection is lost, which `lost()` then tells.
+ */
+async function takeSessionLock(url: string, sessionOptions: string | undefined, name: string): Promise<SessionLock> {
+  const client = new pg.Client({
+    connectionString: url,
+    connectionTimeoutMillis: postgresConnectTimeoutMs,
+    keepAlive: true,
+    application_name: 'allot session lock',
+    ...(sessionOptions === undefined ? {} : { options: sessionOptions }),
+  });
+  let lost = false;
+  // A lost connection: an 'error' nobody heard would end the process.
+  client.on('error', () => (lost = true));
+  client.on('end', () => (lost = true));
+  const release = async () => {
+    await client.end().catch(() => {});
+  };
+  try {
+    await client.connect();
+    await client.query('SELECT pg_advisory_lock($1, hashtext(current_schema() || \' \' || $2))', [sessionLockClass, name]);
+  } catch (error) {
+    await release();
+    throw error;
+  }
+  return { lost: () => lost, release };
 }
 
 function pgCode(error: unknown): string {

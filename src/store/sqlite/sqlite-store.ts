@@ -86,6 +86,8 @@ export async function openSqliteStore(path: string, now: number): Promise<Kysely
     isUnavailable: () => false,
     tryLeadership: async () => true,
     holdsLeadership: async () => true,
+    // The file is this process's own (docs/decisions.md): Store.exclusively's turn is the lock.
+    sessionLock: async () => ({ lost: () => false, release: async () => {} }),
     close: () => db.destroy(),
   };
   try {

@@ -1,0 +1,139 @@
+// The manual clock's longest advance (a year, `clockAdvanceSecondsMax`) through `allot serve` on
+// PostgreSQL, over a demo-seeded database with accounts whose pools have allocation changing
+// through the year and instances following it: how long the advance takes, and meanwhile how
+// long `/v1/_healthz` and a GET pool take to answer and how long any one transaction of allot's
+// stays open (sampled from pg_stat_activity: the transactions holding a lock on one of the
+// schema's tables). Figures to read, not to assert: the machine may be loaded.
+
+import pg from 'pg';
+import { clockAdvanceSecondsMax } from '../src/domain/kernel/limits.js';
+import { startChild, urlWithSchema, withSchema } from './support.js';
+
+const operatorToken = 'allot_admin_bench-year';
+const accountCount = 10;
+const poolsPerAccount = 10;
+const instancesPerPool = 2;
+/** Allocation changes per pool over the year: one step on, one off, every ~17.5 hours. */
+const stepsPerPool = 500;
+const image = 'ubuntu-22.04-cuda-12.4';
+
+async function call(baseUrl: string, token: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
+  const response = await fetch(`${baseUrl}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  const text = await response.text();
+  return { status: response.status, body: text === '' ? null : JSON.parse(text) };
+}
+
+async function must(baseUrl: string, token: string, method: string, path: string, body?: unknown): Promise<any> {
+  const answer = await call(baseUrl, token, method, path, body);
+  if (answer.status >= 300) throw new Error(`${method} ${path}: ${answer.status} ${JSON.stringify(answer.body)}`);
+  return answer.body;
+}
+
+interface Latencies {
+  count: number;
+  maxMs: number;
+  totalMs: number;
+}
+
+function describeLatencies(latencies: Latencies): string {
+  return `${latencies.count} answered, mean ${(latencies.totalMs / Math.max(1, latencies.count)).toFixed(1)} ms, longest ${latencies.maxMs.toFixed(0)} ms`;
+}
+
+export async function benchYearAdvance(postgresUrl: string | undefined): Promise<string[]> {
+  if (postgresUrl === undefined) return ['  PostgreSQL: skipped (set ALLOT_TEST_POSTGRES_URL)'];
+  return withSchema(postgresUrl, 'allot_bench_year', async (schema) => {
+    const serve = await startChild(['bin/allot.js', 'serve', '--db', urlWithSchema(postgresUrl, schema), '--clock', 'manual', '--seed', 'demo', '--port', '0', '--log-level', 'warn'], { ALLOT_ADMIN_TOKEN: operatorToken });
+    const sampler = new pg.Client({ connectionString: postgresUrl });
+    await sampler.connect();
+    try {
+      const base = serve.baseUrl;
+      const start = (await must(base, operatorToken, 'GET', '/admin/v1/clock')).now as number;
+      const sku = (await must(base, operatorToken, 'POST', '/admin/v1/instance_skus', { alias: 'bench-year' })).id as string;
+      const setUpStarted = performance.now();
+      let readPath = '';
+      let readToken = '';
+      for (let account = 0; account < accountCount; account++) {
+        const created = await must(base, operatorToken, 'POST', '/admin/v1/accounts', { name: `Year ${account}` });
+        for (let poolIndex = 0; poolIndex < poolsPerAccount; poolIndex++) {
+          const pool = (await must(base, created.token, 'POST', '/preview/v2/pools', { workspace: 'default', name: `year-${poolIndex}` })).id as string;
+          if (readPath === '') [readPath, readToken] = [`/preview/v2/pools/${pool}`, created.token];
+          const period = Math.floor(clockAdvanceSecondsMax / stepsPerPool);
+          const first = start + 600 + (account * poolsPerAccount + poolIndex) * 60;
+          const schedule = Array.from({ length: stepsPerPool }, (_, step) => ({ start_at: first + step * period, end_at: first + step * period + Math.floor(period / 2), node_count: 1 + (step % instancesPerPool) }));
+          await must(base, operatorToken, 'POST', '/admin/v1/allocations', { pool, instance_sku: sku, allocation_schedule: schedule });
+          for (let instance = 0; instance < instancesPerPool; instance++) {
+            await must(base, created.token, 'POST', '/preview/v2/instances', { pool, image, instance_sku: sku, name: `year-${poolIndex}-${instance}` });
+          }
+        }
+      }
+      const setUpSeconds = (performance.now() - setUpStarted) / 1000;
+
+      let done = false;
+      const healthz: Latencies = { count: 0, maxMs: 0, totalMs: 0 };
+      const poolReads: Latencies = { count: 0, maxMs: 0, totalMs: 0 };
+      const timed = async (latencies: Latencies, work: () => Promise<{ status: number }>) => {
+        const began = performance.now();
+        const answer = await work();
+        const ms = performance.now() - began;
+        if (answer.status !== 200) throw new Error(`answered ${answer.status} during the advance`);
+        latencies.count++;
+        latencies.totalMs += ms;
+        latencies.maxMs = Math.max(latencies.maxMs, ms);
+      };
+      const probe = async () => {
+        while (!done) {
+          await timed(healthz, () => fetch(`${base}/v1/_healthz`).then(async (response) => (await response.arrayBuffer(), response)));
+          await timed(poolReads, () => call(base, readToken, 'GET', readPath));
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+      };
+      // The open transactions of allot's that lock one of the schema's tables, every 20 ms.
+      const longest = { seconds: 0, transactions: new Map<string, number>() };
+      const sample = async () => {
+        while (!done) {
+          const rows = (
+            await sampler.query<{ pid: number; began: string; held: number }>(
+              `SELECT a.pid, a.xact_start::text AS began, extract(epoch FROM clock_timestamp() - a.xact_start)::float8 AS held
+                 FROM pg_stat_activity a
+                WHERE a.xact_start IS NOT NULL AND a.pid <> pg_backend_pid()
+                  AND EXISTS (SELECT 1 FROM pg_locks l JOIN pg_class c ON c.oid = l.relation WHERE l.pid = a.pid AND c.relnamespace = $1::regnamespace)`,
+              [schema],
+            )
+          ).rows;
+          for (const row of rows) {
+            const key = `${row.pid} ${row.began}`;
+            longest.transactions.set(key, Math.max(longest.transactions.get(key) ?? 0, row.held));
+            longest.seconds = Math.max(longest.seconds, row.held);
+          }
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+      };
+      const advanceStarted = performance.now();
+      const probing = probe();
+      const sampling = sample();
+      const advanced = await call(base, operatorToken, 'POST', '/admin/v1/clock/advance', { seconds: clockAdvanceSecondsMax });
+      const advanceSeconds = (performance.now() - advanceStarted) / 1000;
+      done = true;
+      await Promise.all([probing, sampling]);
+      if (advanced.status !== 200) throw new Error(`the advance answered ${advanced.status}: ${JSON.stringify(advanced.body)}`);
+      const audit = await must(base, operatorToken, 'GET', '/admin/v1/audit');
+      const over = (seconds: number) => [...longest.transactions.values()].filter((held) => held >= seconds).length;
+      const boundaries = accountCount * poolsPerAccount * stepsPerPool * 2;
+      return [
+        `advance the manual clock a year (${clockAdvanceSecondsMax} s) through allot serve on PostgreSQL: demo seed, ${accountCount * poolsPerAccount} pools with ${boundaries.toLocaleString('en-US')} allocation boundaries and ${accountCount * poolsPerAccount * instancesPerPool} instances following them`,
+        `  advance:      ${advanceSeconds.toFixed(2)} s (audit: ${audit.problems.length === 0 ? 'sound' : audit.problems.join('; ')})`,
+        `  healthz:      ${describeLatencies(healthz)} during the advance`,
+        `  GET pool:     ${describeLatencies(poolReads)} during the advance`,
+        `  transactions: longest seen open ${(longest.seconds * 1000).toFixed(0)} ms (sampled every 20 ms; ${longest.transactions.size} seen, ${over(0.1)} open ≥ 100 ms, ${over(1)} ≥ 1 s)`,
+        `  (set-up through the API, not part of the figure: ${setUpSeconds.toFixed(1)} s)`,
+      ];
+    } finally {
+      await sampler.end();
+      await serve.stop();
+    }
+  });
+}
