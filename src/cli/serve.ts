@@ -267,7 +267,18 @@ export async function serve(args: readonly string[], hooks: ServeHooks = {}): Pr
   await guests.runner?.start(context);
   fleet?.start(context);
 
-  const app = await buildServer({ context, operatorTokenHash: operator.hash, logLevel: options.logLevel, version: allotVersion, fleet: options.fleet, reset: { seed: options.seed, demoToken: options.demoToken } });
+  // Under the real clock the engine processes schedule boundaries as time passes them; made once
+  // the server (whose logger it writes to) is.
+  let engine: Engine | null = null;
+  const app = await buildServer({
+    context,
+    operatorTokenHash: operator.hash,
+    logLevel: options.logLevel,
+    version: allotVersion,
+    fleet: options.fleet,
+    reset: { seed: options.seed, demoToken: options.demoToken },
+    ...(clock.mode === 'real' ? { metrics: { enginePaused: () => engine?.paused ?? false } } : {}),
+  });
   // The demo market rolls forward as time passes: after each advance of the manual clock (before
   // the advance is answered), and every few seconds under the real clock.
   const roll = async () => {
@@ -339,8 +350,7 @@ export async function serve(args: readonly string[], hooks: ServeHooks = {}): Pr
     });
   const rolling = clock.mode === 'real' ? setInterval(() => void rollTick(), 5000) : null;
   rolling?.unref();
-  // Under the real clock the engine processes schedule boundaries as time passes them.
-  const engine = clock.mode === 'real' ? new Engine(context, (error) => app.log.error({ err: error }, 'engine')) : null;
+  engine = clock.mode === 'real' ? new Engine(context, app.log) : null;
   engine?.start();
   const address = app.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : options.port;

@@ -11,6 +11,7 @@ import { placeWaitingRuns } from '../app/fleet/placement.js';
 import { requestRunsForUnrecorded } from '../app/compute/runs.js';
 import type { AppContext, GuestRunNotifier } from '../app/kernel/context.js';
 import type { FleetSettings } from '../domain/fleet/hosts.js';
+import { notLeadingWhileUnavailable } from '../store/store.js';
 import { guestRunBatchSize, guestRunPollMillis } from '../domain/kernel/limits.js';
 import type { ConsoleLine, InstanceProvider, ProviderInstance, SshInfo } from '../providers/provider.js';
 import { SimulatedProvider } from '../providers/simulated.js';
@@ -63,7 +64,7 @@ export class FleetWorker implements GuestRunNotifier, InstanceProvider {
 
   /** Places waiting runs, a batch at a time; answers whether a full batch was placed. */
   private async pass(): Promise<boolean> {
-    if (!(await this.context!.store.isLeader())) return false;
+    if (!(await this.context!.store.isLeader().catch(notLeadingWhileUnavailable))) return false;
     // Instances that started while no real driver ran have no run record yet: they get one.
     if (!this.recorded) {
       while ((await requestRunsForUnrecorded(this.context!, guestRunBatchSize)) > 0);
@@ -77,7 +78,7 @@ export class FleetWorker implements GuestRunNotifier, InstanceProvider {
     this.healthTimer = setTimeout(() => {
       this.checking = (async () => {
         const stalled = this.lastCheckEndedMillis !== null && performance.now() - this.lastCheckEndedMillis > this.settings.downAfterSeconds * 500;
-        const leads = await this.context!.store.isLeader();
+        const leads = await this.context!.store.isLeader().catch(notLeadingWhileUnavailable);
         if (stalled || !leads) this.watchingSince = null;
         if (!leads) return;
         this.watchingSince ??= this.context!.clock.now();

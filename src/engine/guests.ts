@@ -20,6 +20,7 @@ import { guestRunBatchSize, guestRunPollMillis } from '../domain/kernel/limits.j
 import type { AppContext, GuestRunNotifier } from '../app/kernel/context.js';
 import { failInstanceOfGuest, type GuestOutput, joinedImageUnused, loadBootImage, loadRunFacts, pendingRuns, publishConsoleNote, publishedConsole, publishedConsoleEnds, publishGuestOutputs, recordRunEffect, recordRunRemoved, requestRunsForUnrecorded, type RunFacts, runRecord, unendedRuns } from '../app/compute/runs.js';
 import type { InstanceRunRecord } from '../store/compute.js';
+import { notLeadingWhileUnavailable } from '../store/store.js';
 import { createDrivers, type DriverConfig, type Drivers, readDriverConfig } from '../providers/driver-config.js';
 import type { DriverKind, InstanceDriver, LaunchSpec, RunStatus } from '../providers/driver.js';
 import { sha256OfFile } from '../providers/qemu/disk-image.js';
@@ -194,7 +195,7 @@ export class GuestRunner implements GuestRunNotifier, InstanceProvider {
 
   /** Settles what is pending, a batch at a time; answers whether a full batch was found. */
   private async pass(): Promise<boolean> {
-    const leading = await this.context!.store.isLeader();
+    const leading = await this.context!.store.isLeader().catch(notLeadingWhileUnavailable);
     const newlyLeading = leading && !this.leading;
     this.leading = leading;
     // What was published meanwhile is read back from the store when it leads again.
@@ -308,7 +309,7 @@ export class GuestRunner implements GuestRunNotifier, InstanceProvider {
         // after this one (on another machine, say) knows where the guest may be and never
         // launches it a second time (domain/compute/runs.ts). Claimed only while this process
         // leads, over the record as it was seen.
-        if (!(await context.store.isLeader())) return false;
+        if (!(await context.store.isLeader().catch(notLeadingWhileUnavailable))) return false;
         const claim = { intent: record!.intent, state: 'starting' as const, place: this.place };
         if (!(await recordRunEffect(context, instanceId, record!, { state: 'starting', driver: driver.kind, handle: this.handleOf(driver, instanceId), place: this.place }))) return true;
         const status = await driver.start(spec);

@@ -1,7 +1,7 @@
 // Prometheus metrics at GET /metrics (prom-client, one registry per server): request latency by
 // route pattern and status, counters fed by committed domain events (fills, matched orders), and
 // gauges read from the store when scraped (instances by status, allocation held, money by kind,
-// the engine's lag behind the clock). The store is read at most once per `storeReadIntervalMs`
+// the engine's lag behind the clock), and whether the engine is paused. The store is read at most once per `storeReadIntervalMs`
 // however often it is scraped, and concurrent scrapes share one read. docs/operations.md says
 // what each metric means; docs/decisions.md why /metrics asks for the operator token.
 
@@ -16,6 +16,9 @@ export interface MetricsOptions {
    * Prometheus scrapes every 15 s or more by default, so each normal scrape reads afresh; a
    * burst of scrapes reads once. 0 reads on every scrape. */
   readonly storeReadIntervalMs?: number;
+  /** Whether the engine is paused, waiting for the database (engine/engine.ts); absent where no
+   * engine runs (the manual clock's advance does its work), and so is `allot_engine_paused`. */
+  readonly enginePaused?: () => boolean;
 }
 
 const storeReadIntervalMsDefault = 5_000;
@@ -124,6 +127,17 @@ export function registerMetrics(app: FastifyInstance, context: AppContext, optio
       gauge.set(read.engineLagSeconds);
     }),
   });
+  const enginePaused = options.enginePaused;
+  if (enginePaused !== undefined) {
+    new Gauge({
+      name: 'allot_engine_paused',
+      help: 'Whether this process\'s engine is paused (1) because the database is unavailable, or runs (0); read from the process, not the store.',
+      registers: [registry],
+      collect() {
+        this.set(enginePaused() ? 1 : 0);
+      },
+    });
+  }
   new Gauge({
     name: 'allot_store_up',
     help: 'Whether the read of the store for these metrics succeeded (1) or failed (0).',

@@ -178,8 +178,12 @@ export class KyselyStore implements Store {
     if (waitMs > 0) await new Promise((resolve) => setTimeout(resolve, waitMs));
   }
 
-  isLeader(): Promise<boolean> {
-    return this.adapter.tryLeadership();
+  async isLeader(): Promise<boolean> {
+    try {
+      return await this.adapter.tryLeadership();
+    } catch (error) {
+      throw this.#unavailableOr(error);
+    }
   }
 
   holdsLeadership(): Promise<boolean> {

@@ -69,6 +69,16 @@ export class StoreUnavailable extends Error {
 }
 
 /**
+ * For `store.isLeader().catch(notLeadingWhileUnavailable)`, where a database away means only
+ * "not leading for now" (the guest and fleet workers, which ask again on their next pass); the
+ * engine instead sees the failure, and pauses.
+ */
+export function notLeadingWhileUnavailable(error: unknown): false {
+  if (error instanceof StoreUnavailable) return false;
+  throw error;
+}
+
+/**
  * Thrown inside a transaction that found, under its locks, that a concurrent transaction changed
  * what it had decided on before taking them (a pool it resolved was deleted meanwhile, say).
  * `Store.transaction` runs the work again, as for a serialization failure; the new attempt reads
@@ -115,7 +125,8 @@ export interface Store {
   /**
    * Whether this process leads time-driven work. Processes sharing a PostgreSQL database elect
    * one through an advisory lock held for the process's life; an SQLite file has one process.
-   * Asked again and again: a process takes over when the leader goes.
+   * Asked again and again: a process takes over when the leader goes. Throws StoreUnavailable
+   * while the database is away: whether another process leads cannot be known then.
    */
   isLeader(): Promise<boolean>;
   /** Whether this process holds the leadership now, without trying to take it (for health). */

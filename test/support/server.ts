@@ -63,8 +63,8 @@ let accountCounter = 0;
 let skuCounter = 0;
 
 /** `wrapStore` puts something between the use cases and the store, to watch what each transaction does. */
-export async function startTestServer(dialect: StoreDialect, options: { clock?: 'manual' | 'real'; random?: RandomSource; /** Serve with a fleet (`--driver fleet`): instances run on the hosts agents register. */ fleet?: FleetSettings; wrapStore?: (store: Store) => Store; /** false: no whole-state audit at every commit (a test of thousands of commits audits at its end). */ verify?: boolean } = {}): Promise<TestServer> {
-  const testStore = await openTestStore(dialect, testEpoch);
+export async function startTestServer(dialect: StoreDialect, options: { clock?: 'manual' | 'real'; random?: RandomSource; /** Serve with a fleet (`--driver fleet`): instances run on the hosts agents register. */ fleet?: FleetSettings; wrapStore?: (store: Store) => Store; /** false: no whole-state audit at every commit (a test of thousands of commits audits at its end). */ verify?: boolean; /** Where the PostgreSQL store connects, if not to ALLOT_TEST_POSTGRES_URL (a proxy to it). */ postgresUrl?: string } = {}): Promise<TestServer> {
+  const testStore = await openTestStore(dialect, testEpoch, options.postgresUrl);
   const manualClock = new ManualClock(testEpoch);
   const clock: Clock = options.clock === 'real' ? new RealClock() : manualClock;
   const blobDirectory = mkdtempSync(join(tmpdir(), 'allot-test-blobs-'));

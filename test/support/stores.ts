@@ -19,16 +19,17 @@ export interface TestStore {
   dispose(): Promise<void>;
 }
 
-export async function openTestStore(dialect: StoreDialect, now: number): Promise<TestStore> {
+/** `url` reaches the test PostgreSQL server some other way (through a proxy, say); it defaults to ALLOT_TEST_POSTGRES_URL. */
+export async function openTestStore(dialect: StoreDialect, now: number, url = postgresUrl!): Promise<TestStore> {
   if (dialect === 'sqlite') {
     const store = await openStore('sqlite::memory:', now);
     return { store, url: 'sqlite::memory:', schema: undefined, dispose: () => store.close() };
   }
   const schema = `allot_test_${randomBytes(6).toString('hex')}`;
-  const store = await openStore(postgresUrl!, now, { schema });
+  const store = await openStore(url, now, { schema });
   return {
     store,
-    url: postgresUrl!,
+    url,
     schema,
     dispose: async () => {
       await store.close();

@@ -161,6 +161,10 @@ export const derivedIdAttemptsMax = 100;
 /** The longest the real clock's engine sleeps, so that a new leader or a missed wake-up is caught within it. */
 export const engineSleepMsMax = 5_000;
 
+/** The engine's first retry after the database went away (engine/engine.ts): soon, since most
+ * outages are a restart; each retry after waits twice as long, up to `engineSleepMsMax`. */
+export const enginePausedRetryMsMin = 250;
+
 /** The most v0 procurements or orders one page lists: SF Compute's v0 lists take `limit` up to 100. */
 export const v0PageSizeMax = 100;
 

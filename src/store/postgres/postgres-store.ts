@@ -243,10 +243,13 @@ export async function openPostgresStore(url: string, now: number, options: Postg
       if (leaderClient === null) leaderClient = await pool.connect();
       const result = await leaderClient.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1, hashtext(current_schema())) AS locked', [leaderLockClass]);
       return result.rows[0]!.locked;
-    } catch {
+    } catch (error) {
+      // The session is given up (its lock, if it still held one, goes with it on the server) and
+      // the next ask connects anew. The failure is the caller's to see: a database away is not
+      // "another process leads" (the engine pauses on it, engine/engine.ts).
       leaderClient?.release(true);
       leaderClient = null;
-      return false;
+      throw error;
     }
   };
   const adapter: DialectAdapter = {
