@@ -188,7 +188,7 @@ describe.runIf(testDialects.includes('postgres'))('the engine while the database
     try {
       await eventually(async () => engine.paused, 'the engine paused');
       const asksAtPause = leaderAsks;
-      // Several more ticks fail while it is paused: each waits longer (up to engineSleepMsMax), none is logged.
+      // Several more ticks fail while it is paused: each waits twice as long as the last, from enginePausedRetryMsMin, and none is logged.
       await eventually(async () => leaderAsks >= asksAtPause + 3, 'three more ticks while paused');
       expect(engine.paused).toBe(true);
       expect(await statusOf(instanceId)).toBe('running');
