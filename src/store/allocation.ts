@@ -7,7 +7,7 @@ import type { EntryKind } from '../domain/allocation/ledger.js';
 import type { PoolKind } from '../domain/allocation/pools.js';
 import type { Schedule } from '../domain/kernel/schedule.js';
 import type { TagFilter, Tags } from '../domain/kernel/tags.js';
-import type { DeletedContainerContent, NamedWrite } from './kernel.js';
+import type { Ahead, DeletedContainerContent, NamedWrite } from './kernel.js';
 
 export interface PoolRecord {
   readonly seq: number;
@@ -141,6 +141,8 @@ export interface PoolRepository {
    * live: a pool deleted by a transaction that committed first is missing.
    */
   lockLive(ids: readonly string[]): Promise<Set<string>>;
+  /** `lockLive`, sent ahead of the next statements (`Ahead`). */
+  lockLiveAhead(ids: readonly string[]): Promise<Ahead<Set<string>>>;
   /** Every deleted pool with when it was deleted, for audits. */
   listDeleted(): Promise<{ readonly id: string; readonly deletedAt: number }[]>;
   /** What is still live in a deleted pool (live instances, resting orders, deployments,
@@ -166,6 +168,8 @@ export interface AllocationRepository {
    * each other in a cycle). Keys must be distinct. A pool that holds none of a SKU reads as the empty schedule.
    */
   lockBalances(keys: readonly { readonly poolId: string; readonly instanceSkuId: string }[]): Promise<BalanceRecord[]>;
+  /** `lockBalances`, sent ahead of the next statements (`Ahead`). */
+  lockBalancesAhead(keys: readonly { readonly poolId: string; readonly instanceSkuId: string }[]): Promise<Ahead<BalanceRecord[]>>;
   /** Writes one or two balances (a move's), each with the time it next changes after now (null:
    * never), in one statement. */
   setBalances(balances: readonly { readonly balance: BalanceRecord; readonly nextBoundaryAt: number | null }[]): Promise<void>;

@@ -29,6 +29,13 @@ export interface DialectAdapter {
    * `db` means holding the process's one connection.
    */
   runCompiled<Row>(db: Kysely<Database>, sql: string, parameters: readonly unknown[]): Promise<Row[]>;
+  /**
+   * Sends a read on `db` (the caller's transaction) and answers at once, its rows to come
+   * (`rows`): on PostgreSQL the statements after it go on the wire behind it without waiting for
+   * it (postgres/deferred-writes.ts, `readAheadText`), so that reads that do not depend on each
+   * other cost one round trip; the next statement hears its error too. SQLite runs it at once.
+   */
+  readAhead<Row>(db: Kysely<Database>, sql: string, parameters: readonly unknown[]): Promise<{ readonly rows: Promise<Row[]> }>;
   /** Whether `SELECT … FOR UPDATE` locks rows (PostgreSQL); SQLite's transactions hold the
    * whole database already. */
   readonly supportsRowLocks: boolean;

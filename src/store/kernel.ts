@@ -12,6 +12,13 @@ export interface IdempotencyRecord {
 }
 
 /**
+ * A read sent ahead of the transaction's next statements (`DialectAdapter.readAhead`): asked, it
+ * answers what the read found. Reads sent one after another this way cost one round trip on
+ * PostgreSQL; ask each before relying on what it locked.
+ */
+export type Ahead<T> = () => Promise<T>;
+
+/**
  * The outcome of a write that a uniqueness rule can refuse when a concurrent transaction took the
  * name first. After `name_taken` the transaction must end: PostgreSQL has aborted it.
  */

@@ -6,7 +6,7 @@ import type { Side } from '../domain/market/matching.js';
 import type { OrderStatus } from '../domain/market/orders.js';
 import type { SettledContract } from '../domain/market/settlement.js';
 import type { Schedule } from '../domain/kernel/schedule.js';
-import type { NamedWrite } from './kernel.js';
+import type { Ahead, NamedWrite } from './kernel.js';
 
 export type OrderSide = Side;
 
@@ -197,6 +197,8 @@ export interface OrderRepository {
   list(filter: OrderListFilter, page: PageRequest): Promise<OrderView[]>;
   /** Resting orders (standing or partially filled), best price first, then first come. */
   resting(query: BookQuery, limit: number, offset: number): Promise<OrderRecord[]>;
+  /** `resting`, sent ahead of the next statements (`Ahead`). */
+  restingAhead(query: BookQuery, limit: number, offset: number): Promise<Ahead<OrderRecord[]>>;
   update(id: string, changes: OrderChanges): Promise<void>;
   /** Resting orders whose end is at or before `upTo`, earliest first. */
   dueExpiries(upTo: number, limit: number): Promise<DueExpiry[]>;
@@ -220,6 +222,8 @@ export interface ContractRepository {
 export interface MoneyRepository {
   /** The balances of these ledger accounts (zero when new), locked until the transaction ends. */
   lock(keys: readonly string[]): Promise<Map<string, number>>;
+  /** `lock`, sent ahead of the next statements (`Ahead`). */
+  lockAhead(keys: readonly string[]): Promise<Ahead<Map<string, number>>>;
   /** Moves money from one ledger account to another, and records the entry. Lock both first. */
   move(entry: MoneyEntryRecord): Promise<void>;
   /** Makes these moves and records their entries, in order: one statement for the balances and

@@ -1,7 +1,7 @@
 // Writes held back and sent with the transaction's next statement (store/postgres/deferred-writes.ts):
 // which may share one statement, and that, on every engine, a held write is seen by whatever the
-// transaction does next, kept by its commit, dropped by its rollback, and fails the transaction
-// when it fails.
+// transaction does next (reads sent ahead too), kept by its commit, dropped by its rollback, and
+// fails the transaction when it fails.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { emptySchedule } from '../../src/domain/kernel/schedule.js';
@@ -145,6 +145,24 @@ describe.each(testDialects)('held writes in a transaction on %s', (dialect) => {
     release();
     await Promise.all([first, second]);
     expect(order).toEqual(['released', 'first commits', 'second reads first']);
+  });
+
+  it('are seen by reads sent ahead, which answer what they read in whatever order they are asked', async () => {
+    await store.transaction(async (tx) => {
+      await tx.money.lock(['ahead:a', 'ahead:b']);
+      await tx.money.moveAll([entry('ahead:a', 'ahead:b', 3)]);
+    });
+    const seen = await store.transaction(async (tx) => {
+      await tx.money.lock(['ahead:c']);
+      await tx.money.moveAll([entry('ahead:c', 'ahead:a', 2)]);
+      // Sent one behind another before either is heard; the second names a new ledger account.
+      const first = await tx.money.lockAhead(['ahead:b', 'ahead:a']);
+      const second = await tx.money.lockAhead(['ahead:new', 'ahead:c']);
+      const later = await second();
+      const earlier = await first();
+      return { a: earlier.get('ahead:a'), b: earlier.get('ahead:b'), c: later.get('ahead:c'), fresh: later.get('ahead:new') };
+    });
+    expect(seen).toEqual({ a: -1, b: 3, c: -2, fresh: 0 });
   });
 
   it('fail the transaction when they fail, and nothing of it is kept', async () => {

@@ -123,3 +123,22 @@ export function pipelinedText(sql: string): string {
 export function parsePipelined(text: string): string | null {
   return text.startsWith(pipelinedMarker) ? text.slice(pipelinedMarker.length) : null;
 }
+
+/** Begins the SQL of a read to be sent at once, its answer given later (`readAheadText`). */
+const readAheadMarker = '/*allot:read-ahead*/ ';
+
+/**
+ * The SQL that asks the connection to send the read `sql` at once and answer at once with one
+ * row, `{answer}`: the promise of the read's own answer, which fails with the first error of what
+ * went ahead of it. The next statement's caller hears its error too, as a pipelined one's. For
+ * reads that do not depend on each other (a book's first round and the funds a buy locks), so
+ * that several cost one round trip although Kysely runs a transaction's statements one by one.
+ */
+export function readAheadText(sql: string): string {
+  return `${readAheadMarker}${sql}`;
+}
+
+/** The read `text` asks to be sent ahead, or null if it is not one. */
+export function parseReadAhead(text: string): string | null {
+  return text.startsWith(readAheadMarker) ? text.slice(readAheadMarker.length) : null;
+}

@@ -11,7 +11,7 @@ import type { Database } from '../database.js';
 import { type DialectAdapter, type SessionLock } from '../dialect-adapter.js';
 import { KyselyStore } from '../kysely-store.js';
 import { migrate } from '../migrator.js';
-import { DeferredWrites, deferredText, parseDeferred, parsePipelined, pipelinedText } from './deferred-writes.js';
+import { DeferredWrites, deferredText, parseDeferred, parsePipelined, parseReadAhead, pipelinedText, readAheadText } from './deferred-writes.js';
 import { randomUUID } from 'node:crypto';
 import { AnnouncingPostgresDialect, CommitAnnouncer, CommitListener, commitReportingWriteSql, commitsHeardEverywhereMs, commitWrote } from './commit-listener.js';
 
@@ -129,6 +129,12 @@ class NamedStatementClient extends pg.Client {
       this.#sendAhead(pipelined, Array.isArray(values) ? values : []);
       return answerAtOnce({ command: 'SELECT', rowCount: 0, rows: [], fields: [] }, callback);
     }
+    const readAhead = text === null ? null : parseReadAhead(text);
+    if (readAhead !== null) {
+      this.#sendHeld();
+      const answer = this.#sendAhead(readAhead, Array.isArray(values) ? values : []);
+      return answerAtOnce({ command: 'SELECT', rowCount: 1, rows: [{ answer }], fields: [] }, callback);
+    }
     if (text !== null && /^\s*rollback\s*$/i.test(text)) {
       // Whatever went ahead is undone with the rest, and its error was heard or no longer matters.
       this.#deferred.drop();
@@ -162,15 +168,40 @@ class NamedStatementClient extends pg.Client {
     if (held !== null) this.#sendAhead(held.text, held.values);
   }
 
-  #sendAhead(text: string, values: readonly unknown[]): void {
+  /** Sends a statement without waiting; answers the promise of its answer, which fails with the
+   * first error of what went ahead of it. */
+  #sendAhead(text: string, values: readonly unknown[]): Promise<unknown> {
     const sent = this.#send(text, [...values]) as Promise<unknown>;
     sent.catch(() => {});
     const before = this.#ahead;
-    this.#ahead = before === null ? sent : before.then(() => sent);
-    this.#ahead.catch(() => {});
+    const ahead = before === null ? sent : before.then(() => sent);
+    ahead.catch(() => {});
+    this.#ahead = ahead;
+    return ahead;
+  }
+
+  /** Whether this tick's statements are being gathered into one write (`#gatherWrites`). */
+  #gathering = false;
+
+  /**
+   * Gathers every statement sent in this tick into one write to the socket: statements sent one
+   * behind another without waiting (a pipelined lock, the held writes, reads sent ahead) cost one
+   * system call, not one each. `pg` corks the socket around each statement's messages; this
+   * holds it corked until the tick's work is done.
+   */
+  #gatherWrites(): void {
+    const stream = (this as unknown as { connection?: { stream?: { cork?: () => void; uncork?: () => void } } }).connection?.stream;
+    if (this.#gathering || stream?.cork === undefined || stream.uncork === undefined) return;
+    stream.cork();
+    this.#gathering = true;
+    process.nextTick(() => {
+      this.#gathering = false;
+      stream.uncork!();
+    });
   }
 
   #send(config: unknown, values?: unknown, callback?: unknown): unknown {
+    this.#gatherWrites();
     if (config === commitReportingWriteSql && this.#announcer !== null) return this.#commitAndAnnounce(this.#announcer, callback);
     const name = typeof config === 'string' && Array.isArray(values) ? statementNameOf(config) : undefined;
     if (name === undefined) return (super.query as (...args: unknown[]) => unknown)(config, values, callback);
@@ -268,6 +299,11 @@ export async function openPostgresStore(url: string, now: number, options: Postg
       // Held only in a transaction, whose end sends what it holds; a connection is given back
       // to the pool after its transaction, never holding another's writes.
       await on.executeQuery(on.isTransaction ? CompiledQuery.raw(deferredText(compiled.sql, mode, table, key), [...compiled.parameters]) : compiled);
+    },
+    readAhead: async <Row>(on: Kysely<Database>, text: string, parameters: readonly unknown[]) => {
+      if (!on.isTransaction) return { rows: Promise.resolve((await on.executeQuery<Row>(CompiledQuery.raw(text, [...parameters]))).rows) };
+      const { rows } = await on.executeQuery<{ answer: Promise<pg.QueryResult> }>(CompiledQuery.raw(readAheadText(text), [...parameters]));
+      return { rows: rows[0]!.answer.then((result) => result.rows as Row[]) };
     },
     transactionLock: async (on, name) => {
       const lock = sql`SELECT pg_advisory_xact_lock(${transactionLockClass}, hashtext(current_schema() || ' ' || ${name}))`.compile(on);

@@ -14,6 +14,8 @@ function placeholder(index: number): string {
 
 export interface PreparedQuery<Args extends readonly unknown[], Row> {
   execute(db: Kysely<Database>, adapter: DialectAdapter, ...args: Args): Promise<Row[]>;
+  /** Sends it ahead of the next statements (`DialectAdapter.readAhead`), its rows to come. */
+  executeAhead(db: Kysely<Database>, adapter: DialectAdapter, ...args: Args): Promise<{ readonly rows: Promise<Row[]> }>;
 }
 
 /**
@@ -34,22 +36,30 @@ export function preparedDialectQuery<Args extends readonly (string | number | nu
   build: (db: Kysely<Database>, adapter: DialectAdapter, ...args: Args) => Compilable<Row>,
 ): PreparedQuery<Args, Row> {
   const compiledByDialect = new Map<string, { sql: string; parameters: readonly unknown[]; argumentIndexes: readonly (number | null)[] }>();
+  const compile = (db: Kysely<Database>, adapter: DialectAdapter, args: Args): { sql: string; parameters: unknown[] } => {
+    let compiled = compiledByDialect.get(adapter.dialect);
+    if (compiled === undefined) {
+      const placeholders = Array.from({ length: arity }, (_, index) => placeholder(index)) as unknown as Args;
+      const query = build(db, adapter, ...placeholders).compile();
+      const argumentIndexes = query.parameters.map((parameter) => {
+        const index = placeholders.indexOf(parameter as never);
+        return index < 0 ? null : index;
+      });
+      if (argumentIndexes.filter((index) => index !== null).length < arity) throw new Error('preparedQuery: an argument was not used as a parameter');
+      compiled = { sql: query.sql, parameters: query.parameters, argumentIndexes };
+      compiledByDialect.set(adapter.dialect, compiled);
+    }
+    const parameters = compiled.argumentIndexes.map((index, position) => (index === null ? compiled!.parameters[position] : args[index]));
+    return { sql: compiled.sql, parameters };
+  };
   return {
     async execute(db, adapter, ...args) {
-      let compiled = compiledByDialect.get(adapter.dialect);
-      if (compiled === undefined) {
-        const placeholders = Array.from({ length: arity }, (_, index) => placeholder(index)) as unknown as Args;
-        const query = build(db, adapter, ...placeholders).compile();
-        const argumentIndexes = query.parameters.map((parameter) => {
-          const index = placeholders.indexOf(parameter as never);
-          return index < 0 ? null : index;
-        });
-        if (argumentIndexes.filter((index) => index !== null).length < arity) throw new Error('preparedQuery: an argument was not used as a parameter');
-        compiled = { sql: query.sql, parameters: query.parameters, argumentIndexes };
-        compiledByDialect.set(adapter.dialect, compiled);
-      }
-      const parameters = compiled.argumentIndexes.map((index, position) => (index === null ? compiled.parameters[position] : args[index]));
-      return adapter.runCompiled<Row>(db, compiled.sql, parameters);
+      const { sql, parameters } = compile(db, adapter, args);
+      return adapter.runCompiled<Row>(db, sql, parameters);
+    },
+    async executeAhead(db, adapter, ...args) {
+      const { sql, parameters } = compile(db, adapter, args);
+      return adapter.readAhead<Row>(db, sql, parameters);
     },
   };
 }

@@ -70,6 +70,11 @@ export async function openSqliteStore(path: string, now: number): Promise<Kysely
       statement.run(parameters);
       return [];
     },
+    // Statements cost no round trip here: run at once.
+    readAhead: async <Row>(_on: Kysely<Database>, text: string, parameters: readonly unknown[]) => {
+      const statement = statements.prepare(text);
+      return { rows: Promise.resolve(statement.all(parameters) as Row[]) };
+    },
     supportsRowLocks: false,
     // Statements cost no round trip here: run at once.
     deferWrite: async (on, query) => {

@@ -10,6 +10,7 @@ import type { AllocationEntryRecord, AllocationRepository, BalanceRecord, DueBou
 import { preparedDialectQuery, preparedQuery } from '../prepared.js';
 import { inList, inPairList, listParameter, pairListParameter } from '../lists.js';
 import { decodeSchedule, encodeSchedule } from '../schedules.js';
+import type { Ahead } from '../../kernel.js';
 
 const balanceOfPoolSku = preparedQuery(2, (db, poolId: string, instanceSkuId: string) =>
   db.selectFrom('allocation_balances').selectAll().where('pool_id', '=', poolId).where('instance_sku_id', '=', instanceSkuId),
@@ -168,6 +169,25 @@ export class SqlAllocationRepository implements AllocationRepository {
       for (const balance of found) this.#locked.set(balanceKey(balance.poolId, balance.instanceSkuId), balance);
     }
     return keys.map((key) => this.#locked.get(balanceKey(key.poolId, key.instanceSkuId))!);
+  }
+
+  async lockBalancesAhead(keys: readonly { readonly poolId: string; readonly instanceSkuId: string }[]): Promise<Ahead<BalanceRecord[]>> {
+    const missing = keys.filter((key) => !this.#locked.has(balanceKey(key.poolId, key.instanceSkuId)));
+    if (missing.length === 0) return async () => keys.map((key) => this.#locked.get(balanceKey(key.poolId, key.instanceSkuId))!);
+    const [first, second] = missing;
+    const read =
+      missing.length === 1
+        ? await lockOneBalance.executeAhead(this.trx, this.adapter, first!.poolId, first!.instanceSkuId)
+        : missing.length === 2
+          ? await lockTwoBalances.executeAhead(this.trx, this.adapter, first!.poolId, first!.instanceSkuId, second!.poolId, second!.instanceSkuId)
+          : await lockBalanceList.executeAhead(this.trx, this.adapter, pairListParameter(missing.map((key) => [key.poolId, key.instanceSkuId])));
+    return async () => {
+      const found = (await read.rows).map(toBalance);
+      // Missing rows are made and locked as `lockBalances` does; a balance this transaction wrote
+      // since the read was sent is known better than the read.
+      for (const balance of found) if (!this.#locked.has(balanceKey(balance.poolId, balance.instanceSkuId))) this.#locked.set(balanceKey(balance.poolId, balance.instanceSkuId), balance);
+      return found.length < missing.length ? this.lockBalances(keys) : keys.map((key) => this.#locked.get(balanceKey(key.poolId, key.instanceSkuId))!);
+    };
   }
 
   async #selectLocked(keys: readonly { readonly poolId: string; readonly instanceSkuId: string }[]): Promise<BalanceRecord[]> {

@@ -7,7 +7,7 @@ import type { TagFilter, Tags } from '../../../domain/kernel/tags.js';
 import type { Database } from '../../database.js';
 import type { DialectAdapter } from '../../dialect-adapter.js';
 import type { PoolKind } from '../../../domain/allocation/pools.js';
-import type { DeletedContainerContent, NamedWrite } from '../../kernel.js';
+import type { Ahead, DeletedContainerContent, NamedWrite } from '../../kernel.js';
 import type { PoolListFilter, PoolRecord, PoolRepository, PoolView, PoolWithHoldings } from '../../allocation.js';
 import { lockLiveRowForChange } from '../row-locks.js';
 import { pageBySeq } from '../paging.js';
@@ -238,6 +238,21 @@ export class SqlPoolRepository implements PoolRepository {
       for (const row of rows) this.#lockedLive.add(row.id);
     }
     return new Set(ids.filter((id) => this.#lockedLive.has(id)));
+  }
+
+  async lockLiveAhead(ids: readonly string[]): Promise<Ahead<Set<string>>> {
+    const missing = [...new Set(ids)].filter((id) => !this.#lockedLive.has(id)).sort();
+    let read: { readonly rows: Promise<{ id: string }[]> } | null = null;
+    if (missing.length === 1) read = await lockOneLive.executeAhead(this.trx, this.adapter, missing[0]!);
+    else if (missing.length === 2) read = await lockTwoLive.executeAhead(this.trx, this.adapter, missing[0]!, missing[1]!);
+    else if (missing.length > 2) {
+      const compiled = lockLiveQuery(this.trx, this.adapter, missing).compile();
+      read = await this.adapter.readAhead<{ id: string }>(this.trx, compiled.sql, compiled.parameters);
+    }
+    return async () => {
+      if (read !== null) for (const row of await read.rows) this.#lockedLive.add(row.id);
+      return new Set(ids.filter((id) => this.#lockedLive.has(id)));
+    };
   }
 
   async listDeleted(): Promise<{ readonly id: string; readonly deletedAt: number }[]> {

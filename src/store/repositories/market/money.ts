@@ -1,12 +1,13 @@
 // The money ledger: a balance per ledger account, and append-only entries that move money from
 // one account to another, so that all balances always sum to zero.
 
-import { type Kysely, sql } from 'kysely';
+import { CompiledQuery, type Kysely, sql } from 'kysely';
 import type { Database } from '../../database.js';
 import type { DialectAdapter } from '../../dialect-adapter.js';
 import type { AccountTransactionFilter, AccountTransactionRecord, AccountTransactionRepository, AccountTransactionType, MoneyEntryRecord, MoneyRepository } from '../../market.js';
 import type { PageRequest } from '../../../domain/kernel/pagination.js';
 import { pageBySeq } from '../paging.js';
+import type { Ahead } from '../../kernel.js';
 
 export class SqlMoneyRepository implements MoneyRepository {
   /**
@@ -22,29 +23,40 @@ export class SqlMoneyRepository implements MoneyRepository {
   ) {}
 
   async lock(keys: readonly string[]): Promise<Map<string, number>> {
-    const unique = [...new Set(keys)].sort();
-    const missing = unique.filter((key) => !this.#locked.has(key));
-    if (missing.length > 0) {
-      let found = await this.#selectLocked(missing);
-      if (found.length < missing.length) {
-        // The rows must exist to be locked: new ledger accounts start at zero.
-        const known = new Set(found.map((row) => row.key));
-        await this.trx
-          .insertInto('money_accounts')
-          .values(missing.filter((key) => !known.has(key)).map((key) => ({ key, balance_micros: 0 })))
-          .onConflict((oc) => oc.column('key').doNothing())
-          .execute();
-        found = await this.#selectLocked(missing);
-      }
-      for (const row of found) this.#locked.set(row.key, row.balance_micros);
-    }
-    return new Map(unique.map((key) => [key, this.#locked.get(key)!]));
+    return (await this.lockAhead(keys))();
   }
 
-  async #selectLocked(keys: readonly string[]): Promise<{ key: string; balance_micros: number }[]> {
+  async lockAhead(keys: readonly string[]): Promise<Ahead<Map<string, number>>> {
+    const unique = [...new Set(keys)].sort();
+    const missing = unique.filter((key) => !this.#locked.has(key));
+    const read = missing.length === 0 ? null : await this.adapter.readAhead<{ key: string; balance_micros: number }>(this.trx, ...this.#selectLocked(missing));
+    return async () => {
+      if (read !== null) {
+        let found = await read.rows;
+        if (found.length < missing.length) {
+          // The rows must exist to be locked: new ledger accounts start at zero.
+          const known = new Set(found.map((row) => row.key));
+          await this.trx
+            .insertInto('money_accounts')
+            .values(missing.filter((key) => !known.has(key)).map((key) => ({ key, balance_micros: 0 })))
+            .onConflict((oc) => oc.column('key').doNothing())
+            .execute();
+          const [text, parameters] = this.#selectLocked(missing);
+          found = (await this.trx.executeQuery<{ key: string; balance_micros: number }>(CompiledQuery.raw(text, [...parameters]))).rows;
+        }
+        // A balance this transaction moved since the read was sent is known better than the read.
+        for (const row of found) if (!this.#locked.has(row.key)) this.#locked.set(row.key, row.balance_micros);
+      }
+      return new Map(unique.map((key) => [key, this.#locked.get(key)!]));
+    };
+  }
+
+  /** The SQL and parameters that lock these balances. */
+  #selectLocked(keys: readonly string[]): [string, readonly unknown[]] {
     let query = this.trx.selectFrom('money_accounts').selectAll().where('key', 'in', keys).orderBy('key');
     if (this.adapter.supportsRowLocks) query = query.forUpdate();
-    return query.execute();
+    const compiled = query.compile();
+    return [compiled.sql, compiled.parameters];
   }
 
   async move(entry: MoneyEntryRecord): Promise<void> {

@@ -8,6 +8,7 @@ import type { OrderStatus } from '../../../domain/market/orders.js';
 import type { BookQuery, DueExpiry, OrderChanges, OrderListFilter, OrderRecord, OrderRepository, OrderSide, OrderView } from '../../market.js';
 import { preparedQuery } from '../prepared.js';
 import { decodeSchedule, encodeSchedule } from '../schedules.js';
+import type { Ahead } from '../../kernel.js';
 
 const restingStatuses: OrderStatus[] = ['standing', 'partially_filled'];
 
@@ -76,6 +77,8 @@ export class SqlOrderRepository implements OrderRepository {
    * each had been read `FOR UPDATE`, and matching need not read them again.
    */
   readonly #booksLocked = new Set<string>();
+  /** Counts this transaction's inserts and updates of orders (see `restingAhead`). */
+  #writes = 0;
 
   constructor(
     private readonly trx: Kysely<Database>,
@@ -112,6 +115,7 @@ export class SqlOrderRepository implements OrderRepository {
       });
     // Sent with the transaction's next statement (dialect-adapter.ts, deferWrite), the order's
     // hold with it. Its `seq` is read with it from the book (`resting`); nothing needs it sooner.
+    this.#writes++;
     await this.adapter.deferWrite(this.trx, insert, 'insert', 'orders', order.id);
     this.#locked.set(order.id, { ...order, seq: 0 });
   }
@@ -179,7 +183,11 @@ export class SqlOrderRepository implements OrderRepository {
   }
 
   async resting(query: BookQuery, limit: number, offset: number): Promise<OrderRecord[]> {
-    if (query.instanceSkuIds.length === 0) return [];
+    return (await this.restingAhead(query, limit, offset))();
+  }
+
+  async restingAhead(query: BookQuery, limit: number, offset: number): Promise<Ahead<OrderRecord[]>> {
+    if (query.instanceSkuIds.length === 0) return async () => [];
     let select = this.trx
       .selectFrom('orders')
       .selectAll()
@@ -190,22 +198,32 @@ export class SqlOrderRepository implements OrderRepository {
       .where('start_at', '<', query.overlapsTo)
       .where('end_at', '>', query.overlapsFrom);
     if (query.priceBound !== null) select = select.where('limit_micros', query.side === 'sell' ? '<=' : '>=', query.priceBound);
-    const rows = await select
+    const compiled = select
       .orderBy('limit_micros', query.side === 'sell' ? 'asc' : 'desc')
       .orderBy('seq', 'asc')
       .limit(limit)
       .offset(offset)
-      .execute();
-    const orders = rows.map(toRecord);
-    for (const order of orders) {
-      if (!this.#booksLocked.has(order.instanceSkuId)) continue;
-      // What was read is what the row holds: this transaction's own changes were written before the read.
-      this.#locked.set(order.id, order);
-    }
-    return orders;
+      .compile();
+    const writesWhenSent = this.#writes;
+    const read = await this.adapter.readAhead<Selectable<Database['orders']>>(this.trx, compiled.sql, compiled.parameters);
+    return async () => {
+      const orders = (await read.rows).map(toRecord);
+      // What was read is what the row holds when this transaction changed no order since the read
+      // was sent (its own earlier changes were written before it); else a locked order it changed
+      // is known better than the read.
+      const changedSince = this.#writes !== writesWhenSent;
+      return orders.map((read) => {
+        const known = this.#locked.get(read.id);
+        // Its `seq` is the read's: an order this transaction placed is known without it.
+        const order = changedSince && known !== undefined ? { ...known, seq: read.seq } : read;
+        if (this.#booksLocked.has(order.instanceSkuId)) this.#locked.set(order.id, order);
+        return order;
+      });
+    };
   }
 
   async update(id: string, changes: OrderChanges): Promise<void> {
+    this.#writes++;
     const known = this.#locked.get(id);
     if (known === undefined) {
       const set: Partial<Record<keyof Database['orders'], unknown>> = { updated_at: changes.updatedAt };
