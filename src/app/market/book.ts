@@ -9,12 +9,13 @@
 
 import { assert } from '../../domain/kernel/assert.js';
 import { type Failure, isFailure } from '../../domain/kernel/failures.js';
-import { beginSearch, cancelUnheldSell, checkDelivery, continueSearch, holdEntry, isExpired, openOrder, type OrderOpening, orderDemand, type Owed, poolRefusal, tradesToDeliver } from '../../domain/market/book.js';
+import { beginSearch, cancelUnheldSell, checkDelivery, continueSearch, firstRound, holdEntry, isExpired, openOrder, type OrderCover, orderDemand, type Owed, poolRefusal, tradesToDeliver } from '../../domain/market/book.js';
 import { type Trade } from '../../domain/market/matching.js';
 import { isResting, nextStatus, type OrderStatus } from '../../domain/market/order-status.js';
 import { type Closing, closeOrder as close, type SettledContract, settle } from '../../domain/market/settlement.js';
 import { totalNodeSeconds } from '../../domain/kernel/schedule.js';
 import type { InstanceSkuRecord, PoolView } from '../../store/allocation.js';
+import type { Ahead } from '../../store/kernel.js';
 import type { OrderRecord } from '../../store/market.js';
 import type { Tx } from '../../store/store.js';
 import { moveAllocation } from '../allocation/ledger.js';
@@ -46,14 +47,12 @@ export async function placeOrder(context: AppContext, tx: Tx, spec: OrderSpec, n
   await tx.orders.lockBook(spec.sku.id);
   const demand = orderDemand(spec, spec.limitMicros, now);
   if (isFailure(demand)) return demand;
-  let opening: OrderOpening | Failure;
-  if (spec.side === 'buy') {
-    const balances = await tx.money.lock([ledgerKeys.cash(spec.accountId), ledgerKeys.held(spec.accountId)]);
-    opening = openOrder(demand, { side: 'buy', cashMicros: balances.get(ledgerKeys.cash(spec.accountId))! }, now);
-  } else {
-    const [balance] = await tx.allocation.lockBalances([{ poolId: spec.pool.id, instanceSkuId: spec.sku.id }]);
-    opening = openOrder(demand, { side: 'sell', poolId: spec.pool.id, instanceSkuId: spec.sku.id, balance: balance!.schedule }, now);
-  }
+  // What covers the order and the book's first round are read in one round trip: the round is
+  // the other side's orders, which opening and writing this one does not change.
+  const round = firstRound({ ...spec, instanceSkuId: spec.sku.id }, now);
+  const cover = await lockCover(tx, spec);
+  const firstRead = await tx.orders.restingAhead(round.query, round.size, round.offset);
+  const opening = openOrder(demand, await cover(), now);
   if (isFailure(opening)) return opening;
 
   const order: OrderRecord = {
@@ -83,7 +82,7 @@ export async function placeOrder(context: AppContext, tx: Tx, spec: OrderSpec, n
   const hold = holdEntry(order);
   if (hold !== null) await moveMoney(context, tx, hold, now);
 
-  const fills = await matchOrder(context, tx, order.id, now, made);
+  const fills = await matchOrder(context, tx, order.id, now, firstRead, made);
   const placed = (await tx.orders.findByIdForEngine(order.id))!;
   const status = nextStatus(placed.status, { kind: 'matched', filled: placed.filled, remaining: placed.remaining, resting: spec.allowStanding, now });
   assert(status !== null, () => `order ${placed.id}: placed as ${placed.status}, it cannot be matched`);
@@ -96,11 +95,31 @@ export async function placeOrder(context: AppContext, tx: Tx, spec: OrderSpec, n
   return (await tx.orders.findByIdForEngine(order.id))!;
 }
 
-/** Finds the trades an incoming order makes against the book, reading it best first, in the rounds the domain asks for. */
-async function findTrades(tx: Tx, order: OrderRecord, now: number): Promise<readonly Trade[]> {
+/** Locks what covers an order, sent ahead (`Ahead`): a buy's cash (and what it holds), or a sell's pool balance of the SKU. */
+async function lockCover(tx: Tx, spec: OrderSpec): Promise<Ahead<OrderCover>> {
+  if (spec.side === 'buy') {
+    const cash = ledgerKeys.cash(spec.accountId);
+    const funds = await tx.money.lockAhead([cash, ledgerKeys.held(spec.accountId)]);
+    return async () => ({ side: 'buy', cashMicros: (await funds()).get(cash)! });
+  }
+  const key = { poolId: spec.pool.id, instanceSkuId: spec.sku.id };
+  const balances = await tx.allocation.lockBalancesAhead([key]);
+  return async () => ({ side: 'sell', ...key, balance: (await balances())[0]!.schedule });
+}
+
+/**
+ * Finds the trades an incoming order makes against the book, reading it best first, in the
+ * rounds the domain asks for; the first round may have been sent already (`firstRead`).
+ */
+async function findTrades(tx: Tx, order: OrderRecord, now: number, firstRead: Ahead<OrderRecord[]> | null): Promise<readonly Trade[]> {
   // Most orders fill from the first few levels: a few are read first, more only when they do not.
   let search = beginSearch(order, now);
-  while (!search.done) search = continueSearch(search, await tx.orders.resting(search.query, search.size, search.offset));
+  let read = firstRead;
+  while (!search.done) {
+    const rows = read !== null ? await read() : await tx.orders.resting(search.query, search.size, search.offset);
+    read = null;
+    search = continueSearch(search, rows);
+  }
   return search.trades;
 }
 
@@ -109,12 +128,14 @@ async function findTrades(tx: Tx, order: OrderRecord, now: number): Promise<read
  * pool no longer holds what it offered is cancelled when it is reached, and matching starts over
  * without it.
  */
-async function matchOrder(context: AppContext, tx: Tx, orderId: string, now: number, made: SettledContract[] | undefined): Promise<number> {
+async function matchOrder(context: AppContext, tx: Tx, orderId: string, now: number, firstRead: Ahead<OrderRecord[]>, made: SettledContract[] | undefined): Promise<number> {
+  let read: Ahead<OrderRecord[]> | null = firstRead;
   for (;;) {
     const order = (await tx.orders.findByIdForEngine(orderId))!;
-    const trades = await findTrades(tx, order, now);
+    const trades = await findTrades(tx, order, now, read);
+    read = null;
     if (trades.length === 0) return 0;
-    const unheld = await firstUnheldSell(tx, order, trades, now);
+    const unheld = await lockTrades(tx, order, trades, now);
     if (unheld !== null) {
       await writeClosing(context, tx, unheld, cancelUnheldSell(unheld, now), now);
       continue;
@@ -128,18 +149,28 @@ async function matchOrder(context: AppContext, tx: Tx, orderId: string, now: num
 }
 
 /**
- * The first resting sell among the trades whose pool cannot deliver its share, or null. Every
- * balance the trades move allocation between is locked first, in one statement (a fill then
- * finds them locked), so that a transfer out of a sell's pool cannot slip in between this check
- * and the fill.
+ * Locks what the trades move, in one round trip and in the lock order: the pools allocation
+ * moves between (shared, against their deletion), their balances of the SKU, and the money
+ * accounts of both sides and the SKU's fees. Each fill then finds them locked. Answers the first
+ * resting sell among the trades whose pool cannot deliver its share, or null: the balances are
+ * locked first so that a transfer out of a sell's pool cannot slip in between this check and
+ * the fill.
  */
-async function firstUnheldSell(tx: Tx, order: OrderRecord, trades: readonly Trade[], now: number): Promise<OrderRecord | null> {
+async function lockTrades(tx: Tx, order: OrderRecord, trades: readonly Trade[], now: number): Promise<OrderRecord | null> {
   const keys = new Map<string, { readonly poolId: string; readonly instanceSkuId: string }>([[order.poolId, { poolId: order.poolId, instanceSkuId: order.instanceSkuId }]]);
+  const moneyKeys = [ledgerKeys.cash(order.accountId), ledgerKeys.held(order.accountId), ledgerKeys.fees(order.instanceSkuId)];
   for (const trade of trades) {
     const resting = (await tx.orders.findByIdForEngine(trade.restingId))!;
     keys.set(resting.poolId, { poolId: resting.poolId, instanceSkuId: resting.instanceSkuId });
+    moneyKeys.push(ledgerKeys.cash(resting.accountId), ledgerKeys.held(resting.accountId));
   }
-  const balances = new Map((await tx.allocation.lockBalances([...keys.values()])).map((balance) => [balance.poolId, balance.schedule]));
+  const pools = await tx.pools.lockLiveAhead([...keys.keys()]);
+  const lockedBalances = await tx.allocation.lockBalancesAhead([...keys.values()]);
+  const money = await tx.money.lockAhead(moneyKeys);
+  // A pool found deleted is the fill's to refuse (`moveAllocation`).
+  await pools();
+  const balances = new Map((await lockedBalances()).map((balance) => [balance.poolId, balance.schedule]));
+  await money();
   let owed: Owed = new Map();
   for (const trade of tradesToDeliver(order, trades)) {
     const sell = (await tx.orders.findByIdForEngine(trade.restingId))!;
@@ -160,8 +191,9 @@ async function executeTrade(context: AppContext, tx: Tx, incomingId: string, tra
   const moved = await moveAllocation(context, tx, settlement.allocationMove, now);
   if ('shortfall' in moved) throw new Error(`contract ${settlement.contract.id}: the seller's pool was checked but cannot deliver`);
 
-  // The seller's held funds too, so that its transaction's balance is known without a read. The
-  // fees are the SKU's own ledger account: trades of different SKUs share no row.
+  // Locked already (`lockTrades`): the seller's held funds too, so that its transaction's balance
+  // is known without a read. The fees are the SKU's own ledger account: trades of different SKUs
+  // share no row.
   await tx.money.lock([ledgerKeys.cash(buy.accountId), ledgerKeys.held(buy.accountId), ledgerKeys.cash(sell.accountId), ledgerKeys.held(sell.accountId), ledgerKeys.fees(buy.instanceSkuId)]);
   await moveMoneyAll(context, tx, settlement.moneyEntries, now);
   await recordTransactions(context, tx, settlement.transactions, now);

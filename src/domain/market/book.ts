@@ -137,11 +137,23 @@ export type BookSearch =
     }
   | { readonly done: true; readonly trades: readonly Trade[] };
 
-/** Begins the search of the book for `order` at `now`: its first round. */
-export function beginSearch(order: SearchingOrder, now: number, sizes: RoundSizes = { first: bookRoundOrdersFirst, max: bookRoundOrdersMax }): BookSearch {
-  const currentMinute = floorToMinute(now);
-  const query: BookQuery = { instanceSkuIds: [order.instanceSkuId], side: order.side === 'buy' ? 'sell' : 'buy', priceBound: order.limitMicros, overlapsFrom: Math.max(order.startAt, currentMinute), overlapsTo: order.endAt };
-  return { done: false, order, currentMinute, query, offset: 0, size: sizes.first, sizes, need: order.remaining, trades: [] };
+/** The round sizes the book is read in, by default. */
+const defaultRoundSizes: RoundSizes = { first: bookRoundOrdersFirst, max: bookRoundOrdersMax };
+
+/** The first round a search of the book for an order reads at `now`: it depends only on the
+ * order's request, so that it can be read before the order is opened, with what covers it. */
+export function firstRound(
+  order: Pick<SearchingOrder, 'instanceSkuId' | 'side' | 'limitMicros' | 'startAt' | 'endAt'>,
+  now: number,
+  sizes: RoundSizes = defaultRoundSizes,
+): { readonly query: BookQuery; readonly offset: number; readonly size: number } {
+  const query: BookQuery = { instanceSkuIds: [order.instanceSkuId], side: order.side === 'buy' ? 'sell' : 'buy', priceBound: order.limitMicros, overlapsFrom: Math.max(order.startAt, floorToMinute(now)), overlapsTo: order.endAt };
+  return { query, offset: 0, size: sizes.first };
+}
+
+/** Begins the search of the book for `order` at `now`: its first round (`firstRound`). */
+export function beginSearch(order: SearchingOrder, now: number, sizes: RoundSizes = defaultRoundSizes): BookSearch {
+  return { done: false, order, currentMinute: floorToMinute(now), ...firstRound(order, now, sizes), sizes, need: order.remaining, trades: [] };
 }
 
 /**
