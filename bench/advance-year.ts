@@ -7,10 +7,11 @@
 
 import pg from 'pg';
 import { clockAdvanceSecondsMax } from '../src/domain/kernel/limits.js';
-import { startChild, urlWithSchema, withSchema } from './support.js';
+import { cpuMsOf, startChild, urlWithSchema, withSchema } from './support.js';
 
 const operatorToken = 'allot_admin_bench-year';
-const accountCount = 10;
+/** Accounts besides the demo seed's (BENCH_YEAR_ACCOUNTS; 0 for the demo seed alone). */
+const accountCount = Number(process.env.BENCH_YEAR_ACCOUNTS ?? 10);
 const poolsPerAccount = 10;
 const instancesPerPool = 2;
 /** Allocation changes per pool over the year: one step on, one off, every ~17.5 hours. */
@@ -29,7 +30,7 @@ async function call(baseUrl: string, token: string, method: string, path: string
 
 async function must(baseUrl: string, token: string, method: string, path: string, body?: unknown): Promise<any> {
   const answer = await call(baseUrl, token, method, path, body);
-  if (answer.status >= 300) throw new Error(`${method} ${path}: ${answer.status} ${JSON.stringify(answer.body)}`);
+  if (answer.status >= 300) throw new Error(`${method} ${path}: ${answer.status} ${JSON.stringify(answer.body).slice(0, 500)}`);
   return answer.body;
 }
 
@@ -47,22 +48,25 @@ export async function benchYearAdvance(postgresUrl: string | undefined): Promise
   if (postgresUrl === undefined) return ['  PostgreSQL: skipped (set ALLOT_TEST_POSTGRES_URL)'];
   return withSchema(postgresUrl, 'allot_bench_year', async (schema) => {
     const serve = await startChild(['bin/allot.js', 'serve', '--db', urlWithSchema(postgresUrl, schema), '--clock', 'manual', '--seed', 'demo', '--port', '0', '--log-level', 'warn'], { ALLOT_ADMIN_TOKEN: operatorToken });
-    const sampler = new pg.Client({ connectionString: postgresUrl });
+    let sampler = new pg.Client({ connectionString: postgresUrl });
     await sampler.connect();
+    sampler.on('error', () => {});
     try {
       const base = serve.baseUrl;
       const start = (await must(base, operatorToken, 'GET', '/admin/v1/clock')).now as number;
       const sku = (await must(base, operatorToken, 'POST', '/admin/v1/instance_skus', { alias: 'bench-year' })).id as string;
       const setUpStarted = performance.now();
-      let readPath = '';
-      let readToken = '';
+      // The pool read meanwhile: an account's of its own, without allocation.
+      const reader = await must(base, operatorToken, 'POST', '/admin/v1/accounts', { name: 'Year reader' });
+      const readToken = reader.token as string;
+      const readPath = `/preview/v2/pools/${(await must(base, readToken, 'POST', '/preview/v2/pools', { workspace: 'default', name: 'read' })).id}`;
       for (let account = 0; account < accountCount; account++) {
         const created = await must(base, operatorToken, 'POST', '/admin/v1/accounts', { name: `Year ${account}` });
         for (let poolIndex = 0; poolIndex < poolsPerAccount; poolIndex++) {
           const pool = (await must(base, created.token, 'POST', '/preview/v2/pools', { workspace: 'default', name: `year-${poolIndex}` })).id as string;
-          if (readPath === '') [readPath, readToken] = [`/preview/v2/pools/${pool}`, created.token];
-          const period = Math.floor(clockAdvanceSecondsMax / stepsPerPool);
-          const first = start + 600 + (account * poolsPerAccount + poolIndex) * 60;
+          const period = Math.floor(clockAdvanceSecondsMax / stepsPerPool / 120) * 120;
+          // On the hour, in four groups an hour apart: due times shared by many pools, as whole-hour blocks are.
+          const first = start + 3600 - (start % 3600) + ((account * poolsPerAccount + poolIndex) % 4) * 3600;
           const schedule = Array.from({ length: stepsPerPool }, (_, step) => ({ start_at: first + step * period, end_at: first + step * period + Math.floor(period / 2), node_count: 1 + (step % instancesPerPool) }));
           await must(base, operatorToken, 'POST', '/admin/v1/allocations', { pool, instance_sku: sku, allocation_schedule: schedule });
           for (let instance = 0; instance < instancesPerPool; instance++) {
@@ -93,17 +97,28 @@ export async function benchYearAdvance(postgresUrl: string | undefined): Promise
       };
       // The open transactions of allot's that lock one of the schema's tables, every 20 ms.
       const longest = { seconds: 0, transactions: new Map<string, number>() };
+      let sampleLosses = 0;
       const sample = async () => {
         while (!done) {
-          const rows = (
-            await sampler.query<{ pid: number; began: string; held: number }>(
-              `SELECT a.pid, a.xact_start::text AS began, extract(epoch FROM clock_timestamp() - a.xact_start)::float8 AS held
-                 FROM pg_stat_activity a
-                WHERE a.xact_start IS NOT NULL AND a.pid <> pg_backend_pid()
-                  AND EXISTS (SELECT 1 FROM pg_locks l JOIN pg_class c ON c.oid = l.relation WHERE l.pid = a.pid AND c.relnamespace = $1::regnamespace)`,
-              [schema],
-            )
-          ).rows;
+          let rows: { pid: number; began: string; held: number }[] = [];
+          try {
+            rows = (
+              await sampler.query<{ pid: number; began: string; held: number }>(
+                `SELECT a.pid, a.xact_start::text AS began, extract(epoch FROM clock_timestamp() - a.xact_start)::float8 AS held
+                   FROM pg_stat_activity a
+                  WHERE a.xact_start IS NOT NULL AND a.pid <> pg_backend_pid()
+                    AND EXISTS (SELECT 1 FROM pg_locks l JOIN pg_class c ON c.oid = l.relation WHERE l.pid = a.pid AND c.relnamespace = $1::regnamespace)`,
+                [schema],
+              )
+            ).rows;
+          } catch {
+            // Its connection lost (another test on the shared server ended it): a new one.
+            await sampler.end().catch(() => {});
+            sampler = new pg.Client({ connectionString: postgresUrl });
+            sampler.on('error', () => {});
+            await sampler.connect();
+            sampleLosses++;
+          }
           for (const row of rows) {
             const key = `${row.pid} ${row.began}`;
             longest.transactions.set(key, Math.max(longest.transactions.get(key) ?? 0, row.held));
@@ -112,23 +127,25 @@ export async function benchYearAdvance(postgresUrl: string | undefined): Promise
           await new Promise((resolve) => setTimeout(resolve, 20));
         }
       };
+      const serveCpuBefore = cpuMsOf(serve.process.pid!);
       const advanceStarted = performance.now();
       const probing = probe();
       const sampling = sample();
       const advanced = await call(base, operatorToken, 'POST', '/admin/v1/clock/advance', { seconds: clockAdvanceSecondsMax });
       const advanceSeconds = (performance.now() - advanceStarted) / 1000;
+      const serveCpuAfter = cpuMsOf(serve.process.pid!);
       done = true;
       await Promise.all([probing, sampling]);
-      if (advanced.status !== 200) throw new Error(`the advance answered ${advanced.status}: ${JSON.stringify(advanced.body)}`);
+      if (advanced.status !== 200) throw new Error(`the advance answered ${advanced.status}: ${JSON.stringify(advanced.body).slice(0, 500)}`);
       const audit = await must(base, operatorToken, 'GET', '/admin/v1/audit');
       const over = (seconds: number) => [...longest.transactions.values()].filter((held) => held >= seconds).length;
       const boundaries = accountCount * poolsPerAccount * stepsPerPool * 2;
       return [
         `advance the manual clock a year (${clockAdvanceSecondsMax} s) through allot serve on PostgreSQL: demo seed, ${accountCount * poolsPerAccount} pools with ${boundaries.toLocaleString('en-US')} allocation boundaries and ${accountCount * poolsPerAccount * instancesPerPool} instances following them`,
-        `  advance:      ${advanceSeconds.toFixed(2)} s (audit: ${audit.problems.length === 0 ? 'sound' : audit.problems.join('; ')})`,
+        `  advance:      ${advanceSeconds.toFixed(2)} s, ${((serveCpuAfter - serveCpuBefore) / 1000).toFixed(1)} s CPU of allot serve (audit: ${audit.problems.length === 0 ? 'sound' : audit.problems.join('; ')})`,
         `  healthz:      ${describeLatencies(healthz)} during the advance`,
         `  GET pool:     ${describeLatencies(poolReads)} during the advance`,
-        `  transactions: longest seen open ${(longest.seconds * 1000).toFixed(0)} ms (sampled every 20 ms; ${longest.transactions.size} seen, ${over(0.1)} open ≥ 100 ms, ${over(1)} ≥ 1 s)`,
+        `  transactions: longest seen open ${(longest.seconds * 1000).toFixed(0)} ms (sampled every 20 ms; ${longest.transactions.size} seen, ${over(0.1)} open ≥ 100 ms, ${over(1)} ≥ 1 s${sampleLosses === 0 ? '' : `; sampler reconnected ${sampleLosses} times`})`,
         `  (set-up through the API, not part of the figure: ${setUpSeconds.toFixed(1)} s)`,
       ];
     } finally {

@@ -3,6 +3,7 @@
 // BENCH_ONLY (comma-separated section names) runs only those sections.
 
 import { benchAdvance } from './advance.js';
+import { benchYearAdvance } from './advance-year.js';
 import { benchFleet } from './fleet.js';
 import { benchGuests } from './guests.js';
 import { benchGuestsApi } from './guests-api.js';
@@ -23,6 +24,7 @@ const sections: [string, () => Promise<string[]>][] = [
   ['transfers', () => benchTransfers(seconds, postgresUrl)],
   ['schedule', () => benchScheduleAlgebra()],
   ['advance', () => benchAdvance(postgresUrl)],
+  ['advance-year', () => benchYearAdvance(postgresUrl)],
   ['procurements', () => benchProcurementAdvance()],
   ['market', () => benchMarket(seconds, postgresUrl)],
   ['guests', () => benchGuests()],
