@@ -68,17 +68,45 @@ describe.each(testDialects)('Store.exclusively on %s', (dialect) => {
     expect(await store.exclusively('one', () => other.exclusively('two', async () => 'both'))).toBe('both');
   });
 
+  /** Ends the connections that hold (`granted`) or wait for the lock `name`; how many. */
+  async function endLockConnections(name: string, granted: boolean): Promise<number> {
+    const admin = new pg.Client({ connectionString: postgresUrl });
+    await admin.connect();
+    try {
+      const ended = await admin.query(
+        "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND granted = $3 AND objsubid = 2 AND classid = $1 AND objid::bigint = (hashtext($2)::bigint + 4294967296) % 4294967296",
+        [0x616c53, `${testStore.schema} ${name}`, granted],
+      );
+      return ended.rowCount ?? 0;
+    } finally {
+      await admin.end();
+    }
+  }
+
+  it.runIf(dialect === 'postgres')('refuses a caller whose connection is lost while it waits, and is not wedged after', async () => {
+    let releaseFirst!: () => void;
+    let firstIn!: () => void;
+    const firstEntered = new Promise<void>((resolve) => (firstIn = resolve));
+    const first = store.exclusively('waited', () => new Promise<string>((resolve) => ((releaseFirst = () => resolve('first')), firstIn())));
+    await firstEntered;
+    const waiting = other.exclusively('waited', async () => 'never');
+    // Once the second waits on the lock (its connection's wait is visible to the server), it is ended.
+    let ended = 0;
+    for (let attempt = 0; attempt < 1000 && ended === 0; attempt++) {
+      ended = await endLockConnections('waited', false);
+      if (ended === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    expect(ended).toBe(1);
+    await expect(waiting).rejects.toBeInstanceOf(StoreUnavailable);
+    releaseFirst();
+    expect(await first).toBe('first');
+    expect(await other.exclusively('waited', async () => 'after')).toBe('after');
+  });
+
   it.runIf(dialect === 'postgres')('says a lock whose connection was lost is lost, and gives it to the next caller', async () => {
     let checked: unknown = null;
     const first = store.exclusively('lost', async (held) => {
-      const admin = new pg.Client({ connectionString: postgresUrl });
-      await admin.connect();
-      try {
-        const ended = await admin.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'allot session lock' AND pid IN (SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND classid = $1 AND objid::bigint = (hashtext($2)::bigint + 4294967296) % 4294967296)", [0x616c53, `${testStore.schema} lost`]);
-        expect(ended.rowCount).toBe(1);
-      } finally {
-        await admin.end();
-      }
+      expect(await endLockConnections('lost', true)).toBe(1);
       // The connection's end reaches this process as an event: checked until it has.
       for (let attempt = 0; attempt < 1000 && checked === null; attempt++) {
         try {
