@@ -342,12 +342,24 @@ export async function serve(args: readonly string[], hooks: ServeHooks = {}): Pr
   await roll();
   // A tick's failure is logged, never thrown: a rejection nobody handles ends the process, and a
   // tick that finds the database away (stopped, restarting) would take every request in flight
-  // down with it. The next tick rolls what this one could not.
+  // down with it. The next tick rolls what this one could not. A database away is said once, as
+  // the engine does, not at every tick it lasts.
+  let rollWaiting = false;
   const rollTick = () =>
-    roll().catch((error: unknown) => {
-      if (error instanceof StoreUnavailable) app.log.warn({ err: error }, 'rolling the demo supply waits for the database');
-      else app.log.error({ err: error }, 'rolling the demo supply failed');
-    });
+    roll().then(
+      () => {
+        if (rollWaiting) app.log.warn('rolling the demo supply resumed: the database is back');
+        rollWaiting = false;
+      },
+      (error: unknown) => {
+        if (error instanceof StoreUnavailable) {
+          if (!rollWaiting) app.log.warn({ reason: error.message }, 'rolling the demo supply waits for the database');
+          rollWaiting = true;
+        } else {
+          app.log.error({ err: error }, 'rolling the demo supply failed');
+        }
+      },
+    );
   const rolling = clock.mode === 'real' ? setInterval(() => void rollTick(), 5000) : null;
   rolling?.unref();
   engine = clock.mode === 'real' ? new Engine(context, app.log) : null;
