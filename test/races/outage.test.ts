@@ -3,8 +3,8 @@
 // up, answer 503 with Retry-After in SF Compute's error envelope while the database is away, and
 // reconnect by themselves when it returns. Every transfer it acknowledged is still there afterwards,
 // and the ledger adds up. Their engines pause while it is away, each saying so once, and resume
-// when it returns: one process leads again, and what fell due meanwhile (an allocation's end) is
-// done then, not before. Runs where PostgreSQL's programs are installed.
+// when it returns: one process leads again, and what fell due meanwhile (an allocation's end, a
+// standing order's) is done then, not before. Runs where PostgreSQL's programs are installed.
 
 import { execFileSync } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
@@ -194,6 +194,14 @@ describe.runIf(bin !== null)('PostgreSQL stopped and restarted under load', () =
     expect(instance.status, JSON.stringify(instance.body)).toBe(201);
     expect(instance.body.status).not.toBe('terminated');
     const instanceId = instance.body.id as string;
+    // And a standing sell of the minute before that end, from a pool of its own, which no buyer
+    // takes: it is cancelled when its end passes.
+    const seller = (await call(token, 'POST', '/preview/v2/pools', { workspace: 'default', name: 'seller' })).body.id as string;
+    expect((await call(operatorToken, 'POST', '/admin/v1/allocations', { pool: seller, instance_sku: sku, allocation_schedule: [{ start_at: startAt, end_at: endAt, node_count: 1 }] })).status).toBe(201);
+    const sell = await call(token, 'POST', '/preview/v2/orders', { pool: seller, side: 'sell', instance_sku: sku, allocation_schedule_delta: [{ start_at: endAt - 60, end_at: endAt, node_count: 1 }], limit_price_dollars_per_node_hour: '1000.00', allow_standing: true });
+    expect(sell.status, JSON.stringify(sell.body)).toBeLessThan(300);
+    expect(sell.body.status).toBe('standing');
+    const sellId = sell.body.id as string;
 
     const marks = serves.map((serve) => serve.output().length);
     const logSince = (via: number, prefix: string) => logLines(serves[via]!.output().slice(marks[via])).filter((line) => line.msg.startsWith(prefix));
@@ -225,6 +233,12 @@ describe.runIf(bin !== null)('PostgreSQL stopped and restarted under load', () =
     }, 'the instance ended after the restart', 120_000);
     expect(ended!.body.updated_at).toBeGreaterThanOrEqual(restartedAt);
     expect(ended!.body.updated_at).toBeGreaterThanOrEqual(endAt);
+    let cancelled: Answer | null = null;
+    await waitFor(async () => {
+      cancelled = await call(token, 'GET', `/preview/v2/orders/${sellId}`);
+      return cancelled.status === 200 && cancelled.body.status === 'cancelled';
+    }, 'the sell cancelled after the restart', 60_000);
+    expect(cancelled!.body.cancelled_at).toBeGreaterThanOrEqual(restartedAt);
     // Each engine resumed after its last pause (a connection found dead only after the restart
     // may pause it again briefly); no tick failed otherwise.
     await waitFor(() => serves.every((_, via) => engineLog(via).at(-1)?.msg.startsWith('engine resumed') === true), 'both engines resumed', 60_000);
@@ -264,7 +278,7 @@ describe.runIf(bin !== null)('PostgreSQL stopped and restarted under load', () =
 /** pino's level for warn. */
 const warnLevel = 40;
 /** How far ahead of the set-up the allocation ends, at least: time to set up and stop the database before it. */
-const boundaryLeadSeconds = 20;
+const boundaryLeadSeconds = 30;
 
 interface LogLine {
   readonly level: number;
