@@ -194,6 +194,8 @@ export interface OrderRepository {
   findByIdForEngine(id: string): Promise<OrderRecord | undefined>;
   /** Who an order placed with this token shows as its creator (`OrderView.creator`). */
   creatorOf(tokenId: string): Promise<OrderView['creator']>;
+  /** `creatorOf`, sent ahead of the next statements (`Ahead`). */
+  creatorOfAhead(tokenId: string): Promise<Ahead<OrderView['creator']>>;
   list(filter: OrderListFilter, page: PageRequest): Promise<OrderView[]>;
   /** Resting orders (standing or partially filled), best price first, then first come. */
   resting(query: BookQuery, limit: number, offset: number): Promise<OrderRecord[]>;
@@ -258,4 +260,6 @@ export interface ProcurementRepository {
   countEnabledForSku(instanceSkuId: string): Promise<number>;
   /** The procurements (of one SKU, or all) whose skipped runs the model would have run by `now` (runDueAt ≤ now < nextRunAt). */
   behind(now: number, instanceSkuId: string | null): Promise<ProcurementView[]>;
+  /** `behind`, sent ahead of the next statements (`Ahead`). */
+  behindAhead(now: number, instanceSkuId: string | null): Promise<Ahead<ProcurementView[]>>;
 }

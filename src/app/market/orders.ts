@@ -16,7 +16,8 @@ import type { Tx } from '../../store/store.js';
 import { findInstanceSku } from '../allocation/instance-skus.js';
 import { type AppContext } from '../kernel/context.js';
 import { type Answerer, runIdempotent, runIdempotentAnswer, type StoredAnswer } from '../kernel/idempotency.js';
-import { resolvePool, resolvePoolFilter } from '../allocation/pools.js';
+import { resolvePoolFilter, resolvePoolsOfMove } from '../allocation/pools.js';
+import type { PoolView } from '../../store/allocation.js';
 import { resolveProcurement } from './references.js';
 import { closeOrder, placeOrder } from './book.js';
 import { catchUpProcurements, resumeProcurement } from './procurement-runs.js';
@@ -51,14 +52,21 @@ export async function createOrder(
   const effect = async (tx: Tx, now: number): Promise<{ readonly id: string; readonly result: OrderReading } | Failure> => {
       const window = parseOrderWindow(input.allocation_schedule_delta, 'allocation_schedule_delta', now);
       if (isFailure(window)) return window;
-      const pool = await resolvePool(tx, accountId, input.pool);
+      // What the order needs before its book is locked, read in one round trip: the SKU, the
+      // SKU's procurements a clock advance left behind, the order's creator (the answer is made of
+      // what placing it knows, as a read would show it, without reading it back while the book is
+      // held), and its pool, read and locked against deletion at once when named by id (so that
+      // placing sends no lock of it; see the lock order in docs/architecture.md).
+      const skuId = parseId('instanceSku', input.instance_sku);
+      const skuRead = skuId === null ? null : await tx.instanceSkus.findByIdAhead(skuId);
+      const behindRead = skuId === null ? null : await tx.procurements.behindAhead(now, skuId);
+      const creatorRead = tokenId === null ? null : await tx.orders.creatorOfAhead(tokenId);
+      const [pool] = (await resolvePoolsOfMove(tx, accountId, [input.pool])) as [PoolView | Failure];
       if (isFailure(pool)) return pool;
-      const sku = await findInstanceSku(tx, input.instance_sku);
+      const sku = (await skuRead?.()) ?? (await findInstanceSku(tx, input.instance_sku));
       if (isFailure(sku)) return sku;
-      await catchUpProcurements(context, tx, sku.id, now);
-      // Read before the book is locked; the answer is then made of what placing it knows, as a
-      // read would show it, without reading it back while the book is held.
-      const creator = tokenId === null ? null : await tx.orders.creatorOf(tokenId);
+      await catchUpProcurements(context, tx, sku.id, now, null, behindRead ?? undefined);
+      const creator = creatorRead === null ? null : await creatorRead();
       const made: SettledContract[] = [];
       const placed = await placeOrder(
         context,

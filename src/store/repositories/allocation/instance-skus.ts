@@ -6,7 +6,7 @@ import type { PageRequest } from '../../../domain/kernel/pagination.js';
 import type { Database } from '../../database.js';
 import type { DialectAdapter } from '../../dialect-adapter.js';
 import type { InstanceSkuRecord, InstanceSkuRepository } from '../../allocation.js';
-import type { NamedWrite } from '../../kernel.js';
+import type { Ahead, NamedWrite } from '../../kernel.js';
 import { pageBySeq } from '../paging.js';
 import { preparedQuery } from '../prepared.js';
 import { guardName } from '../named-write.js';
@@ -31,6 +31,14 @@ export class SqlInstanceSkuRepository implements InstanceSkuRepository {
   async findById(id: string): Promise<InstanceSkuRecord | undefined> {
     const [row] = await skuById.execute(this.trx, this.adapter, id);
     return row === undefined ? undefined : toSku(row);
+  }
+
+  async findByIdAhead(id: string): Promise<Ahead<InstanceSkuRecord | undefined>> {
+    const read = await skuById.executeAhead(this.trx, this.adapter, id);
+    return async () => {
+      const [row] = await read.rows;
+      return row === undefined ? undefined : toSku(row);
+    };
   }
 
   async list(page: PageRequest): Promise<InstanceSkuRecord[]> {

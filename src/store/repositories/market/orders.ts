@@ -145,8 +145,15 @@ export class SqlOrderRepository implements OrderRepository {
   }
 
   async creatorOf(tokenId: string): Promise<OrderView['creator']> {
-    const [row] = await creatorOfToken.execute(this.trx, this.adapter, tokenId);
-    return { tokenName: row?.name ?? null, userId: row?.user_id ?? null, userEmail: row?.email ?? null };
+    return (await this.creatorOfAhead(tokenId))();
+  }
+
+  async creatorOfAhead(tokenId: string): Promise<Ahead<OrderView['creator']>> {
+    const read = await creatorOfToken.executeAhead(this.trx, this.adapter, tokenId);
+    return async () => {
+      const [row] = await read.rows;
+      return { tokenName: row?.name ?? null, userId: row?.user_id ?? null, userEmail: row?.email ?? null };
+    };
   }
 
   async list(filter: OrderListFilter, page: PageRequest): Promise<OrderView[]> {

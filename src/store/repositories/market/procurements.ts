@@ -4,7 +4,7 @@ import type { Kysely } from 'kysely';
 import type { PageRequest } from '../../../domain/kernel/pagination.js';
 import type { Database } from '../../database.js';
 import type { DialectAdapter } from '../../dialect-adapter.js';
-import type { NamedWrite } from '../../kernel.js';
+import type { Ahead, NamedWrite } from '../../kernel.js';
 import type { ProcurementRecord, ProcurementRepository, ProcurementView } from '../../market.js';
 import { preparedQuery } from '../prepared.js';
 import { pageBySeq } from '../paging.js';
@@ -173,13 +173,14 @@ export class SqlProcurementRepository implements ProcurementRepository {
   }
 
   async behind(now: number, instanceSkuId: string | null): Promise<ProcurementView[]> {
+    return (await this.behindAhead(now, instanceSkuId))();
+  }
+
+  async behindAhead(now: number, instanceSkuId: string | null): Promise<Ahead<ProcurementView[]>> {
     let query = procurementViews(this.trx);
     if (instanceSkuId !== null) query = query.where('procurements.instance_sku_id', '=', instanceSkuId);
-    const rows = await query
-      .where('procurements.run_due_at', '<=', now)
-      .where('procurements.next_run_at', '>', now)
-      .orderBy('procurements.seq')
-      .execute();
-    return rows.map(toView);
+    const compiled = query.where('procurements.run_due_at', '<=', now).where('procurements.next_run_at', '>', now).orderBy('procurements.seq').compile();
+    const read = await this.adapter.readAhead<ProcurementRow>(this.trx, compiled.sql, compiled.parameters);
+    return async () => (await read.rows).map(toView);
   }
 }
