@@ -3,7 +3,7 @@
 // request's path (token lookup, fetch by id) are prepared this way. Only fixed-shape queries
 // qualify: no `in` lists, no optional clauses.
 
-import type { Compilable, Kysely } from 'kysely';
+import { type Compilable, CompiledQuery, type Kysely } from 'kysely';
 import type { Database } from '../database.js';
 import type { DialectAdapter } from '../dialect-adapter.js';
 
@@ -16,6 +16,8 @@ export interface PreparedQuery<Args extends readonly unknown[], Row> {
   execute(db: Kysely<Database>, adapter: DialectAdapter, ...args: Args): Promise<Row[]>;
   /** Sends it ahead of the next statements (`DialectAdapter.readAhead`), its rows to come. */
   executeAhead(db: Kysely<Database>, adapter: DialectAdapter, ...args: Args): Promise<{ readonly rows: Promise<Row[]> }>;
+  /** It with these arguments, for what takes a query (`DialectAdapter.deferWrite`). */
+  compilable(db: Kysely<Database>, adapter: DialectAdapter, ...args: Args): Compilable<Row>;
 }
 
 /**
@@ -61,5 +63,32 @@ export function preparedDialectQuery<Args extends readonly (string | number | nu
       const { sql, parameters } = compile(db, adapter, args);
       return adapter.readAhead<Row>(db, sql, parameters);
     },
+    compilable(db, adapter, ...args) {
+      const { sql, parameters } = compile(db, adapter, args);
+      return { compile: () => CompiledQuery.raw(sql, parameters) as CompiledQuery<Row> };
+    },
+  };
+}
+
+/** The most counts (keys, rows) a query prepared per count keeps a shape for: any more are built each time. */
+const preparedCountMax = 16;
+
+/**
+ * A query whose shape depends on a count (the keys it locks, the rows it inserts), prepared for
+ * each count up to `preparedCountMax` once it is first asked for. `build` gets the count and one
+ * stand-in per argument, `arity(count)` of them, as `preparedDialectQuery`'s does.
+ */
+export function preparedPerCount<Row>(
+  arity: (count: number) => number,
+  build: (db: Kysely<Database>, adapter: DialectAdapter, count: number, args: readonly (string | number | null)[]) => Compilable<Row>,
+): (count: number) => PreparedQuery<(string | number | null)[], Row> {
+  const shapes = new Map<number, PreparedQuery<(string | number | null)[], Row>>();
+  return (count) => {
+    let shape = shapes.get(count);
+    if (shape === undefined) {
+      shape = preparedDialectQuery<(string | number | null)[], Row>(arity(count), (db, adapter, ...args) => build(db, adapter, count, args));
+      if (count <= preparedCountMax) shapes.set(count, shape);
+    }
+    return shape;
   };
 }

@@ -6,6 +6,7 @@ import type { Database } from '../../database.js';
 import type { DialectAdapter } from '../../dialect-adapter.js';
 import type { BuyerContract, BuyerContractFilter, ContractListFilter, ContractRecord, ContractRepository } from '../../market.js';
 import { pageBySeq } from '../paging.js';
+import { preparedQuery } from '../prepared.js';
 import { decodeSchedule, encodeSchedule } from '../schedules.js';
 
 function toRecord(row: Selectable<Database['contracts']>): ContractRecord {
@@ -25,6 +26,25 @@ function toRecord(row: Selectable<Database['contracts']>): ContractRecord {
   };
 }
 
+/** Every fill inserts one: prepared. */
+const insertContract = preparedQuery(
+  11,
+  (db, id: string, instanceSkuId: string, buyOrderId: string, sellOrderId: string, schedule: string, startAt: number, endAt: number, priceMicros: number, totalMicros: number, feeMicros: number, filledAt: number) =>
+    db.insertInto('contracts').values({
+      id,
+      instance_sku_id: instanceSkuId,
+      buy_order_id: buyOrderId,
+      sell_order_id: sellOrderId,
+      schedule,
+      start_at: startAt,
+      end_at: endAt,
+      price_micros: priceMicros,
+      total_micros: totalMicros,
+      fee_micros: feeMicros,
+      filled_at: filledAt,
+    }),
+);
+
 export class SqlContractRepository implements ContractRepository {
   constructor(
     private readonly trx: Kysely<Database>,
@@ -33,21 +53,21 @@ export class SqlContractRepository implements ContractRepository {
 
   async insert(contract: Omit<ContractRecord, 'seq'>): Promise<void> {
     // Nothing reads it back in the fill that makes it: sent with the fill's other writes.
-    const insert = this.trx
-      .insertInto('contracts')
-      .values({
-        id: contract.id,
-        instance_sku_id: contract.instanceSkuId,
-        buy_order_id: contract.buyOrderId,
-        sell_order_id: contract.sellOrderId,
-        schedule: encodeSchedule(contract.schedule),
-        start_at: contract.startAt,
-        end_at: contract.endAt,
-        price_micros: contract.priceMicros,
-        total_micros: contract.totalMicros,
-        fee_micros: contract.feeMicros,
-        filled_at: contract.filledAt,
-      });
+    const insert = insertContract.compilable(
+      this.trx,
+      this.adapter,
+      contract.id,
+      contract.instanceSkuId,
+      contract.buyOrderId,
+      contract.sellOrderId,
+      encodeSchedule(contract.schedule),
+      contract.startAt,
+      contract.endAt,
+      contract.priceMicros,
+      contract.totalMicros,
+      contract.feeMicros,
+      contract.filledAt,
+    );
     await this.adapter.deferWrite(this.trx, insert, 'insert', 'contracts', null);
   }
 

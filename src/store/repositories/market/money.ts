@@ -7,7 +7,49 @@ import type { DialectAdapter } from '../../dialect-adapter.js';
 import type { AccountTransactionFilter, AccountTransactionRecord, AccountTransactionRepository, AccountTransactionType, MoneyEntryRecord, MoneyRepository } from '../../market.js';
 import type { PageRequest } from '../../../domain/kernel/pagination.js';
 import { pageBySeq } from '../paging.js';
+import { preparedPerCount } from '../prepared.js';
 import type { Ahead } from '../../kernel.js';
+
+/** Ledger accounts locked in key order (`lock`), a shape for each count of keys. */
+const lockAccounts = preparedPerCount<{ key: string; balance_micros: number }>(
+  (count) => count,
+  (db, adapter, _count, keys) => {
+    const query = db.selectFrom('money_accounts').selectAll().where('key', 'in', keys as string[]).orderBy('key');
+    return adapter.supportsRowLocks ? query.forUpdate() : query;
+  },
+);
+
+/** What each of `count` ledger accounts gains or loses, in one statement: arguments are key, delta, key, delta… */
+const addToAccounts = preparedPerCount(
+  (count) => count * 2,
+  (db, _adapter, count, args) => {
+    const keys = Array.from({ length: count }, (_, index) => args[index * 2] as string);
+    const cases = sql.join(keys.map((key, index) => sql`WHEN ${key} THEN CAST(${args[index * 2 + 1]} AS BIGINT)`), sql` `);
+    return db
+      .updateTable('money_accounts')
+      .set({ balance_micros: sql<number>`${sql.ref('balance_micros')} + CASE ${sql.ref('key')} ${cases} END` })
+      .where('key', 'in', keys);
+  },
+);
+
+const moneyEntryColumns = ['id', 'from_key', 'to_key', 'amount_micros', 'reason', 'order_id', 'contract_id', 'created_at'] as const;
+/** `count` money entries: arguments are each entry's columns in `moneyEntryColumns` order. */
+const insertMoneyEntries = preparedPerCount(
+  (count) => count * moneyEntryColumns.length,
+  (db, _adapter, count, args) => db.insertInto('money_entries').values(Array.from({ length: count }, (_, row) => rowOf(moneyEntryColumns, args, row)) as never),
+);
+
+const accountTransactionColumns = ['id', 'account_id', 'type', 'amount_micros', 'balance_after_micros', 'order_id', 'memo', 'created_at'] as const;
+/** `count` account transactions: arguments are each one's columns in `accountTransactionColumns` order. */
+const insertAccountTransactions = preparedPerCount(
+  (count) => count * accountTransactionColumns.length,
+  (db, _adapter, count, args) => db.insertInto('account_transactions').values(Array.from({ length: count }, (_, row) => rowOf(accountTransactionColumns, args, row)) as never),
+);
+
+/** Row `row` of a multi-row insert's arguments, as the columns' values. */
+function rowOf(columns: readonly string[], args: readonly unknown[], row: number): Record<string, unknown> {
+  return Object.fromEntries(columns.map((column, index) => [column, args[row * columns.length + index]]));
+}
 
 export class SqlMoneyRepository implements MoneyRepository {
   /**
@@ -53,9 +95,7 @@ export class SqlMoneyRepository implements MoneyRepository {
 
   /** The SQL and parameters that lock these balances. */
   #selectLocked(keys: readonly string[]): [string, readonly unknown[]] {
-    let query = this.trx.selectFrom('money_accounts').selectAll().where('key', 'in', keys).orderBy('key');
-    if (this.adapter.supportsRowLocks) query = query.forUpdate();
-    const compiled = query.compile();
+    const compiled = lockAccounts(keys.length).compilable(this.trx, this.adapter, ...keys).compile();
     return [compiled.sql, compiled.parameters];
   }
 
@@ -77,33 +117,20 @@ export class SqlMoneyRepository implements MoneyRepository {
     }
     const changed = [...deltas].filter(([, delta]) => delta !== 0);
     if (changed.length > 0) {
-      const cases = sql.join(changed.map(([key, delta]) => sql`WHEN ${key} THEN CAST(${delta} AS BIGINT)`), sql` `);
       // The balances are known (locked) already, and the entries are read by no move: both are
       // sent with the transaction's next statement (dialect-adapter.ts, deferWrite).
-      const update = this.trx
-        .updateTable('money_accounts')
-        .set({ balance_micros: sql<number>`${sql.ref('balance_micros')} + CASE ${sql.ref('key')} ${cases} END` })
-        .where('key', 'in', changed.map(([key]) => key));
+      const update = addToAccounts(changed.length).compilable(this.trx, this.adapter, ...changed.flat());
       await this.adapter.deferWrite(this.trx, update, 'update', 'money_accounts', null);
       for (const [key, delta] of changed) {
         const balance = this.#locked.get(key);
         if (balance !== undefined) this.#locked.set(key, balance + delta);
       }
     }
-    const insert = this.trx
-      .insertInto('money_entries')
-      .values(
-        moving.map((entry) => ({
-          id: entry.id,
-          from_key: entry.fromKey,
-          to_key: entry.toKey,
-          amount_micros: entry.amountMicros,
-          reason: entry.reason,
-          order_id: entry.orderId,
-          contract_id: entry.contractId,
-          created_at: entry.createdAt,
-        })),
-      );
+    const insert = insertMoneyEntries(moving.length).compilable(
+      this.trx,
+      this.adapter,
+      ...moving.flatMap((entry) => [entry.id, entry.fromKey, entry.toKey, entry.amountMicros, entry.reason, entry.orderId, entry.contractId, entry.createdAt]),
+    );
     await this.adapter.deferWrite(this.trx, insert, 'insert', 'money_entries', null);
   }
 
@@ -152,20 +179,11 @@ export class SqlAccountTransactionRepository implements AccountTransactionReposi
 
   async insertAll(transactions: readonly Omit<AccountTransactionRecord, 'seq'>[]): Promise<void> {
     if (transactions.length === 0) return;
-    const insert = this.trx
-      .insertInto('account_transactions')
-      .values(
-        transactions.map((transaction) => ({
-          id: transaction.id,
-          account_id: transaction.accountId,
-          type: transaction.type,
-          amount_micros: transaction.amountMicros,
-          balance_after_micros: transaction.balanceAfterMicros,
-          order_id: transaction.orderId,
-          memo: transaction.memo,
-          created_at: transaction.createdAt,
-        })),
-      );
+    const insert = insertAccountTransactions(transactions.length).compilable(
+      this.trx,
+      this.adapter,
+      ...transactions.flatMap((transaction) => [transaction.id, transaction.accountId, transaction.type, transaction.amountMicros, transaction.balanceAfterMicros, transaction.orderId, transaction.memo, transaction.createdAt]),
+    );
     await this.adapter.deferWrite(this.trx, insert, 'insert', 'account_transactions', null);
   }
 

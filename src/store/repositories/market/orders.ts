@@ -17,6 +17,53 @@ const creatorOfToken = preparedQuery(1, (db, tokenId: string) =>
   db.selectFrom('api_tokens').leftJoin('users', 'users.id', 'api_tokens.user_id').select(['api_tokens.name', 'users.id as user_id', 'users.email']).where('api_tokens.id', '=', tokenId),
 );
 
+/** The columns a new order is inserted with, and each one's value (`insertOrder`). */
+const orderColumns = [
+  'id', 'account_id', 'workspace_id', 'pool_id', 'side', 'instance_sku_id', 'start_at', 'end_at', 'node_count', 'limit_micros', 'allow_standing', 'allow_partial',
+  'status', 'remaining', 'filled', 'hold_micros', 'procurement_id', 'created_by', 'created_at', 'updated_at', 'filled_at', 'cancelled_at', 'rejected_reason',
+] as const;
+
+function orderColumnValue(order: Omit<OrderRecord, 'seq'>, column: (typeof orderColumns)[number]): string | number | null {
+  switch (column) {
+    case 'id': return order.id;
+    case 'account_id': return order.accountId;
+    case 'workspace_id': return order.workspaceId;
+    case 'pool_id': return order.poolId;
+    case 'side': return order.side;
+    case 'instance_sku_id': return order.instanceSkuId;
+    case 'start_at': return order.startAt;
+    case 'end_at': return order.endAt;
+    case 'node_count': return order.nodeCount;
+    case 'limit_micros': return order.limitMicros;
+    case 'allow_standing': return order.allowStanding ? 1 : 0;
+    case 'allow_partial': return order.allowPartial ? 1 : 0;
+    case 'status': return order.status;
+    case 'remaining': return encodeSchedule(order.remaining);
+    case 'filled': return encodeSchedule(order.filled);
+    case 'hold_micros': return order.holdMicros;
+    case 'procurement_id': return order.procurementId;
+    case 'created_by': return order.createdBy;
+    case 'created_at': return order.createdAt;
+    case 'updated_at': return order.updatedAt;
+    case 'filled_at': return order.filledAt;
+    case 'cancelled_at': return order.cancelledAt;
+    case 'rejected_reason': return order.rejectedReason;
+  }
+}
+
+/** Every order placed is inserted, and every locked one written whole (`update`): both prepared. */
+const insertOrder = preparedQuery(orderColumns.length, (db, ...values: (string | number | null)[]) =>
+  db.insertInto('orders').values(Object.fromEntries(orderColumns.map((column, index) => [column, values[index]])) as never),
+);
+const replaceOrderState = preparedQuery(
+  9,
+  (db, status: string, remaining: string, filled: string, holdMicros: number, filledAt: number | null, cancelledAt: number | null, rejectedReason: string | null, updatedAt: number, id: string) =>
+    db
+      .updateTable('orders')
+      .set({ status, remaining, filled, hold_micros: holdMicros, filled_at: filledAt, cancelled_at: cancelledAt, rejected_reason: rejectedReason, updated_at: updatedAt })
+      .where('id', '=', id),
+);
+
 function toRecord(row: Selectable<Database['orders']>): OrderRecord {
   return {
     seq: row.seq,
@@ -86,33 +133,11 @@ export class SqlOrderRepository implements OrderRepository {
   ) {}
 
   async insert(order: Omit<OrderRecord, 'seq'>): Promise<void> {
-    const insert = this.trx
-      .insertInto('orders')
-      .values({
-        id: order.id,
-        account_id: order.accountId,
-        workspace_id: order.workspaceId,
-        pool_id: order.poolId,
-        side: order.side,
-        instance_sku_id: order.instanceSkuId,
-        start_at: order.startAt,
-        end_at: order.endAt,
-        node_count: order.nodeCount,
-        limit_micros: order.limitMicros,
-        allow_standing: order.allowStanding ? 1 : 0,
-        allow_partial: order.allowPartial ? 1 : 0,
-        status: order.status,
-        remaining: encodeSchedule(order.remaining),
-        filled: encodeSchedule(order.filled),
-        hold_micros: order.holdMicros,
-        procurement_id: order.procurementId,
-        created_by: order.createdBy,
-        created_at: order.createdAt,
-        updated_at: order.updatedAt,
-        filled_at: order.filledAt,
-        cancelled_at: order.cancelledAt,
-        rejected_reason: order.rejectedReason,
-      });
+    const insert = insertOrder.compilable(
+      this.trx,
+      this.adapter,
+      ...orderColumns.map((column) => orderColumnValue(order, column)),
+    );
     // Sent with the transaction's next statement (dialect-adapter.ts, deferWrite), the order's
     // hold with it. Its `seq` is read with it from the book (`resting`); nothing needs it sooner.
     this.#writes++;
@@ -253,19 +278,7 @@ export class SqlOrderRepository implements OrderRepository {
     // A locked (or placed) order changes only through this transaction, so its whole changeable
     // state is known: written whole, a later update of the row stands for this one, and a fill's
     // updates of both its orders are sent with its other writes (dialect-adapter.ts, deferWrite).
-    const update = this.trx
-      .updateTable('orders')
-      .set({
-        status: order.status,
-        remaining,
-        filled,
-        hold_micros: order.holdMicros,
-        filled_at: order.filledAt,
-        cancelled_at: order.cancelledAt,
-        rejected_reason: order.rejectedReason,
-        updated_at: order.updatedAt,
-      })
-      .where('id', '=', id);
+    const update = replaceOrderState.compilable(this.trx, this.adapter, order.status, remaining, filled, order.holdMicros, order.filledAt, order.cancelledAt, order.rejectedReason, order.updatedAt, id);
     await this.adapter.deferWrite(this.trx, update, 'replace', 'orders', id);
   }
 

@@ -29,6 +29,13 @@ const procurementOfPoolSku = preparedQuery(2, (db, poolId: string, instanceSkuId
   procurementViews(db).where('procurements.pool_id', '=', poolId).where('procurements.instance_sku_id', '=', instanceSkuId).limit(1),
 );
 
+/** The procurements whose runs a clock advance skipped, as of `now`. */
+function behindQuery<Query extends ReturnType<typeof procurementViews>>(query: Query, now: number) {
+  return query.where('procurements.run_due_at', '<=', now).where('procurements.next_run_at', '>', now).orderBy('procurements.seq');
+}
+/** A SKU's procurements behind: asked before every order on the SKU's book, so prepared. */
+const behindOfSku = preparedQuery(2, (db, instanceSkuId: string, now: number) => behindQuery(procurementViews(db).where('procurements.instance_sku_id', '=', instanceSkuId), now));
+
 type ProcurementRow = Awaited<ReturnType<ReturnType<typeof procurementViews>['execute']>>[number];
 
 function toView(row: ProcurementRow): ProcurementView {
@@ -177,10 +184,12 @@ export class SqlProcurementRepository implements ProcurementRepository {
   }
 
   async behindAhead(now: number, instanceSkuId: string | null): Promise<Ahead<ProcurementView[]>> {
-    let query = procurementViews(this.trx);
-    if (instanceSkuId !== null) query = query.where('procurements.instance_sku_id', '=', instanceSkuId);
-    const compiled = query.where('procurements.run_due_at', '<=', now).where('procurements.next_run_at', '>', now).orderBy('procurements.seq').compile();
-    const read = await this.adapter.readAhead<ProcurementRow>(this.trx, compiled.sql, compiled.parameters);
+    let read: { readonly rows: Promise<ProcurementRow[]> };
+    if (instanceSkuId !== null) read = await behindOfSku.executeAhead(this.trx, this.adapter, instanceSkuId, now);
+    else {
+      const compiled = behindQuery(procurementViews(this.trx), now).compile();
+      read = await this.adapter.readAhead<ProcurementRow>(this.trx, compiled.sql, compiled.parameters);
+    }
     return async () => (await read.rows).map(toView);
   }
 }
