@@ -2,7 +2,7 @@
 // instances run on, the blob store images live in, and what follows a change of allocation.
 // Tests give a manual clock and, for deterministic simulation, a seeded random source.
 
-import { randomBytes } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
 import type { Clock } from '../../clock/clock.js';
 import { formatId, type IdKind } from '../../domain/kernel/ids.js';
 import { idRandomLength } from '../../domain/kernel/limits.js';
@@ -17,7 +17,24 @@ export interface RandomSource {
   bytes(count: number): Uint8Array;
 }
 
-export const cryptoRandom: RandomSource = { bytes: (count) => randomBytes(count) };
+/** Random bytes drawn ahead, a pool at a time: asking the system for each id's 21 bytes cost
+ * about 19 µs (a transfer draws two), one pool of 8 KiB about as much. Each byte is handed out once. */
+const randomPool = Buffer.alloc(8192);
+let randomPoolOffset = randomPool.length;
+
+export const cryptoRandom: RandomSource = {
+  bytes: (count) => {
+    if (count > randomPool.length) return randomFillSync(new Uint8Array(count));
+    if (randomPoolOffset + count > randomPool.length) {
+      randomFillSync(randomPool);
+      randomPoolOffset = 0;
+    }
+    const bytes = randomPool.subarray(randomPoolOffset, randomPoolOffset + count);
+    randomPoolOffset += count;
+    // A copy of its own, so that nothing the caller does reaches the pool.
+    return new Uint8Array(bytes);
+  },
+};
 
 export interface AppContext {
   readonly store: Store;
