@@ -2,7 +2,9 @@
 // store's raw rate of an equivalent transaction — two rows updated and committed — measured in
 // the same run against the same engine. Rounds alternate between the two and the ratio is the
 // median of the rounds' ratios: single samples taken seconds apart compared whatever load each
-// met (the same build read 0.28 and 0.50 on PostgreSQL in two runs back to back).
+// met (the same build read 0.28 and 0.50 on PostgreSQL in two runs back to back). With
+// BENCH_COMPARE_BIN, a second build's server runs beside this one's and every round measures
+// both, for an A/B on the same load.
 
 import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,6 +16,9 @@ import { cpuMsOf, formatRate, load, median, startChild, urlWithSchema, withSchem
 
 /** Another build's `bin/allot.js` may be measured instead (BENCH_ALLOT_BIN), for A/B runs back to back. */
 const allotBin = process.env.BENCH_ALLOT_BIN ?? fileURLToPath(new URL('../bin/allot.js', import.meta.url));
+/** A second build measured in the same rounds, each round running both (BENCH_COMPARE_BIN): an
+ * A/B whose sides meet the same load, as runs back to back on a shared machine do not. */
+const compareBin = process.env.BENCH_COMPARE_BIN || null;
 /** Node options for the allot process (BENCH_NODE_ARGS, e.g. `--cpu-prof --cpu-prof-dir=/tmp/profiles`). */
 const nodeArgs = process.env.BENCH_NODE_ARGS?.split(' ').filter((arg) => arg !== '') ?? [];
 const operatorToken = 'bench-operator';
@@ -62,8 +67,8 @@ interface TransfersMeasured {
 
 /** An allot process serving two pools of one account, the first holding a day of allocation,
  * ready to measure transfers between them for a round at a time. */
-async function startTransfers(db: string, postgresUrl: string | null): Promise<{ measure: (seconds: number) => Promise<TransfersMeasured>; stop: () => Promise<void> }> {
-  const allot = await startChild([...nodeArgs, allotBin, 'serve', '--port', '0', '--log-level', 'warn', '--seed', 'none', '--db', db], { ALLOT_ADMIN_TOKEN: operatorToken });
+async function startTransfers(bin: string, db: string, postgresUrl: string | null): Promise<Started> {
+  const allot = await startChild([...nodeArgs, bin, 'serve', '--port', '0', '--log-level', 'warn', '--seed', 'none', '--db', db], { ALLOT_ADMIN_TOKEN: operatorToken });
   try {
     const call = async (token: string, path: string, body: unknown) => {
       const response = await fetch(`${allot.baseUrl}${path}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
@@ -156,31 +161,60 @@ async function postgresRaw(url: string, schema: string): Promise<{ measure: (sec
   return { measure, close: () => pool.end() };
 }
 
-/** Alternates rounds of allot's transfers and of the raw transaction, so that drift in the
- * machine's load falls on both; the ratio is the median of the rounds' ratios. */
-async function alternate(label: string, allot: (seconds: number) => Promise<TransfersMeasured>, raw: (seconds: number) => Promise<number>, seconds: number): Promise<string[]> {
-  const measured: { allot: TransfersMeasured; raw: number }[] = [];
+type Measure = (seconds: number) => Promise<TransfersMeasured>;
+
+/** Alternates rounds of allot's transfers (of each build measured) and of the raw transaction, so
+ * that drift in the machine's load falls on all; each ratio is the median of the rounds' ratios. */
+async function alternate(label: string, builds: readonly { readonly name: string; readonly measure: Measure }[], raw: (seconds: number) => Promise<number>, seconds: number): Promise<string[]> {
+  const measured = builds.map(() => [] as { allot: TransfersMeasured; raw: number }[]);
   await raw(1); // the raw side's warm-up, as allot's
-  for (let round = 0; round < rounds; round++) measured.push({ allot: await allot(seconds), raw: await raw(seconds) });
-  const ratio = median(measured.map((each) => each.allot.perSecond / each.raw));
-  const backends = measured[0]!.allot.postgresCpuMsPerTransfer === null ? '' : `, its backends' ${median(measured.map((each) => each.allot.postgresCpuMsPerTransfer!)).toFixed(2)}`;
-  return [
-    `  ${label} median ratio ${ratio.toFixed(2)}   transfers/s ${formatRate(median(measured.map((each) => each.allot.perSecond)))}   raw ${formatRate(median(measured.map((each) => each.raw)))} tx/s   allot CPU ${median(measured.map((each) => each.allot.cpuMsPerTransfer)).toFixed(2)} ms/transfer${backends}`,
-    `    rounds (transfers/s / raw tx/s): ${measured.map((each) => `${formatRate(each.allot.perSecond)} / ${formatRate(each.raw)}`).join(', ')}`,
-  ];
+  for (let round = 0; round < rounds; round++) {
+    const allot: TransfersMeasured[] = [];
+    for (const build of builds) allot.push(await build.measure(seconds));
+    const rawRate = await raw(seconds);
+    allot.forEach((each, index) => measured[index]!.push({ allot: each, raw: rawRate }));
+  }
+  return builds.flatMap((build, index) => {
+    const rows = measured[index]!;
+    const ratio = median(rows.map((each) => each.allot.perSecond / each.raw));
+    const backends = rows[0]!.allot.postgresCpuMsPerTransfer === null ? '' : `, its backends' ${median(rows.map((each) => each.allot.postgresCpuMsPerTransfer!)).toFixed(2)}`;
+    return [
+      `  ${label}${build.name} median ratio ${ratio.toFixed(2)}   transfers/s ${formatRate(median(rows.map((each) => each.allot.perSecond)))}   raw ${formatRate(median(rows.map((each) => each.raw)))} tx/s   allot CPU ${median(rows.map((each) => each.allot.cpuMsPerTransfer)).toFixed(2)} ms/transfer${backends}`,
+      `    rounds (transfers/s / raw tx/s): ${rows.map((each) => `${formatRate(each.allot.perSecond)} / ${formatRate(each.raw)}`).join(', ')}`,
+    ];
+  });
+}
+
+/** The builds measured: this one (or BENCH_ALLOT_BIN's), and BENCH_COMPARE_BIN's if given. */
+const builds = compareBin === null ? [{ name: '', bin: allotBin }] : [{ name: ' (A)', bin: allotBin }, { name: ` (B: ${compareBin})`, bin: compareBin }];
+
+type Started = { readonly measure: Measure; readonly stop: () => Promise<void> };
+
+/** Starts a server of each build, runs `work` with them, and stops them. */
+async function startAll(start: (bin: string, index: number) => Promise<Started>, work: (started: Started[]) => Promise<string[]>): Promise<string[]> {
+  const started: Started[] = [];
+  try {
+    for (const [index, build] of builds.entries()) started.push(await start(build.bin, index));
+    return await work(started);
+  } finally {
+    for (const each of started) await each.stop();
+  }
 }
 
 export async function benchTransfers(seconds: number, postgresUrl: string | undefined): Promise<string[]> {
   const lines = [`pool transfers committed per second (HTTP, ${connections} connections) beside a raw two-row transaction on the same engine, ${rounds} alternating rounds of ${seconds} s (medians)`];
   const directory = mkdtempSync(join(tmpdir(), 'allot-bench-transfers-'));
   try {
-    const allot = await startTransfers(`sqlite:${join(directory, 'allot.db')}`, null);
     const raw = sqliteRaw(join(directory, 'raw.db'));
     try {
-      lines.push(...(await alternate('SQLite:    ', allot.measure, async (s) => raw.measure(s), seconds)));
+      lines.push(
+        ...(await startAll(
+          (bin, index) => startTransfers(bin, `sqlite:${join(directory, `allot-${index}.db`)}`, null),
+          (started) => alternate('SQLite:    ', started.map((each, index) => ({ name: builds[index]!.name, measure: each.measure })), async (s) => raw.measure(s), seconds),
+        )),
+      );
     } finally {
       raw.close();
-      await allot.stop();
     }
   } finally {
     rmSync(directory, { recursive: true, force: true });
@@ -189,22 +223,22 @@ export async function benchTransfers(seconds: number, postgresUrl: string | unde
     lines.push('  PostgreSQL: skipped (set ALLOT_TEST_POSTGRES_URL)');
     return lines;
   }
+  /** Runs `work` with a fresh schema for each name, all dropped afterwards. */
+  const withSchemas = <T>(names: readonly string[], work: (schemas: string[]) => Promise<T>): Promise<T> =>
+    names.length === 0 ? work([]) : withSchema(postgresUrl, names[0]!, (first) => withSchemas(names.slice(1), (rest) => work([first, ...rest])));
+  const schemas = ['allot_bench_raw', ...builds.map((_, index) => `allot_bench_http${index === 0 ? '' : `_${index}`}`)];
   lines.push(
-    ...(await withSchema(postgresUrl, 'allot_bench_http', (httpSchema) =>
-      withSchema(postgresUrl, 'allot_bench_raw', async (rawSchema) => {
-        const allot = await startTransfers(urlWithSchema(postgresUrl, httpSchema), postgresUrl);
-        try {
-          const raw = await postgresRaw(postgresUrl, rawSchema);
-          try {
-            return await alternate('PostgreSQL:', allot.measure, raw.measure, seconds);
-          } finally {
-            await raw.close();
-          }
-        } finally {
-          await allot.stop();
-        }
-      }),
-    )),
+    ...(await withSchemas(schemas, async ([rawSchema, ...httpSchemas]) => {
+      const raw = await postgresRaw(postgresUrl, rawSchema!);
+      try {
+        return await startAll(
+          (bin, index) => startTransfers(bin, urlWithSchema(postgresUrl, httpSchemas[index]!), postgresUrl),
+          (started) => alternate('PostgreSQL:', started.map((each, index) => ({ name: builds[index]!.name, measure: each.measure })), raw.measure, seconds),
+        );
+      } finally {
+        await raw.close();
+      }
+    })),
   );
   return lines;
 }
