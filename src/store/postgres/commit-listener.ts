@@ -33,7 +33,8 @@
 // dropped, since notifications sent meanwhile are lost), and while a heartbeat on it is
 // overdue (a connection that went silent without closing). Then reads go to the database.
 
-import { CompiledQuery, type DatabaseConnection, type Driver, PostgresDialect, type PostgresDialectConfig, PostgresDriver } from 'kysely';
+import { CompiledQuery, type DatabaseConnection, type Driver, PostgresDialect, type PostgresDialectConfig, PostgresDriver, type TransactionSettings } from 'kysely';
+import { pipelinedText } from './deferred-writes.js';
 import pg from 'pg';
 import { postgresCommitListenHeartbeatMs, postgresCommitListenRetryMs, postgresCommitListenStaleMs } from '../../domain/kernel/limits.js';
 import type { CommitWatch } from '../dialect-adapter.js';
@@ -312,8 +313,9 @@ function monotonicMs(): number {
 
 function noop(): void {}
 
-/** PostgreSQL's dialect whose transactions commit with `commitReportingWriteSql`; the store's
- * `pg` client announces those that wrote before it answers the commit (postgres-store.ts). */
+/** PostgreSQL's dialect whose transactions begin pipelined and commit with
+ * `commitReportingWriteSql`; the store's `pg` client announces those that wrote before it
+ * answers the commit (postgres-store.ts). */
 export class AnnouncingPostgresDialect extends PostgresDialect {
   readonly #config: PostgresDialectConfig;
 
@@ -328,6 +330,13 @@ export class AnnouncingPostgresDialect extends PostgresDialect {
 }
 
 class AnnouncingPostgresDriver extends PostgresDriver {
+  /** Pipelined (deferred-writes.ts): the transaction's first statement goes out with it, in the
+   * same write, instead of a round trip later. */
+  override async beginTransaction(connection: DatabaseConnection, settings: TransactionSettings): Promise<void> {
+    if (settings.isolationLevel !== undefined || settings.accessMode !== undefined) return super.beginTransaction(connection, settings);
+    await connection.executeQuery(CompiledQuery.raw(pipelinedText('begin')));
+  }
+
   override async commitTransaction(connection: DatabaseConnection): Promise<void> {
     try {
       await connection.executeQuery(CompiledQuery.raw(commitReportingWriteSql));

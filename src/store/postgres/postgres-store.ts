@@ -283,6 +283,12 @@ export async function openPostgresStore(url: string, now: number, options: Postg
       throw error;
     }
   };
+  /** Sends a read (or any statement) ahead in a transaction: its answer comes later (`DialectAdapter.readAhead`). */
+  const readAhead = async <Row>(on: Kysely<Database>, text: string, parameters: readonly unknown[]): Promise<{ readonly rows: Promise<Row[]> }> => {
+    if (!on.isTransaction) return { rows: Promise.resolve((await on.executeQuery<Row>(CompiledQuery.raw(text, [...parameters]))).rows) };
+    const { rows } = await on.executeQuery<{ answer: Promise<pg.QueryResult> }>(CompiledQuery.raw(readAheadText(text), [...parameters]));
+    return { rows: rows[0]!.answer.then((result) => result.rows as Row[]) };
+  };
   const adapter: DialectAdapter = {
     dialect: 'postgres',
     db,
@@ -291,6 +297,10 @@ export async function openPostgresStore(url: string, now: number, options: Postg
     jsonArrayText: (query) => sql<string>`(${jsonArrayFrom(query)})::text`,
     runCompiled: async <Row>(on: Kysely<Database>, text: string, parameters: readonly unknown[]) => {
       nameStatement(text);
+      // In a transaction, sent ahead: Kysely is answered at once, so that a statement the
+      // transaction starts meanwhile (a transfer reads its pools and its SKU together) goes on
+      // the wire without waiting for this one's answer. Awaited at once, it is as before.
+      if (on.isTransaction) return (await readAhead<Row>(on, text, parameters)).rows;
       return (await on.executeQuery<Row>(CompiledQuery.raw(text, [...parameters]))).rows;
     },
     supportsRowLocks: true,
@@ -300,11 +310,7 @@ export async function openPostgresStore(url: string, now: number, options: Postg
       // to the pool after its transaction, never holding another's writes.
       await on.executeQuery(on.isTransaction ? CompiledQuery.raw(deferredText(compiled.sql, mode, table, key), [...compiled.parameters]) : compiled);
     },
-    readAhead: async <Row>(on: Kysely<Database>, text: string, parameters: readonly unknown[]) => {
-      if (!on.isTransaction) return { rows: Promise.resolve((await on.executeQuery<Row>(CompiledQuery.raw(text, [...parameters]))).rows) };
-      const { rows } = await on.executeQuery<{ answer: Promise<pg.QueryResult> }>(CompiledQuery.raw(readAheadText(text), [...parameters]));
-      return { rows: rows[0]!.answer.then((result) => result.rows as Row[]) };
-    },
+    readAhead,
     transactionLock: async (on, name) => {
       const lock = sql`SELECT pg_advisory_xact_lock(${transactionLockClass}, hashtext(current_schema() || ' ' || ${name}))`.compile(on);
       // Pipelined in a transaction: the next statement is sent at once, to run once the lock is
