@@ -5,6 +5,7 @@
 // transaction of allot's stays open (sampled from pg_stat_activity: the transactions holding a lock on one of the
 // schema's tables). Figures to read, not to assert: the machine may be loaded.
 
+import { request as httpRequest } from 'node:http';
 import pg from 'pg';
 import { clockAdvanceSecondsMax } from '../src/domain/kernel/limits.js';
 import { cpuMsOf, startChild, urlWithSchema, withSchema } from './support.js';
@@ -26,6 +27,19 @@ async function call(baseUrl: string, token: string, method: string, path: string
   });
   const text = await response.text();
   return { status: response.status, body: text === '' ? null : JSON.parse(text) };
+}
+
+function postWithoutTimeout(url: string, token: string, body: unknown): Promise<{ status: number; body: any }> {
+  return new Promise((resolve, reject) => {
+    const request = httpRequest(url, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' } }, (response) => {
+      let text = '';
+      response.on('data', (chunk: Buffer) => (text += chunk.toString()));
+      response.on('end', () => resolve({ status: response.statusCode!, body: JSON.parse(text) }));
+      response.on('error', reject);
+    });
+    request.on('error', reject);
+    request.end(JSON.stringify(body));
+  });
 }
 
 async function must(baseUrl: string, token: string, method: string, path: string, body?: unknown): Promise<any> {
@@ -51,6 +65,8 @@ export async function benchYearAdvance(postgresUrl: string | undefined): Promise
     let sampler = new pg.Client({ connectionString: postgresUrl });
     await sampler.connect();
     sampler.on('error', () => {});
+    /** Set once the advance has answered (or the bench failed): the probes stop. */
+    let done = false;
     try {
       const base = serve.baseUrl;
       const start = (await must(base, operatorToken, 'GET', '/admin/v1/clock')).now as number;
@@ -87,7 +103,6 @@ export async function benchYearAdvance(postgresUrl: string | undefined): Promise
       }
       const setUpSeconds = (performance.now() - setUpStarted) / 1000;
 
-      let done = false;
       const healthz: Latencies = { count: 0, maxMs: 0, totalMs: 0 };
       const poolReads: Latencies = { count: 0, maxMs: 0, totalMs: 0 };
       let probeSocketErrors = 0;
@@ -149,7 +164,9 @@ export async function benchYearAdvance(postgresUrl: string | undefined): Promise
       const advanceStarted = performance.now();
       const probing = probe();
       const sampling = sample();
-      const advanced = await call(base, operatorToken, 'POST', '/admin/v1/clock/advance', { seconds: clockAdvanceSecondsMax });
+      // Through node:http, which waits as long as the answer takes (fetch gives up on headers
+      // after 300 s, and a year with procurements trading may take longer).
+      const advanced = await postWithoutTimeout(`${base}/admin/v1/clock/advance`, operatorToken, { seconds: clockAdvanceSecondsMax }).finally(() => (done = true));
       const advanceSeconds = (performance.now() - advanceStarted) / 1000;
       const serveCpuAfter = cpuMsOf(serve.process.pid!);
       done = true;
@@ -167,6 +184,8 @@ export async function benchYearAdvance(postgresUrl: string | undefined): Promise
         `  (set-up through the API, not part of the figure: ${setUpSeconds.toFixed(1)} s)`,
       ];
     } catch (error) {
+      done = true;
+      process.stderr.write(`the bench failed: ${(error as Error).stack}\ncaused by ${String((error as { cause?: unknown }).cause)}\n`);
       process.stderr.write(`allot serve (exit ${serve.process.exitCode}, signal ${serve.process.signalCode}) said, at the end:\n${serve.output().slice(-4000)}\n`);
       throw error;
     } finally {
