@@ -323,7 +323,8 @@ export async function openPostgresStore(url: string, now: number, options: Postg
     commitWatch,
     commitsHeardEverywhereMs,
     isUniqueViolation: (error) => pgCode(error) === '23505',
-    isTransientConflict: (error) => pgCode(error) === '40001' || pgCode(error) === '40P01',
+    // Serialization failures, deadlocks, and a lock not taken without waiting (55P03: lockBalances).
+    isTransientConflict: (error) => pgCode(error) === '40001' || pgCode(error) === '40P01' || pgCode(error) === '55P03',
     isUnavailable: isPostgresUnavailable,
     tryLeadership,
     // The leader's connection takes no other advisory lock, so any two-key one it holds is it.

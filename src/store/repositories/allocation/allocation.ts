@@ -164,7 +164,17 @@ export class SqlAllocationRepository implements AllocationRepository {
           .values(missing.filter((key) => !known.has(balanceKey(key.poolId, key.instanceSkuId))).map((key) => ({ pool_id: key.poolId, instance_sku_id: key.instanceSkuId, schedule: encodeSchedule(emptySchedule) })))
           .onConflict((oc) => oc.columns(['pool_id', 'instance_sku_id']).doNothing())
           .execute();
-        found = await this.#selectLocked(missing);
+        // Holding balances already (those found, or locked earlier), this lock may come out of key
+        // order: a row made meanwhile by another transaction, which then locked it first in key
+        // order, is wanted by this one while it holds a row the other wants next. Concurrent first
+        // transfers into a pool deadlocked so, one after another, each for `deadlock_timeout`
+        // (issue 15). So it does not wait: a row held elsewhere fails it (55P03) and
+        // Store.transaction retries, with every row there to be locked in order.
+        const holding = this.#locked.size > 0 || found.length > 0;
+        found =
+          holding && this.adapter.supportsRowLocks
+            ? (await lockBalancesQuery(this.trx, this.adapter, missing).noWait().execute()).map(toBalance)
+            : await this.#selectLocked(missing);
       }
       for (const balance of found) this.#locked.set(balanceKey(balance.poolId, balance.instanceSkuId), balance);
     }
