@@ -182,6 +182,15 @@ export interface AllocationRepository {
    * after the locks were taken, so that none created before is missed.
    */
   writeMove(balances: readonly { readonly balance: BalanceRecord; readonly nextBoundaryAt: number | null }[], entry: AllocationEntryRecord): Promise<Set<string>>;
+  /** `writeMove` without its answer, sent at once and not waited for (the next statement hears
+   * its error): for a caller who read which pools have instances to follow (`occupiedAhead`). */
+  writeMoveAhead(balances: readonly { readonly balance: BalanceRecord; readonly nextBoundaryAt: number | null }[], entry: AllocationEntryRecord): Promise<void>;
+  /**
+   * Which of these pools have live instances of the SKU, as `writeMove` answers: sent after their
+   * balances' lock (`lockBalancesAhead`), it begins once they are locked, so no instance created
+   * by a transaction that held them before is missed, and none is created until this one ends.
+   */
+  occupiedAhead(instanceSkuId: string, poolIds: readonly string[]): Promise<Ahead<Set<string>>>;
   balanceOf(poolId: string, instanceSkuId: string): Promise<BalanceRecord | undefined>;
   /** Balances whose next boundary is at or before `upTo`, earliest first. */
   dueBoundaries(upTo: number, limit: number): Promise<DueBoundary[]>;

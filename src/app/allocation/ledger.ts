@@ -15,13 +15,16 @@ export type { AllocationMove } from '../../domain/allocation/ledger.js';
  * Moves `delta` inside the caller's transaction: locks the balances involved, asks the domain
  * (`applyMove`) what the move does to them — refused, with the shortfall and nothing written,
  * when the source would go below zero at any minute from the current one — and writes the entry
- * and both balances.
+ * and both balances. A caller that read which of the pools have instances to follow after
+ * locking their balances (`tx.allocation.occupiedAhead`, a fill) gives them as `occupied`: the
+ * write is then sent without waiting for its answer.
  */
 export async function moveAllocation(
   context: AppContext,
   tx: Tx,
   move: AllocationMove,
   now: number,
+  occupied?: ReadonlySet<string>,
 ): Promise<{ readonly entry: AllocationEntryRecord } | { readonly shortfall: Shortfall }> {
   assert(move.fromPoolId !== null || move.toPoolId !== null, () => `a ${move.kind} moves allocation from nowhere to nowhere`);
   assert(move.fromPoolId !== move.toPoolId, () => `a ${move.kind} moves allocation from pool ${move.fromPoolId} to itself`);
@@ -42,15 +45,18 @@ export async function moveAllocation(
   // every move of these pools: as few as can be (one on PostgreSQL for both balances, the entry
   // and which pools have instances to follow).
   const entry: AllocationEntryRecord = { id: newId(context, 'allocationEntry'), ...move, createdAt: now };
-  const occupied = await tx.allocation.writeMove(
-    [
-      ...(source === null ? [] : [{ balance: { ...source, schedule: outcome.source!.schedule }, nextBoundaryAt: outcome.source!.nextBoundaryAt }]),
-      ...(destination === null ? [] : [{ balance: { ...destination, schedule: outcome.destination!.schedule }, nextBoundaryAt: outcome.destination!.nextBoundaryAt }]),
-    ],
-    entry,
-  );
+  const writes = [
+    ...(source === null ? [] : [{ balance: { ...source, schedule: outcome.source!.schedule }, nextBoundaryAt: outcome.source!.nextBoundaryAt }]),
+    ...(destination === null ? [] : [{ balance: { ...destination, schedule: outcome.destination!.schedule }, nextBoundaryAt: outcome.destination!.nextBoundaryAt }]),
+  ];
+  let following: ReadonlySet<string>;
+  if (occupied === undefined) following = await tx.allocation.writeMove(writes, entry);
+  else {
+    await tx.allocation.writeMoveAhead(writes, entry);
+    following = occupied;
+  }
   // Instances follow allocation at once: running ones beyond it end, awaiting ones start. A pool
   // with no live instance of the SKU has nothing to follow.
-  for (const { poolId } of keys) if (occupied.has(poolId)) await context.followAllocation(context, tx, poolId, move.instanceSkuId, now);
+  for (const { poolId } of keys) if (following.has(poolId)) await context.followAllocation(context, tx, poolId, move.instanceSkuId, now);
   return { entry };
 }

@@ -135,13 +135,13 @@ async function matchOrder(context: AppContext, tx: Tx, orderId: string, now: num
     const trades = await findTrades(tx, order, now, read);
     read = null;
     if (trades.length === 0) return 0;
-    const unheld = await lockTrades(tx, order, trades, now);
+    const { unheld, occupied } = await lockTrades(tx, order, trades, now);
     if (unheld !== null) {
       await writeClosing(context, tx, unheld, cancelUnheldSell(unheld, now), now);
       continue;
     }
     for (const trade of trades) {
-      const contract = await executeTrade(context, tx, order.id, trade, now);
+      const contract = await executeTrade(context, tx, order.id, trade, now, occupied);
       made?.push(contract);
     }
     return trades.length;
@@ -152,11 +152,13 @@ async function matchOrder(context: AppContext, tx: Tx, orderId: string, now: num
  * Locks what the trades move, in one round trip and in the lock order: the pools allocation
  * moves between (shared, against their deletion), their balances of the SKU, and the money
  * accounts of both sides and the SKU's fees. Each fill then finds them locked. Answers the first
- * resting sell among the trades whose pool cannot deliver its share, or null: the balances are
- * locked first so that a transfer out of a sell's pool cannot slip in between this check and
- * the fill.
+ * resting sell among the trades whose pool cannot deliver its share (`unheld`), or null: the
+ * balances are locked first so that a transfer out of a sell's pool cannot slip in between this
+ * check and the fill. For one trade, which of its pools have instances to follow the move is
+ * read with them (`occupied`), so that the move's write is not waited for; with more, each
+ * move's write answers it, since following one move may start instances another must see.
  */
-async function lockTrades(tx: Tx, order: OrderRecord, trades: readonly Trade[], now: number): Promise<OrderRecord | null> {
+async function lockTrades(tx: Tx, order: OrderRecord, trades: readonly Trade[], now: number): Promise<{ readonly unheld: OrderRecord | null; readonly occupied: ReadonlySet<string> | undefined }> {
   const keys = new Map<string, { readonly poolId: string; readonly instanceSkuId: string }>([[order.poolId, { poolId: order.poolId, instanceSkuId: order.instanceSkuId }]]);
   const moneyKeys = [ledgerKeys.cash(order.accountId), ledgerKeys.held(order.accountId), ledgerKeys.fees(order.instanceSkuId)];
   for (const trade of trades) {
@@ -166,29 +168,31 @@ async function lockTrades(tx: Tx, order: OrderRecord, trades: readonly Trade[], 
   }
   const pools = await tx.pools.lockLiveAhead([...keys.keys()]);
   const lockedBalances = await tx.allocation.lockBalancesAhead([...keys.values()]);
+  const following = trades.length === 1 ? await tx.allocation.occupiedAhead(order.instanceSkuId, [...keys.keys()]) : null;
   const money = await tx.money.lockAhead(moneyKeys);
   // A pool found deleted is the fill's to refuse (`moveAllocation`).
   await pools();
   const balances = new Map((await lockedBalances()).map((balance) => [balance.poolId, balance.schedule]));
+  const occupied = following === null ? undefined : await following();
   await money();
   let owed: Owed = new Map();
   for (const trade of tradesToDeliver(order, trades)) {
     const sell = (await tx.orders.findByIdForEngine(trade.restingId))!;
     const delivery = checkDelivery(owed, sell.poolId, trade.schedule, balances.get(sell.poolId)!, now);
-    if (!delivery.holds) return sell;
+    if (!delivery.holds) return { unheld: sell, occupied };
     owed = delivery.owed;
   }
-  return null;
+  return { unheld: null, occupied };
 }
 
 /** One trade, settled by the domain (`settle`) and written: the fill, the money, the contract, the two orders. */
-async function executeTrade(context: AppContext, tx: Tx, incomingId: string, trade: Trade, now: number): Promise<SettledContract> {
+async function executeTrade(context: AppContext, tx: Tx, incomingId: string, trade: Trade, now: number, occupied: ReadonlySet<string> | undefined): Promise<SettledContract> {
   const incoming = (await tx.orders.findByIdForEngine(incomingId))!;
   const resting = (await tx.orders.findByIdForEngine(trade.restingId))!;
   const [buy, sell] = incoming.side === 'buy' ? [incoming, resting] : [resting, incoming];
   const settlement = settle(buy, sell, { ...trade, contractId: newId(context, 'contract') }, context.feePolicy, now);
 
-  const moved = await moveAllocation(context, tx, settlement.allocationMove, now);
+  const moved = await moveAllocation(context, tx, settlement.allocationMove, now, occupied);
   if ('shortfall' in moved) throw new Error(`contract ${settlement.contract.id}: the seller's pool was checked but cannot deliver`);
 
   // Locked already (`lockTrades`): the seller's held funds too, so that its transaction's balance

@@ -7,7 +7,7 @@ import { emptySchedule } from '../../../domain/kernel/schedule.js';
 import type { Database } from '../../database.js';
 import type { DialectAdapter } from '../../dialect-adapter.js';
 import type { AllocationEntryRecord, AllocationRepository, BalanceRecord, DueBoundary } from '../../allocation.js';
-import { preparedDialectQuery, preparedQuery } from '../prepared.js';
+import { preparedDialectQuery, preparedPerCount, preparedQuery } from '../prepared.js';
 import { inList, inPairList, listParameter, pairListParameter } from '../lists.js';
 import { decodeSchedule, encodeSchedule } from '../schedules.js';
 import type { Ahead } from '../../kernel.js';
@@ -95,6 +95,20 @@ const writeOneBalanceMove = preparedQuery(12, (db, ...args: [...EntryArguments, 
 );
 const writeTwoBalanceMove = preparedQuery(16, (db, ...args: [...EntryArguments, ...TwoBalancesArguments]) =>
   setTwoBalancesQuery(withEntry(db, args.slice(0, 8) as EntryArguments), ...(args.slice(8) as TwoBalancesArguments)).returning((eb) => ['pool_id', occupied(eb)]),
+);
+
+/** Which of `count` pools have live instances of a SKU (`occupiedAhead`): arguments are the SKU, then the pools. */
+const occupiedPools = preparedPerCount<{ pool_id: string }>(
+  (count) => count + 1,
+  (db, _adapter, _count, [instanceSkuId, ...poolIds]) =>
+    db
+      .selectFrom('instances')
+      .select('pool_id')
+      .distinct()
+      .where('instance_sku_id', '=', instanceSkuId as string)
+      .where('pool_id', 'in', poolIds as string[])
+      .where('status', 'in', ['awaiting_allocation', 'running'])
+      .where('deleted_at', 'is', null),
 );
 
 /** Balances locked for a move: one statement, rows in key order (PostgreSQL locks them in the
@@ -237,6 +251,29 @@ export class SqlAllocationRepository implements AllocationRepository {
     for (const { balance, nextBoundaryAt } of balances) this.#remember(balance.poolId, balance.instanceSkuId, { ...balance, nextBoundaryAt });
     // PostgreSQL answers a boolean, SQLite 0 or 1.
     return new Set(rows.filter((row) => row.occupied === true || row.occupied === 1).map((row) => row.pool_id));
+  }
+
+  async writeMoveAhead(balances: readonly BalanceWrite[], entry: AllocationEntryRecord): Promise<void> {
+    const [first, second, ...more] = balances;
+    if (first === undefined || more.length > 0) throw new Error('writeMoveAhead writes one or two balances');
+    if (this.adapter.dialect !== 'postgres') {
+      await this.writeMove(balances, entry);
+      return;
+    }
+    const entryArguments: EntryArguments = [entry.id, entry.kind, entry.instanceSkuId, entry.fromPoolId, entry.toPoolId, encodeSchedule(entry.delta), entry.referenceId, entry.createdAt];
+    const sent =
+      second === undefined
+        ? await writeOneBalanceMove.executeAhead(this.trx, this.adapter, ...entryArguments, ...oneBalanceArguments(first))
+        : await writeTwoBalanceMove.executeAhead(this.trx, this.adapter, ...entryArguments, ...twoBalancesArguments(first, second));
+    // Its error, if any, is the next statement's (the commit's at the latest).
+    sent.rows.catch(() => {});
+    for (const { balance, nextBoundaryAt } of balances) this.#remember(balance.poolId, balance.instanceSkuId, { ...balance, nextBoundaryAt });
+  }
+
+  async occupiedAhead(instanceSkuId: string, poolIds: readonly string[]): Promise<Ahead<Set<string>>> {
+    const distinct = [...new Set(poolIds)];
+    const read = await occupiedPools(distinct.length).executeAhead(this.trx, this.adapter, instanceSkuId, ...distinct);
+    return async () => new Set((await read.rows).map((row) => row.pool_id));
   }
 
   /** Keeps what this transaction wrote to a balance it locked. */
