@@ -23,6 +23,7 @@ import { defaultFeePolicy, type FeePolicy, formatDollars, parseDollarsPerNodeHou
 import { Engine } from '../engine/engine.js';
 import { createGuests } from '../engine/guests.js';
 import { FleetWorker } from '../engine/fleet.js';
+import { DatabaseWait, type WorkLog } from '../engine/database-wait.js';
 import { defaultFleetSettings, type FleetSettings } from '../domain/fleet/hosts.js';
 import type { DriverKind } from '../providers/driver.js';
 import { buildServer } from '../http/server.js';
@@ -31,7 +32,6 @@ import { FileBlobStore } from '../store/blobs.js';
 import { KeyFile } from '../store/key-file.js';
 import { DatabaseUrlError, describeDatabaseUrl, openStore } from '../store/open-store.js';
 import { SchemaTooNewError } from '../store/migrator.js';
-import { StoreUnavailable } from '../store/store.js';
 import { allotVersion } from './version.js';
 
 export const serveHelp = `Usage: allot serve [options]
@@ -237,7 +237,15 @@ export async function serve(args: readonly string[], hooks: ServeHooks = {}): Pr
     clock = new ManualClock(await loadManualClockTime(store, minute));
   }
   let guests;
-  const fleet = options.driver === 'fleet' ? new FleetWorker(options.fleet, (error) => process.stderr.write(`allot serve: fleet: ${(error as Error).stack ?? String(error)}\n`)) : null;
+  // Before the server (and its logger) exists: the fleet worker says what happened on stderr.
+  const fleetLog: WorkLog = {
+    warn: (fields, message) => process.stderr.write(`allot serve: ${message} ${JSON.stringify(fields)}\n`),
+    error: (fields, message) => {
+      const error = (fields as { err?: unknown }).err;
+      process.stderr.write(`allot serve: ${message}: ${(error as Error | undefined)?.stack ?? String(error)}\n`);
+    },
+  };
+  const fleet = options.driver === 'fleet' ? new FleetWorker(options.fleet, fleetLog) : null;
   try {
     const configText = options.driverConfig === null ? null : readFileSync(options.driverConfig, 'utf8');
     const onError = (error: unknown) => process.stderr.write(`allot serve: guests: ${(error as Error).stack ?? String(error)}\n`);
@@ -344,22 +352,12 @@ export async function serve(args: readonly string[], hooks: ServeHooks = {}): Pr
   // tick that finds the database away (stopped, restarting) would take every request in flight
   // down with it. The next tick rolls what this one could not. A database away is said once, as
   // the engine does, not at every tick it lasts.
-  let rollWaiting = false;
-  const rollTick = () =>
-    roll().then(
-      () => {
-        if (rollWaiting) app.log.warn('rolling the demo supply resumed: the database is back');
-        rollWaiting = false;
-      },
-      (error: unknown) => {
-        if (error instanceof StoreUnavailable) {
-          if (!rollWaiting) app.log.warn({ reason: error.message }, 'rolling the demo supply waits for the database');
-          rollWaiting = true;
-        } else {
-          app.log.error({ err: error }, 'rolling the demo supply failed');
-        }
-      },
-    );
+  const rollWait = new DatabaseWait(app.log, {
+    waits: 'rolling the demo supply waits for the database',
+    resumed: 'rolling the demo supply resumed: the database is back',
+    failed: 'rolling the demo supply failed',
+  });
+  const rollTick = () => roll().then(() => rollWait.succeeded(), (error: unknown) => void rollWait.failed(error));
   const rolling = clock.mode === 'real' ? setInterval(() => void rollTick(), 5000) : null;
   rolling?.unref();
   engine = clock.mode === 'real' ? new Engine(context, app.log) : null;

@@ -12,38 +12,35 @@
 
 import { nextDueBoundary, processBoundaries } from './boundaries.js';
 import type { AppContext } from '../app/kernel/context.js';
-import { StoreUnavailable } from '../store/store.js';
+import { DatabaseWait, type WorkLog } from './database-wait.js';
 
 import { enginePausedRetryMsMin, engineSleepMsMax as sleepMsMax } from '../domain/kernel/limits.js';
 
 /** Where the engine says what happened; Fastify's (pino's) logger is one. */
-export interface EngineLog {
-  warn(fields: object, message: string): void;
-  error(fields: object, message: string): void;
-}
-
-/** Why and since when (performance.now(), ms) the engine is paused. */
-interface Pause {
-  readonly reason: string;
-  readonly sinceMs: number;
-  /** How long the engine waits before its next try. */
-  readonly retryMs: number;
-}
+export type EngineLog = WorkLog;
 
 export class Engine {
   #timer: NodeJS.Timeout | null = null;
   #running: Promise<void> | null = null;
   #stopped = false;
-  #pause: Pause | null = null;
+  readonly #wait: DatabaseWait;
+  /** How long the engine waits before its next try while paused. */
+  #retryMs = enginePausedRetryMsMin;
 
   constructor(
     private readonly context: AppContext,
-    private readonly log: EngineLog,
-  ) {}
+    log: EngineLog,
+  ) {
+    this.#wait = new DatabaseWait(log, {
+      waits: 'engine paused: the database is unavailable; time-driven work waits until it returns',
+      resumed: 'engine resumed: the database is back',
+      failed: 'engine: a tick failed',
+    });
+  }
 
   /** Whether the engine is waiting for the database to return (for /metrics). */
   get paused(): boolean {
-    return this.#pause !== null;
+    return this.#wait.waiting;
   }
 
   start(): void {
@@ -71,25 +68,15 @@ export class Engine {
 
   /** Logs a failed tick (a database away once per outage, anything else every time); returns how long to wait. */
   #failed(error: unknown): number {
-    if (!(error instanceof StoreUnavailable)) {
-      this.log.error({ err: error }, 'engine: a tick failed');
-      return this.#pause?.retryMs ?? sleepMsMax;
-    }
-    if (this.#pause === null) {
-      this.#pause = { reason: error.message, sinceMs: performance.now(), retryMs: enginePausedRetryMsMin };
-      this.log.warn({ reason: error.message }, 'engine paused: the database is unavailable; time-driven work waits until it returns');
-    } else {
-      this.#pause = { ...this.#pause, retryMs: Math.min(sleepMsMax, this.#pause.retryMs * 2) };
-    }
-    return this.#pause.retryMs;
+    const wasWaiting = this.#wait.waiting;
+    if (!this.#wait.failed(error)) return wasWaiting ? this.#retryMs : sleepMsMax;
+    this.#retryMs = wasWaiting ? Math.min(sleepMsMax, this.#retryMs * 2) : enginePausedRetryMsMin;
+    return this.#retryMs;
   }
 
-  /** After a tick that succeeded: ends a pause, saying so at the level it began at, so that whoever saw one sees the other. */
+  /** After a tick that succeeded: ends a pause, saying so. */
   #resumed(): void {
-    if (this.#pause === null) return;
-    const pausedMs = Math.round(performance.now() - this.#pause.sinceMs);
-    this.#pause = null;
-    this.log.warn({ pausedMs }, 'engine resumed: the database is back');
+    this.#wait.succeeded();
   }
 
   /** Processes what is due; returns how long to sleep. */

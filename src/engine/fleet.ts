@@ -4,6 +4,8 @@
 // never holding against a host the time this process was not watching.
 // Only the leader acts (`Store.isLeader`), as for the engine. It is also the provider instances
 // are read through: their console logs and SSH details are what their agents reported.
+// While the database is away its passes and checks fail with StoreUnavailable: it says so once,
+// and once that it resumed (engine/database-wait.ts), and tries again on its usual timers.
 
 import { agentConsoleLog, agentSsh } from '../app/fleet/agents.js';
 import { checkFleetHealth } from '../app/fleet/health.js';
@@ -11,11 +13,11 @@ import { placeWaitingRuns } from '../app/fleet/placement.js';
 import { requestRunsForUnrecorded } from '../app/compute/runs.js';
 import type { AppContext, GuestRunNotifier } from '../app/kernel/context.js';
 import type { FleetSettings } from '../domain/fleet/hosts.js';
-import { notLeadingWhileUnavailable } from '../store/store.js';
 import { guestRunBatchSize, guestRunPollMillis } from '../domain/kernel/limits.js';
 import type { ConsoleLine, InstanceProvider, ProviderInstance, SshInfo } from '../providers/provider.js';
 import { SimulatedProvider } from '../providers/simulated.js';
 import { CoalescedPass } from './coalesced-pass.js';
+import { DatabaseWait, type WorkLog } from './database-wait.js';
 
 /** How often the leader judges the fleet's health, in real time. */
 const healthCheckMillis = 1000;
@@ -37,12 +39,26 @@ export class FleetWorker implements GuestRunNotifier, InstanceProvider {
   private closed = false;
   /** Public addresses are made up, as the simulated provider makes them (a host's own are not known per instance). */
   private readonly addresses = new SimulatedProvider();
+  private readonly wait: DatabaseWait;
 
   constructor(
     readonly settings: FleetSettings,
-    private readonly onError: (error: unknown) => void,
+    log: WorkLog,
   ) {
-    this.passes = new CoalescedPass(() => this.pass(), guestRunPollMillis * 4, onError);
+    this.wait = new DatabaseWait(log, {
+      waits: 'fleet worker paused: the database is unavailable; placements and health checks wait until it returns',
+      resumed: 'fleet worker resumed: the database is back',
+      failed: 'fleet worker: a placement pass or health check failed',
+    });
+    this.passes = new CoalescedPass(
+      async () => {
+        const more = await this.pass();
+        this.wait.succeeded();
+        return more;
+      },
+      guestRunPollMillis * 4,
+      (error) => this.wait.failed(error),
+    );
   }
 
   start(context: AppContext): void {
@@ -64,7 +80,7 @@ export class FleetWorker implements GuestRunNotifier, InstanceProvider {
 
   /** Places waiting runs, a batch at a time; answers whether a full batch was placed. */
   private async pass(): Promise<boolean> {
-    if (!(await this.context!.store.isLeader().catch(notLeadingWhileUnavailable))) return false;
+    if (!(await this.context!.store.isLeader())) return false;
     // Instances that started while no real driver ran have no run record yet: they get one.
     if (!this.recorded) {
       while ((await requestRunsForUnrecorded(this.context!, guestRunBatchSize)) > 0);
@@ -78,16 +94,19 @@ export class FleetWorker implements GuestRunNotifier, InstanceProvider {
     this.healthTimer = setTimeout(() => {
       this.checking = (async () => {
         const stalled = this.lastCheckEndedMillis !== null && performance.now() - this.lastCheckEndedMillis > this.settings.downAfterSeconds * 500;
-        const leads = await this.context!.store.isLeader().catch(notLeadingWhileUnavailable);
+        const leads = await this.context!.store.isLeader();
         if (stalled || !leads) this.watchingSince = null;
         if (!leads) return;
         this.watchingSince ??= this.context!.clock.now();
         await checkFleetHealth(this.context!, this.settings, this.watchingSince);
       })()
-        .catch((error: unknown) => {
-          this.watchingSince = null;
-          this.onError(error);
-        })
+        .then(
+          () => this.wait.succeeded(),
+          (error: unknown) => {
+            this.watchingSince = null;
+            this.wait.failed(error);
+          },
+        )
         .finally(() => {
           this.checking = null;
           this.lastCheckEndedMillis = performance.now();

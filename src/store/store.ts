@@ -70,7 +70,7 @@ export class StoreUnavailable extends Error {
 
 /**
  * For `store.isLeader().catch(notLeadingWhileUnavailable)`, where a database away means only
- * "not leading for now" (the guest and fleet workers, which ask again on their next pass); the
+ * "not leading for now" (the guest worker, which asks again on its next pass); the
  * engine instead sees the failure, and pauses.
  */
 export function notLeadingWhileUnavailable(error: unknown): false {

@@ -3,7 +3,7 @@
 // host; a host that comes back is told to stop them. A removed host's instances fail and its
 // agent is refused from then on.
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { ApiClient } from '../support/client.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 import { type Store, StoreUnavailable } from '../../src/store/store.js';
@@ -160,11 +160,20 @@ describe.each(testDialects)('fleet health across an outage of allot on %s', (dia
       await host.beat();
     }
 
+    // The fleet worker says once that it waits for the database, and once that it resumed: not a
+    // stack at every check and pass while it is away.
+    const warned = vi.spyOn(console, 'warn');
+    const failed = vi.spyOn(console, 'error');
+    const said = (spy: typeof warned, start: string) => spy.mock.calls.filter(([message]) => typeof message === 'string' && message.startsWith(start)).length;
     away = true;
     await sleep((downAfter + 2) * 1000);
     away = false;
     // Checks run again (every second) before either agent is heard: neither host is down yet.
     await sleep(1500);
+    await eventually(async () => said(warned, 'fleet worker resumed'), (resumed) => resumed > 0);
+    expect([said(warned, 'fleet worker paused'), said(warned, 'fleet worker resumed'), said(failed, 'fleet worker')]).toEqual([1, 1, 0]);
+    warned.mockRestore();
+    failed.mockRestore();
     const back = await heard.beat();
     expect(back.status).toBe('ready');
     expect(back.runs.map((run) => run.action)).toEqual(['run']);

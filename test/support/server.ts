@@ -68,7 +68,7 @@ export async function startTestServer(dialect: StoreDialect, options: { clock?: 
   const manualClock = new ManualClock(testEpoch);
   const clock: Clock = options.clock === 'real' ? new RealClock() : manualClock;
   const blobDirectory = mkdtempSync(join(tmpdir(), 'allot-test-blobs-'));
-  const fleet = options.fleet === undefined ? null : new FleetWorker(options.fleet, (error) => console.error('fleet worker:', error));
+  const fleet = options.fleet === undefined ? null : new FleetWorker(options.fleet, { warn: (fields, message) => console.warn(message, fields), error: (fields, message) => console.error(message, fields) });
   const context: AppContext = {
     // The verify switch: every transaction ends with the whole-state audit (ALLOT_VERIFY=0 turns it
     // off). On SQLite only: there a transaction holds the database, so the audit reads one state;
