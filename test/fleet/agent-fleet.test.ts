@@ -171,8 +171,14 @@ describe.each(testDialects)('a fleet of sandbox agents on %s', { timeout: 300_00
     }
     const bHost = (await hostOfInstance(standalone))!;
     expect(skuOf(bHost)).toBe(skuB);
-    const deployed = ((await client().get(`/preview/v2/instances?limit=200`)).body.data as { id: string; managed_by: { id: string } | null }[]).filter((entry) => entry.managed_by?.id === deployment);
-    expect(deployed).toHaveLength(2);
+    // The listing includes ended instances: one whose guest failed to start (as under heavy load)
+    // was replaced by the deployment, and stays listed as failed. Two live ones, and nothing the
+    // deployment ended itself (a surplus it terminated would show a double creation).
+    const managed = ((await client().get(`/preview/v2/instances?limit=200`)).body.data as { id: string; status: string; created_at: number; managed_by: { id: string } | null }[]).filter((entry) => entry.managed_by?.id === deployment);
+    const statuses = JSON.stringify(managed.map((entry) => ({ id: entry.id, status: entry.status, created_at: entry.created_at })));
+    const deployed = managed.filter((entry) => entry.status === 'running' || entry.status === 'awaiting_allocation');
+    expect(deployed, `the deployment's instances: ${statuses}`).toHaveLength(2);
+    expect(managed.filter((entry) => !deployed.includes(entry)).every((entry) => entry.status === 'failed'), `an instance of the deployment ended but did not fail: ${statuses}`).toBe(true);
     for (const entry of deployed) expect(skuOf((await hostOfInstance(entry.id))!)).toBe(skuA);
 
     const details = await sshDetails(standalone);
