@@ -117,6 +117,7 @@ const limitsNoTestNames: Readonly<Record<string, string>> = {
   postgresConnectionWaitMs: 'a tuning of the store: how long a request waits for a connection',
   postgresTooManyConnectionsRetryMs: 'a tuning of the store: pause after too many connections',
   sqliteStatementCacheSize: 'a tuning of the store: prepared statements kept',
+  preparedShapeCountMax: 'a tuning of the store: counts a count-shaped query keeps prepared',
   sqliteBusyTimeoutMs: 'a tuning of the store: how long a writer waits for a lock',
   healthStoreTimeoutMs: 'a tuning: how long the health check waits for the store',
   tokenHashesRememberedMax: 'a tuning: token hashes a process remembers (the hash depends on the token alone)',

@@ -271,6 +271,9 @@ export const postgresConnectTimeoutMs = 3_000;
 export const postgresConnectionWaitMs = 30_000;
 /** The pause, jittered ±50 %, before connecting again after PostgreSQL refused for too many connections (53300). */
 export const postgresTooManyConnectionsRetryMs = 50;
+/** Counts (keys locked, rows inserted) a query whose shape varies with its count keeps a prepared
+ * shape for (store/repositories/prepared.ts): a larger count's shape is built each time. */
+export const preparedShapeCountMax = 16;
 /** Prepared statements kept per SQLite connection; allot issues a few hundred distinct queries. */
 export const sqliteStatementCacheSize = 500;
 /** Transactions one SQLite commit may carry (store/commit-group.ts): enough for every request a

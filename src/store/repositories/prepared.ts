@@ -1,11 +1,13 @@
 // Hot queries, built and compiled by Kysely once per dialect and then run with fresh parameters.
 // Building and compiling a query costs more than SQLite takes to run it, so the queries on every
 // request's path (token lookup, fetch by id) are prepared this way. Only fixed-shape queries
-// qualify: no `in` lists, no optional clauses.
+// qualify (no optional clauses), and those whose shape varies with a count alone, prepared per
+// count (preparedPerCount).
 
 import { type Compilable, CompiledQuery, type Kysely } from 'kysely';
 import type { Database } from '../database.js';
 import type { DialectAdapter } from '../dialect-adapter.js';
+import { preparedShapeCountMax } from '../../domain/kernel/limits.js';
 
 /** Stands in for argument `index` while the query is compiled; found again among its parameters. */
 function placeholder(index: number): string {
@@ -70,12 +72,9 @@ export function preparedDialectQuery<Args extends readonly (string | number | nu
   };
 }
 
-/** The most counts (keys, rows) a query prepared per count keeps a shape for: any more are built each time. */
-const preparedCountMax = 16;
-
 /**
  * A query whose shape depends on a count (the keys it locks, the rows it inserts), prepared for
- * each count up to `preparedCountMax` once it is first asked for. `build` gets the count and one
+ * each count up to `preparedShapeCountMax` once it is first asked for. `build` gets the count and one
  * stand-in per argument, `arity(count)` of them, as `preparedDialectQuery`'s does.
  */
 export function preparedPerCount<Row>(
@@ -87,7 +86,7 @@ export function preparedPerCount<Row>(
     let shape = shapes.get(count);
     if (shape === undefined) {
       shape = preparedDialectQuery<(string | number | null)[], Row>(arity(count), (db, adapter, ...args) => build(db, adapter, count, args));
-      if (count <= preparedCountMax) shapes.set(count, shape);
+      if (count <= preparedShapeCountMax) shapes.set(count, shape);
     }
     return shape;
   };
