@@ -287,7 +287,11 @@ export async function openPostgresStore(url: string, now: number, options: Postg
   const readAhead = async <Row>(on: Kysely<Database>, text: string, parameters: readonly unknown[]): Promise<{ readonly rows: Promise<Row[]> }> => {
     if (!on.isTransaction) return { rows: Promise.resolve((await on.executeQuery<Row>(CompiledQuery.raw(text, [...parameters]))).rows) };
     const { rows } = await on.executeQuery<{ answer: Promise<pg.QueryResult> }>(CompiledQuery.raw(readAheadText(text), [...parameters]));
-    return { rows: rows[0]!.answer.then((result) => result.rows as Row[]) };
+    const answered = rows[0]!.answer.then((result) => result.rows as Row[]);
+    // Its caller may never ask for it: an error ahead of it (a deadlock in a fill's lock round)
+    // fails the transaction before its turn, and an unhandled rejection would end the process.
+    answered.catch(() => {});
+    return { rows: answered };
   };
   const adapter: DialectAdapter = {
     dialect: 'postgres',
