@@ -192,6 +192,9 @@ export interface AllocationRepository {
    */
   occupiedAhead(instanceSkuId: string, poolIds: readonly string[]): Promise<Ahead<Set<string>>>;
   balanceOf(poolId: string, instanceSkuId: string): Promise<BalanceRecord | undefined>;
+  /** `balanceOf`, sent ahead of the next statements (`Ahead`), not locked: a sell's cover, read
+   * before the fill locks its balances with the others' in key order. */
+  balanceOfAhead(poolId: string, instanceSkuId: string): Promise<Ahead<BalanceRecord | undefined>>;
   /** Balances whose next boundary is at or before `upTo`, earliest first. */
   dueBoundaries(upTo: number, limit: number): Promise<DueBoundary[]>;
   setNextBoundary(poolId: string, instanceSkuId: string, nextBoundaryAt: number | null): Promise<void>;

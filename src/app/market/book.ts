@@ -9,15 +9,15 @@
 
 import { assert } from '../../domain/kernel/assert.js';
 import { type Failure, isFailure } from '../../domain/kernel/failures.js';
-import { beginSearch, cancelUnheldSell, checkDelivery, continueSearch, firstRound, holdEntry, isExpired, openOrder, type OrderCover, orderDemand, type Owed, poolRefusal, tradesToDeliver } from '../../domain/market/book.js';
+import { beginSearch, cancelUnheldSell, checkDelivery, continueSearch, firstRound, sellStillCovered, holdEntry, isExpired, openOrder, type OrderCover, orderDemand, type Owed, poolRefusal, tradesToDeliver } from '../../domain/market/book.js';
 import { type Trade } from '../../domain/market/matching.js';
 import { isResting, nextStatus, type OrderStatus } from '../../domain/market/order-status.js';
 import { type Closing, closeOrder as close, type SettledContract, settle } from '../../domain/market/settlement.js';
-import { totalNodeSeconds } from '../../domain/kernel/schedule.js';
+import { emptySchedule, totalNodeSeconds } from '../../domain/kernel/schedule.js';
 import type { InstanceSkuRecord, PoolView } from '../../store/allocation.js';
 import type { Ahead } from '../../store/kernel.js';
 import type { OrderRecord } from '../../store/market.js';
-import type { Tx } from '../../store/store.js';
+import { TransientConflict, type Tx } from '../../store/store.js';
 import { moveAllocation } from '../allocation/ledger.js';
 import { lockPoolsForAdding } from '../allocation/pools.js';
 import { type AppContext, newId } from '../kernel/context.js';
@@ -102,9 +102,12 @@ async function lockCover(tx: Tx, spec: OrderSpec): Promise<Ahead<OrderCover>> {
     const funds = await tx.money.lockAhead([cash, ledgerKeys.held(spec.accountId)]);
     return async () => ({ side: 'buy', cashMicros: (await funds()).get(cash)! });
   }
+  // Read, not locked: a fill locks the sell's balance with the buyers' in key order, and checks
+  // it again then (`lockTrades`). Locked here, the buyers' were locked after it, out of order,
+  // and a transfer between a buyer's pool and it deadlocked with the fill (issue 15).
   const key = { poolId: spec.pool.id, instanceSkuId: spec.sku.id };
-  const balances = await tx.allocation.lockBalancesAhead([key]);
-  return async () => ({ side: 'sell', ...key, balance: (await balances())[0]!.schedule });
+  const balance = await tx.allocation.balanceOfAhead(key.poolId, key.instanceSkuId);
+  return async () => ({ side: 'sell', ...key, balance: (await balance())?.schedule ?? emptySchedule });
 }
 
 /**
@@ -175,6 +178,9 @@ async function lockTrades(tx: Tx, order: OrderRecord, trades: readonly Trade[], 
   const balances = new Map((await lockedBalances()).map((balance) => [balance.poolId, balance.schedule]));
   const occupied = following === null ? undefined : await following();
   await money();
+  if (order.side === 'sell' && !sellStillCovered(order.remaining, balances.get(order.poolId)!, now)) {
+    throw new TransientConflict(`Pool ${order.poolId} changed between order ${order.id}'s cover and its fill`);
+  }
   let owed: Owed = new Map();
   for (const trade of tradesToDeliver(order, trades)) {
     const sell = (await tx.orders.findByIdForEngine(trade.restingId))!;

@@ -244,6 +244,10 @@ export const transactionAttemptsMax = 8;
  * transactions that collided once do not collide again on the same beat. */
 export const transactionRetryBackoffMs = 4;
 export const transactionRetryBackoffMaxMs = 100;
+/** How long a transaction that holds balances waits for one that sorts before them (a lock out of
+ * the key order, which may close a cycle) before giving up and being retried (PostgreSQL's
+ * `lock_timeout`, 55P03): a cycle is broken in this time instead of `deadlock_timeout`'s second. */
+export const balanceLockOutOfOrderWaitMs = 100;
 /** Results `Store.readCached` remembers at most; the oldest is forgotten first. Bounds its memory (a pool reading is a few kB). */
 export const cachedReadsMax = 10_000;
 /** How often a process's PostgreSQL commit listener (store/postgres/commit-listener.ts) asks its

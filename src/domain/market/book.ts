@@ -74,6 +74,16 @@ export function openOrder(demand: OrderDemand, cover: OrderCover, now: number): 
   return { ...opening, holdMicros: 0 };
 }
 
+/**
+ * Whether a sell's pool, its balance now locked for the fill, still holds what the sell offers
+ * (`openOrder` checked it on a read made before the lock, so that the fill locks every balance
+ * it moves in key order): when it no longer does, the placement is run again from the start,
+ * and refused there as if it had come after what took it.
+ */
+export function sellStillCovered(remaining: Schedule, balance: Schedule, now: number): boolean {
+  return shortfall(balance, remaining, floorToMinute(now)) === null;
+}
+
 /** The money entry that takes a new buy's hold out of its account's cash, or null when it holds nothing. */
 export function holdEntry(order: { readonly id: string; readonly accountId: string; readonly holdMicros: number }): { readonly from: string; readonly to: string; readonly amountMicros: number; readonly reason: 'order_hold'; readonly orderId: string } | null {
   if (order.holdMicros === 0) return null;

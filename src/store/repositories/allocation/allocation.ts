@@ -11,6 +11,7 @@ import { preparedDialectQuery, preparedPerCount, preparedQuery } from '../prepar
 import { inList, inPairList, listParameter, pairListParameter } from '../lists.js';
 import { decodeSchedule, encodeSchedule } from '../schedules.js';
 import type { Ahead } from '../../kernel.js';
+import { balanceLockOutOfOrderWaitMs } from '../../../domain/kernel/limits.js';
 
 const balanceOfPoolSku = preparedQuery(2, (db, poolId: string, instanceSkuId: string) =>
   db.selectFrom('allocation_balances').selectAll().where('pool_id', '=', poolId).where('instance_sku_id', '=', instanceSkuId),
@@ -111,16 +112,25 @@ const occupiedPools = preparedPerCount<{ pool_id: string }>(
       .where('deleted_at', 'is', null),
 );
 
-/** Balances locked for a move: one statement, rows in key order (PostgreSQL locks them in the
- * order it reads them). A move's one and two balances are prepared shapes. */
-function lockBalancesQuery(db: Kysely<Database>, adapter: DialectAdapter, keys: readonly { readonly poolId: string; readonly instanceSkuId: string }[]) {
-  const query = db
-    .selectFrom('allocation_balances')
-    .selectAll()
-    .where((eb) => eb.or(keys.map((key) => eb.and([eb('pool_id', '=', key.poolId), eb('instance_sku_id', '=', key.instanceSkuId)]))))
-    .orderBy('pool_id')
-    .orderBy('instance_sku_id');
-  return adapter.supportsRowLocks ? query.forUpdate() : query;
+type BalanceKey = { readonly poolId: string; readonly instanceSkuId: string };
+
+/*
+ * The lock order of balances, one for every transaction that locks them (docs/architecture.md,
+ * "The ledger"): by pool id, then SKU id, as bytes (`COLLATE "C"`, whatever the database's
+ * collation, so that this process can tell the order too; ids are ASCII). A statement locks its
+ * rows in that order (PostgreSQL sorts them below the lock); a transaction that already holds
+ * balances and needs one that sorts before the greatest it holds (a fill that checked a sell's
+ * pool, then locks the buyer's; the engine's batch, then a procurement's trades) waits for it at
+ * most `balanceLockOutOfOrderWaitMs`, since that wait may close a cycle.
+ */
+function compareBalanceKeys(a: BalanceKey, b: BalanceKey): number {
+  return a.poolId < b.poolId ? -1 : a.poolId > b.poolId ? 1 : a.instanceSkuId < b.instanceSkuId ? -1 : a.instanceSkuId > b.instanceSkuId ? 1 : 0;
+}
+
+/** Balances locked in key order: one statement. A move's one and two balances are prepared shapes. */
+function lockBalancesQuery(db: Kysely<Database>, adapter: DialectAdapter, keys: readonly BalanceKey[]) {
+  const query = db.selectFrom('allocation_balances').selectAll().where((eb) => eb.or(keys.map((key) => eb.and([eb('pool_id', '=', key.poolId), eb('instance_sku_id', '=', key.instanceSkuId)]))));
+  return adapter.supportsRowLocks ? query.orderBy(sql`pool_id collate "C"`).orderBy(sql`instance_sku_id collate "C"`).forUpdate() : query;
 }
 const lockOneBalance = preparedDialectQuery(2, (db, adapter, poolId: string, instanceSkuId: string) => lockBalancesQuery(db, adapter, [{ poolId, instanceSkuId }]));
 const lockTwoBalances = preparedDialectQuery(4, (db, adapter, poolId: string, instanceSkuId: string, otherPoolId: string, otherInstanceSkuId: string) =>
@@ -132,8 +142,8 @@ const lockTwoBalances = preparedDialectQuery(4, (db, adapter, poolId: string, in
 
 /** Any number of balances locked (the engine's batch of boundaries): one statement of one shape. */
 const lockBalanceList = preparedDialectQuery(1, (db, adapter, pairs: string) => {
-  const query = db.selectFrom('allocation_balances').selectAll().where(inPairList(adapter, 'pool_id', 'instance_sku_id', pairs)).orderBy('pool_id').orderBy('instance_sku_id');
-  return adapter.supportsRowLocks ? query.forUpdate() : query;
+  const query = db.selectFrom('allocation_balances').selectAll().where(inPairList(adapter, 'pool_id', 'instance_sku_id', pairs));
+  return adapter.supportsRowLocks ? query.orderBy(sql`pool_id collate "C"`).orderBy(sql`instance_sku_id collate "C"`).forUpdate() : query;
 });
 
 /** The next boundary of many pools of one SKU set at once (the engine's batch). */
@@ -166,63 +176,64 @@ export class SqlAllocationRepository implements AllocationRepository {
     await insertEntryRow.execute(this.trx, this.adapter, entry.id, entry.kind, entry.instanceSkuId, entry.fromPoolId, entry.toPoolId, encodeSchedule(entry.delta), entry.referenceId, entry.createdAt);
   }
 
-  async lockBalances(keys: readonly { readonly poolId: string; readonly instanceSkuId: string }[]): Promise<BalanceRecord[]> {
-    const missing = keys.filter((key) => !this.#locked.has(balanceKey(key.poolId, key.instanceSkuId)));
-    if (missing.length > 0) {
-      let found = await this.#selectLocked(missing);
-      if (found.length < missing.length) {
-        // The rows must exist to be locked; an empty schedule is what a pool without the SKU holds.
-        const known = new Set(found.map((balance) => balanceKey(balance.poolId, balance.instanceSkuId)));
-        await this.trx
-          .insertInto('allocation_balances')
-          .values(missing.filter((key) => !known.has(balanceKey(key.poolId, key.instanceSkuId))).map((key) => ({ pool_id: key.poolId, instance_sku_id: key.instanceSkuId, schedule: encodeSchedule(emptySchedule) })))
-          .onConflict((oc) => oc.columns(['pool_id', 'instance_sku_id']).doNothing())
-          .execute();
-        // Holding balances already (those found, or locked earlier), this lock may come out of key
-        // order: a row made meanwhile by another transaction, which then locked it first in key
-        // order, is wanted by this one while it holds a row the other wants next. Concurrent first
-        // transfers into a pool deadlocked so, one after another, each for `deadlock_timeout`
-        // (issue 15). So it does not wait: a row held elsewhere fails it (55P03) and
-        // Store.transaction retries, with every row there to be locked in order.
-        const holding = this.#locked.size > 0 || found.length > 0;
-        found =
-          holding && this.adapter.supportsRowLocks
-            ? (await lockBalancesQuery(this.trx, this.adapter, missing).noWait().execute()).map(toBalance)
-            : await this.#selectLocked(missing);
-      }
-      for (const balance of found) this.#locked.set(balanceKey(balance.poolId, balance.instanceSkuId), balance);
-    }
-    return keys.map((key) => this.#locked.get(balanceKey(key.poolId, key.instanceSkuId))!);
+  async lockBalances(keys: readonly BalanceKey[]): Promise<BalanceRecord[]> {
+    return (await this.lockBalancesAhead(keys))();
   }
 
-  async lockBalancesAhead(keys: readonly { readonly poolId: string; readonly instanceSkuId: string }[]): Promise<Ahead<BalanceRecord[]>> {
+  async lockBalancesAhead(keys: readonly BalanceKey[]): Promise<Ahead<BalanceRecord[]>> {
+    const answer = () => keys.map((key) => this.#locked.get(balanceKey(key.poolId, key.instanceSkuId))!);
     const missing = keys.filter((key) => !this.#locked.has(balanceKey(key.poolId, key.instanceSkuId)));
-    if (missing.length === 0) return async () => keys.map((key) => this.#locked.get(balanceKey(key.poolId, key.instanceSkuId))!);
-    const [first, second] = missing;
-    const read =
-      missing.length === 1
-        ? await lockOneBalance.executeAhead(this.trx, this.adapter, first!.poolId, first!.instanceSkuId)
-        : missing.length === 2
-          ? await lockTwoBalances.executeAhead(this.trx, this.adapter, first!.poolId, first!.instanceSkuId, second!.poolId, second!.instanceSkuId)
-          : await lockBalanceList.executeAhead(this.trx, this.adapter, pairListParameter(missing.map((key) => [key.poolId, key.instanceSkuId])));
+    if (missing.length === 0) return async () => answer();
+    const read = await this.#sendLock(missing, this.#outOfOrder(missing));
     return async () => {
-      const found = (await read.rows).map(toBalance);
-      // Missing rows are made and locked as `lockBalances` does; a balance this transaction wrote
-      // since the read was sent is known better than the read.
+      // A balance this transaction wrote since the lock was sent is known better than the read.
+      const found = await read();
       for (const balance of found) if (!this.#locked.has(balanceKey(balance.poolId, balance.instanceSkuId))) this.#locked.set(balanceKey(balance.poolId, balance.instanceSkuId), balance);
-      return found.length < missing.length ? this.lockBalances(keys) : keys.map((key) => this.#locked.get(balanceKey(key.poolId, key.instanceSkuId))!);
+      if (found.length < missing.length) await this.#make(missing);
+      return answer();
     };
   }
 
-  async #selectLocked(keys: readonly { readonly poolId: string; readonly instanceSkuId: string }[]): Promise<BalanceRecord[]> {
+  /** Whether locking `keys` now waits out of the key order: some sorts before a balance held. */
+  #outOfOrder(keys: readonly BalanceKey[]): boolean {
+    if (this.#locked.size === 0 || !this.adapter.supportsRowLocks) return false;
+    const least = keys.reduce((a, b) => (compareBalanceKeys(a, b) <= 0 ? a : b));
+    for (const held of this.#locked.values()) if (compareBalanceKeys(least, held) < 0) return true;
+    return false;
+  }
+
+  /**
+   * Makes the balances among `keys` that no row holds yet, as empty schedules (what a pool
+   * without the SKU holds: the rows must exist to be locked), and locks them. Holding balances
+   * already (those found, or locked earlier), this lock may come out of key order: a row made
+   * meanwhile by another transaction, which then locked it first in key order, is wanted by this
+   * one while it holds a row the other wants next. Concurrent first transfers into a pool
+   * deadlocked so, one after another, each for `deadlock_timeout` (issue 15).
+   */
+  async #make(keys: readonly BalanceKey[]): Promise<void> {
+    const missing = keys.filter((key) => !this.#locked.has(balanceKey(key.poolId, key.instanceSkuId)));
+    await this.trx
+      .insertInto('allocation_balances')
+      .values(missing.map((key) => ({ pool_id: key.poolId, instance_sku_id: key.instanceSkuId, schedule: encodeSchedule(emptySchedule) })))
+      .onConflict((oc) => oc.columns(['pool_id', 'instance_sku_id']).doNothing())
+      .execute();
+    const read = await this.#sendLock(missing, this.adapter.supportsRowLocks);
+    for (const balance of await read()) this.#locked.set(balanceKey(balance.poolId, balance.instanceSkuId), balance);
+  }
+
+  /** Sends the lock of `keys` ahead (`Ahead`), in one statement; one out of key order waits at
+   * most `balanceLockOutOfOrderWaitMs` (PostgreSQL's `lock_timeout`, for that statement alone). */
+  async #sendLock(keys: readonly BalanceKey[], outOfOrder: boolean): Promise<Ahead<BalanceRecord[]>> {
+    if (outOfOrder) await this.adapter.readAhead(this.trx, `set local lock_timeout = ${balanceLockOutOfOrderWaitMs}`, []);
     const [first, second] = keys;
-    const rows =
+    const read =
       keys.length === 1
-        ? await lockOneBalance.execute(this.trx, this.adapter, first!.poolId, first!.instanceSkuId)
+        ? await lockOneBalance.executeAhead(this.trx, this.adapter, first!.poolId, first!.instanceSkuId)
         : keys.length === 2
-          ? await lockTwoBalances.execute(this.trx, this.adapter, first!.poolId, first!.instanceSkuId, second!.poolId, second!.instanceSkuId)
-          : await lockBalanceList.execute(this.trx, this.adapter, pairListParameter(keys.map((key) => [key.poolId, key.instanceSkuId])));
-    return rows.map(toBalance);
+          ? await lockTwoBalances.executeAhead(this.trx, this.adapter, first!.poolId, first!.instanceSkuId, second!.poolId, second!.instanceSkuId)
+          : await lockBalanceList.executeAhead(this.trx, this.adapter, pairListParameter(keys.map((key) => [key.poolId, key.instanceSkuId])));
+    if (outOfOrder) await this.adapter.readAhead(this.trx, 'set local lock_timeout to default', []);
+    return async () => (await read.rows).map(toBalance);
   }
 
   async setBalances(balances: readonly BalanceWrite[]): Promise<void> {
@@ -290,6 +301,16 @@ export class SqlAllocationRepository implements AllocationRepository {
   async balanceOf(poolId: string, instanceSkuId: string): Promise<BalanceRecord | undefined> {
     const [row] = await balanceOfPoolSku.execute(this.trx, this.adapter, poolId, instanceSkuId);
     return row === undefined ? undefined : toBalance(row);
+  }
+
+  async balanceOfAhead(poolId: string, instanceSkuId: string): Promise<Ahead<BalanceRecord | undefined>> {
+    const known = this.#locked.get(balanceKey(poolId, instanceSkuId));
+    if (known !== undefined) return async () => known;
+    const read = await balanceOfPoolSku.executeAhead(this.trx, this.adapter, poolId, instanceSkuId);
+    return async () => {
+      const [row] = await read.rows;
+      return row === undefined ? undefined : toBalance(row);
+    };
   }
 
   async dueBoundaries(upTo: number, limit: number): Promise<DueBoundary[]> {
