@@ -109,6 +109,7 @@ const limitsNoTestNames: Readonly<Record<string, string>> = {
   transactionAttemptsMax: 'a tuning of the store: attempts of a conflicting transaction',
   transactionRetryBackoffMs: 'a tuning of the store: first retry backoff',
   transactionRetryBackoffMaxMs: 'a tuning of the store: longest retry backoff',
+  balanceLockOutOfOrderWaitMs: 'a tuning of the store: how long a balance lock out of key order waits before its transaction is retried',
   cachedReadsMax: 'a tuning of the store: cached reads kept',
   postgresPoolSize: 'a tuning of the store: connections per process',
   postgresNamedStatementsMax: 'a tuning of the store: prepared statements kept',
