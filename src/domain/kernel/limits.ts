@@ -283,6 +283,13 @@ export const sqliteStatementCacheSize = 500;
 /** Transactions one SQLite commit may carry (store/commit-group.ts): enough for every request a
  * busy server has in flight, few enough that a steady stream of them still commits. */
 export const sqliteCommitGroupMembersMax = 64;
+/** WAL pages after which SQLite copies the WAL back into the database file (a checkpoint), at the
+ * commit that passes it; SQLite's default is 1,000. A checkpoint writes each page the WAL holds
+ * once, however often it was rewritten meanwhile, and a busy pool's balance rows and the tables'
+ * last pages are rewritten by every transfer: at 1,000 pages checkpoints took half of a pool
+ * transfer's commit (docs/decisions.md, "SQLite's checkpoints"). 16,384 pages of 4 KiB: a WAL of
+ * at most 64 MiB, read back in well under a second when the file is opened after a crash. */
+export const sqliteWalCheckpointPages = 16_384;
 /** How long a SQLite writer waits for another connection's lock before failing. */
 export const sqliteBusyTimeoutMs = 5000;
 

@@ -3,7 +3,7 @@
 // transaction begins IMMEDIATE, taking the write lock up front, so transactions never deadlock
 // on a lock upgrade.
 
-import { sqliteBusyTimeoutMs, sqliteStatementCacheSize } from '../../domain/kernel/limits.js';
+import { sqliteBusyTimeoutMs, sqliteStatementCacheSize, sqliteWalCheckpointPages } from '../../domain/kernel/limits.js';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
@@ -55,6 +55,9 @@ export async function openSqliteStore(path: string, now: number): Promise<Kysely
   database.pragma('locking_mode = EXCLUSIVE');
   database.pragma('journal_mode = WAL');
   database.pragma('synchronous = FULL');
+  database.pragma(`wal_autocheckpoint = ${sqliteWalCheckpointPages}`);
+  // Once checkpointed, the WAL file is cut back to this size rather than keeping its largest.
+  database.pragma(`journal_size_limit = ${sqliteWalCheckpointPages * (database.pragma('page_size', { simple: true }) as number)}`);
   // Every transaction runs in a savepoint of its commit group's (commit-group.ts), as does each
   // statement that may fail part way, and SQLite copies each page a savepoint first changes into
   // a sub-journal, written to a temporary file past 64 KiB: a fifth of a pool transfer's CPU went
