@@ -120,6 +120,7 @@ const limitsNoTestNames: Readonly<Record<string, string>> = {
   sqliteStatementCacheSize: 'a tuning of the store: prepared statements kept',
   preparedShapeCountMax: 'a tuning of the store: counts a count-shaped query keeps prepared',
   sqliteBusyTimeoutMs: 'a tuning of the store: how long a writer waits for a lock',
+  sqliteWalCheckpointPages: 'a tuning of the store: WAL pages between checkpoints',
   healthStoreTimeoutMs: 'a tuning: how long the health check waits for the store',
   tokenHashesRememberedMax: 'a tuning: token hashes a process remembers (the hash depends on the token alone)',
 };
