@@ -1,9 +1,9 @@
 // Group commit for SQLite: transactions that arrive together run one after another inside one
 // database transaction, each in a savepoint of its own, and are committed together. SQLite's
-// commit (an fsync at synchronous=FULL) is most of what a small write costs, and blocks the
-// process's one thread; a group pays it once. Nothing is answered before its group has
-// committed, so a write answered 2xx is as durable as before, and one whose group fails to commit
-// fails. A member that fails or is refused is rolled back to its savepoint alone.
+// commit (the WAL's frames written, then flushed to disk) is most of what a small write costs;
+// a group pays it once. Nothing is answered before its group's commit is on disk
+// (`afterCommit`, sqlite/wal-sync.ts), so a write answered 2xx is durable, and one whose group
+// fails to commit fails. A member that fails or is refused is rolled back to its savepoint alone.
 
 import { CompiledQuery, type ControlledTransaction, type Kysely } from 'kysely';
 import { sqliteCommitGroupMembersMax } from '../domain/kernel/limits.js';
@@ -28,7 +28,12 @@ export class CommitGroup {
   #settle!: (error: unknown) => void;
 
   /** `onClose` is told once the group takes no more members (it is full or committing); it may be told twice. */
-  constructor(db: Kysely<Database>, private readonly onClose: () => void) {
+  /** `afterCommit` settles once the commit is on disk (the WAL flushed). */
+  constructor(
+    db: Kysely<Database>,
+    private readonly afterCommit: () => Promise<void>,
+    private readonly onClose: () => void,
+  ) {
     this.#transaction = db.startTransaction().execute();
     this.#committed = new Promise<void>((resolve, reject) => {
       this.#settle = (error) => (error === undefined ? resolve() : reject(error));
@@ -102,6 +107,9 @@ export class CommitGroup {
         await trx.rollback().execute().catch(() => {});
         throw error;
       }
+      // Committed, and seen by what runs next; answered once on disk. The connection is free
+      // meanwhile, for the next group.
+      await this.afterCommit();
       this.#settle(undefined);
     } catch (error) {
       this.#settle(error);

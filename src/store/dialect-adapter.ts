@@ -53,6 +53,12 @@ export interface DialectAdapter {
    * its transactions run one at a time anyway, and its commit is most of what a write costs. */
   readonly groupsCommits: boolean;
   /**
+   * Where a commit returns before it is on disk (SQLite, sqlite/wal-sync.ts): `afterCommit`
+   * settles once what was committed before the call is on disk, `untilDurable` once every commit
+   * so far is (null when none is owed). Null where a commit is durable when it returns.
+   */
+  readonly durability: { afterCommit(): Promise<void>; untilDurable(): Promise<void> | null } | null;
+  /**
    * Where other processes write too (PostgreSQL): counts their commits, for `Store.readCached`,
    * as their notifications arrive. Null where `soleWriter`.
    */

@@ -100,7 +100,7 @@ export class KyselyStore implements Store {
   async #inCommitGroup<T>(work: (trx: Kysely<Database>) => Promise<T>): Promise<T> {
     let group = this.#commitGroup;
     if (group === null || !group.open) {
-      const opened: CommitGroup = new CommitGroup(this.adapter.db, () => {
+      const opened: CommitGroup = new CommitGroup(this.adapter.db, this.#afterCommit, () => {
         if (this.#commitGroup === opened) this.#commitGroup = null;
       });
       group = this.#commitGroup = opened;
@@ -113,10 +113,23 @@ export class KyselyStore implements Store {
 
   async read<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
     try {
-      return await this.adapter.db.connection().execute((connection) => work(this.repositories(connection, readHasNoCommit)));
+      const value = await this.adapter.db.connection().execute((connection) => work(this.repositories(connection, readHasNoCommit)));
+      return await this.#whenDurable(value);
     } catch (error) {
       throw this.#unavailableOr(error);
     }
+  }
+
+  /** A grouped commit's flush to disk (`DialectAdapter.durability`); none is owed elsewhere. */
+  readonly #afterCommit = (): Promise<void> => this.adapter.durability?.afterCommit() ?? Promise.resolve();
+
+  /** `value` once every commit it may have read is on disk (at once where commits are durable
+   * when they return, or no flush is owed): nothing is answered from a commit a power cut could
+   * still undo. */
+  async #whenDurable<T>(value: T): Promise<T> {
+    const owed = this.adapter.durability?.untilDurable();
+    if (owed) await owed;
+    return value;
   }
 
   /** A lost database as StoreUnavailable; anything else as it was. */
@@ -146,7 +159,8 @@ export class KyselyStore implements Store {
 
   async #readCachedSoleWriter<T>(key: string, work: (tx: Tx) => Promise<T>): Promise<T> {
     const cached = this.#cachedReadsAt(this.#writeGeneration)!.get(key);
-    if (cached !== undefined) return cached.value as T;
+    // Remembered from a commit whose flush may still be under way.
+    if (cached !== undefined) return this.#whenDurable(cached.value as T);
     // The generation is taken once the connection is held: on SQLite no transaction is open then.
     let generation = -1;
     const value = await this.read((tx) => {

@@ -324,6 +324,7 @@ export async function openPostgresStore(url: string, now: number, options: Postg
     },
     soleWriter: false,
     groupsCommits: false,
+    durability: null,
     commitWatch,
     commitsHeardEverywhereMs,
     isUniqueViolation: (error) => pgCode(error) === '23505',

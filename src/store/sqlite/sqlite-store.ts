@@ -1,5 +1,6 @@
-// The embedded store: SQLite through better-sqlite3, in WAL mode with synchronous=FULL so that a
-// write answered 2xx survives `kill -9` and power loss. One process owns the file: every
+// The embedded store: SQLite through better-sqlite3, in WAL mode, where a write answered 2xx
+// survives `kill -9` and power loss: each commit's WAL frames are flushed to disk before it is
+// answered, off the process's thread (wal-sync.ts). One process owns the file: every
 // transaction begins IMMEDIATE, taking the write lock up front, so transactions never deadlock
 // on a lock upgrade.
 
@@ -12,6 +13,7 @@ import { jsonArrayFrom } from 'kysely/helpers/sqlite';
 import type { Database } from '../database.js';
 import { type DialectAdapter } from '../dialect-adapter.js';
 import { KyselyStore } from '../kysely-store.js';
+import { WalSync } from './wal-sync.js';
 import { migrate } from '../migrator.js';
 
 
@@ -53,8 +55,10 @@ export async function openSqliteStore(path: string, now: number): Promise<Kysely
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   const database = new BetterSqlite3(path);
   database.pragma('locking_mode = EXCLUSIVE');
-  database.pragma('journal_mode = WAL');
-  database.pragma('synchronous = FULL');
+  // A file's WAL is flushed by walSync, as synchronous=FULL would flush it inside the commit;
+  // an in-memory database has no WAL and nothing to flush.
+  const walSync = database.pragma('journal_mode = WAL', { simple: true }) === 'wal' ? new WalSync(`${database.name}-wal`) : null;
+  database.pragma(`synchronous = ${walSync === null ? 'FULL' : 'NORMAL'}`);
   database.pragma(`wal_autocheckpoint = ${sqliteWalCheckpointPages}`);
   // Once checkpointed, the WAL file is cut back to this size rather than keeping its largest.
   database.pragma(`journal_size_limit = ${sqliteWalCheckpointPages * (database.pragma('page_size', { simple: true }) as number)}`);
@@ -92,6 +96,7 @@ export async function openSqliteStore(path: string, now: number): Promise<Kysely
     transactionLock: async () => {},
     soleWriter: true,
     groupsCommits: true,
+    durability: walSync,
     commitWatch: null,
     commitsHeardEverywhereMs: 0,
     isUniqueViolation: (error) => sqliteCode(error).startsWith('SQLITE_CONSTRAINT_UNIQUE') || sqliteCode(error) === 'SQLITE_CONSTRAINT_PRIMARYKEY',
@@ -102,7 +107,10 @@ export async function openSqliteStore(path: string, now: number): Promise<Kysely
     holdsLeadership: async () => true,
     // The file is this process's own (docs/decisions.md): Store.exclusively's turn is the lock.
     sessionLock: async () => ({ lost: () => false, release: async () => {} }),
-    close: () => db.destroy(),
+    close: async () => {
+      await walSync?.close();
+      await db.destroy();
+    },
   };
   try {
     await migrate(db, { seq: 'INTEGER PRIMARY KEY AUTOINCREMENT', int: 'INTEGER', fillfactor: false }, now);
