@@ -27,8 +27,8 @@ export class CommitGroup {
   readonly #committed: Promise<void>;
   #settle!: (error: unknown) => void;
 
-  /** `onClose` is told once the group takes no more members (it is full or committing); it may be told twice. */
-  /** `afterCommit` settles once the commit is on disk (the WAL flushed). */
+  /** `afterCommit` settles once the commit is on disk (the WAL flushed); `onClose` is told once
+   * the group takes no more members (it is full or committing), and may be told twice. */
   constructor(
     db: Kysely<Database>,
     private readonly afterCommit: () => Promise<void>,

@@ -287,7 +287,7 @@ export const sqliteCommitGroupMembersMax = 64;
  * commit that passes it; SQLite's default is 1,000. A checkpoint writes each page the WAL holds
  * once, however often it was rewritten meanwhile, and a busy pool's balance rows and the tables'
  * last pages are rewritten by every transfer: at 1,000 pages checkpoints took half of a pool
- * transfer's commit (docs/decisions.md, "SQLite's checkpoints"). 16,384 pages of 4 KiB: a WAL of
+ * transfer's commit (docs/decisions.md, "Pool transfers' speed"). 16,384 pages of 4 KiB: a WAL of
  * at most 64 MiB, read back in well under a second when the file is opened after a crash. */
 export const sqliteWalCheckpointPages = 16_384;
 /** How long a SQLite writer waits for another connection's lock before failing. */
