@@ -16,7 +16,7 @@ import {
   featureFlagSettingsPerAccountMax,
   fixtureEntriesMax,
   heldMetricHorizonSeconds,
-  idRandomLength,
+  idBodyLength,
   orderbookFillsSinceDefaultSeconds,
   spotWindowMinutes,
   tokenRandomBytes,
@@ -114,10 +114,12 @@ describe.each(testDialects)('request bounds at the limit and one past it on %s',
     expect((await account.get('/v1/transactions')).body.data).toHaveLength(transactionsPageSizeDefault);
   });
 
-  it(`makes ids of ${idRandomLength} random characters after their prefix, and tokens of ${tokenRandomBytes} random bytes`, async () => {
+  it(`makes ids of ${idBodyLength} characters after their prefix, later ones sorting later, and tokens of ${tokenRandomBytes} random bytes`, async () => {
     const account = await server.newAccount();
     const pool = (await account.post('/preview/v2/pools', { workspace: 'default', name: 'id-shape' })).body.id as string;
-    expect(pool).toMatch(new RegExp(`^pool_[A-Za-z0-9_-]{${idRandomLength}}$`));
+    expect(pool).toMatch(new RegExp(`^pool_[A-Za-z0-9_-]{${idBodyLength}}$`));
+    const later = (await account.post('/preview/v2/pools', { workspace: 'default', name: 'id-shape-later' })).body.id as string;
+    expect(Buffer.compare(Buffer.from(pool), Buffer.from(later))).toBe(-1);
     const token = (await server.operator.post(`/admin/v1/accounts/${account.accountId}/tokens`, {})).body.token as string;
     expect(token.startsWith(accountTokenPrefix)).toBe(true);
     expect(Buffer.from(token.slice(accountTokenPrefix.length), 'base64url')).toHaveLength(tokenRandomBytes);

@@ -1,17 +1,44 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { formatId, parseId } from '../../src/domain/kernel/ids.js';
+import { idBodyLength, idRandomLength, idSequenceLength, idTimeLength } from '../../src/domain/kernel/limits.js';
 import { isValidName, generateName } from '../../src/domain/kernel/names.js';
 import { formatResourcePath, parseReference, resourceTypes } from '../../src/domain/kernel/resource-paths.js';
 import { accountIdFromName, chooseAccountId } from '../../src/domain/tenancy/accounts.js';
 
 describe('ids', () => {
-  it('formats 21 characters after the prefix and reads them back', () => {
+  const order = fc.record({ atSeconds: fc.integer({ min: 0, max: 2 ** 36 - 1 }), sequence: fc.integer({ min: 0, max: 64 ** idSequenceLength - 1 }) });
+  const randomBytes = fc.uint8Array({ minLength: idRandomLength, maxLength: idRandomLength });
+
+  it(`formats ${idBodyLength} characters after the prefix, ending in the random ones, and reads them back`, () => {
     fc.assert(
-      fc.property(fc.uint8Array({ minLength: 21, maxLength: 21 }), (bytes) => {
-        const id = formatId('pool', bytes);
-        expect(id).toMatch(/^pool_[0-9a-zA-Z_-]{21}$/);
+      fc.property(order, randomBytes, (at, bytes) => {
+        const id = formatId('pool', at, bytes);
+        expect(id).toMatch(new RegExp(`^pool_[0-9a-zA-Z_-]{${idBodyLength}}$`));
         expect(parseId('pool', id)).toBe(id);
+        const other = formatId('pool', at, bytes.map((byte) => byte ^ 1));
+        expect(other.slice(0, -idRandomLength)).toBe(id.slice(0, -idRandomLength));
+        expect(other).not.toBe(id);
+      }),
+    );
+  });
+
+  it('sorts ids as bytes in the order they were made (by second, then by count)', () => {
+    fc.assert(
+      fc.property(order, order, randomBytes, randomBytes, (a, b, bytesA, bytesB) => {
+        const idA = formatId('pool', a, bytesA);
+        const idB = formatId('pool', b, bytesB);
+        const madeFirst = a.atSeconds !== b.atSeconds ? a.atSeconds < b.atSeconds : a.sequence < b.sequence;
+        if (a.atSeconds === b.atSeconds && a.sequence === b.sequence) return;
+        expect(Buffer.compare(Buffer.from(idA), Buffer.from(idB)) < 0).toBe(madeFirst);
+      }),
+    );
+  });
+
+  it(`stays well formed past the ${idTimeLength} time and ${idSequenceLength} count characters' range (it wraps)`, () => {
+    fc.assert(
+      fc.property(fc.integer({ min: -1e15, max: 1e15 }), fc.integer({ min: 0, max: 1e12 }), randomBytes, (atSeconds, sequence, bytes) => {
+        expect(parseId('pool', formatId('pool', { atSeconds, sequence }, bytes))).not.toBeNull();
       }),
     );
   });

@@ -80,8 +80,18 @@ export interface GuestRunNotifier {
  */
 export type AllocationFollower = (context: AppContext, tx: Tx, poolId: string, instanceSkuId: string, at: number) => Promise<void>;
 
+/** Per random source, the second its last id was made in and how many it has made in it; per
+ * source, so that a seeded run makes the same ids whatever else ran in the process. */
+const idCounts = new WeakMap<RandomSource, { atSeconds: number; made: number }>();
+
 export function newId(context: AppContext, kind: IdKind): string {
-  return formatId(kind, context.random.bytes(idRandomLength));
+  const atSeconds = context.clock.now();
+  let count = idCounts.get(context.random);
+  if (count === undefined || count.atSeconds !== atSeconds) {
+    count = { atSeconds, made: 0 };
+    idCounts.set(context.random, count);
+  }
+  return formatId(kind, { atSeconds, sequence: count.made++ }, context.random.bytes(idRandomLength));
 }
 
 export function newName(context: AppContext, template?: NameTemplate): string {

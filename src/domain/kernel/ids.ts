@@ -1,8 +1,15 @@
 // Resource ids: a canonical prefix, an underscore and 21 characters of [0-9a-zA-Z_-]. Some
 // resources were renamed while SF Compute's API was in preview; their old prefixes are accepted
 // wherever an id is read and never written.
+//
+// An id begins with the second it was made in and a count of the ids made in that second, then
+// ends in random characters. Ids are primary keys and sit in many indexes: random ones land each
+// new row on a random page of every index, so a commit writes (and PostgreSQL's WAL logs) a page
+// per row per index, and the pages a burst of writes touches do not stay in cache; ids that grow
+// with time land on the last pages, which a group of commits shares. Only the first characters
+// order: ids of two processes in one second interleave, and nothing reads an order from an id.
 
-import { idRandomLength } from './limits.js';
+import { idBodyLength, idRandomLength, idSequenceLength, idTimeLength } from './limits.js';
 
 export const idPrefixes = {
   workspace: 'wksp',
@@ -43,15 +50,38 @@ const legacyPrefixes: Readonly<Record<string, string>> = {
 /** The alphabet of id characters, 64 symbols so that one random byte maps to one character. */
 export const idAlphabet = '0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_-';
 
-const idBodyPattern = /^[0-9a-zA-Z_-]{1,21}$/;
+/** The same 64 characters in the order of their bytes, so that digits written in it compare as
+ * text (byte by byte, as SQLite and a C collation compare) the way their numbers do. */
+const orderedDigitAlphabet = '-0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz';
 
-/** Builds an id from random bytes (at least 21). The caller owns the randomness, so this stays
- * pure and deterministic under a seeded source. */
-export function formatId(kind: IdKind, randomBytes: Uint8Array): string {
+const idBodyPattern = new RegExp(`^[0-9a-zA-Z_-]{1,${idBodyLength}}$`);
+
+/** Where in time an id is made: the clock's second, and how many ids its process had made in
+ * that second before. */
+export interface IdOrder {
+  readonly atSeconds: number;
+  readonly sequence: number;
+}
+
+/** Builds an id from its order and random bytes (at least `idRandomLength`). The caller owns the
+ * clock and the randomness, so this stays pure and deterministic under a seeded source. */
+export function formatId(kind: IdKind, order: IdOrder, randomBytes: Uint8Array): string {
   if (randomBytes.length < idRandomLength) throw new Error(`formatId needs ${idRandomLength} random bytes`);
-  let body = '';
+  let body = orderedDigits(order.atSeconds, idTimeLength) + orderedDigits(order.sequence, idSequenceLength);
   for (let i = 0; i < idRandomLength; i++) body += idAlphabet[randomBytes[i]! & 63];
   return `${idPrefixes[kind]}_${body}`;
+}
+
+/** `value` as `length` base-64 digits that sort as text, modulo 64^length (a value past the range
+ * wraps rather than lengthening the id). */
+function orderedDigits(value: number, length: number): string {
+  let rest = Math.max(0, Math.floor(value)) % 64 ** length;
+  let digits = '';
+  for (let i = 0; i < length; i++) {
+    digits = orderedDigitAlphabet[rest % 64]! + digits;
+    rest = Math.floor(rest / 64);
+  }
+  return digits;
 }
 
 /**

@@ -48,8 +48,20 @@ export const idempotencyKeyRetentionSeconds = 24 * 60 * 60;
 /** The longest single advance of the manual clock: a year. Longer jumps are several advances. */
 export const clockAdvanceSecondsMax = 366 * 24 * 60 * 60;
 
-/** Random characters after an id's prefix (SF Compute's ids: `<prefix>_` + 21 characters). */
-export const idRandomLength = 21;
+/** Characters after an id's prefix (SF Compute's ids: `<prefix>_` + 21 characters). */
+export const idBodyLength = 21;
+
+/** An id's leading characters that tell the second it was made in (36 bits: some 2,000 years
+ * before they wrap), so that ids made later sort later (domain/kernel/ids.ts says why). */
+export const idTimeLength = 6;
+
+/** The characters after the time that count the ids one process made in that second (262,144
+ * before they wrap), so that ids of one second sort in the order they were made. */
+export const idSequenceLength = 3;
+
+/** The random characters that end an id: 72 bits, so two processes making ids in the same
+ * second (or a wrapped count) still never make the same one. */
+export const idRandomLength = idBodyLength - idTimeLength - idSequenceLength;
 
 /** Longest name template (SF Compute's `NameTemplate` schema). */
 export const nameTemplateLengthMax = 512;
