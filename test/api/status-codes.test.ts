@@ -53,7 +53,8 @@ describe('ids under the reference', () => {
       const pool = (await account.post('/preview/v2/pools', { workspace: 'default', name: 'prefixed' })).body.id as string;
       const instance = await account.post('/preview/v2/instances', { pool, instance_sku: sku, image });
       expect(instance.status).toBe(201);
-      expect(instance.body.id).toMatch(/^inst_.{4}vm_/);
+      // The random part follows the 9 characters of time and count (domain/kernel/ids.ts).
+      expect(instance.body.id).toMatch(/^inst_.{13}vm_/);
       expect((await account.get(`/preview/v2/instances/${instance.body.id}`)).body.id).toBe(instance.body.id);
     } finally {
       await server.close();
