@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RandomSource } from '../../src/app/kernel/context.js';
 import { idAlphabet } from '../../src/domain/kernel/ids.js';
-import { batchPatchEntriesMax } from '../../src/domain/kernel/limits.js';
+import { batchPatchEntriesMax, idSequenceLength, idTimeLength } from '../../src/domain/kernel/limits.js';
 import { unlistedStatuses } from '../../src/http/errors.js';
 import { beyondReference } from '../../src/http/schemas/errors.js';
 import type { ApiClient } from '../support/client.js';
@@ -53,8 +53,8 @@ describe('ids under the reference', () => {
       const pool = (await account.post('/preview/v2/pools', { workspace: 'default', name: 'prefixed' })).body.id as string;
       const instance = await account.post('/preview/v2/instances', { pool, instance_sku: sku, image });
       expect(instance.status).toBe(201);
-      // The random part follows the 9 characters of time and count (domain/kernel/ids.ts).
-      expect(instance.body.id).toMatch(/^inst_.{13}vm_/);
+      // The random part follows the characters of time and count (domain/kernel/ids.ts).
+      expect(instance.body.id).toMatch(new RegExp(`^inst_.{${idTimeLength + idSequenceLength + 4}}vm_`));
       expect((await account.get(`/preview/v2/instances/${instance.body.id}`)).body.id).toBe(instance.body.id);
     } finally {
       await server.close();
