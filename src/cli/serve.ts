@@ -9,6 +9,7 @@ import { establishOperatorToken } from '../app/tenancy/auth.js';
 import { loadManualClockTime } from '../app/operator/clock-setting.js';
 import { type AppContext, cryptoRandom } from '../app/kernel/context.js';
 import { DomainEvents } from '../app/kernel/events.js';
+import { Stopping } from '../app/kernel/stopping.js';
 import { reconcilePoolSku } from '../app/compute/reconciler.js';
 import { ensurePublicImages } from '../app/compute/images.js';
 import { ensureDemoToken, rollDemoSupply } from '../app/operator/seed.js';
@@ -255,8 +256,11 @@ export async function serve(args: readonly string[], hooks: ServeHooks = {}): Pr
     await store.close();
     return 1;
   }
+  // Heard by long work (an advance of the manual clock), which ends early when allot stops.
+  const stopping = new Stopping();
   const context: AppContext = {
     store,
+    stopping,
     clock,
     random: cryptoRandom,
     provider: guests.provider,
@@ -389,15 +393,19 @@ export async function serve(args: readonly string[], hooks: ServeHooks = {}): Pr
   codeCached?.unref();
 
   return new Promise<number>((resolve) => {
-    let stopping = false;
+    let stopped = false;
     const stop = (signal: string) => {
-      if (stopping) return;
-      stopping = true;
+      if (stopped) return;
+      stopped = true;
       app.log.info({ signal }, 'shutting down');
       void (async () => {
         if (rolling !== null) clearInterval(rolling);
+        // Long work ends at its next commit. Awaited before the store closes also when its
+        // request is gone (a client that gave up waiting), which app.close does not wait for.
+        const longWorkStopped = stopping.stop();
         await engine?.stop();
         await app.close();
+        await longWorkStopped;
         await guests.runner?.close();
         await fleet?.close();
         await store.close();

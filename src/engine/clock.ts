@@ -12,6 +12,7 @@ import { processBoundaries } from './boundaries.js';
 import { saveManualClockTimeIn, storedManualClockTime } from '../app/operator/clock-setting.js';
 import { catchUpProcurements } from '../app/market/procurement-runs.js';
 import type { AppContext } from '../app/kernel/context.js';
+import { ServerStopping } from '../app/kernel/stopping.js';
 import type { HeldLock, Tx } from '../store/store.js';
 
 export interface ClockReading {
@@ -35,7 +36,9 @@ const advanceLockName = 'manual clock advance';
  * while another runs waits, and starts from the stored time where that one ended. Several
  * processes each keep their own manual clock, which catches up with the stored one as it
  * advances. A lock lost mid-advance (PostgreSQL restarted) ends it with StoreUnavailable (503),
- * its work committed so far kept with the clock.
+ * its work committed so far kept with the clock. So does a stop of the server (SIGINT, SIGTERM):
+ * the batch under way rolls back and the advance answers 503, rather than holding the stop up
+ * for as long as the rest would take.
  */
 export const advanceClock = declaring(advanceClockOperation, async function advanceClock(context: AppContext, seconds: number): Promise<ClockReading | Failure> {
   if (!Number.isInteger(seconds) || seconds < 1 || seconds > clockAdvanceSecondsMax) {
@@ -43,7 +46,8 @@ export const advanceClock = declaring(advanceClockOperation, async function adva
   }
   const clock = context.clock;
   if (!(clock instanceof ManualClock)) return fail('clock_not_manual', 'The clock is real: only a manual clock (allot serve --clock manual) can be advanced');
-  return context.store.exclusively(advanceLockName, (held) => advanceBy(context, clock, seconds, held));
+  const advance = () => context.store.exclusively(advanceLockName, (held) => advanceBy(context, clock, seconds, held));
+  return context.stopping === undefined ? advance() : context.stopping.during(advance);
 });
 
 async function advanceBy(context: AppContext, clock: ManualClock, seconds: number, held: HeldLock): Promise<ClockReading> {
@@ -53,6 +57,9 @@ async function advanceBy(context: AppContext, clock: ManualClock, seconds: numbe
   const target = clock.now() + seconds;
   const saveWithWork = async (tx: Tx, time: number) => {
     held.check();
+    if (context.stopping?.requested === true) {
+      throw new ServerStopping(`allot is stopping: the clock stands at ${clock.now()}, the work up to it done; advance the rest once allot is back`);
+    }
     await saveManualClockTimeIn(tx, time);
     tx.afterCommit(() => clock.set(Math.max(time, clock.now())));
   };

@@ -306,9 +306,12 @@ export function handleError(error: FastifyError, request: FastifyRequest, reply:
   const status = error.statusCode ?? 500;
   if (status === 503) {
     // The database is away (store/store.ts StoreUnavailable): nothing was acknowledged; try again.
-    const retryAfterSeconds = (error as { retryAfterSeconds?: number }).retryAfterSeconds ?? 1;
+    // Or the server stops (app/kernel/stopping.ts ServerStopping), whose message says where the
+    // work it cut short stands.
+    const { retryAfterSeconds = 1, publicMessage } = error as { retryAfterSeconds?: number; publicMessage?: string };
     request.log.warn({ err: error }, 'service unavailable');
-    return reply.code(503).header('retry-after', String(retryAfterSeconds)).send(errorBody('service_unavailable', `Service temporarily unavailable; retry after ${retryAfterSeconds} s`));
+    const message = publicMessage ?? `Service temporarily unavailable; retry after ${retryAfterSeconds} s`;
+    return reply.code(503).header('retry-after', String(retryAfterSeconds)).send(errorBody('service_unavailable', message));
   }
   if (status >= 400 && status < 500) {
     return reply.code(status).send(errorBody('invalid_request_error', error.message));

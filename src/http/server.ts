@@ -78,7 +78,10 @@ export async function buildServer(options: ServerOptions): Promise<ApiServer> {
     genReqId: requestIds,
     frameworkErrors: answerFrameworkError,
     clientErrorHandler: createClientErrorHandler(requestIds),
-    return503OnClosing: true,
+    // Fastify's 503 to a request that comes on a kept-alive connection while the server closes is
+    // its own shape, not SF Compute's envelope; such a request is served instead (the store stays
+    // open until every request has ended), its answer closing the connection.
+    return503OnClosing: false,
     // HEAD is routed as GET and answered without a body (edge.ts, routeHeadAsGet) instead of by
     // a HEAD twin of each GET route, a third of the routes Fastify would build at every start.
     exposeHeadRoutes: false,

@@ -2,7 +2,8 @@
 // killed with SIGKILL mid-advance restarts with the clock where its committed work stands, and no
 // balance has been reconciled past the clock. Advances sent together run one after the other, also
 // sent to two processes over one PostgreSQL database (an advisory lock), and the server answers
-// other requests while one runs; an advance whose lock's connection is lost answers 503.
+// other requests while one runs; an advance whose lock's connection is lost, or whose server is
+// stopped, answers 503.
 
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -163,6 +164,49 @@ describe.each(testDialects)('advancing the manual clock (%s)', (dialect) => {
     const finished = await database.read();
     expect(finished.clock).toBe(target);
     expectWorkAtClock(finished);
+  }, 180_000);
+
+  it('stops promptly on SIGINT mid-advance: the advance answers 503, its work so far kept with the clock', async () => {
+    serve = await startServe();
+    let operator = new ApiClient(serve.baseUrl, operatorToken);
+    const start = (await operator.get('/admin/v1/clock')).body.now as number;
+    const account = (await operator.post('/admin/v1/accounts', { name: 'Stopped' })).body;
+    const client = new ApiClient(serve.baseUrl, account.token);
+    const sku = (await operator.post('/admin/v1/instance_skus', { alias: 'stopped' })).body.id;
+    for (let index = 0; index < 2; index++) {
+      const pool = (await client.post('/preview/v2/pools', { workspace: 'default', name: `stopped-${index}` })).body.id;
+      const first = start + 3600 + index * 600;
+      const schedule = Array.from({ length: 720 }, (_, hour) => ({ start_at: first + hour * 7200, end_at: first + hour * 7200 + 3600, node_count: 1 + (hour % 3) }));
+      expect((await operator.post('/admin/v1/allocations', { pool, instance_sku: sku, allocation_schedule: schedule })).status).toBe(201);
+    }
+
+    // Stopped once the advance is well under way: rather than finish the other fifty-odd days
+    // first, it ends at the batch under way and answers, and allot exits cleanly.
+    const target = start + 60 * day;
+    const advance = operator.post('/admin/v1/clock/advance', { seconds: 60 * day });
+    let during = start;
+    while (during < start + 2 * day) during = (await operator.get('/admin/v1/clock')).body.now;
+    const exited = serve.stop('SIGINT');
+    const cut = await advance;
+    expect(cut.status).toBe(503);
+    expect(cut.headers.get('retry-after')).toBe('5');
+    expect(cut.body).toMatchObject({ error: { type: 'service_unavailable', message: expect.stringMatching(/^allot is stopping: the clock stands at \d+/) } });
+    expect(await exited).toBe(0);
+    const stopped = await database.read();
+    expect(stopped.clock).toBeGreaterThanOrEqual(during);
+    expect(stopped.clock).toBeLessThan(target);
+    expect(cut.body.error.message).toContain(`the clock stands at ${stopped.clock},`);
+    expectWorkAtClock(stopped);
+
+    // Started again, it stands there, sound, and advances the rest.
+    serve = await startServe();
+    operator = new ApiClient(serve.baseUrl, operatorToken);
+    expect((await operator.get('/admin/v1/clock')).body.now).toBe(stopped.clock);
+    expect((await operator.get('/admin/v1/audit')).body.problems).toEqual([]);
+    expect((await operator.post('/admin/v1/clock/advance', { seconds: target - stopped.clock })).body.now).toBe(target);
+    expect((await operator.get('/admin/v1/audit')).body.problems).toEqual([]);
+    await serve.stop();
+    expectWorkAtClock(await database.read());
   }, 180_000);
 });
 

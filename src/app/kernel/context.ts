@@ -12,6 +12,7 @@ import type { InstanceProvider } from '../../providers/provider.js';
 import type { BlobStore } from '../../store/blobs.js';
 import type { Store, Tx } from '../../store/store.js';
 import type { DomainEvents } from './events.js';
+import type { Stopping } from './stopping.js';
 
 export interface RandomSource {
   bytes(count: number): Uint8Array;
@@ -60,6 +61,9 @@ export interface AppContext {
   readonly guestRuns?: GuestRunNotifier;
   /** Where committed domain events go (app/kernel/events.ts); absent, they go nowhere. */
   readonly events?: DomainEvents;
+  /** The server's stop, which long work (an advance of the manual clock) ends early for; absent
+   * (tests that build a context of their own), nothing stops it. */
+  readonly stopping?: Stopping;
 }
 
 export interface GuestRunNotifier {
