@@ -29,7 +29,7 @@ import { SqlSettingRepository } from './repositories/kernel/settings.js';
 import { SqlDatasetRepository } from './repositories/kernel/dataset.js';
 import { SqlWorkspaceRepository } from './repositories/tenancy/workspaces.js';
 import { SqlFleetRepository } from './repositories/fleet/fleet.js';
-import { type HeldLock, type Store, type StoreDialect, StoreUnavailable, TransientConflict, type Tx } from './store.js';
+import { type CachedReadScope, type HeldLock, type Store, type StoreDialect, StoreUnavailable, TransientConflict, type Tx } from './store.js';
 import type { DialectAdapter } from './dialect-adapter.js';
 import { CommitGroup } from './commit-group.js';
 
@@ -49,9 +49,11 @@ export class KyselyStore implements Store {
    * processes' commits is added to it.
    */
   #writeGeneration = 0;
-  /** Remembered reads, each with when it stops being served (never, where this is the only writer). */
-  readonly #cachedReads = new Map<string, { readonly value: unknown; readonly expiresAtMs: number }>();
-  #cachedReadsGeneration = 0;
+  /** As `#writeGeneration`, for the transactions that write tokens: moved when one first does and
+   * again when it ends, and by nothing else. What `readCached`'s 'tokens' scope is kept by. */
+  #tokenWriteGeneration = 0;
+  /** Remembered reads, each scope's apart: everything's, and tokens'. */
+  readonly #remembered = { all: new RememberedReads(), tokens: new RememberedReads() };
   /** The group of transactions to be committed together that new ones join (see groupsCommits). */
   #commitGroup: CommitGroup | null = null;
   /** The last caller of `exclusively` for each name, which the next one waits for. */
@@ -63,24 +65,30 @@ export class KyselyStore implements Store {
 
   async transaction<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
     this.#writeGeneration++;
+    let wroteTokens = false;
+    const writesTokens = () => {
+      wroteTokens = true;
+      this.#tokenWriteGeneration++;
+    };
     try {
-      return await this.#transactionWithRetries(work);
+      return await this.#transactionWithRetries(work, writesTokens);
     } catch (error) {
       throw this.#unavailableOr(error);
     } finally {
       this.#writeGeneration++;
+      if (wroteTokens) this.#tokenWriteGeneration++;
     }
   }
 
-  async #transactionWithRetries<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
+  async #transactionWithRetries<T>(work: (tx: Tx) => Promise<T>, writesTokens: () => void): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       // What the attempt asks to run after its commit; a retried attempt's are dropped with it.
       const committed: (() => void)[] = [];
       try {
         const result = this.adapter.groupsCommits
-          ? await this.#inCommitGroup((trx) => work(this.repositories(trx, (callback) => committed.push(callback))))
+          ? await this.#inCommitGroup((trx) => work(this.repositories(trx, (callback) => committed.push(callback), writesTokens)))
           : await this.adapter.db.transaction().execute(async (trx) => {
-              const result = await work(this.repositories(trx, (callback) => committed.push(callback)));
+              const result = await work(this.repositories(trx, (callback) => committed.push(callback), writesTokens));
               if (isFailure(result)) throw new RollbackWithFailure(result);
               return result;
             });
@@ -113,7 +121,7 @@ export class KyselyStore implements Store {
 
   async read<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
     try {
-      const value = await this.adapter.db.connection().execute((connection) => work(this.repositories(connection, readHasNoCommit)));
+      const value = await this.adapter.db.connection().execute((connection) => work(this.repositories(connection, readHasNoCommit, readWritesNoToken)));
       return await this.#whenDurable(value);
     } catch (error) {
       throw this.#unavailableOr(error);
@@ -137,54 +145,40 @@ export class KyselyStore implements Store {
     return !(error instanceof StoreUnavailable) && this.adapter.isUnavailable(error) ? new StoreUnavailable(error) : error;
   }
 
-  async readCached<T>(key: string, work: (tx: Tx) => Promise<T>): Promise<T> {
+  async readCached<T>(key: string, work: (tx: Tx) => Promise<T>, scope?: CachedReadScope): Promise<T> {
+    const remembered = scope === 'tokens' ? this.#remembered.tokens : this.#remembered.all;
+    const ownGeneration = scope === 'tokens' ? () => this.#tokenWriteGeneration : () => this.#writeGeneration;
     const watch = this.adapter.commitWatch;
-    if (watch === null) return this.#readCachedSoleWriter(key, work);
+    if (watch === null) return this.#readCachedSoleWriter(remembered, ownGeneration, key, work);
     // Other processes write too: their commits are counted as their notifications arrive
     // (postgres/commit-listener.ts), this process's own as its transactions begin and end. Both
     // only grow, so their sum stays the same exactly while neither has changed.
     if (!watch.trusted) return this.read(work);
-    const generation = watch.changes + this.#writeGeneration;
+    const generation = watch.changes + ownGeneration();
     const startedAtMs = performance.now();
-    const cached = this.#cachedReadsAt(generation)?.get(key);
+    const cached = remembered.at(generation)?.get(key);
     if (cached !== undefined && cached.expiresAtMs > startedAtMs) return cached.value as T;
     // The read begins after `generation` was taken: a commit it missed is notified after it
     // began, so before the value is remembered (and then it is not) or after (and forgets it).
     // A commit never notified (its process died first) is missed for as long as a read is
     // served at most: `postgresCommitListenStaleMs` from when it began.
     const value = await this.read(work);
-    if (watch.trusted && watch.changes + this.#writeGeneration === generation) this.#remember(this.#cachedReadsAt(generation)!, key, value, startedAtMs + postgresCommitListenStaleMs);
+    if (watch.trusted && watch.changes + ownGeneration() === generation) remembered.at(generation)!.remember(key, value, startedAtMs + postgresCommitListenStaleMs);
     return value;
   }
 
-  async #readCachedSoleWriter<T>(key: string, work: (tx: Tx) => Promise<T>): Promise<T> {
-    const cached = this.#cachedReadsAt(this.#writeGeneration)!.get(key);
+  async #readCachedSoleWriter<T>(remembered: RememberedReads, ownGeneration: () => number, key: string, work: (tx: Tx) => Promise<T>): Promise<T> {
+    const cached = remembered.at(ownGeneration())!.get(key);
     // Remembered from a commit whose flush may still be under way.
     if (cached !== undefined) return this.#whenDurable(cached.value as T);
     // The generation is taken once the connection is held: on SQLite no transaction is open then.
     let generation = -1;
     const value = await this.read((tx) => {
-      generation = this.#writeGeneration;
+      generation = ownGeneration();
       return work(tx);
     });
-    if (generation === this.#writeGeneration) this.#remember(this.#cachedReadsAt(generation)!, key, value, Infinity);
+    if (generation === ownGeneration()) remembered.at(generation)!.remember(key, value, Infinity);
     return value;
-  }
-
-  #remember(cached: Map<string, { readonly value: unknown; readonly expiresAtMs: number }>, key: string, value: unknown, expiresAtMs: number): void {
-    if (cached.size >= cachedReadsMax) cached.delete(cached.keys().next().value!);
-    cached.set(key, { value: deepFreeze(value), expiresAtMs });
-  }
-
-  /** The reads remembered at `generation`, forgotten first if the generation has moved on since;
-   * none for a generation older than theirs. */
-  #cachedReadsAt(generation: number): Map<string, { readonly value: unknown; readonly expiresAtMs: number }> | null {
-    if (generation < this.#cachedReadsGeneration) return null;
-    if (generation > this.#cachedReadsGeneration) {
-      this.#cachedReads.clear();
-      this.#cachedReadsGeneration = generation;
-    }
-    return this.#cachedReads;
   }
 
   async untilHeardEverywhere(): Promise<void> {
@@ -240,20 +234,22 @@ export class KyselyStore implements Store {
     return this.adapter.close();
   }
 
-  private repositories(trx: Kysely<Database>, afterCommit: Tx['afterCommit']): Tx {
+  /** `writesTokens` is told before the transaction writes a token, or empties the tables (a reset). */
+  private repositories(trx: Kysely<Database>, afterCommit: Tx['afterCommit'], writesTokens: () => void): Tx {
     // These remember the rows the transaction locked (their balances, orders, live pools); a
     // reset, which empties their tables, makes them forget.
     const pools = new SqlPoolRepository(trx, this.adapter);
     const allocation = new SqlAllocationRepository(trx, this.adapter);
     const orders = new SqlOrderRepository(trx, this.adapter);
     const money = new SqlMoneyRepository(trx, this.adapter);
-    const forgetLocked = () => {
+    const emptying = () => {
+      writesTokens();
       for (const repository of [pools, allocation, orders, money]) repository.forgetLocked();
     };
     return {
       afterCommit,
       accounts: new SqlAccountRepository(trx, this.adapter),
-      tokens: new SqlTokenRepository(trx, this.adapter),
+      tokens: new SqlTokenRepository(trx, this.adapter, writesTokens),
       users: new SqlUserRepository(trx, this.adapter),
       featureFlags: new SqlFeatureFlagRepository(trx),
       workspaces: new SqlWorkspaceRepository(trx, this.adapter),
@@ -275,7 +271,7 @@ export class KyselyStore implements Store {
       settings: new SqlSettingRepository(trx, this.adapter),
       idempotency: new SqlIdempotencyRepository(trx),
       fleet: new SqlFleetRepository(trx, this.adapter),
-      dataset: new SqlDatasetRepository(trx, this.adapter, forgetLocked),
+      dataset: new SqlDatasetRepository(trx, this.adapter, emptying),
     };
   }
 }
@@ -296,6 +292,38 @@ function runCommitted(callbacks: readonly (() => void)[]): void {
 
 function readHasNoCommit(): never {
   throw new Error('afterCommit asked in a read: only a transaction commits');
+}
+
+function readWritesNoToken(): never {
+  throw new Error('a token written in a read: only a transaction writes');
+}
+
+/** Reads remembered at one generation of the writes they depend on, each with when it stops being
+ * served (never, where this process is the only writer); at most `cachedReadsMax`, the oldest
+ * forgotten first. */
+class RememberedReads {
+  readonly #reads = new Map<string, { readonly value: unknown; readonly expiresAtMs: number }>();
+  #generation = 0;
+
+  /** Itself at `generation`, what it remembered forgotten first if the generation has moved on
+   * since; null for a generation older than its own. */
+  at(generation: number): this | null {
+    if (generation < this.#generation) return null;
+    if (generation > this.#generation) {
+      this.#reads.clear();
+      this.#generation = generation;
+    }
+    return this;
+  }
+
+  get(key: string): { readonly value: unknown; readonly expiresAtMs: number } | undefined {
+    return this.#reads.get(key);
+  }
+
+  remember(key: string, value: unknown, expiresAtMs: number): void {
+    if (this.#reads.size >= cachedReadsMax) this.#reads.delete(this.#reads.keys().next().value!);
+    this.#reads.set(key, { value: deepFreeze(value), expiresAtMs });
+  }
 }
 
 /** Freezes a value and what it holds, so that a caller who shares a cached read cannot change it

@@ -51,6 +51,9 @@ export interface Tx {
 
 export type StoreDialect = 'sqlite' | 'postgres';
 
+/** What a remembered read depends on, when less than everything (`Store.readCached`). */
+export type CachedReadScope = 'tokens';
+
 /**
  * The database cannot be reached (PostgreSQL stopped, restarting, or the network gone). The
  * work did not happen, or — when the connection was lost at COMMIT — may have; either way
@@ -113,8 +116,13 @@ export interface Store {
    * (postgres/commit-listener.ts): this process's own writes are seen from the next read on,
    * another's once notified, at worst `postgresCommitListenStaleMs` after they were
    * acknowledged. For what clients poll: a read of a pool, a token.
+   *
+   * A read of tokens alone (`scope` 'tokens': a token by its hash, on every request) is
+   * remembered through this process's transactions that write no token (a transfer, a buy) and
+   * forgotten by those that do (an issue, a revocation, a token's activity, a reset); another
+   * process's commits are not told apart, and any of them makes it forgotten.
    */
-  readCached<T>(key: string, work: (tx: Tx) => Promise<T>): Promise<T>;
+  readCached<T>(key: string, work: (tx: Tx) => Promise<T>, scope?: CachedReadScope): Promise<T>;
   /**
    * Resolves once every process has heard of this one's commits acknowledged so far, or serves
    * nothing it remembered from before them: at once where there is one process (SQLite), after

@@ -210,7 +210,7 @@ function awayWhile(store: Store, isAway: () => boolean): Store {
     dialect: store.dialect,
     transaction: async (work) => (check(), store.transaction(work)),
     read: async (work) => (check(), store.read(work)),
-    readCached: async (key, work) => (check(), store.readCached(key, work)),
+    readCached: async (key, work, scope) => (check(), store.readCached(key, work, scope)),
     untilHeardEverywhere: () => store.untilHeardEverywhere(),
     isLeader: () => store.isLeader(),
     holdsLeadership: () => store.holdsLeadership(),

@@ -57,7 +57,7 @@ export function countingStore(store: Store, transactions: Counted[], afterCommit
       }
     },
     read: (work) => store.read(work),
-    readCached: (key, work) => store.readCached(key, work),
+    readCached: (key, work, scope) => store.readCached(key, work, scope),
     untilHeardEverywhere: () => store.untilHeardEverywhere(),
     isLeader: () => store.isLeader(),
     holdsLeadership: () => store.holdsLeadership(),

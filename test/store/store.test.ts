@@ -172,6 +172,42 @@ describe.each(testDialects)('store contract on %s', (dialect) => {
       }
     });
 
+    it('keeps a read of tokens through transactions that write no token, and forgets it when one does', async () => {
+      const { accountId } = await newAccount();
+      const tokenHash = `hash-${++key}`;
+      const id = `tok_cached${key}`;
+      await store.transaction((tx) => tx.tokens.insert({ id, accountId, userId: null, tokenHash, suffix: 'abcd', name: null, description: null, originClient: null, expiresAt: null, createdAt: 1000 }));
+      const counter = { reads: 0 };
+      const cachedToken = () =>
+        store.readCached(
+          `token ${tokenHash}`,
+          async (tx) => {
+            counter.reads++;
+            return (await tx.tokens.findByHash(tokenHash)) ?? null;
+          },
+          'tokens',
+        );
+      /** Whether the token is read from the database (not remembered) the next time, once the
+       * reads have settled (on PostgreSQL other tests' commits make it read again at times). */
+      const readAgainAfter = async (write: () => Promise<unknown>) => {
+        await cachedToken();
+        await write();
+        const before = counter.reads;
+        const token = await cachedToken();
+        return { token, readAgain: counter.reads > before };
+      };
+      const settingWrite = await readAgainAfter(() => store.transaction((tx) => tx.settings.set(`unrelated-${key}`, 'x')));
+      expect(settingWrite.token?.revokedAt).toBeNull();
+      if (soleWriter) expect(settingWrite.readAgain).toBe(false);
+      const activity = await readAgainAfter(() => store.transaction((tx) => tx.tokens.recordActivity(id, 2000, 1500)));
+      expect(activity).toMatchObject({ token: { lastActiveAt: 2000 }, readAgain: true });
+      const revoked = await readAgainAfter(() => store.transaction((tx) => tx.tokens.revoke(id, 3000)));
+      expect(revoked).toMatchObject({ token: { revokedAt: 3000 }, readAgain: true });
+      // A write of a token in a transaction that rolls back is forgotten all the same.
+      const refused = await readAgainAfter(() => store.transaction(async (tx) => (await tx.tokens.recordActivity(id, 4000, 3500), fail('pool_not_found', 'refused'))));
+      expect(refused).toMatchObject({ token: { lastActiveAt: 2000 }, readAgain: true });
+    });
+
     it('remembers reads on PostgreSQL too, while nothing commits', async () => {
       if (soleWriter) return;
       const name = `cached-${++key}`;

@@ -11,7 +11,7 @@ export function aroundTransactions(store: Store, around: <T>(tx: Tx, work: (tx: 
     },
     transaction: (work) => store.transaction((tx) => around(tx, work)),
     read: (work) => store.read(work),
-    readCached: (key, work) => store.readCached(key, work),
+    readCached: (key, work, scope) => store.readCached(key, work, scope),
     untilHeardEverywhere: () => store.untilHeardEverywhere(),
     isLeader: () => store.isLeader(),
     holdsLeadership: () => store.holdsLeadership(),

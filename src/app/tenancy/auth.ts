@@ -28,11 +28,11 @@ function bearerToken(authorization: string | undefined): string | null {
  * Who a request's `Authorization` header names. Answers synchronously when it can (no token, the
  * operator token) and with a promise when the store must be asked.
  *
- * An account token is looked up through `Store.readCached`: on SQLite, where this process is the
- * database's only writer, the row is remembered until the next transaction begins, and every
- * revocation is a transaction, so a revoked token is refused from the next request on; on
- * PostgreSQL, where other processes may revoke it, the row is remembered until another
- * process's commit is notified, and a revocation is answered only once every process has heard
+ * An account token is looked up through `Store.readCached`, scoped to tokens: on SQLite, where
+ * this process is the database's only writer, the row is remembered until a transaction writes
+ * a token, and every revocation is one, so a revoked token is refused from the next request on; on
+ * PostgreSQL, where other processes may revoke it, also only until another process's commit is
+ * notified, and a revocation is answered only once every process has heard
  * of it (`Store.untilHeardEverywhere`). Expiry is judged against the clock on every request. No
  * cache outlives an acknowledged revocation.
  *
@@ -72,7 +72,7 @@ function rememberedHashOf(token: string): string {
 }
 
 async function authenticateAccount(context: AppContext, tokenHash: string): Promise<AccountPrincipal | Failure> {
-  const token = await context.store.readCached(`token:${tokenHash}`, async (tx) => (await tx.tokens.findByHash(tokenHash)) ?? null);
+  const token = await context.store.readCached(`token:${tokenHash}`, async (tx) => (await tx.tokens.findByHash(tokenHash)) ?? null, 'tokens');
   if (token === null) return fail('unauthenticated', 'Invalid API token');
   const now = context.clock.now();
   const refusal = tokenRefusal(token, now);

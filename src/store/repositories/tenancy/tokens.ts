@@ -34,9 +34,12 @@ export class SqlTokenRepository implements TokenRepository {
   constructor(
     private readonly trx: Kysely<Database>,
     private readonly adapter: DialectAdapter,
+    /** Told before each write, so that remembered reads of tokens are forgotten (KyselyStore). */
+    private readonly writes: () => void,
   ) {}
 
   async insert(token: Omit<TokenRecord, 'seq' | 'revokedAt' | 'lastActiveAt'>): Promise<void> {
+    this.writes();
     await this.trx
       .insertInto('api_tokens')
       .values({
@@ -74,16 +77,19 @@ export class SqlTokenRepository implements TokenRepository {
   }
 
   async revoke(id: string, now: number): Promise<boolean> {
+    this.writes();
     const result = await this.trx.updateTable('api_tokens').set({ revoked_at: now }).where('id', '=', id).where('revoked_at', 'is', null).executeTakeFirst();
     return Number(result.numUpdatedRows) > 0;
   }
 
   async revokeOfUser(userId: string, now: number): Promise<number> {
+    this.writes();
     const result = await this.trx.updateTable('api_tokens').set({ revoked_at: now }).where('user_id', '=', userId).where('revoked_at', 'is', null).executeTakeFirst();
     return Number(result.numUpdatedRows);
   }
 
   async recordActivity(id: string, now: number, dueBefore: number): Promise<void> {
+    this.writes();
     await this.trx
       .updateTable('api_tokens')
       .set({ last_active_at: now })
