@@ -25,6 +25,8 @@ import { cpuMsOf, formatRate, load, startChild, urlWithSchema, withSchema } from
 
 /** Another build's `bin/allot.js` may be measured instead (BENCH_ALLOT_BIN), for A/B runs back to back. */
 const allotBin = process.env.BENCH_ALLOT_BIN ?? fileURLToPath(new URL('../bin/allot.js', import.meta.url));
+/** Node options for the allot process (BENCH_NODE_ARGS, e.g. `--cpu-prof --cpu-prof-dir=/tmp/profiles`), as bench/transfers.ts takes them. */
+const nodeArgs = process.env.BENCH_NODE_ARGS?.split(' ').filter((arg) => arg !== '') ?? [];
 const operatorToken = 'bench-operator';
 const bigBook = 10_000;
 const smallBook = 10;
@@ -68,7 +70,7 @@ function percentile(sorted: readonly number[], fraction: number): number {
 }
 
 async function marketOn(db: string, seconds: number): Promise<string[]> {
-  const allot = await startChild([allotBin, 'serve', '--port', '0', '--log-level', 'warn', '--seed', 'none', '--db', db], { ALLOT_ADMIN_TOKEN: operatorToken });
+  const allot = await startChild([...nodeArgs, allotBin, 'serve', '--port', '0', '--log-level', 'warn', '--seed', 'none', '--db', db], { ALLOT_ADMIN_TOKEN: operatorToken });
   try {
     const call: Call = async (token, path, body) => {
       const response = await fetch(`${allot.baseUrl}${path}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
