@@ -102,6 +102,24 @@ function expectWorkAtClock(state: Awaited<ReturnType<Database['read']>>): void {
   expect(wrong.map((balance) => ({ clock: state.clock, next: balance.next, steps: balance.schedule.length }))).toEqual([]);
 }
 
+/**
+ * Two pools of a new account whose allocation changes every hour for `hours` hours from an hour
+ * after the clock, at different minutes: thousands of due times. Answers the clock's time.
+ */
+async function startHourlyPools(operator: ApiClient, name: string, hours: number): Promise<number> {
+  const start = (await operator.get('/admin/v1/clock')).body.now as number;
+  const account = (await operator.post('/admin/v1/accounts', { name })).body;
+  const client = operator.withToken(account.token);
+  const sku = (await operator.post('/admin/v1/instance_skus', { alias: name })).body.id;
+  for (let index = 0; index < 2; index++) {
+    const pool = (await client.post('/preview/v2/pools', { workspace: 'default', name: `${name}-${index}` })).body.id;
+    const first = start + 3600 + index * 600;
+    const schedule = Array.from({ length: hours }, (_, hour) => ({ start_at: first + hour * 7200, end_at: first + hour * 7200 + 3600, node_count: 1 + (hour % 3) }));
+    expect((await operator.post('/admin/v1/allocations', { pool, instance_sku: sku, allocation_schedule: schedule })).status).toBe(201);
+  }
+  return start;
+}
+
 describe.each(testDialects)('advancing the manual clock (%s)', (dialect) => {
   let database: Database;
   let serve: ServeProcess | null = null;
@@ -113,21 +131,25 @@ describe.each(testDialects)('advancing the manual clock (%s)', (dialect) => {
     await serve?.stop('SIGKILL');
     await database?.dispose();
   });
+  /** Starts allot again after an advance was cut short: it stands at `stoppedAt` with a sound
+   * ledger, advances to `target`, and stops there with the work at the clock. */
+  const restartAndFinish = async (stoppedAt: number, target: number) => {
+    serve = await startServe();
+    const operator = new ApiClient(serve.baseUrl, operatorToken);
+    expect((await operator.get('/admin/v1/clock')).body.now).toBe(stoppedAt);
+    expect((await operator.get('/admin/v1/audit')).body.problems).toEqual([]);
+    expect((await operator.post('/admin/v1/clock/advance', { seconds: target - stoppedAt })).body.now).toBe(target);
+    expect((await operator.get('/admin/v1/audit')).body.problems).toEqual([]);
+    await serve.stop();
+    const finished = await database.read();
+    expect(finished.clock).toBe(target);
+    expectWorkAtClock(finished);
+  };
 
   it('keeps the clock and its work together through a kill -9 mid-advance', async () => {
     serve = await startServe();
-    let operator = new ApiClient(serve.baseUrl, operatorToken);
-    const start = (await operator.get('/admin/v1/clock')).body.now as number;
-    const account = (await operator.post('/admin/v1/accounts', { name: 'Clocked' })).body;
-    const client = new ApiClient(serve.baseUrl, account.token);
-    const sku = (await operator.post('/admin/v1/instance_skus', { alias: 'clocked' })).body.id;
-    // Two pools whose allocation changes every hour, at different minutes: thousands of due times.
-    for (let index = 0; index < 2; index++) {
-      const pool = (await client.post('/preview/v2/pools', { workspace: 'default', name: `hourly-${index}` })).body.id;
-      const first = start + 3600 + index * 600;
-      const schedule = Array.from({ length: 400 }, (_, hour) => ({ start_at: first + hour * 7200, end_at: first + hour * 7200 + 3600, node_count: 1 + (hour % 3) }));
-      expect((await operator.post('/admin/v1/allocations', { pool, instance_sku: sku, allocation_schedule: schedule })).status).toBe(201);
-    }
+    const operator = new ApiClient(serve.baseUrl, operatorToken);
+    const start = await startHourlyPools(operator, 'clocked', 400);
 
     // Two advances sent together: the second waits for the first and starts where it ends.
     const [small, next] = await Promise.all([operator.post('/admin/v1/clock/advance', { seconds: 3600 }), operator.post('/admin/v1/clock/advance', { seconds: 1800 })]);
@@ -154,31 +176,13 @@ describe.each(testDialects)('advancing the manual clock (%s)', (dialect) => {
     expectWorkAtClock(killed);
 
     // Restarted, it stands where it was killed, the ledger is sound, and it can go on.
-    serve = await startServe();
-    operator = new ApiClient(serve.baseUrl, operatorToken);
-    expect((await operator.get('/admin/v1/clock')).body.now).toBe(killed.clock);
-    expect((await operator.get('/admin/v1/audit')).body.problems).toEqual([]);
-    expect((await operator.post('/admin/v1/clock/advance', { seconds: target - killed.clock })).body.now).toBe(target);
-    expect((await operator.get('/admin/v1/audit')).body.problems).toEqual([]);
-    await serve.stop();
-    const finished = await database.read();
-    expect(finished.clock).toBe(target);
-    expectWorkAtClock(finished);
+    await restartAndFinish(killed.clock, target);
   }, 180_000);
 
   it('stops promptly on SIGINT mid-advance: the advance answers 503, its work so far kept with the clock', async () => {
     serve = await startServe();
-    let operator = new ApiClient(serve.baseUrl, operatorToken);
-    const start = (await operator.get('/admin/v1/clock')).body.now as number;
-    const account = (await operator.post('/admin/v1/accounts', { name: 'Stopped' })).body;
-    const client = new ApiClient(serve.baseUrl, account.token);
-    const sku = (await operator.post('/admin/v1/instance_skus', { alias: 'stopped' })).body.id;
-    for (let index = 0; index < 2; index++) {
-      const pool = (await client.post('/preview/v2/pools', { workspace: 'default', name: `stopped-${index}` })).body.id;
-      const first = start + 3600 + index * 600;
-      const schedule = Array.from({ length: 720 }, (_, hour) => ({ start_at: first + hour * 7200, end_at: first + hour * 7200 + 3600, node_count: 1 + (hour % 3) }));
-      expect((await operator.post('/admin/v1/allocations', { pool, instance_sku: sku, allocation_schedule: schedule })).status).toBe(201);
-    }
+    const operator = new ApiClient(serve.baseUrl, operatorToken);
+    const start = await startHourlyPools(operator, 'stopped', 720);
 
     // Stopped once the advance is well under way: rather than finish the other fifty-odd days
     // first, it ends at the batch under way and answers, and allot exits cleanly.
@@ -199,14 +203,7 @@ describe.each(testDialects)('advancing the manual clock (%s)', (dialect) => {
     expectWorkAtClock(stopped);
 
     // Started again, it stands there, sound, and advances the rest.
-    serve = await startServe();
-    operator = new ApiClient(serve.baseUrl, operatorToken);
-    expect((await operator.get('/admin/v1/clock')).body.now).toBe(stopped.clock);
-    expect((await operator.get('/admin/v1/audit')).body.problems).toEqual([]);
-    expect((await operator.post('/admin/v1/clock/advance', { seconds: target - stopped.clock })).body.now).toBe(target);
-    expect((await operator.get('/admin/v1/audit')).body.problems).toEqual([]);
-    await serve.stop();
-    expectWorkAtClock(await database.read());
+    await restartAndFinish(stopped.clock, target);
   }, 180_000);
 });
 
