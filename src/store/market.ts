@@ -201,6 +201,13 @@ export interface OrderRepository {
   resting(query: BookQuery, limit: number, offset: number): Promise<OrderRecord[]>;
   /** `resting`, sent ahead of the next statements (`Ahead`). */
   restingAhead(query: BookQuery, limit: number, offset: number): Promise<Ahead<OrderRecord[]>>;
+  /**
+   * `restingAhead` before the book is locked, as a guess of what an order will trade with (so
+   * that placing can lock it with the book: app/market/book.ts, `readFirstRoundAhead`); null
+   * where a lock costs no round trip (SQLite, whose one writer holds the whole database), and
+   * guessing would save nothing. What it answers is never taken for the locked book's.
+   */
+  restingUnlockedAhead(query: BookQuery, limit: number, offset: number): Promise<Ahead<OrderRecord[]> | null>;
   update(id: string, changes: OrderChanges): Promise<void>;
   /** Resting orders whose end is at or before `upTo`, earliest first. */
   dueExpiries(upTo: number, limit: number): Promise<DueExpiry[]>;

@@ -20,6 +20,7 @@ import {
   firstUnheld,
   holdEntry,
   isExpired,
+  likelyCounterparties,
   openOrder,
   type OrderDemand,
   orderDemand,
@@ -252,6 +253,28 @@ describe('reading the book to match an order', () => {
     expect(reads.map((read) => read.size)).toEqual([bookRoundOrdersFirst, 32, 64, 128, 256, bookRoundOrdersMax, bookRoundOrdersMax, bookRoundOrdersMax]);
     expect(reads.at(-1)!.length).toBe(2_000 - 496 - 2 * 512);
     expect(trades).toHaveLength(2_000);
+  });
+
+  it('guesses from a first round the resting orders a whole search trades with, exactly when that round ends it (against it)', () => {
+    fc.assert(
+      fc.property(incomingArb, bookArb, sizesArb, (order, book, sizes) => {
+        const incoming = incomingOf(order);
+        const now = at(order.current);
+        const { trades, reads } = runSearch(incoming, book, now, sizes);
+        // The first round as the store reads it: the compatible orders, best first.
+        const firstRound = book
+          .filter((resting) => resting.side !== incoming.side && (incoming.side === 'buy' ? resting.limitMicros <= incoming.limitMicros : resting.limitMicros >= incoming.limitMicros))
+          .sort((a, b) => comparePriority(incoming.side)(asResting(a), asResting(b)))
+          .slice(0, sizes.first);
+        const likely = likelyCounterparties(incoming, firstRound, now, sizes);
+        for (const resting of likely) expect(firstRound).toContain(resting);
+        const tradedWith = new Set(trades.map((trade) => trade.restingId));
+        if (reads.length === 1) expect(likely.map((resting) => resting.id).sort()).toEqual([...tradedWith].sort());
+        // Rounds beyond the first only add counterparties, save that all or nothing may drop them all.
+        else if (tradedWith.size > 0) for (const resting of likely) expect(tradedWith.has(resting.id)).toBe(true);
+      }),
+      { numRuns: 500 },
+    );
   });
 
   it('trades nothing for an order that must fill whole and cannot, and what there is for one that may fill in part', () => {

@@ -9,12 +9,12 @@
 
 import { assert } from '../../domain/kernel/assert.js';
 import { type Failure, isFailure } from '../../domain/kernel/failures.js';
-import { beginSearch, cancelUnheldSell, checkDelivery, continueSearch, firstRound, sellStillCovered, holdEntry, isExpired, openOrder, type OrderCover, orderDemand, type Owed, poolRefusal, tradesToDeliver } from '../../domain/market/book.js';
+import { beginSearch, type BookOrder, cancelUnheldSell, checkDelivery, continueSearch, firstRound, sellStillCovered, holdEntry, isExpired, likelyCounterparties, openOrder, type OrderCover, orderDemand, type Owed, poolRefusal, type SearchingOrder, tradesToDeliver } from '../../domain/market/book.js';
 import { type Trade } from '../../domain/market/matching.js';
 import { isResting, nextStatus, type OrderStatus } from '../../domain/market/order-status.js';
 import { type Closing, closeOrder as close, type SettledContract, settle } from '../../domain/market/settlement.js';
 import { emptySchedule, totalNodeSeconds } from '../../domain/kernel/schedule.js';
-import type { InstanceSkuRecord, PoolView } from '../../store/allocation.js';
+import type { BalanceRecord, InstanceSkuRecord, PoolView } from '../../store/allocation.js';
 import type { Ahead } from '../../store/kernel.js';
 import type { OrderRecord } from '../../store/market.js';
 import { TransientConflict, type Tx } from '../../store/store.js';
@@ -30,6 +30,23 @@ export interface OrderSpec
   extends Pick<OrderRecord, 'accountId' | 'side' | 'startAt' | 'endAt' | 'nodeCount' | 'limitMicros' | 'allowStanding' | 'allowPartial' | 'procurementId' | 'createdBy'> {
   readonly pool: PoolView;
   readonly sku: InstanceSkuRecord;
+  /** The book's first round for the order, read before the book was locked (`readFirstRoundAhead`),
+   * when the caller sent it: what the order will likely trade with is locked with the book. */
+  readonly firstRoundUnlocked?: Ahead<readonly OrderRecord[]> | null;
+}
+
+/**
+ * Sends the read of the book's first round for an order (on the SKU of `instanceSkuId`), to be
+ * given to `placeOrder` as `firstRoundUnlocked`: sent with what the order reads before the book
+ * is locked, it costs no round trip of its own, and lets placing lock the balances and money its
+ * likely trades move in the round trip that locks the book, rather than in one of their own
+ * while the book is held. Held by one order at a time, the book is the market's bottleneck: on
+ * PostgreSQL, every round trip it is held for is one that every other order on the SKU waits.
+ * Null where locks cost no round trip (SQLite).
+ */
+export function readFirstRoundAhead(tx: Tx, order: Pick<OrderRecord, 'instanceSkuId' | 'side' | 'limitMicros' | 'startAt' | 'endAt'>, now: number): Promise<Ahead<OrderRecord[]> | null> {
+  const round = firstRound(order, now);
+  return tx.orders.restingUnlockedAhead(round.query, round.size, round.offset);
 }
 
 /**
@@ -44,16 +61,23 @@ export async function placeOrder(context: AppContext, tx: Tx, spec: OrderSpec, n
   // book, so that the book is held for one statement fewer. A shared pool lock may come before the
   // book (the lock order in docs/architecture.md): its only rival, a deletion, waits on nothing.
   await lockPoolsForAdding(tx, [spec.pool.id]);
-  await tx.orders.lockBook(spec.sku.id);
   const demand = orderDemand(spec, spec.limitMicros, now);
   if (isFailure(demand)) return demand;
-  // What covers the order and the book's first round are read in one round trip: the round is
-  // the other side's orders, which opening and writing this one does not change.
+  // Read as the book was before its lock: only a guess, answered before the lock is sent.
+  const likely = spec.firstRoundUnlocked == null ? [] : likelyCounterparties(searchingOrder(spec, demand.wanted), await spec.firstRoundUnlocked(), now);
+  await tx.orders.lockBook(spec.sku.id);
+  // What covers the order, the book's first round and the locks of the trades it will likely
+  // make are sent in one round trip: the round is the other side's orders, which opening and
+  // writing this one does not change.
   const round = firstRound({ ...spec, instanceSkuId: spec.sku.id }, now);
   const cover = await lockCover(tx, spec);
   const firstRead = await tx.orders.restingAhead(round.query, round.size, round.offset);
+  const likelyLocked = likely.length === 0 ? null : await sendTradeLocks(tx, tradeLocks({ ...spec, poolId: spec.pool.id, instanceSkuId: spec.sku.id }, likely), likely.length === 1);
   const opening = openOrder(demand, await cover(), now);
   if (isFailure(opening)) return opening;
+  // Known locked from here on (each repository remembers what it locked), so that the fill locks
+  // them again only if it trades with others.
+  const likelyOccupied = likelyLocked === null ? null : await likelyLocked();
 
   const order: OrderRecord = {
     seq: 0,
@@ -82,7 +106,7 @@ export async function placeOrder(context: AppContext, tx: Tx, spec: OrderSpec, n
   const hold = holdEntry(order);
   if (hold !== null) await moveMoney(context, tx, hold, now);
 
-  const fills = await matchOrder(context, tx, order.id, now, firstRead, made);
+  const fills = await matchOrder(context, tx, order.id, now, firstRead, made, likelyOccupied);
   const placed = (await tx.orders.findByIdForEngine(order.id))!;
   const status = nextStatus(placed.status, { kind: 'matched', filled: placed.filled, remaining: placed.remaining, resting: spec.allowStanding, now });
   assert(status !== null, () => `order ${placed.id}: placed as ${placed.status}, it cannot be matched`);
@@ -93,6 +117,11 @@ export async function placeOrder(context: AppContext, tx: Tx, spec: OrderSpec, n
     await closeOrder(context, tx, placed, status, now);
   }
   return (await tx.orders.findByIdForEngine(order.id))!;
+}
+
+/** The order as the book's search sees it before it is opened (`likelyCounterparties`). */
+function searchingOrder(spec: OrderSpec, wanted: OrderRecord['remaining']): SearchingOrder {
+  return { id: '', seq: 0, accountId: spec.accountId, poolId: spec.pool.id, instanceSkuId: spec.sku.id, side: spec.side, limitMicros: spec.limitMicros, remaining: wanted, allowPartial: spec.allowPartial, startAt: spec.startAt, endAt: spec.endAt };
 }
 
 /** Locks what covers an order, sent ahead (`Ahead`): a buy's cash (and what it holds), or a sell's pool balance of the SKU. */
@@ -131,14 +160,14 @@ async function findTrades(tx: Tx, order: OrderRecord, now: number, firstRead: Ah
  * pool no longer holds what it offered is cancelled when it is reached, and matching starts over
  * without it.
  */
-async function matchOrder(context: AppContext, tx: Tx, orderId: string, now: number, firstRead: Ahead<OrderRecord[]>, made: SettledContract[] | undefined): Promise<number> {
+async function matchOrder(context: AppContext, tx: Tx, orderId: string, now: number, firstRead: Ahead<OrderRecord[]>, made: SettledContract[] | undefined, likely: LikelyOccupied | null): Promise<number> {
   let read: Ahead<OrderRecord[]> | null = firstRead;
   for (;;) {
     const order = (await tx.orders.findByIdForEngine(orderId))!;
     const trades = await findTrades(tx, order, now, read);
     read = null;
     if (trades.length === 0) return 0;
-    const { unheld, occupied } = await lockTrades(tx, order, trades, now);
+    const { unheld, occupied } = await lockTrades(tx, order, trades, now, likely);
     if (unheld !== null) {
       await writeClosing(context, tx, unheld, cancelUnheldSell(unheld, now), now);
       continue;
@@ -151,33 +180,71 @@ async function matchOrder(context: AppContext, tx: Tx, orderId: string, now: num
   }
 }
 
-/**
- * Locks what the trades move, in one round trip and in the lock order: the pools allocation
- * moves between (shared, against their deletion), their balances of the SKU, and the money
- * accounts of both sides and the SKU's fees. Each fill then finds them locked. Answers the first
- * resting sell among the trades whose pool cannot deliver its share (`unheld`), or null: the
- * balances are locked first so that a transfer out of a sell's pool cannot slip in between this
- * check and the fill. For one trade, which of its pools have instances to follow the move is
- * read with them (`occupied`), so that the move's write is not waited for; with more, each
- * move's write answers it, since following one move may start instances another must see.
- */
-async function lockTrades(tx: Tx, order: OrderRecord, trades: readonly Trade[], now: number): Promise<{ readonly unheld: OrderRecord | null; readonly occupied: ReadonlySet<string> | undefined }> {
-  const keys = new Map<string, { readonly poolId: string; readonly instanceSkuId: string }>([[order.poolId, { poolId: order.poolId, instanceSkuId: order.instanceSkuId }]]);
+/** What trades with `counterparties` lock, in the lock order: the pools allocation moves between
+ * (shared, against their deletion), their balances of the SKU, and the money accounts of both
+ * sides and the SKU's fees. */
+interface TradeLocks {
+  readonly instanceSkuId: string;
+  readonly balances: ReadonlyMap<string, { readonly poolId: string; readonly instanceSkuId: string }>;
+  readonly moneyKeys: readonly string[];
+}
+
+function tradeLocks(order: Pick<OrderRecord, 'accountId' | 'poolId' | 'instanceSkuId'>, counterparties: readonly Pick<BookOrder, 'accountId' | 'poolId'>[]): TradeLocks {
+  const balances = new Map([[order.poolId, { poolId: order.poolId, instanceSkuId: order.instanceSkuId }]]);
   const moneyKeys = [ledgerKeys.cash(order.accountId), ledgerKeys.held(order.accountId), ledgerKeys.fees(order.instanceSkuId)];
-  for (const trade of trades) {
-    const resting = (await tx.orders.findByIdForEngine(trade.restingId))!;
-    keys.set(resting.poolId, { poolId: resting.poolId, instanceSkuId: resting.instanceSkuId });
+  for (const resting of counterparties) {
+    balances.set(resting.poolId, { poolId: resting.poolId, instanceSkuId: order.instanceSkuId });
     moneyKeys.push(ledgerKeys.cash(resting.accountId), ledgerKeys.held(resting.accountId));
   }
-  const pools = await tx.pools.lockLiveAhead([...keys.keys()]);
-  const lockedBalances = await tx.allocation.lockBalancesAhead([...keys.values()]);
-  const following = trades.length === 1 ? await tx.allocation.occupiedAhead(order.instanceSkuId, [...keys.keys()]) : null;
-  const money = await tx.money.lockAhead(moneyKeys);
-  // A pool found deleted is the fill's to refuse (`moveAllocation`).
-  await pools();
-  const balances = new Map((await lockedBalances()).map((balance) => [balance.poolId, balance.schedule]));
-  const occupied = following === null ? undefined : await following();
-  await money();
+  return { instanceSkuId: order.instanceSkuId, balances, moneyKeys };
+}
+
+/** Which of a trade's pools have instances to follow its move, read under the locks of `poolsKey`'s pools. */
+interface LikelyOccupied {
+  readonly poolsKey: string;
+  readonly occupied: ReadonlySet<string> | null;
+}
+
+const poolsKeyOf = (locks: TradeLocks) => [...locks.balances.keys()].sort().join(' ');
+
+/** The locks sent, each answered later (`Ahead`); with `occupiedToo` (one trade), which of their
+ * pools have instances to follow the move, read with them. Each repository remembers what it
+ * locked once answered (`held`), and sends no lock of it again. */
+async function sendTradeLocks(tx: Tx, locks: TradeLocks, occupiedToo: boolean) {
+  const poolIds = [...locks.balances.keys()];
+  const pools = await tx.pools.lockLiveAhead(poolIds);
+  const balances = await tx.allocation.lockBalancesAhead([...locks.balances.values()]);
+  const following = occupiedToo ? await tx.allocation.occupiedAhead(locks.instanceSkuId, poolIds) : null;
+  const money = await tx.money.lockAhead(locks.moneyKeys);
+  /** Waits for all of them: answers the balances, and which pools have instances to follow a trade, if asked. */
+  return async (): Promise<LikelyOccupied & { readonly balances: readonly BalanceRecord[] }> => {
+    // A pool found deleted is the fill's to refuse (`moveAllocation`).
+    await pools();
+    const locked = await balances();
+    const occupied = following === null ? null : await following();
+    await money();
+    return { poolsKey: poolsKeyOf(locks), occupied, balances: locked };
+  };
+}
+
+/**
+ * Locks what the trades move (`tradeLocks`), in one round trip and in the lock order, unless
+ * placing locked it already with the trades it guessed (`likely`). Each fill then finds them
+ * locked. Answers the first resting sell among the trades whose pool cannot deliver its share
+ * (`unheld`), or null: the balances are locked first so that a transfer out of a sell's pool
+ * cannot slip in between this check and the fill. For one trade, which of its pools have
+ * instances to follow the move is read with them (`occupied`), so that the move's write is not
+ * waited for; with more, each move's write answers it, since following one move may start
+ * instances another must see.
+ */
+async function lockTrades(tx: Tx, order: OrderRecord, trades: readonly Trade[], now: number, likely: LikelyOccupied | null): Promise<{ readonly unheld: OrderRecord | null; readonly occupied: ReadonlySet<string> | undefined }> {
+  const counterparties: OrderRecord[] = [];
+  for (const trade of trades) counterparties.push((await tx.orders.findByIdForEngine(trade.restingId))!);
+  const locks = tradeLocks(order, counterparties);
+  const guessed = trades.length === 1 && likely?.occupied != null && likely.poolsKey === poolsKeyOf(locks);
+  const held = await (await sendTradeLocks(tx, locks, trades.length === 1 && !guessed))();
+  const balances = new Map(held.balances.map((balance) => [balance.poolId, balance.schedule]));
+  const occupied = guessed ? likely!.occupied! : (held.occupied ?? undefined);
   if (order.side === 'sell' && !sellStillCovered(order.remaining, balances.get(order.poolId)!, now)) {
     throw new TransientConflict(`Pool ${order.poolId} changed between order ${order.id}'s cover and its fill`);
   }

@@ -19,7 +19,7 @@ import { type Answerer, runIdempotent, runIdempotentAnswer, type StoredAnswer } 
 import { resolvePoolFilter, resolvePoolsOfMove } from '../allocation/pools.js';
 import type { PoolView } from '../../store/allocation.js';
 import { resolveProcurement } from './references.js';
-import { closeOrder, placeOrder } from './book.js';
+import { closeOrder, placeOrder, readFirstRoundAhead } from './book.js';
 import { catchUpProcurements, resumeProcurement } from './procurement-runs.js';
 
 export interface CreateOrderInput {
@@ -55,12 +55,14 @@ export async function createOrder(
       // What the order needs before its book is locked, read in one round trip: the SKU, the
       // SKU's procurements a clock advance left behind, the order's creator (the answer is made of
       // what placing it knows, as a read would show it, without reading it back while the book is
-      // held), and its pool, read and locked against deletion at once when named by id (so that
-      // placing sends no lock of it; see the lock order in docs/architecture.md).
+      // held), the book's first round as it is before the lock (`readFirstRoundAhead`), and its
+      // pool, read and locked against deletion at once when named by id (so that placing sends
+      // no lock of it; see the lock order in docs/architecture.md).
       const skuId = parseId('instanceSku', input.instance_sku);
       const skuRead = skuId === null ? null : await tx.instanceSkus.findByIdAhead(skuId);
       const behindRead = skuId === null ? null : await tx.procurements.behindAhead(now, skuId);
       const creatorRead = tokenId === null ? null : await tx.orders.creatorOfAhead(tokenId);
+      const firstRoundUnlocked = skuId === null ? null : await readFirstRoundAhead(tx, { instanceSkuId: skuId, side: input.side, limitMicros: limit, ...window }, now);
       const [pool] = (await resolvePoolsOfMove(tx, accountId, [input.pool])) as [PoolView | Failure];
       if (isFailure(pool)) return pool;
       const sku = (await skuRead?.()) ?? (await findInstanceSku(tx, input.instance_sku));
@@ -71,7 +73,7 @@ export async function createOrder(
       const placed = await placeOrder(
         context,
         tx,
-        { accountId, pool, sku, side: input.side, ...window, limitMicros: limit, allowStanding: input.allow_standing ?? false, allowPartial: input.allow_partial ?? false, procurementId: null, createdBy: tokenId },
+        { accountId, pool, sku, side: input.side, ...window, limitMicros: limit, allowStanding: input.allow_standing ?? false, allowPartial: input.allow_partial ?? false, procurementId: null, createdBy: tokenId, firstRoundUnlocked },
         now,
         made,
       );

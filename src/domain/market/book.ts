@@ -188,6 +188,19 @@ export function continueSearch(search: BookSearch, read: readonly BookOrder[]): 
   return { done: true, trades: unfilled && !order.allowPartial ? [] : trades };
 }
 
+/**
+ * The resting orders of a first round that an order's search would trade with (`continueSearch`
+ * after `beginSearch`), whether or not it would read on: read before the book was locked, the
+ * ones it will most likely trade with, so that placing can lock what their trades move in the
+ * round trip that locks the book (app/market/book.ts). Only a guess: the trades are found again
+ * under the book's lock.
+ */
+export function likelyCounterparties(order: SearchingOrder, firstRound: readonly BookOrder[], now: number, sizes: RoundSizes = defaultRoundSizes): readonly BookOrder[] {
+  const { trades } = continueSearch(beginSearch(order, now, sizes), firstRound);
+  const traded = new Set(trades.map((trade) => trade.restingId));
+  return firstRound.filter((resting) => traded.has(resting.id));
+}
+
 // Delivering ---------------------------------------------------------------------------------
 
 /** What a resting sell's cancellation says, when its pool no longer holds what it offered. */

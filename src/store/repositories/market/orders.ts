@@ -237,6 +237,9 @@ export class SqlOrderRepository implements OrderRepository {
       .offset(offset)
       .compile();
     const writesWhenSent = this.#writes;
+    // Only a read sent under its book's lock holds what the book holds until the transaction
+    // ends (one sent before, `restingUnlockedAhead`'s, may be answered after the lock is taken).
+    const lockedWhenSent = new Set(query.instanceSkuIds.filter((id) => this.#booksLocked.has(id)));
     const read = await this.adapter.readAhead<Selectable<Database['orders']>>(this.trx, compiled.sql, compiled.parameters);
     return async () => {
       const orders = (await read.rows).map(toRecord);
@@ -248,10 +251,15 @@ export class SqlOrderRepository implements OrderRepository {
         const known = this.#locked.get(read.id);
         // Its `seq` is the read's: an order this transaction placed is known without it.
         const order = changedSince && known !== undefined ? { ...known, seq: read.seq } : read;
-        if (this.#booksLocked.has(order.instanceSkuId)) this.#locked.set(order.id, order);
+        if (lockedWhenSent.has(order.instanceSkuId)) this.#locked.set(order.id, order);
         return order;
       });
     };
+  }
+
+  async restingUnlockedAhead(query: BookQuery, limit: number, offset: number): Promise<Ahead<OrderRecord[]> | null> {
+    if (!this.adapter.supportsRowLocks) return null;
+    return this.restingAhead(query, limit, offset);
   }
 
   async update(id: string, changes: OrderChanges): Promise<void> {
