@@ -241,10 +241,11 @@ async function lockTrades(tx: Tx, order: OrderRecord, trades: readonly Trade[], 
   const counterparties: OrderRecord[] = [];
   for (const trade of trades) counterparties.push((await tx.orders.findByIdForEngine(trade.restingId))!);
   const locks = tradeLocks(order, counterparties);
-  const guessed = trades.length === 1 && likely?.occupied != null && likely.poolsKey === poolsKeyOf(locks);
-  const held = await (await sendTradeLocks(tx, locks, trades.length === 1 && !guessed))();
-  const balances = new Map(held.balances.map((balance) => [balance.poolId, balance.schedule]));
-  const occupied = guessed ? likely!.occupied! : (held.occupied ?? undefined);
+  // Read with the guessed locks, under the same pools' locks: still true for the one trade.
+  const occupiedGuessed = trades.length === 1 && likely !== null && likely.poolsKey === poolsKeyOf(locks) ? likely.occupied : null;
+  const locked = await (await sendTradeLocks(tx, locks, trades.length === 1 && occupiedGuessed === null))();
+  const balances = new Map(locked.balances.map((balance) => [balance.poolId, balance.schedule]));
+  const occupied = occupiedGuessed ?? locked.occupied ?? undefined;
   if (order.side === 'sell' && !sellStillCovered(order.remaining, balances.get(order.poolId)!, now)) {
     throw new TransientConflict(`Pool ${order.poolId} changed between order ${order.id}'s cover and its fill`);
   }
