@@ -2,7 +2,7 @@
 // and PostgreSQL (row locks, JSON functions, error codes) comes from a `DialectAdapter` that
 // sqlite/ and postgres/ provide.
 
-import { cachedReadsMax, postgresCommitListenStaleMs, transactionAttemptsMax, transactionRetryBackoffMaxMs, transactionRetryBackoffMs } from '../domain/kernel/limits.js';
+import { cachedReadsMax, postgresCommitListenStaleMs, storeCloseDrainMsMax, transactionAttemptsMax, transactionRetryBackoffMaxMs, transactionRetryBackoffMs } from '../domain/kernel/limits.js';
 import type { Kysely } from 'kysely';
 import { type Failure, isFailure } from '../domain/kernel/failures.js';
 import type { Database } from './database.js';
@@ -58,12 +58,22 @@ export class KyselyStore implements Store {
   #commitGroup: CommitGroup | null = null;
   /** The last caller of `exclusively` for each name, which the next one waits for. */
   readonly #exclusiveTurns = new Map<string, Promise<unknown>>();
+  /** Transactions, reads and held locks running now; `close` waits for them to end. */
+  #running = 0;
+  /** Told when `#running` comes to 0 while the store closes. */
+  #idle: (() => void) | null = null;
+  /** The close, once asked: from then on, new work is refused as the database being away. */
+  #closing: Promise<void> | null = null;
 
   constructor(private readonly adapter: DialectAdapter) {
     this.dialect = adapter.dialect;
   }
 
-  async transaction<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
+  transaction<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
+    return this.#counted(() => this.#transaction(work));
+  }
+
+  async #transaction<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
     this.#writeGeneration++;
     let wroteTokens = false;
     const writesTokens = () => {
@@ -119,7 +129,11 @@ export class KyselyStore implements Store {
     return outcome.value;
   }
 
-  async read<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
+  read<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
+    return this.#counted(() => this.#read(work));
+  }
+
+  async #read<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
     try {
       const value = await this.adapter.db.connection().execute((connection) => work(this.repositories(connection, readHasNoCommit, readWritesNoToken)));
       return await this.#whenDurable(value);
@@ -202,7 +216,7 @@ export class KyselyStore implements Store {
     // This process's callers take turns first, so that it waits on the database's lock with one
     // connection at most, and its own callers go in the order they asked.
     const previous = this.#exclusiveTurns.get(name) ?? Promise.resolve();
-    const turn = previous.catch(() => {}).then(() => this.#holding(name, work));
+    const turn = previous.catch(() => {}).then(() => this.#counted(() => this.#holding(name, work)));
     this.#exclusiveTurns.set(name, turn);
     try {
       return await turn;
@@ -230,8 +244,37 @@ export class KyselyStore implements Store {
     }
   }
 
+  /**
+   * Closes the store once the work running on it has ended (`storeCloseDrainMsMax` at most). A
+   * server stops accepting requests before it closes its store, but a request whose client went
+   * away runs on, unwaited by the server's close: closed under it, its transaction failed on a
+   * pool already ended (an error in the log, for an answer nobody reads).
+   */
   close(): Promise<void> {
-    return this.adapter.close();
+    this.#closing ??= (async () => {
+      if (this.#running > 0) {
+        let timer: NodeJS.Timeout | undefined;
+        await new Promise<void>((resolve) => {
+          this.#idle = resolve;
+          timer = setTimeout(resolve, storeCloseDrainMsMax);
+        });
+        clearTimeout(timer);
+      }
+      await this.adapter.close();
+    })();
+    return this.#closing;
+  }
+
+  /** Runs `work` counted as running on the store; refused once the store closes. */
+  async #counted<T>(work: () => Promise<T>): Promise<T> {
+    if (this.#closing !== null) throw new StoreUnavailable(new Error('the store is closing'));
+    this.#running++;
+    try {
+      return await work();
+    } finally {
+      this.#running--;
+      if (this.#running === 0) this.#idle?.();
+    }
   }
 
   /** `writesTokens` is told before the transaction writes a token, or empties the tables (a reset). */

@@ -282,6 +282,9 @@ export const postgresNamedStatementsMax = 300;
 export const postgresStatementRunsBeforeNamed = 3;
 /** How long PostgreSQL may take to accept a new connection before the database counts as unavailable (a 503 with Retry-After). */
 export const postgresConnectTimeoutMs = 3_000;
+/** How long closing the store waits for the work still running on it (a request whose client went
+ * away while the server stopped, whose handler runs on) before it closes anyway. */
+export const storeCloseDrainMsMax = 10_000;
 /** How long a request waits its turn for one of the process's connections (all busy) before it answers 503:
  * a burst queues, only a server overloaded for this long refuses. See store/postgres/connection-gate.ts. */
 export const postgresConnectionWaitMs = 30_000;
