@@ -115,6 +115,7 @@ const limitsNoTestNames: Readonly<Record<string, string>> = {
   postgresNamedStatementsMax: 'a tuning of the store: prepared statements kept',
   postgresStatementRunsBeforeNamed: 'a tuning of the store: runs before a statement is prepared',
   postgresConnectTimeoutMs: 'a tuning of the store: how long a connect may take',
+  storeCloseDrainMsMax: 'a tuning of the store: how long closing waits for work still running on it, which test/store/close.test.ts lets end',
   postgresConnectionWaitMs: 'a tuning of the store: how long a request waits for a connection',
   postgresTooManyConnectionsRetryMs: 'a tuning of the store: pause after too many connections',
   sqliteStatementCacheSize: 'a tuning of the store: prepared statements kept',

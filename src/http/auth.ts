@@ -51,7 +51,7 @@ export function accountOf(request: FastifyRequest): string {
 }
 
 /** The calling account, the token it used, and the user that token acts for. */
-export function callerOf(request: FastifyRequest): { readonly accountId: string; readonly tokenId: string; readonly userId: string | null } {
+export function callerOf(request: FastifyRequest): Extract<Principal, { kind: 'account' }> {
   const principal = request.principal;
   if (principal === null || principal.kind !== 'account') throw new Error('callerOf called on a route without account authentication');
   return principal;

@@ -192,10 +192,6 @@ export interface OrderRepository {
   /** Any account's order, locked until the transaction ends (as it is then: an order this
    * transaction placed or changed is read as it wrote it). */
   findByIdForEngine(id: string): Promise<OrderRecord | undefined>;
-  /** Who an order placed with this token shows as its creator (`OrderView.creator`). */
-  creatorOf(tokenId: string): Promise<OrderView['creator']>;
-  /** `creatorOf`, sent ahead of the next statements (`Ahead`). */
-  creatorOfAhead(tokenId: string): Promise<Ahead<OrderView['creator']>>;
   list(filter: OrderListFilter, page: PageRequest): Promise<OrderView[]>;
   /** Resting orders (standing or partially filled), best price first, then first come. */
   resting(query: BookQuery, limit: number, offset: number): Promise<OrderRecord[]>;

@@ -12,6 +12,12 @@ export interface AccountRecord {
   readonly createdAt: number;
 }
 
+/** A token as a request presents it: with the email of the user it acts for, which an order it
+ * places shows as its creator's (users' emails never change). */
+export interface PresentedToken extends TokenRecord {
+  readonly userEmail: string | null;
+}
+
 export interface TokenRecord {
   readonly seq: number;
   readonly id: string;
@@ -69,7 +75,7 @@ export interface AccountRepository {
 export interface TokenRepository {
   insert(token: Omit<TokenRecord, 'seq' | 'revokedAt' | 'lastActiveAt'>): Promise<void>;
   /** Any token with this hash, revoked and expired ones too: the caller decides. */
-  findByHash(tokenHash: string): Promise<TokenRecord | undefined>;
+  findByHash(tokenHash: string): Promise<PresentedToken | undefined>;
   findById(id: string): Promise<TokenRecord | undefined>;
   /** One page of an account's tokens, newest first; revoked ones only when asked for. */
   list(accountId: string, page: PageRequest, options: { readonly includeRevoked: boolean }): Promise<TokenRecord[]>;

@@ -66,18 +66,18 @@ export async function placeOrder(context: AppContext, tx: Tx, spec: OrderSpec, n
   // Read as the book was before its lock: only a guess, answered before the lock is sent.
   const likely = spec.firstRoundUnlocked == null ? [] : likelyCounterparties(searchingOrder(spec, demand.wanted), await spec.firstRoundUnlocked(), now);
   await tx.orders.lockBook(spec.sku.id);
-  // What covers the order, the book's first round and the locks of the trades it will likely
-  // make are sent in one round trip: the round is the other side's orders, which opening and
-  // writing this one does not change.
+  // The locks of the trades the order will likely make (what covers it among them), or else what
+  // covers it, and the book's first round are sent in one round trip: the round is the other
+  // side's orders, which opening and writing this one does not change.
   const round = firstRound({ ...spec, instanceSkuId: spec.sku.id }, now);
-  const cover = await lockCover(tx, spec);
-  const firstRead = await tx.orders.restingAhead(round.query, round.size, round.offset);
   const likelyLocked = likely.length === 0 ? null : await sendTradeLocks(tx, tradeLocks({ ...spec, poolId: spec.pool.id, instanceSkuId: spec.sku.id }, likely), likely.length === 1);
-  const opening = openOrder(demand, await cover(), now);
-  if (isFailure(opening)) return opening;
+  const cover = likelyLocked === null ? await lockCover(tx, spec) : null;
+  const firstRead = await tx.orders.restingAhead(round.query, round.size, round.offset);
   // Known locked from here on (each repository remembers what it locked), so that the fill locks
   // them again only if it trades with others.
   const likelyOccupied = likelyLocked === null ? null : await likelyLocked();
+  const opening = openOrder(demand, cover !== null ? await cover() : coverAmong(spec, likelyOccupied!), now);
+  if (isFailure(opening)) return opening;
 
   const order: OrderRecord = {
     seq: 0,
@@ -137,6 +137,14 @@ async function lockCover(tx: Tx, spec: OrderSpec): Promise<Ahead<OrderCover>> {
   const key = { poolId: spec.pool.id, instanceSkuId: spec.sku.id };
   const balance = await tx.allocation.balanceOfAhead(key.poolId, key.instanceSkuId);
   return async () => ({ side: 'sell', ...key, balance: (await balance())?.schedule ?? emptySchedule });
+}
+
+/** What covers an order, among the locks of its likely trades (`sendTradeLocks`), which hold the
+ * buyer's cash and the seller's balance of the SKU: as `lockCover` would read it. */
+function coverAmong(spec: OrderSpec, locked: TradeLocksHeld): OrderCover {
+  if (spec.side === 'buy') return { side: 'buy', cashMicros: locked.money.get(ledgerKeys.cash(spec.accountId))! };
+  const balance = locked.balances.find((held) => held.poolId === spec.pool.id);
+  return { side: 'sell', poolId: spec.pool.id, instanceSkuId: spec.sku.id, balance: balance?.schedule ?? emptySchedule };
 }
 
 /**
@@ -205,6 +213,12 @@ interface LikelyOccupied {
   readonly occupied: ReadonlySet<string> | null;
 }
 
+/** What `sendTradeLocks` locked, as locked: the balances and money balances, and which pools have instances to follow a trade, if asked. */
+interface TradeLocksHeld extends LikelyOccupied {
+  readonly balances: readonly BalanceRecord[];
+  readonly money: ReadonlyMap<string, number>;
+}
+
 const poolsKeyOf = (locks: TradeLocks) => [...locks.balances.keys()].sort().join(' ');
 
 /** The locks sent, each answered later (`Ahead`); with `occupiedToo` (one trade), which of their
@@ -216,14 +230,12 @@ async function sendTradeLocks(tx: Tx, locks: TradeLocks, occupiedToo: boolean) {
   const balances = await tx.allocation.lockBalancesAhead([...locks.balances.values()]);
   const following = occupiedToo ? await tx.allocation.occupiedAhead(locks.instanceSkuId, poolIds) : null;
   const money = await tx.money.lockAhead(locks.moneyKeys);
-  /** Waits for all of them: answers the balances, and which pools have instances to follow a trade, if asked. */
-  return async (): Promise<LikelyOccupied & { readonly balances: readonly BalanceRecord[] }> => {
+  return async (): Promise<TradeLocksHeld> => {
     // A pool found deleted is the fill's to refuse (`moveAllocation`).
     await pools();
     const locked = await balances();
     const occupied = following === null ? null : await following();
-    await money();
-    return { poolsKey: poolsKeyOf(locks), occupied, balances: locked };
+    return { poolsKey: poolsKeyOf(locks), occupied, balances: locked, money: await money() };
   };
 }
 

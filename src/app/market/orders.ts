@@ -32,16 +32,26 @@ export interface CreateOrderInput {
   readonly allow_partial?: boolean | undefined;
 }
 
+/** The token an order is placed with, and what the order shows of it as its creator
+ * (`OrderView.creator`): known from the request's authentication, so placing reads nothing for it. */
+export interface OrderPlacer {
+  readonly tokenId: string;
+  readonly tokenName: string | null;
+  readonly userId: string | null;
+  readonly userEmail: string | null;
+}
+
 /**
- * Places an order. With `answer` (the HTTP edge's), the answer is stored with an idempotency key
- * and a repeated request gets it back byte for byte; without (the demo seed), the reading.
+ * Places an order, with the token of `placedBy` (null for the operator's seed and fixtures,
+ * which no token places). With `answer` (the HTTP edge's), the answer is stored with an
+ * idempotency key and a repeated request gets it back byte for byte; without, the reading.
  */
-export function createOrder(context: AppContext, accountId: string, tokenId: string | null, input: CreateOrderInput, idempotencyKey: string | undefined): Promise<OrderReading | Failure>;
-export function createOrder(context: AppContext, accountId: string, tokenId: string | null, input: CreateOrderInput, idempotencyKey: string | undefined, answer: Answerer<OrderReading>): Promise<StoredAnswer | Failure>;
+export function createOrder(context: AppContext, accountId: string, placedBy: OrderPlacer | null, input: CreateOrderInput, idempotencyKey: string | undefined): Promise<OrderReading | Failure>;
+export function createOrder(context: AppContext, accountId: string, placedBy: OrderPlacer | null, input: CreateOrderInput, idempotencyKey: string | undefined, answer: Answerer<OrderReading>): Promise<StoredAnswer | Failure>;
 export async function createOrder(
   context: AppContext,
   accountId: string,
-  tokenId: string | null,
+  placedBy: OrderPlacer | null,
   input: CreateOrderInput,
   idempotencyKey: string | undefined,
   answer?: Answerer<OrderReading>,
@@ -53,31 +63,31 @@ export async function createOrder(
       const window = parseOrderWindow(input.allocation_schedule_delta, 'allocation_schedule_delta', now);
       if (isFailure(window)) return window;
       // What the order needs before its book is locked, read in one round trip: the SKU, the
-      // SKU's procurements a clock advance left behind, the order's creator (the answer is made of
-      // what placing it knows, as a read would show it, without reading it back while the book is
-      // held), the book's first round as it is before the lock (`readFirstRoundAhead`), and its
-      // pool, read and locked against deletion at once when named by id (so that placing sends
-      // no lock of it; see the lock order in docs/architecture.md).
+      // SKU's procurements a clock advance left behind, the book's first round as it is before
+      // the lock (`readFirstRoundAhead`), and its pool, read and locked against deletion at once
+      // when named by id (so that placing sends no lock of it; see the lock order in
+      // docs/architecture.md).
       const skuId = parseId('instanceSku', input.instance_sku);
       const skuRead = skuId === null ? null : await tx.instanceSkus.findByIdAhead(skuId);
       const behindRead = skuId === null ? null : await tx.procurements.behindAhead(now, skuId);
-      const creatorRead = tokenId === null ? null : await tx.orders.creatorOfAhead(tokenId);
       const firstRoundUnlocked = skuId === null ? null : await readFirstRoundAhead(tx, { instanceSkuId: skuId, side: input.side, limitMicros: limit, ...window }, now);
       const [pool] = (await resolvePoolsOfMove(tx, accountId, [input.pool])) as [PoolView | Failure];
       if (isFailure(pool)) return pool;
       const sku = (await skuRead?.()) ?? (await findInstanceSku(tx, input.instance_sku));
       if (isFailure(sku)) return sku;
       await catchUpProcurements(context, tx, sku.id, now, null, behindRead ?? undefined);
-      const creator = creatorRead === null ? null : await creatorRead();
       const made: SettledContract[] = [];
       const placed = await placeOrder(
         context,
         tx,
-        { accountId, pool, sku, side: input.side, ...window, limitMicros: limit, allowStanding: input.allow_standing ?? false, allowPartial: input.allow_partial ?? false, procurementId: null, createdBy: tokenId, firstRoundUnlocked },
+        { accountId, pool, sku, side: input.side, ...window, limitMicros: limit, allowStanding: input.allow_standing ?? false, allowPartial: input.allow_partial ?? false, procurementId: null, createdBy: placedBy?.tokenId ?? null, firstRoundUnlocked },
         now,
         made,
       );
       if (isFailure(placed)) return placed;
+      // The answer is made of what placing knows, as a read would show it, without reading it back
+      // while the book is held.
+      const creator = placedBy === null ? null : { tokenName: placedBy.tokenName, userId: placedBy.userId, userEmail: placedBy.userEmail };
       const order: OrderView = { ...placed, poolName: pool.name, instanceSkuAlias: sku.alias, creator };
       return { id: placed.id, result: { order, contracts: made } };
   };

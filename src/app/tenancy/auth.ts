@@ -9,9 +9,10 @@ import { generateToken, hashToken, operatorTokenPrefix, sameHash } from './token
 export type Audience = 'account' | 'operator';
 
 /** Who is calling. An account principal names the token it used and the user that token acts
- * for (null for a token of the account itself). */
+ * for (null for a token of the account itself), with the token's name and the user's email: what
+ * an order it places shows of its creator (`OrderPlacer`). */
 export type Principal =
-  | { readonly kind: 'account'; readonly accountId: string; readonly tokenId: string; readonly userId: string | null }
+  | { readonly kind: 'account'; readonly accountId: string; readonly tokenId: string; readonly tokenName: string | null; readonly userId: string | null; readonly userEmail: string | null }
   | { readonly kind: 'operator' };
 
 type AccountPrincipal = Extract<Principal, { kind: 'account' }>;
@@ -80,7 +81,7 @@ async function authenticateAccount(context: AppContext, tokenHash: string): Prom
   if (isActivityDue(token.lastActiveAt, now)) {
     await context.store.transaction((tx) => tx.tokens.recordActivity(token.id, now, activityDueBefore(now)));
   }
-  return { kind: 'account', accountId: token.accountId, tokenId: token.id, userId: token.userId };
+  return { kind: 'account', accountId: token.accountId, tokenId: token.id, tokenName: token.name, userId: token.userId, userEmail: token.userEmail };
 }
 
 /**

@@ -28,7 +28,7 @@ export function registerOrderRoutes(app: ApiServer, context: AppContext): void {
     },
   }, async (request, reply) => {
     const caller = callerOf(request);
-    return respondAnswer(reply, await createOrder(context, caller.accountId, caller.tokenId, request.body, request.headers['idempotency-key'], answerWith(reply, 201, renderOrder)));
+    return respondAnswer(reply, await createOrder(context, caller.accountId, caller, request.body, request.headers['idempotency-key'], answerWith(reply, 201, renderOrder)));
   });
 
   app.get('/preview/v2/orders', {

@@ -6,16 +6,11 @@ import type { Database } from '../../database.js';
 import type { DialectAdapter } from '../../dialect-adapter.js';
 import type { OrderStatus } from '../../../domain/market/orders.js';
 import type { BookQuery, DueExpiry, OrderChanges, OrderListFilter, OrderRecord, OrderRepository, OrderSide, OrderView } from '../../market.js';
-import { preparedQuery } from '../prepared.js';
+import { preparedPerCount, preparedQuery } from '../prepared.js';
 import { decodeSchedule, encodeSchedule } from '../schedules.js';
 import type { Ahead } from '../../kernel.js';
 
 const restingStatuses: OrderStatus[] = ['standing', 'partially_filled'];
-
-/** An order's creator as `orderViews` joins it (the token's name, the user it acts for). */
-const creatorOfToken = preparedQuery(1, (db, tokenId: string) =>
-  db.selectFrom('api_tokens').leftJoin('users', 'users.id', 'api_tokens.user_id').select(['api_tokens.name', 'users.id as user_id', 'users.email']).where('api_tokens.id', '=', tokenId),
-);
 
 /** The columns a new order is inserted with, and each one's value (`insertOrder`). */
 const orderColumns = [
@@ -63,6 +58,41 @@ const replaceOrderState = preparedQuery(
       .set({ status, remaining, filled, hold_micros: holdMicros, filled_at: filledAt, cancelled_at: cancelledAt, rejected_reason: rejectedReason, updated_at: updatedAt })
       .where('id', '=', id),
 );
+
+/**
+ * The book's resting orders of one side (`restingAhead`), best first: prepared for each side, with
+ * and without a price bound, and each count of SKUs. Every buy reads it twice, and building it
+ * with Kysely cost more than PostgreSQL takes to answer it. Arguments: the side, the window's end
+ * and start, the limit and offset, the price bound when there is one, then the SKUs.
+ */
+function restingOrders(side: OrderSide, bounded: boolean) {
+  const fixed = bounded ? 6 : 5;
+  return preparedPerCount<Selectable<Database['orders']>>(
+    (count) => fixed + count,
+    (db, _adapter, _count, [sideArgument, overlapsTo, overlapsFrom, limit, offset, ...rest]) => {
+      let select = db
+        .selectFrom('orders')
+        .selectAll()
+        .where('instance_sku_id', 'in', rest.slice(fixed - 5) as string[])
+        .where('side', '=', sideArgument as OrderSide)
+        // Written as the index `orders_resting` is, so that both engines see they may read it.
+        .where(sql<boolean>`status IN ('standing', 'partially_filled')`)
+        .where('start_at', '<', overlapsTo as number)
+        .where('end_at', '>', overlapsFrom as number);
+      if (bounded) select = select.where('limit_micros', side === 'sell' ? '<=' : '>=', rest[0] as number);
+      return select
+        .orderBy('limit_micros', side === 'sell' ? 'asc' : 'desc')
+        .orderBy('seq', 'asc')
+        .limit(limit as number)
+        .offset(offset as number);
+    },
+  );
+}
+
+const restingOrdersBySide = {
+  sell: { bounded: restingOrders('sell', true), unbounded: restingOrders('sell', false) },
+  buy: { bounded: restingOrders('buy', true), unbounded: restingOrders('buy', false) },
+};
 
 function toRecord(row: Selectable<Database['orders']>): OrderRecord {
   return {
@@ -169,18 +199,6 @@ export class SqlOrderRepository implements OrderRepository {
     return order;
   }
 
-  async creatorOf(tokenId: string): Promise<OrderView['creator']> {
-    return (await this.creatorOfAhead(tokenId))();
-  }
-
-  async creatorOfAhead(tokenId: string): Promise<Ahead<OrderView['creator']>> {
-    const read = await creatorOfToken.executeAhead(this.trx, this.adapter, tokenId);
-    return async () => {
-      const [row] = await read.rows;
-      return { tokenName: row?.name ?? null, userId: row?.user_id ?? null, userEmail: row?.email ?? null };
-    };
-  }
-
   async list(filter: OrderListFilter, page: PageRequest): Promise<OrderView[]> {
     let query = orderViews(this.trx).where('orders.account_id', '=', filter.accountId);
     if (filter.ids !== null) {
@@ -220,27 +238,14 @@ export class SqlOrderRepository implements OrderRepository {
 
   async restingAhead(query: BookQuery, limit: number, offset: number): Promise<Ahead<OrderRecord[]>> {
     if (query.instanceSkuIds.length === 0) return async () => [];
-    let select = this.trx
-      .selectFrom('orders')
-      .selectAll()
-      .where('instance_sku_id', 'in', query.instanceSkuIds)
-      .where('side', '=', query.side)
-      // Written as the index `orders_resting` is, so that both engines see they may read it.
-      .where(sql<boolean>`status IN ('standing', 'partially_filled')`)
-      .where('start_at', '<', query.overlapsTo)
-      .where('end_at', '>', query.overlapsFrom);
-    if (query.priceBound !== null) select = select.where('limit_micros', query.side === 'sell' ? '<=' : '>=', query.priceBound);
-    const compiled = select
-      .orderBy('limit_micros', query.side === 'sell' ? 'asc' : 'desc')
-      .orderBy('seq', 'asc')
-      .limit(limit)
-      .offset(offset)
-      .compile();
+    const shape = restingOrdersBySide[query.side][query.priceBound === null ? 'unbounded' : 'bounded'](query.instanceSkuIds.length);
+    const bound = query.priceBound === null ? [] : [query.priceBound];
+    const args = [query.side, query.overlapsTo, query.overlapsFrom, limit, offset, ...bound, ...query.instanceSkuIds];
     const writesWhenSent = this.#writes;
     // Only a read sent under its book's lock holds what the book holds until the transaction
     // ends (one sent before, `restingUnlockedAhead`'s, may be answered after the lock is taken).
     const lockedWhenSent = new Set(query.instanceSkuIds.filter((id) => this.#booksLocked.has(id)));
-    const read = await this.adapter.readAhead<Selectable<Database['orders']>>(this.trx, compiled.sql, compiled.parameters);
+    const read = await shape.executeAhead(this.trx, this.adapter, ...args);
     return async () => {
       const orders = (await read.rows).map(toRecord);
       // What was read is what the row holds when this transaction changed no order since the read

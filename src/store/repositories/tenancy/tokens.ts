@@ -5,11 +5,14 @@ import type { Kysely, Selectable } from 'kysely';
 import type { PageRequest } from '../../../domain/kernel/pagination.js';
 import type { Database } from '../../database.js';
 import type { DialectAdapter } from '../../dialect-adapter.js';
-import type { TokenRecord, TokenRepository } from '../../tenancy.js';
+import type { PresentedToken, TokenRecord, TokenRepository } from '../../tenancy.js';
 import { pageBySeq } from '../paging.js';
 import { preparedQuery } from '../prepared.js';
 
-const tokenByHash = preparedQuery(1, (db, tokenHash: string) => db.selectFrom('api_tokens').selectAll().where('token_hash', '=', tokenHash));
+/** With its user's email, which an order it places shows (`PresentedToken`). */
+const tokenByHash = preparedQuery(1, (db, tokenHash: string) =>
+  db.selectFrom('api_tokens').leftJoin('users', 'users.id', 'api_tokens.user_id').selectAll('api_tokens').select('users.email as user_email').where('api_tokens.token_hash', '=', tokenHash),
+)
 const tokenById = preparedQuery(1, (db, id: string) => db.selectFrom('api_tokens').selectAll().where('id', '=', id));
 
 function toToken(row: Selectable<Database['api_tokens']>): TokenRecord {
@@ -59,9 +62,9 @@ export class SqlTokenRepository implements TokenRepository {
       .execute();
   }
 
-  async findByHash(tokenHash: string): Promise<TokenRecord | undefined> {
+  async findByHash(tokenHash: string): Promise<PresentedToken | undefined> {
     const [row] = await tokenByHash.execute(this.trx, this.adapter, tokenHash);
-    return row === undefined ? undefined : toToken(row);
+    return row === undefined ? undefined : { ...toToken(row), userEmail: row.user_email };
   }
 
   async findById(id: string): Promise<TokenRecord | undefined> {
