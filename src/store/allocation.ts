@@ -155,8 +155,6 @@ export interface InstanceSkuRepository {
   /** Refused with `name_taken` when the alias is in use. */
   insert(sku: Omit<InstanceSkuRecord, 'seq'>): Promise<NamedWrite>;
   findById(id: string): Promise<InstanceSkuRecord | undefined>;
-  /** `findById`, sent ahead of the next statements (`Ahead`). */
-  findByIdAhead(id: string): Promise<Ahead<InstanceSkuRecord | undefined>>;
   list(page: PageRequest): Promise<InstanceSkuRecord[]>;
   /** Every SKU, newest first: the catalogue is small. */
   listAll(): Promise<InstanceSkuRecord[]>;

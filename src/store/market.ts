@@ -7,6 +7,7 @@ import type { OrderStatus } from '../domain/market/orders.js';
 import type { SettledContract } from '../domain/market/settlement.js';
 import type { Schedule } from '../domain/kernel/schedule.js';
 import type { Ahead, NamedWrite } from './kernel.js';
+import type { InstanceSkuRecord } from './allocation.js';
 
 export type OrderSide = Side;
 
@@ -263,6 +264,8 @@ export interface ProcurementRepository {
   countEnabledForSku(instanceSkuId: string): Promise<number>;
   /** The procurements (of one SKU, or all) whose skipped runs the model would have run by `now` (runDueAt ≤ now < nextRunAt). */
   behind(now: number, instanceSkuId: string | null): Promise<ProcurementView[]>;
-  /** `behind`, sent ahead of the next statements (`Ahead`). */
-  behindAhead(now: number, instanceSkuId: string | null): Promise<Ahead<ProcurementView[]>>;
+  /** The SKU of this id for an order on its book, sent ahead of the next statements (`Ahead`),
+   * with whether any of its procurements is `behind` at `now`, which the order must catch up
+   * first: one statement, where most orders find none. */
+  skuWithBehindAhead(instanceSkuId: string, now: number): Promise<Ahead<{ readonly sku: InstanceSkuRecord; readonly procurementsBehind: boolean } | undefined>>;
 }

@@ -297,4 +297,20 @@ describe.each(testDialects)('procurements on %s', (dialect) => {
     expect((await held(account, pool, sku)).some((entry: any) => entry.node_count > 0 && (entry.end_at === null || entry.end_at > now))).toBe(true);
     expect(testEpoch).toBeLessThan(now);
   });
+
+  it('is caught up by the next order on its SKU when a clock advance left it behind', async () => {
+    const { sku } = await market(null);
+    const { account, pool } = await customer();
+    const created = await account.post('/preview/v2/procurements', { pool, instance_sku: sku, target: 1, min_sell_price_dollars_per_node_hour: '6.00', max_buy_price_dollars_per_node_hour: '12.00', managed_window_minutes: 60 });
+    expect(created.status).toBe(201);
+    const now = server.clock.now();
+    // As an advance that coalesced its runs and was cut short leaves it: due, its next run later.
+    await server.context.store.transaction((tx) => tx.procurements.update(created.body.id, { runDueAt: now, nextRunAt: now + hour, updatedAt: now }));
+    const behind = () => server.context.store.read(async (tx) => ({ flagged: (await (await tx.procurements.skuWithBehindAhead(sku, now))())!.procurementsBehind, procurements: (await tx.procurements.behind(now, sku)).map(({ id }) => id) }));
+    expect(await behind()).toEqual({ flagged: true, procurements: [created.body.id] });
+    await ask(sku, now, now + 24 * hour, 8, '9.00');
+    expect(await behind()).toEqual({ flagged: false, procurements: [] });
+    // Caught up before the ask was placed, its buy met it.
+    expect((await held(account, pool, sku)).some((entry: any) => entry.node_count === 1)).toBe(true);
+  });
 });

@@ -62,20 +62,20 @@ export async function createOrder(
   const effect = async (tx: Tx, now: number): Promise<{ readonly id: string; readonly result: OrderReading } | Failure> => {
       const window = parseOrderWindow(input.allocation_schedule_delta, 'allocation_schedule_delta', now);
       if (isFailure(window)) return window;
-      // What the order needs before its book is locked, read in one round trip: the SKU, the
-      // SKU's procurements a clock advance left behind, the book's first round as it is before
-      // the lock (`readFirstRoundAhead`), and its pool, read and locked against deletion at once
-      // when named by id (so that placing sends no lock of it; see the lock order in
-      // docs/architecture.md).
+      // What the order needs before its book is locked, read in one round trip: the SKU (with
+      // whether a clock advance left any of its procurements behind, which the order catches up
+      // first), the book's first round as it is before the lock (`readFirstRoundAhead`), and its
+      // pool, read and locked against deletion at once when named by id (so that placing sends
+      // no lock of it; see the lock order in docs/architecture.md).
       const skuId = parseId('instanceSku', input.instance_sku);
-      const skuRead = skuId === null ? null : await tx.instanceSkus.findByIdAhead(skuId);
-      const behindRead = skuId === null ? null : await tx.procurements.behindAhead(now, skuId);
+      const skuRead = skuId === null ? null : await tx.procurements.skuWithBehindAhead(skuId, now);
       const firstRoundUnlocked = skuId === null ? null : await readFirstRoundAhead(tx, { instanceSkuId: skuId, side: input.side, limitMicros: limit, ...window }, now);
       const [pool] = (await resolvePoolsOfMove(tx, accountId, [input.pool])) as [PoolView | Failure];
       if (isFailure(pool)) return pool;
-      const sku = (await skuRead?.()) ?? (await findInstanceSku(tx, input.instance_sku));
+      const found = await skuRead?.();
+      const sku = found?.sku ?? (await findInstanceSku(tx, input.instance_sku));
       if (isFailure(sku)) return sku;
-      await catchUpProcurements(context, tx, sku.id, now, null, behindRead ?? undefined);
+      if (found === undefined || found.procurementsBehind) await catchUpProcurements(context, tx, sku.id, now);
       const made: SettledContract[] = [];
       const placed = await placeOrder(
         context,

@@ -14,8 +14,7 @@ import { isFailure } from '../../domain/kernel/failures.js';
 import { coalescedNextRun, lastModelRunThrough, nextModelRunAfter, nextRunAfter, placementProblem, placesAfter, planProcurement, type ProcurementStatus, procurementWindow, runStatus } from '../../domain/market/procurement.js';
 import { emptySchedule, isEmpty } from '../../domain/kernel/schedule.js';
 import { opposingOrdersMax } from '../../domain/kernel/limits.js';
-import type { Ahead } from '../../store/kernel.js';
-import type { ProcurementRecord, ProcurementView } from '../../store/market.js';
+import type { ProcurementRecord } from '../../store/market.js';
 import type { Tx } from '../../store/store.js';
 import { type AppContext } from '../kernel/context.js';
 import { recordEvent } from '../kernel/events.js';
@@ -115,11 +114,10 @@ export async function runProcurement(context: AppContext, tx: Tx, procurementId:
  * book, which would otherwise meet the orders of their last real run rather than the model's.
  * Their skipped runs traded nothing, so that one run leaves exactly what the model leaves. With
  * no SKU, all of them: the manual clock's advance does so at its end, for what an advance cut
- * short (a process killed mid-advance) left skipped past where the next one ends. Which are
- * behind may have been read ahead (`read`, `tx.procurements.behindAhead` of the same SKU and time).
+ * short (a process killed mid-advance) left skipped past where the next one ends.
  */
-export async function catchUpProcurements(context: AppContext, tx: Tx, instanceSkuId: string | null, now: number, except: string | null = null, read?: Ahead<readonly ProcurementView[]>): Promise<void> {
-  for (const behind of read === undefined ? await tx.procurements.behind(now, instanceSkuId) : await read()) {
+export async function catchUpProcurements(context: AppContext, tx: Tx, instanceSkuId: string | null, now: number, except: string | null = null): Promise<void> {
+  for (const behind of await tx.procurements.behind(now, instanceSkuId)) {
     if (behind.id === except) continue;
     const held = (await tx.allocation.balanceOf(behind.poolId, behind.instanceSkuId))?.schedule ?? emptySchedule;
     const at = lastModelRunThrough(behind.runDueAt!, now, await targetOf(tx, behind), held, behind.managedWindowMinutes, behind.startsAt)!;

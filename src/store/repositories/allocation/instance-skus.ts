@@ -13,7 +13,8 @@ import { guardName } from '../named-write.js';
 
 const skuById = preparedQuery(1, (db, id: string) => db.selectFrom('instance_skus').selectAll().where('id', '=', id));
 
-function toSku(row: Selectable<Database['instance_skus']>): InstanceSkuRecord {
+
+export function toSku(row: Selectable<Database['instance_skus']>): InstanceSkuRecord {
   return { seq: row.seq, id: row.id, alias: row.alias, properties: JSON.parse(row.properties) as SkuProperties, createdAt: row.created_at };
 }
 
@@ -31,14 +32,6 @@ export class SqlInstanceSkuRepository implements InstanceSkuRepository {
   async findById(id: string): Promise<InstanceSkuRecord | undefined> {
     const [row] = await skuById.execute(this.trx, this.adapter, id);
     return row === undefined ? undefined : toSku(row);
-  }
-
-  async findByIdAhead(id: string): Promise<Ahead<InstanceSkuRecord | undefined>> {
-    const read = await skuById.executeAhead(this.trx, this.adapter, id);
-    return async () => {
-      const [row] = await read.rows;
-      return row === undefined ? undefined : toSku(row);
-    };
   }
 
   async list(page: PageRequest): Promise<InstanceSkuRecord[]> {

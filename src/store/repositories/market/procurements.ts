@@ -1,10 +1,12 @@
 // Procurements: automations that keep a pool's allocation of one SKU at a target.
 
-import type { Kysely } from 'kysely';
+import { type ExpressionBuilder, type Kysely, sql } from 'kysely';
 import type { PageRequest } from '../../../domain/kernel/pagination.js';
 import type { Database } from '../../database.js';
 import type { DialectAdapter } from '../../dialect-adapter.js';
 import type { Ahead, NamedWrite } from '../../kernel.js';
+import type { InstanceSkuRecord } from '../../allocation.js';
+import { toSku } from '../allocation/instance-skus.js';
 import type { ProcurementRecord, ProcurementRepository, ProcurementView } from '../../market.js';
 import { preparedQuery } from '../prepared.js';
 import { pageBySeq } from '../paging.js';
@@ -30,9 +32,34 @@ const procurementOfPoolSku = preparedQuery(2, (db, poolId: string, instanceSkuId
 );
 
 /** The procurements whose runs a clock advance skipped, as of `now`. */
-function behindQuery<Query extends ReturnType<typeof procurementViews>>(query: Query, now: number) {
-  return query.where('procurements.run_due_at', '<=', now).where('procurements.next_run_at', '>', now).orderBy('procurements.seq');
+/** A procurement whose skipped runs the model would have run by `now` (`ProcurementRepository.behind`). */
+function isBehind(eb: ExpressionBuilder<Database, 'procurements'>, now: number) {
+  return eb.and([eb('procurements.run_due_at', '<=', now), eb('procurements.next_run_at', '>', now)]);
 }
+
+function behindQuery<Query extends ReturnType<typeof procurementViews>>(query: Query, now: number) {
+  return query.where((eb) => isBehind(eb, now)).orderBy('procurements.seq');
+}
+
+/** A SKU, and whether any of its live procurements is behind at `now` (`skuWithBehindAhead`). */
+const skuWithBehind = preparedQuery(2, (db, instanceSkuId: string, now: number) =>
+  db
+    .selectFrom('instance_skus')
+    .selectAll('instance_skus')
+    .select((eb) =>
+      eb
+        .exists(
+          eb
+            .selectFrom('procurements')
+            .select(sql<number>`1`.as('one'))
+            .whereRef('procurements.instance_sku_id', '=', 'instance_skus.id')
+            .where('procurements.deleted_at', 'is', null)
+            .where((inner) => isBehind(inner, now)),
+        )
+        .as('procurements_behind'),
+    )
+    .where('instance_skus.id', '=', instanceSkuId),
+);
 /** A SKU's procurements behind: asked before every order on the SKU's book, so prepared. */
 const behindOfSku = preparedQuery(2, (db, instanceSkuId: string, now: number) => behindQuery(procurementViews(db).where('procurements.instance_sku_id', '=', instanceSkuId), now));
 
@@ -179,17 +206,17 @@ export class SqlProcurementRepository implements ProcurementRepository {
     return Number(row.count);
   }
 
-  async behind(now: number, instanceSkuId: string | null): Promise<ProcurementView[]> {
-    return (await this.behindAhead(now, instanceSkuId))();
+  async skuWithBehindAhead(instanceSkuId: string, now: number): Promise<Ahead<{ readonly sku: InstanceSkuRecord; readonly procurementsBehind: boolean } | undefined>> {
+    const read = await skuWithBehind.executeAhead(this.trx, this.adapter, instanceSkuId, now);
+    return async () => {
+      const [row] = await read.rows;
+      // A boolean on PostgreSQL, 0 or 1 on SQLite.
+      return row === undefined ? undefined : { sku: toSku(row), procurementsBehind: Boolean(row.procurements_behind) };
+    };
   }
 
-  async behindAhead(now: number, instanceSkuId: string | null): Promise<Ahead<ProcurementView[]>> {
-    let read: { readonly rows: Promise<ProcurementRow[]> };
-    if (instanceSkuId !== null) read = await behindOfSku.executeAhead(this.trx, this.adapter, instanceSkuId, now);
-    else {
-      const compiled = behindQuery(procurementViews(this.trx), now).compile();
-      read = await this.adapter.readAhead<ProcurementRow>(this.trx, compiled.sql, compiled.parameters);
-    }
-    return async () => (await read.rows).map(toView);
+  async behind(now: number, instanceSkuId: string | null): Promise<ProcurementView[]> {
+    const rows = instanceSkuId !== null ? await behindOfSku.execute(this.trx, this.adapter, instanceSkuId, now) : await behindQuery(procurementViews(this.trx), now).execute();
+    return rows.map(toView);
   }
 }
