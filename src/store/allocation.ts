@@ -180,9 +180,10 @@ export interface AllocationRepository {
    * after the locks were taken, so that none created before is missed.
    */
   writeMove(balances: readonly { readonly balance: BalanceRecord; readonly nextBoundaryAt: number | null }[], entry: AllocationEntryRecord): Promise<Set<string>>;
-  /** `writeMove` without its answer, sent at once and not waited for (the next statement hears
-   * its error): for a caller who read which pools have instances to follow (`occupiedAhead`). */
-  writeMoveAhead(balances: readonly { readonly balance: BalanceRecord; readonly nextBoundaryAt: number | null }[], entry: AllocationEntryRecord): Promise<void>;
+  /** `writeMove` without its answer, held back and sent with the transaction's next statement,
+   * which hears its error (postgres/deferred-writes.ts): for a caller who read which pools have
+   * instances to follow (`occupiedAhead`). */
+  writeMoveDeferred(balances: readonly { readonly balance: BalanceRecord; readonly nextBoundaryAt: number | null }[], entry: AllocationEntryRecord): Promise<void>;
   /**
    * Which of these pools have live instances of the SKU, as `writeMove` answers: sent after their
    * balances' lock (`lockBalancesAhead`), it begins once they are locked, so no instance created

@@ -52,7 +52,7 @@ export async function moveAllocation(
   let following: ReadonlySet<string>;
   if (occupied === undefined) following = await tx.allocation.writeMove(writes, entry);
   else {
-    await tx.allocation.writeMoveAhead(writes, entry);
+    await tx.allocation.writeMoveDeferred(writes, entry);
     following = occupied;
   }
   // Instances follow allocation at once: running ones beyond it end, awaiting ones start. A pool

@@ -264,20 +264,20 @@ export class SqlAllocationRepository implements AllocationRepository {
     return new Set(rows.filter((row) => row.occupied === true || row.occupied === 1).map((row) => row.pool_id));
   }
 
-  async writeMoveAhead(balances: readonly BalanceWrite[], entry: AllocationEntryRecord): Promise<void> {
+  async writeMoveDeferred(balances: readonly BalanceWrite[], entry: AllocationEntryRecord): Promise<void> {
     const [first, second, ...more] = balances;
-    if (first === undefined || more.length > 0) throw new Error('writeMoveAhead writes one or two balances');
+    if (first === undefined || more.length > 0) throw new Error('writeMoveDeferred writes one or two balances');
     if (this.adapter.dialect !== 'postgres') {
       await this.writeMove(balances, entry);
       return;
     }
+    // Held with the transaction's other writes (a fill's order, money, contract), which touch
+    // other tables: they go out together as one statement. The balances' update is unkeyed, so a
+    // second move of the same transaction (a fill of several trades) is sent after it.
     const entryArguments: EntryArguments = [entry.id, entry.kind, entry.instanceSkuId, entry.fromPoolId, entry.toPoolId, encodeSchedule(entry.delta), entry.referenceId, entry.createdAt];
-    const sent =
-      second === undefined
-        ? await writeOneBalanceMove.executeAhead(this.trx, this.adapter, ...entryArguments, ...oneBalanceArguments(first))
-        : await writeTwoBalanceMove.executeAhead(this.trx, this.adapter, ...entryArguments, ...twoBalancesArguments(first, second));
-    // Its error, if any, is the next statement's (the commit's at the latest).
-    sent.rows.catch(() => {});
+    await this.adapter.deferWrite(this.trx, insertEntryRow.compilable(this.trx, this.adapter, ...entryArguments), 'insert', 'allocation_entries', entry.id);
+    const update = second === undefined ? setOneBalance.compilable(this.trx, this.adapter, ...oneBalanceArguments(first)) : setTwoBalances.compilable(this.trx, this.adapter, ...twoBalancesArguments(first, second));
+    await this.adapter.deferWrite(this.trx, update, 'update', 'allocation_balances', null);
     for (const { balance, nextBoundaryAt } of balances) this.#remember(balance.poolId, balance.instanceSkuId, { ...balance, nextBoundaryAt });
   }
 
