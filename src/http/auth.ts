@@ -3,7 +3,7 @@
 // here are callbacks, not async functions: they run on every request.
 
 import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction, onRequestHookHandler } from 'fastify';
-import { type Audience, authenticate, type Principal } from '../app/tenancy/auth.js';
+import { type AccountPrincipal, type Audience, authenticate, type Principal } from '../app/tenancy/auth.js';
 import type { AppContext } from '../app/kernel/context.js';
 import { type Failure, isFailure } from '../domain/kernel/failures.js';
 import { sendFailure } from './errors.js';
@@ -51,7 +51,7 @@ export function accountOf(request: FastifyRequest): string {
 }
 
 /** The calling account, the token it used, and the user that token acts for. */
-export function callerOf(request: FastifyRequest): Extract<Principal, { kind: 'account' }> {
+export function callerOf(request: FastifyRequest): AccountPrincipal {
   const principal = request.principal;
   if (principal === null || principal.kind !== 'account') throw new Error('callerOf called on a route without account authentication');
   return principal;

@@ -15,7 +15,7 @@ export type Principal =
   | { readonly kind: 'account'; readonly accountId: string; readonly tokenId: string; readonly tokenName: string | null; readonly userId: string | null; readonly userEmail: string | null }
   | { readonly kind: 'operator' };
 
-type AccountPrincipal = Extract<Principal, { kind: 'account' }>;
+export type AccountPrincipal = Extract<Principal, { kind: 'account' }>;
 
 export const operatorTokenHashSetting = 'operator_token_hash';
 

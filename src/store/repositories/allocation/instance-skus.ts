@@ -6,13 +6,12 @@ import type { PageRequest } from '../../../domain/kernel/pagination.js';
 import type { Database } from '../../database.js';
 import type { DialectAdapter } from '../../dialect-adapter.js';
 import type { InstanceSkuRecord, InstanceSkuRepository } from '../../allocation.js';
-import type { Ahead, NamedWrite } from '../../kernel.js';
+import type { NamedWrite } from '../../kernel.js';
 import { pageBySeq } from '../paging.js';
 import { preparedQuery } from '../prepared.js';
 import { guardName } from '../named-write.js';
 
 const skuById = preparedQuery(1, (db, id: string) => db.selectFrom('instance_skus').selectAll().where('id', '=', id));
-
 
 export function toSku(row: Selectable<Database['instance_skus']>): InstanceSkuRecord {
   return { seq: row.seq, id: row.id, alias: row.alias, properties: JSON.parse(row.properties) as SkuProperties, createdAt: row.created_at };

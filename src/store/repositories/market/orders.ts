@@ -62,24 +62,25 @@ const replaceOrderState = preparedQuery(
 /**
  * The book's resting orders of one side (`restingAhead`), best first: prepared for each side, with
  * and without a price bound, and each count of SKUs. Every buy reads it twice, and building it
- * with Kysely cost more than PostgreSQL takes to answer it. Arguments: the side, the window's end
- * and start, the limit and offset, the price bound when there is one, then the SKUs.
+ * with Kysely cost more than PostgreSQL takes to answer it. Arguments: the window's end and
+ * start, the limit and offset, the price bound when there is one, then the SKUs.
  */
 function restingOrders(side: OrderSide, bounded: boolean) {
-  const fixed = bounded ? 6 : 5;
+  const fixed = bounded ? 5 : 4;
   return preparedPerCount<Selectable<Database['orders']>>(
     (count) => fixed + count,
-    (db, _adapter, _count, [sideArgument, overlapsTo, overlapsFrom, limit, offset, ...rest]) => {
+    (db, _adapter, _count, [overlapsTo, overlapsFrom, limit, offset, ...rest]) => {
+      const [bound, skuIds] = bounded ? [rest[0], rest.slice(1)] : [null, rest];
       let select = db
         .selectFrom('orders')
         .selectAll()
-        .where('instance_sku_id', 'in', rest.slice(fixed - 5) as string[])
-        .where('side', '=', sideArgument as OrderSide)
+        .where('instance_sku_id', 'in', skuIds as string[])
+        .where('side', '=', side)
         // Written as the index `orders_resting` is, so that both engines see they may read it.
         .where(sql<boolean>`status IN ('standing', 'partially_filled')`)
         .where('start_at', '<', overlapsTo as number)
         .where('end_at', '>', overlapsFrom as number);
-      if (bounded) select = select.where('limit_micros', side === 'sell' ? '<=' : '>=', rest[0] as number);
+      if (bounded) select = select.where('limit_micros', side === 'sell' ? '<=' : '>=', bound as number);
       return select
         .orderBy('limit_micros', side === 'sell' ? 'asc' : 'desc')
         .orderBy('seq', 'asc')
@@ -240,7 +241,7 @@ export class SqlOrderRepository implements OrderRepository {
     if (query.instanceSkuIds.length === 0) return async () => [];
     const shape = restingOrdersBySide[query.side][query.priceBound === null ? 'unbounded' : 'bounded'](query.instanceSkuIds.length);
     const bound = query.priceBound === null ? [] : [query.priceBound];
-    const args = [query.side, query.overlapsTo, query.overlapsFrom, limit, offset, ...bound, ...query.instanceSkuIds];
+    const args = [query.overlapsTo, query.overlapsFrom, limit, offset, ...bound, ...query.instanceSkuIds];
     const writesWhenSent = this.#writes;
     // Only a read sent under its book's lock holds what the book holds until the transaction
     // ends (one sent before, `restingUnlockedAhead`'s, may be answered after the lock is taken).

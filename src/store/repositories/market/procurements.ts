@@ -31,12 +31,12 @@ const procurementOfPoolSku = preparedQuery(2, (db, poolId: string, instanceSkuId
   procurementViews(db).where('procurements.pool_id', '=', poolId).where('procurements.instance_sku_id', '=', instanceSkuId).limit(1),
 );
 
-/** The procurements whose runs a clock advance skipped, as of `now`. */
 /** A procurement whose skipped runs the model would have run by `now` (`ProcurementRepository.behind`). */
 function isBehind(eb: ExpressionBuilder<Database, 'procurements'>, now: number) {
   return eb.and([eb('procurements.run_due_at', '<=', now), eb('procurements.next_run_at', '>', now)]);
 }
 
+/** The procurements whose runs a clock advance skipped, as of `now`. */
 function behindQuery<Query extends ReturnType<typeof procurementViews>>(query: Query, now: number) {
   return query.where((eb) => isBehind(eb, now)).orderBy('procurements.seq');
 }
@@ -60,6 +60,7 @@ const skuWithBehind = preparedQuery(2, (db, instanceSkuId: string, now: number) 
     )
     .where('instance_skus.id', '=', instanceSkuId),
 );
+
 /** A SKU's procurements behind: asked before every order on the SKU's book, so prepared. */
 const behindOfSku = preparedQuery(2, (db, instanceSkuId: string, now: number) => behindQuery(procurementViews(db).where('procurements.instance_sku_id', '=', instanceSkuId), now));
 

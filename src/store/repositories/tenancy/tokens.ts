@@ -12,7 +12,7 @@ import { preparedQuery } from '../prepared.js';
 /** With its user's email, which an order it places shows (`PresentedToken`). */
 const tokenByHash = preparedQuery(1, (db, tokenHash: string) =>
   db.selectFrom('api_tokens').leftJoin('users', 'users.id', 'api_tokens.user_id').selectAll('api_tokens').select('users.email as user_email').where('api_tokens.token_hash', '=', tokenHash),
-)
+);
 const tokenById = preparedQuery(1, (db, id: string) => db.selectFrom('api_tokens').selectAll().where('id', '=', id));
 
 function toToken(row: Selectable<Database['api_tokens']>): TokenRecord {
