@@ -11,6 +11,7 @@ import type { Database } from '../database.js';
 import { type DialectAdapter, type SessionLock } from '../dialect-adapter.js';
 import { KyselyStore } from '../kysely-store.js';
 import { migrate } from '../migrator.js';
+import { DescribedQuery, type RowShape } from './described-query.js';
 import { DeferredWrites, deferredText, parseDeferred, parsePipelined, parseReadAhead, pipelinedText, readAheadText } from './deferred-writes.js';
 import { randomUUID } from 'node:crypto';
 import { AnnouncingPostgresDialect, CommitAnnouncer, CommitListener, commitReportingWriteSql, commitsHeardEverywhereMs, commitWrote } from './commit-listener.js';
@@ -205,8 +206,13 @@ class NamedStatementClient extends pg.Client {
     if (config === commitReportingWriteSql && this.#announcer !== null) return this.#commitAndAnnounce(this.#announcer, callback);
     const name = typeof config === 'string' && Array.isArray(values) ? statementNameOf(config) : undefined;
     if (name === undefined) return (super.query as (...args: unknown[]) => unknown)(config, values, callback);
-    return (super.query as (...args: unknown[]) => unknown)({ name, text: config, values }, callback);
+    const run = (answer: (error: unknown, result?: unknown) => void) => super.query(new DescribedQuery(name, config as string, values as unknown[], this.#rowShapes, answer));
+    if (typeof callback === 'function') return void run(callback as (error: unknown, result?: unknown) => void);
+    return new Promise((resolve, reject) => run((error, result) => (error ? reject(error) : resolve(result))));
   }
+
+  /** The shape of each named statement's rows, as PostgreSQL described them on this connection (described-query.ts). */
+  readonly #rowShapes = new Map<string, RowShape>();
 
   /** Commits, and answers once a transaction that wrote has been announced: as the commit itself. */
   #commitAndAnnounce(announcer: CommitAnnouncer, callback?: unknown): unknown {
