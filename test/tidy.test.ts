@@ -114,6 +114,7 @@ const limitsNoTestNames: Readonly<Record<string, string>> = {
   postgresPoolSize: 'a tuning of the store: connections per process',
   postgresNamedStatementsMax: 'a tuning of the store: prepared statements kept',
   postgresStatementRunsBeforeNamed: 'a tuning of the store: runs before a statement is prepared',
+  deferredWriteTextsMax: 'a tuning of the store: statements of held writes kept built',
   postgresConnectTimeoutMs: 'a tuning of the store: how long a connect may take',
   storeCloseDrainMsMax: 'a tuning of the store: how long closing waits for work still running on it, which test/store/close.test.ts lets end',
   postgresConnectionWaitMs: 'a tuning of the store: how long a request waits for a connection',

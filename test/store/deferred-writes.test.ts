@@ -33,6 +33,19 @@ describe('writes held back together', () => {
     expect(held.take()).toBeNull();
   });
 
+  it('sends the same writes again as the same statement, with the new values', () => {
+    const held = new DeferredWrites();
+    const fill = (id: string, amount: number) => {
+      held.hold(write('insert', 'entries', null, 'insert into "entries" values ($1, $2)', [id, amount]));
+      held.hold(write('replace', 'orders', id, 'update "orders" set s = $1 where id = $2', ['filled', id]));
+      return held.take();
+    };
+    const first = fill('a', 1);
+    const again = fill('b', 2);
+    expect(again).toEqual({ text: first!.text, values: ['b', 2, 'filled', 'b'] });
+    expect(again!.text).toBe('with "allot_w1" as (insert into "entries" values ($1, $2)) update "orders" set s = $3 where id = $4');
+  });
+
   it('sends one alone as it is', () => {
     const held = new DeferredWrites();
     held.hold(write('insert', 'entries', null, 'insert into "entries" values ($1)', ['a']));

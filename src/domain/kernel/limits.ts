@@ -277,6 +277,9 @@ export const postgresPoolSize = 10;
 /** SQL texts a process runs as named (prepared) statements on PostgreSQL at most: each connection
  * keeps each one it ran, with its plan. allot's hot paths use a few dozen. */
 export const postgresNamedStatementsMax = 300;
+/** Statements of held writes (postgres/deferred-writes.ts) a process keeps built: a fill's few
+ * combinations, and room for the rarer ones. */
+export const deferredWriteTextsMax = 300;
 /** Runs of an SQL text after which it is named: what runs once or twice (a migration, a rare
  * `in` list's shape) stays unnamed. */
 export const postgresStatementRunsBeforeNamed = 3;

@@ -15,6 +15,8 @@
 // once and answered at once; the connection runs the next statement after it, and that
 // statement's caller hears its error, if any.
 
+import { deferredWriteTextsMax } from '../../domain/kernel/limits.js';
+
 // Begins the SQL of a write to be held back; then its mode, table and row key (or a star) and
 // the comment's end.
 const marker = '/*allot:deferred ';
@@ -48,6 +50,57 @@ export function parseDeferred(text: string, values: readonly unknown[]): Deferre
   const end = text.indexOf('*/', marker.length);
   const [mode, table, key] = text.slice(marker.length, end).split(' ') as [DeferredMode, string, string];
   return { mode, table, key: key === '*' ? null : key, sql: text.slice(end + 2).trimStart(), values };
+}
+
+/** The statement of held writes whose SQL is that of a path of this tree from its root. */
+interface CombinedTexts {
+  readonly after: Map<string, CombinedTexts>;
+  text?: string;
+}
+
+/**
+ * The statement that runs `writes` in order, each one's parameters numbered after those of the
+ * writes before it. A fill holds the same few writes every time: each combination's statement is
+ * built once (renumbering a fill's SQL cost more than sending it) and is then the same string,
+ * which the connection finds its statement name for at once. At most `deferredWriteTextsMax` are
+ * kept.
+ */
+function combinedText(writes: readonly DeferredWrite[]): string {
+  let node = combinedTexts;
+  for (const write of writes) {
+    let next = node.after.get(write.sql);
+    if (next === undefined) {
+      if (combinedTextsKept >= deferredWriteTextsMax) {
+        combinedTexts.after.clear();
+        combinedTextsKept = 0;
+        return combine(writes);
+      }
+      node.after.set(write.sql, (next = { after: new Map() }));
+      combinedTextsKept++;
+    }
+    node = next;
+  }
+  return (node.text ??= combine(writes));
+}
+
+const combinedTexts: CombinedTexts = { after: new Map() };
+let combinedTextsKept = 0;
+
+function combine(writes: readonly DeferredWrite[]): string {
+  let offset = 0;
+  const parts = writes.map((write) => {
+    const part = offset === 0 ? write.sql : renumbered(write.sql, offset);
+    offset += write.values.length;
+    return part;
+  });
+  const last = parts.pop()!;
+  return parts.length === 0 ? last : `with ${parts.map((part, index) => `"allot_w${index + 1}" as (${part})`).join(', ')} ${last}`;
+}
+
+/** `sql` with its parameters numbered from `offset` + 1. Kysely writes them as $1…$n, and no
+ * literal of these writes holds a `$`. */
+function renumbered(sql: string, offset: number): string {
+  return sql.replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) + offset}`);
 }
 
 /** Whether `next` may share a statement with the held `earlier`. */
@@ -91,15 +144,8 @@ export class DeferredWrites {
     this.#held = [];
     if (held.length === 0) return null;
     const values: unknown[] = [];
-    const parts = held.map((write) => {
-      const offset = values.length;
-      values.push(...write.values);
-      // Kysely writes its parameters as $1…$n and no literal of these writes holds a `$`.
-      return offset === 0 ? write.sql : write.sql.replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) + offset}`);
-    });
-    const last = parts.pop()!;
-    const text = parts.length === 0 ? last : `with ${parts.map((part, index) => `"allot_w${index + 1}" as (${part})`).join(', ')} ${last}`;
-    return { text, values };
+    for (const write of held) values.push(...write.values);
+    return { text: combinedText(held), values };
   }
 
   /** Forgets what is held: the transaction rolled back. */
