@@ -2,6 +2,7 @@
 // what accounts see of it, and procurements.
 
 import type { PageRequest } from '../domain/kernel/pagination.js';
+import type { BookOrder } from '../domain/market/book.js';
 import type { Side } from '../domain/market/matching.js';
 import type { OrderStatus } from '../domain/market/orders.js';
 import type { SettledContract } from '../domain/market/settlement.js';
@@ -202,9 +203,10 @@ export interface OrderRepository {
    * `restingAhead` before the book is locked, as a guess of what an order will trade with (so
    * that placing can lock it with the book: app/market/book.ts, `readFirstRoundAhead`); null
    * where a lock costs no round trip (SQLite, whose one writer holds the whole database), and
-   * guessing would save nothing. What it answers is never taken for the locked book's.
+   * guessing would save nothing. What it answers is never taken for the locked book's, and it
+   * reads only what the book's search needs of each order (`BookOrder`).
    */
-  restingUnlockedAhead(query: BookQuery, limit: number, offset: number): Promise<Ahead<OrderRecord[]> | null>;
+  restingUnlockedAhead(query: BookQuery, limit: number, offset: number): Promise<Ahead<BookOrder[]> | null>;
   update(id: string, changes: OrderChanges): Promise<void>;
   /** Resting orders whose end is at or before `upTo`, earliest first. */
   dueExpiries(upTo: number, limit: number): Promise<DueExpiry[]>;

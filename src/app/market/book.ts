@@ -32,7 +32,7 @@ export interface OrderSpec
   readonly sku: InstanceSkuRecord;
   /** The book's first round for the order, read before the book was locked (`readFirstRoundAhead`),
    * when the caller sent it: what the order will likely trade with is locked with the book. */
-  readonly firstRoundUnlocked?: Ahead<readonly OrderRecord[]> | null;
+  readonly firstRoundUnlocked?: Ahead<readonly BookOrder[]> | null;
 }
 
 /**
@@ -44,7 +44,7 @@ export interface OrderSpec
  * PostgreSQL, every round trip it is held for is one that every other order on the SKU waits.
  * Null where locks cost no round trip (SQLite).
  */
-export function readFirstRoundAhead(tx: Tx, order: Pick<OrderRecord, 'instanceSkuId' | 'side' | 'limitMicros' | 'startAt' | 'endAt'>, now: number): Promise<Ahead<OrderRecord[]> | null> {
+export function readFirstRoundAhead(tx: Tx, order: Pick<OrderRecord, 'instanceSkuId' | 'side' | 'limitMicros' | 'startAt' | 'endAt'>, now: number): Promise<Ahead<BookOrder[]> | null> {
   const round = firstRound(order, now);
   return tx.orders.restingUnlockedAhead(round.query, round.size, round.offset);
 }

@@ -1,9 +1,10 @@
 // Orders: the book of resting orders and every order's history.
 
-import { type Kysely, type Selectable, sql } from 'kysely';
+import { type Compilable, type Kysely, type Selectable, sql } from 'kysely';
 import type { PageRequest } from '../../../domain/kernel/pagination.js';
 import type { Database } from '../../database.js';
 import type { DialectAdapter } from '../../dialect-adapter.js';
+import type { BookOrder } from '../../../domain/market/book.js';
 import type { OrderStatus } from '../../../domain/market/orders.js';
 import type { BookQuery, DueExpiry, OrderChanges, OrderListFilter, OrderRecord, OrderRepository, OrderSide, OrderView } from '../../market.js';
 import { preparedPerCount, preparedQuery } from '../prepared.js';
@@ -59,21 +60,26 @@ const replaceOrderState = preparedQuery(
       .where('id', '=', id),
 );
 
+/** The columns the book's search reads of a resting order (`BookOrder`): what the guess of an
+ * order's trades before its book is locked reads (`restingUnlockedAhead`). */
+const bookOrderColumns = ['seq', 'id', 'account_id', 'pool_id', 'side', 'limit_micros', 'remaining', 'allow_partial'] as const;
+type BookOrderRow = Pick<Selectable<Database['orders']>, (typeof bookOrderColumns)[number]>;
+
 /**
  * The book's resting orders of one side (`restingAhead`), best first: prepared for each side, with
- * and without a price bound, and each count of SKUs. Every buy reads it twice, and building it
- * with Kysely cost more than PostgreSQL takes to answer it. Arguments: the window's end and
- * start, the limit and offset, the price bound when there is one, then the SKUs.
+ * and without a price bound, and each count of SKUs; whole, or only the columns the book's search
+ * reads (`bookOrderColumns`). Every buy reads it twice, and building it with Kysely cost more than
+ * PostgreSQL takes to answer it. Arguments: the window's end and start, the limit and offset, the
+ * price bound when there is one, then the SKUs.
  */
-function restingOrders(side: OrderSide, bounded: boolean) {
+function restingOrders<Row>(side: OrderSide, bounded: boolean, columns: 'whole' | 'book') {
   const fixed = bounded ? 5 : 4;
-  return preparedPerCount<Selectable<Database['orders']>>(
+  return preparedPerCount<Row>(
     (count) => fixed + count,
     (db, _adapter, _count, [overlapsTo, overlapsFrom, limit, offset, ...rest]) => {
       const [bound, skuIds] = bounded ? [rest[0], rest.slice(1)] : [null, rest];
-      let select = db
-        .selectFrom('orders')
-        .selectAll()
+      const from = db.selectFrom('orders');
+      let select = (columns === 'whole' ? from.selectAll() : from.select(bookOrderColumns))
         .where('instance_sku_id', 'in', skuIds as string[])
         .where('side', '=', side)
         // Written as the index `orders_resting` is, so that both engines see they may read it.
@@ -85,15 +91,30 @@ function restingOrders(side: OrderSide, bounded: boolean) {
         .orderBy('limit_micros', side === 'sell' ? 'asc' : 'desc')
         .orderBy('seq', 'asc')
         .limit(limit as number)
-        .offset(offset as number);
+        .offset(offset as number) as unknown as Compilable<Row>;
     },
   );
 }
 
+type Row = Selectable<Database['orders']>;
 const restingOrdersBySide = {
-  sell: { bounded: restingOrders('sell', true), unbounded: restingOrders('sell', false) },
-  buy: { bounded: restingOrders('buy', true), unbounded: restingOrders('buy', false) },
+  sell: { bounded: restingOrders<Row>('sell', true, 'whole'), unbounded: restingOrders<Row>('sell', false, 'whole') },
+  buy: { bounded: restingOrders<Row>('buy', true, 'whole'), unbounded: restingOrders<Row>('buy', false, 'whole') },
 };
+const restingBookOrdersBySide = {
+  sell: { bounded: restingOrders<BookOrderRow>('sell', true, 'book'), unbounded: restingOrders<BookOrderRow>('sell', false, 'book') },
+  buy: { bounded: restingOrders<BookOrderRow>('buy', true, 'book'), unbounded: restingOrders<BookOrderRow>('buy', false, 'book') },
+};
+
+/** The arguments of a read of the book (`restingOrders`). */
+function restingArgs(query: BookQuery, limit: number, offset: number): (string | number)[] {
+  const bound = query.priceBound === null ? [] : [query.priceBound];
+  return [query.overlapsTo, query.overlapsFrom, limit, offset, ...bound, ...query.instanceSkuIds];
+}
+
+function toBookOrder(row: BookOrderRow): BookOrder {
+  return { seq: row.seq, id: row.id, accountId: row.account_id, poolId: row.pool_id, side: row.side as OrderSide, limitMicros: row.limit_micros, remaining: decodeSchedule(row.remaining), allowPartial: row.allow_partial === 1 };
+}
 
 function toRecord(row: Selectable<Database['orders']>): OrderRecord {
   return {
@@ -240,13 +261,11 @@ export class SqlOrderRepository implements OrderRepository {
   async restingAhead(query: BookQuery, limit: number, offset: number): Promise<Ahead<OrderRecord[]>> {
     if (query.instanceSkuIds.length === 0) return async () => [];
     const shape = restingOrdersBySide[query.side][query.priceBound === null ? 'unbounded' : 'bounded'](query.instanceSkuIds.length);
-    const bound = query.priceBound === null ? [] : [query.priceBound];
-    const args = [query.overlapsTo, query.overlapsFrom, limit, offset, ...bound, ...query.instanceSkuIds];
     const writesWhenSent = this.#writes;
     // Only a read sent under its book's lock holds what the book holds until the transaction
     // ends (one sent before, `restingUnlockedAhead`'s, may be answered after the lock is taken).
     const lockedWhenSent = new Set(query.instanceSkuIds.filter((id) => this.#booksLocked.has(id)));
-    const read = await shape.executeAhead(this.trx, this.adapter, ...args);
+    const read = await shape.executeAhead(this.trx, this.adapter, ...restingArgs(query, limit, offset));
     return async () => {
       const orders = (await read.rows).map(toRecord);
       // What was read is what the row holds when this transaction changed no order since the read
@@ -263,9 +282,13 @@ export class SqlOrderRepository implements OrderRepository {
     };
   }
 
-  async restingUnlockedAhead(query: BookQuery, limit: number, offset: number): Promise<Ahead<OrderRecord[]> | null> {
+  async restingUnlockedAhead(query: BookQuery, limit: number, offset: number): Promise<Ahead<BookOrder[]> | null> {
     if (!this.adapter.supportsRowLocks) return null;
-    return this.restingAhead(query, limit, offset);
+    if (query.instanceSkuIds.length === 0) return async () => [];
+    // Only what the guess needs: a dozen rows of every column cost more to decode than to read.
+    const shape = restingBookOrdersBySide[query.side][query.priceBound === null ? 'unbounded' : 'bounded'](query.instanceSkuIds.length);
+    const read = await shape.executeAhead(this.trx, this.adapter, ...restingArgs(query, limit, offset));
+    return async () => (await read.rows).map(toBookOrder);
   }
 
   async update(id: string, changes: OrderChanges): Promise<void> {
