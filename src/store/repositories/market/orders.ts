@@ -96,10 +96,10 @@ function restingOrders<Row>(side: OrderSide, bounded: boolean, columns: 'whole' 
   );
 }
 
-type Row = Selectable<Database['orders']>;
+type OrderRow = Selectable<Database['orders']>;
 const restingOrdersBySide = {
-  sell: { bounded: restingOrders<Row>('sell', true, 'whole'), unbounded: restingOrders<Row>('sell', false, 'whole') },
-  buy: { bounded: restingOrders<Row>('buy', true, 'whole'), unbounded: restingOrders<Row>('buy', false, 'whole') },
+  sell: { bounded: restingOrders<OrderRow>('sell', true, 'whole'), unbounded: restingOrders<OrderRow>('sell', false, 'whole') },
+  buy: { bounded: restingOrders<OrderRow>('buy', true, 'whole'), unbounded: restingOrders<OrderRow>('buy', false, 'whole') },
 };
 const restingBookOrdersBySide = {
   sell: { bounded: restingOrders<BookOrderRow>('sell', true, 'book'), unbounded: restingOrders<BookOrderRow>('sell', false, 'book') },
@@ -285,7 +285,8 @@ export class SqlOrderRepository implements OrderRepository {
   async restingUnlockedAhead(query: BookQuery, limit: number, offset: number): Promise<Ahead<BookOrder[]> | null> {
     if (!this.adapter.supportsRowLocks) return null;
     if (query.instanceSkuIds.length === 0) return async () => [];
-    // Only what the guess needs: a dozen rows of every column cost more to decode than to read.
+    // Only what the guess needs: a round's rows of every column cost allot more to decode than
+    // PostgreSQL to read.
     const shape = restingBookOrdersBySide[query.side][query.priceBound === null ? 'unbounded' : 'bounded'](query.instanceSkuIds.length);
     const read = await shape.executeAhead(this.trx, this.adapter, ...restingArgs(query, limit, offset));
     return async () => (await read.rows).map(toBookOrder);
