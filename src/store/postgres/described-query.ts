@@ -40,6 +40,14 @@ interface ConnectionMessages {
   sync(): void;
 }
 
+/** `pg`'s own Query methods this one runs before or instead of its own. */
+const base = pg.Query.prototype as unknown as {
+  handleRowDescription(message: unknown): void;
+  handleCommandComplete(message: unknown, connection: unknown): void;
+  handleError(error: unknown, connection: unknown): void;
+  prepare(connection: ConnectionMessages): void;
+};
+
 /** How `pg` turns each value into what is sent (dates, arrays, buffers, JSON). */
 const prepareValue = (pg as unknown as { utils: { prepareValue: unknown } }).utils.prepareValue;
 if (typeof prepareValue !== 'function') throw new Error("pg.utils.prepareValue is missing: this version of pg is not one described-query.ts was written for");
@@ -70,7 +78,7 @@ export class DescribedQuery extends pg.Query {
   }
 
   handleRowDescription(message: unknown): void {
-    (pg.Query.prototype as unknown as { handleRowDescription(message: unknown): void }).handleRowDescription.call(this, message);
+    base.handleRowDescription.call(this, message);
     const query = this as unknown as QueryInternals;
     this.#shapes.set(query.name!, { fields: query._result.fields, parsers: query._result._parsers ?? [], emptyRow: query._result._prebuiltEmptyResultObject ?? {} });
   }
@@ -79,13 +87,13 @@ export class DescribedQuery extends pg.Query {
     // Described as returning no rows (a write without RETURNING): no RowDescription came.
     const query = this as unknown as QueryInternals;
     if (!this.#shapes.has(query.name!)) this.#shapes.set(query.name!, { fields: [], parsers: [], emptyRow: {} });
-    (pg.Query.prototype as unknown as { handleCommandComplete(message: unknown, connection: unknown): void }).handleCommandComplete.call(this, message, connection);
+    base.handleCommandComplete.call(this, message, connection);
   }
 
   /** As `pg`'s, without the Describe once the statement's shape is known. */
   prepare(connection: ConnectionMessages): void {
     if (this.#shape === undefined) {
-      (pg.Query.prototype as unknown as { prepare(connection: ConnectionMessages): void }).prepare.call(this, connection);
+      base.prepare.call(this, connection);
       return;
     }
     const query = this as unknown as QueryInternals;
@@ -100,7 +108,7 @@ export class DescribedQuery extends pg.Query {
       // A value that cannot be sent: the statement is not run, and the connection stays usable.
       connection.close({ type: 'S', name });
       connection.sync();
-      (this as unknown as { handleError(error: unknown, connection: unknown): void }).handleError(error, connection);
+      base.handleError.call(this, error, connection);
       return;
     }
     connection.execute({ portal: query.portal });

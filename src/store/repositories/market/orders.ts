@@ -97,26 +97,29 @@ function restingOrders<Row>(side: OrderSide, bounded: boolean, columns: 'whole' 
 }
 
 type OrderRow = Selectable<Database['orders']>;
-const restingOrdersBySide = {
-  sell: { bounded: restingOrders<OrderRow>('sell', true, 'whole'), unbounded: restingOrders<OrderRow>('sell', false, 'whole') },
-  buy: { bounded: restingOrders<OrderRow>('buy', true, 'whole'), unbounded: restingOrders<OrderRow>('buy', false, 'whole') },
-};
-const restingBookOrdersBySide = {
-  sell: { bounded: restingOrders<BookOrderRow>('sell', true, 'book'), unbounded: restingOrders<BookOrderRow>('sell', false, 'book') },
-  buy: { bounded: restingOrders<BookOrderRow>('buy', true, 'book'), unbounded: restingOrders<BookOrderRow>('buy', false, 'book') },
-};
 
-/** The arguments of a read of the book (`restingOrders`). */
-function restingArgs(query: BookQuery, limit: number, offset: number): (string | number)[] {
+/** The book's reads of `columns`, prepared for each side and with and without a price bound (`restingOrders`). */
+function restingOrdersBySide<Row>(columns: 'whole' | 'book') {
+  return {
+    sell: { bounded: restingOrders<Row>('sell', true, columns), unbounded: restingOrders<Row>('sell', false, columns) },
+    buy: { bounded: restingOrders<Row>('buy', true, columns), unbounded: restingOrders<Row>('buy', false, columns) },
+  };
+}
+const wholeRestingOrders = restingOrdersBySide<OrderRow>('whole');
+const bookRestingOrders = restingOrdersBySide<BookOrderRow>('book');
+
+/** Sends the read of `reads` that answers `query`, ahead (`Ahead`). */
+function sendRestingRead<Row>(trx: Kysely<Database>, adapter: DialectAdapter, reads: ReturnType<typeof restingOrdersBySide<Row>>, query: BookQuery, limit: number, offset: number) {
+  const read = reads[query.side][query.priceBound === null ? 'unbounded' : 'bounded'](query.instanceSkuIds.length);
   const bound = query.priceBound === null ? [] : [query.priceBound];
-  return [query.overlapsTo, query.overlapsFrom, limit, offset, ...bound, ...query.instanceSkuIds];
+  return read.executeAhead(trx, adapter, query.overlapsTo, query.overlapsFrom, limit, offset, ...bound, ...query.instanceSkuIds);
 }
 
 function toBookOrder(row: BookOrderRow): BookOrder {
   return { seq: row.seq, id: row.id, accountId: row.account_id, poolId: row.pool_id, side: row.side as OrderSide, limitMicros: row.limit_micros, remaining: decodeSchedule(row.remaining), allowPartial: row.allow_partial === 1 };
 }
 
-function toRecord(row: Selectable<Database['orders']>): OrderRecord {
+function toRecord(row: OrderRow): OrderRecord {
   return {
     seq: row.seq,
     id: row.id,
@@ -260,12 +263,11 @@ export class SqlOrderRepository implements OrderRepository {
 
   async restingAhead(query: BookQuery, limit: number, offset: number): Promise<Ahead<OrderRecord[]>> {
     if (query.instanceSkuIds.length === 0) return async () => [];
-    const shape = restingOrdersBySide[query.side][query.priceBound === null ? 'unbounded' : 'bounded'](query.instanceSkuIds.length);
     const writesWhenSent = this.#writes;
     // Only a read sent under its book's lock holds what the book holds until the transaction
     // ends (one sent before, `restingUnlockedAhead`'s, may be answered after the lock is taken).
     const lockedWhenSent = new Set(query.instanceSkuIds.filter((id) => this.#booksLocked.has(id)));
-    const read = await shape.executeAhead(this.trx, this.adapter, ...restingArgs(query, limit, offset));
+    const read = await sendRestingRead(this.trx, this.adapter, wholeRestingOrders, query, limit, offset);
     return async () => {
       const orders = (await read.rows).map(toRecord);
       // What was read is what the row holds when this transaction changed no order since the read
@@ -287,8 +289,7 @@ export class SqlOrderRepository implements OrderRepository {
     if (query.instanceSkuIds.length === 0) return async () => [];
     // Only what the guess needs: a round's rows of every column cost allot more to decode than
     // PostgreSQL to read.
-    const shape = restingBookOrdersBySide[query.side][query.priceBound === null ? 'unbounded' : 'bounded'](query.instanceSkuIds.length);
-    const read = await shape.executeAhead(this.trx, this.adapter, ...restingArgs(query, limit, offset));
+    const read = await sendRestingRead(this.trx, this.adapter, bookRestingOrders, query, limit, offset);
     return async () => (await read.rows).map(toBookOrder);
   }
 
