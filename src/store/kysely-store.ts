@@ -32,6 +32,7 @@ import { SqlFleetRepository } from './repositories/fleet/fleet.js';
 import { type CachedReadScope, type HeldLock, type Store, type StoreDialect, StoreUnavailable, TransientConflict, type Tx } from './store.js';
 import type { DialectAdapter } from './dialect-adapter.js';
 import { CommitGroup } from './commit-group.js';
+import { deepFreeze, RememberedCatalog, type WrittenRows } from './remembered-catalog.js';
 
 /** Carries a Failure out of Kysely's transaction callback so that Kysely rolls back. */
 class RollbackWithFailure extends Error {
@@ -54,6 +55,9 @@ export class KyselyStore implements Store {
   #tokenWriteGeneration = 0;
   /** Remembered reads, each scope's apart: everything's, and tokens'. */
   readonly #remembered = { all: new RememberedReads(), tokens: new RememberedReads() };
+  /** Pools and instance SKUs remembered between transactions, where this process is the only
+   * writer (remembered-catalog.ts); null elsewhere. */
+  readonly #catalog: RememberedCatalog | null;
   /** The group of transactions to be committed together that new ones join (see groupsCommits). */
   #commitGroup: CommitGroup | null = null;
   /** The last caller of `exclusively` for each name, which the next one waits for. */
@@ -67,6 +71,7 @@ export class KyselyStore implements Store {
 
   constructor(private readonly adapter: DialectAdapter) {
     this.dialect = adapter.dialect;
+    this.#catalog = adapter.soleWriter ? new RememberedCatalog() : null;
   }
 
   transaction<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
@@ -76,29 +81,37 @@ export class KyselyStore implements Store {
   async #transaction<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
     this.#writeGeneration++;
     let wroteTokens = false;
-    const writesTokens = () => {
-      wroteTokens = true;
-      this.#tokenWriteGeneration++;
+    let wroteCatalog = false;
+    const writes = (what: WrittenRows) => {
+      if (what === 'tokens') {
+        wroteTokens = true;
+        this.#tokenWriteGeneration++;
+      } else if (!wroteCatalog) {
+        wroteCatalog = true;
+        this.#catalog?.writeBegins();
+      }
     };
     try {
-      return await this.#transactionWithRetries(work, writesTokens);
+      return await this.#transactionWithRetries(work, writes);
     } catch (error) {
       throw this.#unavailableOr(error);
     } finally {
+      // After the commit (a group's too) has succeeded or failed.
       this.#writeGeneration++;
       if (wroteTokens) this.#tokenWriteGeneration++;
+      if (wroteCatalog) this.#catalog?.writeEnded();
     }
   }
 
-  async #transactionWithRetries<T>(work: (tx: Tx) => Promise<T>, writesTokens: () => void): Promise<T> {
+  async #transactionWithRetries<T>(work: (tx: Tx) => Promise<T>, writes: (what: WrittenRows) => void): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       // What the attempt asks to run after its commit; a retried attempt's are dropped with it.
       const committed: (() => void)[] = [];
       try {
         const result = this.adapter.groupsCommits
-          ? await this.#inCommitGroup((trx) => work(this.repositories(trx, (callback) => committed.push(callback), writesTokens)))
+          ? await this.#inCommitGroup((trx) => work(this.repositories(trx, (callback) => committed.push(callback), writes)))
           : await this.adapter.db.transaction().execute(async (trx) => {
-              const result = await work(this.repositories(trx, (callback) => committed.push(callback), writesTokens));
+              const result = await work(this.repositories(trx, (callback) => committed.push(callback), writes));
               if (isFailure(result)) throw new RollbackWithFailure(result);
               return result;
             });
@@ -135,7 +148,7 @@ export class KyselyStore implements Store {
 
   async #read<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
     try {
-      const value = await this.adapter.db.connection().execute((connection) => work(this.repositories(connection, readHasNoCommit, readWritesNoToken)));
+      const value = await this.adapter.db.connection().execute((connection) => work(this.repositories(connection, readHasNoCommit, readWritesNothing)));
       return await this.#whenDurable(value);
     } catch (error) {
       throw this.#unavailableOr(error);
@@ -277,27 +290,29 @@ export class KyselyStore implements Store {
     }
   }
 
-  /** `writesTokens` is told before the transaction writes a token, or empties the tables (a reset). */
-  private repositories(trx: Kysely<Database>, afterCommit: Tx['afterCommit'], writesTokens: () => void): Tx {
+  /** `writes` is told before the transaction writes tokens or the catalog's rows, or empties the
+   * tables (a reset). */
+  private repositories(trx: Kysely<Database>, afterCommit: Tx['afterCommit'], writes: (what: WrittenRows) => void): Tx {
     // These remember the rows the transaction locked (their balances, orders, live pools); a
     // reset, which empties their tables, makes them forget.
-    const pools = new SqlPoolRepository(trx, this.adapter);
+    const pools = new SqlPoolRepository(trx, this.adapter, this.#catalog, writes);
     const allocation = new SqlAllocationRepository(trx, this.adapter);
     const orders = new SqlOrderRepository(trx, this.adapter);
     const money = new SqlMoneyRepository(trx, this.adapter);
     const emptying = () => {
-      writesTokens();
+      writes('tokens');
+      writes('catalog');
       for (const repository of [pools, allocation, orders, money]) repository.forgetLocked();
     };
     return {
       afterCommit,
       accounts: new SqlAccountRepository(trx, this.adapter),
-      tokens: new SqlTokenRepository(trx, this.adapter, writesTokens),
+      tokens: new SqlTokenRepository(trx, this.adapter, () => writes('tokens')),
       users: new SqlUserRepository(trx, this.adapter),
       featureFlags: new SqlFeatureFlagRepository(trx),
-      workspaces: new SqlWorkspaceRepository(trx, this.adapter),
+      workspaces: new SqlWorkspaceRepository(trx, this.adapter, writes),
       pools,
-      instanceSkus: new SqlInstanceSkuRepository(trx, this.adapter),
+      instanceSkus: new SqlInstanceSkuRepository(trx, this.adapter, this.#catalog, writes),
       allocation,
       poolTransfers: new SqlPoolTransferRepository(trx, this.adapter),
       images: new SqlImageRepository(trx, this.adapter),
@@ -337,8 +352,8 @@ function readHasNoCommit(): never {
   throw new Error('afterCommit asked in a read: only a transaction commits');
 }
 
-function readWritesNoToken(): never {
-  throw new Error('a token written in a read: only a transaction writes');
+function readWritesNothing(): never {
+  throw new Error('rows written in a read: only a transaction writes');
 }
 
 /** Reads remembered at one generation of the writes they depend on, each with when it stops being
@@ -369,10 +384,3 @@ class RememberedReads {
   }
 }
 
-/** Freezes a value and what it holds, so that a caller who shares a cached read cannot change it
- * for the others. Typed arrays cannot be frozen; the schedules that hold them are. */
-function deepFreeze<T>(value: T): T {
-  if (typeof value !== 'object' || value === null || ArrayBuffer.isView(value) || Object.isFrozen(value)) return value;
-  for (const child of Object.values(value)) deepFreeze(child);
-  return Object.freeze(value);
-}

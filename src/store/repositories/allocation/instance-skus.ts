@@ -10,6 +10,7 @@ import type { NamedWrite } from '../../kernel.js';
 import { pageBySeq } from '../paging.js';
 import { preparedQuery } from '../prepared.js';
 import { guardName } from '../named-write.js';
+import type { RememberedCatalog } from '../../remembered-catalog.js';
 
 const skuById = preparedQuery(1, (db, id: string) => db.selectFrom('instance_skus').selectAll().where('id', '=', id));
 
@@ -21,16 +22,27 @@ export class SqlInstanceSkuRepository implements InstanceSkuRepository {
   constructor(
     private readonly trx: Kysely<Database>,
     private readonly adapter: DialectAdapter,
+    /** SKUs remembered between transactions (SQLite only), and what is told of each write. */
+    private readonly catalog: RememberedCatalog | null,
+    private readonly writes: (what: 'catalog') => void,
   ) {}
 
   async insert(sku: Omit<InstanceSkuRecord, 'seq'>): Promise<NamedWrite> {
+    this.writes('catalog');
     const values = { id: sku.id, alias: sku.alias, properties: JSON.stringify(sku.properties), created_at: sku.createdAt };
     return guardName(this.adapter, () => this.trx.insertInto('instance_skus').values(values).execute());
   }
 
   async findById(id: string): Promise<InstanceSkuRecord | undefined> {
+    const key = `instance sku ${id}`;
+    const remembered = this.catalog?.get<InstanceSkuRecord>(key);
+    if (remembered !== undefined) return remembered;
+    const mark = this.catalog?.mark ?? -1;
     const [row] = await skuById.execute(this.trx, this.adapter, id);
-    return row === undefined ? undefined : toSku(row);
+    if (row === undefined) return undefined;
+    const sku = toSku(row);
+    this.catalog?.remember(mark, key, sku);
+    return sku;
   }
 
   async list(page: PageRequest): Promise<InstanceSkuRecord[]> {

@@ -14,6 +14,7 @@ import { pageBySeq } from '../paging.js';
 import { preparedDialectQuery, preparedQuery } from '../prepared.js';
 import { decodeSchedule } from '../schedules.js';
 import { guardName } from '../named-write.js';
+import type { RememberedCatalog } from '../../remembered-catalog.js';
 
 interface PoolViewRow {
   seq: number;
@@ -116,6 +117,22 @@ function liveLockedQuery(db: Kysely<Database>, adapter: DialectAdapter, accountI
 const oneLiveLocked = preparedDialectQuery(2, (db, adapter, accountId: string, id: string) => liveLockedQuery(db, adapter, accountId, [id]));
 const twoLiveLocked = preparedDialectQuery(3, (db, adapter, accountId: string, id: string, otherId: string) => liveLockedQuery(db, adapter, accountId, [id, otherId]));
 
+function livePoolKey(id: string): string {
+  return `live pool ${id}`;
+}
+
+/** The account's live pools of `ids` (sorted, distinct) if all are remembered, else null. A pool
+ * of another account is not one of its pools, as the read's own condition says. */
+function rememberedLivePools(catalog: RememberedCatalog, accountId: string, ids: readonly string[]): PoolView[] | null {
+  const pools: PoolView[] = [];
+  for (const id of ids) {
+    const pool = catalog.get<PoolView>(livePoolKey(id));
+    if (pool === undefined) return null;
+    if (pool.accountId === accountId) pools.push(pool);
+  }
+  return pools;
+}
+
 export class SqlPoolRepository implements PoolRepository {
   /** The pools this transaction locked live (`lockLive`): a second lock of one reads nothing. */
   readonly #lockedLive = new Set<string>();
@@ -123,6 +140,9 @@ export class SqlPoolRepository implements PoolRepository {
   constructor(
     private readonly trx: Kysely<Database>,
     private readonly adapter: DialectAdapter,
+    /** Live pools remembered between transactions (SQLite only), and what is told of each write. */
+    private readonly catalog: RememberedCatalog | null,
+    private readonly writes: (what: 'catalog') => void,
   ) {}
 
   /** Forgets what was locked: the pools were deleted in this transaction (a reset). */
@@ -141,6 +161,7 @@ export class SqlPoolRepository implements PoolRepository {
       created_at: pool.createdAt,
       deleted_at: null,
     };
+    this.writes('catalog');
     return guardName(this.adapter, () => this.trx.insertInto('pools').values(values).execute());
   }
 
@@ -151,6 +172,13 @@ export class SqlPoolRepository implements PoolRepository {
 
   async findLiveLocked(accountId: string, ids: readonly string[]): Promise<PoolView[]> {
     const distinct = [...new Set(ids)].sort();
+    // Where pools are remembered there are no row locks: a pool found live is all this is.
+    const remembered = this.catalog === null ? null : rememberedLivePools(this.catalog, accountId, distinct);
+    if (remembered !== null) {
+      for (const pool of remembered) this.#lockedLive.add(pool.id);
+      return remembered;
+    }
+    const mark = this.catalog?.mark ?? -1;
     const rows =
       distinct.length === 1
         ? await oneLiveLocked.execute(this.trx, this.adapter, accountId, distinct[0]!)
@@ -160,7 +188,9 @@ export class SqlPoolRepository implements PoolRepository {
             ? []
             : await liveLockedQuery(this.trx, this.adapter, accountId, distinct).execute();
     for (const row of rows) this.#lockedLive.add(row.id);
-    return rows.map(toPoolView);
+    const pools = rows.map(toPoolView);
+    for (const pool of pools) this.catalog?.remember(mark, livePoolKey(pool.id), pool);
+    return pools;
   }
 
   async findByIdForOperator(id: string): Promise<PoolView | undefined> {
@@ -211,10 +241,12 @@ export class SqlPoolRepository implements PoolRepository {
     if (changes.name !== undefined) set.name = changes.name;
     if (changes.tags !== undefined) set.tags = JSON.stringify(changes.tags);
     if (Object.keys(set).length === 0) return 'written';
+    this.writes('catalog');
     return guardName(this.adapter, () => this.trx.updateTable('pools').set(set).where('id', '=', id).execute());
   }
 
   async softDelete(id: string, now: number): Promise<void> {
+    this.writes('catalog');
     await this.trx.updateTable('pools').set({ deleted_at: now }).where('id', '=', id).execute();
     this.#lockedLive.delete(id);
   }

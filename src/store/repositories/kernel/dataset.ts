@@ -16,7 +16,8 @@ export class SqlDatasetRepository implements DatasetRepository {
   constructor(
     private readonly trx: Kysely<Database>,
     private readonly adapter: DialectAdapter,
-    /** Makes the transaction's other repositories forget the rows they locked, once they are gone. */
+    /** Tells the transaction's other repositories and the store that every row is about to go:
+     * they forget what they locked and remembered. */
     private readonly forgetLocked: () => void = () => {},
   ) {}
 
@@ -35,6 +36,8 @@ export class SqlDatasetRepository implements DatasetRepository {
 
   async clear(keepSettings: readonly string[]): Promise<void> {
     const tables = (await this.tables()).filter((table) => !keptTables.has(table) && table !== 'settings');
+    // Told before the rows go, as every write tells what remembers them.
+    this.forgetLocked();
     if (this.adapter.dialect === 'sqlite') {
       // Checked at the commit instead of at each statement, so that the order does not matter.
       await sql`PRAGMA defer_foreign_keys = ON`.execute(this.trx);
@@ -42,7 +45,6 @@ export class SqlDatasetRepository implements DatasetRepository {
     } else if (tables.length > 0) {
       await sql`TRUNCATE ${sql.join(tables.map((table) => sql.id(table)))}`.execute(this.trx);
     }
-    this.forgetLocked();
     let settings = this.trx.deleteFrom('settings');
     if (keepSettings.length > 0) settings = settings.where('key', 'not in', [...keepSettings]);
     await settings.execute();

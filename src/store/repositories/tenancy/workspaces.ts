@@ -28,6 +28,8 @@ export class SqlWorkspaceRepository implements WorkspaceRepository {
   constructor(
     private readonly trx: Kysely<Database>,
     private readonly adapter: DialectAdapter,
+    /** Told before a write that changes what a pool's row reads (its workspace's name). */
+    private readonly writes: (what: 'catalog') => void,
   ) {}
 
   async insert(workspace: Omit<WorkspaceRecord, 'seq'>): Promise<NamedWrite> {
@@ -61,10 +63,12 @@ export class SqlWorkspaceRepository implements WorkspaceRepository {
   }
 
   async rename(id: string, name: string): Promise<NamedWrite> {
+    this.writes('catalog');
     return guardName(this.adapter, () => this.trx.updateTable('workspaces').set({ name }).where('id', '=', id).execute());
   }
 
   async softDelete(id: string, now: number): Promise<void> {
+    this.writes('catalog');
     await this.trx.updateTable('workspaces').set({ deleted_at: now }).where('id', '=', id).execute();
   }
 
