@@ -55,6 +55,7 @@ export class SqlPoolTransferRepository implements PoolTransferRepository {
   ) {}
 
   async insert(transfer: Omit<PoolTransferRecord, 'seq'>, instanceSkuAlias: string): Promise<PoolTransferView> {
+    const delta = encodeSchedule(transfer.delta);
     const [row] = await insertTransferRow.execute(
       this.trx,
       this.adapter,
@@ -63,13 +64,13 @@ export class SqlPoolTransferRepository implements PoolTransferRepository {
       transfer.fromPoolId,
       transfer.toPoolId,
       transfer.instanceSkuId,
-      encodeSchedule(transfer.delta),
+      delta,
       transfer.status,
       transfer.rejectedReason,
       transfer.createdAt,
     );
     // As a read would decode it, so that the answer is the same either way.
-    return { seq: row!.seq, ...transfer, delta: decodeSchedule(encodeSchedule(transfer.delta)), instanceSkuAlias };
+    return { seq: row!.seq, ...transfer, delta: decodeSchedule(delta), instanceSkuAlias };
   }
 
   async markRejected(id: string, rejectedReason: string): Promise<void> {
