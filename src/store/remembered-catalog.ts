@@ -26,7 +26,8 @@ export class RememberedCatalog {
   /** Writes begun, ever. A read remembers what it found only if none began while it ran. */
   #writesBegun = 0;
 
-  /** The mark a read takes before it asks the database, for `remember`. */
+  /** The mark a read takes before it asks the database, for `remember`: none (-1) while a write
+   * is under way, else the count of writes begun, which any write begun since moves. */
   get mark(): number {
     return this.#writesUnderWay === 0 ? this.#writesBegun : -1;
   }
@@ -37,7 +38,7 @@ export class RememberedCatalog {
 
   /** Remembers `value` as read since `mark`, unless a write has begun since. */
   remember(mark: number, key: string, value: unknown): void {
-    if (mark !== this.#writesBegun || this.#writesUnderWay > 0) return;
+    if (mark !== this.#writesBegun) return;
     if (this.#rows.size >= rememberedCatalogRowsMax) this.#rows.delete(this.#rows.keys().next().value!);
     this.#rows.set(key, deepFreeze(value));
   }
