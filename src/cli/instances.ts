@@ -56,18 +56,33 @@ async function logs(client: ApiClient, id: string, options: { follow?: boolean; 
   }
 }
 
+/**
+ * The SKU an instance on `pool` runs as when none is named: the one whose allocation the pool
+ * holds from now on, when there is exactly one. A buy may fill on any SKU that meets its
+ * requirements, so a user who bought by accelerator need not find out which to start one.
+ */
+async function skuHeldBy(client: ApiClient, pool: string): Promise<string> {
+  const found = await client.get<{ allocation_schedule: { by_instance_sku: Record<string, { node_count: number }[]> } }>(`/preview/v2/pools/${encodeURIComponent(pool)}`);
+  const held = Object.entries(found.allocation_schedule.by_instance_sku)
+    .filter(([, schedule]) => schedule.some((entry) => entry.node_count > 0))
+    .map(([skuId]) => skuId);
+  if (held.length === 1) return held[0]!;
+  if (held.length === 0) throw usage(`pool ${pool} holds no allocation from now on: buy some (allot buy --pool ${pool} …) or name the SKU with --sku`);
+  throw usage(`pool ${pool} holds allocation of ${held.length} SKUs (${held.join(', ')}): name one with --sku`);
+}
+
 export function registerInstanceCommands(program: Command): void {
   const instances = program.command('instances').description('Start, list, follow, reach and end your instances');
   instances
     .command('create')
     .description('Start an instance on a pool\'s allocation')
     .requiredOption('--pool <pool>', 'the pool whose allocation it runs on')
-    .requiredOption('--sku <sku>', 'instance SKU (isku_… or alias)')
+    .option('--sku <sku>', 'instance SKU (isku_… or alias); by default the one the pool holds allocation of')
     .option('--image <image>', 'image id, resource path or name', 'ubuntu-24.04-cuda-12.8')
     .option('--name <name>', 'the instance\'s name')
     .option('--cloud-init <file>', 'cloud-init user data, from a file')
     .option('--tag <key=value>', 'a tag (repeatable)', collect)
-    .action(async (options: { pool: string; sku: string; image: string; name?: string; cloudInit?: string; tag?: string[] }, command: Command) => {
+    .action(async (options: { pool: string; sku?: string; image: string; name?: string; cloudInit?: string; tag?: string[] }, command: Command) => {
       const global = command.optsWithGlobals<GlobalOptions>();
       let cloudInit: string | undefined;
       if (options.cloudInit !== undefined) {
@@ -78,7 +93,8 @@ export function registerInstanceCommands(program: Command): void {
         }
       }
       const client = ApiClient.for(global, 'account');
-      const body = { pool: options.pool, instance_sku: (await resolveSku(client, options.sku)).id, image: options.image, ...(options.name === undefined ? {} : { name: options.name }), ...(cloudInit === undefined ? {} : { cloud_init_user_data: cloudInit }), ...(options.tag === undefined ? {} : { tags: tags(options.tag) }) };
+      const instanceSku = options.sku === undefined ? await skuHeldBy(client, options.pool) : (await resolveSku(client, options.sku)).id;
+      const body = { pool: options.pool, instance_sku: instanceSku, image: options.image, ...(options.name === undefined ? {} : { name: options.name }), ...(cloudInit === undefined ? {} : { cloud_init_user_data: cloudInit }), ...(options.tag === undefined ? {} : { tags: tags(options.tag) }) };
       emit(global.json, await client.post('/preview/v2/instances', body), instanceView);
     });
   instances

@@ -179,6 +179,25 @@ describe('the allot CLI', { timeout: 120_000 }, () => {
     expect(followed.length).toBeGreaterThanOrEqual(log.length);
   });
 
+  it('starts an instance as the SKU its pool holds when none is named, and asks for one otherwise', async () => {
+    await json('pools', 'create', 'by-accelerator');
+    const none = await allot(['instances', 'create', '--pool', 'by-accelerator']);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toContain('holds no allocation from now on');
+
+    // Bought by accelerator and zone, as the README does: whichever SKU filled it is the one.
+    const bought = await json('buy', '--pool', 'by-accelerator', '--accelerator', 'H100', '--zone', 'richmond', '--nodes', '1', '--start', 'in 1h', '--duration', '1h', '--max-rate', '100');
+    expect(bought.status).toBe('filled');
+    const instance = await json('instances', 'create', '--pool', 'by-accelerator');
+    expect(instance.instance_sku.id).toBe(bought.instance_sku.id);
+    expect((await json('instances', 'terminate', instance.id)).status).toBe('terminated');
+
+    await json('buy', '--pool', 'by-accelerator', '--accelerator', 'H200', '--nodes', '1', '--start', 'in 1h', '--duration', '1h', '--max-rate', '100');
+    const two = await allot(['instances', 'create', '--pool', 'by-accelerator']);
+    expect(two.code).toBe(2);
+    expect(two.stderr).toContain('holds allocation of 2 SKUs');
+  });
+
   it('uploads an image in parts, and lists it', async () => {
     const file = join(directory, 'tiny.img');
     const bytes = Buffer.alloc(1024 * 1024 + 4096, 7);
