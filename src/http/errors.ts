@@ -305,11 +305,12 @@ export function handleError(error: FastifyError, request: FastifyRequest, reply:
   }
   const status = error.statusCode ?? 500;
   if (status === 503) {
-    // The database is away (store/store.ts StoreUnavailable): nothing was acknowledged; try again.
-    // Or the server stops (app/kernel/stopping.ts ServerStopping), whose message says where the
-    // work it cut short stands.
+    // The database is away (store/store.ts StoreUnavailable), or every attempt met concurrent
+    // changes (StoreContended): nothing was acknowledged; try again. Or the server stops
+    // (app/kernel/stopping.ts ServerStopping), whose message says where the work it cut short
+    // stands. Logged without the stack: an outage answers thousands of these, all alike.
     const { retryAfterSeconds = 1, publicMessage } = error as { retryAfterSeconds?: number; publicMessage?: string };
-    request.log.warn({ err: error }, 'service unavailable');
+    request.log.warn({ reason: error.message }, 'service unavailable');
     const message = publicMessage ?? `Service temporarily unavailable; retry after ${retryAfterSeconds} s`;
     return reply.code(503).header('retry-after', String(retryAfterSeconds)).send(errorBody('service_unavailable', message));
   }

@@ -29,7 +29,7 @@ import { SqlSettingRepository } from './repositories/kernel/settings.js';
 import { SqlDatasetRepository } from './repositories/kernel/dataset.js';
 import { SqlWorkspaceRepository } from './repositories/tenancy/workspaces.js';
 import { SqlFleetRepository } from './repositories/fleet/fleet.js';
-import { type CachedReadScope, type HeldLock, type Store, type StoreDialect, StoreUnavailable, TransientConflict, type Tx } from './store.js';
+import { type CachedReadScope, type HeldLock, type Store, type StoreDialect, StoreContended, StoreUnavailable, TransientConflict, type Tx } from './store.js';
 import type { DialectAdapter } from './dialect-adapter.js';
 import { CommitGroup } from './commit-group.js';
 import { deepFreeze, RememberedCatalog, type WrittenRows } from './remembered-catalog.js';
@@ -119,7 +119,8 @@ export class KyselyStore implements Store {
         return result;
       } catch (error) {
         if (error instanceof RollbackWithFailure) return error.result as T;
-        if (attempt >= transactionAttemptsMax || !(error instanceof TransientConflict || this.adapter.isTransientConflict(error))) throw error;
+        if (!(error instanceof TransientConflict || this.adapter.isTransientConflict(error))) throw error;
+        if (attempt >= transactionAttemptsMax) throw new StoreContended(error, attempt);
         const backoffMs = Math.min(transactionRetryBackoffMaxMs, transactionRetryBackoffMs * 2 ** attempt);
         await new Promise((resolve) => setTimeout(resolve, Math.random() * backoffMs));
       }

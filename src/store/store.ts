@@ -91,6 +91,26 @@ export class TransientConflict extends Error {
   override readonly name = 'TransientConflict';
 }
 
+/**
+ * A transaction met transient conflicts (`TransientConflict`, a serialization failure or a
+ * deadlock) on every one of its attempts (`transactionAttemptsMax`): nothing of it committed, and
+ * the client is asked to try again, as for a database away (503 with `Retry-After`).
+ */
+export class StoreContended extends Error {
+  override readonly name = 'StoreContended';
+  readonly statusCode = 503;
+  readonly retryAfterSeconds = 1;
+  readonly publicMessage: string;
+
+  constructor(
+    override readonly cause: unknown,
+    attempts: number,
+  ) {
+    super(`${attempts} attempts met concurrent changes: ${cause instanceof Error ? cause.message : String(cause)}`);
+    this.publicMessage = `The request met concurrent changes on each of ${attempts} attempts and changed nothing; retry after ${this.retryAfterSeconds} s`;
+  }
+}
+
 export interface Store {
   readonly dialect: StoreDialect;
   /**

@@ -4,7 +4,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fail } from '../../src/domain/kernel/failures.js';
 import { DomainEvents, recordEvent, type DomainEvent } from '../../src/app/kernel/events.js';
-import type { Store } from '../../src/store/store.js';
+import { transactionAttemptsMax } from '../../src/domain/kernel/limits.js';
+import { type Store, StoreContended } from '../../src/store/store.js';
 import { openTestStore, type TestStore, testDialects } from '../support/stores.js';
 
 const epoch = 1_767_225_600;
@@ -59,6 +60,20 @@ describe.each(testDialects)('after-commit on %s', (dialect) => {
     });
     expect(attempt).toBe(2);
     expect(ran).toEqual([2]);
+  });
+
+  it('gives up after transactionAttemptsMax conflicted attempts as StoreContended, running nothing', async () => {
+    const ran: number[] = [];
+    let attempts = 0;
+    const gaveUp = store.transaction(async (tx) => {
+      attempts++;
+      tx.afterCommit(() => ran.push(attempts));
+      throw Object.assign(new Error('deadlock detected'), dialect === 'sqlite' ? { code: 'SQLITE_BUSY' } : { code: '40P01' });
+    });
+    await expect(gaveUp).rejects.toBeInstanceOf(StoreContended);
+    await expect(gaveUp).rejects.toMatchObject({ statusCode: 503, retryAfterSeconds: 1 });
+    expect(attempts).toBe(transactionAttemptsMax);
+    expect(ran).toEqual([]);
   });
 
   it('delivers recorded domain events only from a committed transaction', async () => {
