@@ -4,7 +4,7 @@
 // echoed input cut short, and Fastify's and Node's own refusals (malformed URLs, path
 // parameters past the router's bound, malformed HTTP) are answered in the envelope too.
 
-import { STATUS_CODES, type IncomingMessage } from 'node:http';
+import { STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyBaseLogger, FastifyError, FastifyReply, FastifyRequest, FastifyServerOptions } from 'fastify';
 import { echoedInputLengthMax, errorMessageLengthMax, pathParameterLengthMax, requestIdLengthMax } from '../domain/kernel/limits.js';
@@ -108,6 +108,17 @@ export function answerFrameworkError(error: FastifyError, request: FastifyReques
   reply.code(400).send(finishedErrorBody(body, request.id));
 }
 
+/** The envelope written straight on a socket, for what Node gives no response to answer with; the
+ * connection closes after it. */
+function writeOnSocket(socket: Socket, status: number, body: ErrorBody, requestId: string, headers: Readonly<Record<string, string>> = {}): void {
+  const text = JSON.stringify(finishedErrorBody(body, requestId));
+  const extra = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`).join('');
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(text)}\r\n` +
+      `X-Request-Id: ${requestId}\r\n${extra}Connection: close\r\n\r\n${text}`,
+  );
+}
+
 /**
  * Node's `clientError`: HTTP too malformed to become a request (a bad request line, an unknown
  * method, bad headers, headers too large, a timeout). There is no request to answer through, so
@@ -128,16 +139,31 @@ export function createClientErrorHandler(requestIds: (request: IncomingMessage) 
       status = 405;
       message = 'The request method is not one HTTP defines';
     }
-    if (socket.writable) {
-      const requestId = requestIds({ headers: {} } as IncomingMessage);
-      const text = JSON.stringify(finishedErrorBody(errorBody('invalid_request_error', message), requestId));
-      socket.write(
-        `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(text)}\r\n` +
-          `X-Request-Id: ${requestId}\r\nConnection: close\r\n\r\n${text}`,
-      );
-    }
+    if (socket.writable) writeOnSocket(socket, status, errorBody('invalid_request_error', message), requestIds({ headers: {} } as IncomingMessage));
     socket.destroy(error);
   };
+}
+
+/**
+ * What Node would otherwise answer itself, outside the envelope: a request with an `Expect` other
+ * than `100-continue` (417 with no body), an HTTP/1.1 request without `Host` (400 with no body;
+ * `requireHostHeader` is off in buildServer, and the check is `registerEdge`'s first hook), and `CONNECT` (the connection closed without an
+ * answer: allot is no proxy). `allowedMethods` says which methods a path serves, for CONNECT's 405.
+ */
+export function answerWhatNodeWould(server: Server, requestIds: (request: IncomingMessage) => string, allowedMethods: (path: string) => string[]): void {
+  server.on('checkExpectation', (request: IncomingMessage, response: ServerResponse) => {
+    const requestId = requestIds(request);
+    const text = JSON.stringify(finishedErrorBody(errorBody('invalid_request_error', `The expectation "${cutText(request.headers.expect ?? '', echoedInputLengthMax)}" is not one allot meets: only 100-continue is`), requestId));
+    response.writeHead(417, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), 'x-request-id': requestId, connection: 'close' });
+    response.end(text);
+  });
+  server.on('connect', (request: IncomingMessage, socket: Socket) => {
+    const requestId = requestIds(request);
+    const path = (request.url ?? '').split('?')[0]!;
+    const allowed = allowedMethods(path);
+    if (allowed.length === 0) writeOnSocket(socket, 404, errorBody('not_found', `No route CONNECT ${cutText(path, echoedInputLengthMax)}`), requestId);
+    else writeOnSocket(socket, 405, errorBody('invalid_request_error', `CONNECT is not allowed on ${cutText(path, echoedInputLengthMax)}; use ${allowed.join(', ')}`), requestId, { Allow: allowed.join(', ') });
+  });
 }
 
 /**
@@ -215,6 +241,11 @@ export function registerEdge(app: ApiServer): void {
   app.addHook('onRequest', (request, reply, done) => {
     restoreHead(request.raw);
     reply.header('x-request-id', request.id);
+    // Node's own check, which answers outside the envelope, is off (answerWhatNodeWould).
+    if (request.headers.host === undefined && request.raw.httpVersion === '1.1') {
+      reply.code(400).header('connection', 'close').send(errorBody('invalid_request_error', 'An HTTP/1.1 request must send a Host header'));
+      return;
+    }
     done();
   });
   app.addHook('preSerialization', (request, reply, payload, done) => {

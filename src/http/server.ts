@@ -13,7 +13,7 @@ import { pathParameterLengthMax, requestBodyBytesMax } from '../domain/kernel/li
 import type { ApiServer } from './api-server.js';
 import { registerAuth } from './auth.js';
 import { registerConsole } from './console.js';
-import { answerFrameworkError, createClientErrorHandler, createRequestIds, loggerOptions, registerEdge, requestLoggers, routeHeadAsGet } from './edge.js';
+import { answerFrameworkError, answerWhatNodeWould, createClientErrorHandler, createRequestIds, loggerOptions, registerEdge, requestLoggers, routeHeadAsGet } from './edge.js';
 import { errorBody, handleError, routeStatusChoices, type StatusChoices, statusChoicesOfRoute } from './errors.js';
 
 declare module 'fastify' {
@@ -78,6 +78,8 @@ export async function buildServer(options: ServerOptions): Promise<ApiServer> {
     genReqId: requestIds,
     frameworkErrors: answerFrameworkError,
     clientErrorHandler: createClientErrorHandler(requestIds),
+    // Node's own 400 to an HTTP/1.1 request without Host has no body: the edge answers it instead.
+    http: { requireHostHeader: false },
     // Fastify's 503 to a request that comes on a kept-alive connection while the server closes is
     // its own shape, not SF Compute's envelope; such a request is served instead (the store stays
     // open until every request has ended), its answer closing the connection.
@@ -188,10 +190,14 @@ export async function buildServer(options: ServerOptions): Promise<ApiServer> {
   await app.register(fastifySwaggerUi, { routePrefix: '/docs', uiConfig: { url: '/openapi.json' } as object });
   await registerConsole(app);
 
+  const allowedMethods = (path: string) => ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'].filter((method) => methodsByPath().find(method as 'GET', path) !== null);
+  answerWhatNodeWould(app.server, requestIds, allowedMethods);
   app.setNotFoundHandler((request, reply) => {
     const path = request.url.split('?')[0]!;
-    const allowed = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'].filter((method) => methodsByPath().find(method as 'GET', path) !== null);
-    if (allowed.length > 0) {
+    const allowed = allowedMethods(path);
+    // A route of the method that found nothing (a file the docs' static route does not have) is a
+    // 404 like any other; HEAD is routed as GET.
+    if (allowed.length > 0 && !allowed.includes(request.method === 'HEAD' ? 'GET' : request.method)) {
       return reply
         .code(405)
         .header('allow', allowed.join(', '))

@@ -116,14 +116,26 @@ describe.each(testDialects)('the HTTP edge on %s', (dialect) => {
       ['GET /preview/v2/pools HTTP/1.1\r\nHost: x\r\nBroken header\r\n\r\n', 400],
       ['GET /preview/v2/pools HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n', 400],
       [`GET /preview/v2/pools HTTP/1.1\r\nHost: x\r\nX-Big: ${'h'.repeat(20_000)}\r\n\r\n`, 431],
+      // What Node answers itself unless told otherwise: no Host, an Expect it cannot meet, CONNECT.
+      ['GET /v1/_healthz HTTP/1.1\r\n\r\n', 400],
+      ['GET /v1/_healthz HTTP/1.1\r\nHost: x\r\nExpect: foo\r\n\r\n', 417],
+      ['CONNECT /preview/v2/pools HTTP/1.1\r\nHost: x\r\n\r\n', 405],
+      ['CONNECT /nowhere HTTP/1.1\r\nHost: x\r\n\r\n', 404],
     ];
     for (const [text, status] of cases) {
       const response = parseRawResponse(await rawExchange(server.baseUrl, text));
       expect(response.status, text.slice(0, 30)).toBe(status);
       expect(response.headers.get('content-type')).toContain('application/json');
-      expect(response.body.error).toMatchObject({ type: 'invalid_request_error' });
+      expect(response.body.error).toMatchObject({ type: status === 404 ? 'not_found' : 'invalid_request_error' });
       expect(response.body.error.request_id).toBe(response.headers.get('x-request-id'));
+      if (text.startsWith('CONNECT /preview')) expect(response.headers.get('allow')).toBe('GET, POST');
     }
+  });
+
+  it('answers 404, not 405, for what a route of the method does not have', async () => {
+    const missing = await account.get('/docs/static/no-such-file.js');
+    expect(missing.status).toBe(404);
+    expect(missing.body.error.type).toBe('not_found');
   });
 
   it('answers HEAD like GET without a body, and an unknown method with 405', async () => {
