@@ -4,7 +4,8 @@
 // reconnect by themselves when it returns. Every transfer it acknowledged is still there afterwards,
 // and the ledger adds up. Their engines pause while it is away, each saying so once, and resume
 // when it returns: one process leads again, and what fell due meanwhile (an allocation's end, a
-// standing order's) is done then, not before. Runs where PostgreSQL's programs are installed.
+// standing order's) is done then, not before. Runs where PostgreSQL's programs are installed;
+// with ALLOT_TEST_REQUIRE_PG_CTL=1 (set by .ci/run, which installs them) their absence fails.
 
 import { execFileSync } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
@@ -53,6 +54,12 @@ interface Answer {
   readonly body: any;
   readonly retryAfter: string | null;
 }
+
+describe.runIf(bin === null && process.env.ALLOT_TEST_REQUIRE_PG_CTL === '1')('PostgreSQL stopped and restarted under load, required', () => {
+  it('finds pg_ctl under /usr/lib/postgresql', () => {
+    expect(bin, 'PostgreSQL\'s server programs (pg_ctl, initdb) are not installed').not.toBeNull();
+  });
+});
 
 describe.runIf(bin !== null)('PostgreSQL stopped and restarted under load', () => {
   let directory: string;
