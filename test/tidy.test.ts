@@ -106,7 +106,6 @@ const limitsNoTestNames: Readonly<Record<string, string>> = {
   engineSleepMsMax: 'a tuning: the real clock\'s longest sleep',
   guestRunBatchSize: 'a tuning: run records per pass of the guest worker',
   guestRunPollMillis: 'a tuning: how often the guest worker looks for work',
-  transactionAttemptsMax: 'a tuning of the store: attempts of a conflicting transaction',
   transactionRetryBackoffMs: 'a tuning of the store: first retry backoff',
   transactionRetryBackoffMaxMs: 'a tuning of the store: longest retry backoff',
   balanceLockOutOfOrderWaitMs: 'a tuning of the store: how long a balance lock out of key order waits before its transaction is retried',

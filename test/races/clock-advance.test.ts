@@ -19,19 +19,36 @@ import { dropSchema, postgresUrl, testDialects } from '../support/stores.js';
 const operatorToken = 'allot_admin_clock-operator';
 const day = 24 * 3600;
 
+/** The times at which something happened, which the clock's work stamps: none may be after the
+ * stored clock (a kill -9 once left procurements' and instances' rows months ahead of it). */
+const happenedColumns: Record<string, readonly string[]> = {
+  allocation_entries: ['created_at'],
+  orders: ['created_at', 'updated_at', 'filled_at', 'cancelled_at'],
+  contracts: ['filled_at'],
+  money_entries: ['created_at'],
+  account_transactions: ['created_at'],
+  procurements: ['updated_at'],
+  instances: ['created_at', 'updated_at', 'started_at', 'ended_at'],
+};
+const latestHappened = (schema: string) =>
+  `SELECT MAX(at) AS latest, (SELECT COUNT(*) FROM ${schema}contracts) AS contracts FROM (${Object.entries(happenedColumns)
+    .flatMap(([table, columns]) => columns.map((column) => `SELECT MAX(${column}) AS at FROM ${schema}${table}`))
+    .join(' UNION ALL ')}) AS times`;
+
 interface Database {
   readonly url: string;
   /** The PostgreSQL schema allot works in. */
   readonly schema?: string;
   /** The stored clock and every balance's schedule and next boundary, read behind allot's back
    * once it has stopped (allot holds an SQLite file exclusively). */
-  read(): Promise<{ clock: number; balances: { schedule: [number, number][]; next: number | null }[] }>;
+  read(): Promise<{ clock: number; balances: { schedule: [number, number][]; next: number | null }[]; happened: { latest: number; contracts: number } }>;
   dispose(): Promise<void>;
 }
 
 async function freshDatabase(dialect: StoreDialect, name = 'clock'): Promise<Database> {
-  const toState = (clock: string, rows: { schedule: string; next_boundary_at: number | string | null }[]) => ({
+  const toState = (clock: string, rows: { schedule: string; next_boundary_at: number | string | null }[], happened: { latest: number | string | null; contracts: number | string }) => ({
     clock: Number(clock),
+    happened: { latest: Number(happened.latest ?? 0), contracts: Number(happened.contracts) },
     balances: rows.map((row) => ({ schedule: JSON.parse(row.schedule) as [number, number][], next: row.next_boundary_at === null ? null : Number(row.next_boundary_at) })),
   });
   if (dialect === 'sqlite') {
@@ -43,7 +60,7 @@ async function freshDatabase(dialect: StoreDialect, name = 'clock'): Promise<Dat
         const database = new BetterSqlite3(path);
         try {
           const clock = (database.prepare("SELECT value FROM settings WHERE key = 'manual_clock_now'").get() as { value: string }).value;
-          return toState(clock, database.prepare('SELECT schedule, next_boundary_at FROM allocation_balances').all() as never);
+          return toState(clock, database.prepare('SELECT schedule, next_boundary_at FROM allocation_balances').all() as never, database.prepare(latestHappened('')).get() as never);
         } finally {
           database.close();
         }
@@ -65,7 +82,7 @@ async function freshDatabase(dialect: StoreDialect, name = 'clock'): Promise<Dat
       await reader.connect();
       try {
         const clock = (await reader.query(`SELECT value FROM "${schema}".settings WHERE key = 'manual_clock_now'`)).rows[0].value;
-        return toState(clock, (await reader.query(`SELECT schedule, next_boundary_at FROM "${schema}".allocation_balances`)).rows);
+        return toState(clock, (await reader.query(`SELECT schedule, next_boundary_at FROM "${schema}".allocation_balances`)).rows, (await reader.query(latestHappened(`"${schema}".`))).rows[0]);
       } finally {
         await reader.end();
       }
@@ -100,6 +117,7 @@ function expectWorkAtClock(state: Awaited<ReturnType<Database['read']>>): void {
     return balance.next !== next;
   });
   expect(wrong.map((balance) => ({ clock: state.clock, next: balance.next, steps: balance.schedule.length }))).toEqual([]);
+  expect(state.happened.latest, 'the latest time a row says something happened').toBeLessThanOrEqual(state.clock);
 }
 
 /**
@@ -118,6 +136,34 @@ async function startHourlyPools(operator: ApiClient, name: string, hours: number
     expect((await operator.post('/admin/v1/allocations', { pool, instance_sku: sku, allocation_schedule: schedule })).status).toBe(201);
   }
   return start;
+}
+
+/**
+ * What else the clock drives, stamping what it does with its time, on a SKU of its own: a
+ * seller's standing sell, a buyer's procurement that buys from it, and an instance that starts
+ * and ends with its pool's allocation, issued for an hour every two.
+ */
+async function startMarket(operator: ApiClient, name: string, days: number): Promise<void> {
+  const start = (await operator.get('/admin/v1/clock')).body.now as number;
+  const sku = (await operator.post('/admin/v1/instance_skus', { alias: name })).body.id;
+  const accountOf = async (role: string) => {
+    const account = (await operator.post('/admin/v1/accounts', { name: `${name}-${role}` })).body;
+    expect((await operator.post(`/admin/v1/accounts/${account.id}/credits`, { amount_dollars: 1_000_000 })).status).toBe(201);
+    return { id: account.id as string, client: operator.withToken(account.token) };
+  };
+  const seller = await accountOf('seller');
+  const supply = (await operator.post('/admin/v1/pools', { account: seller.id, name: 'supply', kind: 'originating' })).body.id;
+  expect((await operator.post('/admin/v1/allocations', { pool: supply, instance_sku: sku, allocation_schedule: [{ start_at: start, end_at: start + days * day, node_count: 10 }] })).status).toBe(201);
+  const sell = await seller.client.post('/preview/v2/orders', { pool: supply, side: 'sell', instance_sku: sku, allocation_schedule_delta: [{ start_at: Math.ceil(start / 60) * 60 + 60, end_at: start + days * day, node_count: 5 }], limit_price_dollars_per_node_hour: '1.00', allow_standing: true, allow_partial: true });
+  expect(sell.body.status).toBe('standing');
+  const buyer = await accountOf('buyer');
+  const procured = (await buyer.client.post('/preview/v2/pools', { workspace: 'default', name: 'procured' })).body.id;
+  const procurement = await buyer.client.post('/preview/v2/procurements', { pool: procured, instance_sku: sku, target: 1, min_sell_price_dollars_per_node_hour: '0.50', max_buy_price_dollars_per_node_hour: '2.00', managed_window_minutes: 120 });
+  expect(procurement.status).toBe(201);
+  const hourly = (await buyer.client.post('/preview/v2/pools', { workspace: 'default', name: 'hourly' })).body.id;
+  const schedule = Array.from({ length: days * 12 }, (_, hour) => ({ start_at: start + 3600 + hour * 7200, end_at: start + 7200 + hour * 7200, node_count: 1 }));
+  expect((await operator.post('/admin/v1/allocations', { pool: hourly, instance_sku: sku, allocation_schedule: schedule })).status).toBe(201);
+  expect((await buyer.client.post('/preview/v2/instances', { pool: hourly, instance_sku: sku, image: 'ubuntu-22.04-cuda-12.4' })).status).toBe(201);
 }
 
 describe.each(testDialects)('advancing the manual clock (%s)', (dialect) => {
@@ -150,6 +196,7 @@ describe.each(testDialects)('advancing the manual clock (%s)', (dialect) => {
     serve = await startServe();
     const operator = new ApiClient(serve.baseUrl, operatorToken);
     const start = await startHourlyPools(operator, 'clocked', 400);
+    await startMarket(operator, 'clocked-market', 60);
 
     // Two advances sent together: the second waits for the first and starts where it ends.
     const [small, next] = await Promise.all([operator.post('/admin/v1/clock/advance', { seconds: 3600 }), operator.post('/admin/v1/clock/advance', { seconds: 1800 })]);
@@ -174,6 +221,8 @@ describe.each(testDialects)('advancing the manual clock (%s)', (dialect) => {
     expect(killed.clock).toBeGreaterThan(start + 5400);
     expect(killed.clock).toBeLessThan(target);
     expectWorkAtClock(killed);
+    // The procurement bought meanwhile: the check of what happened has something to check.
+    expect(killed.happened.contracts).toBeGreaterThan(0);
 
     // Restarted, it stands where it was killed, the ledger is sound, and it can go on.
     await restartAndFinish(killed.clock, target);

@@ -1,5 +1,6 @@
 // Starts allot as an operator runs it for the race tests: on SQLite one process over a file, on
-// PostgreSQL two processes over one fresh schema, so that races cross processes as they would in
+// PostgreSQL two processes over one fresh schema (or a database of its own, whose deadlocks
+// PostgreSQL counts apart from other tests'), so that races cross processes as they would in
 // production. Requests are spread over the processes in turn.
 
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -8,7 +9,8 @@ import { join } from 'node:path';
 import type { StoreDialect } from '../../src/store/store.js';
 import { ApiClient } from '../support/client.js';
 import { type ServeProcess, startServeProcess } from '../support/process.js';
-import { dropSchema, freshSchema } from '../support/stores.js';
+import pg from 'pg';
+import { dropSchema, freshSchema, postgresUrl } from '../support/stores.js';
 
 export const raceOperatorToken = 'allot_admin_race-operator';
 
@@ -20,19 +22,45 @@ export interface RaceCluster {
   newInstanceSku(alias: string): Promise<string>;
   /** The audit's problems (empty when sound). */
   audit(): Promise<string[]>;
+  /** The deadlocks PostgreSQL has detected in the cluster's own database (`ownDatabase`) so far;
+   * null on SQLite or in the shared test database, whose count other tests add to. */
+  deadlocks(): Promise<number | null>;
   close(): Promise<void>;
 }
 
 let clusterCounter = 0;
 
-export async function startRaceCluster(dialect: StoreDialect, extraArgs: readonly string[] = []): Promise<RaceCluster> {
+/** Runs `sql` on the test server's own database. */
+async function administer(sql: string): Promise<pg.QueryResult> {
+  const client = new pg.Client({ connectionString: postgresUrl });
+  await client.connect();
+  try {
+    return await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+export async function startRaceCluster(dialect: StoreDialect, extraArgs: readonly string[] = [], options: { ownDatabase?: boolean } = {}): Promise<RaceCluster> {
   const env = { ALLOT_ADMIN_TOKEN: raceOperatorToken };
   let processes: ServeProcess[];
   let dispose: () => Promise<void>;
+  let database: string | null = null;
   if (dialect === 'sqlite') {
     const directory = mkdtempSync(join(tmpdir(), 'allot-races-'));
     processes = [await startServeProcess(['--db', `sqlite:${join(directory, 'allot.db')}`, '--seed', 'none', ...extraArgs], env)];
     dispose = async () => rmSync(directory, { recursive: true, force: true });
+  } else if (options.ownDatabase === true) {
+    const name = `allot_races_${process.pid}_${++clusterCounter}`;
+    await administer(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await administer(`CREATE DATABASE ${name}`);
+    database = name;
+    const url = new URL(postgresUrl!);
+    url.pathname = `/${name}`;
+    processes = await Promise.all([0, 1].map(() => startServeProcess(['--db', url.toString(), '--seed', 'none', ...extraArgs], env)));
+    dispose = async () => {
+      await administer(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    };
   } else {
     const schema = `allot_races_${process.pid}_${++clusterCounter}`;
     const db = await freshSchema(schema);
@@ -57,6 +85,10 @@ export async function startRaceCluster(dialect: StoreDialect, extraArgs: readonl
     async audit() {
       const audit = await operator.get('/admin/v1/audit');
       return audit.body.problems;
+    },
+    async deadlocks() {
+      if (database === null) return null;
+      return Number((await administer(`SELECT deadlocks FROM pg_stat_database WHERE datname = '${database}'`)).rows[0].deadlocks);
     },
     async close() {
       await Promise.all(processes.map((child) => child.stop()));

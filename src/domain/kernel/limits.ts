@@ -260,6 +260,9 @@ export const transactionRetryBackoffMaxMs = 100;
  * the key order, which may close a cycle) before giving up and being retried (PostgreSQL's
  * `lock_timeout`, 55P03): a cycle is broken in this time instead of `deadlock_timeout`'s second. */
 export const balanceLockOutOfOrderWaitMs = 100;
+/** The same for money accounts, locked out of key order by a fill whose trades were not guessed
+ * (store/repositories/market/money.ts). */
+export const moneyLockOutOfOrderWaitMs = 100;
 /** Pools and instance SKUs a SQLite store remembers between transactions (store/remembered-catalog.ts)
  * at most; the oldest is forgotten first. Bounds its memory (a pool's row is under a kB). */
 export const rememberedCatalogRowsMax = 10_000;

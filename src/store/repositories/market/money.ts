@@ -9,6 +9,7 @@ import type { PageRequest } from '../../../domain/kernel/pagination.js';
 import { pageBySeq } from '../paging.js';
 import { preparedPerCount } from '../prepared.js';
 import type { Ahead } from '../../kernel.js';
+import { moneyLockOutOfOrderWaitMs } from '../../../domain/kernel/limits.js';
 
 /** Ledger accounts locked in key order (`lock`), a shape for each count of keys. */
 const lockAccounts = preparedPerCount<{ key: string; balance_micros: number }>(
@@ -71,7 +72,7 @@ export class SqlMoneyRepository implements MoneyRepository {
   async lockAhead(keys: readonly string[]): Promise<Ahead<Map<string, number>>> {
     const unique = [...new Set(keys)].sort();
     const missing = unique.filter((key) => !this.#locked.has(key));
-    const read = missing.length === 0 ? null : await this.adapter.readAhead<{ key: string; balance_micros: number }>(this.trx, ...this.#selectLocked(missing));
+    const read = missing.length === 0 ? null : await this.#sendLock(missing);
     return async () => {
       if (read !== null) {
         let found = await read.rows;
@@ -91,6 +92,24 @@ export class SqlMoneyRepository implements MoneyRepository {
       }
       return new Map(unique.map((key) => [key, this.#locked.get(key)!]));
     };
+  }
+
+  /**
+   * Sends the lock of `keys` (sorted) ahead. Holding accounts already, a lock of one that sorts
+   * before the greatest held comes out of key order: a fill whose trades were not guessed holds
+   * its buyer's money and then wants its sellers', and two such fills whose buyers and sellers
+   * cross each want what the other holds. That lock waits at most `moneyLockOutOfOrderWaitMs`
+   * (PostgreSQL's `lock_timeout`, for that statement alone), so the cycle is broken and retried
+   * in that time rather than in `deadlock_timeout`'s second.
+   */
+  async #sendLock(keys: readonly string[]): Promise<{ rows: Promise<{ key: string; balance_micros: number }[]> }> {
+    let greatestHeld: string | null = null;
+    for (const held of this.#locked.keys()) if (greatestHeld === null || held > greatestHeld) greatestHeld = held;
+    const outOfOrder = this.adapter.supportsRowLocks && greatestHeld !== null && keys[0]! < greatestHeld;
+    if (outOfOrder) await this.adapter.readAhead(this.trx, `set local lock_timeout = ${moneyLockOutOfOrderWaitMs}`, []);
+    const read = await this.adapter.readAhead<{ key: string; balance_micros: number }>(this.trx, ...this.#selectLocked(keys));
+    if (outOfOrder) await this.adapter.readAhead(this.trx, 'set local lock_timeout to default', []);
+    return read;
   }
 
   /** The SQL and parameters that lock these balances. */
