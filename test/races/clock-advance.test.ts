@@ -196,7 +196,7 @@ describe.each(testDialects)('advancing the manual clock (%s)', (dialect) => {
     serve = await startServe();
     const operator = new ApiClient(serve.baseUrl, operatorToken);
     const start = await startHourlyPools(operator, 'clocked', 400);
-    await startMarket(operator, 'clocked-market', 60);
+    await startMarket(operator, 'clocked-market', 3);
 
     // Two advances sent together: the second waits for the first and starts where it ends.
     const [small, next] = await Promise.all([operator.post('/admin/v1/clock/advance', { seconds: 3600 }), operator.post('/admin/v1/clock/advance', { seconds: 1800 })]);
