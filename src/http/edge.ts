@@ -146,9 +146,10 @@ export function createClientErrorHandler(requestIds: (request: IncomingMessage) 
 
 /**
  * What Node would otherwise answer itself, outside the envelope: a request with an `Expect` other
- * than `100-continue` (417 with no body), an HTTP/1.1 request without `Host` (400 with no body;
- * `requireHostHeader` is off in buildServer, and the check is `registerEdge`'s first hook), and `CONNECT` (the connection closed without an
- * answer: allot is no proxy). `allowedMethods` says which methods a path serves, for CONNECT's 405.
+ * than `100-continue` (417 with no body) and `CONNECT` (the connection closed without an answer:
+ * allot is no proxy). `allowedMethods` says which methods a path serves, for CONNECT's 405. (An
+ * HTTP/1.1 request without `Host`, which Node answers 400 with no body, is `registerEdge`'s:
+ * buildServer turns `requireHostHeader` off.)
  */
 export function answerWhatNodeWould(server: Server, requestIds: (request: IncomingMessage) => string, allowedMethods: (path: string) => string[]): void {
   server.on('checkExpectation', (request: IncomingMessage, response: ServerResponse) => {

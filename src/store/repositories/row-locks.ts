@@ -25,3 +25,17 @@ export async function lockLiveRowShared(trx: Kysely<Database>, adapter: DialectA
   if (adapter.supportsRowLocks) query = query.forShare();
   return (await query.executeTakeFirst()) !== undefined;
 }
+
+/**
+ * Sends a lock ahead (`lock`, which sends its statement and answers a handle on its rows), waiting
+ * for its rows at most `waitMs` when it comes `outOfOrder`: a lock out of the key order may close
+ * a cycle, which PostgreSQL's `lock_timeout` (55P03, retried by `Store.transaction`) then breaks
+ * in that time rather than its deadlock detection in `deadlock_timeout`'s second. The timeout is
+ * set for that statement alone, each setting sent ahead in the same round trip.
+ */
+export async function sendLockWaitingAtMost<Sent>(trx: Kysely<Database>, adapter: DialectAdapter, outOfOrder: boolean, waitMs: number, lock: () => Promise<Sent>): Promise<Sent> {
+  if (outOfOrder) await adapter.readAhead(trx, `set local lock_timeout = ${waitMs}`, []);
+  const sent = await lock();
+  if (outOfOrder) await adapter.readAhead(trx, 'set local lock_timeout to default', []);
+  return sent;
+}

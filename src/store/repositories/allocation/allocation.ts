@@ -12,6 +12,7 @@ import { inList, inPairList, listParameter, pairListParameter } from '../lists.j
 import { decodeSchedule, encodeSchedule } from '../schedules.js';
 import type { Ahead } from '../../kernel.js';
 import { balanceLockOutOfOrderWaitMs } from '../../../domain/kernel/limits.js';
+import { sendLockWaitingAtMost } from '../row-locks.js';
 
 const balanceOfPoolSku = preparedQuery(2, (db, poolId: string, instanceSkuId: string) =>
   db.selectFrom('allocation_balances').selectAll().where('pool_id', '=', poolId).where('instance_sku_id', '=', instanceSkuId),
@@ -224,15 +225,14 @@ export class SqlAllocationRepository implements AllocationRepository {
   /** Sends the lock of `keys` ahead (`Ahead`), in one statement; one out of key order waits at
    * most `balanceLockOutOfOrderWaitMs` (PostgreSQL's `lock_timeout`, for that statement alone). */
   async #sendLock(keys: readonly BalanceKey[], outOfOrder: boolean): Promise<Ahead<BalanceRecord[]>> {
-    if (outOfOrder) await this.adapter.readAhead(this.trx, `set local lock_timeout = ${balanceLockOutOfOrderWaitMs}`, []);
     const [first, second] = keys;
-    const read =
+    const read = await sendLockWaitingAtMost(this.trx, this.adapter, outOfOrder, balanceLockOutOfOrderWaitMs, () =>
       keys.length === 1
-        ? await lockOneBalance.executeAhead(this.trx, this.adapter, first!.poolId, first!.instanceSkuId)
+        ? lockOneBalance.executeAhead(this.trx, this.adapter, first!.poolId, first!.instanceSkuId)
         : keys.length === 2
-          ? await lockTwoBalances.executeAhead(this.trx, this.adapter, first!.poolId, first!.instanceSkuId, second!.poolId, second!.instanceSkuId)
-          : await lockBalanceList.executeAhead(this.trx, this.adapter, pairListParameter(keys.map((key) => [key.poolId, key.instanceSkuId])));
-    if (outOfOrder) await this.adapter.readAhead(this.trx, 'set local lock_timeout to default', []);
+          ? lockTwoBalances.executeAhead(this.trx, this.adapter, first!.poolId, first!.instanceSkuId, second!.poolId, second!.instanceSkuId)
+          : lockBalanceList.executeAhead(this.trx, this.adapter, pairListParameter(keys.map((key) => [key.poolId, key.instanceSkuId]))),
+    );
     return async () => (await read.rows).map(toBalance);
   }
 

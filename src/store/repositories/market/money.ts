@@ -9,6 +9,7 @@ import type { PageRequest } from '../../../domain/kernel/pagination.js';
 import { pageBySeq } from '../paging.js';
 import { preparedPerCount } from '../prepared.js';
 import type { Ahead } from '../../kernel.js';
+import { sendLockWaitingAtMost } from '../row-locks.js';
 import { moneyLockOutOfOrderWaitMs } from '../../../domain/kernel/limits.js';
 
 /** Ledger accounts locked in key order (`lock`), a shape for each count of keys. */
@@ -98,18 +99,13 @@ export class SqlMoneyRepository implements MoneyRepository {
    * Sends the lock of `keys` (sorted) ahead. Holding accounts already, a lock of one that sorts
    * before the greatest held comes out of key order: a fill whose trades were not guessed holds
    * its buyer's money and then wants its sellers', and two such fills whose buyers and sellers
-   * cross each want what the other holds. That lock waits at most `moneyLockOutOfOrderWaitMs`
-   * (PostgreSQL's `lock_timeout`, for that statement alone), so the cycle is broken and retried
-   * in that time rather than in `deadlock_timeout`'s second.
+   * cross each want what the other holds. That lock waits at most `moneyLockOutOfOrderWaitMs`.
    */
   async #sendLock(keys: readonly string[]): Promise<{ rows: Promise<{ key: string; balance_micros: number }[]> }> {
     let greatestHeld: string | null = null;
     for (const held of this.#locked.keys()) if (greatestHeld === null || held > greatestHeld) greatestHeld = held;
     const outOfOrder = this.adapter.supportsRowLocks && greatestHeld !== null && keys[0]! < greatestHeld;
-    if (outOfOrder) await this.adapter.readAhead(this.trx, `set local lock_timeout = ${moneyLockOutOfOrderWaitMs}`, []);
-    const read = await this.adapter.readAhead<{ key: string; balance_micros: number }>(this.trx, ...this.#selectLocked(keys));
-    if (outOfOrder) await this.adapter.readAhead(this.trx, 'set local lock_timeout to default', []);
-    return read;
+    return sendLockWaitingAtMost(this.trx, this.adapter, outOfOrder, moneyLockOutOfOrderWaitMs, () => this.adapter.readAhead<{ key: string; balance_micros: number }>(this.trx, ...this.#selectLocked(keys)));
   }
 
   /** The SQL and parameters that lock these balances. */
