@@ -127,14 +127,18 @@ export async function processBoundaries(
       let step: DueWork = first;
       let at = time;
       let done = 0;
+      let deployments = 0;
       for (let count = 1; ; count++) {
         done += await processDueTime(context, tx, step, at, horizon);
+        deployments += step.deployments.length;
         if (chain === null || count >= chain.dueTimesMax || performance.now() - began >= chain.millisMax) break;
         // Read in the transaction, after what it did: a run moves its next run on, a boundary its
-        // pool's next boundary. Boundaries more than a batch holds are left to the loop above,
-        // which may run their batches at once.
+        // pool's next boundary. A transaction holds no more than one batch would: the boundaries,
+        // expiries and runs of a batch, and `deploymentBatchSize` deployments' steps (each up to
+        // `deploymentInstancesPerTransaction` instances); what would pass them is left to the
+        // loop above (whose boundaries' batches may run at once).
         const next = earliest(await readDueWork(tx, upTo));
-        if (next === undefined || next.boundaries.length > boundaryBatchSize) break;
+        if (next === undefined || done - deployments + next.boundaries.length + next.expiries.length + next.runs.length > boundaryBatchSize || deployments + next.deployments.length > deploymentBatchSize) break;
         // Never behind the time already worked at (this process's clock moves at the commit).
         at = Math.max(reconcileAt(next.due), at);
         step = next;
