@@ -99,6 +99,8 @@ const limitsNoTestNames: Readonly<Record<string, string>> = {
   postgresCommitListenRetryMs: 'a tuning: the pause before the commit listener connects again, which test/store/store.test.ts waits out',
   boundaryEndsPerStatementMax: 'a tuning: instances one statement of a batch of boundaries ends',
   deploymentBatchSize: 'a tuning: deployments the engine continues per transaction',
+  advanceDueTimesPerTransactionMax: 'a tuning: due times one transaction of the manual clock\'s advance works through (test/engine/advance-chain.test.ts chains its own)',
+  advanceTransactionMillisMax: 'a tuning: how long one transaction of the manual clock\'s advance goes on to later due times',
   bookViewReadBatch: 'a tuning: resting orders one read of the book\'s views takes',
   opposingOrdersMax: 'a tuning: how deep a procurement\'s coalesced runs look',
   nameDrawAttemptsMax: 'a tuning: draws of a generated name before giving up',

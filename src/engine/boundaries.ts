@@ -2,8 +2,9 @@
 // reconciled (and its procurement reconsidered); resting orders are cancelled at their end; and
 // procurements run every hour, as a new block enters their window; and deployments a request
 // left short of (or over) their target continue, a batch of instances at a time. Due work is processed in time
-// order, in bounded batches, each batch one transaction. The manual clock's advance runs it before
-// it returns, and the engine runs it as the real clock passes it.
+// order, in bounded batches, each batch one transaction (the manual clock's advance goes on in one
+// to a few later due times, briefly). The manual clock's advance runs it before it returns, and
+// the engine runs it as the real clock passes it.
 
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { nextBoundary } from '../domain/kernel/schedule.js';
@@ -27,17 +28,45 @@ interface DueWork {
 }
 
 async function dueWork(context: AppContext, upTo: number): Promise<DueWork> {
-  return context.store.read(async (tx) => ({
+  return context.store.read((tx) => readDueWork(tx, upTo));
+}
+
+async function readDueWork(tx: Tx, upTo: number): Promise<DueWork> {
+  // Asked together: on PostgreSQL the four go on the wire at once, one round trip, not four.
+  const [boundaries, expiries, runs, deployments] = await Promise.all([
     // Enough boundaries for the batches run at once (see processBoundaries).
-    boundaries: await tx.allocation.dueBoundaries(upTo, boundaryBatchSize * boundaryBatchesAtOnce),
-    expiries: await tx.orders.dueExpiries(upTo, boundaryBatchSize),
-    runs: await tx.procurements.dueRuns(upTo, boundaryBatchSize),
-    deployments: await tx.deployments.dueReconciles(upTo, deploymentBatchSize),
-  }));
+    tx.allocation.dueBoundaries(upTo, boundaryBatchSize * boundaryBatchesAtOnce),
+    tx.orders.dueExpiries(upTo, boundaryBatchSize),
+    tx.procurements.dueRuns(upTo, boundaryBatchSize),
+    tx.deployments.dueReconciles(upTo, deploymentBatchSize),
+  ]);
+  return { boundaries, expiries, runs, deployments };
 }
 
 function dueTimes(work: DueWork): number[] {
   return [...work.boundaries.map((item) => item.at), ...work.expiries.map((item) => item.endAt), ...work.runs.map((item) => item.at), ...work.deployments.map((item) => item.at)];
+}
+
+/** The work of the earliest due time of `work` (none: undefined), the boundaries all of them. */
+function earliest(work: DueWork): DueWork & { readonly due: number } | undefined {
+  const times = dueTimes(work);
+  if (times.length === 0) return undefined;
+  const due = Math.min(...times);
+  return {
+    due,
+    boundaries: work.boundaries.filter((boundary) => boundary.at === due),
+    expiries: work.expiries.filter((expiry) => expiry.endAt === due),
+    runs: work.runs.filter((run) => run.at === due),
+    deployments: work.deployments.filter((deployment) => deployment.at === due),
+  };
+}
+
+/** How far one transaction of the manual clock's advance goes on to later due times (`processBoundaries`). */
+export interface DueTimeChain {
+  /** Due times one transaction works through at most. */
+  readonly dueTimesMax: number;
+  /** No due time is begun in a transaction once this long has passed since it began. */
+  readonly millisMax: number;
 }
 
 /**
@@ -48,7 +77,10 @@ function dueTimes(work: DueWork): number[] {
  * and works there; the engine under the real clock does late work at the present, since what is
  * past cannot be redone. `coalesce` (the manual clock's advance) lets a procurement skip the
  * runs up to `upTo` that would change nothing (domain/market/procurement.ts, `coalescedNextRun`).
- * Returns how many items it processed.
+ * `chain` (the manual clock's advance too) lets a transaction go on to the next due times, each
+ * worked at its own time and in order as ever, the clock saved once with the last: a procurement
+ * that trades every minute otherwise costs a commit per minute of clock. Returns how many items it
+ * processed.
  */
 export async function processBoundaries(
   context: AppContext,
@@ -56,6 +88,7 @@ export async function processBoundaries(
   reconcileAt: (due: number) => number,
   alsoInBatch: (tx: Tx, time: number) => Promise<void> = async () => {},
   coalesce = false,
+  chain: DueTimeChain | null = null,
 ): Promise<number> {
   const horizon = coalesce ? upTo : undefined;
   let processed = 0;
@@ -64,17 +97,13 @@ export async function processBoundaries(
     // without a real wait, so a long run of batches would otherwise never give the event loop back
     // and the server would answer nothing (not even /v1/_healthz) until it ended.
     if (processed > 0) await yieldToEventLoop();
-    const work = await dueWork(context, upTo);
-    const times = dueTimes(work);
-    if (times.length === 0) return processed;
-    // One batch holds work of a single due time, so that time never runs backwards.
-    const due = Math.min(...times);
-    const time = reconcileAt(due);
-    const boundaries = work.boundaries.filter((boundary) => boundary.at === due);
-    const expiries = work.expiries.filter((expiry) => expiry.endAt === due);
-    const runs = work.runs.filter((run) => run.at === due);
-    const deployments = work.deployments.filter((deployment) => deployment.at === due);
-    if (expiries.length === 0 && runs.length === 0 && deployments.length === 0 && boundaries.length > boundaryBatchSize && !(await anyProcurement(context, boundaries))) {
+    const first = earliest(await dueWork(context, upTo));
+    if (first === undefined) return processed;
+    // One batch holds work of a single due time, or (chained) of several one after another, so
+    // that time never runs backwards.
+    const time = reconcileAt(first.due);
+    const { boundaries } = first;
+    if (first.expiries.length === 0 && first.runs.length === 0 && first.deployments.length === 0 && boundaries.length > boundaryBatchSize && !(await anyProcurement(context, boundaries))) {
       // Only boundaries, of pools no procurement trades for: their batches touch disjoint rows
       // (each its own pools' balances and instances), so they run at once, each its own
       // transaction with the clock saved in it as ever. On PostgreSQL each has a connection and
@@ -93,16 +122,42 @@ export async function processBoundaries(
       processed += boundaries.length;
       continue;
     }
-    const batch = boundaries.slice(0, boundaryBatchSize);
-    await context.store.transaction(async (tx) => {
-      await processBoundariesAt(context, tx, batch, time, horizon);
-      for (const expiry of expiries) await expireOrder(context, tx, expiry.id, time, expiry.instanceSkuId);
-      for (const run of runs) await runProcurement(context, tx, run.id, time, horizon);
-      for (const deployment of deployments) await continueDeployment(context, tx, deployment.id, time);
-      await alsoInBatch(tx, time);
+    processed += await context.store.transaction(async (tx) => {
+      const began = performance.now();
+      let step: DueWork = first;
+      let at = time;
+      let done = 0;
+      let deployments = 0;
+      for (let count = 1; ; count++) {
+        done += await processDueTime(context, tx, step, at, horizon);
+        deployments += step.deployments.length;
+        if (chain === null || count >= chain.dueTimesMax || performance.now() - began >= chain.millisMax) break;
+        // Read in the transaction, after what it did: a run moves its next run on, a boundary its
+        // pool's next boundary. A transaction holds no more than one batch would: the boundaries,
+        // expiries and runs of a batch, and `deploymentBatchSize` deployments' steps (each up to
+        // `deploymentInstancesPerTransaction` instances); what would pass them is left to the
+        // loop above (whose boundaries' batches may run at once).
+        const next = earliest(await readDueWork(tx, upTo));
+        if (next === undefined || done - deployments + next.boundaries.length + next.expiries.length + next.runs.length > boundaryBatchSize || deployments + next.deployments.length > deploymentBatchSize) break;
+        // Never behind the time already worked at (this process's clock moves at the commit).
+        at = Math.max(reconcileAt(next.due), at);
+        step = next;
+      }
+      await alsoInBatch(tx, at);
+      return done;
     });
-    processed += batch.length + expiries.length + runs.length + deployments.length;
   }
+}
+
+/** The work of one due time (its first batch of boundaries) at `at`, in the caller's transaction;
+ * answers how many items it processed. */
+async function processDueTime(context: AppContext, tx: Tx, work: DueWork, at: number, horizon: number | undefined): Promise<number> {
+  const batch = work.boundaries.slice(0, boundaryBatchSize);
+  await processBoundariesAt(context, tx, batch, at, horizon);
+  for (const expiry of work.expiries) await expireOrder(context, tx, expiry.id, at, expiry.instanceSkuId);
+  for (const run of work.runs) await runProcurement(context, tx, run.id, at, horizon);
+  for (const deployment of work.deployments) await continueDeployment(context, tx, deployment.id, at);
+  return batch.length + work.expiries.length + work.runs.length + work.deployments.length;
 }
 
 /** Whether any of these pools has a procurement for its SKU (read outside the batches' transactions). */

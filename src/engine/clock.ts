@@ -7,7 +7,7 @@ import { advanceClockOperation } from '../domain/operator/operations.js';
 import { declaring } from '../app/kernel/declaring.js';
 import type { ClockMode } from '../clock/clock.js';
 import { fail, type Failure, invalidField } from '../domain/kernel/failures.js';
-import { clockAdvanceSecondsMax } from '../domain/kernel/limits.js';
+import { advanceDueTimesPerTransactionMax, advanceTransactionMillisMax, clockAdvanceSecondsMax } from '../domain/kernel/limits.js';
 import { processBoundaries } from './boundaries.js';
 import { saveManualClockTimeIn, storedManualClockTime } from '../app/operator/clock-setting.js';
 import { catchUpProcurements } from '../app/market/procurement-runs.js';
@@ -63,7 +63,10 @@ async function advanceBy(context: AppContext, clock: ManualClock, seconds: numbe
     await saveManualClockTimeIn(tx, time);
     tx.afterCommit(() => clock.set(Math.max(time, clock.now())));
   };
-  await processBoundaries(context, target, (at) => Math.max(at, clock.now()), saveWithWork, true);
+  // A few due times a transaction, the clock saved with the last (DueTimeChain): the clock and its
+  // work still commit together, step by step, and no transaction is long.
+  const chain = { dueTimesMax: advanceDueTimesPerTransactionMax, millisMax: advanceTransactionMillisMax };
+  await processBoundaries(context, target, (at) => Math.max(at, clock.now()), saveWithWork, true, chain);
   // Nothing stands skipped once the advance answers (a killed advance may have left some).
   await context.store.transaction(async (tx) => {
     await catchUpProcurements(context, tx, null, target);

@@ -93,6 +93,20 @@ export const boundaryBatchSize = 500;
  * `postgresPoolSize` connections shared with requests. */
 export const boundaryBatchesAtOnce = 2;
 
+/** Due times the manual clock's advance works through in one transaction at most, the clock
+ * saved with the last of them. A procurement that buys the minute entering its window from a
+ * standing ask runs, and trades, every minute of clock; one transaction a minute spent most of
+ * the minute's time on the transaction itself on PostgreSQL (its begin, the commit's WAL flush,
+ * the clock's save, the due work read anew). An hour's minutes at most, so that a process
+ * killed mid-advance loses little, and `advanceTransactionMillisMax` besides. */
+export const advanceDueTimesPerTransactionMax = 60;
+
+/** How long the manual clock's advance goes on taking due times into one transaction: none more
+ * once this long has passed since it began (the one under way ends first). Short, so that no
+ * transaction holds its locks long, SQLite's database no longer than a request can wait without
+ * notice, and the clock others read moves on at least this often. */
+export const advanceTransactionMillisMax = 25;
+
 /** Instances a batch of boundaries ends in one statement at most (the engine writes a batch's ends
  * together): well within SQLite's 32,766 parameters and PostgreSQL's 65,535. */
 export const boundaryEndsPerStatementMax = 5_000;

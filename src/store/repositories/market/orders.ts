@@ -206,6 +206,9 @@ export class SqlOrderRepository implements OrderRepository {
   }
 
   async lockBook(instanceSkuId: string): Promise<void> {
+    // Held to the transaction's end once taken: taking it again would only cost a statement (a
+    // procurement's run locks its book, then so does each order it places).
+    if (this.#booksLocked.has(instanceSkuId)) return;
     // A lock on no row: the SKU's row is what every foreign key to the SKU checks with FOR KEY
     // SHARE (inserting a pool transfer, say), which a row lock on it would make wait (issue 15).
     await this.adapter.transactionLock(this.trx, `book ${instanceSkuId}`);
