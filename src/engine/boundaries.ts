@@ -127,10 +127,13 @@ export async function processBoundaries(
       let step: DueWork = first;
       let at = time;
       let done = 0;
+      // What the transaction holds, as a batch bounds it: deployments' steps, and the rest.
       let deployments = 0;
+      let others = 0;
       for (let count = 1; ; count++) {
         done += await processDueTime(context, tx, step, at, horizon);
         deployments += step.deployments.length;
+        others += Math.min(step.boundaries.length, boundaryBatchSize) + step.expiries.length + step.runs.length;
         if (chain === null || count >= chain.dueTimesMax || performance.now() - began >= chain.millisMax) break;
         // Read in the transaction, after what it did: a run moves its next run on, a boundary its
         // pool's next boundary. A transaction holds no more than one batch would: the boundaries,
@@ -138,7 +141,7 @@ export async function processBoundaries(
         // `deploymentInstancesPerTransaction` instances); what would pass them is left to the
         // loop above (whose boundaries' batches may run at once).
         const next = earliest(await readDueWork(tx, upTo));
-        if (next === undefined || done - deployments + next.boundaries.length + next.expiries.length + next.runs.length > boundaryBatchSize || deployments + next.deployments.length > deploymentBatchSize) break;
+        if (next === undefined || others + next.boundaries.length + next.expiries.length + next.runs.length > boundaryBatchSize || deployments + next.deployments.length > deploymentBatchSize) break;
         // Never behind the time already worked at (this process's clock moves at the commit).
         at = Math.max(reconcileAt(next.due), at);
         step = next;

@@ -2,6 +2,7 @@
 // others use (image, instance template): whoever deletes it locks it for change and checks it
 // is unused; whoever makes something that uses it locks it shared and checks it is still live.
 // So the two serialise and nothing ever uses a deleted row. SQLite's single writer needs no lock.
+// And the bounded wait of a lock taken out of the key order (balances, money accounts).
 
 import type { Kysely } from 'kysely';
 import type { Database } from '../database.js';

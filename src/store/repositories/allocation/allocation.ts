@@ -299,16 +299,13 @@ export class SqlAllocationRepository implements AllocationRepository {
   }
 
   async balanceOf(poolId: string, instanceSkuId: string): Promise<BalanceRecord | undefined> {
-    // Locked by this transaction: it changes only through it, so what it wrote is what the row holds
-    // (a procurement's run reads its pool's balance before and after its fill, and the fill's
-    // instances follow it).
-    const known = this.#locked.get(balanceKey(poolId, instanceSkuId));
-    if (known !== undefined) return known;
-    const [row] = await balanceOfPoolSku.execute(this.trx, this.adapter, poolId, instanceSkuId);
-    return row === undefined ? undefined : toBalance(row);
+    return (await this.balanceOfAhead(poolId, instanceSkuId))();
   }
 
   async balanceOfAhead(poolId: string, instanceSkuId: string): Promise<Ahead<BalanceRecord | undefined>> {
+    // Locked by this transaction: it changes only through it, so what it wrote is what the row
+    // holds (a procurement's run reads its pool's balance before and after its fill, and the
+    // fill's instances follow it).
     const known = this.#locked.get(balanceKey(poolId, instanceSkuId));
     if (known !== undefined) return async () => known;
     const read = await balanceOfPoolSku.executeAhead(this.trx, this.adapter, poolId, instanceSkuId);
