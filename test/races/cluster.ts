@@ -9,8 +9,7 @@ import { join } from 'node:path';
 import type { StoreDialect } from '../../src/store/store.js';
 import { ApiClient } from '../support/client.js';
 import { type ServeProcess, startServeProcess } from '../support/process.js';
-import pg from 'pg';
-import { dropSchema, freshSchema, postgresUrl } from '../support/stores.js';
+import { administer, dropSchema, freshSchema, postgresUrl } from '../support/stores.js';
 
 export const raceOperatorToken = 'allot_admin_race-operator';
 
@@ -29,17 +28,6 @@ export interface RaceCluster {
 }
 
 let clusterCounter = 0;
-
-/** Runs `sql` on the test server's own database. */
-async function administer(sql: string): Promise<pg.QueryResult> {
-  const client = new pg.Client({ connectionString: postgresUrl });
-  await client.connect();
-  try {
-    return await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
 
 export async function startRaceCluster(dialect: StoreDialect, extraArgs: readonly string[] = [], options: { ownDatabase?: boolean } = {}): Promise<RaceCluster> {
   const env = { ALLOT_ADMIN_TOKEN: raceOperatorToken };

@@ -38,25 +38,24 @@ export async function openTestStore(dialect: StoreDialect, now: number, url = po
   };
 }
 
-export async function dropSchema(schema: string): Promise<void> {
+/** Runs `sql` on the test database, over a connection of its own. */
+export async function administer(sql: string): Promise<pg.QueryResult> {
   const client = new pg.Client({ connectionString: postgresUrl });
   await client.connect();
   try {
-    await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+    return await client.query(sql);
   } finally {
     await client.end();
   }
 }
 
+export async function dropSchema(schema: string): Promise<void> {
+  await administer(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+}
+
 /** A new, empty schema on the test database (any old one dropped), and the URL that uses it. */
 export async function freshSchema(schema: string): Promise<string> {
   await dropSchema(schema);
-  const client = new pg.Client({ connectionString: postgresUrl });
-  await client.connect();
-  try {
-    await client.query(`CREATE SCHEMA "${schema}"`);
-  } finally {
-    await client.end();
-  }
+  await administer(`CREATE SCHEMA "${schema}"`);
   return `${postgresUrl}?options=-c%20search_path%3D${schema}`;
 }
