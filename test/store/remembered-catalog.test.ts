@@ -97,7 +97,11 @@ describe.each(testDialects)('remembered pools and SKUs on %s', (dialect) => {
     ]);
     expect(refused).toMatchObject({ failure: 'invalid_request' });
     expect(deleting).toBe('deleted');
-    expect(readInGroup).toEqual([]);
+    // On SQLite the read runs after the deletion in their group. On PostgreSQL the three run at
+    // once on connections of their own, so the read may come before the deletion locks the row
+    // and find the pool as it was; never under the refused name.
+    if (dialect === 'sqlite') expect(readInGroup).toEqual([]);
+    expect((readInGroup as { name: string }[]).filter((each) => each.name !== 'pool_catalog_c')).toEqual([]);
     expect(await live(['pool_catalog_c'])).toEqual([]);
   });
 
